@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * The one typed configuration object. Every setting comes from an environment variable, is validated once at
+ * startup, and the rest of the code reads this object, never `process.env`. `.env.example` lists every variable.
+ */
+
+const NEO4J_SCHEMES = ['bolt', 'bolt+s', 'bolt+ssc', 'neo4j', 'neo4j+s', 'neo4j+ssc'] as const;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const neo4jUri = z
+  .string()
+  .trim()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (
+          (NEO4J_SCHEMES as readonly string[]).includes(url.protocol.slice(0, -1)) && url.hostname !== ''
+        );
+      } catch {
+        return false;
+      }
+    },
+    {
+      message: `expected a URI like bolt://host:7687 or neo4j+s://host (schemes: ${NEO4J_SCHEMES.join(', ')})`,
+    },
+  );
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  NEO4J_URI: neo4jUri.optional(),
+  NEO4J_USER: z.string().min(1).default('neo4j'),
+  NEO4J_PASSWORD: z.string().optional(),
+  NEO4J_DATABASE: z.string().trim().min(1).default('neo4j'),
+  NEO4J_TX_TIMEOUT_MS: integer(100, 600_000).default(15_000),
+  NEO4J_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
+
+  NEO4J_LOCAL_DATA_DIR: z.string().trim().min(1).default('.data/neo4j'),
+  NEO4J_LOCAL_PORT: integer(0, 65535).default(7687),
+  NEO4J_LOCAL_HEAP_MB: integer(128, 65_536).default(1024),
+  NEO4J_LOCAL_PAGECACHE_MB: integer(16, 65_536).default(512),
+  NEO4J_LOCAL_START_TIMEOUT_MS: integer(1_000, 900_000).default(180_000),
+
+  SEED_WHEN_EMPTY: boolean.default(true),
+  EXPLORER_ENABLED: boolean.optional(),
+  INTROSPECTION_ENABLED: boolean.optional(),
+  MAX_PAGE_SIZE: integer(1, 10_000).default(100),
+  MAX_TRAVERSAL_DEPTH: integer(1, 12).default(6),
+});
+
+export interface LocalNeo4jConfig {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly heapMb: number;
+  readonly pageCacheMb: number;
+  readonly startTimeoutMs: number;
+  readonly txTimeoutSeconds: number;
+}
+
+export interface Config {
+  readonly environment: 'development' | 'production' | 'test';
+  readonly http: { readonly host: string; readonly port: number };
+  readonly logLevel: string;
+  readonly neo4j: {
+    /** Undefined means: start the project's own local Neo4j. */
+    readonly uri: string | undefined;
+    readonly user: string;
+    readonly password: string | undefined;
+    readonly database: string;
+    readonly txTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+  };
+  readonly localNeo4j: LocalNeo4jConfig;
+  readonly seedWhenEmpty: boolean;
+  readonly explorerEnabled: boolean;
+  readonly introspectionEnabled: boolean;
+  readonly limits: { readonly maxPageSize: number; readonly maxTraversalDepth: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates the environment; throws a ConfigError whose message names every bad variable and what it expects. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" so that a blank line in an .env file falls back to the default.
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([key, value]) => key in environmentSchema.shape && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join('.');
+      return `${variable}=${JSON.stringify(present[variable] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === 'production';
+  return {
+    environment: env.NODE_ENV,
+    http: { host: env.HOST, port: env.PORT },
+    logLevel: env.LOG_LEVEL,
+    neo4j: {
+      uri: env.NEO4J_URI,
+      user: env.NEO4J_USER,
+      password: env.NEO4J_PASSWORD,
+      database: env.NEO4J_DATABASE,
+      txTimeoutMs: env.NEO4J_TX_TIMEOUT_MS,
+      connectTimeoutMs: env.NEO4J_CONNECT_TIMEOUT_MS,
+    },
+    localNeo4j: {
+      dataDir: env.NEO4J_LOCAL_DATA_DIR,
+      port: env.NEO4J_LOCAL_PORT,
+      heapMb: env.NEO4J_LOCAL_HEAP_MB,
+      pageCacheMb: env.NEO4J_LOCAL_PAGECACHE_MB,
+      startTimeoutMs: env.NEO4J_LOCAL_START_TIMEOUT_MS,
+      // The server-side limit is a backstop above the per-transaction timeout the executor sets.
+      txTimeoutSeconds: Math.ceil(env.NEO4J_TX_TIMEOUT_MS / 1000) * 4,
+    },
+    seedWhenEmpty: env.SEED_WHEN_EMPTY,
+    // In production the explorer and introspection are off unless asked for explicitly.
+    explorerEnabled: env.EXPLORER_ENABLED ?? !production,
+    introspectionEnabled: env.INTROSPECTION_ENABLED ?? !production,
+    limits: { maxPageSize: env.MAX_PAGE_SIZE, maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH },
+  };
+}

@@ -1,0 +1,37 @@
+import type { CypherQuery } from './cypher.js';
+import type { Executor } from './executor.js';
+import { NODE_LABELS, NodeLabel } from './model.js';
+
+/**
+ * Schema migrations: uniqueness constraints on ids, indexes for every lookup path, and the full-text index.
+ * Every statement is idempotent (IF NOT EXISTS), so they run at every startup.
+ */
+export function migrationStatements(): CypherQuery[] {
+  const statements: string[] = [];
+  for (const label of NODE_LABELS) {
+    statements.push(
+      `CREATE CONSTRAINT ${label.toLowerCase()}_id IF NOT EXISTS FOR (n:${label}) REQUIRE n.id IS UNIQUE`,
+      `CREATE INDEX ${label.toLowerCase()}_source IF NOT EXISTS FOR (n:${label}) ON (n.source)`,
+    );
+  }
+  statements.push(
+    `CREATE INDEX chainsegment_stage IF NOT EXISTS FOR (n:${NodeLabel.ChainSegment}) ON (n.stage)`,
+    `CREATE INDEX enterprise_name IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
+    `CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.creditCode)`,
+    `CREATE INDEX platform_kind IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.kind)`,
+    `CREATE INDEX region_level IF NOT EXISTS FOR (n:${NodeLabel.Region}) ON (n.level)`,
+    // The cjk analyzer indexes Chinese as character bigrams, so substrings of two or more characters match;
+    // it also tokenises and lower-cases Latin text, which covers the English names.
+    `CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:${NODE_LABELS.join('|')}) ON EACH [n.name, n.nameEn, n.description] OPTIONS { indexConfig: { \`fulltext.analyzer\`: 'cjk' } }`,
+  );
+  return statements.map((text) => ({ cypher: text, params: {} }));
+}
+
+/** Applies the migrations and waits until every index is online. */
+export async function applyMigrations(executor: Executor): Promise<void> {
+  // Schema statements cannot share a transaction with each other's data, so each runs on its own.
+  for (const statement of migrationStatements()) {
+    await executor.write('migration', statement);
+  }
+  await executor.write('migration', { cypher: 'CALL db.awaitIndexes(300)', params: {} });
+}

@@ -1,0 +1,82 @@
+/**
+ * The closed list of node labels and relationship types. Cypher text may only name labels and types from here;
+ * `assertLabel` / `assertRelationship` guard any builder that takes one as an argument.
+ */
+export const NodeLabel = {
+  Region: 'Region',
+  Industry: 'Industry',
+  IndustrialChain: 'IndustrialChain',
+  ChainSegment: 'ChainSegment',
+  Enterprise: 'Enterprise',
+  Platform: 'Platform',
+  DemonstrationBase: 'DemonstrationBase',
+  Programme: 'Programme',
+  ProgrammeField: 'ProgrammeField',
+  Project: 'Project',
+  Policy: 'Policy',
+  PolicyMeasure: 'PolicyMeasure',
+  Target: 'Target',
+} as const;
+export type NodeLabel = (typeof NodeLabel)[keyof typeof NodeLabel];
+export const NODE_LABELS: readonly NodeLabel[] = Object.values(NodeLabel);
+
+export const RelationshipType = {
+  /** Region → its parent region. */
+  PART_OF: 'PART_OF',
+  /** IndustrialChain → Industry. */
+  BELONGS_TO: 'BELONGS_TO',
+  /** ChainSegment → IndustrialChain. */
+  IN_CHAIN: 'IN_CHAIN',
+  /** ChainSegment → the broader segment it is part of. */
+  SUBSEGMENT_OF: 'SUBSEGMENT_OF',
+  /** ChainSegment → a segment its output feeds (supply flow, possibly across chains). */
+  FEEDS: 'FEEDS',
+  /** Enterprise | Platform | DemonstrationBase → Region. */
+  LOCATED_IN: 'LOCATED_IN',
+  /** Enterprise → ChainSegment, with role and main products. */
+  OPERATES_IN: 'OPERATES_IN',
+  /** Enterprise → an enterprise it sells to. */
+  SUPPLIES: 'SUPPLIES',
+  /** Platform → its host enterprise. */
+  HOSTED_BY: 'HOSTED_BY',
+  /** Platform → ChainSegment | Industry it supports. */
+  SUPPORTS: 'SUPPORTS',
+  /** DemonstrationBase → Industry. */
+  FOCUSES_ON: 'FOCUSES_ON',
+  /** Programme → ProgrammeField. */
+  HAS_FIELD: 'HAS_FIELD',
+  /** Programme → IndustrialChain | Industry. */
+  COVERS: 'COVERS',
+  /** Project → Programme. */
+  UNDER_PROGRAMME: 'UNDER_PROGRAMME',
+  /** Enterprise → Project. */
+  UNDERTAKES: 'UNDERTAKES',
+  /** Project → ChainSegment. */
+  IN_SEGMENT: 'IN_SEGMENT',
+  /** Policy → PolicyMeasure. */
+  HAS_MEASURE: 'HAS_MEASURE',
+  /** PolicyMeasure → Industry | IndustrialChain | ChainSegment | Programme. */
+  APPLIES_TO: 'APPLIES_TO',
+  /** Target → Policy that sets it. */
+  SET_BY: 'SET_BY',
+  /** Target → Programme that states it. */
+  OF_PROGRAMME: 'OF_PROGRAMME',
+} as const;
+export type RelationshipType = (typeof RelationshipType)[keyof typeof RelationshipType];
+export const RELATIONSHIP_TYPES: readonly RelationshipType[] = Object.values(RelationshipType);
+
+export function assertLabel(label: string): NodeLabel {
+  if (!(NODE_LABELS as readonly string[]).includes(label)) throw new Error(`Unknown node label '${label}'`);
+  return label as NodeLabel;
+}
+
+export function assertRelationship(type: string): RelationshipType {
+  if (!(RELATIONSHIP_TYPES as readonly string[]).includes(type)) {
+    throw new Error(`Unknown relationship type '${type}'`);
+  }
+  return type as RelationshipType;
+}
+
+/** Where a fact comes from. Stored as `source` on every node and relationship. */
+export const PROVENANCE_SOURCES = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'] as const;
+export type ProvenanceSource = (typeof PROVENANCE_SOURCES)[number];

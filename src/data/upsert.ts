@@ -1,0 +1,117 @@
+import { cypher, type CypherQuery } from './cypher.js';
+import type { Executor } from './executor.js';
+import { assertLabel, assertRelationship, type NodeLabel, type RelationshipType } from './model.js';
+
+/** A property value Neo4j can store; undefined and null mean "no such property" and are dropped. */
+export type PropertyValue = string | number | boolean | string[] | number[] | null | undefined;
+export type Properties = Record<string, PropertyValue>;
+
+export interface NodeBatch {
+  readonly label: NodeLabel;
+  /** Each row's properties, including its `id`. */
+  readonly rows: readonly Properties[];
+}
+
+export interface RelationshipBatch {
+  readonly type: RelationshipType;
+  readonly from: NodeLabel;
+  readonly to: NodeLabel;
+  readonly rows: readonly { readonly from: string; readonly to: string; readonly properties: Properties }[];
+}
+
+export interface UpsertCounts {
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+/** Drops null and undefined, so that a stored node's properties() compare equal to what we would write. */
+export function storedProperties(
+  properties: Properties,
+): Record<string, string | number | boolean | string[] | number[]> {
+  return Object.fromEntries(
+    Object.entries(properties).filter(([, value]) => value !== null && value !== undefined),
+  ) as Record<string, string | number | boolean | string[] | number[]>;
+}
+
+const COUNTS = `RETURN count(*) AS total,
+       sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created,
+       sum(CASE WHEN isChanged THEN 1 ELSE 0 END) AS updated`;
+
+/**
+ * MERGE by id and replace the properties, reporting how many rows were created, changed or already identical, so
+ * that re-running a load is visibly a no-op.
+ */
+export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
+  const label = assertLabel(batch.label);
+  return cypher(
+    `UNWIND $rows AS row
+     OPTIONAL MATCH (existing:${label} { id: row.id })
+     WITH row, existing IS NULL AS isNew, existing IS NOT NULL AND properties(existing) <> row AS isChanged
+     MERGE (n:${label} { id: row.id })
+     SET n = row
+     ${COUNTS}`,
+    { rows: batch.rows.map(storedProperties) },
+  );
+}
+
+/** MERGE one relationship of the type between each pair of existing nodes and replace its properties. */
+export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery {
+  const type = assertRelationship(batch.type);
+  const from = assertLabel(batch.from);
+  const to = assertLabel(batch.to);
+  return cypher(
+    `UNWIND $rows AS row
+     MATCH (a:${from} { id: row.from })
+     MATCH (b:${to} { id: row.to })
+     OPTIONAL MATCH (a)-[existing:${type}]->(b)
+     WITH a, b, row, existing IS NULL AS isNew, existing IS NOT NULL AND properties(existing) <> row.properties AS isChanged
+     MERGE (a)-[r:${type}]->(b)
+     SET r = row.properties
+     ${COUNTS}`,
+    {
+      rows: batch.rows.map((row) => ({
+        from: row.from,
+        to: row.to,
+        properties: storedProperties(row.properties),
+      })),
+    },
+  );
+}
+
+export interface UpsertReport {
+  readonly kind: string;
+  readonly total: number;
+  readonly counts: UpsertCounts;
+}
+
+/** Writes node batches then relationship batches in one transaction: everything applies or nothing does. */
+export async function upsertAll(
+  executor: Executor,
+  operation: string,
+  nodes: readonly NodeBatch[],
+  relationships: readonly RelationshipBatch[],
+): Promise<UpsertReport[]> {
+  const nonEmptyNodes = nodes.filter((batch) => batch.rows.length > 0);
+  const nonEmptyRelationships = relationships.filter((batch) => batch.rows.length > 0);
+  const queries = [
+    ...nonEmptyNodes.map(upsertNodesQuery),
+    ...nonEmptyRelationships.map(upsertRelationshipsQuery),
+  ];
+  const kinds = [
+    ...nonEmptyNodes.map((batch) => batch.label as string),
+    ...nonEmptyRelationships.map((batch) => `(:${batch.from})-[:${batch.type}]->(:${batch.to})`),
+  ];
+  const results = await executor.writeAll(operation, queries);
+  return results.map((rows, index) => {
+    const row = rows[0] ?? {};
+    const total = Number(row['total'] ?? 0);
+    const created = Number(row['created'] ?? 0);
+    const updated = Number(row['updated'] ?? 0);
+    return {
+      kind: kinds[index] ?? '?',
+      total,
+      counts: { created, updated, unchanged: total - created - updated },
+    };
+  });
+}

@@ -1,0 +1,89 @@
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The one error model. Every error a client sees carries `extensions.code` from this list (or one of Apollo's
+ * request-level codes such as GRAPHQL_VALIDATION_FAILED); anything else is masked as INTERNAL_SERVER_ERROR.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  CONFLICT: 'CONFLICT',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  TIMEOUT: 'TIMEOUT',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An expected failure whose message is safe to show to the client. */
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+
+  get code(): ErrorCode {
+    return this.extensions['code'] as ErrorCode;
+  }
+}
+
+/** A bad argument, named so the caller knows exactly what to fix. */
+export function badUserInput(argument: string, message: string): AppError {
+  return new AppError(ErrorCode.BAD_USER_INPUT, `Argument '${argument}': ${message}`, { argument });
+}
+
+export function notFound(kind: string, id: string): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, `No ${kind} with id '${id}'`, { kind, id });
+}
+
+const MASKED_MESSAGE =
+  'Internal server error; it has been logged with the request id in the x-request-id header';
+
+// Apollo's request-level codes describe the request (parse, validation, variable coercion), never our internals.
+const REQUEST_ERROR_CODES = new Set<string>(
+  Object.values(ApolloServerErrorCode).filter((code) => code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
+);
+
+interface GraphQLErrorLike {
+  readonly extensions?: Record<string, unknown>;
+  readonly originalError?: unknown;
+}
+
+/**
+ * Structural, not `instanceof`: graphql can be loaded twice (its ESM and CommonJS builds, for example under a
+ * test runner), and an error from one copy is not an instance of the other's GraphQLError.
+ */
+function graphQLErrorLike(error: unknown): GraphQLErrorLike | null {
+  return typeof error === 'object' && error !== null && 'extensions' in error
+    ? (error as GraphQLErrorLike)
+    : null;
+}
+
+/** True when the error is one we raised on purpose, or describes the request itself, so it is safe to show. */
+export function isClientSafe(error: unknown): boolean {
+  const wrapper = graphQLErrorLike(error);
+  if (error instanceof AppError || wrapper?.originalError instanceof AppError) return true;
+  if (wrapper === null) return false;
+  const code = wrapper.extensions?.['code'];
+  if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) return true;
+  // graphql-js's own execution errors (for example a null for a non-null field) have no underlying cause;
+  // anything wrapping a thrown Error is unexpected.
+  return wrapper.originalError === undefined || wrapper.originalError === null;
+}
+
+/** Apollo's formatError: masks everything that is not client-safe and never sends stack traces. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isClientSafe(error)) {
+    const { stacktrace, ...extensions } = formatted.extensions ?? {};
+
+    return { ...formatted, extensions };
+  }
+  return {
+    message: MASKED_MESSAGE,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

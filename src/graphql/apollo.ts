@@ -1,0 +1,49 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+
+import type { Config } from '../config.js';
+import { formatError, isClientSafe } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { GraphQLContext } from './context.js';
+import { resolvers } from './resolvers/index.js';
+import { loadTypeDefs } from './typeDefs.js';
+
+/** Logs, with the request id, every error that formatError is about to mask. */
+const errorLoggingPlugin: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didEncounterErrors: ({ contextValue, errors }) => {
+        for (const error of errors) {
+          if (!isClientSafe(error)) {
+            contextValue.logger.error({ err: error.originalError ?? error }, 'Unexpected error');
+          }
+        }
+        return Promise.resolve();
+      },
+    }),
+};
+
+/**
+ * The Apollo Server with the service's schema, resolvers and error handling. The HTTP app and the tests build it
+ * through this one function, so tests exercise exactly what clients get.
+ */
+export function createApolloServer(
+  config: Config,
+  logger: Logger,
+  extraPlugins: ApolloServerPlugin<GraphQLContext>[] = [],
+): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.introspectionEnabled,
+    logger,
+    plugins: [
+      ...extraPlugins,
+      // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
+      ApolloServerPluginLandingPageDisabled(),
+      errorLoggingPlugin,
+    ],
+  });
+}

@@ -1,0 +1,11 @@
+import type { Config } from '../config.js';
+import type { Executor } from '../data/executor.js';
+import type { Logger } from '../logger.js';
+
+/** What every resolver receives: the request's executor view, the typed config and a request-scoped logger. */
+export interface GraphQLContext {
+  readonly requestId: string;
+  readonly executor: Executor;
+  readonly config: Config;
+  readonly logger: Logger;
+}

@@ -1,0 +1,221 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import type { LocalNeo4jConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Starts the project's own Neo4j 5.26 Community (neo4j-local/, an embedded DBMS with Bolt) in its own JVM.
+ *
+ * The JVM is tied to this process: it shuts down when its standard input closes, which happens when we call
+ * `stop()` and also when this process dies for any reason, SIGKILL included. So no Java process of ours outlives
+ * its owner.
+ */
+
+export const LAUNCHER_MAIN_CLASS = 'org.chainkg.neo4jlocal.LocalNeo4j';
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const LAUNCHER_DIR = path.join(PROJECT_ROOT, 'neo4j-local');
+const ARGFILE = path.join(LAUNCHER_DIR, 'target', 'launcher.args');
+const LAUNCHER_SOURCES = ['pom.xml', 'src/main/java/org/chainkg/neo4jlocal/LocalNeo4j.java'];
+
+// Java 17 needs these to let Neo4j's page cache and Netty use direct buffers (see reference/neo4j-local.md).
+const JVM_FLAGS = [
+  '--add-opens=java.base/java.nio=ALL-UNNAMED',
+  '--add-opens=java.base/java.io=ALL-UNNAMED',
+  '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
+  '-Dio.netty.tryReflectionSetAccessible=true',
+  '-Djdk.nio.maxCachedBufferSize=1024',
+  '-Dlog4j2.disable.jmx=true',
+  '-XX:+UseG1GC',
+];
+
+export class LocalNeo4jError extends Error {
+  override readonly name = 'LocalNeo4jError';
+}
+
+export interface LocalNeo4jHandle {
+  readonly uri: string;
+  readonly pid: number;
+  /** Shuts the DBMS down cleanly and waits for the JVM to exit (escalating to SIGKILL if it hangs). */
+  stop(): Promise<void>;
+}
+
+interface CommandResult {
+  code: number | null;
+  output: string;
+}
+
+function runCommand(command: string, args: string[], cwd: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+async function requireTool(command: string, args: string[], what: string): Promise<string> {
+  try {
+    const { code, output } = await runCommand(command, args, PROJECT_ROOT);
+    if (code !== 0) throw new LocalNeo4jError(`'${command} ${args.join(' ')}' failed: ${output.trim()}`);
+    return output;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new LocalNeo4jError(
+        `${what} was not found on PATH. The local Neo4j needs it: install it (Debian: ${
+          command === 'java' ? 'apt-get install openjdk-17-jdk-headless' : 'apt-get install maven'
+        }), or set NEO4J_URI to use an existing Neo4j server.`,
+      );
+    }
+    throw error;
+  }
+}
+
+async function mtime(file: string): Promise<number> {
+  try {
+    return (await stat(file)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Makes sure the launcher is compiled and its classpath known, fetching Neo4j from Maven Central the first time
+ * (about 150 MB into ~/.m2). Returns the path of the JVM argument file holding the classpath.
+ */
+export async function ensureLauncherBuilt(logger?: Logger): Promise<string> {
+  const javaVersion = await requireTool('java', ['-version'], 'Java (17 or 21)');
+  const major = /version "(\d+)/.exec(javaVersion)?.[1];
+  if (major !== undefined && Number(major) < 17) {
+    throw new LocalNeo4jError(`Java ${major} found; Neo4j 5.26 needs Java 17 or 21.`);
+  }
+  const built = await mtime(ARGFILE);
+  const sources = await Promise.all(LAUNCHER_SOURCES.map((file) => mtime(path.join(LAUNCHER_DIR, file))));
+  if (built > 0 && sources.every((time) => time < built)) return ARGFILE;
+
+  await requireTool('mvn', ['-v'], 'Maven (mvn)');
+  logger?.info('Building the local Neo4j launcher (the first run fetches Neo4j from Maven Central)');
+  const { code, output } = await runCommand(
+    'mvn',
+    ['-B', '-q', 'compile', 'dependency:build-classpath', '-Dmdep.outputFile=target/classpath.txt'],
+    LAUNCHER_DIR,
+  );
+  if (code !== 0) {
+    throw new LocalNeo4jError(
+      `Building neo4j-local with Maven failed:\n${output.trim().split('\n').slice(-20).join('\n')}`,
+    );
+  }
+  const dependencies = (await readFile(path.join(LAUNCHER_DIR, 'target', 'classpath.txt'), 'utf8')).trim();
+  const classpath = [path.join(LAUNCHER_DIR, 'target', 'classes'), dependencies].join(path.delimiter);
+  // An argument file keeps the JVM's command line short, so `pgrep -f` on the main class stays readable.
+  // Written then renamed, so a concurrent reader never sees half a file.
+  const temporary = `${ARGFILE}.${process.pid}.tmp`;
+  await writeFile(temporary, `-cp ${JSON.stringify(classpath)}\n`);
+  await rename(temporary, ARGFILE);
+  return ARGFILE;
+}
+
+export interface StartOptions extends LocalNeo4jConfig {
+  readonly logger?: Logger;
+}
+
+/** Starts the local Neo4j and resolves once Bolt answers queries. */
+export async function startLocalNeo4j(options: StartOptions): Promise<LocalNeo4jHandle> {
+  const argfile = await ensureLauncherBuilt(options.logger);
+  const home = path.resolve(PROJECT_ROOT, options.dataDir);
+  await mkdir(home, { recursive: true });
+  const child = spawn(
+    'java',
+    [
+      `-Xmx${options.heapMb}m`,
+      ...JVM_FLAGS,
+      `@${argfile}`,
+      LAUNCHER_MAIN_CLASS,
+      '--home',
+      home,
+      '--port',
+      String(options.port),
+      '--page-cache-mb',
+      String(options.pageCacheMb),
+      '--tx-timeout-s',
+      String(options.txTimeoutSeconds),
+    ],
+    { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const uri = await waitUntilReady(child, options);
+  options.logger?.info({ uri, pid: child.pid, home }, 'Local Neo4j is ready');
+  let stopping: Promise<void> | undefined;
+  return {
+    uri,
+    pid: child.pid ?? -1,
+    stop: () => (stopping ??= stopChild(child)),
+  };
+}
+
+function waitUntilReady(child: ChildProcessWithoutNullStreams, options: StartOptions): Promise<string> {
+  const recentErrors: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    recentErrors.push(line);
+    if (recentErrors.length > 40) recentErrors.shift();
+    options.logger?.debug({ neo4j: line }, 'neo4j-local');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new LocalNeo4jError(`The local Neo4j did not become ready within ${options.startTimeoutMs} ms`));
+    }, options.startTimeoutMs);
+    const settle = (action: () => void) => {
+      clearTimeout(timer);
+      action();
+    };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('NEO4J_LOCAL_READY ')) {
+        settle(() => resolve(line.slice('NEO4J_LOCAL_READY '.length).trim()));
+      } else if (line.startsWith('NEO4J_LOCAL_FAILED ')) {
+        settle(() => reject(new LocalNeo4jError(explainFailure(line.slice(19), options))));
+      }
+    });
+    child.on('error', (error) => settle(() => reject(error)));
+    child.on('exit', (code, signal) =>
+      settle(() =>
+        reject(
+          new LocalNeo4jError(
+            `The local Neo4j exited before it was ready (code ${code}, signal ${signal}): ${recentErrors.slice(-5).join(' | ')}`,
+          ),
+        ),
+      ),
+    );
+  });
+}
+
+function explainFailure(reason: string, options: StartOptions): string {
+  if (/address already in use|BindException/i.test(reason)) {
+    return `Port ${options.port} is already in use: stop what holds it, or set NEO4J_LOCAL_PORT (0 picks a free port). (${reason})`;
+  }
+  if (/lock|FileLockException/i.test(reason)) {
+    return `The store in ${options.dataDir} is locked by another running local Neo4j; stop it or set NEO4J_LOCAL_DATA_DIR. (${reason})`;
+  }
+  return `The local Neo4j failed to start: ${reason}`;
+}
+
+async function stopChild(child: ChildProcessWithoutNullStreams): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const within = (ms: number) =>
+    Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
+    ]);
+  // Closing stdin is the launcher's "shut down" signal; SIGTERM and SIGKILL are fallbacks if it hangs.
+  child.stdin.end();
+  if (await within(30_000)) return;
+  child.kill('SIGTERM');
+  if (await within(10_000)) return;
+  child.kill('SIGKILL');
+  await exited;
+}

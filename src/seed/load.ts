@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { cypher } from '../data/cypher.js';
+import type { Executor } from '../data/executor.js';
+import { upsertAll, type UpsertReport } from '../data/upsert.js';
+import { seedBatches } from './batches.js';
+import { readSeedDirectory } from './validate.js';
+
+export const SEEDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../seeds');
+
+/**
+ * Validates every seed file, then writes all of them in one transaction. A bad file throws SeedValidationError
+ * before anything is written; a second run reports every row as unchanged.
+ */
+export async function loadSeeds(executor: Executor, directory: string = SEEDS_DIR): Promise<UpsertReport[]> {
+  const data = await readSeedDirectory(directory);
+  const { nodes, relationships } = seedBatches(data);
+  return upsertAll(executor, 'seed', nodes, relationships);
+}
+
+export async function isDatabaseEmpty(executor: Executor): Promise<boolean> {
+  const rows = await executor.read('is-empty', cypher('MATCH (n) RETURN count(n) = 0 AS empty LIMIT 1'));
+  return rows[0]?.['empty'] === true;
+}
+
+export function summariseReports(reports: readonly UpsertReport[]): string {
+  return reports
+    .map(
+      (report) =>
+        `${report.kind}: ${report.total} (created ${report.counts.created}, updated ${report.counts.updated}, unchanged ${report.counts.unchanged})`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,336 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { z } from 'zod';
+
+import {
+  baseSchema,
+  chainSchema,
+  enterpriseSchema,
+  industrySchema,
+  platformSchema,
+  policySchema,
+  programmeSchema,
+  regionSchema,
+  segmentSchema,
+  targetSchema,
+  type BaseSeed,
+  type ChainSeed,
+  type EnterpriseSeed,
+  type IndustrySeed,
+  type PlatformSeed,
+  type PolicySeed,
+  type ProgrammeSeed,
+  type RegionSeed,
+  type SegmentSeed,
+  type TargetSeed,
+} from './schemas.js';
+
+/** One thing wrong with the seed files, located precisely enough to fix it. */
+export interface SeedProblem {
+  readonly file: string;
+  /** Index of the record in its file's array, or null for a problem with the file as a whole. */
+  readonly record: number | null;
+  readonly recordId: string | null;
+  readonly field: string | null;
+  readonly message: string;
+}
+
+export function describeProblem(problem: SeedProblem): string {
+  const where = [
+    problem.file,
+    problem.record === null
+      ? null
+      : `record ${problem.record}${problem.recordId ? ` (${problem.recordId})` : ''}`,
+    problem.field === null ? null : `field '${problem.field}'`,
+  ]
+    .filter((part) => part !== null)
+    .join(', ');
+  return `${where}: ${problem.message}`;
+}
+
+export class SeedValidationError extends Error {
+  override readonly name = 'SeedValidationError';
+  constructor(readonly problems: readonly SeedProblem[]) {
+    super(
+      `The seed data has ${problems.length} problem(s); nothing was written:\n` +
+        problems
+          .slice(0, 50)
+          .map((problem) => `  - ${describeProblem(problem)}`)
+          .join('\n') +
+        (problems.length > 50 ? `\n  … and ${problems.length - 50} more` : ''),
+    );
+  }
+}
+
+/** A record together with where it came from, so later checks can point at it. */
+export interface Located<T> {
+  readonly file: string;
+  readonly index: number;
+  readonly value: T;
+}
+
+export interface SeedData {
+  readonly regions: Located<RegionSeed>[];
+  readonly industries: Located<IndustrySeed>[];
+  readonly chains: Located<ChainSeed>[];
+  readonly segments: Located<SegmentSeed>[];
+  readonly enterprises: Located<EnterpriseSeed>[];
+  readonly platforms: Located<PlatformSeed>[];
+  readonly bases: Located<BaseSeed>[];
+  readonly programmes: Located<ProgrammeSeed>[];
+  readonly policies: Located<PolicySeed>[];
+  readonly targets: Located<TargetSeed>[];
+}
+
+const FILES = {
+  regions: ['regions.json', regionSchema],
+  industries: ['industries.json', industrySchema],
+  chains: ['chains.json', chainSchema],
+  enterprises: ['enterprises.json', enterpriseSchema],
+  platforms: ['platforms.json', platformSchema],
+  bases: ['bases.json', baseSchema],
+  programmes: ['programmes.json', programmeSchema],
+  policies: ['policies.json', policySchema],
+  targets: ['targets.json', targetSchema],
+} as const;
+
+function formatPath(pathParts: readonly PropertyKey[]): string | null {
+  if (pathParts.length === 0) return null;
+  return pathParts
+    .map((part, position) =>
+      typeof part === 'number' ? `[${part}]` : `${position === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+async function readRecords<T>(
+  directory: string,
+  file: string,
+  schema: z.ZodType<T>,
+  problems: SeedProblem[],
+): Promise<Located<T>[]> {
+  let content: string;
+  try {
+    content = await readFile(path.join(directory, file), 'utf8');
+  } catch (error) {
+    // A missing file is an empty list: a city may have no demonstration bases, say.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch (error) {
+    problems.push({
+      file,
+      record: null,
+      recordId: null,
+      field: null,
+      message: `not valid JSON: ${(error as Error).message}`,
+    });
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push({
+      file,
+      record: null,
+      recordId: null,
+      field: null,
+      message: 'expected a JSON array of records',
+    });
+    return [];
+  }
+  const records: Located<T>[] = [];
+  parsed.forEach((raw: unknown, index) => {
+    const result = schema.safeParse(raw);
+    const recordId =
+      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+        ? (raw as { id: string }).id
+        : null;
+    if (result.success) {
+      records.push({ file, index, value: result.data });
+    } else {
+      for (const issue of result.error.issues) {
+        problems.push({
+          file,
+          record: index,
+          recordId,
+          field: formatPath(issue.path),
+          message: issue.message,
+        });
+      }
+    }
+  });
+  return records;
+}
+
+/** Reads and validates every seed file in a directory. Throws SeedValidationError listing every problem. */
+export async function readSeedDirectory(directory: string): Promise<SeedData> {
+  const problems: SeedProblem[] = [];
+  const read = <T>(file: string, schema: z.ZodType<T>) => readRecords(directory, file, schema, problems);
+
+  let segmentFiles: string[] = [];
+  try {
+    segmentFiles = (await readdir(path.join(directory, 'segments')))
+      .filter((file) => file.endsWith('.json'))
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const segments = (
+    await Promise.all(segmentFiles.map((file) => read(path.join('segments', file), segmentSchema)))
+  ).flat();
+
+  const data: SeedData = {
+    regions: await read(...FILES.regions),
+    industries: await read(...FILES.industries),
+    chains: await read(...FILES.chains),
+    segments,
+    enterprises: await read(...FILES.enterprises),
+    platforms: await read(...FILES.platforms),
+    bases: await read(...FILES.bases),
+    programmes: await read(...FILES.programmes),
+    policies: await read(...FILES.policies),
+    targets: await read(...FILES.targets),
+  };
+  problems.push(...checkReferences(data));
+  if (problems.length > 0) throw new SeedValidationError(problems);
+  return data;
+}
+
+/** Cross-record checks: unique ids, every reference resolves, no self-links or duplicate links, no region cycles. */
+export function checkReferences(data: SeedData): SeedProblem[] {
+  const problems: SeedProblem[] = [];
+  const owners = new Map<string, string>();
+  const idsOf = {
+    region: new Set(data.regions.map((r) => r.value.id)),
+    industry: new Set(data.industries.map((r) => r.value.id)),
+    chain: new Set(data.chains.map((r) => r.value.id)),
+    segment: new Set(data.segments.map((r) => r.value.id)),
+    enterprise: new Set(data.enterprises.map((r) => r.value.id)),
+    programme: new Set(data.programmes.map((r) => r.value.id)),
+    policy: new Set(data.policies.map((r) => r.value.id)),
+  };
+  const problem = (record: Located<{ id: string }>, field: string, message: string) =>
+    problems.push({ file: record.file, record: record.index, recordId: record.value.id, field, message });
+  const claim = (record: Located<{ id: string }>, id: string, field: string) => {
+    const owner = owners.get(id);
+    if (owner !== undefined) problem(record, field, `id '${id}' is already used by ${owner}`);
+    else owners.set(id, `${record.file} record ${record.index}`);
+  };
+  const expect = (
+    record: Located<{ id: string }>,
+    kind: keyof typeof idsOf,
+    id: string | undefined,
+    field: string,
+  ) => {
+    if (id !== undefined && !idsOf[kind].has(id)) problem(record, field, `unknown ${kind} '${id}'`);
+  };
+  const expectAll = (
+    record: Located<{ id: string }>,
+    kind: keyof typeof idsOf,
+    ids: readonly string[],
+    field: string,
+  ) => {
+    const seen = new Set<string>();
+    ids.forEach((id, index) => {
+      expect(record, kind, id, `${field}[${index}]`);
+      if (seen.has(id)) problem(record, `${field}[${index}]`, `'${id}' is listed twice`);
+      seen.add(id);
+    });
+  };
+
+  for (const record of data.regions) {
+    claim(record, record.value.id, 'id');
+    expect(record, 'region', record.value.parentId, 'parentId');
+  }
+  const parentOf = new Map(data.regions.map((r) => [r.value.id, r.value.parentId]));
+  for (const record of data.regions) {
+    const visited = new Set<string>();
+    for (
+      let current: string | undefined = record.value.id;
+      current !== undefined;
+      current = parentOf.get(current)
+    ) {
+      if (visited.has(current)) {
+        problem(record, 'parentId', `the parent chain of '${record.value.id}' loops back to '${current}'`);
+        break;
+      }
+      visited.add(current);
+    }
+  }
+  for (const record of data.industries) claim(record, record.value.id, 'id');
+  for (const record of data.chains) {
+    claim(record, record.value.id, 'id');
+    expectAll(record, 'industry', record.value.industryIds, 'industryIds');
+  }
+  for (const record of data.segments) {
+    claim(record, record.value.id, 'id');
+    expect(record, 'chain', record.value.chainId, 'chainId');
+    expect(record, 'segment', record.value.parentId, 'parentId');
+    if (record.value.parentId === record.value.id)
+      problem(record, 'parentId', 'a segment cannot be its own parent');
+    const targets = record.value.feeds.map((link) => (typeof link === 'string' ? link : link.segmentId));
+    expectAll(record, 'segment', targets, 'feeds');
+    targets.forEach((target, index) => {
+      if (target === record.value.id) problem(record, `feeds[${index}]`, 'a segment cannot feed itself');
+    });
+  }
+  for (const record of data.enterprises) {
+    claim(record, record.value.id, 'id');
+    expect(record, 'region', record.value.regionId, 'regionId');
+    expectAll(
+      record,
+      'segment',
+      record.value.segments.map((s) => s.segmentId),
+      'segments',
+    );
+    const customers = record.value.supplies.map((s) => s.enterpriseId);
+    expectAll(record, 'enterprise', customers, 'supplies');
+    customers.forEach((customer, index) => {
+      if (customer === record.value.id)
+        problem(record, `supplies[${index}]`, 'an enterprise cannot supply itself');
+    });
+  }
+  for (const record of data.platforms) {
+    claim(record, record.value.id, 'id');
+    expect(record, 'region', record.value.regionId, 'regionId');
+    expect(record, 'enterprise', record.value.hostEnterpriseId, 'hostEnterpriseId');
+    expectAll(record, 'segment', record.value.supportsSegmentIds, 'supportsSegmentIds');
+    expectAll(record, 'industry', record.value.supportsIndustryIds, 'supportsIndustryIds');
+  }
+  for (const record of data.bases) {
+    claim(record, record.value.id, 'id');
+    expect(record, 'region', record.value.regionId, 'regionId');
+    expectAll(record, 'industry', record.value.focusIndustryIds, 'focusIndustryIds');
+  }
+  for (const record of data.programmes) {
+    claim(record, record.value.id, 'id');
+    expectAll(record, 'chain', record.value.chainIds, 'chainIds');
+    expectAll(record, 'industry', record.value.industryIds, 'industryIds');
+    record.value.fields.forEach((field, index) => claim(record, field.id, `fields[${index}].id`));
+    record.value.projects.forEach((project, index) => {
+      claim(record, project.id, `projects[${index}].id`);
+      expectAll(record, 'enterprise', project.enterpriseIds, `projects[${index}].enterpriseIds`);
+      expectAll(record, 'segment', project.segmentIds, `projects[${index}].segmentIds`);
+    });
+  }
+  for (const record of data.policies) {
+    claim(record, record.value.id, 'id');
+    record.value.measures.forEach((measure, index) => {
+      const at = `measures[${index}]`;
+      claim(record, measure.id, `${at}.id`);
+      expectAll(record, 'industry', measure.appliesTo.industryIds, `${at}.appliesTo.industryIds`);
+      expectAll(record, 'chain', measure.appliesTo.chainIds, `${at}.appliesTo.chainIds`);
+      expectAll(record, 'segment', measure.appliesTo.segmentIds, `${at}.appliesTo.segmentIds`);
+      expectAll(record, 'programme', measure.appliesTo.programmeIds, `${at}.appliesTo.programmeIds`);
+    });
+  }
+  for (const record of data.targets) {
+    claim(record, record.value.id, 'id');
+    expect(record, 'programme', record.value.programmeId, 'programmeId');
+    expect(record, 'policy', record.value.policyId, 'policyId');
+  }
+  return problems;
+}

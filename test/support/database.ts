@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Driver } from 'neo4j-driver';
+import { inject } from 'vitest';
+
+import { loadConfig, type Config } from '../../src/config.js';
+import { cypher } from '../../src/data/cypher.js';
+import { connectDriver } from '../../src/data/driver.js';
+import { Executor } from '../../src/data/executor.js';
+
+export interface TestDatabase {
+  readonly driver: Driver;
+  readonly executor: Executor;
+  readonly config: Config;
+  close(): Promise<void>;
+}
+
+/** The typed config the tests run with: the test Neo4j, a free HTTP port, quiet logs. */
+export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    NEO4J_URI: inject('neo4jUri'),
+    NEO4J_USER: process.env['NEO4J_USER'],
+    NEO4J_PASSWORD: process.env['NEO4J_PASSWORD'],
+    NEO4J_DATABASE: process.env['NEO4J_DATABASE'],
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+/** A driver and executor on the test Neo4j started by the global setup. Close it in afterAll. */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const config = testConfig();
+  const driver = await connectDriver(inject('neo4jUri'), config.neo4j);
+  const executor = new Executor(driver, {
+    database: config.neo4j.database,
+    txTimeoutMs: 30_000,
+    appName: 'chain-kg-test',
+  });
+  return { driver, executor, config, close: () => driver.close() };
+}
+
+/**
+ * A unique id prefix for the data one test file creates, so files never see each other's rows and cleanup
+ * removes exactly what the file wrote.
+ */
+export function uniquePrefix(name: string): string {
+  return `t-${name}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Deletes every node (and its relationships) whose id starts with the prefix. */
+export async function deleteByPrefix(executor: Executor, prefix: string): Promise<void> {
+  await executor.write(
+    'test-cleanup',
+    cypher('MATCH (n) WHERE n.id STARTS WITH $prefix DETACH DELETE n', { prefix }),
+  );
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { ApolloServer } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+
+import type { Config } from '../../src/config.js';
+import type { Executor } from '../../src/data/executor.js';
+import { createApolloServer } from '../../src/graphql/apollo.js';
+import type { GraphQLContext } from '../../src/graphql/context.js';
+import { QUERIES_DIR } from '../../src/http/explorer.js';
+import { createLogger } from '../../src/logger.js';
+
+export interface OperationResult<TData> {
+  readonly data: TData | undefined;
+  readonly errors: readonly GraphQLFormattedError[] | undefined;
+  /** How many Cypher statements the request sent to Neo4j. */
+  readonly roundTrips: number;
+}
+
+export interface TestGraphQL {
+  run<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<OperationResult<TData>>;
+  /** Runs, and fails the test on any GraphQL error, returning the data. */
+  data<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<TData>;
+  stop(): Promise<void>;
+}
+
+/** The service's own Apollo Server, executed in-process against the real test Neo4j. */
+export async function createTestGraphQL(executor: Executor, config: Config): Promise<TestGraphQL> {
+  const logger = createLogger('silent');
+  const server: ApolloServer<GraphQLContext> = createApolloServer(config, logger);
+  await server.start();
+  let requestNumber = 0;
+  const run = async <TData>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<OperationResult<TData>> => {
+    let roundTrips = 0;
+    const requestId = `test-${++requestNumber}`;
+    const response = await server.executeOperation<TData>(
+      { query, ...(variables ? { variables } : {}) },
+      {
+        contextValue: {
+          requestId,
+          executor: executor.forRequest(requestId, () => {
+            roundTrips += 1;
+          }),
+          config,
+          logger,
+        },
+      },
+    );
+    assert(response.body.kind === 'single', 'expected a single (non-incremental) result');
+    const { data, errors } = response.body.singleResult;
+    return { data: (data ?? undefined) as TData | undefined, errors, roundTrips };
+  };
+  return {
+    run,
+    data: async <TData>(query: string, variables?: Record<string, unknown>) => {
+      const result = await run<TData>(query, variables);
+      assert.equal(result.errors, undefined, `GraphQL errors: ${JSON.stringify(result.errors)}`);
+      assert(result.data !== undefined, 'no data');
+      return result.data;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/** The text of a saved operation in queries/, by file name without extension. */
+export function savedOperation(name: string): string {
+  return readFileSync(path.join(QUERIES_DIR, `${name}.graphql`), 'utf8');
+}

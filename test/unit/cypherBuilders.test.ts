@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+
+import { listChainsQuery } from '../../src/data/chains.js';
+import { migrationStatements } from '../../src/data/migrations.js';
+import { assertLabel, assertRelationship, NODE_LABELS } from '../../src/data/model.js';
+import { upsertNodesQuery, upsertRelationshipsQuery } from '../../src/data/upsert.js';
+
+describe('Cypher builders', () => {
+  it('keeps values in parameters, never in the statement text', () => {
+    const query = upsertNodesQuery({
+      label: 'Region',
+      rows: [{ id: "x'}) DETACH DELETE n //", name: '石家庄' }],
+    });
+    expect(query.cypher).not.toContain('DETACH DELETE n //');
+    expect(query.cypher).not.toContain('石家庄');
+    expect(query.params).toEqual({ rows: [{ id: "x'}) DETACH DELETE n //", name: '石家庄' }] });
+  });
+
+  it('drops null and undefined properties so a re-run compares equal to what is stored', () => {
+    const query = upsertNodesQuery({
+      label: 'Region',
+      rows: [{ id: 'a', note: null, section: undefined, lat: 0 }],
+    });
+    expect(query.params).toEqual({ rows: [{ id: 'a', lat: 0 }] });
+  });
+
+  it('builds a relationship upsert between allow-listed labels', () => {
+    const query = upsertRelationshipsQuery({
+      type: 'FEEDS',
+      from: 'ChainSegment',
+      to: 'ChainSegment',
+      rows: [{ from: 'a', to: 'b', properties: { source: 'PUBLIC' } }],
+    });
+    expect(query.cypher).toContain('MATCH (a:ChainSegment { id: row.from })');
+    expect(query.cypher).toContain('MERGE (a)-[r:FEEDS]->(b)');
+  });
+
+  it('refuses labels and relationship types outside the closed list', () => {
+    expect(() => upsertNodesQuery({ label: 'Region) DETACH DELETE (x' as never, rows: [] })).toThrow(
+      /Unknown node label/,
+    );
+    expect(() => assertRelationship('FEEDS]->() DELETE r //')).toThrow(/Unknown relationship type/);
+    expect(assertLabel('Enterprise')).toBe('Enterprise');
+  });
+
+  it('filters illustrative chains with a parameter', () => {
+    expect(listChainsQuery({ excludeIllustrative: true }).params).toEqual({ excludeIllustrative: true });
+  });
+
+  it('declares a uniqueness constraint for every label and one full-text index with the cjk analyzer', () => {
+    const statements = migrationStatements().map((statement) => statement.cypher);
+    for (const label of NODE_LABELS) {
+      expect(statements).toContain(
+        `CREATE CONSTRAINT ${label.toLowerCase()}_id IF NOT EXISTS FOR (n:${label}) REQUIRE n.id IS UNIQUE`,
+      );
+    }
+    expect(statements.filter((statement) => statement.includes('FULLTEXT'))).toHaveLength(1);
+    expect(statements.join('\n')).toContain("`fulltext.analyzer`: 'cjk'");
+  });
+});
