@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseConnectionError } from './data/driver.js';
 import { createLogger } from './logger.js';
@@ -18,6 +20,8 @@ function failAndExit(error: unknown): never {
 
 let config;
 try {
+  // A local .env file, if there is one, fills in variables the environment does not set (see .env.example).
+  if (existsSync('.env')) process.loadEnvFile('.env');
   config = loadConfig();
 } catch (error) {
   failAndExit(error);

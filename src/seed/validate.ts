@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { z } from 'zod';
@@ -83,17 +83,43 @@ export interface SeedData {
   readonly targets: Located<TargetSeed>[];
 }
 
-const FILES = {
-  regions: ['regions.json', regionSchema],
-  industries: ['industries.json', industrySchema],
-  chains: ['chains.json', chainSchema],
-  enterprises: ['enterprises.json', enterpriseSchema],
-  platforms: ['platforms.json', platformSchema],
-  bases: ['bases.json', baseSchema],
-  programmes: ['programmes.json', programmeSchema],
-  policies: ['policies.json', policySchema],
-  targets: ['targets.json', targetSchema],
+/** Each kind's records come from `<kind>.json` and/or every `<kind>/*.json`, so a team can split big lists. */
+const KINDS = {
+  regions: regionSchema,
+  industries: industrySchema,
+  chains: chainSchema,
+  segments: segmentSchema,
+  enterprises: enterpriseSchema,
+  platforms: platformSchema,
+  bases: baseSchema,
+  programmes: programmeSchema,
+  policies: policySchema,
+  targets: targetSchema,
 } as const;
+
+async function filesOfKind(directory: string, kind: string): Promise<string[]> {
+  const files: string[] = [];
+  try {
+    await access(path.join(directory, `${kind}.json`));
+    files.push(`${kind}.json`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  try {
+    const nested = (await readdir(path.join(directory, kind)))
+      .filter((file) => file.endsWith('.json'))
+      .sort();
+    files.push(...nested.map((file) => path.join(kind, file)));
+  } catch (error) {
+    if (
+      (error as NodeJS.ErrnoException).code !== 'ENOENT' &&
+      (error as NodeJS.ErrnoException).code !== 'ENOTDIR'
+    ) {
+      throw error;
+    }
+  }
+  return files;
+}
 
 function formatPath(pathParts: readonly PropertyKey[]): string | null {
   if (pathParts.length === 0) return null;
@@ -114,8 +140,6 @@ async function readRecords<T>(
   try {
     content = await readFile(path.join(directory, file), 'utf8');
   } catch (error) {
-    // A missing file is an empty list: a city may have no demonstration bases, say.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
   let parsed: unknown;
@@ -168,31 +192,22 @@ async function readRecords<T>(
 /** Reads and validates every seed file in a directory. Throws SeedValidationError listing every problem. */
 export async function readSeedDirectory(directory: string): Promise<SeedData> {
   const problems: SeedProblem[] = [];
-  const read = <T>(file: string, schema: z.ZodType<T>) => readRecords(directory, file, schema, problems);
-
-  let segmentFiles: string[] = [];
-  try {
-    segmentFiles = (await readdir(path.join(directory, 'segments')))
-      .filter((file) => file.endsWith('.json'))
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const segments = (
-    await Promise.all(segmentFiles.map((file) => read(path.join('segments', file), segmentSchema)))
-  ).flat();
-
+  const read = async <T>(kind: keyof typeof KINDS, schema: z.ZodType<T>): Promise<Located<T>[]> => {
+    const files = await filesOfKind(directory, kind);
+    const perFile = await Promise.all(files.map((file) => readRecords(directory, file, schema, problems)));
+    return perFile.flat();
+  };
   const data: SeedData = {
-    regions: await read(...FILES.regions),
-    industries: await read(...FILES.industries),
-    chains: await read(...FILES.chains),
-    segments,
-    enterprises: await read(...FILES.enterprises),
-    platforms: await read(...FILES.platforms),
-    bases: await read(...FILES.bases),
-    programmes: await read(...FILES.programmes),
-    policies: await read(...FILES.policies),
-    targets: await read(...FILES.targets),
+    regions: await read('regions', KINDS.regions),
+    industries: await read('industries', KINDS.industries),
+    chains: await read('chains', KINDS.chains),
+    segments: await read('segments', KINDS.segments),
+    enterprises: await read('enterprises', KINDS.enterprises),
+    platforms: await read('platforms', KINDS.platforms),
+    bases: await read('bases', KINDS.bases),
+    programmes: await read('programmes', KINDS.programmes),
+    policies: await read('policies', KINDS.policies),
+    targets: await read('targets', KINDS.targets),
   };
   problems.push(...checkReferences(data));
   if (problems.length > 0) throw new SeedValidationError(problems);

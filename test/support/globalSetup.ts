@@ -44,19 +44,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     process.stdout.write(`Tests run against NEO4J_URI=${uri}\n`);
   }
-  const driver = await connectDriver(uri, config.neo4j);
-  const executor = new Executor(driver, {
-    database: config.neo4j.database,
-    txTimeoutMs: 60_000,
-    appName: 'chain-kg-test',
-  });
-  await applyMigrations(executor);
-  await loadSeeds(executor);
-  await driver.close();
-  project.provide('neo4jUri', uri);
-
-  return async () => {
+  const teardown = async () => {
     await local?.stop();
     if (storeDir) await rm(storeDir, { recursive: true, force: true });
   };
+  try {
+    const driver = await connectDriver(uri, config.neo4j);
+    try {
+      const executor = new Executor(driver, {
+        database: config.neo4j.database,
+        txTimeoutMs: 60_000,
+        appName: 'chain-kg-test',
+      });
+      await applyMigrations(executor);
+      await loadSeeds(executor);
+    } finally {
+      await driver.close();
+    }
+  } catch (error) {
+    // Vitest does not call the teardown when setup throws, so the Neo4j we started is stopped here.
+    await teardown();
+    throw error;
+  }
+  project.provide('neo4jUri', uri);
+  return teardown;
 }

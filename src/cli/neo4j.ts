@@ -1,0 +1,23 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { LocalNeo4jError, startLocalNeo4j } from '../neo4j/localNeo4j.js';
+
+/**
+ * `npm run neo4j`: runs only the project's local Neo4j (same store as `npm start`), for cypher-shell, Neo4j
+ * Browser-less exploration or `npm run seed`. Ctrl-C stops it.
+ */
+try {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const local = await startLocalNeo4j({ ...config.localNeo4j, logger });
+  process.stdout.write(
+    `Local Neo4j running at ${local.uri} (store ${config.localNeo4j.dataDir}); Ctrl-C stops it\n`,
+  );
+  const stop = () => void local.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  const expected = error instanceof ConfigError || error instanceof LocalNeo4jError;
+  process.stderr.write(`${expected ? (error as Error).message : String((error as Error).stack)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,72 @@
+import { mkdir } from 'node:fs/promises';
+
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createHttpApp, type HttpApp } from '../../src/http/app.js';
+import { loadSavedOperations } from '../../src/http/explorer.js';
+import { createLogger } from '../../src/logger.js';
+import { isLocal, launchChromium } from '../support/browser.js';
+import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
+
+describe('the explorer in a real browser, with the network off', () => {
+  let database: TestDatabase;
+  let app: HttpApp;
+  let baseUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    app = await createHttpApp({
+      config: testConfig(),
+      logger: createLogger('silent'),
+      executor: database.executor,
+      readiness: { migrationsApplied: true },
+    });
+    baseUrl = await app.listen();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await database?.close();
+  });
+
+  it('loads GraphiQL with the saved operations and runs one, and no request leaves the machine', async () => {
+    const page = await browser.newPage();
+    const external: string[] = [];
+    // Everything not on this machine is recorded and refused, as it would be with no network at all.
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (isLocal(url)) return route.continue();
+      external.push(url);
+      return route.abort('internetdisconnected');
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.goto(`${baseUrl}/graphql`);
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 30_000 });
+    const tabs = page.locator('.graphiql-tab');
+    await expect.poll(() => tabs.count(), { timeout: 15_000 }).toBe(loadSavedOperations().length);
+
+    const [response] = await Promise.all([
+      page.waitForResponse(
+        (candidate) =>
+          candidate.url().endsWith('/graphql') &&
+          candidate.request().method() === 'POST' &&
+          (candidate.request().postData() ?? '').includes('Chains'),
+      ),
+      page.locator('.graphiql-execute-button').click(),
+    ]);
+    expect(response.status()).toBe(200);
+    await expect
+      .poll(() => page.locator('.graphiql-response').innerText(), { timeout: 15_000 })
+      .toContain('"chains"');
+
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/explorer.png' });
+    expect(external).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
