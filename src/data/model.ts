@@ -57,6 +57,8 @@ export const RelationshipType = {
   HAS_MEASURE: 'HAS_MEASURE',
   /** PolicyMeasure → Industry | IndustrialChain | ChainSegment | Programme. */
   APPLIES_TO: 'APPLIES_TO',
+  /** Policy → the Region it governs. */
+  FOR_REGION: 'FOR_REGION',
   /** Target → Policy that sets it. */
   SET_BY: 'SET_BY',
   /** Target → Programme that states it. */

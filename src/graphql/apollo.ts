@@ -6,6 +6,7 @@ import { formatError, isClientSafe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
+import { projectionFieldResolver } from './resolvers/support.js';
 import { loadTypeDefs } from './typeDefs.js';
 
 /** Logs, with the request id, every error that formatError is about to mask. */
@@ -35,6 +36,7 @@ export function createApolloServer(
   return new ApolloServer<GraphQLContext>({
     typeDefs: loadTypeDefs(),
     resolvers,
+    fieldResolver: projectionFieldResolver,
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspectionEnabled,

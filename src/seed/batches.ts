@@ -265,6 +265,8 @@ export function seedBatches(data: SeedData): { nodes: NodeBatch[]; relationships
       period: policy.period,
       ...provenance(policy.provenance),
     });
+    if (policy.regionId)
+      batches.link(Policy, R.FOR_REGION, Region, policy.id, policy.regionId, policy.provenance);
     for (const measure of policy.measures) {
       const origin = measure.provenance ?? policy.provenance;
       batches.node(PolicyMeasure, {

@@ -223,6 +223,8 @@ export const policySchema = z.strictObject({
   titleEn: text,
   issuer: text,
   period: text,
+  /** The region the policy governs; its targets are counted there. */
+  regionId: id.optional(),
   measures: z.array(
     z.strictObject({
       id,

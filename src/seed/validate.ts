@@ -333,6 +333,7 @@ export function checkReferences(data: SeedData): SeedProblem[] {
   }
   for (const record of data.policies) {
     claim(record, record.value.id, 'id');
+    expect(record, 'region', record.value.regionId, 'regionId');
     record.value.measures.forEach((measure, index) => {
       const at = `measures[${index}]`;
       claim(record, measure.id, `${at}.id`);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 
-import { listChainsQuery } from '../../src/data/chains.js';
 import { migrationStatements } from '../../src/data/migrations.js';
 import { assertLabel, assertRelationship, NODE_LABELS } from '../../src/data/model.js';
 import { upsertNodesQuery, upsertRelationshipsQuery } from '../../src/data/upsert.js';
@@ -41,10 +40,6 @@ describe('Cypher builders', () => {
     );
     expect(() => assertRelationship('FEEDS]->() DELETE r //')).toThrow(/Unknown relationship type/);
     expect(assertLabel('Enterprise')).toBe('Enterprise');
-  });
-
-  it('filters illustrative chains with a parameter', () => {
-    expect(listChainsQuery({ excludeIllustrative: true }).params).toEqual({ excludeIllustrative: true });
   });
 
   it('declares a uniqueness constraint for every label and one full-text index with the cjk analyzer', () => {

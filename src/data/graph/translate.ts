@@ -1,3 +1,6 @@
+import neo4j from 'neo4j-driver';
+
+import { badUserInput } from '../../errors.js';
 import type { Selection } from './selection.js';
 
 /**
@@ -23,6 +26,11 @@ export class CypherScope {
     const name = `p${this.parameterCount++}`;
     this.params[name] = value;
     return `$${name}`;
+  }
+
+  /** Registers a whole number as a Neo4j integer (JavaScript numbers travel as floats; LIMIT needs an integer). */
+  integer(value: number): string {
+    return this.param(neo4j.int(value));
   }
 
   /** A fresh variable name. */
@@ -92,11 +100,16 @@ function key(responseKey: string): string {
   return `\`${responseKey}\``;
 }
 
-/** Validates a nested `first` and returns the number to use. */
-export function pageSize(value: unknown, limits: TranslationLimits, fallback = limits.maxPageSize): number {
-  if (value === undefined || value === null) return Math.min(fallback, limits.maxPageSize);
+/** Validates a `first` argument (naming it in the error) and returns the number to use. */
+export function pageSize(
+  value: unknown,
+  limits: TranslationLimits,
+  options: { readonly argument: string; readonly fallback?: number },
+): number {
+  if (value === undefined || value === null)
+    return Math.min(options.fallback ?? limits.maxPageSize, limits.maxPageSize);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > limits.maxPageSize) {
-    throw new RangeError(`first must be a whole number from 0 to ${limits.maxPageSize}`);
+    throw badUserInput(options.argument, `must be a whole number from 0 to ${limits.maxPageSize}`);
   }
   return value;
 }
@@ -166,7 +179,7 @@ function relationExpression(
   const order = relation.orderBy ? relation.orderBy(to, relationship) : `${to}.name, ${to}.id`;
   const limit = relation.many
     ? relation.paged
-      ? ` LIMIT ${scope.param(pageSize(args['first'], scope.limits))}`
+      ? ` LIMIT ${scope.integer(pageSize(args['first'], scope.limits, { argument: `${relation.target} list first` }))}`
       : ''
     : ' LIMIT 1';
   const subquery =

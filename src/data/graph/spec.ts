@@ -1,0 +1,450 @@
+import { NodeLabel as L, RelationshipType as T } from '../model.js';
+import { EMPTY_SELECTION } from './selection.js';
+import {
+  projectNode,
+  type ArgumentPredicate,
+  type FieldSpec,
+  type GraphSpec,
+  type RelationSpec,
+} from './translate.js';
+
+/**
+ * How the GraphQL types of schema/ map onto the graph. The translator reads this to turn any selection into one
+ * Cypher statement. A test checks that every field of every mapped type is covered.
+ */
+
+/** Deepest region nesting followed when a question includes sub-regions (country → … → district is 4). */
+export const MAX_REGION_DEPTH = 8;
+/** Deepest segment nesting followed when a segment includes its narrower segments. */
+export const MAX_SEGMENT_DEPTH = 6;
+
+const property = (name: string): FieldSpec => ({ kind: 'property', property: name });
+const same = (...names: string[]): Record<string, FieldSpec> =>
+  Object.fromEntries(names.map((name) => [name, property(name)]));
+
+/** Provenance of the node or relationship bound to the variable. */
+const provenance: FieldSpec = {
+  kind: 'expression',
+  expression: (variable) =>
+    `{ source: ${variable}.source, section: ${variable}.section, note: ${variable}.note }`,
+};
+
+/** Stored as JSON text (structured, never filtered on); the GraphQL resolver parses it. */
+const json = (name: string): FieldSpec => property(name);
+
+/** Only nodes, and the relationship leading to them, whose provenance is one of the given sources. */
+export const sourcesPredicate: ArgumentPredicate = (value, { node, relationship, scope }) => {
+  const sources = scope.param(value);
+  return `${node}.source IN ${sources} AND ${relationship}.source IN ${sources}`;
+};
+
+/** The node is located in the region or one of its sub-regions. */
+export function locatedIn(node: string, regionParameter: string): string {
+  return `EXISTS { (${node})-[:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(:${L.Region} { id: ${regionParameter} }) }`;
+}
+
+const regionPredicate: ArgumentPredicate = (value, { node, scope }) => locatedIn(node, scope.param(value));
+
+const out = (type: string, label: string) => (from: string, relationship: string, to: string) =>
+  `(${from})-[${relationship}:${type}]->(${to}:${label})`;
+const into = (type: string, label: string) => (from: string, relationship: string, to: string) =>
+  `(${from})<-[${relationship}:${type}]-(${to}:${label})`;
+
+const STAGE_ORDER = (to: string) =>
+  `CASE ${to}.stage WHEN 'UPSTREAM' THEN 0 WHEN 'MIDSTREAM' THEN 1 ELSE 2 END, ${to}.name, ${to}.id`;
+
+function relation(spec: Omit<RelationSpec, 'kind'>): RelationSpec {
+  return { kind: 'relation', ...spec };
+}
+
+/** Nodes located in a region or any of its sub-regions (the region is `from`). */
+const locatedBelow = (label: string) => (from: string, relationship: string, to: string) =>
+  `(${to}:${label})-[${relationship}:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(${from})`;
+
+const regionOfTarget = (
+  target: string,
+  args: Readonly<Record<string, unknown>>,
+  scope: { param(v: unknown): string },
+) =>
+  args['regionId'] !== undefined && args['regionId'] !== null
+    ? scope.param(args['regionId'])
+    : `COLLECT { MATCH (${target})-[:${T.SET_BY}]->(:${L.Policy})-[:${T.FOR_REGION}]->(policyRegion:${L.Region}) RETURN policyRegion.id }[0]`;
+
+/** Cypher that counts the graph's current figure for a target's metric, in a region, over some provenances. */
+function metricCount(target: string, region: string, sources: string): string {
+  const enterprises = (flag: string) =>
+    `COUNT { MATCH (e:${L.Enterprise}) WHERE e.${flag} = true AND e.source IN ${sources} AND ${locatedIn('e', region)} }`;
+  const platforms = (condition: string) =>
+    `COUNT { MATCH (p:${L.Platform}) WHERE ${condition} AND p.source IN ${sources} AND ${locatedIn('p', region)} }`;
+  return `CASE ${target}.metric
+      WHEN 'HIGH_TECH_ENTERPRISES' THEN ${enterprises('highTech')}
+      WHEN 'LEADING_ENTERPRISES' THEN ${enterprises('leading')}
+      WHEN 'ACADEMICIAN_WORKSTATIONS' THEN ${platforms("p.kind = 'ACADEMICIAN_WORKSTATION'")}
+      WHEN 'PROVINCIAL_OR_HIGHER_PLATFORMS' THEN ${platforms("p.level IN ['NATIONAL', 'PROVINCIAL']")}
+      WHEN 'INDUSTRIAL_DESIGN_CENTERS' THEN ${platforms("p.kind = 'INDUSTRIAL_DESIGN_CENTER'")}
+      WHEN 'COLLABORATIVE_INNOVATION_PLATFORMS' THEN ${platforms("p.kind = 'COLLABORATIVE_INNOVATION'")}
+      WHEN 'ACHIEVEMENT_TRANSFER_PLATFORMS' THEN ${platforms("p.kind = 'ACHIEVEMENT_TRANSFER'")}
+      WHEN 'PROVINCIAL_DEMONSTRATION_BASES' THEN COUNT { MATCH (b:${L.DemonstrationBase}) WHERE b.kind = 'PROVINCIAL_DEMONSTRATION_BASE' AND b.status = 'EXISTING' AND b.source IN ${sources} AND ${locatedIn('b', region)} }
+    END`;
+}
+
+/** Illustrative data is not a real count, so target progress counts PLAN and PUBLIC facts unless asked otherwise. */
+export const DEFAULT_PROGRESS_SOURCES = ['PLAN', 'PUBLIC'] as const;
+
+export const GRAPH_SPEC: GraphSpec = {
+  Region: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'level'),
+      coordinates: {
+        kind: 'expression',
+        expression: (v) => `CASE WHEN ${v}.lat IS NULL THEN null ELSE { lat: ${v}.lat, lon: ${v}.lon } END`,
+      },
+      parent: relation({ target: 'Region', pattern: out(T.PART_OF, L.Region), many: false }),
+      children: relation({ target: 'Region', pattern: into(T.PART_OF, L.Region), many: true }),
+      enterprises: relation({
+        target: 'Enterprise',
+        pattern: locatedBelow(L.Enterprise),
+        many: true,
+        paged: true,
+        args: { sources: sourcesPredicate },
+      }),
+      platforms: relation({
+        target: 'Platform',
+        pattern: locatedBelow(L.Platform),
+        many: true,
+        paged: true,
+        args: { sources: sourcesPredicate },
+      }),
+      demonstrationBases: relation({
+        target: 'DemonstrationBase',
+        pattern: locatedBelow(L.DemonstrationBase),
+        many: true,
+      }),
+      provenance,
+    },
+  },
+  Industry: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'tier', 'specialAction'),
+      chains: relation({
+        target: 'IndustrialChain',
+        pattern: into(T.BELONGS_TO, L.IndustrialChain),
+        many: true,
+        orderBy: (to) => `${to}.id`,
+      }),
+      platforms: relation({ target: 'Platform', pattern: into(T.SUPPORTS, L.Platform), many: true }),
+      policyMeasures: relation({
+        target: 'PolicyMeasure',
+        pattern: into(T.APPLIES_TO, L.PolicyMeasure),
+        many: true,
+        orderBy: (to) => `${to}.number, ${to}.id`,
+      }),
+      provenance,
+    },
+  },
+  IndustrialChain: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'description'),
+      industries: relation({ target: 'Industry', pattern: out(T.BELONGS_TO, L.Industry), many: true }),
+      segments: relation({
+        target: 'ChainSegment',
+        pattern: into(T.IN_CHAIN, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+        args: {
+          stage: (value, { node, scope }) => `${node}.stage = ${scope.param(value)}`,
+          sources: sourcesPredicate,
+        },
+      }),
+      programmes: relation({
+        target: 'Programme',
+        pattern: into(T.COVERS, L.Programme),
+        many: true,
+        orderBy: (to) => `${to}.number`,
+      }),
+      policyMeasures: relation({
+        target: 'PolicyMeasure',
+        pattern: into(T.APPLIES_TO, L.PolicyMeasure),
+        many: true,
+        orderBy: (to) => `${to}.number, ${to}.id`,
+      }),
+      provenance,
+    },
+  },
+  ChainSegment: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'stage', 'description'),
+      chain: relation({
+        target: 'IndustrialChain',
+        pattern: out(T.IN_CHAIN, L.IndustrialChain),
+        many: false,
+      }),
+      parent: relation({
+        target: 'ChainSegment',
+        pattern: out(T.SUBSEGMENT_OF, L.ChainSegment),
+        many: false,
+      }),
+      children: relation({
+        target: 'ChainSegment',
+        pattern: into(T.SUBSEGMENT_OF, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+      }),
+      feeds: relation({
+        target: 'ChainSegment',
+        pattern: out(T.FEEDS, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+        edge: { type: 'SegmentFlow', nodeField: 'segment' },
+        args: { sources: sourcesPredicate },
+      }),
+      fedBy: relation({
+        target: 'ChainSegment',
+        pattern: into(T.FEEDS, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+        edge: { type: 'SegmentFlow', nodeField: 'segment' },
+        args: { sources: sourcesPredicate },
+      }),
+      enterprises: relation({
+        target: 'Enterprise',
+        pattern: into(T.OPERATES_IN, L.Enterprise),
+        many: true,
+        paged: true,
+        edge: { type: 'SegmentEnterprise', nodeField: 'enterprise' },
+        args: { regionId: regionPredicate, sources: sourcesPredicate },
+      }),
+      platforms: relation({
+        target: 'Platform',
+        pattern: into(T.SUPPORTS, L.Platform),
+        many: true,
+        args: { regionId: regionPredicate, sources: sourcesPredicate },
+      }),
+      projects: relation({ target: 'Project', pattern: into(T.IN_SEGMENT, L.Project), many: true }),
+      policyMeasures: relation({
+        target: 'PolicyMeasure',
+        pattern: into(T.APPLIES_TO, L.PolicyMeasure),
+        many: true,
+        orderBy: (to) => `${to}.number, ${to}.id`,
+      }),
+      provenance,
+    },
+  },
+  SegmentFlow: { fields: { provenance } },
+  SegmentEnterprise: { fields: { ...same('role', 'mainProducts'), provenance } },
+  EnterpriseSegment: { fields: { ...same('role', 'mainProducts'), provenance } },
+  SupplyLink: { fields: { ...same('products'), provenance } },
+  Enterprise: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'sizeBand', 'creditCode', 'description'),
+      region: relation({ target: 'Region', pattern: out(T.LOCATED_IN, L.Region), many: false }),
+      flags: {
+        kind: 'expression',
+        expression: (v) =>
+          `{ highTech: ${v}.highTech, leading: ${v}.leading, listed: ${v}.listed, specialised: ${v}.specialised }`,
+      },
+      segments: relation({
+        target: 'ChainSegment',
+        pattern: out(T.OPERATES_IN, L.ChainSegment),
+        many: true,
+        orderBy: (to) => `${to}.chainId, ${STAGE_ORDER(to)}`,
+        edge: { type: 'EnterpriseSegment', nodeField: 'segment' },
+        args: { sources: sourcesPredicate },
+      }),
+      customers: relation({
+        target: 'Enterprise',
+        pattern: out(T.SUPPLIES, L.Enterprise),
+        many: true,
+        edge: { type: 'SupplyLink', nodeField: 'enterprise' },
+        args: { sources: sourcesPredicate },
+      }),
+      suppliers: relation({
+        target: 'Enterprise',
+        pattern: into(T.SUPPLIES, L.Enterprise),
+        many: true,
+        edge: { type: 'SupplyLink', nodeField: 'enterprise' },
+        args: { sources: sourcesPredicate },
+      }),
+      projects: relation({ target: 'Project', pattern: out(T.UNDERTAKES, L.Project), many: true }),
+      platforms: relation({ target: 'Platform', pattern: into(T.HOSTED_BY, L.Platform), many: true }),
+      provenance,
+    },
+  },
+  Platform: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'kind', 'level', 'hostOrganisation'),
+      region: relation({ target: 'Region', pattern: out(T.LOCATED_IN, L.Region), many: false }),
+      hostEnterprise: relation({
+        target: 'Enterprise',
+        pattern: out(T.HOSTED_BY, L.Enterprise),
+        many: false,
+      }),
+      segments: relation({
+        target: 'ChainSegment',
+        pattern: out(T.SUPPORTS, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+      }),
+      industries: relation({ target: 'Industry', pattern: out(T.SUPPORTS, L.Industry), many: true }),
+      provenance,
+    },
+  },
+  DemonstrationBase: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'kind', 'status'),
+      region: relation({ target: 'Region', pattern: out(T.LOCATED_IN, L.Region), many: false }),
+      focusIndustries: relation({ target: 'Industry', pattern: out(T.FOCUSES_ON, L.Industry), many: true }),
+      provenance,
+    },
+  },
+  Programme: {
+    fields: {
+      ...same('id', 'number', 'name', 'nameEn', 'description'),
+      quantities: json('quantitiesJson'),
+      fields: relation({
+        target: 'ProgrammeField',
+        pattern: out(T.HAS_FIELD, L.ProgrammeField),
+        many: true,
+        orderBy: (to) => `${to}.kind, ${to}.id`,
+      }),
+      projects: relation({
+        target: 'Project',
+        pattern: into(T.UNDER_PROGRAMME, L.Project),
+        many: true,
+        orderBy: (to) => `${to}.id`,
+      }),
+      chains: relation({
+        target: 'IndustrialChain',
+        pattern: out(T.COVERS, L.IndustrialChain),
+        many: true,
+        orderBy: (to) => `${to}.id`,
+      }),
+      industries: relation({ target: 'Industry', pattern: out(T.COVERS, L.Industry), many: true }),
+      targets: relation({
+        target: 'Target',
+        pattern: into(T.OF_PROGRAMME, L.Target),
+        many: true,
+        orderBy: (to) => `${to}.id`,
+      }),
+      provenance,
+    },
+  },
+  ProgrammeField: { fields: { ...same('id', 'name', 'nameEn', 'kind'), provenance } },
+  Project: {
+    fields: {
+      ...same('id', 'name', 'nameEn'),
+      programme: relation({ target: 'Programme', pattern: out(T.UNDER_PROGRAMME, L.Programme), many: false }),
+      enterprises: relation({ target: 'Enterprise', pattern: into(T.UNDERTAKES, L.Enterprise), many: true }),
+      segments: relation({
+        target: 'ChainSegment',
+        pattern: out(T.IN_SEGMENT, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+      }),
+      provenance,
+    },
+  },
+  Policy: {
+    fields: {
+      id: property('id'),
+      title: property('name'),
+      titleEn: property('nameEn'),
+      ...same('issuer', 'period'),
+      measures: relation({
+        target: 'PolicyMeasure',
+        pattern: out(T.HAS_MEASURE, L.PolicyMeasure),
+        many: true,
+        orderBy: (to) => `${to}.number, ${to}.id`,
+      }),
+      targets: relation({
+        target: 'Target',
+        pattern: into(T.SET_BY, L.Target),
+        many: true,
+        orderBy: (to) => `${to}.id`,
+      }),
+      provenance,
+    },
+  },
+  PolicyMeasure: {
+    fields: {
+      ...same('id', 'number'),
+      title: property('name'),
+      titleEn: property('nameEn'),
+      terms: json('termsJson'),
+      policy: relation({ target: 'Policy', pattern: into(T.HAS_MEASURE, L.Policy), many: false }),
+      industries: relation({ target: 'Industry', pattern: out(T.APPLIES_TO, L.Industry), many: true }),
+      chains: relation({
+        target: 'IndustrialChain',
+        pattern: out(T.APPLIES_TO, L.IndustrialChain),
+        many: true,
+        orderBy: (to) => `${to}.id`,
+      }),
+      segments: relation({
+        target: 'ChainSegment',
+        pattern: out(T.APPLIES_TO, L.ChainSegment),
+        many: true,
+        orderBy: STAGE_ORDER,
+      }),
+      programmes: relation({
+        target: 'Programme',
+        pattern: out(T.APPLIES_TO, L.Programme),
+        many: true,
+        orderBy: (to) => `${to}.number`,
+      }),
+      provenance,
+    },
+  },
+  Target: {
+    fields: {
+      ...same('id', 'name', 'nameEn', 'value', 'valueMax', 'unit', 'comparator', 'metric'),
+      // Stored as in the seed files; the GraphQL enum cannot start with a digit.
+      period: {
+        kind: 'expression',
+        expression: (v) => `CASE ${v}.period WHEN '2018_2020' THEN 'Y2018_2020' ELSE ${v}.period END`,
+      },
+      programme: relation({ target: 'Programme', pattern: out(T.OF_PROGRAMME, L.Programme), many: false }),
+      policy: relation({ target: 'Policy', pattern: out(T.SET_BY, L.Policy), many: false }),
+      current: {
+        kind: 'expression',
+        expression: (v, args, scope, selection) => {
+          const sources = scope.param(args['sources'] ?? DEFAULT_PROGRESS_SOURCES);
+          const region = scope.variable('region');
+          const regionSelection = [...selection.values()].find((selected) => selected.field === 'region');
+          const regionProjection = projectNode(
+            GRAPH_SPEC,
+            'Region',
+            region,
+            regionSelection?.selection ?? EMPTY_SELECTION,
+            scope,
+          );
+          // TargetProgress: the count and what it was counted over; ratio, met and basis are derived in its resolvers.
+          return `CASE WHEN ${v}.metric IS NULL THEN null ELSE {
+            value: ${metricCount(v, regionOfTarget(v, args, scope), sources)},
+            regionId: ${regionOfTarget(v, args, scope)},
+            region: COLLECT { MATCH (${region}:${L.Region} { id: ${regionOfTarget(v, args, scope)} }) RETURN ${regionProjection} }[0],
+            sources: ${sources},
+            metric: ${v}.metric, target: ${v}.value, targetMax: ${v}.valueMax, comparator: ${v}.comparator
+          } END`;
+        },
+      },
+      provenance,
+    },
+  },
+};
+
+/** The label that stores nodes of each mapped node type (edge types have none). */
+export const LABEL_OF_TYPE: Readonly<Record<string, string>> = {
+  Region: L.Region,
+  Industry: L.Industry,
+  IndustrialChain: L.IndustrialChain,
+  ChainSegment: L.ChainSegment,
+  Enterprise: L.Enterprise,
+  Platform: L.Platform,
+  DemonstrationBase: L.DemonstrationBase,
+  Programme: L.Programme,
+  ProgrammeField: L.ProgrammeField,
+  Project: L.Project,
+  Policy: L.Policy,
+  PolicyMeasure: L.PolicyMeasure,
+  Target: L.Target,
+};

@@ -1,0 +1,35 @@
+import { enterpriseConditions, enterpriseReferences } from '../../data/filters.js';
+import { readConnection, readNodeById, type SortKey } from '../../data/graph/queries.js';
+import { selectionOf } from '../../data/graph/selection.js';
+import { pageSize } from '../../data/graph/translate.js';
+import type { EnterpriseOrder, Resolvers } from '../generated/resolvers.js';
+import { limitsOf } from './support.js';
+
+function enterpriseSort(order: EnterpriseOrder | null | undefined): SortKey {
+  const field = order?.field ?? 'NAME';
+  const direction = order?.direction ?? 'ASC';
+  return { field, direction, expression: (node) => (field === 'ID' ? `${node}.id` : `${node}.name`) };
+}
+
+export const enterpriseResolvers: Resolvers = {
+  Query: {
+    enterprise: (_parent, { id }, context, info) =>
+      readNodeById(context.executor, 'Enterprise', id, selectionOf(info), limitsOf(context)),
+    enterprises: (_parent, { filter, orderBy, first, after }, context, info) => {
+      const limits = limitsOf(context);
+      return readConnection(
+        context.executor,
+        {
+          typeName: 'Enterprise',
+          where: enterpriseConditions(filter ?? {}),
+          references: enterpriseReferences(filter ?? {}),
+          sort: enterpriseSort(orderBy),
+          first: pageSize(first, limits, { argument: 'first', fallback: 20 }),
+          after,
+          selection: selectionOf(info),
+        },
+        limits,
+      );
+    },
+  },
+};

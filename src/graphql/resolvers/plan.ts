@@ -1,0 +1,75 @@
+import { readNodeList } from '../../data/graph/queries.js';
+import { selectionOf } from '../../data/graph/selection.js';
+import type { PolicyTerm, Quantity, Resolvers } from '../generated/resolvers.js';
+import { limitsOf, parsedJson } from './support.js';
+
+const PERIOD_STORED: Record<string, string> = {
+  PER_YEAR: 'PER_YEAR',
+  BY_2020: 'BY_2020',
+  Y2018_2020: '2018_2020',
+};
+
+/** Programmes, policies and targets: what the plan itself says. */
+export const planResolvers: Resolvers = {
+  Query: {
+    programmes: (_parent, _args, context, info) =>
+      readNodeList(
+        context.executor,
+        'Programme',
+        { orderBy: (node) => `${node}.number, ${node}.id` },
+        selectionOf(info),
+        limitsOf(context),
+      ),
+    policies: (_parent, _args, context, info) =>
+      readNodeList(
+        context.executor,
+        'Policy',
+        { orderBy: (node) => `${node}.id` },
+        selectionOf(info),
+        limitsOf(context),
+      ),
+    targets: (_parent, { period, countable }, context, info) =>
+      readNodeList(
+        context.executor,
+        'Target',
+        {
+          where: (node, scope) => [
+            ...(period ? [`${node}.period = ${scope.param(PERIOD_STORED[period])}`] : []),
+            ...(countable === true ? [`${node}.metric IS NOT NULL`] : []),
+            ...(countable === false ? [`${node}.metric IS NULL`] : []),
+          ],
+          orderBy: (node) => `${node}.id`,
+        },
+        selectionOf(info),
+        limitsOf(context),
+      ),
+  },
+  Programme: {
+    quantities: (parent, _args, _context, info) => parsedJson<Quantity[]>(parent, info.path.key),
+  },
+  PolicyMeasure: {
+    terms: (parent, _args, _context, info) => parsedJson<PolicyTerm[]>(parent, info.path.key),
+  },
+  TargetProgress: {
+    ratio: (progress) => {
+      const target = Number(progress['target']);
+      return target > 0 ? Number(progress['value']) / target : 1;
+    },
+    met: (progress) => {
+      const value = Number(progress['value']);
+      const target = Number(progress['target']);
+      switch (progress['comparator']) {
+        case 'AT_LEAST':
+          return value >= target;
+        case 'RANGE':
+          return value >= target;
+        default:
+          return value === target;
+      }
+    },
+    basis: (progress) => {
+      const sources = (progress['sources'] as string[]).join(' and ');
+      return `${String(progress['metric'])} counted in region '${String(progress['regionId'])}' and its sub-regions, over ${sources} facts only`;
+    },
+  },
+};
