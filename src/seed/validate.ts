@@ -136,12 +136,7 @@ async function readRecords<T>(
   schema: z.ZodType<T>,
   problems: SeedProblem[],
 ): Promise<Located<T>[]> {
-  let content: string;
-  try {
-    content = await readFile(path.join(directory, file), 'utf8');
-  } catch (error) {
-    throw error;
-  }
+  const content = await readFile(path.join(directory, file), 'utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);

@@ -37,7 +37,7 @@ function startMain(environment: NodeJS.ProcessEnv): RunningProcess {
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters: { message: string; resolve: (log: Record<string, unknown>) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       const log = JSON.parse(line) as Record<string, unknown>;
       logs.push(log);
@@ -46,7 +46,7 @@ function startMain(environment: NodeJS.ProcessEnv): RunningProcess {
       // Not a log line; ignore.
     }
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
@@ -154,7 +154,7 @@ describe('npm start with the local Neo4j', () => {
       "MATCH (r:Region { id: 'e2e-marker' }) RETURN count(r) AS n",
     );
     await driver.close();
-    expect(records[0]?.get('n').toNumber()).toBe(1);
+    expect(Number(records[0]?.get('n'))).toBe(1);
     service.child.kill('SIGINT');
     expect(await service.exited).toBe(0);
     expect(launcherPids(storeDir)).toEqual([]);

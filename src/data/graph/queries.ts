@@ -155,7 +155,7 @@ export function decodeCursor(value: string, sort: SortKey): Cursor {
       `the cursor was made for order ${field} ${direction}, not ${sort.field} ${sort.direction}`,
     );
   }
-  return { field, direction: direction as 'ASC' | 'DESC', key, id };
+  return { field, direction: sort.direction, key, id };
 }
 
 /**
