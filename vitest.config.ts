@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
+
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Resolve graphql exactly as Node does (its CommonJS entry). Otherwise Vite hands our code the ESM build while
+    // Apollo, loaded by Node, gets the CommonJS one, and graphql refuses types from "another module or realm".
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     globalSetup: ['test/support/globalSetup.ts'],
     include: ['test/**/*.test.ts'],

@@ -17,6 +17,8 @@ export interface OperationResult<TData> {
   readonly errors: readonly GraphQLFormattedError[] | undefined;
   /** How many Cypher statements the request sent to Neo4j. */
   readonly roundTrips: number;
+  /** The statements themselves, in order. */
+  readonly statements: readonly string[];
 }
 
 export interface TestGraphQL {
@@ -31,7 +33,8 @@ export interface TestGraphQL {
 
 /** The service's own Apollo Server, executed in-process against the real test Neo4j. */
 export async function createTestGraphQL(executor: Executor, config: Config): Promise<TestGraphQL> {
-  const logger = createLogger('silent');
+  // TEST_LOG_LEVEL=error shows the originals of masked errors while debugging a failing test.
+  const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const server: ApolloServer<GraphQLContext> = createApolloServer(config, logger);
   await server.start();
   let requestNumber = 0;
@@ -39,15 +42,15 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<OperationResult<TData>> => {
-    let roundTrips = 0;
+    const statements: string[] = [];
     const requestId = `test-${++requestNumber}`;
     const response = await server.executeOperation<TData>(
       { query, ...(variables ? { variables } : {}) },
       {
         contextValue: {
           requestId,
-          executor: executor.forRequest(requestId, () => {
-            roundTrips += 1;
+          executor: executor.forRequest(requestId, (event) => {
+            statements.push(event.query.cypher);
           }),
           config,
           logger,
@@ -56,7 +59,12 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
     );
     assert(response.body.kind === 'single', 'expected a single (non-incremental) result');
     const { data, errors } = response.body.singleResult;
-    return { data: (data ?? undefined) as TData | undefined, errors, roundTrips };
+    return {
+      data: (data ?? undefined) as TData | undefined,
+      errors,
+      roundTrips: statements.length,
+      statements,
+    };
   };
   return {
     run,

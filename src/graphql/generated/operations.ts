@@ -3,6 +3,61 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** What a demonstration base record is. */
+export type DemonstrationBaseKind =
+  /** A national demonstration zone (国家级示范区). */
+  | 'NATIONAL_DEMONSTRATION_ZONE'
+  /** A field in which the plan wants a new base (to apply for). */
+  | 'PLANNED_FIELD'
+  /** A provincial demonstration base (省级示范基地). */
+  | 'PROVINCIAL_DEMONSTRATION_BASE';
+
+/** Whether a base exists or is planned. */
+export type DemonstrationBaseStatus =
+  /** It exists. */
+  | 'EXISTING'
+  /** The plan asks for it. */
+  | 'PLANNED';
+
+/** The kinds of innovation platform (创新平台) the plan names. */
+export type PlatformKind =
+  /** Academician workstation (院士工作站). */
+  | 'ACADEMICIAN_WORKSTATION'
+  /** S&T achievement-transfer platform (科技成果转化平台). */
+  | 'ACHIEVEMENT_TRANSFER'
+  /** Collaborative innovation platform (协同创新平台). */
+  | 'COLLABORATIVE_INNOVATION'
+  /** Drug-safety evaluation platform (药物安全性评价). */
+  | 'DRUG_SAFETY_EVALUATION'
+  /** Engineering research centre (工程研究中心). */
+  | 'ENGINEERING_RESEARCH_CENTER'
+  /** Enterprise technology centre (企业技术中心). */
+  | 'ENTERPRISE_TECH_CENTER'
+  /** Industrial design centre (工业设计中心). */
+  | 'INDUSTRIAL_DESIGN_CENTER'
+  /** Key laboratory (重点实验室). */
+  | 'KEY_LABORATORY'
+  /** High-level talent or innovation team (高水平技术人才和创新团队). */
+  | 'TALENT_TEAM'
+  /** Technology innovation centre (技术创新中心). */
+  | 'TECH_INNOVATION_CENTER';
+
+/** The level that recognised a platform. */
+export type PlatformLevel =
+  /** Municipal level. */
+  | 'MUNICIPAL'
+  /** National level. */
+  | 'NATIONAL'
+  /** Provincial level. */
+  | 'PROVINCIAL';
+
+/** What kind of special field a programme names. */
+export type ProgrammeFieldKind =
+  /** A municipal major S&T special field (重大科技专项). */
+  | 'SCIENCE_SPECIAL'
+  /** A standards-system focus field (标准体系重点领域). */
+  | 'STANDARDS_FOCUS';
+
 /** Where a fact comes from. */
 export type ProvenanceSource =
   /** Invented so that the examples and analyses have something to work on. Never a real-world fact. */
@@ -12,12 +67,181 @@ export type ProvenanceSource =
   /** Publicly known, for example a listed company's main business or an administrative division. */
   | 'PUBLIC';
 
+/** The kinds of node search covers. */
+export type SearchKind =
+  /** An industrial chain. */
+  | 'CHAIN'
+  /** A demonstration base. */
+  | 'DEMONSTRATION_BASE'
+  /** An enterprise. */
+  | 'ENTERPRISE'
+  /** An industry. */
+  | 'INDUSTRY'
+  /** An innovation platform. */
+  | 'PLATFORM'
+  /** A policy. */
+  | 'POLICY'
+  /** A policy measure. */
+  | 'POLICY_MEASURE'
+  /** A programme. */
+  | 'PROGRAMME'
+  /** A special field of a programme. */
+  | 'PROGRAMME_FIELD'
+  /** A key project. */
+  | 'PROJECT'
+  /** A region. */
+  | 'REGION'
+  /** A chain segment. */
+  | 'SEGMENT'
+  /** A target. */
+  | 'TARGET';
+
+/** How a search hit matched. */
+export type SearchMatch =
+  /** Through the full-text index (Chinese character bigrams, English words). */
+  | 'FULLTEXT'
+  /** As a plain substring of the name (single Chinese characters, and text the index splits differently). */
+  | 'SUBSTRING';
+
+/** How an enterprise takes part in a segment. */
+export type SegmentRole =
+  /** It makes the segment's products. */
+  | 'CORE'
+  /** It provides services to the segment (testing, design, logistics …). */
+  | 'SERVICE'
+  /** It supplies inputs specific to the segment. */
+  | 'SUPPLIER';
+
+/** A company's size band. */
+export type SizeBand =
+  /** Large enterprise. */
+  | 'LARGE'
+  /** Medium-sized enterprise. */
+  | 'MEDIUM'
+  /** Micro enterprise. */
+  | 'MICRO'
+  /** Small enterprise. */
+  | 'SMALL';
+
+/** Where a segment sits in its chain. */
+export type Stage =
+  /** End products, applications, markets and services (下游). */
+  | 'DOWNSTREAM'
+  /** Core products, manufacturing, integration (中游). */
+  | 'MIDSTREAM'
+  /** Technology, materials, equipment, components (上游). */
+  | 'UPSTREAM';
+
+/** How a target's value is meant. */
+export type TargetComparator =
+  /** At least the value (≥, 以上). */
+  | 'AT_LEAST'
+  /** The value itself. */
+  | 'EXACTLY'
+  /** Between value and valueMax. */
+  | 'RANGE';
+
+/** What the graph can count for a target. */
+export type TargetMetric =
+  /** Academician workstations in the region. */
+  | 'ACADEMICIAN_WORKSTATIONS'
+  /** S&T achievement-transfer platforms in the region. */
+  | 'ACHIEVEMENT_TRANSFER_PLATFORMS'
+  /** Collaborative innovation platforms in the region. */
+  | 'COLLABORATIVE_INNOVATION_PLATFORMS'
+  /** Enterprises flagged high-tech, located in the region. */
+  | 'HIGH_TECH_ENTERPRISES'
+  /** Industrial design centres in the region. */
+  | 'INDUSTRIAL_DESIGN_CENTERS'
+  /** Enterprises flagged leading, located in the region. */
+  | 'LEADING_ENTERPRISES'
+  /** Existing provincial demonstration bases in the region. */
+  | 'PROVINCIAL_DEMONSTRATION_BASES'
+  /** National or provincial platforms in the region. */
+  | 'PROVINCIAL_OR_HIGHER_PLATFORMS';
+
+/** The period a target covers. */
+export type TargetPeriod =
+  /** By the end of 2020. */
+  | 'BY_2020'
+  /** Every year of the plan. */
+  | 'PER_YEAR'
+  /** Over 2018–2020 in all. */
+  | 'Y2018_2020';
+
+export type BiomedicinePolicyMeasuresQueryVariables = Exact<{
+  chainId?: string;
+}>;
+
+
+export type BiomedicinePolicyMeasuresQuery = { chain: { id: string, name: string, policyMeasures: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string, value: number | null, unit: string | null }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
+
+export type ChainStructureQueryVariables = Exact<{
+  chainId?: string;
+  regionId?: string | null | undefined;
+}>;
+
+
+export type ChainStructureQuery = { chain: { id: string, name: string, segments: Array<{ id: string, name: string, stage: Stage, parent: { id: string } | null, feeds: Array<{ segment: { id: string, name: string, chain: { id: string } } }>, localEnterprises: Array<{ role: SegmentRole, enterprise: { id: string, name: string, flags: { leading: boolean, highTech: boolean } } }> }> } | null };
+
 export type ChainsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ChainsQuery = { chains: Array<{ id: string, name: string, nameEn: string | null, provenance: { source: ProvenanceSource, section: string | null } }> };
+export type ChainsQuery = { chains: Array<{ id: string, name: string, nameEn: string | null, industries: Array<{ id: string, name: string }>, provenance: { source: ProvenanceSource, section: string | null } }> };
+
+export type EnterprisesPageQueryVariables = Exact<{
+  after?: string | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type EnterprisesPageQuery = { enterprises: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, sizeBand: SizeBand, flags: { leading: boolean, listed: boolean, specialised: boolean } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type PlatformsSupportingIcDesignQueryVariables = Exact<{
+  segmentId?: string | null | undefined;
+}>;
+
+
+export type PlatformsSupportingIcDesignQuery = { platforms: { totalCount: number, nodes: Array<{ id: string, name: string, kind: PlatformKind, level: PlatformLevel, region: { id: string, name: string }, hostEnterprise: { id: string, name: string } | null, segments: Array<{ id: string, name: string }>, provenance: { source: ProvenanceSource } }> } };
+
+export type LuquanLedMidstreamEnterprisesQueryVariables = Exact<{
+  regionId?: string | null | undefined;
+  chainId?: string | null | undefined;
+  stage?: Stage | null | undefined;
+}>;
+
+
+export type LuquanLedMidstreamEnterprisesQuery = { enterprises: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, region: { id: string, name: string }, segments: Array<{ role: SegmentRole, mainProducts: Array<string>, segment: { id: string, name: string, stage: Stage, chain: { id: string } } }>, provenance: { source: ProvenanceSource } }> } };
+
+export type PlanOverviewQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PlanOverviewQuery = { programmes: Array<{ number: number, name: string, nameEn: string | null, quantities: Array<{ value: number, valueMax: number | null, unit: string, period: string, description: string }>, fields: Array<{ name: string, kind: ProgrammeFieldKind }>, projects: Array<{ name: string, enterprises: Array<{ name: string }> }> }>, policies: Array<{ title: string, issuer: string, period: string, measures: Array<{ number: number, title: string }> }>, demonstrationBases: Array<{ name: string, kind: DemonstrationBaseKind, status: DemonstrationBaseStatus, region: { name: string } | null }> };
+
+export type SearchQueryVariables = Exact<{
+  text?: string;
+  kinds?: Array<SearchKind> | SearchKind | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type SearchQuery = { search: Array<{ kind: SearchKind, id: string, name: string, nameEn: string | null, score: number, matchedBy: SearchMatch, provenance: { source: ProvenanceSource } }> };
 
 export type ServiceInfoQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ServiceInfoQuery = { serviceInfo: { name: string, version: string, database: string } };
+
+export type ShiyaoKeyProjectsQueryVariables = Exact<{
+  enterpriseId?: string;
+}>;
+
+
+export type ShiyaoKeyProjectsQuery = { enterprise: { id: string, name: string, nameEn: string | null, projects: Array<{ id: string, name: string, nameEn: string | null, programme: { number: number, name: string } | null, segments: Array<{ id: string, name: string, stage: Stage, chain: { id: string, name: string } }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
+
+export type TargetsVersusGraphQueryVariables = Exact<{
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type TargetsVersusGraphQuery = { targets: Array<{ id: string, name: string, nameEn: string | null, value: number, unit: string, comparator: TargetComparator, period: TargetPeriod, metric: TargetMetric | null, current: { value: number, ratio: number, met: boolean, basis: string, region: { id: string, name: string } | null } | null, provenance: { source: ProvenanceSource, section: string | null } }> };

@@ -1,0 +1,388 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { NodeLabel, RelationshipType } from '../../src/data/model.js';
+import { upsertAll, type Properties } from '../../src/data/upsert.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
+
+/**
+ * Filters, keyset pagination, provenance and the round-trip bound, on data this file creates under its own
+ * region (a child of Shijiazhuang, with a child of its own, to check that sub-regions are included).
+ */
+
+interface TestFirm {
+  readonly id: string;
+  readonly name: string;
+  readonly region: 'parent' | 'child';
+  readonly source?: 'PUBLIC' | 'ILLUSTRATIVE';
+  readonly highTech?: boolean;
+  readonly sizeBand?: string;
+  readonly segments?: readonly { readonly segmentId: string; readonly source?: 'PUBLIC' | 'ILLUSTRATIVE' }[];
+}
+
+const ENTERPRISE_PAGE = `query Page($filter: EnterpriseFilter, $first: Int, $after: String, $orderBy: EnterpriseOrder) {
+  enterprises(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
+    totalCount
+    edges { cursor node { id name } }
+    nodes { id }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+type Page = {
+  enterprises: {
+    totalCount: number;
+    edges: { cursor: string; node: { id: string; name: string } }[];
+    nodes: { id: string }[];
+    pageInfo: {
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+      startCursor: string | null;
+      endCursor: string | null;
+    };
+  };
+};
+
+describe('enterprise lists', () => {
+  let database: TestDatabase;
+  let graphql: TestGraphQL;
+  const prefix = uniquePrefix('lists');
+  const parentRegion = `${prefix}-region`;
+  const childRegion = `${prefix}-subregion`;
+
+  async function createFirms(firms: readonly TestFirm[]): Promise<void> {
+    const rows: Properties[] = firms.map((firm) => ({
+      id: firm.id,
+      name: firm.name,
+      sizeBand: firm.sizeBand ?? 'SMALL',
+      highTech: firm.highTech ?? false,
+      leading: false,
+      listed: false,
+      specialised: false,
+      source: firm.source ?? 'PUBLIC',
+    }));
+    await upsertAll(
+      database.executor,
+      'test-data',
+      [{ label: NodeLabel.Enterprise, rows }],
+      [
+        {
+          type: RelationshipType.LOCATED_IN,
+          from: NodeLabel.Enterprise,
+          to: NodeLabel.Region,
+          rows: firms.map((firm) => ({
+            from: firm.id,
+            to: firm.region === 'parent' ? parentRegion : childRegion,
+            properties: { source: 'PUBLIC' },
+          })),
+        },
+        {
+          type: RelationshipType.OPERATES_IN,
+          from: NodeLabel.Enterprise,
+          to: NodeLabel.ChainSegment,
+          rows: firms.flatMap((firm) =>
+            (firm.segments ?? []).map((segment) => ({
+              from: firm.id,
+              to: segment.segmentId,
+              properties: { role: 'CORE', mainProducts: [], source: segment.source ?? 'PUBLIC' },
+            })),
+          ),
+        },
+      ],
+    );
+  }
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    graphql = await createTestGraphQL(database.executor, database.config);
+    await upsertAll(
+      database.executor,
+      'test-data',
+      [
+        {
+          label: NodeLabel.Region,
+          rows: [
+            { id: parentRegion, name: `${prefix} 测试区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
+            { id: childRegion, name: `${prefix} 测试街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
+          ],
+        },
+      ],
+      [
+        {
+          type: RelationshipType.PART_OF,
+          from: NodeLabel.Region,
+          to: NodeLabel.Region,
+          rows: [
+            { from: parentRegion, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
+            { from: childRegion, to: parentRegion, properties: { source: 'ILLUSTRATIVE' } },
+          ],
+        },
+      ],
+    );
+    await createFirms([
+      // One firm in an LED upstream segment and an IC midstream segment: "LED midstream" must not match it.
+      {
+        id: `${prefix}-mixed`,
+        name: '测试混合企业',
+        region: 'parent',
+        segments: [{ segmentId: 'led-substrates' }, { segmentId: 'ic-wafer-fab' }],
+      },
+      {
+        id: `${prefix}-led-mid`,
+        name: '测试LED封装',
+        region: 'child',
+        highTech: true,
+        segments: [{ segmentId: 'led-packaging' }],
+      },
+      {
+        id: `${prefix}-illustrative`,
+        name: '测试示例企业',
+        region: 'parent',
+        source: 'ILLUSTRATIVE',
+        segments: [{ segmentId: 'led-packaging' }],
+      },
+      {
+        id: `${prefix}-weak-link`,
+        name: '测试弱链接企业',
+        region: 'parent',
+        segments: [{ segmentId: 'led-packaging', source: 'ILLUSTRATIVE' }],
+      },
+      { id: `${prefix}-large`, name: '测试大型企业', region: 'child', sizeBand: 'LARGE', highTech: true },
+    ]);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await graphql.stop();
+    await database.close();
+  });
+
+  const ids = async (filter: Record<string, unknown>) => {
+    const page = await graphql.data<Page>(ENTERPRISE_PAGE, {
+      filter: { regionId: parentRegion, ...filter },
+      first: 100,
+    });
+    return page.enterprises.nodes.map((node) => node.id).sort();
+  };
+
+  it('includes sub-regions in a region filter', async () => {
+    expect(await ids({})).toEqual(
+      [
+        `${prefix}-illustrative`,
+        `${prefix}-large`,
+        `${prefix}-led-mid`,
+        `${prefix}-mixed`,
+        `${prefix}-weak-link`,
+      ].sort(),
+    );
+    expect(await ids({ regionId: childRegion })).toEqual([`${prefix}-large`, `${prefix}-led-mid`]);
+  });
+
+  it('meets chain and stage with one and the same segment link', async () => {
+    expect(await ids({ chainId: 'led', stage: 'MIDSTREAM' })).toEqual(
+      [`${prefix}-illustrative`, `${prefix}-led-mid`, `${prefix}-weak-link`].sort(),
+    );
+    expect(await ids({ chainId: 'led', stage: 'UPSTREAM' })).toEqual([`${prefix}-mixed`]);
+    expect(await ids({ chainId: 'ic' })).toEqual([`${prefix}-mixed`]);
+  });
+
+  it('includes narrower segments in a segment filter', async () => {
+    // led-packaging's test firms are found through any broader segment it belongs to.
+    const [broader] = await database.executor.read('test', {
+      cypher: "MATCH (:ChainSegment { id: 'led-packaging' })-[:SUBSEGMENT_OF]->(p) RETURN p.id AS id",
+      params: {},
+    });
+    const segmentId = String(broader?.['id'] ?? 'led-packaging');
+    expect(await ids({ segmentId })).toEqual(
+      [`${prefix}-illustrative`, `${prefix}-led-mid`, `${prefix}-weak-link`].sort(),
+    );
+  });
+
+  it('filters by flags and size bands', async () => {
+    expect(await ids({ highTech: true })).toEqual([`${prefix}-large`, `${prefix}-led-mid`]);
+    expect(await ids({ highTech: true, sizeBands: ['LARGE'] })).toEqual([`${prefix}-large`]);
+    expect(await ids({ highTech: false, sizeBands: ['LARGE'] })).toEqual([]);
+  });
+
+  it('leaves out illustrative nodes, and illustrative links the filter relies on, when asked', async () => {
+    expect(await ids({ chainId: 'led', stage: 'MIDSTREAM', sources: ['PLAN', 'PUBLIC'] })).toEqual([
+      `${prefix}-led-mid`,
+    ]);
+    // Without a chain condition the firm with the illustrative link is still a real firm in the region.
+    expect(await ids({ sources: ['PLAN', 'PUBLIC'] })).toEqual(
+      [`${prefix}-large`, `${prefix}-led-mid`, `${prefix}-mixed`, `${prefix}-weak-link`].sort(),
+    );
+  });
+
+  it('pages with keyset cursors: no duplicates or misses, stable while rows are inserted', async () => {
+    const pageFirms: TestFirm[] = Array.from({ length: 23 }, (_, index) => ({
+      id: `${prefix}-page-${String(index).padStart(2, '0')}`,
+      name: `分页企业${String(index).padStart(2, '0')}`,
+      region: 'child' as const,
+    }));
+    await createFirms(pageFirms);
+    const filter = { regionId: childRegion, sizeBands: ['SMALL'] };
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    let inserted = false;
+    for (;;) {
+      const page: Page = await graphql.data<Page>(ENTERPRISE_PAGE, { filter, first: 5, after });
+      pages += 1;
+      expect(page.enterprises.pageInfo.hasPreviousPage).toBe(after !== null);
+      seen.push(...page.enterprises.edges.map((edge) => edge.node.id));
+      if (!inserted) {
+        // After the first page: rows sorting before the cursor and after it appear mid-iteration.
+        await createFirms([
+          { id: `${prefix}-page-early`, name: '分页企业00a', region: 'child' },
+          { id: `${prefix}-page-late`, name: '分页企业99', region: 'child' },
+        ]);
+        inserted = true;
+      }
+      if (!page.enterprises.pageInfo.hasNextPage) break;
+      after = page.enterprises.pageInfo.endCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const firm of pageFirms) expect(seen).toContain(firm.id);
+    // The row inserted behind the cursor is not seen; the one ahead of it is.
+    expect(seen).not.toContain(`${prefix}-page-early`);
+    expect(seen).toContain(`${prefix}-page-late`);
+    expect(pages).toBe(5);
+  });
+
+  it('pages in descending order and by id too', async () => {
+    const collect = async (orderBy: Record<string, string>) => {
+      const all: { name: string; id: string }[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: Page = await graphql.data<Page>(ENTERPRISE_PAGE, {
+          filter: { regionId: parentRegion },
+          first: 4,
+          after,
+          orderBy,
+        });
+        all.push(...page.enterprises.edges.map((edge) => edge.node));
+        if (!page.enterprises.pageInfo.hasNextPage) return all;
+        after = page.enterprises.pageInfo.endCursor;
+      }
+    };
+    // Neo4j orders strings by code point; these names are all in the Basic Multilingual Plane, where that is
+    // the same as comparing JavaScript strings.
+    const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const byNameThenId = (a: { name: string; id: string }, b: { name: string; id: string }) =>
+      compare(a.name, b.name) || compare(a.id, b.id);
+    const descending = await collect({ field: 'NAME', direction: 'DESC' });
+    expect(descending.length).toBeGreaterThan(20);
+    expect(descending).toEqual([...descending].sort(byNameThenId).reverse());
+    const byId = (await collect({ field: 'ID', direction: 'ASC' })).map((firm) => firm.id);
+    expect(byId).toEqual([...byId].sort(compare));
+  });
+
+  it('computes totalCount only when selected', async () => {
+    const without = await graphql.run(
+      `{ enterprises(filter: { regionId: "${parentRegion}" }) { nodes { id } } }`,
+    );
+    const withCount = await graphql.run(
+      `{ enterprises(filter: { regionId: "${parentRegion}" }) { totalCount } }`,
+    );
+    expect(without.statements[0]).not.toContain('count(n)');
+    expect(withCount.statements[0]).toContain('count(n)');
+  });
+
+  it('rejects bad arguments with BAD_USER_INPUT naming the argument', async () => {
+    const tooMany = await graphql.run(ENTERPRISE_PAGE, { first: 100_000 });
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
+    const badCursor = await graphql.run(ENTERPRISE_PAGE, { after: 'not-a-cursor' });
+    expect(badCursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+    const unknownChain = await graphql.run(ENTERPRISE_PAGE, { filter: { chainId: 'no-such-chain' } });
+    expect(unknownChain.errors?.[0]).toMatchObject({
+      message: "Argument 'filter.chainId': no IndustrialChain with id 'no-such-chain'",
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const wrongOrder = await graphql.data<Page>(ENTERPRISE_PAGE, { first: 1 });
+    const mismatched = await graphql.run(ENTERPRISE_PAGE, {
+      after: wrongOrder.enterprises.pageInfo.endCursor,
+      orderBy: { field: 'ID', direction: 'DESC' },
+    });
+    expect(mismatched.errors?.[0]?.message).toContain('the cursor was made for order NAME ASC');
+  });
+});
+
+describe('the round-trip bound', () => {
+  let database: TestDatabase;
+  let graphql: TestGraphQL;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    graphql = await createTestGraphQL(database.executor, database.config);
+  });
+  afterAll(async () => {
+    await graphql.stop();
+    await database.close();
+  });
+
+  it('answers a deep selection over many rows with one statement per root field', async () => {
+    const deep = `{
+      chains {
+        id
+        segments {
+          id
+          feeds { segment { id chain { id } } provenance { source } }
+          enterprises(first: 50) {
+            enterprise {
+              id
+              region { id parent { id } }
+              suppliers { enterprise { id region { id } } products }
+              segments { segment { id stage } }
+              platforms { id }
+            }
+            role
+          }
+          platforms { id region { id } }
+        }
+        programmes { number projects { id enterprises { id } } }
+      }
+    }`;
+    const result = await graphql.run<{ chains: { segments: { enterprises: unknown[] }[] }[] }>(deep);
+    expect(result.errors).toBeUndefined();
+    const rows = result.data!.chains.flatMap((chain) =>
+      chain.segments.flatMap((segment) => segment.enterprises),
+    ).length;
+    expect(rows).toBeGreaterThan(200);
+    expect(result.roundTrips).toBe(1);
+  });
+
+  it('costs one statement per root field, whatever the page size', async () => {
+    const small = await graphql.run('{ enterprises(first: 1) { nodes { id segments { segment { id } } } } }');
+    const large = await graphql.run(
+      '{ enterprises(first: 100) { nodes { id segments { segment { id } } } } }',
+    );
+    expect(small.roundTrips).toBe(1);
+    expect(large.roundTrips).toBe(1);
+    const three = await graphql.run(
+      '{ a: chain(id: "ic") { id } b: enterprise(id: "ent-shiyao") { id } c: search(text: "光刻") { id } }',
+    );
+    expect(three.roundTrips).toBe(3);
+  });
+
+  it('answers two aliases of one field with different arguments', async () => {
+    const data = await graphql.data<{
+      chain: { upstream: { stage: string }[]; downstream: { stage: string }[] };
+    }>(
+      '{ chain(id: "nev") { upstream: segments(stage: UPSTREAM) { stage } downstream: segments(stage: DOWNSTREAM) { stage } } }',
+    );
+    expect(data.chain.upstream.length).toBeGreaterThan(0);
+    expect(data.chain.upstream.every((segment) => segment.stage === 'UPSTREAM')).toBe(true);
+    expect(data.chain.downstream.every((segment) => segment.stage === 'DOWNSTREAM')).toBe(true);
+  });
+
+  it('honours fragments, inline fragments and @include / @skip', async () => {
+    const data = await graphql.data<{ enterprise: Record<string, unknown> }>(
+      `query ($withRegion: Boolean!) {
+        enterprise(id: "ent-shiyao") { ...Basics ... on Enterprise { nameEn } region @include(if: $withRegion) { id } sizeBand @skip(if: true) }
+      }
+      fragment Basics on Enterprise { id name }`,
+      { withRegion: true },
+    );
+    expect(Object.keys(data.enterprise).sort()).toEqual(['id', 'name', 'nameEn', 'region']);
+  });
+});
