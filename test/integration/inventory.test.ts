@@ -59,7 +59,7 @@ describe('the plan inventory in the graph', () => {
       ),
     );
     const key = (target: { value: unknown; valueMax: unknown; period: unknown }) =>
-      `${String(target.value)}|${String(target.valueMax ?? '')}|${String(target.period)}`;
+      [target.value, target.valueMax ?? '', target.period].map((part) => JSON.stringify(part)).join('|');
     const inGraph = rows
       .map((row) => key({ value: row['value'], valueMax: row['valueMax'], period: row['period'] }))
       .sort();

@@ -192,7 +192,7 @@ describe('enterprise lists', () => {
       cypher: "MATCH (:ChainSegment { id: 'led-packaging' })-[:SUBSEGMENT_OF]->(p) RETURN p.id AS id",
       params: {},
     });
-    const segmentId = String(broader?.['id'] ?? 'led-packaging');
+    const segmentId = typeof broader?.['id'] === 'string' ? broader['id'] : 'led-packaging';
     expect(await ids({ segmentId })).toEqual(
       [`${prefix}-illustrative`, `${prefix}-led-mid`, `${prefix}-weak-link`].sort(),
     );

@@ -1,0 +1,217 @@
+import fc from 'fast-check';
+import {
+  buildASTSchema,
+  concatAST,
+  getNamedType,
+  isObjectType,
+  Kind,
+  parse,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { describe, expect, it } from 'vitest';
+
+import {
+  connectionQuery,
+  decodeCursor,
+  encodeCursor,
+  nodeByIdQuery,
+  type SortKey,
+} from '../../src/data/graph/queries.js';
+import { collectSelection, type Selection } from '../../src/data/graph/selection.js';
+import { GRAPH_SPEC } from '../../src/data/graph/spec.js';
+import { CypherScope, projectNode, TranslationError } from '../../src/data/graph/translate.js';
+import { planSearch } from '../../src/data/search.js';
+import { AppError } from '../../src/errors.js';
+import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
+
+const schema = buildASTSchema(concatAST(loadTypeDefs()));
+const limits = { maxPageSize: 100 };
+
+/** The selection of the first root field of a query, as the resolvers would see it. */
+function selectionFor(query: string, variableValues: Record<string, unknown> = {}): Selection {
+  const document = parse(query);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
+  const fragments = Object.fromEntries(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const root = operation.selectionSet.selections[0] as FieldNode;
+  const type = getNamedType(schema.getQueryType()!.getFields()[root.name.value]!.type) as GraphQLObjectType;
+  return collectSelection(type, [root], { schema, fragments, variableValues });
+}
+
+describe('the selection-to-Cypher translator', () => {
+  it('projects a nested selection into one statement with COLLECT subqueries', () => {
+    const query = nodeByIdQuery(
+      'Enterprise',
+      'ent-x',
+      selectionFor(
+        '{ enterprise(id: "x") { id label: name region { name } segments(sources: [PUBLIC]) { segment { id } role } } }',
+      ),
+      limits,
+    );
+    expect(query.cypher).toMatchInlineSnapshot(
+      `"MATCH (n:Enterprise { id: $p0 }) RETURN { \`id\`: n.id, \`label\`: n.name, \`region\`: COLLECT { MATCH (n)-[r1:LOCATED_IN]->(n0:Region) RETURN { \`name\`: n0.name } ORDER BY n0.name, n0.id LIMIT 1 }[0], \`segments\`: COLLECT { MATCH (n)-[r3:OPERATES_IN]->(n2:ChainSegment) WHERE n2.source IN $p1 AND r3.source IN $p1 RETURN { \`segment\`: { \`id\`: n2.id }, \`role\`: r3.role } ORDER BY n2.chainId, CASE n2.stage WHEN 'UPSTREAM' THEN 0 WHEN 'MIDSTREAM' THEN 1 ELSE 2 END, n2.name, n2.id } } AS result"`,
+    );
+    expect(query.params).toEqual({ p0: 'ent-x', p1: ['PUBLIC'] });
+  });
+
+  it('keeps every argument value in parameters, whatever it contains', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (value) => {
+        const selection = selectionFor(
+          'query ($r: ID) { segment(id: "s") { enterprises(regionId: $r) { role } } }',
+          { r: value },
+        );
+        const query = nodeByIdQuery('ChainSegment', value, selection, limits);
+        const values = Object.values(query.params);
+        expect(values).toContain(value);
+        // The statement text is built from the spec alone: the same for every value.
+        expect(query.cypher).toBe(
+          nodeByIdQuery(
+            'ChainSegment',
+            'x',
+            selectionFor('query ($r: ID) { segment(id: "s") { enterprises(regionId: $r) { role } } }', {
+              r: 'y',
+            }),
+            limits,
+          ).cypher,
+        );
+      }),
+    );
+  });
+
+  it('validates a nested first before building anything', () => {
+    const selection = selectionFor('{ region(id: "r") { enterprises(first: 5000) { id } } }');
+    const error = (() => {
+      try {
+        projectNode(GRAPH_SPEC, 'Region', 'n', selection, new CypherScope(limits));
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses response keys that are not GraphQL names and fields it has no mapping for', () => {
+    const scope = new CypherScope(limits);
+    const bad: Selection = new Map([
+      ['x} DETACH DELETE n //', { field: 'id', args: {}, selection: new Map() }],
+    ]);
+    expect(() => projectNode(GRAPH_SPEC, 'Region', 'n', bad, scope)).toThrow(TranslationError);
+    const unknown: Selection = new Map([['x', { field: 'password', args: {}, selection: new Map() }]]);
+    expect(() => projectNode(GRAPH_SPEC, 'Region', 'n', unknown, scope)).toThrow(
+      /No graph mapping for Region.password/,
+    );
+  });
+
+  it('maps every field of every mapped type in the schema, and nothing the schema lacks', () => {
+    const resolvedElsewhere = new Set(['TargetProgress']);
+    for (const [typeName, typeSpec] of Object.entries(GRAPH_SPEC)) {
+      const type = schema.getType(typeName);
+      expect(type && isObjectType(type), `${typeName} is an object type of the schema`).toBe(true);
+      const schemaFields = Object.keys((type as GraphQLObjectType).getFields());
+      for (const field of Object.keys(typeSpec.fields))
+        expect(schemaFields, `${typeName}.${field}`).toContain(field);
+      // Edge types' node fields are projected by the relation that leads to them.
+      const nodeFields = Object.values(GRAPH_SPEC)
+        .flatMap((spec) => Object.values(spec.fields))
+        .flatMap((field) =>
+          field.kind === 'relation' && field.edge?.type === typeName ? [field.edge.nodeField] : [],
+        );
+      for (const field of schemaFields) {
+        expect(
+          typeSpec.fields[field] !== undefined || nodeFields.includes(field),
+          `${typeName}.${field} is mapped`,
+        ).toBe(true);
+      }
+    }
+    expect(resolvedElsewhere.has('TargetProgress')).toBe(true);
+  });
+});
+
+describe('keyset connections', () => {
+  const sort: SortKey = { field: 'NAME', direction: 'ASC', expression: (node) => `${node}.name` };
+
+  it('round-trips any cursor and refuses cursors made for another order', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (key, id) => {
+        const cursor = encodeCursor({ field: 'NAME', direction: 'ASC', key, id });
+        expect(decodeCursor(cursor, sort)).toEqual({ field: 'NAME', direction: 'ASC', key, id });
+        expect(() => decodeCursor(cursor, { ...sort, direction: 'DESC' })).toThrow(/made for order NAME ASC/);
+      }),
+    );
+  });
+
+  it('refuses anything that is not a cursor, naming the argument', () => {
+    fc.assert(
+      fc.property(fc.string(), (garbage) => {
+        try {
+          const decoded = decodeCursor(garbage, sort);
+          // Only a real cursor decodes: re-encoding gives back the same text.
+          expect(encodeCursor(decoded)).toBe(garbage);
+        } catch (error) {
+          expect(error).toBeInstanceOf(AppError);
+          expect((error as AppError).extensions['argument']).toBe('after');
+        }
+      }),
+    );
+  });
+
+  it('counts only when totalCount is selected, and asks for one row more than the page', () => {
+    const base = { typeName: 'Enterprise', where: () => [], references: [], sort, first: 10, after: null };
+    const withoutCount = connectionQuery(
+      { ...base, selection: selectionFor('{ enterprises { nodes { id } } }') },
+      limits,
+    );
+    const withCount = connectionQuery(
+      { ...base, selection: selectionFor('{ enterprises { totalCount } }') },
+      limits,
+    );
+    expect(withoutCount.cypher).not.toContain('count(n)');
+    expect(withCount.cypher).toContain('count(n) AS totalCount');
+    expect(Object.values(withoutCount.params).map(String)).toContain('11');
+  });
+});
+
+describe('search query building', () => {
+  it('only ever produces quoted Han runs and prefix words joined by AND', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 100, unit: 'binary' }), (text) => {
+        try {
+          const plan = planSearch(text);
+          if (plan.luceneQuery !== null) {
+            for (const term of plan.luceneQuery.split(' AND ')) {
+              expect(term).toMatch(
+                /^(?:"\p{Script=Han}{2,}"|[\p{Ll}\p{Lo}\p{Lm}\p{Lt}\p{N}\p{M}]+\*|[^\s"*:()[\]{}^~?\\/+!&|-]+\*)$/u,
+              );
+            }
+          } else {
+            expect(plan.substring).toBe(true);
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(AppError);
+          expect((error as AppError).extensions['argument']).toBe('text');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('splits mixed text into phrases and prefixes', () => {
+    expect(planSearch('LED芯片 photo')).toEqual({
+      luceneQuery: '"芯片" AND led* AND photo*',
+      substring: false,
+    });
+    expect(planSearch('药')).toEqual({ luceneQuery: null, substring: true });
+    expect(() => planSearch('()*')).toThrow(/Argument 'text'/);
+  });
+});
