@@ -16,6 +16,12 @@ export function migrationStatements(): CypherQuery[] {
   }
   statements.push(
     `CREATE INDEX chainsegment_stage IF NOT EXISTS FOR (n:${NodeLabel.ChainSegment}) ON (n.stage)`,
+    `CREATE INDEX chainsegment_chain IF NOT EXISTS FOR (n:${NodeLabel.ChainSegment}) ON (n.chainId)`,
+    `CREATE INDEX platform_name IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.name)`,
+    `CREATE INDEX platform_level IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.level)`,
+    `CREATE INDEX target_metric IF NOT EXISTS FOR (n:${NodeLabel.Target}) ON (n.metric)`,
+    // Text indexes serve the substring branch of search (CONTAINS) on the largest label.
+    `CREATE TEXT INDEX enterprise_name_text IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     `CREATE INDEX enterprise_name IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     `CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.creditCode)`,
     `CREATE INDEX platform_kind IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.kind)`,

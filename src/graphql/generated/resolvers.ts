@@ -664,7 +664,8 @@ export type Query = {
   regions: Array<Region>;
   /**
    * Full-text search over every kind of node, in Chinese (any substring of two or more characters, and single
-   * characters) and English (words, case-insensitive). Results are ordered by score, then id.
+   * characters) and English (words and word prefixes, case-insensitive). Full-text hits come first, by score; then,
+   * for text with a lone Chinese character, the names that contain it as a plain substring. Ties are ordered by id.
    */
   search: Array<SearchHit>;
   /** One chain segment by id (for example `ic-photoresist`), or null when there is none. */
