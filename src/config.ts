@@ -62,6 +62,13 @@ const environmentSchema = z.object({
   INTROSPECTION_ENABLED: boolean.optional(),
   MAX_PAGE_SIZE: integer(1, 10_000).default(100),
   MAX_TRAVERSAL_DEPTH: integer(1, 12).default(6),
+  TARGET_PRIORITY_REGIONS: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, {
+      message: 'expected comma-separated region ids such as beijing,tianjin,hebei',
+    })
+    .default('beijing,tianjin,hebei'),
 });
 
 export interface LocalNeo4jConfig {
@@ -91,6 +98,8 @@ export interface Config {
   readonly explorerEnabled: boolean;
   readonly introspectionEnabled: boolean;
   readonly limits: { readonly maxPageSize: number; readonly maxTraversalDepth: number };
+  /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
+  readonly priorityRegionIds: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -139,5 +148,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     explorerEnabled: env.EXPLORER_ENABLED ?? !production,
     introspectionEnabled: env.INTROSPECTION_ENABLED ?? !production,
     limits: { maxPageSize: env.MAX_PAGE_SIZE, maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH },
+    priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
   };
 }

@@ -1,5 +1,5 @@
-import { NodeLabel as L, RelationshipType as T } from './model.js';
-import { locatedIn, MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH } from './graph/spec.js';
+import { locatedIn } from './graph/spec.js';
+import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from './model.js';
 import type { Conditions, Reference } from './graph/queries.js';
 import type { CypherScope } from './graph/translate.js';
 

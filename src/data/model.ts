@@ -82,3 +82,8 @@ export function assertRelationship(type: string): RelationshipType {
 /** Where a fact comes from. Stored as `source` on every node and relationship. */
 export const PROVENANCE_SOURCES = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'] as const;
 export type ProvenanceSource = (typeof PROVENANCE_SOURCES)[number];
+
+/** Deepest region nesting followed when a question includes sub-regions (country → … → district is 4). */
+export const MAX_REGION_DEPTH = 8;
+/** Deepest segment nesting followed when a segment includes its narrower segments. */
+export const MAX_SEGMENT_DEPTH = 6;

@@ -28,7 +28,7 @@ import { AppError } from '../../src/errors.js';
 import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
 
 const schema = buildASTSchema(concatAST(loadTypeDefs()));
-const limits = { maxPageSize: 100 };
+const limits = { maxPageSize: 100, maxTraversalDepth: 6 };
 
 /** The selection of the first root field of a query, as the resolvers would see it. */
 function selectionFor(query: string, variableValues: Record<string, unknown> = {}): Selection {

@@ -1,4 +1,5 @@
-import { NodeLabel as L, RelationshipType as T } from '../model.js';
+import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from '../model.js';
+import { reachExpression } from './reach.js';
 import { EMPTY_SELECTION } from './selection.js';
 import {
   projectNode,
@@ -13,10 +14,7 @@ import {
  * Cypher statement. A test checks that every field of every mapped type is covered.
  */
 
-/** Deepest region nesting followed when a question includes sub-regions (country → … → district is 4). */
-export const MAX_REGION_DEPTH = 8;
-/** Deepest segment nesting followed when a segment includes its narrower segments. */
-export const MAX_SEGMENT_DEPTH = 6;
+export { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH };
 
 const property = (name: string): FieldSpec => ({ kind: 'property', property: name });
 const same = (...names: string[]): Record<string, FieldSpec> =>
@@ -52,6 +50,13 @@ const into = (type: string, label: string) => (from: string, relationship: strin
 
 const STAGE_ORDER = (to: string) =>
   `CASE ${to}.stage WHEN 'UPSTREAM' THEN 0 WHEN 'MIDSTREAM' THEN 1 ELSE 2 END, ${to}.name, ${to}.id`;
+
+/** An upstream / downstream field (see reach.ts). */
+const reach = (origin: 'SEGMENT' | 'ENTERPRISE', direction: 'UP' | 'DOWN'): FieldSpec => ({
+  kind: 'expression',
+  expression: (node, args, scope, selection) =>
+    reachExpression(GRAPH_SPEC, origin, direction, node, args, scope, selection),
+});
 
 function relation(spec: Omit<RelationSpec, 'kind'>): RelationSpec {
   return { kind: 'relation', ...spec };
@@ -221,6 +226,8 @@ export const GRAPH_SPEC: GraphSpec = {
         args: { regionId: regionPredicate, sources: sourcesPredicate },
       }),
       projects: relation({ target: 'Project', pattern: into(T.IN_SEGMENT, L.Project), many: true }),
+      upstream: reach('SEGMENT', 'UP'),
+      downstream: reach('SEGMENT', 'DOWN'),
       policyMeasures: relation({
         target: 'PolicyMeasure',
         pattern: into(T.APPLIES_TO, L.PolicyMeasure),
@@ -267,6 +274,8 @@ export const GRAPH_SPEC: GraphSpec = {
       }),
       projects: relation({ target: 'Project', pattern: out(T.UNDERTAKES, L.Project), many: true }),
       platforms: relation({ target: 'Platform', pattern: into(T.HOSTED_BY, L.Platform), many: true }),
+      upstream: reach('ENTERPRISE', 'UP'),
+      downstream: reach('ENTERPRISE', 'DOWN'),
       provenance,
     },
   },

@@ -42,6 +42,8 @@ export class CypherScope {
 export interface TranslationLimits {
   /** The largest `first` a nested list may ask for; also its default when not given. */
   readonly maxPageSize: number;
+  /** The deepest upstream/downstream traversal a request may ask for. */
+  readonly maxTraversalDepth: number;
 }
 
 /** Builds one condition from an argument value, or null when the argument does not constrain anything. */

@@ -5,6 +5,7 @@ import type { SearchHitRecord as SearchHitRecordModel } from '../../data/search.
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -13,6 +14,91 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+};
+
+/** The thresholds a report applied. */
+export type AppliedThresholds = {
+  __typename?: 'AppliedThresholds';
+  /** Largest share of outside supply. */
+  maxOutsideSupplyShare: Scalars['Float']['output'];
+  /** Fewest local enterprises for a covered segment. */
+  minEnterprises: Scalars['Int']['output'];
+  /** Fewest local leading enterprises. */
+  minLeading: Scalars['Int']['output'];
+  /** Fewest local supporting platforms. */
+  minPlatforms: Scalars['Int']['output'];
+};
+
+/** The weights a ranking applied. */
+export type AppliedWeights = {
+  __typename?: 'AppliedWeights';
+  /** Weight of breadth. */
+  breadth: Scalars['Float']['output'];
+  /** Weight of capability. */
+  capability: Scalars['Float']['output'];
+  /** Weight of fit. */
+  fit: Scalars['Float']['output'];
+  /** Weight of linkage. */
+  linkage: Scalars['Float']['output'];
+  /** Weight of proximity. */
+  proximity: Scalars['Float']['output'];
+};
+
+/** One segment's coverage and status in a region. */
+export type ChainGap = {
+  __typename?: 'ChainGap';
+  /**
+   * How much of the chain depends on the segment: the share of the chain's other segments reachable downstream from it
+   * along the supply flow (within MAX_TRAVERSAL_DEPTH steps), 0–1.
+   */
+  criticality: Scalars['Float']['output'];
+  /** Segments of the same chain reachable downstream. */
+  downstreamSegmentCount: Scalars['Int']['output'];
+  /** Segments of any chain reachable downstream. */
+  downstreamSegmentCountAllChains: Scalars['Int']['output'];
+  /** Of which high-tech. */
+  highTechCount: Scalars['Int']['output'];
+  /** Of which leading (龙头). */
+  leadingCount: Scalars['Int']['output'];
+  /** Local enterprises operating in the segment or its narrower segments. */
+  localEnterpriseCount: Scalars['Int']['output'];
+  /** The local enterprises. */
+  localEnterprises: Array<Enterprise>;
+  /** Supply edges for the segment's products into local firms of the segments it feeds, from inside the region. */
+  localSupplyEdges: Scalars['Int']['output'];
+  /** The same, from outside the region. */
+  outsideSupplyEdges: Scalars['Int']['output'];
+  /** Local platforms supporting the segment or its narrower segments. */
+  platformCount: Scalars['Int']['output'];
+  /** Why it has this status, readable by a planner. */
+  reasons: Array<GapReason>;
+  /**
+   * 0–100, higher is worse: 100 × severity × (0.5 + 0.5 × criticality), where severity is 1 for MISSING, 0.6–0.7 for
+   * DEPENDENT (more with more outside supply), 0.2–0.4 for WEAK (more the further below the thresholds) and 0 for
+   * COVERED.
+   */
+  score: Scalars['Float']['output'];
+  /** The segment. */
+  segment: ChainSegment;
+  /** Its status. */
+  status: GapStatus;
+};
+
+/** The gap report of one chain in one region. */
+export type ChainGapReport = {
+  __typename?: 'ChainGapReport';
+  /** The chain. */
+  chain: IndustrialChain;
+  /** Every segment of the chain, worst first. */
+  gaps: Array<ChainGap>;
+  /** The region (its sub-regions are included in every count). */
+  region: Region;
+  /** Coverage per stage. */
+  stages: Array<StageCoverage>;
+  /** The thresholds applied. */
+  thresholds: AppliedThresholds;
+  /** Coverage over the whole chain. */
+  total: CoverageSummary;
 };
 
 /**
@@ -28,6 +114,8 @@ export type ChainSegment = {
   children: Array<ChainSegment>;
   /** What the segment covers. */
   description?: Maybe<Scalars['String']['output']>;
+  /** Segments downstream of this one (those its output flows into), up to `depth` steps. Same arguments as `upstream`. */
+  downstream: SegmentReach;
   /** Enterprises operating in this segment, with their role and main products there. */
   enterprises: Array<SegmentEnterprise>;
   /** Segments that supply this one, with the provenance of each link. */
@@ -52,6 +140,24 @@ export type ChainSegment = {
   provenance: Provenance;
   /** Upstream, midstream or downstream. */
   stage: Stage;
+  /**
+   * Segments upstream of this one (those whose output flows into it, directly or through others, across chains too),
+   * up to `depth` supply-flow steps, each with its distance and a shortest path. Cycle-safe.
+   */
+  upstream: SegmentReach;
+};
+
+
+/**
+ * A segment (环节) of an industrial chain, for example 光刻胶 (photoresist) in the IC chain. Segments form a hierarchy
+ * (a segment may be part of a broader one) and a supply-flow graph: each segment feeds the segments that use its
+ * output, possibly in other chains.
+ */
+export type ChainSegmentDownstreamArgs = {
+  depth: Scalars['Int']['input'];
+  regionId?: InputMaybe<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  stages?: InputMaybe<Array<Stage>>;
 };
 
 
@@ -97,6 +203,19 @@ export type ChainSegmentPlatformsArgs = {
   sources?: InputMaybe<Array<ProvenanceSource>>;
 };
 
+
+/**
+ * A segment (环节) of an industrial chain, for example 光刻胶 (photoresist) in the IC chain. Segments form a hierarchy
+ * (a segment may be part of a broader one) and a supply-flow graph: each segment feeds the segments that use its
+ * output, possibly in other chains.
+ */
+export type ChainSegmentUpstreamArgs = {
+  depth: Scalars['Int']['input'];
+  regionId?: InputMaybe<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  stages?: InputMaybe<Array<Stage>>;
+};
+
 /** A point on the map (WGS 84). */
 export type Coordinates = {
   __typename?: 'Coordinates';
@@ -104,6 +223,23 @@ export type Coordinates = {
   lat: Scalars['Float']['output'];
   /** Longitude in degrees. */
   lon: Scalars['Float']['output'];
+};
+
+/** Segment counts by status, and the share covered. */
+export type CoverageSummary = {
+  __typename?: 'CoverageSummary';
+  /** Share of segments with at least one local enterprise (0–1). */
+  coverageRatio: Scalars['Float']['output'];
+  /** Segments with status COVERED. */
+  covered: Scalars['Int']['output'];
+  /** Segments with status DEPENDENT. */
+  dependent: Scalars['Int']['output'];
+  /** Segments with status MISSING. */
+  missing: Scalars['Int']['output'];
+  /** Segments counted. */
+  segments: Scalars['Int']['output'];
+  /** Segments with status WEAK. */
+  weak: Scalars['Int']['output'];
 };
 
 /** A demonstration base or zone (示范基地) and its focus industries. */
@@ -152,6 +288,8 @@ export type Enterprise = {
   customers: Array<SupplyLink>;
   /** What it does. */
   description?: Maybe<Scalars['String']['output']>;
+  /** What lies downstream of this enterprise: segments its segments feed, and its customers, their customers, … */
+  downstream: EnterpriseReach;
   /** Its status flags. */
   flags: EnterpriseFlags;
   /** Stable id, for example `ent-shiyao`. */
@@ -174,12 +312,26 @@ export type Enterprise = {
   sizeBand: SizeBand;
   /** Enterprises that supply it (its suppliers), with the products. */
   suppliers: Array<SupplyLink>;
+  /**
+   * What lies upstream of this enterprise, in two views: the segment flow (segments that feed the segments it operates
+   * in) and the firm-level supply edges (its suppliers, their suppliers, … with whether each is local).
+   */
+  upstream: EnterpriseReach;
 };
 
 
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type EnterpriseCustomersArgs = {
   sources?: InputMaybe<Array<ProvenanceSource>>;
+};
+
+
+/** An enterprise: a company or research institute taking part in one or more industrial chains. */
+export type EnterpriseDownstreamArgs = {
+  depth: Scalars['Int']['input'];
+  regionId?: InputMaybe<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  stages?: InputMaybe<Array<Stage>>;
 };
 
 
@@ -192,6 +344,15 @@ export type EnterpriseSegmentsArgs = {
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type EnterpriseSuppliersArgs = {
   sources?: InputMaybe<Array<ProvenanceSource>>;
+};
+
+
+/** An enterprise: a company or research institute taking part in one or more industrial chains. */
+export type EnterpriseUpstreamArgs = {
+  depth: Scalars['Int']['input'];
+  regionId?: InputMaybe<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  stages?: InputMaybe<Array<Stage>>;
 };
 
 /** A page of enterprises. */
@@ -261,6 +422,22 @@ export type EnterpriseOrder = {
   field?: EnterpriseSortField;
 };
 
+/** What is reached from an enterprise, in segment terms and in firm-to-firm supply terms. */
+export type EnterpriseReach = {
+  __typename?: 'EnterpriseReach';
+  /** Enterprises reached along supply edges (suppliers for upstream, customers for downstream), nearest first. */
+  enterprises: Array<ReachedEnterprise>;
+  /** Segments reached from the segments the enterprise operates in, nearest first. */
+  segments: Array<ReachedSegment>;
+};
+
+
+/** What is reached from an enterprise, in segment terms and in firm-to-firm supply terms. */
+export type EnterpriseReachEnterprisesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  onlyLocal?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** A segment an enterprise operates in (seen from the enterprise). */
 export type EnterpriseSegment = {
   __typename?: 'EnterpriseSegment';
@@ -280,6 +457,75 @@ export type EnterpriseSortField =
   | 'ID'
   /** The Chinese name (ties broken by id). */
   | 'NAME';
+
+/** A graph fact behind a recommendation: a path of nodes and relationships. */
+export type Evidence = {
+  __typename?: 'Evidence';
+  /** The path in words. */
+  description: Scalars['String']['output'];
+  /** Which factor it supports. */
+  factor: TargetFactor;
+  /** The nodes along the path, in order. */
+  nodes: Array<PathNode>;
+  /** The relationship types between consecutive nodes. */
+  relationships: Array<Scalars['String']['output']>;
+};
+
+/** Why a segment has its status, as a code and as sentences. */
+export type GapReason = {
+  __typename?: 'GapReason';
+  /** A stable code for the reason. */
+  code: GapReasonCode;
+  /** The reason in English. */
+  text: Scalars['String']['output'];
+  /** The reason in Chinese. */
+  textZh: Scalars['String']['output'];
+};
+
+/** Reason codes of the gap report. */
+export type GapReasonCode =
+  /** Other segments depend on it downstream. */
+  | 'DOWNSTREAM_DEPENDENCE'
+  /** Fewer local enterprises than the threshold. */
+  | 'FEW_ENTERPRISES'
+  /** Fewer local leading enterprises than the threshold. */
+  | 'NO_LEADING_ENTERPRISE'
+  /** No local enterprise operates in the segment. */
+  | 'NO_LOCAL_ENTERPRISE'
+  /** Fewer supporting platforms than the threshold. */
+  | 'NO_PLATFORM'
+  /** Exactly one local enterprise operates in it. */
+  | 'SINGLE_LOCAL_ENTERPRISE'
+  /** Local downstream firms buy the segment's products mostly from outside the region. */
+  | 'SUPPLIED_FROM_OUTSIDE';
+
+/** How a segment stands in a region, worst first. */
+export type GapStatus =
+  /** Covered. */
+  | 'COVERED'
+  /** A single local enterprise carries it, or local downstream firms buy it from outside the region. */
+  | 'DEPENDENT'
+  /** No local enterprise: a broken link (断链). */
+  | 'MISSING'
+  /** Covered, but below a threshold (enterprises, leading enterprises or platforms). */
+  | 'WEAK';
+
+/**
+ * When a segment that has local enterprises still counts as weak. A segment is MISSING with no local enterprise;
+ * DEPENDENT when a single local enterprise carries it, or when local downstream firms buy its products mostly from
+ * outside the region (more than `maxOutsideSupplyShare` of their supply edges for it); WEAK when below any threshold
+ * here; COVERED otherwise.
+ */
+export type GapThresholds = {
+  /** Largest share (0–1) of local downstream supply edges for the segment's products that may come from outside. */
+  maxOutsideSupplyShare?: InputMaybe<Scalars['Float']['input']>;
+  /** Fewest local enterprises for a covered segment. */
+  minEnterprises?: InputMaybe<Scalars['Int']['input']>;
+  /** Fewest local leading enterprises (龙头). */
+  minLeading?: InputMaybe<Scalars['Int']['input']>;
+  /** Fewest local platforms supporting the segment. */
+  minPlatforms?: InputMaybe<Scalars['Int']['input']>;
+};
 
 /**
  * An industrial chain (产业链): the linked segments from upstream technology and materials through midstream
@@ -351,6 +597,21 @@ export type IndustryTier =
   /** One of the four pillar industries to strengthen (做强做优). */
   | 'PILLAR';
 
+/** What a region would lose with an enterprise or a segment's local capacity gone. */
+export type LossImpact = {
+  __typename?: 'LossImpact';
+  /** The enterprise taken away, if one was. */
+  enterprise?: Maybe<Enterprise>;
+  /** Local firms that buy from what is taken away and would have no other local supplier for it. */
+  firmsLosingLocalSupply: Array<SupplyLoss>;
+  /** The region. */
+  region: Region;
+  /** The segment taken away, if one was. */
+  segment?: Maybe<ChainSegment>;
+  /** Segments whose status would worsen to MISSING or DEPENDENT, with their status before and after. */
+  segmentsAffected: Array<SegmentStatusChange>;
+};
+
 /** Pagination state of a connection (keyset cursors: stable while rows are inserted or deleted). */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -362,6 +623,17 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the first row of this page, or null when the page is empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** A node on an evidence path. */
+export type PathNode = {
+  __typename?: 'PathNode';
+  /** Its id. */
+  id: Scalars['ID']['output'];
+  /** What kind of node (its label). */
+  kind: Scalars['String']['output'];
+  /** Its name. */
+  name: Scalars['String']['output'];
 };
 
 /** An innovation platform: a lab, centre, workstation or team that supports segments and industries. */
@@ -641,8 +913,16 @@ export type Query = {
   __typename?: 'Query';
   /** One industrial chain by id (for example `ic`), or null when there is none. */
   chain?: Maybe<IndustrialChain>;
+  /**
+   * The gap report (补链 · 强链) of a chain in a region (sub-regions included): for every segment, the region's
+   * coverage and a status, a criticality and a score, with reasons a planner can read. Sorted by score (worst first),
+   * then segment id. See `GapThresholds` for how statuses are decided and `ChainGap.score` for the score.
+   */
+  chainGaps: ChainGapReport;
   /** All industrial chains, ordered by id. */
   chains: Array<IndustrialChain>;
+  /** The same coverage side by side for two or more regions (at most 10). */
+  compareRegions: RegionComparison;
   /** Demonstration bases and zones, and the fields the plan wants new bases in. */
   demonstrationBases: Array<DemonstrationBase>;
   /** One enterprise by id, or null when there is none. */
@@ -652,6 +932,11 @@ export type Query = {
    * correct while rows are inserted or deleted. `totalCount` is computed only when selected.
    */
   enterprises: EnterpriseConnection;
+  /**
+   * What the region would lose if an enterprise (or all of the region's capacity in a segment) disappeared: the
+   * segments that would become MISSING or DEPENDENT, and the local firms downstream that would lose their local supply.
+   */
+  impactOfLosing: LossImpact;
   /** Innovation platforms matching a filter, a page at a time (keyset cursors; `totalCount` computed only when selected). */
   platforms: PlatformConnection;
   /** Policy documents, with their measures. */
@@ -672,6 +957,12 @@ export type Query = {
   segment?: Maybe<ChainSegment>;
   /** The service's name, version and database. A cheap way to check that GraphQL answers. */
   serviceInfo: ServiceInfo;
+  /**
+   * Enterprises outside the region that could fill its gaps (产业链招商), ranked by an explainable score with every
+   * factor shown, the evidence behind it and the plan's policy measures that could be offered. Give `chainId` (all of
+   * the chain's gaps) or `segmentId` (that segment's gap, its narrower segments included).
+   */
+  targetFirms: TargetFirmReport;
   /** The plan's quantitative targets (指标), with the graph's current figure where it can count one. */
   targets: Array<Target>;
 };
@@ -698,8 +989,40 @@ export type QueryChainArgs = {
  * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
  * unless stated otherwise).
  */
+export type QueryChainGapsArgs = {
+  chainId: Scalars['ID']['input'];
+  regionId: Scalars['ID']['input'];
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  thresholds?: InputMaybe<GapThresholds>;
+};
+
+
+/**
+ * Read access to the industrial-chain knowledge graph: industries, chains and their segments, enterprises, regions,
+ * platforms, demonstration bases, programmes, policies and targets.
+ *
+ * Conventions: ids are stable readable strings (`ic`, `ic-photoresist`, `shijiazhuang`). Every node and link carries a
+ * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
+ * unless stated otherwise).
+ */
 export type QueryChainsArgs = {
   sources?: InputMaybe<Array<ProvenanceSource>>;
+};
+
+
+/**
+ * Read access to the industrial-chain knowledge graph: industries, chains and their segments, enterprises, regions,
+ * platforms, demonstration bases, programmes, policies and targets.
+ *
+ * Conventions: ids are stable readable strings (`ic`, `ic-photoresist`, `shijiazhuang`). Every node and link carries a
+ * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
+ * unless stated otherwise).
+ */
+export type QueryCompareRegionsArgs = {
+  chainId: Scalars['ID']['input'];
+  regionIds: Array<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  thresholds?: InputMaybe<GapThresholds>;
 };
 
 
@@ -729,6 +1052,23 @@ export type QueryEnterprisesArgs = {
   filter?: InputMaybe<EnterpriseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<EnterpriseOrder>;
+};
+
+
+/**
+ * Read access to the industrial-chain knowledge graph: industries, chains and their segments, enterprises, regions,
+ * platforms, demonstration bases, programmes, policies and targets.
+ *
+ * Conventions: ids are stable readable strings (`ic`, `ic-photoresist`, `shijiazhuang`). Every node and link carries a
+ * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
+ * unless stated otherwise).
+ */
+export type QueryImpactOfLosingArgs = {
+  enterpriseId?: InputMaybe<Scalars['ID']['input']>;
+  regionId: Scalars['ID']['input'];
+  segmentId?: InputMaybe<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  thresholds?: InputMaybe<GapThresholds>;
 };
 
 
@@ -811,9 +1151,67 @@ export type QuerySegmentArgs = {
  * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
  * unless stated otherwise).
  */
+export type QueryTargetFirmsArgs = {
+  chainId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  regionId: Scalars['ID']['input'];
+  segmentId?: InputMaybe<Scalars['ID']['input']>;
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  thresholds?: InputMaybe<GapThresholds>;
+  weights?: InputMaybe<TargetWeights>;
+};
+
+
+/**
+ * Read access to the industrial-chain knowledge graph: industries, chains and their segments, enterprises, regions,
+ * platforms, demonstration bases, programmes, policies and targets.
+ *
+ * Conventions: ids are stable readable strings (`ic`, `ic-photoresist`, `shijiazhuang`). Every node and link carries a
+ * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
+ * unless stated otherwise).
+ */
 export type QueryTargetsArgs = {
   countable?: InputMaybe<Scalars['Boolean']['input']>;
   period?: InputMaybe<TargetPeriod>;
+};
+
+/** An enterprise reached along firm-to-firm supply edges. */
+export type ReachedEnterprise = {
+  __typename?: 'ReachedEnterprise';
+  /** Supply steps from the starting enterprise (1 = a direct supplier or customer). */
+  distance: Scalars['Int']['output'];
+  /** The enterprise. */
+  enterprise: Enterprise;
+  /** Whether it is located in the reach's region; null when no region was given. */
+  local?: Maybe<Scalars['Boolean']['output']>;
+  /** One shortest chain of enterprises, in supply order (supplier first). */
+  path: Array<Enterprise>;
+  /** What it supplies on the edge nearest to it along the path. */
+  products: Array<Scalars['String']['output']>;
+};
+
+/** A segment reached along the supply flow. */
+export type ReachedSegment = {
+  __typename?: 'ReachedSegment';
+  /** Supply-flow steps from the starting point (1 = direct). */
+  distance: Scalars['Int']['output'];
+  /** One shortest path, in supply-flow order (upstream first): for upstream it ends at the start, for downstream it begins there. */
+  path: Array<ChainSegment>;
+  /** The segment. */
+  segment: ChainSegment;
+};
+
+/** An enterprise operating in a reached segment. */
+export type ReachedSegmentEnterprise = {
+  __typename?: 'ReachedSegmentEnterprise';
+  /** The distance of that segment. */
+  distance: Scalars['Int']['output'];
+  /** The enterprise. */
+  enterprise: Enterprise;
+  /** Whether it is located in the reach's region; null when no region was given. */
+  local?: Maybe<Scalars['Boolean']['output']>;
+  /** The nearest reached segment it operates in. */
+  segment: ChainSegment;
 };
 
 /**
@@ -866,6 +1264,28 @@ export type RegionPlatformsArgs = {
   sources?: InputMaybe<Array<ProvenanceSource>>;
 };
 
+/** A chain's coverage in several regions, side by side. */
+export type RegionComparison = {
+  __typename?: 'RegionComparison';
+  /** The chain. */
+  chain: IndustrialChain;
+  /** Per region: coverage per stage and in total. */
+  regions: Array<RegionCoverage>;
+  /** Per segment: its status in each region, in the order of `regions`. */
+  segments: Array<SegmentComparison>;
+};
+
+/** One region's coverage of a chain. */
+export type RegionCoverage = {
+  __typename?: 'RegionCoverage';
+  /** The region. */
+  region: Region;
+  /** Coverage per stage. */
+  stages: Array<StageCoverage>;
+  /** Coverage over the whole chain. */
+  total: CoverageSummary;
+};
+
 /** The administrative level of a region. */
 export type RegionLevel =
   /** A prefecture-level city (地级市). */
@@ -882,6 +1302,19 @@ export type RegionLevel =
   | 'NEW_AREA'
   /** A province (省) or autonomous region. */
   | 'PROVINCE';
+
+/** One factor of a target-firm score. */
+export type ScoreFactor = {
+  __typename?: 'ScoreFactor';
+  /** What the value rests on, in words. */
+  explanation: Scalars['String']['output'];
+  /** The factor. */
+  name: TargetFactor;
+  /** Its value, 0–1. */
+  value: Scalars['Float']['output'];
+  /** The weight applied. */
+  weight: Scalars['Float']['output'];
+};
 
 /** One search result. Fetch details by id with the root field for its kind. */
 export type SearchHit = {
@@ -938,6 +1371,15 @@ export type SearchMatch =
   /** As a plain substring of the name (single Chinese characters, and text the index splits differently). */
   | 'SUBSTRING';
 
+/** One segment across the compared regions. */
+export type SegmentComparison = {
+  __typename?: 'SegmentComparison';
+  /** Its status and local enterprise count in each region, in the order of `RegionComparison.regions`. */
+  byRegion: Array<SegmentInRegion>;
+  /** The segment. */
+  segment: ChainSegment;
+};
+
 /** An enterprise operating in a segment (seen from the segment). */
 export type SegmentEnterprise = {
   __typename?: 'SegmentEnterprise';
@@ -960,6 +1402,33 @@ export type SegmentFlow = {
   segment: ChainSegment;
 };
 
+/** A segment's standing in one region. */
+export type SegmentInRegion = {
+  __typename?: 'SegmentInRegion';
+  /** Local enterprises there. */
+  localEnterpriseCount: Scalars['Int']['output'];
+  /** The region. */
+  region: Region;
+  /** The segment's status there. */
+  status: GapStatus;
+};
+
+/** Segments (and the enterprises in them) reached from a segment along the supply flow. */
+export type SegmentReach = {
+  __typename?: 'SegmentReach';
+  /** Enterprises operating in the reached segments, nearest first, each with the nearest segment it was reached in. */
+  enterprises: Array<ReachedSegmentEnterprise>;
+  /** The segments reached, nearest first (then by stage and name). */
+  segments: Array<ReachedSegment>;
+};
+
+
+/** Segments (and the enterprises in them) reached from a segment along the supply flow. */
+export type SegmentReachEnterprisesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  onlyLocal?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** How an enterprise takes part in a segment. */
 export type SegmentRole =
   /** It makes the segment's products. */
@@ -968,6 +1437,21 @@ export type SegmentRole =
   | 'SERVICE'
   /** It supplies inputs specific to the segment. */
   | 'SUPPLIER';
+
+/** A segment's status before and after a loss. */
+export type SegmentStatusChange = {
+  __typename?: 'SegmentStatusChange';
+  /** Status after the loss. */
+  after: GapStatus;
+  /** Status now. */
+  before: GapStatus;
+  /** Local enterprises after the loss. */
+  localEnterprisesAfter: Scalars['Int']['output'];
+  /** Local enterprises now. */
+  localEnterprisesBefore: Scalars['Int']['output'];
+  /** The segment. */
+  segment: ChainSegment;
+};
 
 /** What this service is and which graph it serves. */
 export type ServiceInfo = {
@@ -1007,6 +1491,15 @@ export type Stage =
   /** Technology, materials, equipment, components (上游). */
   | 'UPSTREAM';
 
+/** Coverage of one stage of a chain in a region. */
+export type StageCoverage = {
+  __typename?: 'StageCoverage';
+  /** The stage. */
+  stage: Stage;
+  /** Its figures. */
+  summary: CoverageSummary;
+};
+
 /** A supply relation between two enterprises. */
 export type SupplyLink = {
   __typename?: 'SupplyLink';
@@ -1016,6 +1509,17 @@ export type SupplyLink = {
   products: Array<Scalars['String']['output']>;
   /** Where the link comes from. */
   provenance: Provenance;
+};
+
+/** A local firm that would lose its local supply. */
+export type SupplyLoss = {
+  __typename?: 'SupplyLoss';
+  /** The firm. */
+  enterprise: Enterprise;
+  /** The local suppliers it loses. */
+  lostSuppliers: Array<Enterprise>;
+  /** What it buys from what is taken away. */
+  products: Array<Scalars['String']['output']>;
 };
 
 /** A quantitative target of the plan, for example 1,300 high-tech enterprises by 2020. */
@@ -1065,6 +1569,51 @@ export type TargetComparator =
   /** Between value and valueMax. */
   | 'RANGE';
 
+/** The factors of a target-firm score. */
+export type TargetFactor =
+  /** How many gaps it fills at once. */
+  | 'BREADTH'
+  /** Size and standing. */
+  | 'CAPABILITY'
+  /** Operates in a gap segment. */
+  | 'FIT'
+  /** Existing supply links with local firms. */
+  | 'LINKAGE'
+  /** Nearness, Beijing–Tianjin–Hebei first. */
+  | 'PROXIMITY';
+
+/** An outside enterprise recommended to fill gaps, with its score explained. */
+export type TargetFirm = {
+  __typename?: 'TargetFirm';
+  /** Distance in km between its region and the target region, where both have coordinates. */
+  distanceKm?: Maybe<Scalars['Float']['output']>;
+  /** The enterprise (never one located in the region). */
+  enterprise: Enterprise;
+  /** The graph facts behind fit and linkage. */
+  evidence: Array<Evidence>;
+  /** Each factor's value (0–1), weight and what it rests on. */
+  factors: Array<ScoreFactor>;
+  /** The gap segments it would fill. */
+  fills: Array<ChainGap>;
+  /** The plan's policy measures that could be offered to it (those applying to the chain or its industries). */
+  incentives: Array<PolicyMeasure>;
+  /** 0–100: 100 × Σ(weight × factor) / Σ(weight). */
+  score: Scalars['Float']['output'];
+};
+
+/** Ranked outside enterprises that could fill a region's gaps. */
+export type TargetFirmReport = {
+  __typename?: 'TargetFirmReport';
+  /** The gaps in scope (segments not COVERED), worst first. */
+  gaps: Array<ChainGap>;
+  /** The recommendations, best first (ties by id). */
+  recommendations: Array<TargetFirm>;
+  /** The region. */
+  region: Region;
+  /** The weights applied. */
+  weights: AppliedWeights;
+};
+
 /** What the graph can count for a target. */
 export type TargetMetric =
   /** Academician workstations in the region. */
@@ -1108,6 +1657,20 @@ export type TargetProgress = {
   sources: Array<ProvenanceSource>;
   /** The count. */
   value: Scalars['Int']['output'];
+};
+
+/** How much each target-firm factor counts. Each factor is 0–1; the score is 100 × Σ(weight × factor) / Σ(weight). */
+export type TargetWeights = {
+  /** Breadth: the share of the region's gaps in scope the firm would fill at once. */
+  breadth?: InputMaybe<Scalars['Float']['input']>;
+  /** Capability: size band, leading and high-tech flags, platforms it hosts. */
+  capability?: InputMaybe<Scalars['Float']['input']>;
+  /** Fit: operates in a gap segment (CORE role counts fully, others half), weighted by how bad the gap is. */
+  fit?: InputMaybe<Scalars['Float']['input']>;
+  /** Linkage: already supplies local firms (1), buys from them (0.7), or supplies a supplier of theirs (0.4). */
+  linkage?: InputMaybe<Scalars['Float']['input']>;
+  /** Proximity: Beijing–Tianjin–Hebei first (0.6 + 0.4 × closeness), elsewhere 0.6 × closeness (closeness falls to 0 at 2,000 km). */
+  proximity?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -1184,9 +1747,14 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AppliedThresholds: ResolverTypeWrapper<AppliedThresholds>;
+  AppliedWeights: ResolverTypeWrapper<AppliedWeights>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChainGap: ResolverTypeWrapper<Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversTypes['Enterprise']>, segment: ResolversTypes['ChainSegment'] }>;
+  ChainGapReport: ResolverTypeWrapper<Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversTypes['IndustrialChain'], gaps: Array<ResolversTypes['ChainGap']>, region: ResolversTypes['Region'] }>;
   ChainSegment: ResolverTypeWrapper<ProjectionModel>;
   Coordinates: ResolverTypeWrapper<Coordinates>;
+  CoverageSummary: ResolverTypeWrapper<CoverageSummary>;
   DemonstrationBase: ResolverTypeWrapper<ProjectionModel>;
   DemonstrationBaseKind: DemonstrationBaseKind;
   DemonstrationBaseStatus: DemonstrationBaseStatus;
@@ -1196,15 +1764,23 @@ export type ResolversTypes = ResolversObject<{
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseFlags: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseOrder: EnterpriseOrder;
+  EnterpriseReach: ResolverTypeWrapper<Omit<EnterpriseReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversTypes['ReachedEnterprise']>, segments: Array<ResolversTypes['ReachedSegment']> }>;
   EnterpriseSegment: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseSortField: EnterpriseSortField;
+  Evidence: ResolverTypeWrapper<Evidence>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GapReason: ResolverTypeWrapper<GapReason>;
+  GapReasonCode: GapReasonCode;
+  GapStatus: GapStatus;
+  GapThresholds: GapThresholds;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IndustrialChain: ResolverTypeWrapper<ProjectionModel>;
   Industry: ResolverTypeWrapper<ProjectionModel>;
   IndustryTier: IndustryTier;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LossImpact: ResolverTypeWrapper<Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversTypes['SupplyLoss']>, region: ResolversTypes['Region'], segment?: Maybe<ResolversTypes['ChainSegment']>, segmentsAffected: Array<ResolversTypes['SegmentStatusChange']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PathNode: ResolverTypeWrapper<PathNode>;
   Platform: ResolverTypeWrapper<ProjectionModel>;
   PlatformConnection: ResolverTypeWrapper<ProjectionModel>;
   PlatformEdge: ResolverTypeWrapper<ProjectionModel>;
@@ -1222,32 +1798,53 @@ export type ResolversTypes = ResolversObject<{
   ProvenanceSource: ProvenanceSource;
   Quantity: ResolverTypeWrapper<Quantity>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReachedEnterprise: ResolverTypeWrapper<Omit<ReachedEnterprise, 'enterprise' | 'path'> & { enterprise: ResolversTypes['Enterprise'], path: Array<ResolversTypes['Enterprise']> }>;
+  ReachedSegment: ResolverTypeWrapper<Omit<ReachedSegment, 'path' | 'segment'> & { path: Array<ResolversTypes['ChainSegment']>, segment: ResolversTypes['ChainSegment'] }>;
+  ReachedSegmentEnterprise: ResolverTypeWrapper<Omit<ReachedSegmentEnterprise, 'enterprise' | 'segment'> & { enterprise: ResolversTypes['Enterprise'], segment: ResolversTypes['ChainSegment'] }>;
   Region: ResolverTypeWrapper<ProjectionModel>;
+  RegionComparison: ResolverTypeWrapper<Omit<RegionComparison, 'chain' | 'regions' | 'segments'> & { chain: ResolversTypes['IndustrialChain'], regions: Array<ResolversTypes['RegionCoverage']>, segments: Array<ResolversTypes['SegmentComparison']> }>;
+  RegionCoverage: ResolverTypeWrapper<Omit<RegionCoverage, 'region'> & { region: ResolversTypes['Region'] }>;
   RegionLevel: RegionLevel;
+  ScoreFactor: ResolverTypeWrapper<ScoreFactor>;
   SearchHit: ResolverTypeWrapper<SearchHitRecordModel>;
   SearchKind: SearchKind;
   SearchMatch: SearchMatch;
+  SegmentComparison: ResolverTypeWrapper<Omit<SegmentComparison, 'byRegion' | 'segment'> & { byRegion: Array<ResolversTypes['SegmentInRegion']>, segment: ResolversTypes['ChainSegment'] }>;
   SegmentEnterprise: ResolverTypeWrapper<ProjectionModel>;
   SegmentFlow: ResolverTypeWrapper<ProjectionModel>;
+  SegmentInRegion: ResolverTypeWrapper<Omit<SegmentInRegion, 'region'> & { region: ResolversTypes['Region'] }>;
+  SegmentReach: ResolverTypeWrapper<Omit<SegmentReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversTypes['ReachedSegmentEnterprise']>, segments: Array<ResolversTypes['ReachedSegment']> }>;
   SegmentRole: SegmentRole;
+  SegmentStatusChange: ResolverTypeWrapper<Omit<SegmentStatusChange, 'segment'> & { segment: ResolversTypes['ChainSegment'] }>;
   ServiceInfo: ResolverTypeWrapper<ServiceInfo>;
   SizeBand: SizeBand;
   SortDirection: SortDirection;
   Stage: Stage;
+  StageCoverage: ResolverTypeWrapper<StageCoverage>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupplyLink: ResolverTypeWrapper<ProjectionModel>;
+  SupplyLoss: ResolverTypeWrapper<Omit<SupplyLoss, 'enterprise' | 'lostSuppliers'> & { enterprise: ResolversTypes['Enterprise'], lostSuppliers: Array<ResolversTypes['Enterprise']> }>;
   Target: ResolverTypeWrapper<ProjectionModel>;
   TargetComparator: TargetComparator;
+  TargetFactor: TargetFactor;
+  TargetFirm: ResolverTypeWrapper<Omit<TargetFirm, 'enterprise' | 'fills' | 'incentives'> & { enterprise: ResolversTypes['Enterprise'], fills: Array<ResolversTypes['ChainGap']>, incentives: Array<ResolversTypes['PolicyMeasure']> }>;
+  TargetFirmReport: ResolverTypeWrapper<Omit<TargetFirmReport, 'gaps' | 'recommendations' | 'region'> & { gaps: Array<ResolversTypes['ChainGap']>, recommendations: Array<ResolversTypes['TargetFirm']>, region: ResolversTypes['Region'] }>;
   TargetMetric: TargetMetric;
   TargetPeriod: TargetPeriod;
   TargetProgress: ResolverTypeWrapper<ProjectionModel>;
+  TargetWeights: TargetWeights;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AppliedThresholds: AppliedThresholds;
+  AppliedWeights: AppliedWeights;
   Boolean: Scalars['Boolean']['output'];
+  ChainGap: Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversParentTypes['Enterprise']>, segment: ResolversParentTypes['ChainSegment'] };
+  ChainGapReport: Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversParentTypes['IndustrialChain'], gaps: Array<ResolversParentTypes['ChainGap']>, region: ResolversParentTypes['Region'] };
   ChainSegment: ProjectionModel;
   Coordinates: Coordinates;
+  CoverageSummary: CoverageSummary;
   DemonstrationBase: ProjectionModel;
   Enterprise: ProjectionModel;
   EnterpriseConnection: ProjectionModel;
@@ -1255,13 +1852,19 @@ export type ResolversParentTypes = ResolversObject<{
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseFlags: ProjectionModel;
   EnterpriseOrder: EnterpriseOrder;
+  EnterpriseReach: Omit<EnterpriseReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversParentTypes['ReachedEnterprise']>, segments: Array<ResolversParentTypes['ReachedSegment']> };
   EnterpriseSegment: ProjectionModel;
+  Evidence: Evidence;
   Float: Scalars['Float']['output'];
+  GapReason: GapReason;
+  GapThresholds: GapThresholds;
   ID: Scalars['ID']['output'];
   IndustrialChain: ProjectionModel;
   Industry: ProjectionModel;
   Int: Scalars['Int']['output'];
+  LossImpact: Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversParentTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversParentTypes['SupplyLoss']>, region: ResolversParentTypes['Region'], segment?: Maybe<ResolversParentTypes['ChainSegment']>, segmentsAffected: Array<ResolversParentTypes['SegmentStatusChange']> };
   PageInfo: PageInfo;
+  PathNode: PathNode;
   Platform: ProjectionModel;
   PlatformConnection: ProjectionModel;
   PlatformEdge: ProjectionModel;
@@ -1275,21 +1878,78 @@ export type ResolversParentTypes = ResolversObject<{
   Provenance: Provenance;
   Quantity: Quantity;
   Query: Record<PropertyKey, never>;
+  ReachedEnterprise: Omit<ReachedEnterprise, 'enterprise' | 'path'> & { enterprise: ResolversParentTypes['Enterprise'], path: Array<ResolversParentTypes['Enterprise']> };
+  ReachedSegment: Omit<ReachedSegment, 'path' | 'segment'> & { path: Array<ResolversParentTypes['ChainSegment']>, segment: ResolversParentTypes['ChainSegment'] };
+  ReachedSegmentEnterprise: Omit<ReachedSegmentEnterprise, 'enterprise' | 'segment'> & { enterprise: ResolversParentTypes['Enterprise'], segment: ResolversParentTypes['ChainSegment'] };
   Region: ProjectionModel;
+  RegionComparison: Omit<RegionComparison, 'chain' | 'regions' | 'segments'> & { chain: ResolversParentTypes['IndustrialChain'], regions: Array<ResolversParentTypes['RegionCoverage']>, segments: Array<ResolversParentTypes['SegmentComparison']> };
+  RegionCoverage: Omit<RegionCoverage, 'region'> & { region: ResolversParentTypes['Region'] };
+  ScoreFactor: ScoreFactor;
   SearchHit: SearchHitRecordModel;
+  SegmentComparison: Omit<SegmentComparison, 'byRegion' | 'segment'> & { byRegion: Array<ResolversParentTypes['SegmentInRegion']>, segment: ResolversParentTypes['ChainSegment'] };
   SegmentEnterprise: ProjectionModel;
   SegmentFlow: ProjectionModel;
+  SegmentInRegion: Omit<SegmentInRegion, 'region'> & { region: ResolversParentTypes['Region'] };
+  SegmentReach: Omit<SegmentReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversParentTypes['ReachedSegmentEnterprise']>, segments: Array<ResolversParentTypes['ReachedSegment']> };
+  SegmentStatusChange: Omit<SegmentStatusChange, 'segment'> & { segment: ResolversParentTypes['ChainSegment'] };
   ServiceInfo: ServiceInfo;
+  StageCoverage: StageCoverage;
   String: Scalars['String']['output'];
   SupplyLink: ProjectionModel;
+  SupplyLoss: Omit<SupplyLoss, 'enterprise' | 'lostSuppliers'> & { enterprise: ResolversParentTypes['Enterprise'], lostSuppliers: Array<ResolversParentTypes['Enterprise']> };
   Target: ProjectionModel;
+  TargetFirm: Omit<TargetFirm, 'enterprise' | 'fills' | 'incentives'> & { enterprise: ResolversParentTypes['Enterprise'], fills: Array<ResolversParentTypes['ChainGap']>, incentives: Array<ResolversParentTypes['PolicyMeasure']> };
+  TargetFirmReport: Omit<TargetFirmReport, 'gaps' | 'recommendations' | 'region'> & { gaps: Array<ResolversParentTypes['ChainGap']>, recommendations: Array<ResolversParentTypes['TargetFirm']>, region: ResolversParentTypes['Region'] };
   TargetProgress: ProjectionModel;
+  TargetWeights: TargetWeights;
+}>;
+
+export type AppliedThresholdsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AppliedThresholds'] = ResolversParentTypes['AppliedThresholds']> = ResolversObject<{
+  maxOutsideSupplyShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  minEnterprises?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minLeading?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minPlatforms?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type AppliedWeightsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AppliedWeights'] = ResolversParentTypes['AppliedWeights']> = ResolversObject<{
+  breadth?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  capability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  fit?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  linkage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  proximity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainGap'] = ResolversParentTypes['ChainGap']> = ResolversObject<{
+  criticality?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  downstreamSegmentCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  downstreamSegmentCountAllChains?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  highTechCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leadingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  localEnterpriseCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  localEnterprises?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  localSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outsideSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  platformCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['GapReason']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['GapStatus'], ParentType, ContextType>;
+}>;
+
+export type ChainGapReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainGapReport'] = ResolversParentTypes['ChainGapReport']> = ResolversObject<{
+  chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
+  gaps?: Resolver<Array<ResolversTypes['ChainGap']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  stages?: Resolver<Array<ResolversTypes['StageCoverage']>, ParentType, ContextType>;
+  thresholds?: Resolver<ResolversTypes['AppliedThresholds'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
 }>;
 
 export type ChainSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainSegment'] = ResolversParentTypes['ChainSegment']> = ResolversObject<{
   chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
   children?: Resolver<Array<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  downstream?: Resolver<ResolversTypes['SegmentReach'], ParentType, ContextType, RequireFields<ChainSegmentDownstreamArgs, 'depth'>>;
   enterprises?: Resolver<Array<ResolversTypes['SegmentEnterprise']>, ParentType, ContextType, Partial<ChainSegmentEnterprisesArgs>>;
   fedBy?: Resolver<Array<ResolversTypes['SegmentFlow']>, ParentType, ContextType, Partial<ChainSegmentFedByArgs>>;
   feeds?: Resolver<Array<ResolversTypes['SegmentFlow']>, ParentType, ContextType, Partial<ChainSegmentFeedsArgs>>;
@@ -1302,11 +1962,21 @@ export type ChainSegmentResolvers<ContextType = GraphQLContext, ParentType exten
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
+  upstream?: Resolver<ResolversTypes['SegmentReach'], ParentType, ContextType, RequireFields<ChainSegmentUpstreamArgs, 'depth'>>;
 }>;
 
 export type CoordinatesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Coordinates'] = ResolversParentTypes['Coordinates']> = ResolversObject<{
   lat?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   lon?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type CoverageSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CoverageSummary'] = ResolversParentTypes['CoverageSummary']> = ResolversObject<{
+  coverageRatio?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  covered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dependent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  missing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  segments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  weak?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type DemonstrationBaseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DemonstrationBase'] = ResolversParentTypes['DemonstrationBase']> = ResolversObject<{
@@ -1324,6 +1994,7 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   creditCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseCustomersArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  downstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseDownstreamArgs, 'depth'>>;
   flags?: Resolver<ResolversTypes['EnterpriseFlags'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1335,6 +2006,7 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   segments?: Resolver<Array<ResolversTypes['EnterpriseSegment']>, ParentType, ContextType, Partial<EnterpriseSegmentsArgs>>;
   sizeBand?: Resolver<ResolversTypes['SizeBand'], ParentType, ContextType>;
   suppliers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseSuppliersArgs>>;
+  upstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseUpstreamArgs, 'depth'>>;
 }>;
 
 export type EnterpriseConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseConnection'] = ResolversParentTypes['EnterpriseConnection']> = ResolversObject<{
@@ -1356,11 +2028,29 @@ export type EnterpriseFlagsResolvers<ContextType = GraphQLContext, ParentType ex
   specialised?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type EnterpriseReachResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseReach'] = ResolversParentTypes['EnterpriseReach']> = ResolversObject<{
+  enterprises?: Resolver<Array<ResolversTypes['ReachedEnterprise']>, ParentType, ContextType, RequireFields<EnterpriseReachEnterprisesArgs, 'onlyLocal'>>;
+  segments?: Resolver<Array<ResolversTypes['ReachedSegment']>, ParentType, ContextType>;
+}>;
+
 export type EnterpriseSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseSegment'] = ResolversParentTypes['EnterpriseSegment']> = ResolversObject<{
   mainProducts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['SegmentRole'], ParentType, ContextType>;
   segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
+}>;
+
+export type EvidenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Evidence'] = ResolversParentTypes['Evidence']> = ResolversObject<{
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  factor?: Resolver<ResolversTypes['TargetFactor'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['PathNode']>, ParentType, ContextType>;
+  relationships?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type GapReasonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GapReason'] = ResolversParentTypes['GapReason']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['GapReasonCode'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  textZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type IndustrialChainResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndustrialChain'] = ResolversParentTypes['IndustrialChain']> = ResolversObject<{
@@ -1387,11 +2077,25 @@ export type IndustryResolvers<ContextType = GraphQLContext, ParentType extends R
   tier?: Resolver<ResolversTypes['IndustryTier'], ParentType, ContextType>;
 }>;
 
+export type LossImpactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LossImpact'] = ResolversParentTypes['LossImpact']> = ResolversObject<{
+  enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  firmsLosingLocalSupply?: Resolver<Array<ResolversTypes['SupplyLoss']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  segment?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
+  segmentsAffected?: Resolver<Array<ResolversTypes['SegmentStatusChange']>, ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type PathNodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PathNode'] = ResolversParentTypes['PathNode']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type PlatformResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Platform'] = ResolversParentTypes['Platform']> = ResolversObject<{
@@ -1501,10 +2205,13 @@ export type QuantityResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   chain?: Resolver<Maybe<ResolversTypes['IndustrialChain']>, ParentType, ContextType, RequireFields<QueryChainArgs, 'id'>>;
+  chainGaps?: Resolver<ResolversTypes['ChainGapReport'], ParentType, ContextType, RequireFields<QueryChainGapsArgs, 'chainId' | 'regionId'>>;
   chains?: Resolver<Array<ResolversTypes['IndustrialChain']>, ParentType, ContextType, Partial<QueryChainsArgs>>;
+  compareRegions?: Resolver<ResolversTypes['RegionComparison'], ParentType, ContextType, RequireFields<QueryCompareRegionsArgs, 'chainId' | 'regionIds'>>;
   demonstrationBases?: Resolver<Array<ResolversTypes['DemonstrationBase']>, ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<QueryEnterpriseArgs, 'id'>>;
   enterprises?: Resolver<ResolversTypes['EnterpriseConnection'], ParentType, ContextType, Partial<QueryEnterprisesArgs>>;
+  impactOfLosing?: Resolver<ResolversTypes['LossImpact'], ParentType, ContextType, RequireFields<QueryImpactOfLosingArgs, 'regionId'>>;
   platforms?: Resolver<ResolversTypes['PlatformConnection'], ParentType, ContextType, Partial<QueryPlatformsArgs>>;
   policies?: Resolver<Array<ResolversTypes['Policy']>, ParentType, ContextType>;
   programmes?: Resolver<Array<ResolversTypes['Programme']>, ParentType, ContextType>;
@@ -1513,7 +2220,29 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   search?: Resolver<Array<ResolversTypes['SearchHit']>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'text'>>;
   segment?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
   serviceInfo?: Resolver<ResolversTypes['ServiceInfo'], ParentType, ContextType>;
+  targetFirms?: Resolver<ResolversTypes['TargetFirmReport'], ParentType, ContextType, RequireFields<QueryTargetFirmsArgs, 'regionId'>>;
   targets?: Resolver<Array<ResolversTypes['Target']>, ParentType, ContextType, Partial<QueryTargetsArgs>>;
+}>;
+
+export type ReachedEnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReachedEnterprise'] = ResolversParentTypes['ReachedEnterprise']> = ResolversObject<{
+  distance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  local?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ReachedSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReachedSegment'] = ResolversParentTypes['ReachedSegment']> = ResolversObject<{
+  distance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
+}>;
+
+export type ReachedSegmentEnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReachedSegmentEnterprise'] = ResolversParentTypes['ReachedSegmentEnterprise']> = ResolversObject<{
+  distance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  local?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
 }>;
 
 export type RegionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Region'] = ResolversParentTypes['Region']> = ResolversObject<{
@@ -1530,6 +2259,25 @@ export type RegionResolvers<ContextType = GraphQLContext, ParentType extends Res
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
 }>;
 
+export type RegionComparisonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegionComparison'] = ResolversParentTypes['RegionComparison']> = ResolversObject<{
+  chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
+  regions?: Resolver<Array<ResolversTypes['RegionCoverage']>, ParentType, ContextType>;
+  segments?: Resolver<Array<ResolversTypes['SegmentComparison']>, ParentType, ContextType>;
+}>;
+
+export type RegionCoverageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegionCoverage'] = ResolversParentTypes['RegionCoverage']> = ResolversObject<{
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  stages?: Resolver<Array<ResolversTypes['StageCoverage']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
+}>;
+
+export type ScoreFactorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreFactor'] = ResolversParentTypes['ScoreFactor']> = ResolversObject<{
+  explanation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['TargetFactor'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
 export type SearchHitResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchHit'] = ResolversParentTypes['SearchHit']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['SearchKind'], ParentType, ContextType>;
@@ -1538,6 +2286,11 @@ export type SearchHitResolvers<ContextType = GraphQLContext, ParentType extends 
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type SegmentComparisonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SegmentComparison'] = ResolversParentTypes['SegmentComparison']> = ResolversObject<{
+  byRegion?: Resolver<Array<ResolversTypes['SegmentInRegion']>, ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
 }>;
 
 export type SegmentEnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SegmentEnterprise'] = ResolversParentTypes['SegmentEnterprise']> = ResolversObject<{
@@ -1552,16 +2305,46 @@ export type SegmentFlowResolvers<ContextType = GraphQLContext, ParentType extend
   segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
 }>;
 
+export type SegmentInRegionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SegmentInRegion'] = ResolversParentTypes['SegmentInRegion']> = ResolversObject<{
+  localEnterpriseCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['GapStatus'], ParentType, ContextType>;
+}>;
+
+export type SegmentReachResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SegmentReach'] = ResolversParentTypes['SegmentReach']> = ResolversObject<{
+  enterprises?: Resolver<Array<ResolversTypes['ReachedSegmentEnterprise']>, ParentType, ContextType, RequireFields<SegmentReachEnterprisesArgs, 'onlyLocal'>>;
+  segments?: Resolver<Array<ResolversTypes['ReachedSegment']>, ParentType, ContextType>;
+}>;
+
+export type SegmentStatusChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SegmentStatusChange'] = ResolversParentTypes['SegmentStatusChange']> = ResolversObject<{
+  after?: Resolver<ResolversTypes['GapStatus'], ParentType, ContextType>;
+  before?: Resolver<ResolversTypes['GapStatus'], ParentType, ContextType>;
+  localEnterprisesAfter?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  localEnterprisesBefore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
+}>;
+
 export type ServiceInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceInfo'] = ResolversParentTypes['ServiceInfo']> = ResolversObject<{
   database?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type StageCoverageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StageCoverage'] = ResolversParentTypes['StageCoverage']> = ResolversObject<{
+  stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
+}>;
+
 export type SupplyLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupplyLink'] = ResolversParentTypes['SupplyLink']> = ResolversObject<{
   enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
   products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
+}>;
+
+export type SupplyLossResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupplyLoss'] = ResolversParentTypes['SupplyLoss']> = ResolversObject<{
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  lostSuppliers?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type TargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Target'] = ResolversParentTypes['Target']> = ResolversObject<{
@@ -1580,6 +2363,23 @@ export type TargetResolvers<ContextType = GraphQLContext, ParentType extends Res
   valueMax?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 }>;
 
+export type TargetFirmResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetFirm'] = ResolversParentTypes['TargetFirm']> = ResolversObject<{
+  distanceKm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
+  factors?: Resolver<Array<ResolversTypes['ScoreFactor']>, ParentType, ContextType>;
+  fills?: Resolver<Array<ResolversTypes['ChainGap']>, ParentType, ContextType>;
+  incentives?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type TargetFirmReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetFirmReport'] = ResolversParentTypes['TargetFirmReport']> = ResolversObject<{
+  gaps?: Resolver<Array<ResolversTypes['ChainGap']>, ParentType, ContextType>;
+  recommendations?: Resolver<Array<ResolversTypes['TargetFirm']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  weights?: Resolver<ResolversTypes['AppliedWeights'], ParentType, ContextType>;
+}>;
+
 export type TargetProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetProgress'] = ResolversParentTypes['TargetProgress']> = ResolversObject<{
   basis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   met?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1590,17 +2390,27 @@ export type TargetProgressResolvers<ContextType = GraphQLContext, ParentType ext
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  AppliedThresholds?: AppliedThresholdsResolvers<ContextType>;
+  AppliedWeights?: AppliedWeightsResolvers<ContextType>;
+  ChainGap?: ChainGapResolvers<ContextType>;
+  ChainGapReport?: ChainGapReportResolvers<ContextType>;
   ChainSegment?: ChainSegmentResolvers<ContextType>;
   Coordinates?: CoordinatesResolvers<ContextType>;
+  CoverageSummary?: CoverageSummaryResolvers<ContextType>;
   DemonstrationBase?: DemonstrationBaseResolvers<ContextType>;
   Enterprise?: EnterpriseResolvers<ContextType>;
   EnterpriseConnection?: EnterpriseConnectionResolvers<ContextType>;
   EnterpriseEdge?: EnterpriseEdgeResolvers<ContextType>;
   EnterpriseFlags?: EnterpriseFlagsResolvers<ContextType>;
+  EnterpriseReach?: EnterpriseReachResolvers<ContextType>;
   EnterpriseSegment?: EnterpriseSegmentResolvers<ContextType>;
+  Evidence?: EvidenceResolvers<ContextType>;
+  GapReason?: GapReasonResolvers<ContextType>;
   IndustrialChain?: IndustrialChainResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
+  LossImpact?: LossImpactResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PathNode?: PathNodeResolvers<ContextType>;
   Platform?: PlatformResolvers<ContextType>;
   PlatformConnection?: PlatformConnectionResolvers<ContextType>;
   PlatformEdge?: PlatformEdgeResolvers<ContextType>;
@@ -1613,13 +2423,27 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Provenance?: ProvenanceResolvers<ContextType>;
   Quantity?: QuantityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReachedEnterprise?: ReachedEnterpriseResolvers<ContextType>;
+  ReachedSegment?: ReachedSegmentResolvers<ContextType>;
+  ReachedSegmentEnterprise?: ReachedSegmentEnterpriseResolvers<ContextType>;
   Region?: RegionResolvers<ContextType>;
+  RegionComparison?: RegionComparisonResolvers<ContextType>;
+  RegionCoverage?: RegionCoverageResolvers<ContextType>;
+  ScoreFactor?: ScoreFactorResolvers<ContextType>;
   SearchHit?: SearchHitResolvers<ContextType>;
+  SegmentComparison?: SegmentComparisonResolvers<ContextType>;
   SegmentEnterprise?: SegmentEnterpriseResolvers<ContextType>;
   SegmentFlow?: SegmentFlowResolvers<ContextType>;
+  SegmentInRegion?: SegmentInRegionResolvers<ContextType>;
+  SegmentReach?: SegmentReachResolvers<ContextType>;
+  SegmentStatusChange?: SegmentStatusChangeResolvers<ContextType>;
   ServiceInfo?: ServiceInfoResolvers<ContextType>;
+  StageCoverage?: StageCoverageResolvers<ContextType>;
   SupplyLink?: SupplyLinkResolvers<ContextType>;
+  SupplyLoss?: SupplyLossResolvers<ContextType>;
   Target?: TargetResolvers<ContextType>;
+  TargetFirm?: TargetFirmResolvers<ContextType>;
+  TargetFirmReport?: TargetFirmReportResolvers<ContextType>;
   TargetProgress?: TargetProgressResolvers<ContextType>;
 }>;
 

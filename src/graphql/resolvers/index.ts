@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/resolvers.js';
+import { analyticsResolvers } from './analytics.js';
 import { chainResolvers } from './chain.js';
 import { commonResolvers } from './common.js';
 import { enterpriseResolvers } from './enterprise.js';
@@ -19,4 +20,5 @@ export const resolvers: Resolvers[] = [
   platformResolvers,
   planResolvers,
   searchResolvers,
+  analyticsResolvers,
 ];

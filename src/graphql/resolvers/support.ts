@@ -1,16 +1,36 @@
 import type { GraphQLFieldResolver } from 'graphql';
 
+import { REACH_TYPES } from '../../data/graph/reach.js';
+import { GRAPH_SPEC } from '../../data/graph/spec.js';
 import type { TranslationLimits } from '../../data/graph/translate.js';
 import type { GraphQLContext } from '../context.js';
 
 /** The translation limits of a request, from the typed config. */
 export function limitsOf(context: GraphQLContext): TranslationLimits {
-  return { maxPageSize: context.config.limits.maxPageSize };
+  return {
+    maxPageSize: context.config.limits.maxPageSize,
+    maxTraversalDepth: context.config.limits.maxTraversalDepth,
+  };
 }
 
 /**
- * The default field resolver. Projections from the Cypher translator are keyed by response key (so two aliases of
- * one field with different arguments both work); plain objects are keyed by field name.
+ * Types whose values are built keyed by response key: the Cypher translator's node and edge projections, the
+ * connections shaped from them, and the reach objects. Every other object (plain records built in JavaScript, and
+ * small maps such as provenance) is keyed by field name.
+ */
+const RESPONSE_KEYED_TYPES = new Set([
+  ...Object.keys(GRAPH_SPEC),
+  'EnterpriseConnection',
+  'EnterpriseEdge',
+  'PlatformConnection',
+  'PlatformEdge',
+  'PageInfo',
+  ...REACH_TYPES,
+]);
+
+/**
+ * The default field resolver. Reading by response key lets two aliases of one field with different arguments both
+ * work; reading plain objects by field name keeps an alias that happens to equal another field's name harmless.
  */
 export const projectionFieldResolver: GraphQLFieldResolver<unknown, GraphQLContext> = (
   source,
@@ -19,9 +39,8 @@ export const projectionFieldResolver: GraphQLFieldResolver<unknown, GraphQLConte
   info,
 ) => {
   if (typeof source !== 'object' || source === null) return undefined;
-  const record = source as Record<string, unknown>;
-  const key = String(info.path.key);
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : record[info.fieldName];
+  const key = RESPONSE_KEYED_TYPES.has(info.parentType.name) ? String(info.path.key) : info.fieldName;
+  return (source as Record<string, unknown>)[key];
 };
 
 /** Reads a field of a projection that holds JSON text (stored that way in Neo4j) and parses it. */

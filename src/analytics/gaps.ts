@@ -1,0 +1,236 @@
+/**
+ * Chain-gap classification (补链 · 强链): pure functions from the facts the graph gives about a segment in a region
+ * to a status, a score and reasons. Nothing here touches the database, so the rules are explainable and tested on
+ * their own (including by property-based tests).
+ */
+
+export type GapStatus = 'MISSING' | 'DEPENDENT' | 'WEAK' | 'COVERED';
+export type Stage = 'UPSTREAM' | 'MIDSTREAM' | 'DOWNSTREAM';
+
+/** Worst first; a lower rank is a worse status. */
+export const STATUS_RANK: Readonly<Record<GapStatus, number>> = {
+  MISSING: 0,
+  DEPENDENT: 1,
+  WEAK: 2,
+  COVERED: 3,
+};
+export const STAGES: readonly Stage[] = ['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM'];
+
+export interface GapThresholds {
+  readonly minEnterprises: number;
+  readonly minLeading: number;
+  readonly minPlatforms: number;
+  readonly maxOutsideSupplyShare: number;
+}
+
+export const DEFAULT_THRESHOLDS: GapThresholds = {
+  minEnterprises: 3,
+  minLeading: 1,
+  minPlatforms: 1,
+  maxOutsideSupplyShare: 0.5,
+};
+
+/** What the graph says about one segment of a chain in one region (sub-regions included). */
+export interface SegmentFacts {
+  readonly segmentId: string;
+  readonly name: string;
+  readonly nameEn: string | null;
+  readonly stage: Stage;
+  readonly localEnterpriseIds: readonly string[];
+  readonly leadingCount: number;
+  readonly highTechCount: number;
+  readonly platformCount: number;
+  /** Supply edges for the segment's products into local firms of the segments it feeds, from local suppliers. */
+  readonly localSupplyEdges: number;
+  /** The same, from suppliers outside the region. */
+  readonly outsideSupplyEdges: number;
+  /** Segments of the same chain reachable downstream. */
+  readonly downstreamInChain: number;
+  /** Segments of any chain reachable downstream. */
+  readonly downstreamAll: number;
+  /** Number of segments in the chain (for criticality). */
+  readonly chainSize: number;
+}
+
+export type GapReasonCode =
+  | 'NO_LOCAL_ENTERPRISE'
+  | 'SINGLE_LOCAL_ENTERPRISE'
+  | 'SUPPLIED_FROM_OUTSIDE'
+  | 'FEW_ENTERPRISES'
+  | 'NO_LEADING_ENTERPRISE'
+  | 'NO_PLATFORM'
+  | 'DOWNSTREAM_DEPENDENCE';
+
+export interface GapReason {
+  readonly code: GapReasonCode;
+  readonly text: string;
+  readonly textZh: string;
+}
+
+export interface GapAssessment {
+  readonly facts: SegmentFacts;
+  readonly status: GapStatus;
+  readonly severity: number;
+  readonly criticality: number;
+  readonly score: number;
+  readonly reasons: GapReason[];
+}
+
+/** Thresholds as the API receives them: any may be missing or null. */
+export type ThresholdsInput = { readonly [K in keyof GapThresholds]?: GapThresholds[K] | null };
+
+export function withDefaults(thresholds: ThresholdsInput | null | undefined): GapThresholds {
+  const merged = { ...DEFAULT_THRESHOLDS };
+  for (const key of Object.keys(DEFAULT_THRESHOLDS) as (keyof GapThresholds)[]) {
+    const value = thresholds?.[key];
+    if (value !== undefined && value !== null) merged[key] = value;
+  }
+  return merged;
+}
+
+/** Outside supply as a share of all supply edges for the segment's products into local downstream firms. */
+export function outsideSupplyShare(facts: SegmentFacts): number {
+  const total = facts.localSupplyEdges + facts.outsideSupplyEdges;
+  return total === 0 ? 0 : facts.outsideSupplyEdges / total;
+}
+
+/** Share of the chain's other segments reachable downstream (0–1). */
+export function criticalityOf(facts: SegmentFacts): number {
+  const others = facts.chainSize - 1;
+  return others <= 0 ? 0 : Math.min(1, facts.downstreamInChain / others);
+}
+
+const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Status, severity, criticality, score and reasons of one segment. */
+export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): GapAssessment {
+  const local = facts.localEnterpriseIds.length;
+  const share = outsideSupplyShare(facts);
+  const name = facts.name;
+  const reasons: GapReason[] = [];
+  let status: GapStatus;
+  let severity: number;
+
+  if (local === 0) {
+    status = 'MISSING';
+    severity = 1;
+    reasons.push({
+      code: 'NO_LOCAL_ENTERPRISE',
+      text: `no local enterprise in ${name}`,
+      textZh: `本地无企业布局${name}环节（断链）`,
+    });
+  } else {
+    const suppliedFromOutside = facts.outsideSupplyEdges > 0 && share > thresholds.maxOutsideSupplyShare;
+    if (local === 1 || suppliedFromOutside) {
+      status = 'DEPENDENT';
+      // 0.6–0.7: more outside supply makes the dependence worse.
+      severity = 0.6 + 0.1 * share;
+      if (local === 1) {
+        reasons.push({
+          code: 'SINGLE_LOCAL_ENTERPRISE',
+          text: `a single local enterprise carries ${name}`,
+          textZh: `${name}环节仅有1家本地企业`,
+        });
+      }
+      if (suppliedFromOutside) {
+        const percent = Math.round(share * 100);
+        reasons.push({
+          code: 'SUPPLIED_FROM_OUTSIDE',
+          text: `local downstream firms buy ${percent}% of their ${name} supply from outside the region (${facts.outsideSupplyEdges} of ${facts.localSupplyEdges + facts.outsideSupplyEdges} supply links)`,
+          textZh: `本地下游企业的${name}供应${percent}%来自外地（${facts.outsideSupplyEdges}/${facts.localSupplyEdges + facts.outsideSupplyEdges}条供应关系）`,
+        });
+      }
+    } else {
+      const shortfalls = [
+        thresholds.minEnterprises > 0 ? Math.max(0, 1 - local / thresholds.minEnterprises) : 0,
+        thresholds.minLeading > 0 ? Math.max(0, 1 - facts.leadingCount / thresholds.minLeading) : 0,
+        thresholds.minPlatforms > 0 ? Math.max(0, 1 - facts.platformCount / thresholds.minPlatforms) : 0,
+      ];
+      if (local < thresholds.minEnterprises) {
+        reasons.push({
+          code: 'FEW_ENTERPRISES',
+          text: `only ${local} local enterprises in ${name} (threshold ${thresholds.minEnterprises})`,
+          textZh: `${name}环节本地企业仅${local}家（标准${thresholds.minEnterprises}家）`,
+        });
+      }
+      if (facts.leadingCount < thresholds.minLeading) {
+        reasons.push({
+          code: 'NO_LEADING_ENTERPRISE',
+          text: `${facts.leadingCount} local leading enterprises in ${name} (threshold ${thresholds.minLeading})`,
+          textZh: `${name}环节本地龙头企业${facts.leadingCount}家（标准${thresholds.minLeading}家）`,
+        });
+      }
+      if (facts.platformCount < thresholds.minPlatforms) {
+        reasons.push({
+          code: 'NO_PLATFORM',
+          text: `${facts.platformCount} local platforms support ${name} (threshold ${thresholds.minPlatforms})`,
+          textZh: `${name}环节本地创新平台${facts.platformCount}个（标准${thresholds.minPlatforms}个）`,
+        });
+      }
+      if (reasons.length > 0) {
+        status = 'WEAK';
+        // 0.2–0.4: further below the thresholds is worse.
+        severity = 0.2 + (0.2 * shortfalls.reduce((sum, value) => sum + value, 0)) / shortfalls.length;
+      } else {
+        status = 'COVERED';
+        severity = 0;
+      }
+    }
+  }
+
+  const criticality = criticalityOf(facts);
+  if (status !== 'COVERED' && facts.downstreamInChain > 0) {
+    reasons.push({
+      code: 'DOWNSTREAM_DEPENDENCE',
+      text: `${facts.downstreamInChain} downstream segments of the chain depend on it${
+        facts.downstreamAll > facts.downstreamInChain ? ` (${facts.downstreamAll} across all chains)` : ''
+      }`,
+      textZh: `本产业链下游${facts.downstreamInChain}个环节依赖该环节${
+        facts.downstreamAll > facts.downstreamInChain ? `（跨链共${facts.downstreamAll}个）` : ''
+      }`,
+    });
+  }
+  const score = round(100 * severity * (0.5 + 0.5 * criticality), 2);
+  return { facts, status, severity: round(severity), criticality: round(criticality), score, reasons };
+}
+
+/** Worst first: by score, then by status, then by segment id (deterministic). */
+export function compareAssessments(a: GapAssessment, b: GapAssessment): number {
+  return (
+    b.score - a.score ||
+    STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+    (a.facts.segmentId < b.facts.segmentId ? -1 : a.facts.segmentId > b.facts.segmentId ? 1 : 0)
+  );
+}
+
+export interface CoverageSummary {
+  readonly segments: number;
+  readonly covered: number;
+  readonly weak: number;
+  readonly dependent: number;
+  readonly missing: number;
+  readonly coverageRatio: number;
+}
+
+export function summarise(assessments: readonly GapAssessment[]): CoverageSummary {
+  const count = (status: GapStatus) =>
+    assessments.filter((assessment) => assessment.status === status).length;
+  const segments = assessments.length;
+  return {
+    segments,
+    covered: count('COVERED'),
+    weak: count('WEAK'),
+    dependent: count('DEPENDENT'),
+    missing: count('MISSING'),
+    coverageRatio: segments === 0 ? 0 : round((segments - count('MISSING')) / segments),
+  };
+}
+
+export function summariseByStage(
+  assessments: readonly GapAssessment[],
+): { stage: Stage; summary: CoverageSummary }[] {
+  return STAGES.map((stage) => ({
+    stage,
+    summary: summarise(assessments.filter((assessment) => assessment.facts.stage === stage)),
+  }));
+}

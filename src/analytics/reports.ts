@@ -1,0 +1,483 @@
+import {
+  readCandidates,
+  readChainsOf,
+  readGapFacts,
+  readIncentiveIds,
+  readLocalEnterprisesOfSegment,
+  readSegmentScopes,
+  readSupplyLosses,
+  missingIds,
+  sourcesOrAll,
+  type GapFactsRow,
+} from '../data/analytics.js';
+import type { Executor } from '../data/executor.js';
+import { hydrate, selectionAt, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
+import { mergedSelection, type Selection } from '../data/graph/selection.js';
+import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
+import { NodeLabel } from '../data/model.js';
+import { badUserInput } from '../errors.js';
+import {
+  assessSegment,
+  compareAssessments,
+  STATUS_RANK,
+  summarise,
+  summariseByStage,
+  withDefaults,
+  type GapAssessment,
+  type GapThresholds,
+  type ThresholdsInput,
+} from './gaps.js';
+import { rankCandidates, withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
+
+/**
+ * The analytics operations: validate the arguments, gather facts (one statement each), compute with the pure
+ * functions of gaps.ts and targets.ts, then project the nodes the result mentions (one statement). Results are plain
+ * objects keyed by field name, with node projections where the schema has nodes.
+ */
+
+export interface AnalyticsContext {
+  readonly executor: Executor;
+  readonly limits: TranslationLimits;
+  readonly priorityRegionIds: readonly string[];
+}
+
+type Sources = readonly string[] | null | undefined;
+
+function validThresholds(input: ThresholdsInput | null | undefined): GapThresholds {
+  const thresholds = withDefaults(input);
+  for (const key of ['minEnterprises', 'minLeading', 'minPlatforms'] as const) {
+    if (!Number.isInteger(thresholds[key]) || thresholds[key] < 0 || thresholds[key] > 1000) {
+      throw badUserInput(`thresholds.${key}`, 'must be a whole number from 0 to 1000');
+    }
+  }
+  if (!(thresholds.maxOutsideSupplyShare >= 0 && thresholds.maxOutsideSupplyShare <= 1)) {
+    throw badUserInput('thresholds.maxOutsideSupplyShare', 'must be between 0 and 1');
+  }
+  return thresholds;
+}
+
+function validWeights(input: WeightsInput | null | undefined): TargetWeights {
+  const weights = withDefaultWeights(input);
+  for (const [key, value] of Object.entries(weights)) {
+    if (!Number.isFinite(value) || value < 0 || value > 1000)
+      throw badUserInput(`weights.${key}`, 'must be a number from 0 to 1000');
+  }
+  if (Object.values(weights).every((value) => value === 0))
+    throw badUserInput('weights', 'at least one weight must be above 0');
+  return weights;
+}
+
+async function requireExisting(
+  context: AnalyticsContext,
+  checks: readonly { argument: string; label: string; id: string }[],
+): Promise<void> {
+  const missing = await missingIds(context.executor, checks);
+  if (missing.length > 0) {
+    const check = checks.find((candidate) => candidate.argument === missing[0])!;
+    throw badUserInput(check.argument, `no ${check.label} with id '${check.id}'`);
+  }
+}
+
+function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAssessment[] {
+  return rows.map((row) => assessSegment(row, thresholds)).sort(compareAssessments);
+}
+
+/** A ChainGap object: the assessment with its node projections. */
+function gapObject(assessment: GapAssessment, nodes: Hydrated) {
+  const { facts } = assessment;
+  return {
+    segment: nodes.get('ChainSegment', facts.segmentId),
+    status: assessment.status,
+    criticality: assessment.criticality,
+    score: assessment.score,
+    reasons: assessment.reasons,
+    localEnterpriseCount: facts.localEnterpriseIds.length,
+    leadingCount: facts.leadingCount,
+    highTechCount: facts.highTechCount,
+    platformCount: facts.platformCount,
+    localSupplyEdges: facts.localSupplyEdges,
+    outsideSupplyEdges: facts.outsideSupplyEdges,
+    downstreamSegmentCount: facts.downstreamInChain,
+    downstreamSegmentCountAllChains: facts.downstreamAll,
+    localEnterprises: facts.localEnterpriseIds.map((id) => nodes.get('Enterprise', id)),
+  };
+}
+
+function gapHydration(
+  selection: Selection,
+  gapPath: readonly string[],
+  assessments: readonly GapAssessment[],
+): HydrationRequest[] {
+  return [
+    {
+      typeName: 'ChainSegment',
+      ids: assessments.map((assessment) => assessment.facts.segmentId),
+      selection: selectionAt(selection, [...gapPath, 'segment']),
+    },
+    {
+      typeName: 'Enterprise',
+      ids: assessments.flatMap((assessment) => assessment.facts.localEnterpriseIds),
+      selection: selectionAt(selection, [...gapPath, 'localEnterprises']),
+    },
+  ];
+}
+
+/** Merges requests for the same type (union of ids, merged selection) so each type is projected once. */
+function combine(requests: readonly HydrationRequest[]): HydrationRequest[] {
+  const byType = new Map<string, { ids: Set<string>; selections: Selection[] }>();
+  for (const request of requests) {
+    const entry = byType.get(request.typeName) ?? { ids: new Set<string>(), selections: [] };
+    request.ids.forEach((id) => entry.ids.add(id));
+    entry.selections.push(request.selection);
+    byType.set(request.typeName, entry);
+  }
+  return [...byType].map(([typeName, entry]) => ({
+    typeName,
+    ids: [...entry.ids],
+    selection: mergedSelection(entry.selections),
+  }));
+}
+
+export async function chainGapReport(
+  context: AnalyticsContext,
+  args: { chainId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
+  selection: Selection,
+) {
+  const thresholds = validThresholds(args.thresholds);
+  await requireExisting(context, [
+    { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
+    { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
+  ]);
+  const rows = await readGapFacts(context.executor, {
+    chainIds: [args.chainId],
+    regionIds: [args.regionId],
+    scenarios: [[]],
+    sources: sourcesOrAll(args.sources),
+    maxDepth: context.limits.maxTraversalDepth,
+  });
+  const assessments = assess(rows, thresholds);
+  const nodes = await hydrate(
+    context.executor,
+    combine([
+      { typeName: 'IndustrialChain', ids: [args.chainId], selection: selectionAt(selection, ['chain']) },
+      { typeName: 'Region', ids: [args.regionId], selection: selectionAt(selection, ['region']) },
+      ...gapHydration(selection, ['gaps'], assessments),
+    ]),
+    context.limits,
+  );
+  return {
+    chain: nodes.get('IndustrialChain', args.chainId),
+    region: nodes.get('Region', args.regionId),
+    thresholds,
+    gaps: assessments.map((assessment) => gapObject(assessment, nodes)),
+    stages: summariseByStage(assessments),
+    total: summarise(assessments),
+  };
+}
+
+export const MAX_COMPARED_REGIONS = 10;
+
+export async function compareRegions(
+  context: AnalyticsContext,
+  args: {
+    chainId: string;
+    regionIds: readonly string[];
+    thresholds?: ThresholdsInput | null;
+    sources?: Sources;
+  },
+  selection: Selection,
+) {
+  const thresholds = validThresholds(args.thresholds);
+  const regionIds = [...new Set(args.regionIds)];
+  if (regionIds.length < 2 || regionIds.length > MAX_COMPARED_REGIONS) {
+    throw badUserInput('regionIds', `give 2 to ${MAX_COMPARED_REGIONS} different regions`);
+  }
+  await requireExisting(context, [
+    { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
+    ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
+  ]);
+  const rows = await readGapFacts(context.executor, {
+    chainIds: [args.chainId],
+    regionIds,
+    scenarios: [[]],
+    sources: sourcesOrAll(args.sources),
+    maxDepth: context.limits.maxTraversalDepth,
+  });
+  const byRegion = new Map(
+    regionIds.map((id) => [
+      id,
+      assess(
+        rows.filter((row) => row.regionId === id),
+        thresholds,
+      ),
+    ]),
+  );
+  const segmentIds = [...new Set(rows.map((row) => row.segmentId))];
+  const nodes = await hydrate(
+    context.executor,
+    combine([
+      { typeName: 'IndustrialChain', ids: [args.chainId], selection: selectionAt(selection, ['chain']) },
+      {
+        typeName: 'Region',
+        ids: regionIds,
+        selection: mergedSelection([
+          selectionAt(selection, ['regions', 'region']),
+          selectionAt(selection, ['segments', 'byRegion', 'region']),
+        ]),
+      },
+      {
+        typeName: 'ChainSegment',
+        ids: segmentIds,
+        selection: selectionAt(selection, ['segments', 'segment']),
+      },
+    ]),
+    context.limits,
+  );
+  // Segments in the order of the first region's report (worst first there), then by id.
+  const order = new Map(
+    (byRegion.get(regionIds[0]!) ?? []).map((assessment, index) => [assessment.facts.segmentId, index]),
+  );
+  const orderedSegments = segmentIds.sort(
+    (a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  return {
+    chain: nodes.get('IndustrialChain', args.chainId),
+    regions: regionIds.map((id) => ({
+      region: nodes.get('Region', id),
+      stages: summariseByStage(byRegion.get(id) ?? []),
+      total: summarise(byRegion.get(id) ?? []),
+    })),
+    segments: orderedSegments.map((segmentId) => ({
+      segment: nodes.get('ChainSegment', segmentId),
+      byRegion: regionIds.map((regionId) => {
+        const assessment = byRegion
+          .get(regionId)
+          ?.find((candidate) => candidate.facts.segmentId === segmentId);
+        return {
+          region: nodes.get('Region', regionId),
+          status: assessment?.status ?? 'MISSING',
+          localEnterpriseCount: assessment?.facts.localEnterpriseIds.length ?? 0,
+        };
+      }),
+    })),
+  };
+}
+
+export async function targetFirms(
+  context: AnalyticsContext,
+  args: {
+    chainId?: string | null;
+    segmentId?: string | null;
+    regionId: string;
+    first?: number | null;
+    weights?: WeightsInput | null;
+    thresholds?: ThresholdsInput | null;
+    sources?: Sources;
+  },
+  selection: Selection,
+) {
+  if ((args.chainId ? 1 : 0) + (args.segmentId ? 1 : 0) !== 1) {
+    throw badUserInput(args.chainId ? 'segmentId' : 'chainId', 'give exactly one of chainId and segmentId');
+  }
+  const thresholds = validThresholds(args.thresholds);
+  const weights = validWeights(args.weights);
+  const first = pageSize(args.first, context.limits, { argument: 'first', fallback: 10 });
+  const sources = sourcesOrAll(args.sources);
+  await requireExisting(context, [
+    ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
+    ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
+    { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
+  ]);
+  const chainIds = args.chainId
+    ? [args.chainId]
+    : await readChainsOf(context.executor, { segmentId: args.segmentId!, sources });
+  const rows = await readGapFacts(context.executor, {
+    chainIds,
+    regionIds: [args.regionId],
+    scenarios: [[]],
+    sources,
+    maxDepth: context.limits.maxTraversalDepth,
+    segmentScopeId: args.segmentId ?? null,
+  });
+  const gaps = assess(rows, thresholds).filter((assessment) => assessment.status !== 'COVERED');
+  const gapById = new Map(
+    gaps.map((gap) => [
+      gap.facts.segmentId,
+      { segmentId: gap.facts.segmentId, name: gap.facts.name, score: gap.score },
+    ]),
+  );
+  const scopeToGap =
+    gaps.length > 0
+      ? await readSegmentScopes(context.executor, [...gapById.keys()])
+      : new Map<string, string>();
+  const candidates =
+    gaps.length > 0
+      ? await readCandidates(context.executor, {
+          regionId: args.regionId,
+          scopeToGap,
+          sources,
+          priorityRegionIds: context.priorityRegionIds,
+        })
+      : [];
+  const ranked = rankCandidates(candidates, gapById, weights).slice(0, first);
+  const incentiveIds =
+    ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
+  const gapsPath = ['gaps'];
+  const fillsPath = ['recommendations', 'fills'];
+  const nodes = await hydrate(
+    context.executor,
+    combine([
+      { typeName: 'Region', ids: [args.regionId], selection: selectionAt(selection, ['region']) },
+      ...gapHydration(selection, gapsPath, gaps),
+      ...gapHydration(selection, fillsPath, gaps),
+      {
+        typeName: 'Enterprise',
+        ids: ranked.map((recommendation) => recommendation.candidate.id),
+        selection: selectionAt(selection, ['recommendations', 'enterprise']),
+      },
+      {
+        typeName: 'PolicyMeasure',
+        ids: incentiveIds,
+        selection: selectionAt(selection, ['recommendations', 'incentives']),
+      },
+    ]),
+    context.limits,
+  );
+  const gapObjects = new Map(gaps.map((gap) => [gap.facts.segmentId, gapObject(gap, nodes)]));
+  return {
+    region: nodes.get('Region', args.regionId),
+    gaps: gaps.map((gap) => gapObjects.get(gap.facts.segmentId)!),
+    weights,
+    recommendations: ranked.map((recommendation) => ({
+      enterprise: nodes.get('Enterprise', recommendation.candidate.id),
+      score: recommendation.score,
+      factors: recommendation.factors,
+      fills: recommendation.fills.map((segmentId) => gapObjects.get(segmentId)!),
+      evidence: recommendation.evidence,
+      incentives: incentiveIds.map((id) => nodes.get('PolicyMeasure', id)),
+      distanceKm: recommendation.candidate.distanceKm,
+    })),
+  };
+}
+
+export async function impactOfLosing(
+  context: AnalyticsContext,
+  args: {
+    enterpriseId?: string | null;
+    segmentId?: string | null;
+    regionId: string;
+    thresholds?: ThresholdsInput | null;
+    sources?: Sources;
+  },
+  selection: Selection,
+) {
+  if ((args.enterpriseId ? 1 : 0) + (args.segmentId ? 1 : 0) !== 1) {
+    throw badUserInput(
+      args.enterpriseId ? 'segmentId' : 'enterpriseId',
+      'give exactly one of enterpriseId and segmentId',
+    );
+  }
+  const thresholds = validThresholds(args.thresholds);
+  const sources = sourcesOrAll(args.sources);
+  await requireExisting(context, [
+    ...(args.enterpriseId
+      ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
+      : []),
+    ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
+    { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
+  ]);
+  const removed = args.enterpriseId
+    ? [args.enterpriseId]
+    : await readLocalEnterprisesOfSegment(context.executor, {
+        segmentId: args.segmentId!,
+        regionId: args.regionId,
+        sources,
+      });
+  const chainIds = await readChainsOf(context.executor, {
+    ...(args.enterpriseId ? { enterpriseId: args.enterpriseId } : {}),
+    ...(args.segmentId ? { segmentId: args.segmentId } : {}),
+    sources,
+  });
+  const rows =
+    chainIds.length > 0 && removed.length > 0
+      ? await readGapFacts(context.executor, {
+          chainIds,
+          regionIds: [args.regionId],
+          scenarios: [[], removed],
+          sources,
+          maxDepth: context.limits.maxTraversalDepth,
+        })
+      : [];
+  const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
+  const before = new Map(
+    rows.filter((row) => row.scenario === 0).map((row) => [key(row), assessSegment(row, thresholds)]),
+  );
+  const changes = rows
+    .filter((row) => row.scenario === 1)
+    .map((row) => ({ before: before.get(key(row))!, after: assessSegment(row, thresholds) }))
+    .filter(
+      ({ before: was, after }) =>
+        (after.status === 'MISSING' || after.status === 'DEPENDENT') &&
+        STATUS_RANK[after.status] < STATUS_RANK[was.status],
+    )
+    .sort((a, b) => compareAssessments(a.after, b.after));
+  const losses =
+    removed.length > 0
+      ? await readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources })
+      : [];
+  const nodes = await hydrate(
+    context.executor,
+    combine([
+      { typeName: 'Region', ids: [args.regionId], selection: selectionAt(selection, ['region']) },
+      ...(args.enterpriseId
+        ? [
+            {
+              typeName: 'Enterprise',
+              ids: [args.enterpriseId],
+              selection: selectionAt(selection, ['enterprise']),
+            },
+          ]
+        : []),
+      ...(args.segmentId
+        ? [
+            {
+              typeName: 'ChainSegment',
+              ids: [args.segmentId],
+              selection: selectionAt(selection, ['segment']),
+            },
+          ]
+        : []),
+      {
+        typeName: 'ChainSegment',
+        ids: changes.map((change) => change.after.facts.segmentId),
+        selection: selectionAt(selection, ['segmentsAffected', 'segment']),
+      },
+      {
+        typeName: 'Enterprise',
+        ids: losses.flatMap((loss) => [loss.buyerId, ...loss.lostSupplierIds]),
+        selection: mergedSelection([
+          selectionAt(selection, ['firmsLosingLocalSupply', 'enterprise']),
+          selectionAt(selection, ['firmsLosingLocalSupply', 'lostSuppliers']),
+        ]),
+      },
+    ]),
+    context.limits,
+  );
+  return {
+    region: nodes.get('Region', args.regionId),
+    enterprise: args.enterpriseId ? nodes.get('Enterprise', args.enterpriseId) : null,
+    segment: args.segmentId ? nodes.get('ChainSegment', args.segmentId) : null,
+    segmentsAffected: changes.map(({ before: was, after }) => ({
+      segment: nodes.get('ChainSegment', after.facts.segmentId),
+      before: was.status,
+      after: after.status,
+      localEnterprisesBefore: was.facts.localEnterpriseIds.length,
+      localEnterprisesAfter: after.facts.localEnterpriseIds.length,
+    })),
+    firmsLosingLocalSupply: losses.map((loss) => ({
+      enterprise: nodes.get('Enterprise', loss.buyerId),
+      products: loss.products,
+      lostSuppliers: loss.lostSupplierIds.map((id) => nodes.get('Enterprise', id)),
+    })),
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * Target-firm ranking (产业链招商): pure scoring of outside enterprises against a region's gaps. Every factor is
+ * 0–1 with an explanation; the score is 100 × Σ(weight × factor) / Σ(weight). Deterministic: ties by id.
+ */
+
+export type TargetFactor = 'FIT' | 'CAPABILITY' | 'LINKAGE' | 'PROXIMITY' | 'BREADTH';
+
+export interface TargetWeights {
+  readonly fit: number;
+  readonly capability: number;
+  readonly linkage: number;
+  readonly proximity: number;
+  readonly breadth: number;
+}
+
+export const DEFAULT_WEIGHTS: TargetWeights = {
+  fit: 0.3,
+  capability: 0.2,
+  linkage: 0.2,
+  proximity: 0.15,
+  breadth: 0.15,
+};
+
+/** Beyond this distance closeness is 0. */
+export const PROXIMITY_HORIZON_KM = 2000;
+
+export interface GapInScope {
+  readonly segmentId: string;
+  readonly name: string;
+  /** The gap's score, 0–100. */
+  readonly score: number;
+}
+
+export interface CandidateOperation {
+  /** The gap segment this operation fills (the candidate may operate in one of its narrower segments). */
+  readonly gapSegmentId: string;
+  /** The segment it actually operates in. */
+  readonly segmentId: string;
+  readonly segmentName: string;
+  readonly role: string;
+  readonly mainProducts: readonly string[];
+}
+
+export interface SupplyLinkFact {
+  readonly enterpriseId: string;
+  readonly enterpriseName: string;
+  readonly products: readonly string[];
+}
+
+export interface IndirectLinkFact {
+  readonly viaId: string;
+  readonly viaName: string;
+  readonly toId: string;
+  readonly toName: string;
+}
+
+export interface CandidateFacts {
+  readonly id: string;
+  readonly name: string;
+  readonly sizeBand: string;
+  readonly leading: boolean;
+  readonly highTech: boolean;
+  readonly platformsHosted: number;
+  readonly operations: readonly CandidateOperation[];
+  readonly suppliesLocal: readonly SupplyLinkFact[];
+  readonly buysFromLocal: readonly SupplyLinkFact[];
+  readonly indirect: readonly IndirectLinkFact[];
+  readonly inPriorityRegion: boolean;
+  readonly distanceKm: number | null;
+}
+
+export interface ScoreFactor {
+  readonly name: TargetFactor;
+  readonly value: number;
+  readonly weight: number;
+  readonly explanation: string;
+}
+
+export interface EvidencePath {
+  readonly factor: TargetFactor;
+  readonly description: string;
+  readonly nodes: { kind: string; id: string; name: string }[];
+  readonly relationships: string[];
+}
+
+export interface TargetRecommendation {
+  readonly candidate: CandidateFacts;
+  readonly score: number;
+  readonly factors: ScoreFactor[];
+  readonly fills: string[];
+  readonly evidence: EvidencePath[];
+}
+
+const SIZE_VALUE: Readonly<Record<string, number>> = { LARGE: 1, MEDIUM: 0.7, SMALL: 0.4, MICRO: 0.2 };
+const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Weights as the API receives them: any may be missing or null. */
+export type WeightsInput = { readonly [K in keyof TargetWeights]?: TargetWeights[K] | null };
+
+export function withDefaultWeights(weights: WeightsInput | null | undefined): TargetWeights {
+  const merged = { ...DEFAULT_WEIGHTS };
+  for (const key of Object.keys(DEFAULT_WEIGHTS) as (keyof TargetWeights)[]) {
+    const value = weights?.[key];
+    if (value !== undefined && value !== null) merged[key] = value;
+  }
+  return merged;
+}
+
+/** Great-circle distance in km. */
+export function haversineKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const radians = (degrees: number) => (degrees * Math.PI) / 180;
+  const dLat = radians(b.lat - a.lat);
+  const dLon = radians(b.lon - a.lon);
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(radians(a.lat)) * Math.cos(radians(b.lat)) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+function fitFactor(
+  candidate: CandidateFacts,
+  gaps: ReadonlyMap<string, GapInScope>,
+): { value: number; explanation: string } {
+  let best = 0;
+  let bestText = 'operates in no gap segment';
+  for (const operation of candidate.operations) {
+    const gap = gaps.get(operation.gapSegmentId);
+    if (!gap) continue;
+    const roleWeight = operation.role === 'CORE' ? 1 : 0.5;
+    // A firm that fills a worse gap fits better: scale by the gap's score, with a floor so any gap counts.
+    const value = roleWeight * (0.5 + 0.5 * (gap.score / 100));
+    if (value > best) {
+      best = value;
+      const products =
+        operation.mainProducts.length > 0 ? ` (${operation.mainProducts.slice(0, 3).join(', ')})` : '';
+      bestText = `${operation.role.toLowerCase()} role in ${operation.segmentName}${products}, filling the gap in ${gap.name} (gap score ${gap.score})`;
+    }
+  }
+  return { value: round(best), explanation: bestText };
+}
+
+function capabilityFactor(candidate: CandidateFacts): { value: number; explanation: string } {
+  const size = SIZE_VALUE[candidate.sizeBand] ?? 0.2;
+  const platforms = Math.min(1, candidate.platformsHosted / 2);
+  const value =
+    0.4 * size + 0.25 * (candidate.leading ? 1 : 0) + 0.2 * (candidate.highTech ? 1 : 0) + 0.15 * platforms;
+  const parts = [
+    `${candidate.sizeBand.toLowerCase()} size`,
+    candidate.leading ? 'leading enterprise' : null,
+    candidate.highTech ? 'high-tech' : null,
+    candidate.platformsHosted > 0 ? `hosts ${candidate.platformsHosted} platform(s)` : null,
+  ].filter(Boolean);
+  return { value: round(value), explanation: parts.join(', ') };
+}
+
+function linkageFactor(candidate: CandidateFacts): { value: number; explanation: string } {
+  if (candidate.suppliesLocal.length > 0) {
+    return {
+      value: 1,
+      explanation: `already supplies ${candidate.suppliesLocal.length} local firm(s): ${candidate.suppliesLocal
+        .map((link) => link.enterpriseName)
+        .slice(0, 3)
+        .join(', ')}`,
+    };
+  }
+  if (candidate.buysFromLocal.length > 0) {
+    return {
+      value: 0.7,
+      explanation: `buys from ${candidate.buysFromLocal.length} local firm(s): ${candidate.buysFromLocal
+        .map((link) => link.enterpriseName)
+        .slice(0, 3)
+        .join(', ')}`,
+    };
+  }
+  if (candidate.indirect.length > 0) {
+    const first = candidate.indirect[0]!;
+    return {
+      value: 0.4,
+      explanation: `supplies ${first.viaName}, which supplies local firm ${first.toName}`,
+    };
+  }
+  return { value: 0, explanation: 'no supply link with local firms in the graph' };
+}
+
+function proximityFactor(candidate: CandidateFacts): { value: number; explanation: string } {
+  const closeness =
+    candidate.distanceKm === null ? 0 : Math.max(0, 1 - candidate.distanceKm / PROXIMITY_HORIZON_KM);
+  const value = candidate.inPriorityRegion ? 0.6 + 0.4 * closeness : 0.6 * closeness;
+  const distance =
+    candidate.distanceKm === null ? 'distance unknown' : `${Math.round(candidate.distanceKm)} km away`;
+  return {
+    value: round(value),
+    explanation: `${candidate.inPriorityRegion ? 'in a priority region (Beijing–Tianjin–Hebei by default)' : 'outside the priority regions'}, ${distance}`,
+  };
+}
+
+function breadthFactor(
+  fills: readonly string[],
+  gaps: ReadonlyMap<string, GapInScope>,
+): { value: number; explanation: string } {
+  const value = gaps.size === 0 ? 0 : fills.length / gaps.size;
+  return { value: round(value), explanation: `fills ${fills.length} of ${gaps.size} gap(s) in scope` };
+}
+
+function evidenceOf(candidate: CandidateFacts, gaps: ReadonlyMap<string, GapInScope>): EvidencePath[] {
+  const self = { kind: 'Enterprise', id: candidate.id, name: candidate.name };
+  const evidence: EvidencePath[] = candidate.operations
+    .filter((operation) => gaps.has(operation.gapSegmentId))
+    .map((operation) => ({
+      factor: 'FIT' as const,
+      description: `${candidate.name} operates in ${operation.segmentName} as ${operation.role}${
+        operation.mainProducts.length > 0 ? `, making ${operation.mainProducts.join(', ')}` : ''
+      }`,
+      nodes: [self, { kind: 'ChainSegment', id: operation.segmentId, name: operation.segmentName }],
+      relationships: ['OPERATES_IN'],
+    }));
+  for (const link of candidate.suppliesLocal) {
+    evidence.push({
+      factor: 'LINKAGE',
+      description: `${candidate.name} supplies local firm ${link.enterpriseName}${link.products.length > 0 ? ` with ${link.products.join(', ')}` : ''}`,
+      nodes: [self, { kind: 'Enterprise', id: link.enterpriseId, name: link.enterpriseName }],
+      relationships: ['SUPPLIES'],
+    });
+  }
+  for (const link of candidate.buysFromLocal) {
+    evidence.push({
+      factor: 'LINKAGE',
+      description: `local firm ${link.enterpriseName} supplies ${candidate.name}${link.products.length > 0 ? ` with ${link.products.join(', ')}` : ''}`,
+      nodes: [{ kind: 'Enterprise', id: link.enterpriseId, name: link.enterpriseName }, self],
+      relationships: ['SUPPLIES'],
+    });
+  }
+  for (const link of candidate.indirect) {
+    evidence.push({
+      factor: 'LINKAGE',
+      description: `${candidate.name} supplies ${link.viaName}, which supplies local firm ${link.toName}`,
+      nodes: [
+        self,
+        { kind: 'Enterprise', id: link.viaId, name: link.viaName },
+        { kind: 'Enterprise', id: link.toId, name: link.toName },
+      ],
+      relationships: ['SUPPLIES', 'SUPPLIES'],
+    });
+  }
+  return evidence;
+}
+
+/** Scores one candidate against the gaps in scope. */
+export function scoreCandidate(
+  candidate: CandidateFacts,
+  gaps: ReadonlyMap<string, GapInScope>,
+  weights: TargetWeights,
+): TargetRecommendation {
+  const fills = [...new Set(candidate.operations.map((operation) => operation.gapSegmentId))]
+    .filter((segmentId) => gaps.has(segmentId))
+    .sort();
+  const computed: [TargetFactor, { value: number; explanation: string }, number][] = [
+    ['FIT', fitFactor(candidate, gaps), weights.fit],
+    ['CAPABILITY', capabilityFactor(candidate), weights.capability],
+    ['LINKAGE', linkageFactor(candidate), weights.linkage],
+    ['PROXIMITY', proximityFactor(candidate), weights.proximity],
+    ['BREADTH', breadthFactor(fills, gaps), weights.breadth],
+  ];
+  const totalWeight = computed.reduce((sum, [, , weight]) => sum + weight, 0);
+  const weighted = computed.reduce((sum, [, factor, weight]) => sum + weight * factor.value, 0);
+  return {
+    candidate,
+    score: totalWeight > 0 ? round((100 * weighted) / totalWeight, 2) : 0,
+    factors: computed.map(([name, factor, weight]) => ({
+      name,
+      value: factor.value,
+      weight,
+      explanation: factor.explanation,
+    })),
+    fills,
+    evidence: evidenceOf(candidate, gaps),
+  };
+}
+
+/** Ranks candidates: best score first, ties by id. Candidates that fill no gap in scope are dropped. */
+export function rankCandidates(
+  candidates: readonly CandidateFacts[],
+  gaps: ReadonlyMap<string, GapInScope>,
+  weights: TargetWeights,
+): TargetRecommendation[] {
+  return candidates
+    .map((candidate) => scoreCandidate(candidate, gaps, weights))
+    .filter((recommendation) => recommendation.fills.length > 0)
+    .sort(
+      (a, b) =>
+        b.score - a.score || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
+    );
+}
