@@ -19,6 +19,34 @@ export type DemonstrationBaseStatus =
   /** The plan asks for it. */
   | 'PLANNED';
 
+/** Reason codes of the gap report. */
+export type GapReasonCode =
+  /** Other segments depend on it downstream. */
+  | 'DOWNSTREAM_DEPENDENCE'
+  /** Fewer local enterprises than the threshold. */
+  | 'FEW_ENTERPRISES'
+  /** Fewer local leading enterprises than the threshold. */
+  | 'NO_LEADING_ENTERPRISE'
+  /** No local enterprise operates in the segment. */
+  | 'NO_LOCAL_ENTERPRISE'
+  /** Fewer supporting platforms than the threshold. */
+  | 'NO_PLATFORM'
+  /** Exactly one local enterprise operates in it. */
+  | 'SINGLE_LOCAL_ENTERPRISE'
+  /** Local downstream firms buy the segment's products mostly from outside the region. */
+  | 'SUPPLIED_FROM_OUTSIDE';
+
+/** How a segment stands in a region, worst first. */
+export type GapStatus =
+  /** Covered. */
+  | 'COVERED'
+  /** A single local enterprise carries it, or local downstream firms buy it from outside the region. */
+  | 'DEPENDENT'
+  /** No local enterprise: a broken link (断链). */
+  | 'MISSING'
+  /** Covered, but below a threshold (enterprises, leading enterprises or platforms). */
+  | 'WEAK';
+
 /** The kinds of innovation platform (创新平台) the plan names. */
 export type PlatformKind =
   /** Academician workstation (院士工作站). */
@@ -141,6 +169,19 @@ export type TargetComparator =
   /** Between value and valueMax. */
   | 'RANGE';
 
+/** The factors of a target-firm score. */
+export type TargetFactor =
+  /** How many gaps it fills at once. */
+  | 'BREADTH'
+  /** Size and standing. */
+  | 'CAPABILITY'
+  /** Operates in a gap segment. */
+  | 'FIT'
+  /** Existing supply links with local firms. */
+  | 'LINKAGE'
+  /** Nearness, Beijing–Tianjin–Hebei first. */
+  | 'PROXIMITY';
+
 /** What the graph can count for a target. */
 export type TargetMetric =
   /** Academician workstations in the region. */
@@ -168,6 +209,20 @@ export type TargetPeriod =
   | 'PER_YEAR'
   /** Over 2018–2020 in all. */
   | 'Y2018_2020';
+
+/** How much each target-firm factor counts. Each factor is 0–1; the score is 100 × Σ(weight × factor) / Σ(weight). */
+export type TargetWeights = {
+  /** Breadth: the share of the region's gaps in scope the firm would fill at once. */
+  breadth?: number | null | undefined;
+  /** Capability: size band, leading and high-tech flags, platforms it hosts. */
+  capability?: number | null | undefined;
+  /** Fit: operates in a gap segment (CORE role counts fully, others half), weighted by how bad the gap is. */
+  fit?: number | null | undefined;
+  /** Linkage: already supplies local firms (1), buys from them (0.7), or supplies a supplier of theirs (0.4). */
+  linkage?: number | null | undefined;
+  /** Proximity: Beijing–Tianjin–Hebei first (0.6 + 0.4 × closeness), elsewhere 0.6 × closeness (closeness falls to 0 at 2,000 km). */
+  proximity?: number | null | undefined;
+};
 
 export type BiomedicinePolicyMeasuresQueryVariables = Exact<{
   chainId?: string;
@@ -197,12 +252,69 @@ export type EnterprisesPageQueryVariables = Exact<{
 
 export type EnterprisesPageQuery = { enterprises: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, sizeBand: SizeBand, flags: { leading: boolean, listed: boolean, specialised: boolean } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+export type GapReportBiomedicineQueryVariables = Exact<{
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type GapReportBiomedicineQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+
+export type GapReportIcQueryVariables = Exact<{
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type GapReportIcQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+
+export type GapReportLedQueryVariables = Exact<{
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type GapReportLedQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+
+export type GapReportMilitaryCivilQueryVariables = Exact<{
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type GapReportMilitaryCivilQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+
+export type GapReportNevQueryVariables = Exact<{
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type GapReportNevQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+
 export type PlatformsSupportingIcDesignQueryVariables = Exact<{
   segmentId?: string | null | undefined;
 }>;
 
 
 export type PlatformsSupportingIcDesignQuery = { platforms: { totalCount: number, nodes: Array<{ id: string, name: string, kind: PlatformKind, level: PlatformLevel, region: { id: string, name: string }, hostEnterprise: { id: string, name: string } | null, segments: Array<{ id: string, name: string }>, provenance: { source: ProvenanceSource } }> } };
+
+export type IcTargetFirmsQueryVariables = Exact<{
+  regionId?: string;
+  first?: number | null | undefined;
+  weights?: TargetWeights | null | undefined;
+}>;
+
+
+export type IcTargetFirmsQuery = { targetFirms: { gaps: Array<{ status: GapStatus, score: number, segment: { id: string, name: string } }>, weights: { fit: number, capability: number, linkage: number, proximity: number, breadth: number }, recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, region: { id: string, name: string }, provenance: { source: ProvenanceSource } }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, fills: Array<{ status: GapStatus, segment: { id: string, name: string } }>, evidence: Array<{ factor: TargetFactor, description: string, relationships: Array<string>, nodes: Array<{ kind: string, id: string, name: string }> }>, incentives: Array<{ number: number, title: string, terms: Array<{ text: string }> }> }> } };
+
+export type ImpactOfLosingZhongciQueryVariables = Exact<{
+  enterpriseId?: string | null | undefined;
+  regionId?: string;
+}>;
+
+
+export type ImpactOfLosingZhongciQuery = { impactOfLosing: { enterprise: { id: string, name: string } | null, segmentsAffected: Array<{ before: GapStatus, after: GapStatus, localEnterprisesBefore: number, localEnterprisesAfter: number, segment: { id: string, name: string, chain: { id: string } } }>, firmsLosingLocalSupply: Array<{ products: Array<string>, enterprise: { id: string, name: string }, lostSuppliers: Array<{ id: string, name: string }> }> } };
 
 export type LuquanLedMidstreamEnterprisesQueryVariables = Exact<{
   regionId?: string | null | undefined;
@@ -212,6 +324,13 @@ export type LuquanLedMidstreamEnterprisesQueryVariables = Exact<{
 
 
 export type LuquanLedMidstreamEnterprisesQuery = { enterprises: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, region: { id: string, name: string }, segments: Array<{ role: SegmentRole, mainProducts: Array<string>, segment: { id: string, name: string, stage: Stage, chain: { id: string } } }>, provenance: { source: ProvenanceSource } }> } };
+
+export type NevShijiazhuangVsTianjinQueryVariables = Exact<{
+  regionIds?: Array<string> | string;
+}>;
+
+
+export type NevShijiazhuangVsTianjinQuery = { compareRegions: { chain: { id: string, name: string }, regions: Array<{ region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, missing: number, coverageRatio: number } }> }>, segments: Array<{ segment: { id: string, name: string, stage: Stage }, byRegion: Array<{ status: GapStatus, localEnterpriseCount: number, region: { id: string } }> }> } };
 
 export type PlanOverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -238,6 +357,15 @@ export type ShiyaoKeyProjectsQueryVariables = Exact<{
 
 
 export type ShiyaoKeyProjectsQuery = { enterprise: { id: string, name: string, nameEn: string | null, projects: Array<{ id: string, name: string, nameEn: string | null, programme: { number: number, name: string } | null, segments: Array<{ id: string, name: string, stage: Stage, chain: { id: string, name: string } }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
+
+export type ShiyaoUpstreamQueryVariables = Exact<{
+  enterpriseId?: string;
+  depth?: number;
+  regionId?: string | null | undefined;
+}>;
+
+
+export type ShiyaoUpstreamQuery = { enterprise: { id: string, name: string, upstream: { segments: Array<{ distance: number, segment: { id: string, name: string, stage: Stage, chain: { id: string } }, path: Array<{ id: string, name: string }> }>, enterprises: Array<{ distance: number, local: boolean | null, products: Array<string>, enterprise: { id: string, name: string, region: { name: string } }, path: Array<{ name: string }> }> } } | null };
 
 export type TargetsVersusGraphQueryVariables = Exact<{
   sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
