@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type {
+  GapReportIcQuery,
+  IcTargetFirmsQuery,
+  ImpactOfLosingZhongciQuery,
+  NevShijiazhuangVsTianjinQuery,
+  ShiyaoUpstreamQuery,
+} from '../../src/graphql/generated/operations.js';
+import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestGraphQL, savedOperation, type TestGraphQL } from '../support/graphql.js';
+
+/** The saved analytics operations, run against the seed graph, with answers a planner would find sensible. */
+describe('analytics on the seed graph', () => {
+  let database: TestDatabase;
+  let graphql: TestGraphQL;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    graphql = await createTestGraphQL(database.executor, database.config);
+  });
+  afterAll(async () => {
+    await graphql.stop();
+    await database.close();
+  });
+
+  const CHAINS = ['ic', 'nev', 'led', 'biomedicine', 'military-civil'] as const;
+
+  it.each(CHAINS)(
+    'reports gaps and covered segments for the %s chain in Shijiazhuang, and targets for its top gap',
+    async (chainId) => {
+      const report = await graphql.run<GapReportIcQuery>(savedOperation(`gap-report-${chainId}`));
+      expect(report.errors).toBeUndefined();
+      const { gaps, total, chain, region } = report.data!.chainGaps;
+      expect(chain.id).toBe(chainId);
+      expect(region.id).toBe('shijiazhuang');
+      expect(total.segments).toBeGreaterThanOrEqual(22);
+      expect(total.missing).toBeGreaterThan(0);
+      expect(total.covered).toBeGreaterThan(0);
+      expect(gaps[0]!.status).toBe('MISSING');
+      // Worst first.
+      expect(gaps.map((gap) => gap.score)).toEqual([...gaps.map((gap) => gap.score)].sort((a, b) => b - a));
+      for (const gap of gaps.filter((candidate) => candidate.status !== 'COVERED'))
+        expect(gap.reasons.length).toBeGreaterThan(0);
+
+      const top = gaps[0]!.segment.id;
+      const targets = await graphql.data<{
+        targetFirms: { recommendations: { enterprise: { id: string; region: { id: string } } }[] };
+      }>(
+        'query ($s: ID!) { targetFirms(segmentId: $s, regionId: "shijiazhuang") { recommendations { enterprise { id region { id } } } } }',
+        { s: top },
+      );
+      expect(targets.targetFirms.recommendations.length, `targets for ${top}`).toBeGreaterThan(0);
+    },
+  );
+
+  it('recommends outside firms for the IC chain, each with factors, evidence and incentives', async () => {
+    const result = await graphql.run<IcTargetFirmsQuery>(savedOperation('ic-target-firms'));
+    expect(result.errors).toBeUndefined();
+    const { recommendations, gaps } = result.data!.targetFirms;
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(recommendations).toHaveLength(10);
+    for (const recommendation of recommendations) {
+      expect(recommendation.factors.map((factor) => factor.name)).toEqual([
+        'FIT',
+        'CAPABILITY',
+        'LINKAGE',
+        'PROXIMITY',
+        'BREADTH',
+      ]);
+      expect(recommendation.evidence.some((evidence) => evidence.factor === 'FIT')).toBe(true);
+      expect(recommendation.incentives.length).toBeGreaterThan(0);
+      expect(recommendation.fills.length).toBeGreaterThan(0);
+    }
+    expect(recommendations.map((recommendation) => recommendation.score)).toEqual(
+      [...recommendations.map((recommendation) => recommendation.score)].sort((a, b) => b - a),
+    );
+    // A bounded number of statements, whatever the number of gaps and candidates.
+    expect(result.roundTrips).toBeLessThanOrEqual(6);
+  });
+
+  it("walks 石药集团's upstream: feeding segments and suppliers, local ones marked", async () => {
+    const result = await graphql.run<ShiyaoUpstreamQuery>(savedOperation('shiyao-upstream'));
+    expect(result.errors).toBeUndefined();
+    expect(result.roundTrips).toBe(1);
+    const upstream = result.data!.enterprise!.upstream;
+    expect(upstream.segments.length).toBeGreaterThan(0);
+    expect(upstream.segments.every((reached) => reached.distance >= 1 && reached.distance <= 3)).toBe(true);
+    expect(upstream.enterprises.some((firm) => firm.local === true)).toBe(true);
+    expect(upstream.enterprises.some((firm) => firm.local === false)).toBe(true);
+    for (const firm of upstream.enterprises)
+      expect(firm.path.at(-1)!.name).toBe(result.data!.enterprise!.name);
+  });
+
+  it('compares the NEV chain in Shijiazhuang and Tianjin', async () => {
+    const result = await graphql.run<NevShijiazhuangVsTianjinQuery>(
+      savedOperation('nev-shijiazhuang-vs-tianjin'),
+    );
+    expect(result.errors).toBeUndefined();
+    const { regions, segments } = result.data!.compareRegions;
+    expect(regions.map((entry) => entry.region.id)).toEqual(['shijiazhuang', 'tianjin']);
+    // Both regions have real coverage, and they differ somewhere.
+    for (const entry of regions) expect(entry.total.coverageRatio).toBeGreaterThan(0.3);
+    expect(segments.some((segment) => segment.byRegion[0]!.status !== segment.byRegion[1]!.status)).toBe(
+      true,
+    );
+  });
+
+  it('shows what losing 中瓷电子 would cost Shijiazhuang', async () => {
+    const result = await graphql.run<ImpactOfLosingZhongciQuery>(savedOperation('impact-of-losing-zhongci'));
+    expect(result.errors).toBeUndefined();
+    const impact = result.data!.impactOfLosing;
+    expect(impact.segmentsAffected).toContainEqual(
+      expect.objectContaining({
+        segment: expect.objectContaining({ id: 'ic-packaging-substrates' }),
+        before: 'DEPENDENT',
+        after: 'MISSING',
+      }),
+    );
+    expect(impact.firmsLosingLocalSupply.map((loss) => loss.enterprise.id)).toContain('ent-cetc13');
+    for (const loss of impact.firmsLosingLocalSupply)
+      expect(loss.lostSuppliers.map((supplier) => supplier.id)).toEqual(['ent-zhongci']);
+  });
+});
