@@ -10,6 +10,11 @@ export interface NodeBatch {
   readonly label: NodeLabel;
   /** Each row's properties, including its `id`. */
   readonly rows: readonly Properties[];
+  /**
+   * `replace` (the default; seeds) makes the node's properties exactly the row's. `merge` (imports) sets the row's
+   * properties and keeps the others, so a file with fewer columns never erases what it does not mention.
+   */
+  readonly mode?: 'replace' | 'merge';
 }
 
 export interface RelationshipBatch {
@@ -17,6 +22,8 @@ export interface RelationshipBatch {
   readonly from: NodeLabel;
   readonly to: NodeLabel;
   readonly rows: readonly { readonly from: string; readonly to: string; readonly properties: Properties }[];
+  /** A node has at most one relationship of this type (an enterprise's location): others are removed. */
+  readonly exclusive?: boolean;
 }
 
 export interface UpsertCounts {
@@ -44,12 +51,16 @@ const COUNTS = `RETURN count(*) AS total,
  */
 export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
   const label = assertLabel(batch.label);
+  const merge = batch.mode === 'merge';
+  const changed = merge
+    ? 'existing IS NOT NULL AND any(key IN keys(row) WHERE existing[key] IS NULL OR existing[key] <> row[key])'
+    : 'existing IS NOT NULL AND properties(existing) <> row';
   return cypher(
     `UNWIND $rows AS row
      OPTIONAL MATCH (existing:${label} { id: row.id })
-     WITH row, existing IS NULL AS isNew, existing IS NOT NULL AND properties(existing) <> row AS isChanged
+     WITH row, existing IS NULL AS isNew, ${changed} AS isChanged
      MERGE (n:${label} { id: row.id })
-     SET n = row
+     SET n ${merge ? '+=' : '='} row
      ${COUNTS}`,
     { rows: batch.rows.map(storedProperties) },
   );
@@ -60,22 +71,26 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
   const type = assertRelationship(batch.type);
   const from = assertLabel(batch.from);
   const to = assertLabel(batch.to);
+  // For an exclusive type, a relationship to another node counts as a change and is removed.
+  const exclusive = batch.exclusive
+    ? `CALL (a, b) {
+         OPTIONAL MATCH (a)-[other:${type}]->(elsewhere:${to}) WHERE elsewhere <> b
+         DELETE other
+         RETURN count(other) AS moved
+       }`
+    : 'WITH a, b, row, 0 AS moved';
   return cypher(
     `UNWIND $rows AS row
      MATCH (a:${from} { id: row.from })
      MATCH (b:${to} { id: row.to })
+     ${exclusive}
      OPTIONAL MATCH (a)-[existing:${type}]->(b)
-     WITH a, b, row, existing IS NULL AS isNew, existing IS NOT NULL AND properties(existing) <> row.properties AS isChanged
+     WITH a, b, row, existing IS NULL AND moved = 0 AS isNew,
+          (existing IS NULL AND moved > 0) OR (existing IS NOT NULL AND properties(existing) <> row.properties) AS isChanged
      MERGE (a)-[r:${type}]->(b)
      SET r = row.properties
      ${COUNTS}`,
-    {
-      rows: batch.rows.map((row) => ({
-        from: row.from,
-        to: row.to,
-        properties: storedProperties(row.properties),
-      })),
-    },
+    { rows: batch.rows.map((row) => ({ from: row.from, to: row.to, properties: storedProperties(row.properties) })) },
   );
 }
 

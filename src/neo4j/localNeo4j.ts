@@ -198,7 +198,7 @@ function explainFailure(reason: string, options: StartOptions): string {
     return `Port ${options.port} is already in use: stop what holds it, or set NEO4J_LOCAL_PORT (0 picks a free port). (${reason})`;
   }
   if (/lock|FileLockException/i.test(reason)) {
-    return `The store in ${options.dataDir} is locked by another running local Neo4j; stop it or set NEO4J_LOCAL_DATA_DIR. (${reason})`;
+    return `The store in ${options.dataDir} is locked by another running local Neo4j (is npm start running? then use it: NEO4J_URI=bolt://127.0.0.1:${options.port}), or set NEO4J_LOCAL_DATA_DIR. (${reason})`;
   }
   return `The local Neo4j failed to start: ${reason}`;
 }

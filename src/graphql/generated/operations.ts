@@ -95,6 +95,23 @@ export type ProvenanceSource =
   /** Publicly known, for example a listed company's main business or an administrative division. */
   | 'PUBLIC';
 
+/** The administrative level of a region. */
+export type RegionLevel =
+  /** A prefecture-level city (地级市). */
+  | 'CITY'
+  /** A country. */
+  | 'COUNTRY'
+  /** A county (县) or county-level city (县级市). */
+  | 'COUNTY'
+  /** A city district (区). */
+  | 'DISTRICT'
+  /** A municipality directly under the central government (直辖市): Beijing, Tianjin, Shanghai, Chongqing. */
+  | 'MUNICIPALITY'
+  /** A development zone or new area (高新区, 新区) administered like a district. */
+  | 'NEW_AREA'
+  /** A province (省) or autonomous region. */
+  | 'PROVINCE';
+
 /** The kinds of node search covers. */
 export type SearchKind =
   /** An industrial chain. */
@@ -324,6 +341,34 @@ export type LuquanLedMidstreamEnterprisesQueryVariables = Exact<{
 
 
 export type LuquanLedMidstreamEnterprisesQuery = { enterprises: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, region: { id: string, name: string }, segments: Array<{ role: SegmentRole, mainProducts: Array<string>, segment: { id: string, name: string, stage: Stage, chain: { id: string } } }>, provenance: { source: ProvenanceSource } }> } };
+
+export type MapChainQueryVariables = Exact<{
+  chainId?: string;
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type MapChainQuery = { chain: { id: string, name: string, nameEn: string | null, segments: Array<{ id: string, name: string, nameEn: string | null, stage: Stage, parent: { id: string } | null, feeds: Array<{ segment: { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } } }>, fedBy: Array<{ segment: { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } } }> }> } | null, chainGaps: { region: { id: string, name: string, nameEn: string | null }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, gaps: Array<{ status: GapStatus, score: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, segment: { id: string }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+
+export type MapFlowEndFragment = { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } };
+
+export type MapOptionsQueryVariables = Exact<{
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+}>;
+
+
+export type MapOptionsQuery = { chains: Array<{ id: string, name: string, nameEn: string | null }>, regions: Array<{ id: string, name: string, nameEn: string | null, level: RegionLevel, parent: { id: string, name: string, nameEn: string | null } | null }> };
+
+export type MapSegmentQueryVariables = Exact<{
+  segmentId?: string;
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+  firstTargets?: number | null | undefined;
+}>;
+
+
+export type MapSegmentQuery = { segment: { id: string, name: string, nameEn: string | null, stage: Stage, description: string | null, chain: { id: string, name: string, nameEn: string | null } } | null, localEnterprises: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, flags: { leading: boolean, highTech: boolean, specialised: boolean }, region: { id: string, name: string, nameEn: string | null }, provenance: { source: ProvenanceSource } }> }, localPlatforms: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, kind: PlatformKind, level: PlatformLevel, provenance: { source: ProvenanceSource } }> }, targetFirms: { recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, region: { id: string, name: string, nameEn: string | null }, provenance: { source: ProvenanceSource } }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, incentives: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string }> }> }> } };
 
 export type NevShijiazhuangVsTianjinQueryVariables = Exact<{
   regionIds?: Array<string> | string;

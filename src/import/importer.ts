@@ -1,0 +1,597 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+
+import { cypher } from '../data/cypher.js';
+import type { Executor } from '../data/executor.js';
+import { NodeLabel as L, RelationshipType as T, type NodeLabel } from '../data/model.js';
+import { upsertAll, type NodeBatch, type Properties, type RelationshipBatch, type UpsertReport } from '../data/upsert.js';
+import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
+
+/**
+ * The import pipeline shared by `npm run import` and the `importRecords` mutation: parse CSV or JSON, validate every
+ * cell and every reference (against the graph and the rest of the import), and only then write, in batched
+ * transactions (UNWIND). A run with any bad row writes nothing unless the caller accepts the valid rows, and then the
+ * rejected rows come back with their reasons. Writes are idempotent: stable ids, or the unified social credit code
+ * as the natural key of an enterprise.
+ */
+
+export type ImportFormat = 'csv' | 'json';
+
+export interface ImportSource {
+  /** File name (or "request") used in messages. */
+  readonly name: string;
+  readonly content: string;
+  readonly format: ImportFormat;
+  readonly kind: KindName;
+}
+
+export interface ImportProblem {
+  readonly file: string;
+  /** CSV: the line number in the file (the header is line 1). JSON: the record number (from 1). Null: the whole file. */
+  readonly line: number | null;
+  readonly column: string | null;
+  readonly reason: string;
+}
+
+export function describeImportProblem(problem: ImportProblem): string {
+  return [problem.file, problem.line === null ? null : `line ${problem.line}`, problem.column === null ? null : `column ${problem.column}`]
+    .filter(Boolean)
+    .join(', ')
+    .concat(`: ${problem.reason}`);
+}
+
+interface Row {
+  readonly source: ImportSource;
+  readonly line: number;
+  /** The cells as given, for the reject file. */
+  readonly raw: Record<string, string>;
+  readonly record: Record<string, unknown>;
+  readonly problems: ImportProblem[];
+}
+
+export interface RejectedRow {
+  readonly file: string;
+  readonly line: number;
+  readonly raw: Record<string, string>;
+  readonly reasons: string[];
+}
+
+export interface KindSummary {
+  readonly kind: KindName;
+  readonly rows: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+}
+
+export interface ImportResult {
+  /** Whether anything was written. */
+  readonly written: boolean;
+  readonly summaries: KindSummary[];
+  readonly problems: ImportProblem[];
+  readonly rejected: RejectedRow[];
+}
+
+export interface ImportOptions {
+  /** Write the valid rows even when some rows are bad. */
+  readonly acceptValid: boolean;
+  /** Provenance for rows whose file has no source column. */
+  readonly defaultSource?: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE' | undefined;
+  readonly batchSize?: number;
+  readonly maxRows?: number;
+  readonly onProgress?: (progress: { kind: KindName; done: number; total: number }) => void;
+}
+
+export class ImportError extends Error {
+  override readonly name = 'ImportError';
+  constructor(readonly problems: readonly ImportProblem[]) {
+    super(problems.map(describeImportProblem).join('\n'));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing
+
+function stringValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map(stringValue).join(';');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value as string | number | boolean);
+}
+
+function readTable(source: ImportSource): { headers: string[]; rows: { line: number; cells: string[] }[] } | ImportProblem {
+  if (source.format === 'json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(source.content);
+    } catch (error) {
+      return { file: source.name, line: null, column: null, reason: `not valid JSON: ${(error as Error).message}` };
+    }
+    if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))) {
+      return { file: source.name, line: null, column: null, reason: 'expected a JSON array of objects, one per row' };
+    }
+    const objects = parsed as Record<string, unknown>[];
+    const headers = [...new Set(objects.flatMap((object) => Object.keys(object)))];
+    return {
+      headers,
+      rows: objects.map((object, index) => ({ line: index + 1, cells: headers.map((header) => stringValue(object[header])) })),
+    };
+  }
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parseCsv(source.content, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (error) {
+    return { file: source.name, line: null, column: null, reason: `not valid CSV: ${(error as Error).message}` };
+  }
+  const [header, ...body] = records;
+  if (!header) return { file: source.name, line: null, column: null, reason: 'the file is empty (no header row)' };
+  return { headers: header.record, rows: body.map((entry) => ({ line: entry.info.lines, cells: entry.record })) };
+}
+
+function columnFor(spec: KindSpec, header: string): Column | undefined {
+  const wanted = normaliseHeader(header);
+  return spec.columns.find((column) => column.headers.some((alias) => normaliseHeader(alias) === wanted));
+}
+
+/** Parses and validates one source on its own (no references yet). */
+function parseSource(source: ImportSource, options: ImportOptions): { rows: Row[]; fileProblems: ImportProblem[] } {
+  const spec = KINDS[source.kind];
+  const table = readTable(source);
+  if ('reason' in table) return { rows: [], fileProblems: [table] };
+  const fileProblems: ImportProblem[] = [];
+  const mapped = table.headers.map((header) => ({ header, column: columnFor(spec, header) }));
+  for (const { header, column } of mapped) {
+    if (!column) {
+      fileProblems.push({
+        file: source.name,
+        line: source.format === 'csv' ? 1 : null,
+        column: header,
+        reason: `unknown column for ${spec.name}; expected: ${spec.columns.map((candidate) => candidate.key).join(', ')}`,
+      });
+    }
+  }
+  const present = new Set(mapped.flatMap(({ column }) => (column ? [column.key] : [])));
+  for (const column of spec.columns) {
+    if (column.required && !present.has(column.key)) {
+      fileProblems.push({ file: source.name, line: source.format === 'csv' ? 1 : null, column: column.key, reason: `required column ${column.key} (${column.headers.slice(1, 3).join(' / ')}) is missing` });
+    }
+  }
+  if (!present.has('source') && !options.defaultSource) {
+    fileProblems.push({
+      file: source.name,
+      line: source.format === 'csv' ? 1 : null,
+      column: 'source',
+      reason: 'every fact needs its provenance: add a source column (PLAN, PUBLIC or ILLUSTRATIVE) or pass a default source',
+    });
+  }
+  if (options.maxRows !== undefined && table.rows.length > options.maxRows) {
+    fileProblems.push({ file: source.name, line: null, column: null, reason: `${table.rows.length} rows; at most ${options.maxRows} per import` });
+  }
+  if (fileProblems.length > 0) return { rows: [], fileProblems };
+
+  const rows = table.rows.map(({ line, cells }) => {
+    const raw: Record<string, string> = {};
+    const record: Record<string, unknown> = {};
+    const problems: ImportProblem[] = [];
+    const problem = (column: string | null, reason: string) => problems.push({ file: source.name, line, column, reason });
+    if (cells.length !== mapped.length) problem(null, `${cells.length} cells, but the header has ${mapped.length} columns`);
+    mapped.forEach(({ header, column }, index) => {
+      const cell = (cells[index] ?? '').trim();
+      raw[header] = cells[index] ?? '';
+      if (!column || cell === '') return;
+      const parsed = column.parse(cell);
+      if (parsed.ok) record[column.key] = parsed.value;
+      else problem(header, parsed.error);
+    });
+    for (const column of spec.columns) {
+      if (column.required && record[column.key] === undefined && !problems.some((existing) => existing.column !== null && columnFor(spec, existing.column)?.key === column.key)) {
+        problem(column.key, 'required, but empty');
+      }
+    }
+    record['source'] ??= options.defaultSource;
+    if (record['source'] === 'PLAN' && record['section'] === undefined) problem('section', 'a PLAN fact needs the plan section it comes from');
+    // Cross-column checks only make sense once every cell parsed (a bad credit code is not also "missing").
+    if (problems.length === 0) for (const [key, message] of spec.check?.(record) ?? []) problem(key, message);
+    return { source, line, raw, record, problems };
+  });
+  return { rows, fileProblems };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// References
+
+interface ReferenceIndex {
+  readonly existing: ReadonlyMap<NodeLabel, ReadonlySet<string>>;
+  readonly enterpriseByCode: ReadonlyMap<string, string>;
+}
+
+const REFERENCE_FIELDS: Readonly<Record<KindName, readonly [string, NodeLabel][]>> = {
+  enterprises: [['regionId', L.Region]],
+  'segment-links': [['enterpriseId', L.Enterprise], ['segmentId', L.ChainSegment]],
+  supplies: [['supplierId', L.Enterprise], ['customerId', L.Enterprise]],
+  platforms: [['regionId', L.Region], ['hostEnterpriseId', L.Enterprise], ['segmentIds', L.ChainSegment], ['industryIds', L.Industry]],
+  policies: [['regionId', L.Region], ['chainIds', L.IndustrialChain], ['industryIds', L.Industry], ['segmentIds', L.ChainSegment], ['programmeIds', L.Programme]],
+};
+
+async function loadReferences(executor: Executor, rows: readonly Row[]): Promise<ReferenceIndex> {
+  const wanted = new Map<NodeLabel, Set<string>>();
+  const codes = new Set<string>();
+  for (const row of rows) {
+    for (const [field, label] of REFERENCE_FIELDS[row.source.kind]) {
+      const value = row.record[field];
+      const ids = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : [];
+      const set = wanted.get(label) ?? new Set<string>();
+      ids.forEach((id) => set.add(id));
+      wanted.set(label, set);
+    }
+    for (const key of ['creditCode', 'supplierCreditCode', 'customerCreditCode']) {
+      if (typeof row.record[key] === 'string') codes.add(row.record[key]);
+    }
+    if (row.source.kind === 'enterprises' && typeof row.record['id'] === 'string') {
+      const set = wanted.get(L.Enterprise) ?? new Set<string>();
+      set.add(row.record['id']);
+      wanted.set(L.Enterprise, set);
+    }
+  }
+  const checks = [...wanted].flatMap(([label, ids]) => [...ids].map((id) => ({ label, id })));
+  const [result] = await executor.read(
+    'import-references',
+    cypher(
+      `CALL { UNWIND $checks AS check
+              OPTIONAL MATCH (n { id: check.id }) WHERE check.label IN labels(n)
+              WITH check, n WHERE n IS NOT NULL
+              RETURN collect([check.label, check.id]) AS found }
+       CALL { MATCH (e:${L.Enterprise}) WHERE e.creditCode IN $codes RETURN collect([e.creditCode, e.id]) AS byCode }
+       RETURN found, byCode`,
+      { checks, codes: [...codes] },
+    ),
+  );
+  const existing = new Map<NodeLabel, Set<string>>();
+  for (const [label, id] of (result?.['found'] as [NodeLabel, string][] | undefined) ?? []) {
+    const set = existing.get(label) ?? new Set<string>();
+    set.add(id);
+    existing.set(label, set);
+  }
+  return { existing, enterpriseByCode: new Map((result?.['byCode'] as [string, string][] | undefined) ?? []) };
+}
+
+/** The id an enterprise row writes to: its own, the one its credit code already has, or one derived from the code. */
+function enterpriseIdOf(record: Record<string, unknown>, index: ReferenceIndex): string {
+  if (typeof record['id'] === 'string') return record['id'];
+  const code = record['creditCode'] as string;
+  return index.enterpriseByCode.get(code) ?? `ent-${code.toLowerCase()}`;
+}
+
+/** Cross-row and reference checks, in place. Enterprises of this import count as existing for the other kinds. */
+function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
+  const enterprisesInImport = new Map<string, Row>();
+  const codesInImport = new Map<string, string>();
+  const seenKeys = new Map<string, Row>();
+  for (const row of rows.filter((candidate) => candidate.source.kind === 'enterprises')) {
+    if (row.problems.length > 0) continue;
+    const id = enterpriseIdOf(row.record, index);
+    const code = row.record['creditCode'] as string | undefined;
+    const owner = code ? index.enterpriseByCode.get(code) : undefined;
+    if (code && owner && owner !== id) {
+      row.problems.push({ file: row.source.name, line: row.line, column: 'creditCode', reason: `this credit code already belongs to enterprise ${owner}` });
+      continue;
+    }
+    enterprisesInImport.set(id, row);
+    if (code) codesInImport.set(code, id);
+  }
+  const known = (label: NodeLabel, id: string) =>
+    index.existing.get(label)?.has(id) === true || (label === L.Enterprise && enterprisesInImport.has(id));
+  const enterpriseByCode = (code: string) => codesInImport.get(code) ?? index.enterpriseByCode.get(code);
+
+  for (const row of rows) {
+    const problem = (column: string, reason: string) => row.problems.push({ file: row.source.name, line: row.line, column, reason });
+    for (const [field, label] of REFERENCE_FIELDS[row.source.kind]) {
+      const value = row.record[field];
+      const ids = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : [];
+      for (const id of ids) if (!known(label, id)) problem(field, `no ${label} with id '${id}'`);
+    }
+    // Credit codes stand for enterprises; resolve them to ids.
+    const resolve = (codeKey: string, idKey: string) => {
+      const code = row.record[codeKey];
+      if (typeof code !== 'string' || row.record[idKey] !== undefined) return;
+      const id = enterpriseByCode(code);
+      if (id === undefined) problem(codeKey, `no enterprise with credit code ${code}`);
+      else row.record[idKey] = id;
+    };
+    if (row.source.kind === 'segment-links') resolve('creditCode', 'enterpriseId');
+    if (row.source.kind === 'supplies') {
+      resolve('supplierCreditCode', 'supplierId');
+      resolve('customerCreditCode', 'customerId');
+      if (row.record['supplierId'] !== undefined && row.record['supplierId'] === row.record['customerId']) {
+        problem('customerId', 'an enterprise cannot supply itself');
+      }
+    }
+    // The same thing twice in one import is almost always a mistake; the second is rejected.
+    const key = naturalKey(row, index);
+    if (key !== null) {
+      const first = seenKeys.get(key);
+      if (first) problem(keyColumn(row.source.kind), `duplicate of ${first.source.name} line ${first.line}`);
+      else seenKeys.set(key, row);
+    }
+  }
+}
+
+function keyColumn(kind: KindName): string {
+  return { enterprises: 'id', 'segment-links': 'segmentId', supplies: 'customerId', platforms: 'id', policies: 'measureId' }[kind];
+}
+
+function naturalKey(row: Row, index: ReferenceIndex): string | null {
+  const record = row.record;
+  switch (row.source.kind) {
+    case 'enterprises':
+      return record['id'] !== undefined || record['creditCode'] !== undefined ? `e|${enterpriseIdOf(record, index)}` : null;
+    case 'segment-links':
+      return `s|${String(record['enterpriseId'] ?? record['creditCode'])}|${String(record['segmentId'])}`;
+    case 'supplies':
+      return `p|${String(record['supplierId'] ?? record['supplierCreditCode'])}|${String(record['customerId'] ?? record['customerCreditCode'])}`;
+    case 'platforms':
+      return `f|${String(record['id'])}`;
+    case 'policies':
+      return `m|${String(record['measureId'])}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+
+const provenance = (record: Record<string, unknown>): Properties => ({
+  source: record['source'] as string,
+  section: record['section'] as string | undefined,
+  note: record['note'] as string | undefined,
+});
+
+function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex): { nodes: NodeBatch[]; relationships: RelationshipBatch[] } {
+  const records = rows.map((row) => row.record);
+  switch (kind) {
+    case 'enterprises': {
+      const withIds = records.map((record) => ({ record, id: enterpriseIdOf(record, index) }));
+      return {
+        nodes: [
+          {
+            label: L.Enterprise,
+            mode: 'merge',
+            rows: withIds.map(({ record, id }) => ({
+              id,
+              name: record['name'] as string,
+              nameEn: record['nameEn'] as string | undefined,
+              creditCode: record['creditCode'] as string | undefined,
+              regionId: record['regionId'] as string,
+              sizeBand: record['sizeBand'] as string,
+              highTech: (record['highTech'] as boolean | undefined) ?? false,
+              leading: (record['leading'] as boolean | undefined) ?? false,
+              listed: (record['listed'] as boolean | undefined) ?? false,
+              specialised: (record['specialised'] as boolean | undefined) ?? false,
+              description: record['description'] as string | undefined,
+              ...provenance(record),
+            })),
+          },
+        ],
+        relationships: [
+          {
+            type: T.LOCATED_IN,
+            from: L.Enterprise,
+            to: L.Region,
+            exclusive: true,
+            rows: withIds.map(({ record, id }) => ({ from: id, to: record['regionId'] as string, properties: provenance(record) })),
+          },
+        ],
+      };
+    }
+    case 'segment-links':
+      return {
+        nodes: [],
+        relationships: [
+          {
+            type: T.OPERATES_IN,
+            from: L.Enterprise,
+            to: L.ChainSegment,
+            rows: records.map((record) => ({
+              from: record['enterpriseId'] as string,
+              to: record['segmentId'] as string,
+              properties: { role: record['role'] as string, mainProducts: (record['mainProducts'] as string[] | undefined) ?? [], ...provenance(record) },
+            })),
+          },
+        ],
+      };
+    case 'supplies':
+      return {
+        nodes: [],
+        relationships: [
+          {
+            type: T.SUPPLIES,
+            from: L.Enterprise,
+            to: L.Enterprise,
+            rows: records.map((record) => ({
+              from: record['supplierId'] as string,
+              to: record['customerId'] as string,
+              properties: { products: (record['products'] as string[] | undefined) ?? [], ...provenance(record) },
+            })),
+          },
+        ],
+      };
+    case 'platforms':
+      return {
+        nodes: [
+          {
+            label: L.Platform,
+            mode: 'merge',
+            rows: records.map((record) => ({
+              id: record['id'] as string,
+              name: record['name'] as string,
+              nameEn: record['nameEn'] as string | undefined,
+              kind: record['kind'] as string,
+              level: record['level'] as string,
+              regionId: record['regionId'] as string,
+              hostOrganisation: record['hostOrganisation'] as string | undefined,
+              ...provenance(record),
+            })),
+          },
+        ],
+        relationships: [
+          {
+            type: T.LOCATED_IN,
+            from: L.Platform,
+            to: L.Region,
+            exclusive: true,
+            rows: records.map((record) => ({ from: record['id'] as string, to: record['regionId'] as string, properties: provenance(record) })),
+          },
+          {
+            type: T.HOSTED_BY,
+            from: L.Platform,
+            to: L.Enterprise,
+            exclusive: true,
+            rows: records
+              .filter((record) => record['hostEnterpriseId'] !== undefined)
+              .map((record) => ({ from: record['id'] as string, to: record['hostEnterpriseId'] as string, properties: provenance(record) })),
+          },
+          {
+            type: T.SUPPORTS,
+            from: L.Platform,
+            to: L.ChainSegment,
+            rows: records.flatMap((record) =>
+              ((record['segmentIds'] as string[] | undefined) ?? []).map((segment) => ({ from: record['id'] as string, to: segment, properties: provenance(record) })),
+            ),
+          },
+          {
+            type: T.SUPPORTS,
+            from: L.Platform,
+            to: L.Industry,
+            rows: records.flatMap((record) =>
+              ((record['industryIds'] as string[] | undefined) ?? []).map((industry) => ({ from: record['id'] as string, to: industry, properties: provenance(record) })),
+            ),
+          },
+        ],
+      };
+    case 'policies': {
+      const policies = new Map<string, Record<string, unknown>>();
+      for (const record of records) if (!policies.has(record['policyId'] as string)) policies.set(record['policyId'] as string, record);
+      const appliesTo = (key: string, label: NodeLabel): RelationshipBatch => ({
+        type: T.APPLIES_TO,
+        from: L.PolicyMeasure,
+        to: label,
+        rows: records.flatMap((record) =>
+          ((record[key] as string[] | undefined) ?? []).map((target) => ({ from: record['measureId'] as string, to: target, properties: provenance(record) })),
+        ),
+      });
+      return {
+        nodes: [
+          {
+            label: L.Policy,
+            mode: 'merge',
+            rows: [...policies.values()].map((record) => ({
+              id: record['policyId'] as string,
+              name: record['policyTitle'] as string,
+              issuer: record['issuer'] as string,
+              period: record['period'] as string,
+              ...provenance(record),
+            })),
+          },
+          {
+            label: L.PolicyMeasure,
+            mode: 'merge',
+            rows: records.map((record) => {
+              const terms = (record['terms'] as string[] | undefined) ?? [];
+              return {
+                id: record['measureId'] as string,
+                number: record['number'] as number,
+                name: record['title'] as string,
+                nameEn: record['titleEn'] as string | undefined,
+                description: terms.join('；'),
+                termsJson: JSON.stringify(terms.map((term) => ({ text: term, textEn: term }))),
+                ...provenance(record),
+              };
+            }),
+          },
+        ],
+        relationships: [
+          {
+            type: T.HAS_MEASURE,
+            from: L.Policy,
+            to: L.PolicyMeasure,
+            rows: records.map((record) => ({ from: record['policyId'] as string, to: record['measureId'] as string, properties: provenance(record) })),
+          },
+          {
+            type: T.FOR_REGION,
+            from: L.Policy,
+            to: L.Region,
+            exclusive: true,
+            rows: [...policies.values()]
+              .filter((record) => record['regionId'] !== undefined)
+              .map((record) => ({ from: record['policyId'] as string, to: record['regionId'] as string, properties: provenance(record) })),
+          },
+          appliesTo('chainIds', L.IndustrialChain),
+          appliesTo('industryIds', L.Industry),
+          appliesTo('segmentIds', L.ChainSegment),
+          appliesTo('programmeIds', L.Programme),
+        ],
+      };
+    }
+  }
+}
+
+/** Which report of a batch counts the kind's rows (the node upsert, or the relationship upsert for link kinds). */
+function countsOf(kind: KindName, reports: readonly UpsertReport[]): { created: number; updated: number; unchanged: number } {
+  const primary =
+    kind === 'segment-links' || kind === 'supplies'
+      ? reports.find((report) => report.kind.includes(kind === 'supplies' ? ':SUPPLIES' : ':OPERATES_IN'))
+      : reports.find((report) => report.kind === (kind === 'enterprises' ? L.Enterprise : kind === 'platforms' ? L.Platform : L.PolicyMeasure));
+  return primary?.counts ?? { created: 0, updated: 0, unchanged: 0 };
+}
+
+const WRITE_ORDER: readonly KindName[] = ['enterprises', 'platforms', 'policies', 'segment-links', 'supplies'];
+
+export async function importSources(executor: Executor, sources: readonly ImportSource[], options: ImportOptions): Promise<ImportResult> {
+  const parsed = sources.map((source) => parseSource(source, options));
+  const fileProblems = parsed.flatMap((entry) => entry.fileProblems);
+  const rows = parsed.flatMap((entry) => entry.rows);
+  if (fileProblems.length > 0) {
+    return { written: false, summaries: [], problems: fileProblems, rejected: [] };
+  }
+  const index = await loadReferences(executor, rows);
+  checkReferences(rows, index);
+  const bad = rows.filter((row) => row.problems.length > 0);
+  const problems = bad.flatMap((row) => row.problems);
+  const rejected = bad.map((row) => ({ file: row.source.name, line: row.line, raw: row.raw, reasons: row.problems.map((problem) => `${problem.column ?? ''}: ${problem.reason}`) }));
+  const good = rows.filter((row) => row.problems.length === 0);
+  const summaries: KindSummary[] = [];
+  const written = bad.length === 0 || options.acceptValid;
+  for (const kind of WRITE_ORDER) {
+    const ofKind = rows.filter((row) => row.source.kind === kind);
+    if (ofKind.length === 0) continue;
+    const valid = good.filter((row) => row.source.kind === kind);
+    const totals = { created: 0, updated: 0, unchanged: 0 };
+    if (written) {
+      const size = options.batchSize ?? 5000;
+      for (let start = 0; start < valid.length; start += size) {
+        const chunk = valid.slice(start, start + size);
+        const { nodes, relationships } = batchesFor(kind, chunk, index);
+        const reports = await upsertAll(executor, `import-${kind}`, nodes, relationships);
+        const counts = countsOf(kind, reports);
+        totals.created += counts.created;
+        totals.updated += counts.updated;
+        totals.unchanged += counts.unchanged;
+        options.onProgress?.({ kind, done: Math.min(valid.length, start + size), total: valid.length });
+      }
+    }
+    summaries.push({ kind, rows: ofKind.length, ...totals, rejected: ofKind.length - valid.length });
+  }
+  return { written, summaries, problems, rejected };
+}
+
+/** The kind of a file from its name, when the caller does not say. */
+export function kindFromFileName(fileName: string): KindName | null {
+  const lower = fileName.toLowerCase();
+  const matches = (Object.values(KINDS) as KindSpec[]).filter((spec) => spec.fileNames.some((word) => lower.includes(word)));
+  return matches.length === 1 ? matches[0]!.name : null;
+}

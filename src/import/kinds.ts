@@ -1,0 +1,225 @@
+import { PROVENANCE_SOURCES } from '../data/model.js';
+import { creditCodeProblem } from './creditCode.js';
+
+/**
+ * What a team's spreadsheets may hold, kind by kind: each column with its English and Chinese headers and a parser
+ * that either gives the value or says exactly what is wrong with the cell.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Parser<T> = (raw: string) => Parsed<T>;
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (error: string): Parsed<never> => ({ ok: false, error });
+
+export const text: Parser<string> = (raw) => ok(raw);
+
+export const id: Parser<string> = (raw) =>
+  /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(raw) ? ok(raw) : fail(`'${raw}' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`);
+
+const TRUE = new Set(['true', '1', 'yes', 'y', '是', '有', '√']);
+const FALSE = new Set(['false', '0', 'no', 'n', '否', '无', '×']);
+export const boolean: Parser<boolean> = (raw) => {
+  const value = raw.toLowerCase();
+  if (TRUE.has(value)) return ok(true);
+  if (FALSE.has(value)) return ok(false);
+  return fail(`'${raw}' is not yes or no (true/false, 1/0, 是/否)`);
+};
+
+export const integer: Parser<number> = (raw) =>
+  /^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw)) ? ok(Number(raw)) : fail(`'${raw}' is not a whole number`);
+
+/** A list in one cell: items separated by ; ； 、 or |. */
+export const list: Parser<string[]> = (raw) =>
+  ok(
+    raw
+      .split(/[;；、|]/)
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+export const idList: Parser<string[]> = (raw) => {
+  const items = (list(raw) as { ok: true; value: string[] }).value;
+  const bad = items.find((item) => !id(item).ok);
+  return bad === undefined ? ok(items) : fail(`'${bad}' is not an id`);
+};
+
+/** An enumeration, accepting the API's value (any case) or a Chinese label. */
+export function enumeration<T extends string>(values: readonly T[], chinese: Readonly<Record<string, T>> = {}): Parser<T> {
+  return (raw) => {
+    const upper = raw.toUpperCase().replace(/[\s-]+/g, '_');
+    const found = values.find((value) => value === upper) ?? chinese[raw];
+    return found ? ok(found) : fail(`'${raw}' is not one of ${values.join(', ')}${Object.keys(chinese).length > 0 ? ` (或 ${Object.keys(chinese).join('、')})` : ''}`);
+  };
+}
+
+export const creditCode: Parser<string> = (raw) => {
+  const code = raw.toUpperCase();
+  const problem = creditCodeProblem(code);
+  return problem === null ? ok(code) : fail(problem);
+};
+
+export const source = enumeration(PROVENANCE_SOURCES, { 规划: 'PLAN', 公开: 'PUBLIC', 示例: 'ILLUSTRATIVE' });
+
+export interface Column {
+  /** The field name in the record. */
+  readonly key: string;
+  /** Accepted headers, compared case-insensitively with spaces and underscores ignored. */
+  readonly headers: readonly string[];
+  readonly required?: boolean;
+  readonly parse: Parser<unknown>;
+}
+
+const column = (key: string, headers: string[], parse: Parser<unknown>, required = false): Column => ({
+  key,
+  headers: [key, ...headers],
+  parse,
+  required,
+});
+
+const PROVENANCE_COLUMNS: Column[] = [
+  column('source', ['来源', '数据来源', 'provenance'], source),
+  column('section', ['章节', '规划章节'], text),
+  column('note', ['备注', '说明'], text),
+];
+
+export const SIZE_BANDS = ['LARGE', 'MEDIUM', 'SMALL', 'MICRO'] as const;
+export const ROLES = ['CORE', 'SUPPLIER', 'SERVICE'] as const;
+export const PLATFORM_KINDS = [
+  'ENGINEERING_RESEARCH_CENTER',
+  'ENTERPRISE_TECH_CENTER',
+  'KEY_LABORATORY',
+  'DRUG_SAFETY_EVALUATION',
+  'INDUSTRIAL_DESIGN_CENTER',
+  'TECH_INNOVATION_CENTER',
+  'ACADEMICIAN_WORKSTATION',
+  'COLLABORATIVE_INNOVATION',
+  'ACHIEVEMENT_TRANSFER',
+  'TALENT_TEAM',
+] as const;
+export const PLATFORM_LEVELS = ['NATIONAL', 'PROVINCIAL', 'MUNICIPAL'] as const;
+
+export const KIND_NAMES = ['enterprises', 'segment-links', 'supplies', 'platforms', 'policies'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+export interface KindSpec {
+  readonly name: KindName;
+  /** Words in a file name that identify the kind when --kind is not given. */
+  readonly fileNames: readonly string[];
+  readonly columns: readonly Column[];
+  /** Checks across the columns of one row; returns [column key, message] pairs. */
+  readonly check?: (record: Record<string, unknown>) => [string, string][];
+}
+
+const needOne = (a: string, b: string, what: string) => (record: Record<string, unknown>): [string, string][] =>
+  record[a] === undefined && record[b] === undefined ? [[a, `give ${what}: column ${a} or ${b}`]] : [];
+
+export const KINDS: Readonly<Record<KindName, KindSpec>> = {
+  enterprises: {
+    name: 'enterprises',
+    fileNames: ['enterprise', 'firm', 'company', '企业'],
+    columns: [
+      column('id', ['编号', '企业编号'], id),
+      column('name', ['企业名称', '名称', '中文名称'], text, true),
+      column('nameEn', ['name_en', '英文名称'], text),
+      column('creditCode', ['credit_code', 'uscc', '统一社会信用代码', '信用代码'], creditCode),
+      column('regionId', ['region', 'region_id', '地区', '所在地区', '区域'], id, true),
+      column('sizeBand', ['size', 'size_band', '规模', '企业规模'], enumeration(SIZE_BANDS, { 大型: 'LARGE', 中型: 'MEDIUM', 小型: 'SMALL', 微型: 'MICRO' }), true),
+      column('highTech', ['high_tech', '高新技术企业', '高新'], boolean),
+      column('leading', ['龙头企业', '龙头'], boolean),
+      column('listed', ['上市', '上市企业'], boolean),
+      column('specialised', ['specialized', '专精特新'], boolean),
+      column('description', ['简介', '主营业务'], text),
+      ...PROVENANCE_COLUMNS,
+    ],
+    check: needOne('id', 'creditCode', 'an id or a unified social credit code'),
+  },
+  'segment-links': {
+    name: 'segment-links',
+    fileNames: ['segment', 'operates', '环节', '挂链'],
+    columns: [
+      column('enterpriseId', ['enterprise', 'enterprise_id', '企业编号'], id),
+      column('creditCode', ['credit_code', 'uscc', '统一社会信用代码'], creditCode),
+      column('segmentId', ['segment', 'segment_id', '环节', '环节编号'], id, true),
+      column('role', ['角色', '定位'], enumeration(ROLES, { 核心: 'CORE', 制造: 'CORE', 供应: 'SUPPLIER', 配套: 'SUPPLIER', 服务: 'SERVICE' }), true),
+      column('mainProducts', ['products', 'main_products', '主要产品', '产品'], list),
+      ...PROVENANCE_COLUMNS,
+    ],
+    check: needOne('enterpriseId', 'creditCode', 'the enterprise'),
+  },
+  supplies: {
+    name: 'supplies',
+    fileNames: ['suppl', 'supply', '供应', '供货'],
+    columns: [
+      column('supplierId', ['supplier', 'supplier_id', '供应商', '供应商编号'], id),
+      column('supplierCreditCode', ['supplier_credit_code', '供应商信用代码'], creditCode),
+      column('customerId', ['customer', 'customer_id', '客户', '客户编号'], id),
+      column('customerCreditCode', ['customer_credit_code', '客户信用代码'], creditCode),
+      column('products', ['产品', '供应产品'], list),
+      ...PROVENANCE_COLUMNS,
+    ],
+    check: (record) => [
+      ...needOne('supplierId', 'supplierCreditCode', 'the supplier')(record),
+      ...needOne('customerId', 'customerCreditCode', 'the customer')(record),
+    ],
+  },
+  platforms: {
+    name: 'platforms',
+    fileNames: ['platform', '平台'],
+    columns: [
+      column('id', ['编号', '平台编号'], id, true),
+      column('name', ['平台名称', '名称'], text, true),
+      column('nameEn', ['name_en', '英文名称'], text),
+      column(
+        'kind',
+        ['类型', '平台类型'],
+        enumeration(PLATFORM_KINDS, {
+          工程研究中心: 'ENGINEERING_RESEARCH_CENTER',
+          企业技术中心: 'ENTERPRISE_TECH_CENTER',
+          重点实验室: 'KEY_LABORATORY',
+          药物安全性评价: 'DRUG_SAFETY_EVALUATION',
+          工业设计中心: 'INDUSTRIAL_DESIGN_CENTER',
+          技术创新中心: 'TECH_INNOVATION_CENTER',
+          院士工作站: 'ACADEMICIAN_WORKSTATION',
+          协同创新平台: 'COLLABORATIVE_INNOVATION',
+          科技成果转化平台: 'ACHIEVEMENT_TRANSFER',
+          创新团队: 'TALENT_TEAM',
+        }),
+        true,
+      ),
+      column('level', ['级别'], enumeration(PLATFORM_LEVELS, { 国家级: 'NATIONAL', 省级: 'PROVINCIAL', 市级: 'MUNICIPAL' }), true),
+      column('regionId', ['region', 'region_id', '地区', '所在地区'], id, true),
+      column('hostEnterpriseId', ['host_enterprise', '依托企业'], id),
+      column('hostOrganisation', ['host', 'host_organisation', 'host_organization', '依托单位'], text),
+      column('segmentIds', ['segments', 'segment_ids', '支撑环节'], idList),
+      column('industryIds', ['industries', 'industry_ids', '支撑产业'], idList),
+      ...PROVENANCE_COLUMNS,
+    ],
+  },
+  policies: {
+    name: 'policies',
+    fileNames: ['polic', 'measure', '政策', '措施'],
+    columns: [
+      column('policyId', ['policy', 'policy_id', '政策编号'], id, true),
+      column('policyTitle', ['policy_title', '政策名称'], text, true),
+      column('issuer', ['发布机关', '发文单位'], text, true),
+      column('period', ['期限', '实施期限'], text, true),
+      column('regionId', ['region', 'region_id', '地区'], id),
+      column('measureId', ['measure', 'measure_id', '措施编号'], id, true),
+      column('number', ['序号', '措施序号'], integer, true),
+      column('title', ['措施名称', '标题'], text, true),
+      column('titleEn', ['title_en', '英文标题'], text),
+      column('terms', ['条款', '具体条款'], list),
+      column('chainIds', ['chains', 'chain_ids', '适用产业链'], idList),
+      column('industryIds', ['industries', 'industry_ids', '适用产业'], idList),
+      column('segmentIds', ['segments', 'segment_ids', '适用环节'], idList),
+      column('programmeIds', ['programmes', 'programs', 'programme_ids', '适用工程'], idList),
+      ...PROVENANCE_COLUMNS,
+    ],
+  },
+};
+
+/** Normalises a header for matching: case, spaces, underscores, hyphens and a trailing asterisk do not matter. */
+export function normaliseHeader(header: string): string {
+  return header.trim().replace(/\*$/, '').replace(/[\s_-]+/g, '').toLowerCase();
+}
