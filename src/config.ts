@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { parseApiKeys, type ApiKeyEntry } from './auth.js';
+
 /**
  * The one typed configuration object. Every setting comes from an environment variable, is validated once at
  * startup, and the rest of the code reads this object, never `process.env`. `.env.example` lists every variable.
@@ -62,6 +64,17 @@ const environmentSchema = z.object({
   INTROSPECTION_ENABLED: boolean.optional(),
   MAX_PAGE_SIZE: integer(1, 10_000).default(100),
   MAX_TRAVERSAL_DEPTH: integer(1, 12).default(6),
+  API_KEYS: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      try {
+        parseApiKeys(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  READ_ACCESS: z.enum(['public', 'key'], { message: "expected 'public' or 'key'" }).default('public'),
   TARGET_PRIORITY_REGIONS: z
     .string()
     .trim()
@@ -98,6 +111,12 @@ export interface Config {
   readonly explorerEnabled: boolean;
   readonly introspectionEnabled: boolean;
   readonly limits: { readonly maxPageSize: number; readonly maxTraversalDepth: number };
+  readonly access: {
+    /** Hashed API keys with their roles. */
+    readonly apiKeys: readonly ApiKeyEntry[];
+    /** `public`: anyone may read; `key`: reads need a valid key too. Writes always need the editor role. */
+    readonly reads: 'public' | 'key';
+  };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
 }
@@ -149,5 +168,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     introspectionEnabled: env.INTROSPECTION_ENABLED ?? !production,
     limits: { maxPageSize: env.MAX_PAGE_SIZE, maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
+    access: { apiKeys: parseApiKeys(env.API_KEYS), reads: env.READ_ACCESS },
   };
 }

@@ -6,7 +6,14 @@ import { stringify } from 'csv-stringify/sync';
 
 import { ConfigError, loadConfig } from '../config.js';
 import { DatabaseConnectionError } from '../data/driver.js';
-import { describeImportProblem, importSources, kindFromFileName, type ImportFormat, type ImportSource, type RejectedRow } from '../import/importer.js';
+import {
+  describeImportProblem,
+  importSources,
+  kindFromFileName,
+  type ImportFormat,
+  type ImportSource,
+  type RejectedRow,
+} from '../import/importer.js';
 import { KIND_NAMES, type KindName } from '../import/kinds.js';
 import { createLogger } from '../logger.js';
 import { LocalNeo4jError } from '../neo4j/localNeo4j.js';
@@ -59,7 +66,8 @@ if (values.source !== undefined && !['PLAN', 'PUBLIC', 'ILLUSTRATIVE'].includes(
   fail(`--source must be PLAN, PUBLIC or ILLUSTRATIVE, not '${values.source}'`);
 }
 const batchSize = values['batch-size'] === undefined ? 5000 : Number(values['batch-size']);
-if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) fail('--batch-size must be a whole number from 1 to 100000');
+if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+  fail('--batch-size must be a whole number from 1 to 100000');
 
 const sources: ImportSource[] = [];
 for (const file of positionals) {
@@ -67,14 +75,18 @@ for (const file of positionals) {
   const format: ImportFormat | null = extension === '.csv' ? 'csv' : extension === '.json' ? 'json' : null;
   if (format === null) fail(`${file}: only .csv and .json files can be imported`);
   const kind = (values.kind as KindName | undefined) ?? kindFromFileName(path.basename(file));
-  if (kind === null) fail(`${file}: cannot tell what the file holds from its name; pass --kind (${KIND_NAMES.join(', ')})`);
+  if (kind === null)
+    fail(`${file}: cannot tell what the file holds from its name; pass --kind (${KIND_NAMES.join(', ')})`);
   let content: string;
   try {
     content = await readFile(file, 'utf8');
   } catch (error) {
-    fail(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    fail(
+      `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
-  if (content.includes('\uFFFD')) fail(`${file}: not valid UTF-8 (save it as UTF-8; GBK exports need converting first)`);
+  if (content.includes('\uFFFD'))
+    fail(`${file}: not valid UTF-8 (save it as UTF-8; GBK exports need converting first)`);
   sources.push({ name: file, content, format, kind });
 }
 
@@ -110,7 +122,14 @@ async function writeRejects(rejected: readonly RejectedRow[]): Promise<string[]>
     const target = `${file}.rejected.csv`;
     await writeFile(
       target,
-      stringify([['line', ...headers, 'error'], ...rows.map((row) => [String(row.line), ...headers.map((header) => row.raw[header] ?? ''), row.reasons.join('; ')])]),
+      stringify([
+        ['line', ...headers, 'error'],
+        ...rows.map((row) => [
+          String(row.line),
+          ...headers.map((header) => row.raw[header] ?? ''),
+          row.reasons.join('; '),
+        ]),
+      ]),
     );
     written.push(`${target} (${rows.length} rows)`);
   }
@@ -119,7 +138,10 @@ async function writeRejects(rejected: readonly RejectedRow[]): Promise<string[]>
 
 try {
   const config = loadConfig();
-  const database = await openDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const database = await openDatabase(
+    config,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+  );
   try {
     const progress = progressReporter();
     const result = await importSources(database.executor, sources, {
@@ -128,8 +150,10 @@ try {
       batchSize,
       onProgress: (update) => progress.update(update),
     });
-    for (const problem of result.problems.slice(0, 200)) process.stderr.write(`${describeImportProblem(problem)}\n`);
-    if (result.problems.length > 200) process.stderr.write(`… and ${result.problems.length - 200} more problems\n`);
+    for (const problem of result.problems.slice(0, 200))
+      process.stderr.write(`${describeImportProblem(problem)}\n`);
+    if (result.problems.length > 200)
+      process.stderr.write(`… and ${result.problems.length - 200} more problems\n`);
     const rows = result.summaries.reduce((sum, summary) => sum + summary.rows - summary.rejected, 0);
     const seconds = progress.elapsedSeconds();
     process.stdout.write(
@@ -143,17 +167,23 @@ try {
         '\n',
     );
     if (!result.written) {
-      fail(`\nNothing was written: ${result.problems.length} problem(s) above. Fix them, or pass --accept-valid to import the valid rows.`);
+      fail(
+        `\nNothing was written: ${result.problems.length} problem(s) above. Fix them, or pass --accept-valid to import the valid rows.`,
+      );
     }
     if (result.rejected.length > 0) {
       const files = await writeRejects(result.rejected);
       process.stdout.write(`Rejected rows written to ${files.join(', ')}\n`);
     }
-    process.stdout.write(`Imported ${rows.toLocaleString('en')} rows into ${database.uri} in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s)\n`);
+    process.stdout.write(
+      `Imported ${rows.toLocaleString('en')} rows into ${database.uri} in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s)\n`,
+    );
   } finally {
     await database.close();
   }
 } catch (error) {
-  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError].some((kind) => error instanceof kind);
+  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError].some(
+    (kind) => error instanceof kind,
+  );
   fail(expected ? (error as Error).message : String((error as Error).stack));
 }

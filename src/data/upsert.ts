@@ -90,7 +90,13 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
      MERGE (a)-[r:${type}]->(b)
      SET r = row.properties
      ${COUNTS}`,
-    { rows: batch.rows.map((row) => ({ from: row.from, to: row.to, properties: storedProperties(row.properties) })) },
+    {
+      rows: batch.rows.map((row) => ({
+        from: row.from,
+        to: row.to,
+        properties: storedProperties(row.properties),
+      })),
+    },
   );
 }
 

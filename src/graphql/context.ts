@@ -1,3 +1,4 @@
+import type { Caller } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
 import type { Logger } from '../logger.js';
@@ -8,4 +9,6 @@ export interface GraphQLContext {
   readonly executor: Executor;
   readonly config: Config;
   readonly logger: Logger;
+  /** The authenticated caller, or null for an anonymous request. */
+  readonly caller: Caller | null;
 }

@@ -7,12 +7,15 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 
+import { callerForKey, presentedKey, type Caller } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { createApolloServer } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { loadSavedOperations, renderExplorer } from './explorer.js';
+import { createMapRouter } from './map.js';
 
 export interface Readiness {
   /** Set once migrations have been applied. */
@@ -33,6 +36,32 @@ export interface HttpApp {
   listen(): Promise<string>;
   /** Stops accepting requests, drains in-flight ones and stops Apollo. */
   close(): Promise<void>;
+}
+
+/**
+ * The caller of a request. A key that matches nothing is an error even where reads are public: a client sending a
+ * wrong key must learn it, not silently get anonymous access.
+ */
+function authenticate(request: Request, config: Config): Caller | null {
+  const key = presentedKey({
+    authorization: request.header('authorization'),
+    'x-api-key': request.header('x-api-key'),
+  });
+  if (key === null) {
+    if (config.access.reads === 'key') {
+      throw new AppError(
+        ErrorCode.UNAUTHENTICATED,
+        'This service needs an API key (Authorization: Bearer <key>)',
+        { http: { status: 401 } },
+      );
+    }
+    return null;
+  }
+  const caller = callerForKey(key, config.access.apiKeys);
+  if (caller === null) {
+    throw new AppError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid', { http: { status: 401 } });
+  }
+  return caller;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -95,19 +124,21 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       response.type('html').send(explorerPage);
     };
     app.get(['/', '/graphql'], serveExplorer);
+    app.use('/map', createMapRouter());
   }
 
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: ({ res }) => {
+      context: ({ req, res }) => {
         const requestId = String(res.locals['requestId']);
         return Promise.resolve({
           requestId,
           executor: executor.forRequest(requestId),
           config,
           logger: logger.child({ requestId }),
+          caller: authenticate(req, config),
         });
       },
     }),

@@ -3,7 +3,13 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
 import { NodeLabel as L, RelationshipType as T, type NodeLabel } from '../data/model.js';
-import { upsertAll, type NodeBatch, type Properties, type RelationshipBatch, type UpsertReport } from '../data/upsert.js';
+import {
+  upsertAll,
+  type NodeBatch,
+  type Properties,
+  type RelationshipBatch,
+  type UpsertReport,
+} from '../data/upsert.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
 
 /**
@@ -33,7 +39,11 @@ export interface ImportProblem {
 }
 
 export function describeImportProblem(problem: ImportProblem): string {
-  return [problem.file, problem.line === null ? null : `line ${problem.line}`, problem.column === null ? null : `column ${problem.column}`]
+  return [
+    problem.file,
+    problem.line === null ? null : `line ${problem.line}`,
+    problem.column === null ? null : `column ${problem.column}`,
+  ]
     .filter(Boolean)
     .join(', ')
     .concat(`: ${problem.reason}`);
@@ -42,6 +52,8 @@ export function describeImportProblem(problem: ImportProblem): string {
 interface Row {
   readonly source: ImportSource;
   readonly line: number;
+  /** The header each field came from, so problems name the column as the file writes it. */
+  readonly headers: ReadonlyMap<string, string>;
   /** The cells as given, for the reject file. */
   readonly raw: Record<string, string>;
   readonly record: Record<string, unknown>;
@@ -99,22 +111,40 @@ function stringValue(value: unknown): string {
   return String(value as string | number | boolean);
 }
 
-function readTable(source: ImportSource): { headers: string[]; rows: { line: number; cells: string[] }[] } | ImportProblem {
+function readTable(
+  source: ImportSource,
+): { headers: string[]; rows: { line: number; cells: string[] }[] } | ImportProblem {
   if (source.format === 'json') {
     let parsed: unknown;
     try {
       parsed = JSON.parse(source.content);
     } catch (error) {
-      return { file: source.name, line: null, column: null, reason: `not valid JSON: ${(error as Error).message}` };
+      return {
+        file: source.name,
+        line: null,
+        column: null,
+        reason: `not valid JSON: ${(error as Error).message}`,
+      };
     }
-    if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))) {
-      return { file: source.name, line: null, column: null, reason: 'expected a JSON array of objects, one per row' };
+    if (
+      !Array.isArray(parsed) ||
+      parsed.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))
+    ) {
+      return {
+        file: source.name,
+        line: null,
+        column: null,
+        reason: 'expected a JSON array of objects, one per row',
+      };
     }
     const objects = parsed as Record<string, unknown>[];
     const headers = [...new Set(objects.flatMap((object) => Object.keys(object)))];
     return {
       headers,
-      rows: objects.map((object, index) => ({ line: index + 1, cells: headers.map((header) => stringValue(object[header])) })),
+      rows: objects.map((object, index) => ({
+        line: index + 1,
+        cells: headers.map((header) => stringValue(object[header])),
+      })),
     };
   }
   let records: { record: string[]; info: { lines: number } }[];
@@ -127,11 +157,20 @@ function readTable(source: ImportSource): { headers: string[]; rows: { line: num
       trim: true,
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
-    return { file: source.name, line: null, column: null, reason: `not valid CSV: ${(error as Error).message}` };
+    return {
+      file: source.name,
+      line: null,
+      column: null,
+      reason: `not valid CSV: ${(error as Error).message}`,
+    };
   }
   const [header, ...body] = records;
-  if (!header) return { file: source.name, line: null, column: null, reason: 'the file is empty (no header row)' };
-  return { headers: header.record, rows: body.map((entry) => ({ line: entry.info.lines, cells: entry.record })) };
+  if (!header)
+    return { file: source.name, line: null, column: null, reason: 'the file is empty (no header row)' };
+  return {
+    headers: header.record,
+    rows: body.map((entry) => ({ line: entry.info.lines, cells: entry.record })),
+  };
 }
 
 function columnFor(spec: KindSpec, header: string): Column | undefined {
@@ -140,7 +179,10 @@ function columnFor(spec: KindSpec, header: string): Column | undefined {
 }
 
 /** Parses and validates one source on its own (no references yet). */
-function parseSource(source: ImportSource, options: ImportOptions): { rows: Row[]; fileProblems: ImportProblem[] } {
+function parseSource(
+  source: ImportSource,
+  options: ImportOptions,
+): { rows: Row[]; fileProblems: ImportProblem[] } {
   const spec = KINDS[source.kind];
   const table = readTable(source);
   if ('reason' in table) return { rows: [], fileProblems: [table] };
@@ -157,9 +199,17 @@ function parseSource(source: ImportSource, options: ImportOptions): { rows: Row[
     }
   }
   const present = new Set(mapped.flatMap(({ column }) => (column ? [column.key] : [])));
+  const headers = new Map(
+    mapped.flatMap(({ header, column }) => (column ? [[column.key, header] as const] : [])),
+  );
   for (const column of spec.columns) {
     if (column.required && !present.has(column.key)) {
-      fileProblems.push({ file: source.name, line: source.format === 'csv' ? 1 : null, column: column.key, reason: `required column ${column.key} (${column.headers.slice(1, 3).join(' / ')}) is missing` });
+      fileProblems.push({
+        file: source.name,
+        line: source.format === 'csv' ? 1 : null,
+        column: column.key,
+        reason: `required column ${column.key} (${column.headers.slice(1, 3).join(' / ')}) is missing`,
+      });
     }
   }
   if (!present.has('source') && !options.defaultSource) {
@@ -167,11 +217,17 @@ function parseSource(source: ImportSource, options: ImportOptions): { rows: Row[
       file: source.name,
       line: source.format === 'csv' ? 1 : null,
       column: 'source',
-      reason: 'every fact needs its provenance: add a source column (PLAN, PUBLIC or ILLUSTRATIVE) or pass a default source',
+      reason:
+        'every fact needs its provenance: add a source column (PLAN, PUBLIC or ILLUSTRATIVE) or pass a default source',
     });
   }
   if (options.maxRows !== undefined && table.rows.length > options.maxRows) {
-    fileProblems.push({ file: source.name, line: null, column: null, reason: `${table.rows.length} rows; at most ${options.maxRows} per import` });
+    fileProblems.push({
+      file: source.name,
+      line: null,
+      column: null,
+      reason: `${table.rows.length} rows; at most ${options.maxRows} per import`,
+    });
   }
   if (fileProblems.length > 0) return { rows: [], fileProblems };
 
@@ -179,8 +235,10 @@ function parseSource(source: ImportSource, options: ImportOptions): { rows: Row[
     const raw: Record<string, string> = {};
     const record: Record<string, unknown> = {};
     const problems: ImportProblem[] = [];
-    const problem = (column: string | null, reason: string) => problems.push({ file: source.name, line, column, reason });
-    if (cells.length !== mapped.length) problem(null, `${cells.length} cells, but the header has ${mapped.length} columns`);
+    const problem = (column: string | null, reason: string) =>
+      problems.push({ file: source.name, line, column, reason });
+    if (cells.length !== mapped.length)
+      problem(null, `${cells.length} cells, but the header has ${mapped.length} columns`);
     mapped.forEach(({ header, column }, index) => {
       const cell = (cells[index] ?? '').trim();
       raw[header] = cells[index] ?? '';
@@ -190,15 +248,30 @@ function parseSource(source: ImportSource, options: ImportOptions): { rows: Row[
       else problem(header, parsed.error);
     });
     for (const column of spec.columns) {
-      if (column.required && record[column.key] === undefined && !problems.some((existing) => existing.column !== null && columnFor(spec, existing.column)?.key === column.key)) {
+      if (
+        column.required &&
+        record[column.key] === undefined &&
+        !problems.some(
+          (existing) => existing.column !== null && columnFor(spec, existing.column)?.key === column.key,
+        )
+      ) {
         problem(column.key, 'required, but empty');
       }
     }
     record['source'] ??= options.defaultSource;
-    if (record['source'] === 'PLAN' && record['section'] === undefined) problem('section', 'a PLAN fact needs the plan section it comes from');
+    if (
+      record['source'] === undefined &&
+      !problems.some(
+        (existing) => existing.column !== null && columnFor(spec, existing.column)?.key === 'source',
+      )
+    ) {
+      problem('source', 'required, but empty (every fact needs its provenance)');
+    }
+    if (record['source'] === 'PLAN' && record['section'] === undefined)
+      problem('section', 'a PLAN fact needs the plan section it comes from');
     // Cross-column checks only make sense once every cell parsed (a bad credit code is not also "missing").
     if (problems.length === 0) for (const [key, message] of spec.check?.(record) ?? []) problem(key, message);
-    return { source, line, raw, record, problems };
+    return { source, line, headers, raw, record, problems };
   });
   return { rows, fileProblems };
 }
@@ -213,10 +286,27 @@ interface ReferenceIndex {
 
 const REFERENCE_FIELDS: Readonly<Record<KindName, readonly [string, NodeLabel][]>> = {
   enterprises: [['regionId', L.Region]],
-  'segment-links': [['enterpriseId', L.Enterprise], ['segmentId', L.ChainSegment]],
-  supplies: [['supplierId', L.Enterprise], ['customerId', L.Enterprise]],
-  platforms: [['regionId', L.Region], ['hostEnterpriseId', L.Enterprise], ['segmentIds', L.ChainSegment], ['industryIds', L.Industry]],
-  policies: [['regionId', L.Region], ['chainIds', L.IndustrialChain], ['industryIds', L.Industry], ['segmentIds', L.ChainSegment], ['programmeIds', L.Programme]],
+  'segment-links': [
+    ['enterpriseId', L.Enterprise],
+    ['segmentId', L.ChainSegment],
+  ],
+  supplies: [
+    ['supplierId', L.Enterprise],
+    ['customerId', L.Enterprise],
+  ],
+  platforms: [
+    ['regionId', L.Region],
+    ['hostEnterpriseId', L.Enterprise],
+    ['segmentIds', L.ChainSegment],
+    ['industryIds', L.Industry],
+  ],
+  policies: [
+    ['regionId', L.Region],
+    ['chainIds', L.IndustrialChain],
+    ['industryIds', L.Industry],
+    ['segmentIds', L.ChainSegment],
+    ['programmeIds', L.Programme],
+  ],
 };
 
 async function loadReferences(executor: Executor, rows: readonly Row[]): Promise<ReferenceIndex> {
@@ -258,7 +348,10 @@ async function loadReferences(executor: Executor, rows: readonly Row[]): Promise
     set.add(id);
     existing.set(label, set);
   }
-  return { existing, enterpriseByCode: new Map((result?.['byCode'] as [string, string][] | undefined) ?? []) };
+  return {
+    existing,
+    enterpriseByCode: new Map((result?.['byCode'] as [string, string][] | undefined) ?? []),
+  };
 }
 
 /** The id an enterprise row writes to: its own, the one its credit code already has, or one derived from the code. */
@@ -279,7 +372,12 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
     const code = row.record['creditCode'] as string | undefined;
     const owner = code ? index.enterpriseByCode.get(code) : undefined;
     if (code && owner && owner !== id) {
-      row.problems.push({ file: row.source.name, line: row.line, column: 'creditCode', reason: `this credit code already belongs to enterprise ${owner}` });
+      row.problems.push({
+        file: row.source.name,
+        line: row.line,
+        column: 'creditCode',
+        reason: `this credit code already belongs to enterprise ${owner}`,
+      });
       continue;
     }
     enterprisesInImport.set(id, row);
@@ -290,7 +388,13 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
   const enterpriseByCode = (code: string) => codesInImport.get(code) ?? index.enterpriseByCode.get(code);
 
   for (const row of rows) {
-    const problem = (column: string, reason: string) => row.problems.push({ file: row.source.name, line: row.line, column, reason });
+    const problem = (column: string, reason: string) =>
+      row.problems.push({
+        file: row.source.name,
+        line: row.line,
+        column: row.headers.get(column) ?? column,
+        reason,
+      });
     for (const [field, label] of REFERENCE_FIELDS[row.source.kind]) {
       const value = row.record[field];
       const ids = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : [];
@@ -323,14 +427,22 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
 }
 
 function keyColumn(kind: KindName): string {
-  return { enterprises: 'id', 'segment-links': 'segmentId', supplies: 'customerId', platforms: 'id', policies: 'measureId' }[kind];
+  return {
+    enterprises: 'id',
+    'segment-links': 'segmentId',
+    supplies: 'customerId',
+    platforms: 'id',
+    policies: 'measureId',
+  }[kind];
 }
 
 function naturalKey(row: Row, index: ReferenceIndex): string | null {
   const record = row.record;
   switch (row.source.kind) {
     case 'enterprises':
-      return record['id'] !== undefined || record['creditCode'] !== undefined ? `e|${enterpriseIdOf(record, index)}` : null;
+      return record['id'] !== undefined || record['creditCode'] !== undefined
+        ? `e|${enterpriseIdOf(record, index)}`
+        : null;
     case 'segment-links':
       return `s|${String(record['enterpriseId'] ?? record['creditCode'])}|${String(record['segmentId'])}`;
     case 'supplies':
@@ -351,7 +463,11 @@ const provenance = (record: Record<string, unknown>): Properties => ({
   note: record['note'] as string | undefined,
 });
 
-function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex): { nodes: NodeBatch[]; relationships: RelationshipBatch[] } {
+function batchesFor(
+  kind: KindName,
+  rows: readonly Row[],
+  index: ReferenceIndex,
+): { nodes: NodeBatch[]; relationships: RelationshipBatch[] } {
   const records = rows.map((row) => row.record);
   switch (kind) {
     case 'enterprises': {
@@ -383,7 +499,11 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             from: L.Enterprise,
             to: L.Region,
             exclusive: true,
-            rows: withIds.map(({ record, id }) => ({ from: id, to: record['regionId'] as string, properties: provenance(record) })),
+            rows: withIds.map(({ record, id }) => ({
+              from: id,
+              to: record['regionId'] as string,
+              properties: provenance(record),
+            })),
           },
         ],
       };
@@ -399,7 +519,11 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             rows: records.map((record) => ({
               from: record['enterpriseId'] as string,
               to: record['segmentId'] as string,
-              properties: { role: record['role'] as string, mainProducts: (record['mainProducts'] as string[] | undefined) ?? [], ...provenance(record) },
+              properties: {
+                role: record['role'] as string,
+                mainProducts: (record['mainProducts'] as string[] | undefined) ?? [],
+                ...provenance(record),
+              },
             })),
           },
         ],
@@ -415,7 +539,10 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             rows: records.map((record) => ({
               from: record['supplierId'] as string,
               to: record['customerId'] as string,
-              properties: { products: (record['products'] as string[] | undefined) ?? [], ...provenance(record) },
+              properties: {
+                products: (record['products'] as string[] | undefined) ?? [],
+                ...provenance(record),
+              },
             })),
           },
         ],
@@ -444,7 +571,11 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             from: L.Platform,
             to: L.Region,
             exclusive: true,
-            rows: records.map((record) => ({ from: record['id'] as string, to: record['regionId'] as string, properties: provenance(record) })),
+            rows: records.map((record) => ({
+              from: record['id'] as string,
+              to: record['regionId'] as string,
+              properties: provenance(record),
+            })),
           },
           {
             type: T.HOSTED_BY,
@@ -453,14 +584,22 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             exclusive: true,
             rows: records
               .filter((record) => record['hostEnterpriseId'] !== undefined)
-              .map((record) => ({ from: record['id'] as string, to: record['hostEnterpriseId'] as string, properties: provenance(record) })),
+              .map((record) => ({
+                from: record['id'] as string,
+                to: record['hostEnterpriseId'] as string,
+                properties: provenance(record),
+              })),
           },
           {
             type: T.SUPPORTS,
             from: L.Platform,
             to: L.ChainSegment,
             rows: records.flatMap((record) =>
-              ((record['segmentIds'] as string[] | undefined) ?? []).map((segment) => ({ from: record['id'] as string, to: segment, properties: provenance(record) })),
+              ((record['segmentIds'] as string[] | undefined) ?? []).map((segment) => ({
+                from: record['id'] as string,
+                to: segment,
+                properties: provenance(record),
+              })),
             ),
           },
           {
@@ -468,20 +607,29 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             from: L.Platform,
             to: L.Industry,
             rows: records.flatMap((record) =>
-              ((record['industryIds'] as string[] | undefined) ?? []).map((industry) => ({ from: record['id'] as string, to: industry, properties: provenance(record) })),
+              ((record['industryIds'] as string[] | undefined) ?? []).map((industry) => ({
+                from: record['id'] as string,
+                to: industry,
+                properties: provenance(record),
+              })),
             ),
           },
         ],
       };
     case 'policies': {
       const policies = new Map<string, Record<string, unknown>>();
-      for (const record of records) if (!policies.has(record['policyId'] as string)) policies.set(record['policyId'] as string, record);
+      for (const record of records)
+        if (!policies.has(record['policyId'] as string)) policies.set(record['policyId'] as string, record);
       const appliesTo = (key: string, label: NodeLabel): RelationshipBatch => ({
         type: T.APPLIES_TO,
         from: L.PolicyMeasure,
         to: label,
         rows: records.flatMap((record) =>
-          ((record[key] as string[] | undefined) ?? []).map((target) => ({ from: record['measureId'] as string, to: target, properties: provenance(record) })),
+          ((record[key] as string[] | undefined) ?? []).map((target) => ({
+            from: record['measureId'] as string,
+            to: target,
+            properties: provenance(record),
+          })),
         ),
       });
       return {
@@ -519,7 +667,11 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             type: T.HAS_MEASURE,
             from: L.Policy,
             to: L.PolicyMeasure,
-            rows: records.map((record) => ({ from: record['policyId'] as string, to: record['measureId'] as string, properties: provenance(record) })),
+            rows: records.map((record) => ({
+              from: record['policyId'] as string,
+              to: record['measureId'] as string,
+              properties: provenance(record),
+            })),
           },
           {
             type: T.FOR_REGION,
@@ -528,7 +680,11 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
             exclusive: true,
             rows: [...policies.values()]
               .filter((record) => record['regionId'] !== undefined)
-              .map((record) => ({ from: record['policyId'] as string, to: record['regionId'] as string, properties: provenance(record) })),
+              .map((record) => ({
+                from: record['policyId'] as string,
+                to: record['regionId'] as string,
+                properties: provenance(record),
+              })),
           },
           appliesTo('chainIds', L.IndustrialChain),
           appliesTo('industryIds', L.Industry),
@@ -541,17 +697,34 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
 }
 
 /** Which report of a batch counts the kind's rows (the node upsert, or the relationship upsert for link kinds). */
-function countsOf(kind: KindName, reports: readonly UpsertReport[]): { created: number; updated: number; unchanged: number } {
+function countsOf(
+  kind: KindName,
+  reports: readonly UpsertReport[],
+): { created: number; updated: number; unchanged: number } {
   const primary =
     kind === 'segment-links' || kind === 'supplies'
       ? reports.find((report) => report.kind.includes(kind === 'supplies' ? ':SUPPLIES' : ':OPERATES_IN'))
-      : reports.find((report) => report.kind === (kind === 'enterprises' ? L.Enterprise : kind === 'platforms' ? L.Platform : L.PolicyMeasure));
+      : reports.find(
+          (report) =>
+            report.kind ===
+            (kind === 'enterprises' ? L.Enterprise : kind === 'platforms' ? L.Platform : L.PolicyMeasure),
+        );
   return primary?.counts ?? { created: 0, updated: 0, unchanged: 0 };
 }
 
-const WRITE_ORDER: readonly KindName[] = ['enterprises', 'platforms', 'policies', 'segment-links', 'supplies'];
+const WRITE_ORDER: readonly KindName[] = [
+  'enterprises',
+  'platforms',
+  'policies',
+  'segment-links',
+  'supplies',
+];
 
-export async function importSources(executor: Executor, sources: readonly ImportSource[], options: ImportOptions): Promise<ImportResult> {
+export async function importSources(
+  executor: Executor,
+  sources: readonly ImportSource[],
+  options: ImportOptions,
+): Promise<ImportResult> {
   const parsed = sources.map((source) => parseSource(source, options));
   const fileProblems = parsed.flatMap((entry) => entry.fileProblems);
   const rows = parsed.flatMap((entry) => entry.rows);
@@ -562,7 +735,12 @@ export async function importSources(executor: Executor, sources: readonly Import
   checkReferences(rows, index);
   const bad = rows.filter((row) => row.problems.length > 0);
   const problems = bad.flatMap((row) => row.problems);
-  const rejected = bad.map((row) => ({ file: row.source.name, line: row.line, raw: row.raw, reasons: row.problems.map((problem) => `${problem.column ?? ''}: ${problem.reason}`) }));
+  const rejected = bad.map((row) => ({
+    file: row.source.name,
+    line: row.line,
+    raw: row.raw,
+    reasons: row.problems.map((problem) => `${problem.column ?? ''}: ${problem.reason}`),
+  }));
   const good = rows.filter((row) => row.problems.length === 0);
   const summaries: KindSummary[] = [];
   const written = bad.length === 0 || options.acceptValid;
@@ -592,6 +770,8 @@ export async function importSources(executor: Executor, sources: readonly Import
 /** The kind of a file from its name, when the caller does not say. */
 export function kindFromFileName(fileName: string): KindName | null {
   const lower = fileName.toLowerCase();
-  const matches = (Object.values(KINDS) as KindSpec[]).filter((spec) => spec.fileNames.some((word) => lower.includes(word)));
+  const matches = (Object.values(KINDS) as KindSpec[]).filter((spec) =>
+    spec.fileNames.some((word) => lower.includes(word)),
+  );
   return matches.length === 1 ? matches[0]!.name : null;
 }

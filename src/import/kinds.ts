@@ -15,7 +15,9 @@ const fail = (error: string): Parsed<never> => ({ ok: false, error });
 export const text: Parser<string> = (raw) => ok(raw);
 
 export const id: Parser<string> = (raw) =>
-  /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(raw) ? ok(raw) : fail(`'${raw}' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`);
+  /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(raw)
+    ? ok(raw)
+    : fail(`'${raw}' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`);
 
 const TRUE = new Set(['true', '1', 'yes', 'y', '是', '有', '√']);
 const FALSE = new Set(['false', '0', 'no', 'n', '否', '无', '×']);
@@ -27,7 +29,9 @@ export const boolean: Parser<boolean> = (raw) => {
 };
 
 export const integer: Parser<number> = (raw) =>
-  /^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw)) ? ok(Number(raw)) : fail(`'${raw}' is not a whole number`);
+  /^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))
+    ? ok(Number(raw))
+    : fail(`'${raw}' is not a whole number`);
 
 /** A list in one cell: items separated by ; ； 、 or |. */
 export const list: Parser<string[]> = (raw) =>
@@ -45,11 +49,18 @@ export const idList: Parser<string[]> = (raw) => {
 };
 
 /** An enumeration, accepting the API's value (any case) or a Chinese label. */
-export function enumeration<T extends string>(values: readonly T[], chinese: Readonly<Record<string, T>> = {}): Parser<T> {
+export function enumeration<T extends string>(
+  values: readonly T[],
+  chinese: Readonly<Record<string, T>> = {},
+): Parser<T> {
   return (raw) => {
     const upper = raw.toUpperCase().replace(/[\s-]+/g, '_');
     const found = values.find((value) => value === upper) ?? chinese[raw];
-    return found ? ok(found) : fail(`'${raw}' is not one of ${values.join(', ')}${Object.keys(chinese).length > 0 ? ` (或 ${Object.keys(chinese).join('、')})` : ''}`);
+    return found
+      ? ok(found)
+      : fail(
+          `'${raw}' is not one of ${values.join(', ')}${Object.keys(chinese).length > 0 ? ` (或 ${Object.keys(chinese).join('、')})` : ''}`,
+        );
   };
 }
 
@@ -111,8 +122,10 @@ export interface KindSpec {
   readonly check?: (record: Record<string, unknown>) => [string, string][];
 }
 
-const needOne = (a: string, b: string, what: string) => (record: Record<string, unknown>): [string, string][] =>
-  record[a] === undefined && record[b] === undefined ? [[a, `give ${what}: column ${a} or ${b}`]] : [];
+const needOne =
+  (a: string, b: string, what: string) =>
+  (record: Record<string, unknown>): [string, string][] =>
+    record[a] === undefined && record[b] === undefined ? [[a, `give ${what}: column ${a} or ${b}`]] : [];
 
 export const KINDS: Readonly<Record<KindName, KindSpec>> = {
   enterprises: {
@@ -124,7 +137,12 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('nameEn', ['name_en', '英文名称'], text),
       column('creditCode', ['credit_code', 'uscc', '统一社会信用代码', '信用代码'], creditCode),
       column('regionId', ['region', 'region_id', '地区', '所在地区', '区域'], id, true),
-      column('sizeBand', ['size', 'size_band', '规模', '企业规模'], enumeration(SIZE_BANDS, { 大型: 'LARGE', 中型: 'MEDIUM', 小型: 'SMALL', 微型: 'MICRO' }), true),
+      column(
+        'sizeBand',
+        ['size', 'size_band', '规模', '企业规模'],
+        enumeration(SIZE_BANDS, { 大型: 'LARGE', 中型: 'MEDIUM', 小型: 'SMALL', 微型: 'MICRO' }),
+        true,
+      ),
       column('highTech', ['high_tech', '高新技术企业', '高新'], boolean),
       column('leading', ['龙头企业', '龙头'], boolean),
       column('listed', ['上市', '上市企业'], boolean),
@@ -141,7 +159,18 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('enterpriseId', ['enterprise', 'enterprise_id', '企业编号'], id),
       column('creditCode', ['credit_code', 'uscc', '统一社会信用代码'], creditCode),
       column('segmentId', ['segment', 'segment_id', '环节', '环节编号'], id, true),
-      column('role', ['角色', '定位'], enumeration(ROLES, { 核心: 'CORE', 制造: 'CORE', 供应: 'SUPPLIER', 配套: 'SUPPLIER', 服务: 'SERVICE' }), true),
+      column(
+        'role',
+        ['角色', '定位'],
+        enumeration(ROLES, {
+          核心: 'CORE',
+          制造: 'CORE',
+          供应: 'SUPPLIER',
+          配套: 'SUPPLIER',
+          服务: 'SERVICE',
+        }),
+        true,
+      ),
       column('mainProducts', ['products', 'main_products', '主要产品', '产品'], list),
       ...PROVENANCE_COLUMNS,
     ],
@@ -187,7 +216,12 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
         }),
         true,
       ),
-      column('level', ['级别'], enumeration(PLATFORM_LEVELS, { 国家级: 'NATIONAL', 省级: 'PROVINCIAL', 市级: 'MUNICIPAL' }), true),
+      column(
+        'level',
+        ['级别'],
+        enumeration(PLATFORM_LEVELS, { 国家级: 'NATIONAL', 省级: 'PROVINCIAL', 市级: 'MUNICIPAL' }),
+        true,
+      ),
       column('regionId', ['region', 'region_id', '地区', '所在地区'], id, true),
       column('hostEnterpriseId', ['host_enterprise', '依托企业'], id),
       column('hostOrganisation', ['host', 'host_organisation', 'host_organization', '依托单位'], text),
@@ -221,5 +255,9 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
 
 /** Normalises a header for matching: case, spaces, underscores, hyphens and a trailing asterisk do not matter. */
 export function normaliseHeader(header: string): string {
-  return header.trim().replace(/\*$/, '').replace(/[\s_-]+/g, '').toLowerCase();
+  return header
+    .trim()
+    .replace(/\*$/, '')
+    .replace(/[\s_-]+/g, '')
+    .toLowerCase();
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 
+import type { Caller } from '../../src/auth.js';
 import type { Config } from '../../src/config.js';
 import type { Executor } from '../../src/data/executor.js';
 import { createApolloServer } from '../../src/graphql/apollo.js';
@@ -21,13 +22,23 @@ export interface OperationResult<TData> {
   readonly statements: readonly string[];
 }
 
+export interface RunOptions {
+  /** The authenticated caller (default: anonymous). */
+  readonly caller?: Caller | null;
+}
+
 export interface TestGraphQL {
   run<TData = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    options?: RunOptions,
   ): Promise<OperationResult<TData>>;
   /** Runs, and fails the test on any GraphQL error, returning the data. */
-  data<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<TData>;
+  data<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: RunOptions,
+  ): Promise<TData>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +52,7 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
   const run = async <TData>(
     query: string,
     variables?: Record<string, unknown>,
+    options: RunOptions = {},
   ): Promise<OperationResult<TData>> => {
     const statements: string[] = [];
     const requestId = `test-${++requestNumber}`;
@@ -54,6 +66,7 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
           }),
           config,
           logger,
+          caller: options.caller ?? null,
         },
       },
     );
@@ -68,8 +81,8 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
   };
   return {
     run,
-    data: async <TData>(query: string, variables?: Record<string, unknown>) => {
-      const result = await run<TData>(query, variables);
+    data: async <TData>(query: string, variables?: Record<string, unknown>, options?: RunOptions) => {
+      const result = await run<TData>(query, variables, options);
       assert.equal(result.errors, undefined, `GraphQL errors: ${JSON.stringify(result.errors)}`);
       assert(result.data !== undefined, 'no data');
       return result.data;

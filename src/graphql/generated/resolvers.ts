@@ -527,6 +527,67 @@ export type GapThresholds = {
   minPlatforms?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** How the content of an import is written. */
+export type ImportFormat =
+  /** Comma-separated values with a header row (RFC 4180). */
+  | 'CSV'
+  /** A JSON array of objects. */
+  | 'JSON';
+
+/** What an import holds. */
+export type ImportKind =
+  /** Enterprises (id or unified social credit code, name, region, size band, flags, provenance). */
+  | 'ENTERPRISES'
+  /** Innovation platforms. */
+  | 'PLATFORMS'
+  /** Policy measures, with their policy. */
+  | 'POLICIES'
+  /** Which enterprise operates in which segment, with role and main products. */
+  | 'SEGMENT_LINKS'
+  /** Who supplies whom, with products. */
+  | 'SUPPLIES';
+
+/** A problem with an import. */
+export type ImportProblem = {
+  __typename?: 'ImportProblem';
+  /** The column (as written in the header), or null. */
+  column?: Maybe<Scalars['String']['output']>;
+  /** CSV: the line (the header is line 1). JSON: the record number from 1. Null: the whole content. */
+  line?: Maybe<Scalars['Int']['output']>;
+  /** What is wrong. */
+  reason: Scalars['String']['output'];
+};
+
+/** What an import did. */
+export type ImportResult = {
+  __typename?: 'ImportResult';
+  /** Every problem found, by line and column. */
+  problems: Array<ImportProblem>;
+  /** Lines (CSV) or record numbers (JSON) that were rejected. */
+  rejectedLines: Array<Scalars['Int']['output']>;
+  /** Counts per kind. */
+  summaries: Array<ImportSummary>;
+  /** Whether anything was written. */
+  written: Scalars['Boolean']['output'];
+};
+
+/** Counts for one kind of an import. */
+export type ImportSummary = {
+  __typename?: 'ImportSummary';
+  /** Rows that created something new. */
+  created: Scalars['Int']['output'];
+  /** The kind. */
+  kind: ImportKind;
+  /** Rows rejected. */
+  rejected: Scalars['Int']['output'];
+  /** Rows read. */
+  rows: Scalars['Int']['output'];
+  /** Rows identical to what was there. */
+  unchanged: Scalars['Int']['output'];
+  /** Rows that changed something that existed. */
+  updated: Scalars['Int']['output'];
+};
+
 /**
  * An industrial chain (产业链): the linked segments from upstream technology and materials through midstream
  * products to downstream end products and markets, for example the integrated-circuit chain.
@@ -610,6 +671,27 @@ export type LossImpact = {
   segment?: Maybe<ChainSegment>;
   /** Segments whose status would worsen to MISSING or DEPENDENT, with their status before and after. */
   segmentsAffected: Array<SegmentStatusChange>;
+};
+
+/** Changes to the graph. Every mutation needs an API key with the editor role (`Authorization: Bearer <key>`). */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Imports a small batch of records (at most 5,000 rows) from CSV or JSON text, with the same validation as
+   * `npm run import`: every bad row is reported with its line, column and reason, and nothing is written unless all
+   * rows are valid or `acceptValid` is true. Re-importing updates; it never duplicates.
+   */
+  importRecords: ImportResult;
+};
+
+
+/** Changes to the graph. Every mutation needs an API key with the editor role (`Authorization: Bearer <key>`). */
+export type MutationImportRecordsArgs = {
+  acceptValid?: InputMaybe<Scalars['Boolean']['input']>;
+  content: Scalars['String']['input'];
+  defaultSource?: InputMaybe<ProvenanceSource>;
+  format: ImportFormat;
+  kind: ImportKind;
 };
 
 /** Pagination state of a connection (keyset cursors: stable while rows are inserted or deleted). */
@@ -1774,11 +1856,17 @@ export type ResolversTypes = ResolversObject<{
   GapStatus: GapStatus;
   GapThresholds: GapThresholds;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ImportFormat: ImportFormat;
+  ImportKind: ImportKind;
+  ImportProblem: ResolverTypeWrapper<ImportProblem>;
+  ImportResult: ResolverTypeWrapper<ImportResult>;
+  ImportSummary: ResolverTypeWrapper<ImportSummary>;
   IndustrialChain: ResolverTypeWrapper<ProjectionModel>;
   Industry: ResolverTypeWrapper<ProjectionModel>;
   IndustryTier: IndustryTier;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LossImpact: ResolverTypeWrapper<Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversTypes['SupplyLoss']>, region: ResolversTypes['Region'], segment?: Maybe<ResolversTypes['ChainSegment']>, segmentsAffected: Array<ResolversTypes['SegmentStatusChange']> }>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PathNode: ResolverTypeWrapper<PathNode>;
   Platform: ResolverTypeWrapper<ProjectionModel>;
@@ -1859,10 +1947,14 @@ export type ResolversParentTypes = ResolversObject<{
   GapReason: GapReason;
   GapThresholds: GapThresholds;
   ID: Scalars['ID']['output'];
+  ImportProblem: ImportProblem;
+  ImportResult: ImportResult;
+  ImportSummary: ImportSummary;
   IndustrialChain: ProjectionModel;
   Industry: ProjectionModel;
   Int: Scalars['Int']['output'];
   LossImpact: Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversParentTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversParentTypes['SupplyLoss']>, region: ResolversParentTypes['Region'], segment?: Maybe<ResolversParentTypes['ChainSegment']>, segmentsAffected: Array<ResolversParentTypes['SegmentStatusChange']> };
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PathNode: PathNode;
   Platform: ProjectionModel;
@@ -2053,6 +2145,28 @@ export type GapReasonResolvers<ContextType = GraphQLContext, ParentType extends 
   textZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type ImportProblemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportProblem'] = ResolversParentTypes['ImportProblem']> = ResolversObject<{
+  column?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ImportResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = ResolversObject<{
+  problems?: Resolver<Array<ResolversTypes['ImportProblem']>, ParentType, ContextType>;
+  rejectedLines?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  summaries?: Resolver<Array<ResolversTypes['ImportSummary']>, ParentType, ContextType>;
+  written?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type ImportSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportSummary'] = ResolversParentTypes['ImportSummary']> = ResolversObject<{
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ImportKind'], ParentType, ContextType>;
+  rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type IndustrialChainResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndustrialChain'] = ResolversParentTypes['IndustrialChain']> = ResolversObject<{
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2083,6 +2197,10 @@ export type LossImpactResolvers<ContextType = GraphQLContext, ParentType extends
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   segment?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
   segmentsAffected?: Resolver<Array<ResolversTypes['SegmentStatusChange']>, ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  importRecords?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportRecordsArgs, 'acceptValid' | 'content' | 'format' | 'kind'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -2406,9 +2524,13 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   EnterpriseSegment?: EnterpriseSegmentResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
   GapReason?: GapReasonResolvers<ContextType>;
+  ImportProblem?: ImportProblemResolvers<ContextType>;
+  ImportResult?: ImportResultResolvers<ContextType>;
+  ImportSummary?: ImportSummaryResolvers<ContextType>;
   IndustrialChain?: IndustrialChainResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
   LossImpact?: LossImpactResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PathNode?: PathNodeResolvers<ContextType>;
   Platform?: PlatformResolvers<ContextType>;

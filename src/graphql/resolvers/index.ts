@@ -3,6 +3,7 @@ import { analyticsResolvers } from './analytics.js';
 import { chainResolvers } from './chain.js';
 import { commonResolvers } from './common.js';
 import { enterpriseResolvers } from './enterprise.js';
+import { importResolvers } from './import.js';
 import { planResolvers } from './plan.js';
 import { platformResolvers } from './platform.js';
 import { regionResolvers } from './region.js';
@@ -21,4 +22,5 @@ export const resolvers: Resolvers[] = [
   planResolvers,
   searchResolvers,
   analyticsResolvers,
+  importResolvers,
 ];
