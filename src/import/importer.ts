@@ -108,7 +108,7 @@ function stringValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map(stringValue).join(';');
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as string | number | boolean);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function readTable(
@@ -770,7 +770,7 @@ export async function importSources(
 /** The kind of a file from its name, when the caller does not say. */
 export function kindFromFileName(fileName: string): KindName | null {
   const lower = fileName.toLowerCase();
-  const matches = (Object.values(KINDS) as KindSpec[]).filter((spec) =>
+  const matches = Object.values<KindSpec>(KINDS).filter((spec) =>
     spec.fileNames.some((word) => lower.includes(word)),
   );
   return matches.length === 1 ? matches[0]!.name : null;
