@@ -21,7 +21,13 @@ function fail(message: string): never {
 
 let parsed;
 try {
-  parsed = parseArgs({ options: { seed: { type: 'string', default: '42' }, enterprises: { type: 'string', default: '200000' }, help: { type: 'boolean', default: false } } });
+  parsed = parseArgs({
+    options: {
+      seed: { type: 'string', default: '42' },
+      enterprises: { type: 'string', default: '200000' },
+      help: { type: 'boolean', default: false },
+    },
+  });
 } catch (error) {
   fail(`${(error as Error).message}\n\n${USAGE}`);
 }
@@ -31,12 +37,17 @@ if (parsed.values.help) {
 }
 const seed = Number(parsed.values.seed);
 const enterprises = Number(parsed.values.enterprises);
-if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) fail('--seed must be a whole number from 0 to 2147483648');
-if (!Number.isInteger(enterprises) || enterprises < 1 || enterprises > 5_000_000) fail('--enterprises must be a whole number from 1 to 5000000');
+if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
+  fail('--seed must be a whole number from 0 to 2147483648');
+if (!Number.isInteger(enterprises) || enterprises < 1 || enterprises > 5_000_000)
+  fail('--enterprises must be a whole number from 1 to 5000000');
 
 try {
   const config = loadConfig();
-  const database = await openDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const database = await openDatabase(
+    config,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+  );
   try {
     if (await isDatabaseEmpty(database.executor)) await loadSeeds(database.executor);
     let last = 0;
@@ -58,6 +69,8 @@ try {
     await database.close();
   }
 } catch (error) {
-  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError].some((kind) => error instanceof kind);
+  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError].some(
+    (kind) => error instanceof kind,
+  );
   fail(expected ? (error as Error).message : String((error as Error).stack));
 }
