@@ -3,9 +3,11 @@
 // Plain Node with no dependencies, because it runs before node_modules exists.
 //   - node_modules missing or older than package-lock.json → `npm ci`;
 //   - for tests: Debian's Chromium (browser tests) when it is missing and we may install packages.
+//   - the chain map page's bundle (web/map/dist) when it is missing or older than its sources.
 // Java and Maven are checked where they are used (the local Neo4j launcher), with a message naming what to install.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 const purpose = process.argv[2] ?? 'start';
 
@@ -30,4 +32,26 @@ if (purpose === 'test' && !process.env.CHROMIUM_PATH && !existsSync('/usr/bin/ch
     );
     process.exit(1);
   }
+}
+
+// The chain map page (/map) is served from its built bundle: build it when it is missing or older than anything it
+// is built from. The build script imports esbuild, so it is loaded only here, after `npm ci` has run.
+// Files only: a folder's own time changes whenever the build swaps web/map/dist in.
+function newestChange(entry) {
+  if (!existsSync(entry)) return 0;
+  const stats = statSync(entry);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return Math.max(
+    0,
+    ...readdirSync(entry)
+      .filter((name) => name !== 'dist' && !name.includes('.tmp.'))
+      .map((name) => newestChange(path.join(entry, name))),
+  );
+}
+const mapBundle = 'web/map/dist/map.js';
+const mapInputs = ['web/map', 'queries', 'scripts/build-map.mjs', 'package-lock.json'];
+if (!existsSync(mapBundle) || statSync(mapBundle).mtimeMs < Math.max(...mapInputs.map(newestChange))) {
+  process.stderr.write('prepare: building the chain map page (web/map/dist)\n');
+  const { buildMap } = await import('./build-map.mjs');
+  await buildMap();
 }

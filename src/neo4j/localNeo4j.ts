@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 export const LAUNCHER_MAIN_CLASS = 'org.chainkg.neo4jlocal.LocalNeo4j';
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAUNCHER_DIR = path.join(PROJECT_ROOT, 'neo4j-local');
-const ARGFILE = path.join(LAUNCHER_DIR, 'target', 'launcher.args');
+const PLUGINS_DIR = path.join(LAUNCHER_DIR, 'target', 'plugins');
 const LAUNCHER_SOURCES = ['pom.xml', 'src/main/java/org/chainkg/neo4jlocal/LocalNeo4j.java'];
 
 // Java 17 needs these to let Neo4j's page cache and Netty use direct buffers (see reference/neo4j-local.md).
@@ -88,45 +88,73 @@ async function mtime(file: string): Promise<number> {
  * Makes sure the launcher is compiled and its classpath known, fetching Neo4j from Maven Central the first time
  * (about 150 MB into ~/.m2). Returns the path of the JVM argument file holding the classpath.
  */
-export async function ensureLauncherBuilt(logger?: Logger): Promise<string> {
+export async function ensureLauncherBuilt(
+  logger?: Logger,
+  options: { apoc?: boolean } = {},
+): Promise<string> {
   const javaVersion = await requireTool('java', ['-version'], 'Java (17 or 21)');
   const major = /version "(\d+)/.exec(javaVersion)?.[1];
   if (major !== undefined && Number(major) < 17) {
     throw new LocalNeo4jError(`Java ${major} found; Neo4j 5.26 needs Java 17 or 21.`);
   }
-  const built = await mtime(ARGFILE);
+  const variant = options.apoc ? 'apoc' : 'plain';
+  const argfile = path.join(
+    LAUNCHER_DIR,
+    'target',
+    variant === 'apoc' ? 'launcher-apoc.args' : 'launcher.args',
+  );
+  const built = await mtime(argfile);
   const sources = await Promise.all(LAUNCHER_SOURCES.map((file) => mtime(path.join(LAUNCHER_DIR, file))));
-  if (built > 0 && sources.every((time) => time < built)) return ARGFILE;
+  if (built > 0 && sources.every((time) => time < built)) return argfile;
 
   await requireTool('mvn', ['-v'], 'Maven (mvn)');
   logger?.info('Building the local Neo4j launcher (the first run fetches Neo4j from Maven Central)');
-  const { code, output } = await runCommand(
-    'mvn',
-    ['-B', '-q', 'compile', 'dependency:build-classpath', '-Dmdep.outputFile=target/classpath.txt'],
-    LAUNCHER_DIR,
-  );
-  if (code !== 0) {
-    throw new LocalNeo4jError(
-      `Building neo4j-local with Maven failed:\n${output.trim().split('\n').slice(-20).join('\n')}`,
-    );
+  const classpathFile = variant === 'apoc' ? 'target/classpath-apoc.txt' : 'target/classpath.txt';
+  const profile = variant === 'apoc' ? ['-P', 'apoc'] : [];
+  const steps = [
+    ['-B', '-q', ...profile, 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`],
+    // APOC must also sit in the plugin directory, not only on the classpath. A separate run, because
+    // includeGroupIds would filter the classpath above too.
+    ...(variant === 'apoc'
+      ? [
+          [
+            '-B',
+            '-q',
+            ...profile,
+            'dependency:copy-dependencies',
+            '-DincludeGroupIds=org.neo4j.procedure',
+            `-DoutputDirectory=${PLUGINS_DIR}`,
+          ],
+        ]
+      : []),
+  ];
+  for (const args of steps) {
+    const { code, output } = await runCommand('mvn', args, LAUNCHER_DIR);
+    if (code !== 0) {
+      throw new LocalNeo4jError(
+        `Building neo4j-local with Maven failed:\n${output.trim().split('\n').slice(-20).join('\n')}`,
+      );
+    }
   }
-  const dependencies = (await readFile(path.join(LAUNCHER_DIR, 'target', 'classpath.txt'), 'utf8')).trim();
+  const dependencies = (await readFile(path.join(LAUNCHER_DIR, classpathFile), 'utf8')).trim();
   const classpath = [path.join(LAUNCHER_DIR, 'target', 'classes'), dependencies].join(path.delimiter);
   // An argument file keeps the JVM's command line short, so `pgrep -f` on the main class stays readable.
   // Written then renamed, so a concurrent reader never sees half a file.
-  const temporary = `${ARGFILE}.${process.pid}.tmp`;
+  const temporary = `${argfile}.${process.pid}.tmp`;
   await writeFile(temporary, `-cp ${JSON.stringify(classpath)}\n`);
-  await rename(temporary, ARGFILE);
-  return ARGFILE;
+  await rename(temporary, argfile);
+  return argfile;
 }
 
 export interface StartOptions extends LocalNeo4jConfig {
   readonly logger?: Logger;
+  /** Load APOC core (only the benchmark's Neo4j GraphQL Library comparison needs it). */
+  readonly apoc?: boolean;
 }
 
 /** Starts the local Neo4j and resolves once Bolt answers queries. */
 export async function startLocalNeo4j(options: StartOptions): Promise<LocalNeo4jHandle> {
-  const argfile = await ensureLauncherBuilt(options.logger);
+  const argfile = await ensureLauncherBuilt(options.logger, { apoc: options.apoc ?? false });
   const home = path.resolve(PROJECT_ROOT, options.dataDir);
   await mkdir(home, { recursive: true });
   const child = spawn(
@@ -144,6 +172,7 @@ export async function startLocalNeo4j(options: StartOptions): Promise<LocalNeo4j
       String(options.pageCacheMb),
       '--tx-timeout-s',
       String(options.txTimeoutSeconds),
+      ...(options.apoc ? ['--plugins', PLUGINS_DIR] : []),
     ],
     { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
