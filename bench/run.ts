@@ -91,7 +91,7 @@ async function httpLoad(
           },
         ],
       },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
+      (error, finished) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished)),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
@@ -140,7 +140,7 @@ function startProcess(
       () => reject(new Error(`${command.join(' ')} did not start: ${lines.slice(-5).join(' | ')}`)),
       120_000,
     );
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
         const match = ready.exec(line);
