@@ -5,6 +5,7 @@ import { badUserInput } from '../errors.js';
 import { cypher, type CypherQuery } from './cypher.js';
 import type { Executor } from './executor.js';
 import {
+  assertLabel,
   MAX_REGION_DEPTH,
   MAX_SEGMENT_DEPTH,
   NodeLabel as L,
@@ -64,32 +65,38 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
      CALL (s) {
        RETURN COLLECT { MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s) RETURN d } AS scope
      }
+     // Every CALL expands outwards from the segments in scope (bound nodes), never from a label scan: at province
+     // scale a chain's segments hold tens of thousands of firms, and only their links are visited.
      CALL (scope, regions, excluded) {
-       MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-       WHERE d IN scope AND NOT e.id IN excluded AND e.source IN $sources AND op.source IN $sources
-         AND EXISTS { MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions AND located.source IN $sources }
+       UNWIND scope AS d
+       MATCH (d)<-[op:${T.OPERATES_IN}]-(e:${L.Enterprise})
+       WHERE op.source IN $sources AND e.source IN $sources AND NOT e.id IN excluded
+       MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region})
+       WHERE x IN regions AND located.source IN $sources
        WITH DISTINCT e
        RETURN collect(e.id) AS localIds,
               sum(CASE WHEN e.leading THEN 1 ELSE 0 END) AS leadingCount,
               sum(CASE WHEN e.highTech THEN 1 ELSE 0 END) AS highTechCount
      }
      CALL (scope, regions) {
-       MATCH (p:${L.Platform})-[support:${T.SUPPORTS}]->(d:${L.ChainSegment})
-       WHERE d IN scope AND p.source IN $sources AND support.source IN $sources
-         AND EXISTS { MATCH (p)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
+       UNWIND scope AS d
+       MATCH (d)<-[support:${T.SUPPORTS}]-(p:${L.Platform})-[:${T.LOCATED_IN}]->(x:${L.Region})
+       WHERE x IN regions AND p.source IN $sources AND support.source IN $sources
        RETURN count(DISTINCT p) AS platformCount
      }
      CALL (s, scope, regions, excluded) {
-       // Supply edges into local firms of the segments this one feeds, from suppliers operating in this segment.
-       OPTIONAL MATCH (s)-[feed:${T.FEEDS}]->(t:${L.ChainSegment})<-[:${T.OPERATES_IN}]-(buyer:${L.Enterprise})<-[supply:${T.SUPPLIES}]-(supplier:${L.Enterprise})
-       WHERE feed.source IN $sources AND supply.source IN $sources AND buyer.source IN $sources AND supplier.source IN $sources
-         AND NOT buyer.id IN excluded AND NOT supplier.id IN excluded
-         AND EXISTS { MATCH (buyer)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
+       // Supply edges into local firms of the segments this one feeds, from suppliers operating in this segment:
+       // local buyers first (a small share of a segment's firms), then their suppliers.
+       MATCH (s)-[feed:${T.FEEDS}]->(t:${L.ChainSegment})<-[:${T.OPERATES_IN}]-(buyer:${L.Enterprise})-[:${T.LOCATED_IN}]->(bx:${L.Region})
+       WHERE feed.source IN $sources AND bx IN regions AND buyer.source IN $sources AND NOT buyer.id IN excluded
+       WITH DISTINCT buyer
+       MATCH (buyer)<-[supply:${T.SUPPLIES}]-(supplier:${L.Enterprise})
+       WHERE supply.source IN $sources AND supplier.source IN $sources AND NOT supplier.id IN excluded
          AND EXISTS { MATCH (supplier)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d IN scope }
        WITH DISTINCT supplier, buyer
-       WITH supplier, buyer, EXISTS { MATCH (supplier)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions } AS supplierLocal
-       RETURN sum(CASE WHEN supplier IS NOT NULL AND supplierLocal THEN 1 ELSE 0 END) AS localSupplyEdges,
-              sum(CASE WHEN supplier IS NOT NULL AND NOT supplierLocal THEN 1 ELSE 0 END) AS outsideSupplyEdges
+       WITH supplier, EXISTS { MATCH (supplier)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions } AS supplierLocal
+       RETURN sum(CASE WHEN supplierLocal THEN 1 ELSE 0 END) AS localSupplyEdges,
+              sum(CASE WHEN supplierLocal THEN 0 ELSE 1 END) AS outsideSupplyEdges
      }
      CALL (s, chain) {
        OPTIONAL MATCH p = ANY SHORTEST (s)(()-[f:${T.FEEDS} WHERE f.source IN $sources]->()){1,${depth}}(t:${L.ChainSegment})
@@ -144,19 +151,14 @@ export async function missingIds(
   checks: readonly { argument: string; label: string; id: string }[],
 ): Promise<string[]> {
   if (checks.length === 0) return [];
-  const rows = await executor.read(
-    'id-check',
-    cypher(
-      `UNWIND $checks AS check
-       CALL (check) {
-         RETURN COUNT { MATCH (n) WHERE n.id = check.id AND check.label IN labels(n) } > 0 AS found
-       }
-       WITH check, found WHERE NOT found
-       RETURN check.argument AS argument`,
-      { checks },
-    ),
-  );
-  return rows.map((row) => String(row['argument']));
+  // Label-specific, index-backed existence checks; labels come from the closed list.
+  const params: Record<string, unknown> = {};
+  const expressions = checks.map((check, index) => {
+    params[`id${index}`] = check.id;
+    return `CASE WHEN EXISTS { MATCH (:${assertLabel(check.label)} { id: $id${index} }) } THEN null ELSE ${index} END`;
+  });
+  const rows = await executor.read('id-check', cypher(`RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing`, params));
+  return ((rows[0]?.['missing'] as number[] | undefined) ?? []).map((index) => checks[index]!.argument);
 }
 
 export interface CandidateRequest {

@@ -2,7 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
-import { NodeLabel as L, RelationshipType as T, type NodeLabel } from '../data/model.js';
+import { assertLabel, NodeLabel as L, RelationshipType as T, type NodeLabel } from '../data/model.js';
 import {
   upsertAll,
   type NodeBatch,
@@ -329,25 +329,25 @@ async function loadReferences(executor: Executor, rows: readonly Row[]): Promise
       wanted.set(L.Enterprise, set);
     }
   }
-  const checks = [...wanted].flatMap(([label, ids]) => [...ids].map((id) => ({ label, id })));
+  // One index-backed lookup per label (labels from the closed list): a label-less MATCH on id would scan every node.
+  const labels = [...wanted.keys()];
+  const params: Record<string, unknown> = { codes: [...codes] };
+  const calls = labels.map((label, index) => {
+    params[`ids${index}`] = [...wanted.get(label)!];
+    return `CALL { MATCH (n:${assertLabel(label)}) WHERE n.id IN $ids${index} RETURN collect(n.id) AS found${index} }`;
+  });
   const [result] = await executor.read(
     'import-references',
     cypher(
-      `CALL { UNWIND $checks AS check
-              OPTIONAL MATCH (n { id: check.id }) WHERE check.label IN labels(n)
-              WITH check, n WHERE n IS NOT NULL
-              RETURN collect([check.label, check.id]) AS found }
+      `${calls.join('\n')}
        CALL { MATCH (e:${L.Enterprise}) WHERE e.creditCode IN $codes RETURN collect([e.creditCode, e.id]) AS byCode }
-       RETURN found, byCode`,
-      { checks, codes: [...codes] },
+       RETURN byCode${labels.map((_, index) => `, found${index}`).join('')}`,
+      params,
     ),
   );
-  const existing = new Map<NodeLabel, Set<string>>();
-  for (const [label, id] of (result?.['found'] as [NodeLabel, string][] | undefined) ?? []) {
-    const set = existing.get(label) ?? new Set<string>();
-    set.add(id);
-    existing.set(label, set);
-  }
+  const existing = new Map<NodeLabel, Set<string>>(
+    labels.map((label, index) => [label, new Set((result?.[`found${index}`] as string[] | undefined) ?? [])]),
+  );
   return {
     existing,
     enterpriseByCode: new Map((result?.['byCode'] as [string, string][] | undefined) ?? []),
