@@ -1,4 +1,5 @@
 import {
+  readCandidateLinks,
   readCandidates,
   readChainsOf,
   readGapFacts,
@@ -319,7 +320,28 @@ export async function targetFirms(
           priorityRegionIds: context.priorityRegionIds,
         })
       : [];
-  const ranked = rankCandidates(candidates, gapById, weights).slice(0, first);
+  // Two phases with exact pruning: linkage (supply links, costly to fetch) adds at most `linkageBonus` points, so a
+  // candidate whose score without it is more than that below the k-th best cannot reach the top k.
+  const withoutLinkage = rankCandidates(candidates, gapById, weights);
+  const totalWeight = Object.values(weights).reduce((sum, weight) => sum + weight, 0);
+  const linkageBonus = (100 * weights.linkage) / totalWeight;
+  const kthBest = withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
+  const contenders = withoutLinkage.filter(
+    (recommendation) => recommendation.score + linkageBonus >= kthBest,
+  );
+  const links = await readCandidateLinks(context.executor, {
+    regionId: args.regionId,
+    ids: contenders.map((recommendation) => recommendation.candidate.id),
+    sources,
+  });
+  const ranked = rankCandidates(
+    contenders.map((recommendation) => ({
+      ...recommendation.candidate,
+      ...links.get(recommendation.candidate.id),
+    })),
+    gapById,
+    weights,
+  ).slice(0, first);
   const incentiveIds =
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
   const gapsPath = ['gaps'];

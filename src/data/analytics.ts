@@ -157,7 +157,10 @@ export async function missingIds(
     params[`id${index}`] = check.id;
     return `CASE WHEN EXISTS { MATCH (:${assertLabel(check.label)} { id: $id${index} }) } THEN null ELSE ${index} END`;
   });
-  const rows = await executor.read('id-check', cypher(`RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing`, params));
+  const rows = await executor.read(
+    'id-check',
+    cypher(`RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing`, params),
+  );
   return ((rows[0]?.['missing'] as number[] | undefined) ?? []).map((index) => checks[index]!.argument);
 }
 
@@ -169,78 +172,153 @@ export interface CandidateRequest {
   readonly priorityRegionIds: readonly string[];
 }
 
-/** Outside enterprises operating in the gaps' segments, with everything the ranking needs. */
+/** Every region with its parent and coordinates (thousands at most), enough to place any firm. */
+type RegionIndex = Map<string, { parentId: string | null; lat: number | null; lon: number | null }>;
+
+/**
+ * Phase 1 of target-firm ranking, one statement: the region index, and the outside enterprises operating in the gaps'
+ * segments with the facts of the cheap factors only (fit, capability, proximity, breadth). It expands from the scope
+ * segments; nothing per candidate beyond counting hosted platforms.
+ */
 export function candidatesQuery(request: CandidateRequest): CypherQuery {
   return cypher(
-    `MATCH (region:${L.Region} { id: $regionId })
-     WITH region, ${REGION_SUBTREE('region')} AS regions
-     // The target region's own coordinates, or those of its nearest ancestor that has some.
-     WITH regions, COLLECT { MATCH path = (region)-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(a:${L.Region}) WHERE a.lat IS NOT NULL
-                             RETURN { lat: a.lat, lon: a.lon } ORDER BY length(path) LIMIT 1 }[0] AS origin
-     MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-     WHERE d.id IN $scopeIds AND e.source IN $sources AND op.source IN $sources
-       AND NOT EXISTS { MATCH (e)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
-     WITH regions, origin, e, collect({ segmentId: d.id, segmentName: d.name, role: op.role, mainProducts: coalesce(op.mainProducts, []) }) AS operations
-     RETURN e.id AS id, e.name AS name, e.sizeBand AS sizeBand, coalesce(e.leading, false) AS leading,
-       coalesce(e.highTech, false) AS highTech, operations, origin,
-       COUNT { MATCH (e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources } AS platformsHosted,
-       COLLECT { MATCH (e)-[s:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
-                 WHERE x IN regions AND s.source IN $sources AND l.source IN $sources
-                 RETURN { enterpriseId: l.id, enterpriseName: l.name, products: coalesce(s.products, []) } ORDER BY l.id } AS suppliesLocal,
-       COLLECT { MATCH (l:${L.Enterprise})-[s:${T.SUPPLIES}]->(e) MATCH (l)-[:${T.LOCATED_IN}]->(x:${L.Region})
-                 WHERE x IN regions AND s.source IN $sources AND l.source IN $sources
-                 RETURN { enterpriseId: l.id, enterpriseName: l.name, products: coalesce(s.products, []) } ORDER BY l.id } AS buysFromLocal,
-       COLLECT { MATCH (e)-[s1:${T.SUPPLIES}]->(m:${L.Enterprise})-[s2:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
-                 WHERE x IN regions AND s1.source IN $sources AND s2.source IN $sources AND m <> e AND l <> e
-                   AND NOT EXISTS { MATCH (m)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions }
-                 WITH DISTINCT m, l ORDER BY m.id, l.id LIMIT 3
-                 RETURN { viaId: m.id, viaName: m.name, toId: l.id, toName: l.name } } AS indirect,
-       EXISTS { MATCH (e)-[:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(p:${L.Region}) WHERE p.id IN $priorityRegionIds } AS inPriorityRegion,
-       COLLECT { MATCH path = (e)-[:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(a:${L.Region}) WHERE a.lat IS NOT NULL
-                 RETURN { lat: a.lat, lon: a.lon } ORDER BY length(path) LIMIT 1 }[0] AS position
-     ORDER BY id`,
-    {
-      regionId: request.regionId,
-      scopeIds: [...request.scopeToGap.keys()],
-      sources: request.sources,
-      priorityRegionIds: request.priorityRegionIds,
-    },
+    `CALL {
+       MATCH (r:${L.Region})
+       RETURN collect({ id: r.id, lat: r.lat, lon: r.lon, parentId: [(r)-[:${T.PART_OF}]->(p) | p.id][0] }) AS regionIndex
+     }
+     CALL {
+       MATCH (region:${L.Region} { id: $regionId })
+       WITH ${REGION_SUBTREE('region')} AS regions
+       UNWIND $scopeIds AS scopeId
+       MATCH (d:${L.ChainSegment} { id: scopeId })<-[op:${T.OPERATES_IN}]-(e:${L.Enterprise})-[:${T.LOCATED_IN}]->(home:${L.Region})
+       WHERE op.source IN $sources AND e.source IN $sources AND NOT home IN regions
+       WITH e, home, collect({ segmentId: d.id, segmentName: d.name, role: op.role, mainProducts: coalesce(op.mainProducts, []) }) AS operations
+       ORDER BY e.id
+       RETURN collect({
+         id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false), highTech: coalesce(e.highTech, false),
+         operations: operations, homeId: home.id,
+         platformsHosted: COUNT { MATCH (e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources }
+       }) AS candidates
+     }
+     RETURN regionIndex, candidates`,
+    { regionId: request.regionId, scopeIds: [...request.scopeToGap.keys()], sources: request.sources },
   );
 }
 
-type Point = { lat: number; lon: number } | null;
+/** The region's own coordinates, or its nearest ancestor's. */
+function positionOf(regionId: string, regions: RegionIndex): { lat: number; lon: number } | null {
+  for (
+    let current: string | null = regionId, steps = 0;
+    current !== null && steps <= MAX_REGION_DEPTH;
+    steps += 1
+  ) {
+    const region = regions.get(current);
+    if (!region) return null;
+    if (region.lat !== null && region.lon !== null) return { lat: region.lat, lon: region.lon };
+    current = region.parentId;
+  }
+  return null;
+}
+
+function isWithin(regionId: string, ancestors: ReadonlySet<string>, regions: RegionIndex): boolean {
+  for (
+    let current: string | null = regionId, steps = 0;
+    current !== null && steps <= MAX_REGION_DEPTH;
+    steps += 1
+  ) {
+    if (ancestors.has(current)) return true;
+    current = regions.get(current)?.parentId ?? null;
+  }
+  return false;
+}
 
 export async function readCandidates(
   executor: Executor,
   request: CandidateRequest,
 ): Promise<CandidateFacts[]> {
-  const rows = await executor.read('target-candidates', candidatesQuery(request));
-  return rows.map((row) => {
-    const origin = row['origin'] as Point;
-    const position = row['position'] as Point;
-    const operations = (
-      row['operations'] as { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[]
-    )
+  const [result] = await executor.read('target-candidates', candidatesQuery(request));
+  type IndexRow = { id: string; lat: number | null; lon: number | null; parentId: string | null };
+  const regions: RegionIndex = new Map(
+    ((result?.['regionIndex'] as IndexRow[] | undefined) ?? []).map((region) => [
+      region.id,
+      { parentId: region.parentId ?? null, lat: region.lat ?? null, lon: region.lon ?? null },
+    ]),
+  );
+  const origin = positionOf(request.regionId, regions);
+  const priority = new Set(request.priorityRegionIds);
+  type CandidateRow = {
+    id: string;
+    name: string;
+    sizeBand: string;
+    leading: boolean;
+    highTech: boolean;
+    homeId: string;
+    platformsHosted: number;
+    operations: { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[];
+  };
+  return ((result?.['candidates'] as CandidateRow[] | undefined) ?? []).map((row) => {
+    const position = positionOf(row.homeId, regions);
+    const operations = row.operations
       .map((operation) => ({
         ...operation,
         gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
       }))
       .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
     return {
-      id: String(row['id']),
-      name: String(row['name']),
-      sizeBand: String(row['sizeBand']),
-      leading: row['leading'] === true,
-      highTech: row['highTech'] === true,
-      platformsHosted: Number(row['platformsHosted']),
+      id: row.id,
+      name: row.name,
+      sizeBand: row.sizeBand,
+      leading: row.leading,
+      highTech: row.highTech,
+      platformsHosted: Number(row.platformsHosted),
       operations,
-      suppliesLocal: row['suppliesLocal'] as CandidateFacts['suppliesLocal'],
-      buysFromLocal: row['buysFromLocal'] as CandidateFacts['buysFromLocal'],
-      indirect: row['indirect'] as CandidateFacts['indirect'],
-      inPriorityRegion: row['inPriorityRegion'] === true,
+      suppliesLocal: [],
+      buysFromLocal: [],
+      indirect: [],
+      inPriorityRegion: isWithin(row.homeId, priority, regions),
       distanceKm: origin && position ? Math.round(haversineKm(origin, position) * 10) / 10 : null,
     };
   });
+}
+
+/** Phase 2: the supply links of the candidates that can still reach the top (see reports.ts). */
+export async function readCandidateLinks(
+  executor: Executor,
+  request: { regionId: string; ids: readonly string[]; sources: Sources },
+): Promise<Map<string, Pick<CandidateFacts, 'suppliesLocal' | 'buysFromLocal' | 'indirect'>>> {
+  if (request.ids.length === 0) return new Map();
+  const rows = await executor.read(
+    'target-links',
+    cypher(
+      `MATCH (region:${L.Region} { id: $regionId })
+       WITH ${REGION_SUBTREE('region')} AS regions
+       UNWIND $ids AS id
+       MATCH (e:${L.Enterprise} { id: id })
+       RETURN e.id AS id,
+         COLLECT { MATCH (e)-[s:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
+                   WHERE x IN regions AND s.source IN $sources AND l.source IN $sources
+                   RETURN { enterpriseId: l.id, enterpriseName: l.name, products: coalesce(s.products, []) } ORDER BY l.id } AS suppliesLocal,
+         COLLECT { MATCH (l:${L.Enterprise})-[s:${T.SUPPLIES}]->(e) MATCH (l)-[:${T.LOCATED_IN}]->(x:${L.Region})
+                   WHERE x IN regions AND s.source IN $sources AND l.source IN $sources
+                   RETURN { enterpriseId: l.id, enterpriseName: l.name, products: coalesce(s.products, []) } ORDER BY l.id } AS buysFromLocal,
+         COLLECT { MATCH (e)-[s1:${T.SUPPLIES}]->(m:${L.Enterprise})-[s2:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
+                   WHERE x IN regions AND s1.source IN $sources AND s2.source IN $sources AND m <> e AND l <> e
+                     AND NOT EXISTS { MATCH (m)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions }
+                   WITH DISTINCT m, l ORDER BY m.id, l.id LIMIT 3
+                   RETURN { viaId: m.id, viaName: m.name, toId: l.id, toName: l.name } } AS indirect`,
+      { regionId: request.regionId, ids: request.ids, sources: request.sources },
+    ),
+  );
+  return new Map(
+    rows.map((row) => [
+      String(row['id']),
+      {
+        suppliesLocal: row['suppliesLocal'] as CandidateFacts['suppliesLocal'],
+        buysFromLocal: row['buysFromLocal'] as CandidateFacts['buysFromLocal'],
+        indirect: row['indirect'] as CandidateFacts['indirect'],
+      },
+    ]),
+  );
 }
 
 /** Segment ids in the scope of each gap segment (the segment and its narrower segments). */
