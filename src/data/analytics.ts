@@ -47,74 +47,103 @@ export interface GapFactsRequest {
   readonly segmentScopeId?: string | null;
 }
 
+/**
+ * One statement, two parts, and no expansion from a segment to all of its firms (tens of thousands at province
+ * scale):
+ * - the chains' structure: each segment with its scope (itself and its narrower segments), the segments it feeds,
+ *   and how many it reaches downstream;
+ * - per region, its local enterprises (found from the region subtree, a small share of all firms) with their segments
+ *   and their suppliers (local or not, with the suppliers' segments), and its platforms with the segments they
+ *   support.
+ * The per-segment figures are then counted in JavaScript (`gapFactsFrom`), scenarios included.
+ */
 export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   const depth = traversalDepth(request.maxDepth, 12, 'maxDepth');
   return cypher(
-    `UNWIND $chainIds AS chainId
-     MATCH (chain:${L.IndustrialChain} { id: chainId })
-     WITH chain, COLLECT { MATCH (s:${L.ChainSegment})-[:${T.IN_CHAIN}]->(chain) WHERE s.source IN $sources RETURN s } AS segments
-     WITH chain, segments, size(segments) AS chainSize,
-          CASE WHEN $segmentScopeId IS NULL THEN segments
-               ELSE [s IN segments WHERE EXISTS { (s)-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentScopeId }) }] END AS inScope
-     UNWIND $regionIds AS regionId
-     MATCH (region:${L.Region} { id: regionId })
-     WITH chain, chainSize, inScope, regionId, ${REGION_SUBTREE('region')} AS regions
-     UNWIND range(0, size($scenarios) - 1) AS scenario
-     WITH chain, chainSize, inScope, regionId, regions, scenario, $scenarios[scenario] AS excluded
-     UNWIND inScope AS s
-     CALL (s) {
-       RETURN COLLECT { MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s) RETURN d } AS scope
+    `CALL {
+       UNWIND $chainIds AS chainId
+       MATCH (chain:${L.IndustrialChain} { id: chainId })
+       WITH chain, COLLECT { MATCH (s:${L.ChainSegment})-[:${T.IN_CHAIN}]->(chain) WHERE s.source IN $sources RETURN s } AS segments
+       WITH chain, size(segments) AS chainSize,
+            CASE WHEN $segmentScopeId IS NULL THEN segments
+                 ELSE [s IN segments WHERE EXISTS { (s)-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentScopeId }) }] END AS inScope
+       UNWIND inScope AS s
+       CALL (s, chain) {
+         OPTIONAL MATCH p = ANY SHORTEST (s)(()-[f:${T.FEEDS} WHERE f.source IN $sources]->()){1,${depth}}(t:${L.ChainSegment})
+         WHERE t <> s AND t.source IN $sources
+         RETURN count(DISTINCT t) AS downstreamAll,
+                count(DISTINCT CASE WHEN EXISTS { (t)-[:${T.IN_CHAIN}]->(chain) } THEN t END) AS downstreamInChain
+       }
+       RETURN collect({
+         chainId: chain.id, chainSize: chainSize, segmentId: s.id, name: s.name, nameEn: s.nameEn, stage: s.stage,
+         scope: COLLECT { MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s) RETURN d.id },
+         feeds: COLLECT { MATCH (s)-[f:${T.FEEDS}]->(t:${L.ChainSegment}) WHERE f.source IN $sources RETURN t.id },
+         downstreamAll: downstreamAll, downstreamInChain: downstreamInChain
+       }) AS segments
      }
-     // Every CALL expands outwards from the segments in scope (bound nodes), never from a label scan: at province
-     // scale a chain's segments hold tens of thousands of firms, and only their links are visited.
-     CALL (scope, regions, excluded) {
-       UNWIND scope AS d
-       MATCH (d)<-[op:${T.OPERATES_IN}]-(e:${L.Enterprise})
-       WHERE op.source IN $sources AND e.source IN $sources AND NOT e.id IN excluded
-       MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region})
-       WHERE x IN regions AND located.source IN $sources
-       WITH DISTINCT e
-       RETURN collect(e.id) AS localIds,
-              sum(CASE WHEN e.leading THEN 1 ELSE 0 END) AS leadingCount,
-              sum(CASE WHEN e.highTech THEN 1 ELSE 0 END) AS highTechCount
+     CALL {
+       UNWIND $regionIds AS regionId
+       MATCH (region:${L.Region} { id: regionId })
+       WITH region, ${REGION_SUBTREE('region')} AS regions
+       CALL (region, regions) {
+         MATCH (region)<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[located:${T.LOCATED_IN}]-(e:${L.Enterprise})
+         WHERE located.source IN $sources AND e.source IN $sources
+         RETURN collect({
+           id: e.id, leading: coalesce(e.leading, false), highTech: coalesce(e.highTech, false),
+           segments: COLLECT { MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE op.source IN $sources AND d.source IN $sources RETURN d.id },
+           suppliers: COLLECT {
+             MATCH (e)<-[supply:${T.SUPPLIES}]-(supplier:${L.Enterprise})
+             WHERE supply.source IN $sources AND supplier.source IN $sources
+             RETURN DISTINCT {
+               id: supplier.id,
+               local: EXISTS { MATCH (supplier)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions },
+               segments: COLLECT { MATCH (supplier)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN d.id }
+             }
+           }
+         }) AS firms
+       }
+       CALL (region) {
+         MATCH (region)<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[:${T.LOCATED_IN}]-(p:${L.Platform})-[support:${T.SUPPORTS}]->(d:${L.ChainSegment})
+         WHERE p.source IN $sources AND support.source IN $sources
+         RETURN collect([p.id, d.id]) AS platforms
+       }
+       RETURN collect({ regionId: region.id, firms: firms, platforms: platforms }) AS regions
      }
-     CALL (scope, regions) {
-       UNWIND scope AS d
-       MATCH (d)<-[support:${T.SUPPORTS}]-(p:${L.Platform})-[:${T.LOCATED_IN}]->(x:${L.Region})
-       WHERE x IN regions AND p.source IN $sources AND support.source IN $sources
-       RETURN count(DISTINCT p) AS platformCount
-     }
-     CALL (s, scope, regions, excluded) {
-       // Supply edges into local firms of the segments this one feeds, from suppliers operating in this segment:
-       // local buyers first (a small share of a segment's firms), then their suppliers.
-       MATCH (s)-[feed:${T.FEEDS}]->(t:${L.ChainSegment})<-[:${T.OPERATES_IN}]-(buyer:${L.Enterprise})-[:${T.LOCATED_IN}]->(bx:${L.Region})
-       WHERE feed.source IN $sources AND bx IN regions AND buyer.source IN $sources AND NOT buyer.id IN excluded
-       WITH DISTINCT buyer
-       MATCH (buyer)<-[supply:${T.SUPPLIES}]-(supplier:${L.Enterprise})
-       WHERE supply.source IN $sources AND supplier.source IN $sources AND NOT supplier.id IN excluded
-         AND EXISTS { MATCH (supplier)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d IN scope }
-       WITH DISTINCT supplier, buyer
-       WITH supplier, EXISTS { MATCH (supplier)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions } AS supplierLocal
-       RETURN sum(CASE WHEN supplierLocal THEN 1 ELSE 0 END) AS localSupplyEdges,
-              sum(CASE WHEN supplierLocal THEN 0 ELSE 1 END) AS outsideSupplyEdges
-     }
-     CALL (s, chain) {
-       OPTIONAL MATCH p = ANY SHORTEST (s)(()-[f:${T.FEEDS} WHERE f.source IN $sources]->()){1,${depth}}(t:${L.ChainSegment})
-       WHERE t <> s AND t.source IN $sources
-       RETURN count(DISTINCT t) AS downstreamAll,
-              count(DISTINCT CASE WHEN EXISTS { (t)-[:${T.IN_CHAIN}]->(chain) } THEN t END) AS downstreamInChain
-     }
-     RETURN chain.id AS chainId, scenario, regionId, s.id AS segmentId, s.name AS name, s.nameEn AS nameEn, s.stage AS stage,
-            localIds, leadingCount, highTechCount, platformCount, localSupplyEdges, outsideSupplyEdges,
-            downstreamAll, downstreamInChain, chainSize`,
+     RETURN segments, regions`,
     {
       chainIds: request.chainIds,
       regionIds: request.regionIds,
-      scenarios: request.scenarios,
       sources: request.sources,
       segmentScopeId: request.segmentScopeId ?? null,
     },
   );
+}
+
+interface StructureRow {
+  chainId: string;
+  chainSize: number;
+  segmentId: string;
+  name: string;
+  nameEn: string | null;
+  stage: Stage;
+  scope: string[];
+  feeds: string[];
+  downstreamAll: number;
+  downstreamInChain: number;
+}
+
+interface LocalFirm {
+  id: string;
+  leading: boolean;
+  highTech: boolean;
+  segments: string[];
+  suppliers: { id: string; local: boolean; segments: string[] }[];
+}
+
+interface RegionRow {
+  regionId: string;
+  firms: LocalFirm[];
+  platforms: [string, string][];
 }
 
 export interface GapFactsRow extends SegmentFacts {
@@ -123,26 +152,66 @@ export interface GapFactsRow extends SegmentFacts {
   readonly regionId: string;
 }
 
+/** Counts each segment's figures from the structure and the regions' local firms. Pure. */
+export function gapFactsFrom(
+  structure: readonly StructureRow[],
+  regions: readonly RegionRow[],
+  scenarios: readonly (readonly string[])[],
+): GapFactsRow[] {
+  const rows: GapFactsRow[] = [];
+  for (const region of regions) {
+    scenarios.forEach((excludedIds, scenario) => {
+      const excluded = new Set(excludedIds);
+      const firms = region.firms.filter((firm) => !excluded.has(firm.id));
+      for (const segment of structure) {
+        const scope = new Set(segment.scope);
+        const feeds = new Set(segment.feeds);
+        const locals = firms.filter((firm) => firm.segments.some((id) => scope.has(id)));
+        const platforms = new Set(
+          region.platforms.filter(([, segmentId]) => scope.has(segmentId)).map(([platformId]) => platformId),
+        );
+        // Supply edges into local firms of the segments this one feeds, from suppliers operating in this segment.
+        let localSupplyEdges = 0;
+        let outsideSupplyEdges = 0;
+        for (const buyer of firms) {
+          if (!buyer.segments.some((id) => feeds.has(id))) continue;
+          for (const supplier of buyer.suppliers) {
+            if (excluded.has(supplier.id) || !supplier.segments.some((id) => scope.has(id))) continue;
+            if (supplier.local) localSupplyEdges += 1;
+            else outsideSupplyEdges += 1;
+          }
+        }
+        rows.push({
+          chainId: segment.chainId,
+          scenario,
+          regionId: region.regionId,
+          segmentId: segment.segmentId,
+          name: segment.name,
+          nameEn: segment.nameEn ?? null,
+          stage: segment.stage,
+          localEnterpriseIds: locals.map((firm) => firm.id).sort(),
+          leadingCount: locals.filter((firm) => firm.leading).length,
+          highTechCount: locals.filter((firm) => firm.highTech).length,
+          platformCount: platforms.size,
+          localSupplyEdges,
+          outsideSupplyEdges,
+          downstreamAll: Number(segment.downstreamAll),
+          downstreamInChain: Number(segment.downstreamInChain),
+          chainSize: Number(segment.chainSize),
+        });
+      }
+    });
+  }
+  return rows;
+}
+
 export async function readGapFacts(executor: Executor, request: GapFactsRequest): Promise<GapFactsRow[]> {
-  const rows = await executor.read('gap-facts', gapFactsQuery(request));
-  return rows.map((row) => ({
-    chainId: String(row['chainId']),
-    scenario: Number(row['scenario']),
-    regionId: String(row['regionId']),
-    segmentId: String(row['segmentId']),
-    name: String(row['name']),
-    nameEn: (row['nameEn'] as string | null) ?? null,
-    stage: row['stage'] as Stage,
-    localEnterpriseIds: (row['localIds'] as string[]).slice().sort(),
-    leadingCount: Number(row['leadingCount']),
-    highTechCount: Number(row['highTechCount']),
-    platformCount: Number(row['platformCount']),
-    localSupplyEdges: Number(row['localSupplyEdges']),
-    outsideSupplyEdges: Number(row['outsideSupplyEdges']),
-    downstreamAll: Number(row['downstreamAll']),
-    downstreamInChain: Number(row['downstreamInChain']),
-    chainSize: Number(row['chainSize']),
-  }));
+  const [row] = await executor.read('gap-facts', gapFactsQuery(request));
+  return gapFactsFrom(
+    (row?.['segments'] as StructureRow[] | undefined) ?? [],
+    (row?.['regions'] as RegionRow[] | undefined) ?? [],
+    request.scenarios,
+  );
 }
 
 /** Which of the given ids exist with each label: unknown ids are reported as BAD_USER_INPUT by the callers. */
