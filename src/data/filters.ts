@@ -1,4 +1,3 @@
-import { locatedIn } from './graph/spec.js';
 import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from './model.js';
 import type { Conditions, Reference } from './graph/queries.js';
 import type { CypherScope } from './graph/translate.js';
@@ -28,11 +27,6 @@ function sourceCondition(variable: string, sources: string | null): string[] {
   return sources === null ? [] : [`${variable}.source IN ${sources}`];
 }
 
-function regionCondition(node: string, regionId: string, sources: string | null, scope: CypherScope): string {
-  if (sources === null) return locatedIn(node, scope.param(regionId));
-  return `EXISTS { MATCH (${node})-[located:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(:${L.Region} { id: ${scope.param(regionId)} }) WHERE located.source IN ${sources} }`;
-}
-
 /**
  * A segment link that meets the chain, segment and stage conditions together: "LED midstream" means one segment
  * that is both in LED and midstream. A segment includes its narrower segments.
@@ -59,13 +53,27 @@ function segmentCondition(
   return `EXISTS { MATCH (${node})-[link:${relationship}]->(s:${L.ChainSegment}) WHERE ${conditions.join(' AND ')} }`;
 }
 
+/**
+ * With a region, start from its subtree: a firm's region is found by walking down from the region once, instead of
+ * walking up from every firm of the label (profiled at 200,000 firms: 1.99M db hits, 2 s, before).
+ */
+export function regionAnchor(label: string, regionId: string | null | undefined, sources: Sources) {
+  if (!regionId) return undefined;
+  return (node: string, scope: CypherScope): string => {
+    const located = scope.variable('located');
+    const sourceFilter =
+      sources && sources.length > 0 ? ` WHERE ${located}.source IN ${scope.param(sources)}` : '';
+    return `(:${L.Region} { id: ${scope.param(regionId)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[${located}:${T.LOCATED_IN}${sourceFilter}]-(${node}:${label})`;
+  };
+}
+
 export function enterpriseConditions(filter: EnterpriseFilterInput): Conditions {
   return (node, scope) => {
     const sources = filter.sources && filter.sources.length > 0 ? scope.param(filter.sources) : null;
     const conditions: string[] = [...sourceCondition(node, sources)];
     const segment = segmentCondition(node, T.OPERATES_IN, filter, sources, scope);
     if (segment) conditions.push(segment);
-    if (filter.regionId) conditions.push(regionCondition(node, filter.regionId, sources, scope));
+    // The region is matched by the anchor (regionAnchor), not tested here.
     for (const flag of ['highTech', 'leading', 'listed', 'specialised'] as const) {
       const value = filter[flag];
       if (value !== undefined && value !== null) conditions.push(`${node}.${flag} = ${scope.param(value)}`);
@@ -107,7 +115,7 @@ export function platformConditions(filter: PlatformFilterInput): Conditions {
       conditions.push(`${node}.kind IN ${scope.param(filter.kinds)}`);
     if (filter.levels && filter.levels.length > 0)
       conditions.push(`${node}.level IN ${scope.param(filter.levels)}`);
-    if (filter.regionId) conditions.push(regionCondition(node, filter.regionId, sources, scope));
+    // The region is matched by the anchor (regionAnchor), not tested here.
     const segment = segmentCondition(node, T.SUPPORTS, filter, sources, scope);
     if (segment) conditions.push(segment);
     if (filter.industryId) {

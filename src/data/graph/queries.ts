@@ -116,6 +116,11 @@ export interface SortKey {
 export interface ConnectionRequest {
   readonly typeName: string;
   readonly where: Conditions;
+  /**
+   * An optional starting pattern that binds `n` from something selective (the region subtree), so the page is not
+   * found by scanning every node of the label and testing each one.
+   */
+  readonly anchor?: (node: string, scope: CypherScope) => string;
   readonly references: readonly Reference[];
   readonly sort: SortKey;
   readonly first: number;
@@ -172,6 +177,7 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
       selectedFields(edges.selection, 'node').map(([, node]) => node.selection),
     ),
   ]);
+  const match = request.anchor ? request.anchor('n', scope) : `(n:${label})`;
   const conditions = request.where('n', scope);
   const pageConditions = [...conditions];
   if (request.after) {
@@ -187,10 +193,10 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
   const wantsTotal = selectedFields(request.selection, 'totalCount').length > 0;
   const missing = referenceChecks(request.references, scope);
   const cypher = [
-    wantsTotal ? `CALL { MATCH (n:${label})${where(conditions)} RETURN count(n) AS totalCount }` : '',
+    wantsTotal ? `CALL { MATCH ${match}${where(conditions)} RETURN count(DISTINCT n) AS totalCount }` : '',
     `CALL {
-      MATCH (n:${label})${where(pageConditions)}
-      WITH n ORDER BY ${sort.expression('n')} ${sort.direction}, n.id ${sort.direction}
+      MATCH ${match}${where(pageConditions)}
+      WITH DISTINCT n ORDER BY ${sort.expression('n')} ${sort.direction}, n.id ${sort.direction}
       LIMIT ${scope.integer(request.first + 1)}
       RETURN collect({ node: ${projectNode(GRAPH_SPEC, request.typeName, 'n', nodeSelection.size > 0 ? nodeSelection : EMPTY_SELECTION, scope)}, key: ${sort.expression('n')}, id: n.id }) AS rows
     }`,

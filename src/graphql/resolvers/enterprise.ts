@@ -1,4 +1,5 @@
-import { enterpriseConditions, enterpriseReferences } from '../../data/filters.js';
+import { enterpriseConditions, enterpriseReferences, regionAnchor } from '../../data/filters.js';
+import { NodeLabel } from '../../data/model.js';
 import { readConnection, readNodeById, type SortKey } from '../../data/graph/queries.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import { pageSize } from '../../data/graph/translate.js';
@@ -22,6 +23,7 @@ export const enterpriseResolvers: Resolvers = {
         {
           typeName: 'Enterprise',
           where: enterpriseConditions(filter ?? {}),
+          anchor: regionAnchor(NodeLabel.Enterprise, filter?.regionId, filter?.sources),
           references: enterpriseReferences(filter ?? {}),
           sort: enterpriseSort(orderBy),
           first: pageSize(first, limits, { argument: 'first', fallback: 20 }),

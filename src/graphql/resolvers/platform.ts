@@ -1,4 +1,5 @@
-import { platformConditions, platformReferences } from '../../data/filters.js';
+import { platformConditions, platformReferences, regionAnchor } from '../../data/filters.js';
+import { NodeLabel } from '../../data/model.js';
 import { readConnection, readNodeList } from '../../data/graph/queries.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import { pageSize } from '../../data/graph/translate.js';
@@ -14,6 +15,7 @@ export const platformResolvers: Resolvers = {
         {
           typeName: 'Platform',
           where: platformConditions(filter ?? {}),
+          anchor: regionAnchor(NodeLabel.Platform, filter?.regionId, filter?.sources),
           references: platformReferences(filter ?? {}),
           sort: { field: 'NAME', direction: 'ASC', expression: (node) => `${node}.name` },
           first: pageSize(first, limits, { argument: 'first', fallback: 20 }),
