@@ -323,7 +323,8 @@ export async function targetFirms(
   // Two phases with exact pruning: linkage (supply links, costly to fetch) adds at most `linkageBonus` points, so a
   // candidate whose score without it is more than that below the k-th best cannot reach the top k.
   const withoutLinkage = rankCandidates(candidates, gapById, weights);
-  const totalWeight = weights.fit + weights.capability + weights.linkage + weights.proximity + weights.breadth;
+  const totalWeight =
+    weights.fit + weights.capability + weights.linkage + weights.proximity + weights.breadth;
   const linkageBonus = (100 * weights.linkage) / totalWeight;
   const kthBest = withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
   const contenders = withoutLinkage.filter(
