@@ -1,22 +1,11 @@
 import { existsSync } from 'node:fs';
 
-import { ConfigError, loadConfig } from './config.js';
-import { DatabaseConnectionError } from './data/driver.js';
+import { exitWithFailure } from './cli/failure.js';
+import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { LocalNeo4jError } from './neo4j/localNeo4j.js';
-import { SeedValidationError } from './seed/validate.js';
 import { startService } from './service.js';
 
 /** `npm start`: the GraphQL service, with the local Neo4j unless NEO4J_URI names another server. */
-
-const EXPECTED_FAILURES = [ConfigError, DatabaseConnectionError, LocalNeo4jError, SeedValidationError];
-
-function failAndExit(error: unknown): never {
-  const expected = EXPECTED_FAILURES.some((kind) => error instanceof kind);
-  // Expected failures are one readable line naming the problem; anything else keeps its stack for debugging.
-  process.stderr.write(`${expected ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
-  process.exit(1);
-}
 
 let config;
 try {
@@ -24,7 +13,7 @@ try {
   if (existsSync('.env')) process.loadEnvFile('.env');
   config = loadConfig();
 } catch (error) {
-  failAndExit(error);
+  exitWithFailure(error);
 }
 const logger = createLogger(config.logLevel);
 
@@ -44,5 +33,5 @@ try {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
-  failAndExit(error);
+  exitWithFailure(error);
 }

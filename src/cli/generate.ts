@@ -1,10 +1,9 @@
+import { exitWithFailure } from './failure.js';
 import { parseArgs } from 'node:util';
 
-import { ConfigError, loadConfig } from '../config.js';
-import { DatabaseConnectionError } from '../data/driver.js';
+import { loadConfig } from '../config.js';
 import { generateGraph } from '../generate/generator.js';
 import { createLogger } from '../logger.js';
-import { LocalNeo4jError } from '../neo4j/localNeo4j.js';
 import { isDatabaseEmpty, loadSeeds } from '../seed/load.js';
 import { openDatabase } from '../service.js';
 
@@ -69,8 +68,5 @@ try {
     await database.close();
   }
 } catch (error) {
-  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError].some(
-    (kind) => error instanceof kind,
-  );
-  fail(expected ? (error as Error).message : String((error as Error).stack));
+  exitWithFailure(error);
 }

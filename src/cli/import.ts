@@ -1,11 +1,11 @@
+import { exitWithFailure } from './failure.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { stringify } from 'csv-stringify/sync';
 
-import { ConfigError, loadConfig } from '../config.js';
-import { DatabaseConnectionError } from '../data/driver.js';
+import { loadConfig } from '../config.js';
 import {
   describeImportProblem,
   importSources,
@@ -16,7 +16,6 @@ import {
 } from '../import/importer.js';
 import { KIND_NAMES, type KindName } from '../import/kinds.js';
 import { createLogger } from '../logger.js';
-import { LocalNeo4jError } from '../neo4j/localNeo4j.js';
 import { openDatabase } from '../service.js';
 
 const USAGE = `Usage: npm run import -- [options] <file> [<file> ...]
@@ -182,8 +181,5 @@ try {
     await database.close();
   }
 } catch (error) {
-  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError].some(
-    (kind) => error instanceof kind,
-  );
-  fail(expected ? (error as Error).message : String((error as Error).stack));
+  exitWithFailure(error);
 }

@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { exitWithFailure } from './failure.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { LocalNeo4jError, startLocalNeo4j } from '../neo4j/localNeo4j.js';
+import { startLocalNeo4j } from '../neo4j/localNeo4j.js';
 
 /**
  * `npm run neo4j`: runs only the project's local Neo4j (same store as `npm start`), for cypher-shell, Neo4j
@@ -17,7 +18,5 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (error) {
-  const expected = error instanceof ConfigError || error instanceof LocalNeo4jError;
-  process.stderr.write(`${expected ? (error as Error).message : String((error as Error).stack)}\n`);
-  process.exitCode = 1;
+  exitWithFailure(error);
 }

@@ -1,9 +1,7 @@
-import { ConfigError, loadConfig } from '../config.js';
-import { DatabaseConnectionError } from '../data/driver.js';
+import { exitWithFailure } from './failure.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { LocalNeo4jError } from '../neo4j/localNeo4j.js';
 import { loadSeeds, SEEDS_DIR, summariseReports } from '../seed/load.js';
-import { SeedValidationError } from '../seed/validate.js';
 import { openDatabase } from '../service.js';
 
 /**
@@ -22,9 +20,5 @@ try {
     await database.close();
   }
 } catch (error) {
-  const expected = [ConfigError, DatabaseConnectionError, LocalNeo4jError, SeedValidationError].some(
-    (kind) => error instanceof kind,
-  );
-  process.stderr.write(`${expected ? (error as Error).message : String((error as Error).stack)}\n`);
-  process.exitCode = 1;
+  exitWithFailure(error);
 }
