@@ -34,10 +34,6 @@ export function badUserInput(argument: string, message: string): AppError {
   return new AppError(ErrorCode.BAD_USER_INPUT, `Argument '${argument}': ${message}`, { argument });
 }
 
-export function notFound(kind: string, id: string): AppError {
-  return new AppError(ErrorCode.NOT_FOUND, `No ${kind} with id '${id}'`, { kind, id });
-}
-
 const MASKED_MESSAGE =
   'Internal server error; it has been logged with the request id in the x-request-id header';
 

@@ -404,9 +404,8 @@ export async function readSegmentScopes(
       { segmentIds },
     ),
   );
-  // A narrower segment may sit under several gap segments (a gap and its parent): it maps to the narrowest one,
-  // which is the gap listed with the longest... simplest deterministic rule: the first gap id in order, unless the
-  // scope id is itself a gap.
+  // A narrower segment may sit under several gap segments (a gap and its parent). Deterministic rule: a segment
+  // that is itself a gap maps to itself; otherwise to the first gap id in order.
   const scopeToGap = new Map<string, string>();
   for (const row of rows) {
     const scopeId = String(row['scopeId']);

@@ -1,5 +1,6 @@
 import { badUserInput } from '../../errors.js';
-import { MAX_REGION_DEPTH, NodeLabel as L, RelationshipType as T } from '../model.js';
+import { NodeLabel as L, RelationshipType as T } from '../model.js';
+import { locatedIn } from './patterns.js';
 import type { Selection } from './selection.js';
 import { pageSize, projectNode, type CypherScope, type GraphSpec } from './translate.js';
 
@@ -47,10 +48,6 @@ function hop(context: ReachContext, type: string): string {
   return context.direction === 'UP'
     ? `(()<-[${relationship}:${type}${predicate}]-())`
     : `(()-[${relationship}:${type}${predicate}]->())`;
-}
-
-function located(node: string, region: string): string {
-  return `EXISTS { (${node})-[:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(:${L.Region} { id: ${region} }) }`;
 }
 
 function conditions(list: (string | null | false)[]): string {
@@ -103,7 +100,7 @@ function reachedSegment(
 }
 
 function localFlag(context: ReachContext, node: string): string {
-  return context.region ? located(node, context.region) : 'null';
+  return context.region ? locatedIn(node, context.region) : 'null';
 }
 
 function onlyLocalCondition(
@@ -113,7 +110,7 @@ function onlyLocalCondition(
 ): string | null {
   if (args['onlyLocal'] !== true) return null;
   if (!context.region) throw badUserInput('onlyLocal', 'needs the reach to be given a regionId');
-  return located(node, context.region);
+  return locatedIn(node, context.region);
 }
 
 /** Segments reached from a segment (origin = that segment) or from an enterprise's segments. */

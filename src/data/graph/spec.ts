@@ -1,4 +1,5 @@
 import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from '../model.js';
+import { locatedIn } from './patterns.js';
 import { reachExpression } from './reach.js';
 import { EMPTY_SELECTION } from './selection.js';
 import {
@@ -14,7 +15,7 @@ import {
  * Cypher statement. A test checks that every field of every mapped type is covered.
  */
 
-export { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH };
+export { locatedIn, MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH };
 
 const property = (name: string): FieldSpec => ({ kind: 'property', property: name });
 const same = (...names: string[]): Record<string, FieldSpec> =>
@@ -35,11 +36,6 @@ export const sourcesPredicate: ArgumentPredicate = (value, { node, relationship,
   const sources = scope.param(value);
   return `${node}.source IN ${sources} AND ${relationship}.source IN ${sources}`;
 };
-
-/** The node is located in the region or one of its sub-regions. */
-export function locatedIn(node: string, regionParameter: string): string {
-  return `EXISTS { (${node})-[:${T.LOCATED_IN}]->(:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(:${L.Region} { id: ${regionParameter} }) }`;
-}
 
 const regionPredicate: ArgumentPredicate = (value, { node, scope }) => locatedIn(node, scope.param(value));
 
@@ -427,13 +423,15 @@ export const GRAPH_SPEC: GraphSpec = {
             scope,
           );
           // TargetProgress: the count and what it was counted over; ratio, met and basis are derived in its resolvers.
-          return `CASE WHEN ${v}.metric IS NULL THEN null ELSE {
-            value: ${metricCount(v, regionOfTarget(v, args, scope), sources)},
-            regionId: ${regionOfTarget(v, args, scope)},
-            region: COLLECT { MATCH (${region}:${L.Region} { id: ${regionOfTarget(v, args, scope)} }) RETURN ${regionProjection} }[0],
+          // The region is bound once (a one-element list comprehension) rather than re-evaluated per use.
+          const regionId = scope.variable('regionId');
+          return `CASE WHEN ${v}.metric IS NULL THEN null ELSE [${regionId} IN [${regionOfTarget(v, args, scope)}] | {
+            value: ${metricCount(v, regionId, sources)},
+            regionId: ${regionId},
+            region: COLLECT { MATCH (${region}:${L.Region} { id: ${regionId} }) RETURN ${regionProjection} }[0],
             sources: ${sources},
             metric: ${v}.metric, target: ${v}.value, targetMax: ${v}.valueMax, comparator: ${v}.comparator
-          } END`;
+          }][0] END`;
         },
       },
       provenance,
