@@ -1,14 +1,20 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+
+import { errors as joseErrors, jwtVerify } from 'jose';
 
 import { AppError, ErrorCode } from './errors.js';
 
 /**
- * Who is calling. API keys are configured as `name:role:sha256-of-the-key` (API_KEYS), so the configuration and the
- * logs never hold a usable key; a presented key is hashed and compared in constant time.
+ * Who is calling. Two kinds of credential, both sent as `Authorization: Bearer <credential>`:
+ * - API keys, configured as `name:role:sha256-of-the-key` (API_KEYS), so the configuration and the logs never hold
+ *   a usable key; a presented key is hashed and compared in constant time (`x-api-key: <key>` works too);
+ * - JWTs from an identity provider, verified with JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), whose roles
+ *   claim names `viewer` and/or `editor`.
  */
 
 export const ROLES = ['viewer', 'editor'] as const;
 export type Role = (typeof ROLES)[number];
+const RANK: Readonly<Record<Role, number>> = { viewer: 0, editor: 1 };
 
 export interface Caller {
   readonly name: string;
@@ -54,7 +60,106 @@ export function callerForKey(key: string, entries: readonly ApiKeyEntry[]): Call
   return null;
 }
 
-/** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+export interface JwtConfig {
+  readonly key: Uint8Array | KeyObject;
+  /** Pinned, so a token cannot choose its own algorithm (`none`, or HS256 signed with the public key). */
+  readonly algorithms: readonly string[];
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  /** The claim holding the caller's roles: an array of role names or one role name. */
+  readonly rolesClaim: string;
+}
+
+/** The public key in a PEM text, or null when it is not one. */
+export function publicKeyOrNull(pem: string): KeyObject | null {
+  try {
+    // Environment variables often carry a PEM on one line with literal \n sequences.
+    return createPublicKey(pem.replace(/\\n/g, '\n'));
+  } catch {
+    return null;
+  }
+}
+
+// Three base64url segments: header.payload.signature.
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export function looksLikeJwt(credential: string): boolean {
+  return JWT_SHAPE.test(credential);
+}
+
+function unauthenticated(message: string): AppError {
+  return new AppError(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+}
+
+/** The caller a JWT names; throws UNAUTHENTICATED saying why a token is refused (expired, bad signature, ...). */
+export async function callerForJwt(token: string, jwt: JwtConfig): Promise<Caller> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, jwt.key, {
+      algorithms: [...jwt.algorithms],
+      ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+      ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+      clockTolerance: 5,
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired');
+    if (error instanceof joseErrors.JWTClaimValidationFailed) {
+      throw unauthenticated(`The token's '${error.claim}' claim is not accepted`);
+    }
+    if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+      throw unauthenticated(`The token's algorithm is not accepted (accepted: ${jwt.algorithms.join(', ')})`);
+    }
+    throw unauthenticated('The token is not valid (malformed, or its signature does not verify)');
+  }
+  const claimed = payload[jwt.rolesClaim];
+  const names = Array.isArray(claimed) ? claimed : [claimed];
+  const roles = ROLES.filter((role) => names.includes(role));
+  const role = roles.reduce<Role | null>(
+    (best, next) => (best === null || RANK[next] > RANK[best] ? next : best),
+    null,
+  );
+  if (role === null) {
+    throw new AppError(
+      ErrorCode.FORBIDDEN,
+      `The token's '${jwt.rolesClaim}' claim grants none of the roles ${ROLES.join(', ')}`,
+      { http: { status: 403 } },
+    );
+  }
+  const subject = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : 'jwt';
+  return { name: subject, role };
+}
+
+export interface AccessConfig {
+  readonly apiKeys: readonly ApiKeyEntry[];
+  readonly jwt: JwtConfig | undefined;
+  readonly reads: 'public' | 'key';
+}
+
+/**
+ * The caller of a request, from its headers. A credential that matches nothing is an error even where reads are
+ * public: a client sending a wrong key or an expired token must learn it, not silently get anonymous access.
+ */
+export async function authenticate(
+  headers: { authorization?: string | undefined; 'x-api-key'?: string | undefined },
+  access: AccessConfig,
+): Promise<Caller | null> {
+  const credential = presentedKey(headers);
+  if (credential === null) {
+    if (access.reads === 'key') {
+      throw unauthenticated('This service needs an API key or token (Authorization: Bearer <credential>)');
+    }
+    return null;
+  }
+  if (looksLikeJwt(credential)) {
+    if (access.jwt === undefined) throw unauthenticated('This service does not accept JWTs; use an API key');
+    return callerForJwt(credential, access.jwt);
+  }
+  const caller = callerForKey(credential, access.apiKeys);
+  if (caller === null) throw unauthenticated('The API key is not valid');
+  return caller;
+}
+
+/** The credential a request presents: `Authorization: Bearer <credential>` or `x-api-key: <key>`. */
 export function presentedKey(headers: {
   authorization?: string | undefined;
   'x-api-key'?: string | undefined;
@@ -63,17 +168,11 @@ export function presentedKey(headers: {
   return bearer ?? headers['x-api-key']?.trim() ?? null;
 }
 
-const RANK: Readonly<Record<Role, number>> = { viewer: 0, editor: 1 };
-
 /** Throws UNAUTHENTICATED without a caller, FORBIDDEN when the caller's role is below the one needed. */
 export function requireRole(caller: Caller | null, role: Role, action: string): Caller {
   if (caller === null) {
-    throw new AppError(
-      ErrorCode.UNAUTHENTICATED,
-      `${action} needs an API key with the ${role} role (Authorization: Bearer <key>)`,
-      {
-        http: { status: 401 },
-      },
+    throw unauthenticated(
+      `${action} needs an API key or token with the ${role} role (Authorization: Bearer <credential>)`,
     );
   }
   if (RANK[caller.role] < RANK[role]) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { parseApiKeys, type ApiKeyEntry } from './auth.js';
+import { parseApiKeys, publicKeyOrNull, type ApiKeyEntry, type JwtConfig } from './auth.js';
 
 /**
  * The one typed configuration object. Every setting comes from an environment variable, is validated once at
@@ -64,6 +64,13 @@ const environmentSchema = z.object({
   INTROSPECTION_ENABLED: boolean.optional(),
   MAX_PAGE_SIZE: integer(1, 10_000).default(100),
   MAX_TRAVERSAL_DEPTH: integer(1, 12).default(6),
+  MAX_QUERY_DEPTH: integer(2, 50).default(10),
+  MAX_QUERY_COST: integer(100, 10_000_000).default(20_000),
+  MAX_QUERY_ALIASES: integer(0, 1_000).default(15),
+  MAX_QUERY_DIRECTIVES: integer(0, 1_000).default(20),
+  MAX_QUERY_TOKENS: integer(100, 1_000_000).default(2_000),
+  MAX_BATCH_SIZE: integer(1, 100).default(10),
+  MAX_BODY_BYTES: integer(1_024, 100_000_000).default(2_000_000),
   API_KEYS: z
     .string()
     .optional()
@@ -74,6 +81,19 @@ const environmentSchema = z.object({
         context.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
+  JWT_SECRET: z
+    .string()
+    .min(32, { message: 'expected at least 32 characters (an HMAC secret for HS256 tokens)' })
+    .optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || publicKeyOrNull(value) !== null, {
+      message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----) for RS256 or ES256 tokens',
+    }),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
   READ_ACCESS: z.enum(['public', 'key'], { message: "expected 'public' or 'key'" }).default('public'),
   TARGET_PRIORITY_REGIONS: z
     .string()
@@ -110,19 +130,58 @@ export interface Config {
   readonly seedWhenEmpty: boolean;
   readonly explorerEnabled: boolean;
   readonly introspectionEnabled: boolean;
-  readonly limits: { readonly maxPageSize: number; readonly maxTraversalDepth: number };
+  readonly limits: {
+    readonly maxPageSize: number;
+    readonly maxTraversalDepth: number;
+    /** Shape limits checked before an operation runs (see src/graphql/guardrails.ts). */
+    readonly query: {
+      readonly maxDepth: number;
+      readonly maxCost: number;
+      readonly maxAliases: number;
+      readonly maxDirectives: number;
+      readonly maxTokens: number;
+    };
+    /** Most operations in one batched HTTP request (a JSON array body). */
+    readonly maxBatchSize: number;
+    /** Largest request body accepted, in bytes. */
+    readonly maxBodyBytes: number;
+  };
   readonly access: {
     /** Hashed API keys with their roles. */
     readonly apiKeys: readonly ApiKeyEntry[];
-    /** `public`: anyone may read; `key`: reads need a valid key too. Writes always need the editor role. */
+    /** Bearer JWTs are accepted when a secret or public key is configured. */
+    readonly jwt: JwtConfig | undefined;
+    /** `public`: anyone may read; `key`: reads need a valid key or token too. Writes always need the editor role. */
     readonly reads: 'public' | 'key';
   };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
 }
 
+const SECRET_VARIABLES = new Set(['NEO4J_PASSWORD', 'JWT_SECRET']);
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+function jwtConfig(env: z.infer<typeof environmentSchema>): JwtConfig | undefined {
+  if (env.JWT_SECRET !== undefined && env.JWT_PUBLIC_KEY !== undefined) {
+    // Accepting both would let a holder of the secret mint tokens the public-key setup was meant to prevent.
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET and JWT_PUBLIC_KEY are both set; set one of them',
+    );
+  }
+  const publicKey = env.JWT_PUBLIC_KEY === undefined ? null : publicKeyOrNull(env.JWT_PUBLIC_KEY);
+  const common = {
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    rolesClaim: env.JWT_ROLES_CLAIM,
+  };
+  if (publicKey !== null) return { ...common, key: publicKey, algorithms: ['RS256', 'ES256'] };
+  if (env.JWT_SECRET !== undefined) {
+    return { ...common, key: new TextEncoder().encode(env.JWT_SECRET), algorithms: ['HS256'] };
+  }
+  return undefined;
 }
 
 /** Validates the environment; throws a ConfigError whose message names every bad variable and what it expects. */
@@ -135,7 +194,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.');
-      return `${variable}=${JSON.stringify(present[variable] ?? '')}: ${issue.message}`;
+      // Secrets never reach a log line, not even a wrong one.
+      const shown = SECRET_VARIABLES.has(variable) ? '(hidden)' : JSON.stringify(present[variable] ?? '');
+      return `${variable}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -166,8 +227,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     // In production the explorer and introspection are off unless asked for explicitly.
     explorerEnabled: env.EXPLORER_ENABLED ?? !production,
     introspectionEnabled: env.INTROSPECTION_ENABLED ?? !production,
-    limits: { maxPageSize: env.MAX_PAGE_SIZE, maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH },
+    limits: {
+      maxPageSize: env.MAX_PAGE_SIZE,
+      maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH,
+      query: {
+        maxDepth: env.MAX_QUERY_DEPTH,
+        maxCost: env.MAX_QUERY_COST,
+        maxAliases: env.MAX_QUERY_ALIASES,
+        maxDirectives: env.MAX_QUERY_DIRECTIVES,
+        maxTokens: env.MAX_QUERY_TOKENS,
+      },
+      maxBatchSize: env.MAX_BATCH_SIZE,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+    },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
-    access: { apiKeys: parseApiKeys(env.API_KEYS), reads: env.READ_ACCESS },
+    access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },
   };
 }

@@ -69,12 +69,36 @@ export function isClientSafe(error: unknown): boolean {
   return wrapper.originalError === undefined || wrapper.originalError === null;
 }
 
+// graphql-js's own token limit (parseOptions.maxTokens) reports itself as a syntax error.
+const TOKEN_LIMIT = /^Syntax Error: Document contains more than (\d+) tokens/;
+
+/**
+ * The code a client-safe error should carry. Apollo re-labels errors raised during validation (our guardrail
+ * rules) as GRAPHQL_VALIDATION_FAILED; the AppError inside says precisely what was wrong.
+ */
+function clientCode(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const original = graphQLErrorLike(error)?.originalError;
+  if (original instanceof AppError) return original.code;
+  if (
+    formatted.extensions?.['code'] === ApolloServerErrorCode.GRAPHQL_PARSE_FAILED &&
+    TOKEN_LIMIT.test(formatted.message)
+  ) {
+    return ErrorCode.QUERY_TOO_COMPLEX;
+  }
+  return formatted.extensions?.['code'];
+}
+
 /** Apollo's formatError: masks everything that is not client-safe and never sends stack traces. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   if (isClientSafe(error)) {
     const { stacktrace, ...extensions } = formatted.extensions ?? {};
-
-    return { ...formatted, extensions };
+    const code = clientCode(formatted, error);
+    const tokenLimit = TOKEN_LIMIT.exec(formatted.message)?.[1];
+    const message =
+      tokenLimit !== undefined && code === ErrorCode.QUERY_TOO_COMPLEX
+        ? `The operation has more than ${tokenLimit} tokens, the limit`
+        : formatted.message;
+    return { ...formatted, message, extensions: { ...extensions, code } };
   }
   return {
     message: MASKED_MESSAGE,

@@ -6,6 +6,7 @@ import { formatError, isClientSafe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
+import { guardrailRules } from './guardrails.js';
 import { projectionFieldResolver } from './resolvers/support.js';
 import { loadTypeDefs } from './typeDefs.js';
 
@@ -40,6 +41,10 @@ export function createApolloServer(
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspectionEnabled,
+    validationRules: guardrailRules(config.limits.query),
+    parseOptions: { maxTokens: config.limits.query.maxTokens },
+    // Batches (a JSON array of operations) are allowed; the HTTP layer caps their size at MAX_BATCH_SIZE.
+    allowBatchedHttpRequests: true,
     logger,
     plugins: [
       ...extraPlugins,

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Request } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 
-import { callerForKey, presentedKey, type Caller } from '../auth.js';
+import { authenticate } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { ErrorCode } from '../errors.js';
 import { createApolloServer } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
@@ -38,37 +38,71 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
-/**
- * The caller of a request. A key that matches nothing is an error even where reads are public: a client sending a
- * wrong key must learn it, not silently get anonymous access.
- */
-function authenticate(request: Request, config: Config): Caller | null {
-  const key = presentedKey({
-    authorization: request.header('authorization'),
-    'x-api-key': request.header('x-api-key'),
-  });
-  if (key === null) {
-    if (config.access.reads === 'key') {
-      throw new AppError(
-        ErrorCode.UNAUTHENTICATED,
-        'This service needs an API key (Authorization: Bearer <key>)',
-        { http: { status: 401 } },
-      );
-    }
-    return null;
-  }
-  const caller = callerForKey(key, config.access.apiKeys);
-  if (caller === null) {
-    throw new AppError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid', { http: { status: 401 } });
-  }
-  return caller;
-}
-
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 function requestIdOf(request: Request): string {
   const given = request.header('x-request-id');
   return given !== undefined && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+}
+
+/** A GraphQL-shaped error response, for failures that happen before Apollo sees the request. */
+function sendGraphQLError(
+  response: express.Response,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): void {
+  response.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Batched requests (a JSON array body) are allowed up to a size, so one request cannot carry unbounded work. */
+function limitBatchSize(maxBatchSize: number): RequestHandler {
+  return (request, response, next) => {
+    const body: unknown = request.body;
+    if (Array.isArray(body) && body.length > maxBatchSize) {
+      sendGraphQLError(
+        response,
+        400,
+        ErrorCode.QUERY_TOO_COMPLEX,
+        `A batch may hold at most ${maxBatchSize} operations; this one has ${body.length}`,
+      );
+      return;
+    }
+    if (Array.isArray(body) && body.length === 0) {
+      sendGraphQLError(response, 400, ErrorCode.BAD_USER_INPUT, 'A batch must hold at least one operation');
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * Body-parser failures (too large, malformed JSON, unsupported charset) as JSON with a code. Express's default
+ * handler would answer with an HTML page, and in development with a stack trace.
+ */
+function bodyErrorsAsGraphQL(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
+  return (error: unknown, _request, response, next) => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+    if (type === 'entity.too.large') {
+      sendGraphQLError(
+        response,
+        413,
+        ErrorCode.BAD_USER_INPUT,
+        `The request body is larger than the limit of ${maxBodyBytes} bytes`,
+      );
+    } else if (type === 'entity.parse.failed') {
+      sendGraphQLError(response, 400, ErrorCode.BAD_USER_INPUT, 'The request body is not valid JSON');
+    } else if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendGraphQLError(response, status, ErrorCode.BAD_USER_INPUT, 'The request body cannot be read');
+    } else {
+      logger.error({ err: error, requestId: response.locals['requestId'] }, 'Unexpected HTTP error');
+      sendGraphQLError(response, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+    }
+  };
 }
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
@@ -129,20 +163,25 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.limits.maxBodyBytes }),
+    limitBatchSize(config.limits.maxBatchSize),
     expressMiddleware(apollo, {
-      context: ({ req, res }) => {
+      context: async ({ req, res }) => {
         const requestId = String(res.locals['requestId']);
-        return Promise.resolve({
+        return {
           requestId,
           executor: executor.forRequest(requestId),
           config,
           logger: logger.child({ requestId }),
-          caller: authenticate(req, config),
-        });
+          caller: await authenticate(
+            { authorization: req.header('authorization'), 'x-api-key': req.header('x-api-key') },
+            config.access,
+          ),
+        };
       },
     }),
   );
+  app.use(bodyErrorsAsGraphQL(logger, config.limits.maxBodyBytes));
 
   return {
     httpServer,

@@ -1,0 +1,42 @@
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
+import type { ValidationRule } from 'graphql';
+
+import type { Config } from '../config.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+/**
+ * Limits on the shape of an operation, checked before anything runs (graphql-armor's validation rules). A
+ * rejection is a QUERY_TOO_COMPLEX error naming the limit and what the operation had. The defaults sit well above
+ * every saved operation in queries/ (a test keeps it so) and below what would let one request pin the database.
+ */
+
+export type QueryLimits = Config['limits']['query'];
+
+/** graphql-armor prefixes its messages with "Syntax Error: ", which is not what they are. */
+function tooComplex(limit: string, message: string): AppError {
+  return new AppError(ErrorCode.QUERY_TOO_COMPLEX, message.replace(/^Syntax Error:\s*/, ''), { limit });
+}
+
+function reject(limit: string): { propagateOnRejection: false; onReject: GraphQLArmorRejectCallback[] } {
+  return {
+    // Reporting to the validation context (instead of throwing) makes the rejection a normal 400 response.
+    propagateOnRejection: false,
+    onReject: [(context, error) => context?.reportError(tooComplex(limit, error.message))],
+  };
+}
+
+export function guardrailRules(limits: QueryLimits): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...reject('maxDepth') }),
+    costLimitRule({ maxCost: limits.maxCost, flattenFragments: true, ...reject('maxCost') }),
+    maxAliasesRule({ n: limits.maxAliases, ...reject('maxAliases') }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...reject('maxDirectives') }),
+  ] as ValidationRule[];
+}
+
+/** graphql-js's own token limit aborts parsing early, before a huge document is turned into an AST. */
+export const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more than (\d+) tokens/;
