@@ -69,8 +69,8 @@ export function isClientSafe(error: unknown): boolean {
   return wrapper.originalError === undefined || wrapper.originalError === null;
 }
 
-// graphql-js's own token limit (parseOptions.maxTokens) reports itself as a syntax error.
-const TOKEN_LIMIT = /^Syntax Error: Document contains more than (\d+) tokens/;
+// graphql-js's own token limit (parseOptions.maxTokens) reports itself as a syntax error (spelt "more that").
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
 
 /**
  * The code a client-safe error should carry. Apollo re-labels errors raised during validation (our guardrail

@@ -26,6 +26,21 @@ const errorLoggingPlugin: ApolloServerPlugin<GraphQLContext> = {
 };
 
 /**
+ * With introspection off, "Did you mean …?" hints would still spell the schema out field by field to a prober;
+ * they are cut from validation messages.
+ */
+const fieldSuggestionBlockingPlugin: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      validationDidStart: () =>
+        Promise.resolve((errors?: readonly Error[]) => {
+          for (const error of errors ?? []) error.message = error.message.replace(/\s*Did you mean .+\?$/s, '');
+          return Promise.resolve();
+        }),
+    }),
+};
+
+/**
  * The Apollo Server with the service's schema, resolvers and error handling. The HTTP app and the tests build it
  * through this one function, so tests exercise exactly what clients get.
  */
@@ -51,6 +66,7 @@ export function createApolloServer(
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,
+      ...(config.introspectionEnabled ? [] : [fieldSuggestionBlockingPlugin]),
     ],
   });
 }

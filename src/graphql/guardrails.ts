@@ -12,6 +12,8 @@ import { AppError, ErrorCode } from '../errors.js';
  * Limits on the shape of an operation, checked before anything runs (graphql-armor's validation rules). A
  * rejection is a QUERY_TOO_COMPLEX error naming the limit and what the operation had. The defaults sit well above
  * every saved operation in queries/ (a test keeps it so) and below what would let one request pin the database.
+ * The token limit is graphql-js's own (Apollo's parseOptions.maxTokens): it aborts parsing of a huge document
+ * early, before an AST is built; formatError gives it the same code.
  */
 
 export type QueryLimits = Config['limits']['query'];
@@ -37,6 +39,3 @@ export function guardrailRules(limits: QueryLimits): ValidationRule[] {
     maxDirectivesRule({ n: limits.maxDirectives, ...reject('maxDirectives') }),
   ] as ValidationRule[];
 }
-
-/** graphql-js's own token limit aborts parsing early, before a huge document is turned into an AST. */
-export const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more than (\d+) tokens/;
