@@ -34,7 +34,8 @@ const fieldSuggestionBlockingPlugin: ApolloServerPlugin<GraphQLContext> = {
     Promise.resolve({
       validationDidStart: () =>
         Promise.resolve((errors?: readonly Error[]) => {
-          for (const error of errors ?? []) error.message = error.message.replace(/\s*Did you mean .+\?$/s, '');
+          for (const error of errors ?? [])
+            error.message = error.message.replace(/\s*Did you mean .+\?$/s, '');
           return Promise.resolve();
         }),
     }),
