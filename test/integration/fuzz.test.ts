@@ -13,6 +13,8 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
+  Kind,
+  OperationTypeNode,
   parse,
   typeFromAST,
   type GraphQLField,
@@ -192,7 +194,7 @@ function typedArbitrary(type: GraphQLInputType, depth: number): fc.Arbitrary<unk
   const nullable = (arbitrary: fc.Arbitrary<unknown>) =>
     fc.oneof({ weight: 6, arbitrary }, { weight: 1, arbitrary: fc.constant(null) });
   if (isListType(type)) {
-    const item = typedArbitrary(type.ofType as GraphQLInputType, depth + 1);
+    const item = typedArbitrary(type.ofType, depth + 1);
     return nullable(fc.oneof(fc.array(item, { maxLength: 6 }), item));
   }
   if (isEnumType(type)) {
@@ -272,7 +274,7 @@ function rootFieldOperation(
 
 function savedOperationFuzz(schema: GraphQLSchema, file: string, query: string): FuzzOperation {
   const operation = parse(query).definitions.find(
-    (definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition',
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
   );
   const arbitraries = Object.fromEntries(
     (operation?.variableDefinitions ?? []).map((definition) => [
@@ -287,7 +289,7 @@ function savedOperationFuzz(schema: GraphQLSchema, file: string, query: string):
       fc.record(arbitraries, { requiredKeys: [] }),
       Object.keys(arbitraries),
     ),
-    mutation: operation?.operation === 'mutation',
+    mutation: operation?.operation === OperationTypeNode.MUTATION,
   };
 }
 
