@@ -9,13 +9,15 @@ import { parseApiKeys, publicKeyOrNull, type ApiKeyEntry, type JwtConfig } from 
 
 const NEO4J_SCHEMES = ['bolt', 'bolt+s', 'bolt+ssc', 'neo4j', 'neo4j+s', 'neo4j+ssc'] as const;
 
-const integer = (min: number, max: number) =>
-  z
+const integer = (min: number, max: number) => {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z
     .string()
     .trim()
-    .regex(/^-?\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .regex(/^-?\d+$/, { message })
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().int().min(min, { message }).max(max, { message }));
+};
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })

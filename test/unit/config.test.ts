@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -66,5 +68,40 @@ describe('loadConfig', () => {
 
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', NEO4J_URI: '' }).http.port).toBe(4000);
+  });
+
+  it('configures JWTs from a secret or a public key, never both, and never prints a secret', () => {
+    expect(loadConfig({}).access.jwt).toBeUndefined();
+    expect(loadConfig({ JWT_SECRET: 's'.repeat(32) }).access.jwt).toMatchObject({
+      algorithms: ['HS256'],
+      rolesClaim: 'roles',
+    });
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(loadConfig({ JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') }).access.jwt?.algorithms).toEqual([
+      'RS256',
+      'ES256',
+    ]);
+    expect(() => loadConfig({ JWT_SECRET: 'too-short-secret' })).toThrow(
+      'Invalid configuration: JWT_SECRET=(hidden): expected at least 32 characters',
+    );
+    expect(() => loadConfig({ JWT_SECRET: 'too-short-secret' })).not.toThrow(/too-short-secret/);
+    expect(() => loadConfig({ JWT_PUBLIC_KEY: 'not a key' })).toThrow(
+      /JWT_PUBLIC_KEY="not a key": expected a PEM/,
+    );
+    expect(() => loadConfig({ JWT_SECRET: 's'.repeat(32), JWT_PUBLIC_KEY: pem })).toThrow(
+      'JWT_SECRET and JWT_PUBLIC_KEY are both set; set one of them',
+    );
+  });
+
+  it('reads the query limits, batch size and body limit, rejecting nonsense', () => {
+    expect(loadConfig({}).limits).toMatchObject({
+      query: { maxDepth: 10, maxCost: 20_000, maxAliases: 15, maxDirectives: 20, maxTokens: 2_000 },
+      maxBatchSize: 10,
+      maxBodyBytes: 2_000_000,
+    });
+    expect(() => loadConfig({ MAX_BATCH_SIZE: '0' })).toThrow(
+      /MAX_BATCH_SIZE="0": expected a whole number from 1 to 100/,
+    );
   });
 });
