@@ -31,6 +31,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       database: config.neo4j.database,
       txTimeoutMs: config.neo4j.txTimeoutMs,
       appName: 'chain-kg',
+      onAvailabilityChange: (available, reason) => {
+        if (available) logger.info('Neo4j answers again; serving requests');
+        else logger.warn({ err: reason }, 'Neo4j is unreachable; failing requests fast until it answers');
+      },
     });
     await applyMigrations(executor);
     const localHandle = local;
@@ -39,6 +43,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       executor,
       uri,
       close: async () => {
+        executor.close();
         await driver.close();
         await localHandle?.stop();
       },

@@ -14,9 +14,11 @@ export async function connectDriver(uri: string, config: Config['neo4j']): Promi
   try {
     driver = neo4j.driver(uri, auth, {
       userAgent: 'chain-kg',
+      // A refused connection fails at once; this bounds the wait for a server that does not answer at all.
       connectionTimeout: config.connectTimeoutMs,
       connectionAcquisitionTimeout: config.connectTimeoutMs * 2,
-      maxTransactionRetryTime: config.connectTimeoutMs * 2,
+      // No maxTransactionRetryTime: the Executor runs explicit transactions and does its own retrying, so that
+      // requests fail fast while Neo4j is down instead of waiting out the driver's retries (see executor.ts).
     });
   } catch (error) {
     throw new DatabaseConnectionError(`NEO4J_URI=${uri} is not usable: ${(error as Error).message}`);

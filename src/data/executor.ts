@@ -1,8 +1,9 @@
-import type { Driver, ManagedTransaction } from 'neo4j-driver';
+import { Neo4jError, type Driver, type Transaction } from 'neo4j-driver';
 
+import { AvailabilityMonitor } from './availability.js';
 import type { CypherQuery } from './cypher.js';
 import { toPlain } from './convert.js';
-import { mapDriverError } from './errors.js';
+import { databaseUnavailable, isDatabaseUnreachable, mapDriverError } from './errors.js';
 
 export type Row = Record<string, unknown>;
 
@@ -17,27 +18,66 @@ export interface ExecutorOptions {
   readonly database: string;
   readonly txTimeoutMs: number;
   readonly appName: string;
+  /** How long a statement keeps retrying transient failures such as deadlocks (default 10 s). */
+  readonly maxRetryTimeMs?: number;
+  /** Pause between two probes while Neo4j is unreachable (default 500 ms). */
+  readonly probeIntervalMs?: number;
+  /** Told when Neo4j becomes unreachable (with the failure) and when it answers again; the service logs it. */
+  readonly onAvailabilityChange?: (available: boolean, reason?: unknown) => void;
 }
+
+type Work<T> = (tx: Transaction) => Promise<T>;
+
+const DEFAULT_MAX_RETRY_TIME_MS = 10_000;
+const DEFAULT_PROBE_INTERVAL_MS = 500;
+const FIRST_RETRY_DELAY_MS = 100;
+const PING: CypherQuery = { cypher: 'RETURN 1 AS ok', params: {} };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The only code that talks to Neo4j. Always names the database, sets a transaction timeout and metadata (visible
  * in Neo4j's query log), closes sessions, converts values to plain JavaScript and maps driver errors once.
  * One instance per process; `forRequest` derives a per-request view that reports to an observer.
+ *
+ * It runs explicit transactions and does its own retrying rather than use the driver's managed transactions
+ * (`executeRead`/`executeWrite`), whose retry loop cannot be told that the database is gone: every request would
+ * wait out the whole retry time (the first retry alone comes after a second) before failing. Here transient
+ * failures such as deadlocks are retried with backoff, while a database that cannot be reached is retried once, at
+ * once (a pooled connection may have gone stale, a cluster member may have changed role), and then marked
+ * unavailable: later statements fail with DATABASE_UNAVAILABLE without touching the driver until the availability
+ * probe gets an answer (see availability.ts).
  */
 export class Executor {
+  /** One per process, shared with every per-request view. */
+  private readonly availability: AvailabilityMonitor;
+
   constructor(
     private readonly driver: Driver,
     private readonly options: ExecutorOptions,
     private readonly observer?: QueryObserver,
     private readonly requestId?: string,
-  ) {}
+    availability?: AvailabilityMonitor,
+  ) {
+    this.availability =
+      availability ??
+      new AvailabilityMonitor(() => this.probe(), {
+        probeIntervalMs: options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS,
+        onChange: options.onAvailabilityChange,
+      });
+  }
 
   forRequest(requestId: string, observer?: QueryObserver): Executor {
-    return new Executor(this.driver, this.options, observer ?? this.observer, requestId);
+    return new Executor(this.driver, this.options, observer ?? this.observer, requestId, this.availability);
   }
 
   get database(): string {
     return this.options.database;
+  }
+
+  /** False from the moment a statement finds Neo4j unreachable until a probe gets an answer again. */
+  get available(): boolean {
+    return this.availability.available;
   }
 
   /** Runs one read statement and returns its rows as plain objects. */
@@ -45,12 +85,15 @@ export class Executor {
     return this.run('READ', operation, (tx) => this.runInTransaction(tx, operation, 'READ', query));
   }
 
-  /** Runs one write statement. The driver may retry it on transient errors, so it must be idempotent. */
+  /**
+   * Runs one write statement. It may run more than once — after a deadlock, or after a connection lost during
+   * commit, when the first run may or may not have been committed — so it must be idempotent (MERGE by id).
+   */
   write(operation: string, query: CypherQuery): Promise<Row[]> {
     return this.run('WRITE', operation, (tx) => this.runInTransaction(tx, operation, 'WRITE', query));
   }
 
-  /** Runs several write statements in one transaction: all of them apply, or none does. */
+  /** Runs several write statements in one transaction: all of them apply, or none does. Idempotent, as for write. */
   writeAll(operation: string, queries: readonly CypherQuery[]): Promise<Row[][]> {
     return this.run('WRITE', operation, async (tx) => {
       const results: Row[][] = [];
@@ -59,13 +102,31 @@ export class Executor {
     });
   }
 
-  /** Verifies that the database answers (used by /ready and at startup). */
+  /**
+   * Verifies that the database answers (used by /ready and at startup). Unlike the other calls it always asks
+   * Neo4j, even while the database is marked unavailable, so readiness is never stale; its answer updates the mark.
+   */
   async ping(): Promise<void> {
-    await this.read('ping', { cypher: 'RETURN 1 AS ok', params: {} });
+    try {
+      await this.attempt('READ', 'ping', (tx) => this.runInTransaction(tx, 'ping', 'READ', PING));
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) this.availability.markUnavailable(error);
+      throw mapDriverError(error);
+    }
+    this.availability.markAvailable();
+  }
+
+  /** Stops the availability probe. Call before closing the driver. */
+  close(): void {
+    this.availability.close();
+  }
+
+  private async probe(): Promise<void> {
+    await this.attempt('READ', 'availability-probe', (tx) => tx.run(PING.cypher, PING.params));
   }
 
   private async runInTransaction(
-    tx: ManagedTransaction,
+    tx: Transaction,
     operation: string,
     mode: 'READ' | 'WRITE',
     query: CypherQuery,
@@ -75,31 +136,58 @@ export class Executor {
     return result.records.map((record) => toPlain(record.toObject()) as Row);
   }
 
-  private async run<T>(
-    mode: 'READ' | 'WRITE',
-    operation: string,
-    work: (tx: ManagedTransaction) => Promise<T>,
-  ): Promise<T> {
-    const session = this.driver.session({
-      database: this.options.database,
-      defaultAccessMode: mode === 'READ' ? 'READ' : 'WRITE',
-    });
-    const config = {
-      timeout: this.options.txTimeoutMs,
-      metadata: {
-        app: this.options.appName,
-        operation,
-        ...(this.requestId ? { requestId: this.requestId } : {}),
-      },
-    };
+  private async run<T>(mode: 'READ' | 'WRITE', operation: string, work: Work<T>): Promise<T> {
+    const { availability, options } = this;
+    const deadline = Date.now() + (options.maxRetryTimeMs ?? DEFAULT_MAX_RETRY_TIME_MS);
+    let unreachableBefore = false;
+    for (let delay = FIRST_RETRY_DELAY_MS; ; delay *= 2) {
+      if (!availability.available) throw databaseUnavailable();
+      try {
+        return await this.attempt(mode, operation, work);
+      } catch (error) {
+        if (isDatabaseUnreachable(error)) {
+          if (unreachableBefore) {
+            availability.markUnavailable(error);
+            throw mapDriverError(error);
+          }
+          unreachableBefore = true;
+          continue;
+        }
+        // Jitter spreads out transactions that deadlocked with each other, so they do not collide again.
+        const pause = delay * (0.8 + Math.random() * 0.4);
+        if (!(error instanceof Neo4jError && error.retryable) || Date.now() + pause > deadline) {
+          throw mapDriverError(error);
+        }
+        await sleep(pause);
+      }
+    }
+  }
+
+  /** One transaction: begin, the work, commit; rolled back on any failure. Errors come back unmapped. */
+  private async attempt<T>(mode: 'READ' | 'WRITE', operation: string, work: Work<T>): Promise<T> {
+    const { driver, options } = this;
+    const session = driver.session({ database: options.database, defaultAccessMode: mode });
     try {
-      return mode === 'READ'
-        ? await session.executeRead(work, config)
-        : await session.executeWrite(work, config);
-    } catch (error) {
-      throw mapDriverError(error);
+      const tx = await session.beginTransaction({
+        timeout: options.txTimeoutMs,
+        metadata: {
+          app: options.appName,
+          operation,
+          ...(this.requestId ? { requestId: this.requestId } : {}),
+        },
+      });
+      try {
+        const result = await work(tx);
+        await tx.commit();
+        return result;
+      } catch (error) {
+        // The rollback's own failure (the connection is gone) says nothing the first error does not.
+        if (tx.isOpen()) await tx.rollback().catch(() => undefined);
+        throw error;
+      }
     } finally {
-      await session.close();
+      // Closing may fail the same way on a dead connection; it must not replace the error being thrown.
+      await session.close().catch(() => undefined);
     }
   }
 }

@@ -38,7 +38,15 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     txTimeoutMs: 30_000,
     appName: 'chain-kg-test',
   });
-  return { driver, executor, config, close: () => driver.close() };
+  return {
+    driver,
+    executor,
+    config,
+    close: () => {
+      executor.close();
+      return driver.close();
+    },
+  };
 }
 
 /**
