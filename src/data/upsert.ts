@@ -41,6 +41,17 @@ export function storedProperties(
   ) as Record<string, string | number | boolean | string[] | number[]>;
 }
 
+/**
+ * Rows are written in id order. Writing a relationship locks both of its nodes, so two concurrent imports that
+ * name the same regions (or segments) in different orders would each hold a lock the other waits for — a deadlock.
+ * With every transaction taking its locks in the same order, they queue instead.
+ */
+function byText(a: unknown, b: unknown): number {
+  const left = String(a);
+  const right = String(b);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
 const COUNTS = `RETURN count(*) AS total,
        sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN isChanged THEN 1 ELSE 0 END) AS updated`;
@@ -62,7 +73,7 @@ export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
      MERGE (n:${label} { id: row.id })
      SET n ${merge ? '+=' : '='} row
      ${COUNTS}`,
-    { rows: batch.rows.map(storedProperties) },
+    { rows: [...batch.rows].sort((a, b) => byText(a['id'], b['id'])).map(storedProperties) },
   );
 }
 
@@ -91,11 +102,9 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
      SET r = row.properties
      ${COUNTS}`,
     {
-      rows: batch.rows.map((row) => ({
-        from: row.from,
-        to: row.to,
-        properties: storedProperties(row.properties),
-      })),
+      rows: [...batch.rows]
+        .sort((a, b) => byText(a.to, b.to) || byText(a.from, b.from))
+        .map((row) => ({ from: row.from, to: row.to, properties: storedProperties(row.properties) })),
     },
   );
 }

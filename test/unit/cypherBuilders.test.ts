@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { migrationStatements } from '../../src/data/migrations.js';
@@ -32,6 +33,28 @@ describe('Cypher builders', () => {
     });
     expect(query.cypher).toContain('MATCH (a:ChainSegment { id: row.from })');
     expect(query.cypher).toContain('MERGE (a)-[r:FEEDS]->(b)');
+  });
+
+  it('writes rows in one order whatever order they came in, so concurrent writers take locks alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ from: fc.string(), to: fc.constantFrom('r1', 'r2', 'r3', 'r10') }), {
+          maxLength: 12,
+        }),
+        (pairs) => {
+          const rows = pairs.map((pair) => ({ ...pair, properties: {} }));
+          const build = (order: typeof rows) =>
+            upsertRelationshipsQuery({ type: 'LOCATED_IN', from: 'Enterprise', to: 'Region', rows: order })
+              .params;
+          const forward = build(rows);
+          expect(build([...rows].reverse())).toEqual(forward);
+          const targets = (forward['rows'] as { to: string }[]).map((row) => row.to);
+          expect(targets).toEqual([...targets].sort());
+        },
+      ),
+    );
+    const nodes = upsertNodesQuery({ label: 'Region', rows: [{ id: 'b' }, { id: 'a' }, { id: 'c' }] });
+    expect(nodes.params).toEqual({ rows: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] });
   });
 
   it('refuses labels and relationship types outside the closed list', () => {
