@@ -34,6 +34,7 @@ const config: CodegenConfig = {
           SupplyLink: '../../data/graph/queries.js#Projection',
           Enterprise: '../../data/graph/queries.js#Projection',
           EnterpriseFlags: '../../data/graph/queries.js#Projection',
+          EnterpriseContact: '../../data/graph/queries.js#Projection',
           EnterpriseConnection: '../../data/graph/queries.js#Projection',
           EnterpriseEdge: '../../data/graph/queries.js#Projection',
           Platform: '../../data/graph/queries.js#Projection',

@@ -170,16 +170,32 @@ export function presentedKey(headers: {
 
 /** Throws UNAUTHENTICATED without a caller, FORBIDDEN when the caller's role is below the one needed. */
 export function requireRole(caller: Caller | null, role: Role, action: string): Caller {
+  return checkRole(caller, role, action, true);
+}
+
+/**
+ * requireRole for one field of an answer that otherwise goes out (an enterprise's contact details). The error lands
+ * at the field's path and sets no HTTP status, so the response stays 200 with the rest of the data: GraphQL over
+ * HTTP wants a 2xx whenever `data` is present, and a client seeing 401 would drop the whole answer.
+ */
+export function requireRoleForField(caller: Caller | null, role: Role, action: string): Caller {
+  return checkRole(caller, role, action, false);
+}
+
+function checkRole(caller: Caller | null, role: Role, action: string, httpStatus: boolean): Caller {
+  const status = (code: number) => (httpStatus ? { http: { status: code } } : {});
   if (caller === null) {
-    throw unauthenticated(
+    throw new AppError(
+      ErrorCode.UNAUTHENTICATED,
       `${action} needs an API key or token with the ${role} role (Authorization: Bearer <credential>)`,
+      status(401),
     );
   }
   if (RANK[caller.role] < RANK[role]) {
     throw new AppError(
       ErrorCode.FORBIDDEN,
       `${action} needs the ${role} role; '${caller.name}' has ${caller.role}`,
-      { http: { status: 403 } },
+      status(403),
     );
   }
   return caller;

@@ -1,3 +1,4 @@
+import { contactProperties, type Contact } from '../data/contact.js';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
 import { NodeLabel as L, RelationshipType as T } from '../data/model.js';
@@ -88,6 +89,22 @@ function generatedCreditCode(seed: number, index: number): string {
   // 91 (enterprise) + 130100 (a Hebei area code) + 9 characters from the seed and index.
   const body = `91130100${String(seed % 100).padStart(2, '0')}${String(index).padStart(7, '0')}`;
   return body + creditCodeCheckCharacter(body)!;
+}
+
+/**
+ * Illustrative contact details, from the seed and index alone (no random draws, so the rest of the graph is the same
+ * as without them): a host under the reserved example.com domain, and a phone number in the 555 range that no real
+ * Shijiazhuang line has.
+ */
+export function generatedContact(seed: number, index: number): Contact {
+  const host = `gen-${seed}-e-${index}.example.com`;
+  return {
+    website: `https://${host}`,
+    phone: `0311-555${String(index % 100_000).padStart(5, '0')}`,
+    email: `info@${host}`,
+    address: `示例路${index}号（示例地址）`,
+    person: `示例联系人${index}`,
+  };
 }
 
 interface Structure {
@@ -254,6 +271,7 @@ export async function generateGraph(executor: Executor, options: GenerateOptions
             leading: firm.leading,
             listed: firm.listed,
             specialised: firm.specialised,
+            ...contactProperties(generatedContact(seed, firm.index)),
             ...provenance,
           })),
         },

@@ -1,5 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 
+import { contactProperties } from '../data/contact.js';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
 import { assertLabel, NodeLabel as L, RelationshipType as T, type NodeLabel } from '../data/model.js';
@@ -489,6 +490,14 @@ function batchesFor(
               listed: (record['listed'] as boolean | undefined) ?? false,
               specialised: (record['specialised'] as boolean | undefined) ?? false,
               description: record['description'] as string | undefined,
+              // Empty cells are undefined, so a contact already stored is kept (like every other column).
+              ...contactProperties({
+                website: record['website'] as string | undefined,
+                phone: record['phone'] as string | undefined,
+                email: record['email'] as string | undefined,
+                address: record['address'] as string | undefined,
+                person: record['contactPerson'] as string | undefined,
+              }),
               ...provenance(record),
             })),
           },

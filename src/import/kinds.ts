@@ -1,4 +1,6 @@
+import type { ContactField } from '../data/contact.js';
 import { PROVENANCE_SOURCES } from '../data/model.js';
+import { contactProblem } from './contact.js';
 import { creditCodeProblem } from './creditCode.js';
 
 /**
@@ -69,6 +71,14 @@ export const creditCode: Parser<string> = (raw) => {
   const problem = creditCodeProblem(code);
   return problem === null ? ok(code) : fail(problem);
 };
+
+/** A contact field, checked as the seed files check it (an http(s) URL, a phone number, an email address …). */
+export function contact(field: ContactField): Parser<string> {
+  return (raw) => {
+    const problem = contactProblem(field, raw);
+    return problem === null ? ok(raw) : fail(problem);
+  };
+}
 
 export const source = enumeration(PROVENANCE_SOURCES, { 规划: 'PLAN', 公开: 'PUBLIC', 示例: 'ILLUSTRATIVE' });
 
@@ -148,6 +158,12 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('listed', ['上市', '上市企业'], boolean),
       column('specialised', ['specialized', '专精特新'], boolean),
       column('description', ['简介', '主营业务'], text),
+      // Contact details: only authenticated API callers can read them (Enterprise.contact).
+      column('website', ['官网', '网址', '网站', '官方网站'], contact('website')),
+      column('phone', ['电话', '联系电话', 'telephone', 'tel'], contact('phone')),
+      column('email', ['邮箱', '电子邮件', '电子邮箱'], contact('email')),
+      column('address', ['地址', '联系地址', '企业地址'], contact('address')),
+      column('contactPerson', ['联系人', '联系人姓名'], contact('person')),
       ...PROVENANCE_COLUMNS,
     ],
     check: needOne('id', 'creditCode', 'an id or a unified social credit code'),

@@ -1,3 +1,4 @@
+import { contactProperties } from '../data/contact.js';
 import { NodeLabel, RelationshipType } from '../data/model.js';
 import type { NodeBatch, Properties, RelationshipBatch } from '../data/upsert.js';
 import type { SeedProvenance } from './schemas.js';
@@ -137,6 +138,7 @@ export function seedBatches(data: SeedData): { nodes: NodeBatch[]; relationships
       creditCode: enterprise.creditCode,
       description: enterprise.description,
       regionId: enterprise.regionId,
+      ...contactProperties(enterprise.contact),
       ...provenance(enterprise.provenance),
     });
     batches.link(Enterprise, R.LOCATED_IN, Region, enterprise.id, enterprise.regionId, enterprise.provenance);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
+import { CONTACT_FIELDS, type ContactField } from '../data/contact.js';
 import { PROVENANCE_SOURCES } from '../data/model.js';
+import { contactProblem } from '../import/contact.js';
 
 /** The shapes of the seed files, as documented in seeds/README.md. Unknown fields are errors (typos surface). */
 
@@ -113,6 +115,28 @@ export const segmentSchema = z.strictObject({
   provenance: provenanceSchema,
 });
 
+/** One contact field: non-empty text of the field's shape (an http(s) URL, a phone number, an email address …). */
+const contactValue = (field: ContactField) =>
+  text
+    .superRefine((value, context) => {
+      // An empty value is already reported as such.
+      const problem = value === '' ? null : contactProblem(field, value);
+      if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional();
+
+export const contactSchema = z
+  .strictObject({
+    website: contactValue('website'),
+    phone: contactValue('phone'),
+    email: contactValue('email'),
+    address: contactValue('address'),
+    person: contactValue('person'),
+  })
+  .refine((contact) => CONTACT_FIELDS.some((field) => contact[field] !== undefined), {
+    message: `give at least one of ${CONTACT_FIELDS.join(', ')}, or leave contact out`,
+  });
+
 export const enterpriseSchema = z.strictObject({
   id,
   name: text,
@@ -127,6 +151,8 @@ export const enterpriseSchema = z.strictObject({
   }),
   creditCode: optionalText,
   description: optionalText,
+  /** Who to call; only authenticated API callers can read it. Never invent one for a real (PLAN/PUBLIC) firm. */
+  contact: contactSchema.optional(),
   segments: z
     .array(
       z.strictObject({

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cypher } from '../../src/data/cypher.js';
-import { generateGraph, random, zipfSampler } from '../../src/generate/generator.js';
+import { CONTACT_FIELDS } from '../../src/data/contact.js';
+import { generatedContact, generateGraph, random, zipfSampler } from '../../src/generate/generator.js';
+import { contactProblem } from '../../src/import/contact.js';
 import { deleteByPrefix, openTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe('the province-sized generator', () => {
@@ -43,6 +45,34 @@ describe('the province-sized generator', () => {
     const mean = degrees.reduce((sum, degree) => sum + degree, 0) / degrees.length;
     expect(degrees[0]!).toBeGreaterThan(10 * mean);
     expect(degrees.filter((degree) => degree === 0).length).toBeGreaterThan(degrees.length / 4);
+  });
+
+  it('gives every firm an illustrative contact: example.com addresses, 555 phone numbers, the same on every run', async () => {
+    const rows = await database.executor.read(
+      'check',
+      cypher(
+        `MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix
+         RETURN e.id AS id, e.contactWebsite AS website, e.contactPhone AS phone, e.contactEmail AS email,
+                e.contactAddress AS address, e.contactPerson AS person`,
+        { prefix: `gen-${seed}-e-` },
+      ),
+    );
+    expect(rows).toHaveLength(1500);
+    for (const row of rows) {
+      const index = Number(String(row['id']).split('-').at(-1));
+      const { id: _id, ...contact } = row;
+      expect(contact, String(row['id'])).toEqual(generatedContact(seed, index));
+    }
+    for (const index of [0, 7, 99_999, 123_456]) {
+      const contact = generatedContact(seed, index);
+      expect(new URL(contact.website!).hostname).toMatch(/\.example\.com$/);
+      expect(contact.email).toMatch(/@[a-z0-9.-]+\.example\.com$/);
+      expect(contact.phone).toMatch(/^0311-555\d{5}$/);
+      expect(contact.address).toContain('示例');
+      // Valid by the same rules as imported and seeded contacts.
+      for (const field of CONTACT_FIELDS) expect(contactProblem(field, contact[field]!), field).toBeNull();
+    }
+    expect(generatedContact(seed, 42)).toEqual(generatedContact(seed, 42));
   });
 
   it('samples a Zipf law: the head far more often than the tail', () => {

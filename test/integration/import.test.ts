@@ -200,6 +200,77 @@ ${prefix}-a,测试导入甲公司,Import Test A (illustrative),${codeA},sjz-luqu
     ).toBe(0);
   });
 
+  it('imports contact details with English or Chinese headers, and rejects a bad email, website or phone by line and column', async () => {
+    const chinese = csv(
+      'enterprises',
+      [
+        '企业编号,企业名称,所在地区,企业规模,官网,联系电话,邮箱,地址,联系人,来源',
+        `${prefix}-contact-zh,联系方式导入甲,sjz-luquan,小型,https://${prefix}-zh.example.com,0311-5550 1234,info@${prefix}-zh.example.com,鹿泉区示例路1号（示例地址）,示例联系人,ILLUSTRATIVE`,
+      ].join('\n'),
+    );
+    const first = await importSources(database.executor, [chinese], { acceptValid: false });
+    expect(first.problems.map(describeImportProblem)).toEqual([]);
+    expect(first.summaries[0]).toMatchObject({ created: 1, rejected: 0 });
+    const [stored] = await database.executor.read(
+      'check',
+      cypher(
+        `MATCH (e:Enterprise { id: $id })
+         RETURN e.contactWebsite AS website, e.contactPhone AS phone, e.contactEmail AS email,
+                e.contactAddress AS address, e.contactPerson AS person`,
+        { id: `${prefix}-contact-zh` },
+      ),
+    );
+    expect(stored).toEqual({
+      website: `https://${prefix}-zh.example.com`,
+      phone: '0311-5550 1234',
+      email: `info@${prefix}-zh.example.com`,
+      address: '鹿泉区示例路1号（示例地址）',
+      person: '示例联系人',
+    });
+    // Again: unchanged. Then the API shows them to a viewer.
+    const again = await importSources(database.executor, [chinese], { acceptValid: false });
+    expect(again.summaries[0]).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    const read = await graphql.data<{ enterprise: { contact: unknown } }>(
+      'query ($id: ID!) { enterprise(id: $id) { contact { website phone email address person } } }',
+      { id: `${prefix}-contact-zh` },
+      { caller: { name: 'reader', role: 'viewer' } },
+    );
+    expect(read.enterprise.contact).toEqual(stored);
+
+    const content = [
+      'id,name,regionId,sizeBand,website,phone,email,address,contactPerson,source',
+      `${prefix}-contact-ok,好联系方式,sjz-luquan,SMALL,http://${prefix}-ok.example.com/about,+86 (311) 5550-1235,sales@${prefix}-ok.example.com,,,ILLUSTRATIVE`,
+      `${prefix}-contact-email,坏邮箱,sjz-luquan,SMALL,,,sales-at-example.com,,,ILLUSTRATIVE`,
+      `${prefix}-contact-url,坏网址,sjz-luquan,SMALL,www.example.com,,,,,ILLUSTRATIVE`,
+      `${prefix}-contact-ftp,坏协议,sjz-luquan,SMALL,ftp://files.example.com,,,,,ILLUSTRATIVE`,
+      `${prefix}-contact-phone,坏电话,sjz-luquan,SMALL,,call 0311-5550,,,,ILLUSTRATIVE`,
+    ].join('\n');
+    const result = await importSources(database.executor, [csv('enterprises', content, 'contacts.csv')], {
+      acceptValid: false,
+    });
+    expect(result.written).toBe(false);
+    expect(result.problems.map(describeImportProblem)).toEqual([
+      "contacts.csv, line 3, column email: 'sales-at-example.com' is not an email address: expected name@domain, such as info@example.com",
+      "contacts.csv, line 4, column website: 'www.example.com' is not a website address: expected an http:// or https:// URL such as https://www.example.com",
+      "contacts.csv, line 5, column website: 'ftp://files.example.com' is not a website address: expected an http:// or https:// URL such as https://www.example.com",
+      "contacts.csv, line 6, column phone: 'call 0311-5550' is not a phone number: use 5 to 20 digits with spaces, hyphens or parentheses and an optional leading +, such as 0311-85551234 or +86 311 8555 1234",
+    ]);
+    expect(
+      await count('MATCH (e:Enterprise { id: $id }) RETURN count(e) AS n', { id: `${prefix}-contact-ok` }),
+    ).toBe(0);
+    // With --accept-valid semantics the good row goes in, contact and all.
+    const partial = await importSources(database.executor, [csv('enterprises', content, 'contacts.csv')], {
+      acceptValid: true,
+    });
+    expect(partial.summaries[0]).toMatchObject({ created: 1, rejected: 4 });
+    expect(
+      await count(
+        'MATCH (e:Enterprise { id: $id }) WHERE e.contactPhone = $phone AND e.contactAddress IS NULL RETURN count(e) AS n',
+        { id: `${prefix}-contact-ok`, phone: '+86 (311) 5550-1235' },
+      ),
+    ).toBe(1);
+  });
+
   it('refuses files it cannot read as a whole: unknown columns, no provenance, bad JSON', async () => {
     const unknown = await importSources(
       database.executor,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cypher } from '../../src/data/cypher.js';
 import { loadSeeds, SEEDS_DIR } from '../../src/seed/load.js';
-import { SeedValidationError } from '../../src/seed/validate.js';
+import { readSeedDirectory, SeedValidationError } from '../../src/seed/validate.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** A fingerprint of the whole graph: every node and relationship with its properties. */
@@ -108,6 +108,41 @@ describe('seed loading', () => {
       /chains\.json, record 1 \([a-z-]+\), field 'id': id '[a-z-]+' is already used by chains\.json record 0/,
       /chains\.json, record 2 \([a-z-]+\), field 'provenance\.section': a PLAN fact needs its plan 'section'/,
     ]);
+  });
+
+  it('rejects bad contact details naming the field, and an empty contact', async () => {
+    const directory = await brokenCopy('contact', (dir) =>
+      editJson(path.join(dir, 'enterprises', 'ic.json'), (records) => {
+        records[3]!['contact'] = {
+          website: 'www.example.com',
+          phone: 'ask reception',
+          email: 'info-at-example.com',
+        };
+        records[4]!['contact'] = {};
+        records[5]!['contact'] = { fax: '0311-55500000' };
+      }),
+    );
+    await expectRejected(directory, 'canary-contact', [
+      /enterprises\/ic\.json, record 3 \(ent-[a-z0-9-]+\), field 'contact\.website': 'www\.example\.com' is not a website address: expected an http:\/\/ or https:\/\/ URL/,
+      /enterprises\/ic\.json, record 3 \(ent-[a-z0-9-]+\), field 'contact\.phone': 'ask reception' is not a phone number/,
+      /enterprises\/ic\.json, record 3 \(ent-[a-z0-9-]+\), field 'contact\.email': 'info-at-example\.com' is not an email address/,
+      /enterprises\/ic\.json, record 4 \(ent-[a-z0-9-]+\), field 'contact': give at least one of website, phone, email, address, person/,
+      /enterprises\/ic\.json, record 5 \(ent-[a-z0-9-]+\), field 'contact'.*fax/,
+    ]);
+  });
+
+  it('ships contact details only for illustrative firms, under example.com with 555 numbers', async () => {
+    const data = await readSeedDirectory(SEEDS_DIR);
+    const withContact = data.enterprises.filter((record) => record.value.contact !== undefined);
+    expect(withContact.length).toBeGreaterThan(0);
+    for (const { value: firm } of withContact) {
+      expect(firm.provenance.source, `${firm.id}: no invented contact for a real firm`).toBe('ILLUSTRATIVE');
+      expect(firm.name, firm.id).toContain('示例');
+      const { website, email, phone } = firm.contact!;
+      if (website !== undefined) expect(new URL(website).hostname, firm.id).toMatch(/(^|\.)example\.com$/);
+      if (email !== undefined) expect(email, firm.id).toMatch(/@([a-z0-9-]+\.)*example\.com$/);
+      if (phone !== undefined) expect(phone, firm.id).toMatch(/^0\d{2,3}-5550\d{4}$/);
+    }
   });
 
   it('rejects a file that is not valid JSON, naming it', async () => {

@@ -1,3 +1,4 @@
+import { contactExpression } from '../contact.js';
 import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from '../model.js';
 import { locatedIn } from './patterns.js';
 import { reachExpression } from './reach.js';
@@ -246,6 +247,8 @@ export const GRAPH_SPEC: GraphSpec = {
         expression: (v) =>
           `{ highTech: ${v}.highTech, leading: ${v}.leading, listed: ${v}.listed, specialised: ${v}.specialised }`,
       },
+      // Fetched like any field; the Enterprise.contact resolver withholds it from anonymous callers.
+      contact: { kind: 'expression', expression: contactExpression },
       segments: relation({
         target: 'ChainSegment',
         pattern: out(T.OPERATES_IN, L.ChainSegment),

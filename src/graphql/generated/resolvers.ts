@@ -282,6 +282,16 @@ export type DemonstrationBaseStatus =
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type Enterprise = {
   __typename?: 'Enterprise';
+  /**
+   * How to reach it — website, phone, email, address and whom to ask for — so investment-promotion staff know whom to
+   * call at a target firm. Null when no contact detail is recorded.
+   *
+   * **Needs an authenticated caller**, even where other reads are public: an API key or a JWT with the `viewer` role
+   * or above (`Authorization: Bearer <credential>`). For an anonymous caller this field is null with an
+   * `UNAUTHENTICATED` error at its path, whether or not a contact is recorded, and the rest of the answer still comes
+   * back (HTTP 200).
+   */
+  contact?: Maybe<EnterpriseContact>;
   /** Unified social credit code (统一社会信用代码), where known. */
   creditCode?: Maybe<Scalars['String']['output']>;
   /** Enterprises it supplies (its customers), with the products. */
@@ -366,6 +376,24 @@ export type EnterpriseConnection = {
   pageInfo: PageInfo;
   /** How many enterprises match the filter in all (computed only when selected). */
   totalCount: Scalars['Int']['output'];
+};
+
+/**
+ * How to reach an enterprise; each field is null when not recorded. Only authenticated callers can read it (see
+ * `Enterprise.contact`).
+ */
+export type EnterpriseContact = {
+  __typename?: 'EnterpriseContact';
+  /** A postal address. */
+  address?: Maybe<Scalars['String']['output']>;
+  /** An email address, for example info@example.com. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Whom to ask for: a contact person's name, or a department. */
+  person?: Maybe<Scalars['String']['output']>;
+  /** A telephone number as recorded (digits, spaces, hyphens, parentheses, an optional leading +), for example 0311-85551234. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Its website, an http(s) address, for example https://www.example.com. */
+  website?: Maybe<Scalars['String']['output']>;
 };
 
 /** An enterprise in a page, with its cursor. */
@@ -536,7 +564,7 @@ export type ImportFormat =
 
 /** What an import holds. */
 export type ImportKind =
-  /** Enterprises (id or unified social credit code, name, region, size band, flags, provenance). */
+  /** Enterprises (id or unified social credit code, name, region, size band, flags, contact details, provenance). */
   | 'ENTERPRISES'
   /** Innovation platforms. */
   | 'PLATFORMS'
@@ -1842,6 +1870,7 @@ export type ResolversTypes = ResolversObject<{
   DemonstrationBaseStatus: DemonstrationBaseStatus;
   Enterprise: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseConnection: ResolverTypeWrapper<ProjectionModel>;
+  EnterpriseContact: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseEdge: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseFlags: ResolverTypeWrapper<ProjectionModel>;
@@ -1936,6 +1965,7 @@ export type ResolversParentTypes = ResolversObject<{
   DemonstrationBase: ProjectionModel;
   Enterprise: ProjectionModel;
   EnterpriseConnection: ProjectionModel;
+  EnterpriseContact: ProjectionModel;
   EnterpriseEdge: ProjectionModel;
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseFlags: ProjectionModel;
@@ -2083,6 +2113,7 @@ export type DemonstrationBaseResolvers<ContextType = GraphQLContext, ParentType 
 }>;
 
 export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Enterprise'] = ResolversParentTypes['Enterprise']> = ResolversObject<{
+  contact?: Resolver<Maybe<ResolversTypes['EnterpriseContact']>, ParentType, ContextType>;
   creditCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseCustomersArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2106,6 +2137,14 @@ export type EnterpriseConnectionResolvers<ContextType = GraphQLContext, ParentTy
   nodes?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EnterpriseContactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseContact'] = ResolversParentTypes['EnterpriseContact']> = ResolversObject<{
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  person?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type EnterpriseEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseEdge'] = ResolversParentTypes['EnterpriseEdge']> = ResolversObject<{
@@ -2518,6 +2557,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   DemonstrationBase?: DemonstrationBaseResolvers<ContextType>;
   Enterprise?: EnterpriseResolvers<ContextType>;
   EnterpriseConnection?: EnterpriseConnectionResolvers<ContextType>;
+  EnterpriseContact?: EnterpriseContactResolvers<ContextType>;
   EnterpriseEdge?: EnterpriseEdgeResolvers<ContextType>;
   EnterpriseFlags?: EnterpriseFlagsResolvers<ContextType>;
   EnterpriseReach?: EnterpriseReachResolvers<ContextType>;

@@ -1,6 +1,7 @@
+import { requireRoleForField } from '../../auth.js';
 import { enterpriseConditions, enterpriseReferences, regionAnchor } from '../../data/filters.js';
 import { NodeLabel } from '../../data/model.js';
-import { readConnection, readNodeById, type SortKey } from '../../data/graph/queries.js';
+import { readConnection, readNodeById, type Projection, type SortKey } from '../../data/graph/queries.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import { pageSize } from '../../data/graph/translate.js';
 import type { EnterpriseOrder, Resolvers } from '../generated/resolvers.js';
@@ -32,6 +33,19 @@ export const enterpriseResolvers: Resolvers = {
         },
         limits,
       );
+    },
+  },
+  Enterprise: {
+    /*
+     * Contact details are for authenticated callers only. The guard sits in this resolver, not in the Cypher: an
+     * Enterprise reaches a response by many roads (root fields, connections, nested relations, upstream/downstream,
+     * analytics hydration), each projected by its own builder from a spec that knows nothing of callers, but
+     * every one of them resolves its fields here — so this one check covers them all, including roads added later.
+     * It refuses whether or not a contact is recorded, so an anonymous caller cannot even learn which firms have one.
+     */
+    contact: (parent, _args, context, info) => {
+      requireRoleForField(context.caller, 'viewer', 'Reading contact details');
+      return (parent[String(info.path.key)] as Projection | null | undefined) ?? null;
     },
   },
 };
