@@ -248,10 +248,7 @@ describe('access control', () => {
         {},
         `Bearer ${await token({ roles: ['viewer'] }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`,
       );
-      expect([expired.status, expired.body.errors?.[0]?.message]).toEqual([
-        401,
-        'The token has expired',
-      ]);
+      expect([expired.status, expired.body.errors?.[0]?.message]).toEqual([401, 'The token has expired']);
     });
 
     it('need a credential when READ_ACCESS=key', async () => {
