@@ -42,9 +42,8 @@ export function storedProperties(
 }
 
 /**
- * Rows are written in id order. Writing a relationship locks both of its nodes, so two concurrent imports that
- * name the same regions (or segments) in different orders would each hold a lock the other waits for — a deadlock.
- * With every transaction taking its locks in the same order, they queue instead.
+ * Rows are written in id order (relationships in source-id order), so that concurrent writers take the locks they
+ * share in the same order and queue instead of deadlocking.
  */
 function byText(a: unknown, b: unknown): number {
   const left = String(a);
@@ -77,7 +76,16 @@ export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
   );
 }
 
-/** MERGE one relationship of the type between each pair of existing nodes and replace its properties. */
+/**
+ * One relationship of the type between each pair of existing nodes, with its properties replaced.
+ *
+ * Not MERGE: MERGE on a relationship locks both of its nodes exclusively, and the target is usually a shared, dense
+ * node (a region, a segment), so every concurrent import into one region would queue behind the others and a busy
+ * one would run into the transaction timeout. Instead the source node is locked (a no-op SET takes its write lock),
+ * which is enough to make check-then-create safe — every writer of a pair locks the same source first — while the
+ * target is only read. Pairs are unique within a batch (the last row wins), since rows of one statement do not see
+ * each other's CREATEs.
+ */
 export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery {
   const type = assertRelationship(batch.type);
   const from = assertLabel(batch.from);
@@ -90,20 +98,24 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
          RETURN count(other) AS moved
        }`
     : 'WITH a, b, row, 0 AS moved';
+  const pairs = new Map(batch.rows.map((row) => [JSON.stringify([row.from, row.to]), row]));
   return cypher(
     `UNWIND $rows AS row
      MATCH (a:${from} { id: row.from })
      MATCH (b:${to} { id: row.to })
+     SET a.id = a.id
+     WITH a, b, row
      ${exclusive}
      OPTIONAL MATCH (a)-[existing:${type}]->(b)
-     WITH a, b, row, existing IS NULL AND moved = 0 AS isNew,
+     WITH a, b, row, existing, existing IS NULL AND moved = 0 AS isNew,
           (existing IS NULL AND moved > 0) OR (existing IS NOT NULL AND properties(existing) <> row.properties) AS isChanged
-     MERGE (a)-[r:${type}]->(b)
-     SET r = row.properties
+     FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] ELSE [] END |
+       CREATE (a)-[created:${type}]->(b) SET created = row.properties)
+     FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing = row.properties)
      ${COUNTS}`,
     {
-      rows: [...batch.rows]
-        .sort((a, b) => byText(a.to, b.to) || byText(a.from, b.from))
+      rows: [...pairs.values()]
+        .sort((a, b) => byText(a.from, b.from) || byText(a.to, b.to))
         .map((row) => ({ from: row.from, to: row.to, properties: storedProperties(row.properties) })),
     },
   );

@@ -32,7 +32,27 @@ describe('Cypher builders', () => {
       rows: [{ from: 'a', to: 'b', properties: { source: 'PUBLIC' } }],
     });
     expect(query.cypher).toContain('MATCH (a:ChainSegment { id: row.from })');
-    expect(query.cypher).toContain('MERGE (a)-[r:FEEDS]->(b)');
+    // The source is locked, the (often dense) target only read: see upsertRelationshipsQuery.
+    expect(query.cypher).toContain('SET a.id = a.id');
+    expect(query.cypher).toContain('CREATE (a)-[created:FEEDS]->(b)');
+    expect(query.cypher).not.toContain('MERGE');
+  });
+
+  it('writes each pair once per statement, the last row winning', () => {
+    const query = upsertRelationshipsQuery({
+      type: 'SUPPLIES',
+      from: 'Enterprise',
+      to: 'Enterprise',
+      rows: [
+        { from: 'a', to: 'b', properties: { products: ['x'] } },
+        { from: 'a', to: 'c', properties: {} },
+        { from: 'a', to: 'b', properties: { products: ['y'] } },
+      ],
+    });
+    expect(query.params['rows']).toEqual([
+      { from: 'a', to: 'b', properties: { products: ['y'] } },
+      { from: 'a', to: 'c', properties: {} },
+    ]);
   });
 
   it('writes rows in one order whatever order they came in, so concurrent writers take locks alike', () => {
@@ -48,8 +68,8 @@ describe('Cypher builders', () => {
               .params;
           const forward = build(rows);
           expect(build([...rows].reverse())).toEqual(forward);
-          const targets = (forward['rows'] as { to: string }[]).map((row) => row.to);
-          expect(targets).toEqual([...targets].sort());
+          const sources = (forward['rows'] as { from: string }[]).map((row) => row.from);
+          expect(sources).toEqual([...sources].sort());
         },
       ),
     );
