@@ -6,16 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashKey } from '../../src/auth.js';
 import { cypher } from '../../src/data/cypher.js';
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
 import { createLogger } from '../../src/logger.js';
-import {
-  deleteByPrefix,
-  openTestDatabase,
-  testConfig,
-  uniquePrefix,
-  type TestDatabase,
-} from '../support/database.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import { postGraphQL, serveTestApp, type PostedResponse, type TestServer } from '../support/http.js';
 
 /**
  * Who may do what, over real HTTP with real credentials: every mutation of the schema is tried by every kind of
@@ -72,44 +66,28 @@ function variablesFor(mutation: string, id: string): Record<string, unknown> {
 
 describe('access control', () => {
   let database: TestDatabase;
-  let app: HttpApp;
+  let server: TestServer;
   let baseUrl: string;
   let attempt = 0;
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    app = await createHttpApp({
-      config: testConfig({ API_KEYS, JWT_SECRET: SECRET }),
-      logger: createLogger('silent'),
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    baseUrl = await app.listen();
+    server = await serveTestApp(database.executor, { API_KEYS, JWT_SECRET: SECRET });
+    baseUrl = server.url;
   });
   afterAll(async () => {
-    await app.close();
+    await server.close();
     await deleteByPrefix(database.executor, prefix);
     await database.close();
   });
 
-  async function post(
+  function post(
     query: string,
     variables: Record<string, unknown>,
     authorization: string | undefined,
     url = baseUrl,
-  ): Promise<{
-    status: number;
-    body: { data?: unknown; errors?: { message: string; extensions: { code: string } }[] };
-  }> {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(authorization === undefined ? {} : { authorization }),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: response.status, body: (await response.json()) as never };
+  ): Promise<PostedResponse> {
+    return postGraphQL(url, { query, variables }, authorization === undefined ? {} : { authorization });
   }
 
   it('has a sample for every mutation in the schema', () => {
@@ -219,16 +197,12 @@ describe('access control', () => {
         it(`is carried out for ${who}`, async () => {
           const id = `${prefix}-${++attempt}`;
           const authorization = await credential();
-          const response = await fetch(`${baseUrl}/graphql`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              ...(authorization === undefined ? { 'x-api-key': EDITOR_KEY } : { authorization }),
-            },
-            body: JSON.stringify({ query: sample.operation, variables: variablesFor(mutation, id) }),
-          });
-          const body = (await response.json()) as { errors?: unknown };
-          expect(response.status).toBe(200);
+          const { status, body } = await postGraphQL(
+            baseUrl,
+            { query: sample.operation, variables: variablesFor(mutation, id) },
+            authorization === undefined ? { 'x-api-key': EDITOR_KEY } : { authorization },
+          );
+          expect(status).toBe(200);
           expect(body.errors).toBeUndefined();
           expect(await sample.wrote(database, id)).toBe(true);
         });
@@ -252,13 +226,12 @@ describe('access control', () => {
     });
 
     it('need a credential when READ_ACCESS=key', async () => {
-      const keyed = await createHttpApp({
-        config: testConfig({ API_KEYS, JWT_SECRET: SECRET, READ_ACCESS: 'key' }),
-        logger: createLogger('silent'),
-        executor: database.executor,
-        readiness: { migrationsApplied: true },
+      const keyed = await serveTestApp(database.executor, {
+        API_KEYS,
+        JWT_SECRET: SECRET,
+        READ_ACCESS: 'key',
       });
-      const url = await keyed.listen();
+      const url = keyed.url;
       try {
         const anonymous = await post(READ, {}, undefined, url);
         expect([anonymous.status, anonymous.body.errors?.[0]?.extensions.code]).toEqual([
@@ -284,13 +257,12 @@ describe('access control', () => {
     it('accept RS256 tokens under JWT_PUBLIC_KEY and refuse an HS256 token signed with that public key', async () => {
       const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      const keyed = await createHttpApp({
-        config: testConfig({ API_KEYS, JWT_PUBLIC_KEY: pem, READ_ACCESS: 'key' }),
-        logger: createLogger('silent'),
-        executor: database.executor,
-        readiness: { migrationsApplied: true },
+      const keyed = await serveTestApp(database.executor, {
+        API_KEYS,
+        JWT_PUBLIC_KEY: pem,
+        READ_ACCESS: 'key',
       });
-      const url = await keyed.listen();
+      const url = keyed.url;
       try {
         const rs256 = await new SignJWT({ roles: ['viewer'] })
           .setProtectedHeader({ alg: 'RS256' })
@@ -314,13 +286,8 @@ describe('access control', () => {
         lines.push(line);
       },
     });
-    const logged = await createHttpApp({
-      config: testConfig({ API_KEYS, JWT_SECRET: SECRET }),
-      logger,
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    const url = await logged.listen();
+    const logged = await serveTestApp(database.executor, { API_KEYS, JWT_SECRET: SECRET }, logger);
+    const url = logged.url;
     try {
       const id = `${prefix}-logged`;
       await post(

@@ -1,26 +1,19 @@
 import { auditServer, type AuditResult } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
+import { openTestDatabase, type TestDatabase } from '../support/database.js';
+import { serveTestApp, type TestServer } from '../support/http.js';
 
 /** GraphQL-over-HTTP conformance, checked by graphql-http's own audit against the running service. */
 describe('GraphQL over HTTP', () => {
   let database: TestDatabase;
-  let app: HttpApp;
+  let server: TestServer;
   let results: AuditResult[];
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    app = await createHttpApp({
-      config: testConfig(),
-      logger: createLogger('silent'),
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    const url = `${await app.listen()}/graphql`;
-    results = await auditServer({ url });
+    server = await serveTestApp(database.executor);
+    results = await auditServer({ url: `${server.url}/graphql` });
     const count = (status: string) => results.filter((result) => result.status === status).length;
     process.stdout.write(
       `graphql-http audit: ${results.length} audits, ${count('ok')} ok, ${count('notice')} notice, ` +
@@ -35,7 +28,7 @@ describe('GraphQL over HTTP', () => {
     }
   });
   afterAll(async () => {
-    await app.close();
+    await server.close();
     await database.close();
   });
 

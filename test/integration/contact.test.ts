@@ -2,18 +2,11 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashKey, type Caller } from '../../src/auth.js';
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { describeImportProblem, importSources } from '../../src/import/importer.js';
-import { createLogger } from '../../src/logger.js';
-import {
-  deleteByPrefix,
-  openTestDatabase,
-  testConfig,
-  uniquePrefix,
-  type TestDatabase,
-} from '../support/database.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
 import { createTestGraphQL, type OperationResult, type TestGraphQL } from '../support/graphql.js';
+import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
  * Firm contact details are for authenticated callers only: an anonymous caller gets UNAUTHENTICATED on
@@ -274,41 +267,24 @@ describe('firm contact details', () => {
   });
 
   describe('over HTTP', () => {
-    let app: HttpApp;
-    let url: string;
+    let server: TestServer;
 
     beforeAll(async () => {
-      app = await createHttpApp({
-        config: testConfig({ API_KEYS: `contact-viewer:viewer:${hashKey(VIEWER_KEY)}`, JWT_SECRET }),
-        logger: createLogger('silent'),
-        executor: database.executor,
-        readiness: { migrationsApplied: true },
+      server = await serveTestApp(database.executor, {
+        API_KEYS: `contact-viewer:viewer:${hashKey(VIEWER_KEY)}`,
+        JWT_SECRET,
       });
-      url = await app.listen();
     });
     afterAll(async () => {
-      await app.close();
+      await server.close();
     });
 
-    async function post(authorization?: string) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(authorization === undefined ? {} : { authorization }),
-        },
-        body: JSON.stringify({ query: ONE, variables: { id: graph.id('a') } }),
-      });
-      const text = await response.text();
-      return {
-        status: response.status,
-        text,
-        body: JSON.parse(text) as {
-          data?: { enterprise: { name: string; contact: unknown } };
-          errors?: { extensions: { code: string } }[];
-        },
-      };
-    }
+    const post = (authorization?: string) =>
+      postGraphQL<{ enterprise: { name: string; contact: unknown } }>(
+        server.url,
+        { query: ONE, variables: { id: graph.id('a') } },
+        authorization === undefined ? {} : { authorization },
+      );
 
     it('answers an anonymous caller 200 with the data and an UNAUTHENTICATED error, and credentials with the values', async () => {
       // A partial answer is still an answer: GraphQL over HTTP wants 2xx whenever data is present.

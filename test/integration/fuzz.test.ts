@@ -28,17 +28,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/auth.js';
 import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { loadSavedOperations } from '../../src/http/explorer.js';
 import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
-import { createLogger } from '../../src/logger.js';
-import {
-  deleteByPrefix,
-  openTestDatabase,
-  testConfig,
-  uniquePrefix,
-  type TestDatabase,
-} from '../support/database.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import { serveTestApp, type TestServer } from '../support/http.js';
 
 /**
  * Property-based fuzzing of every argument of every operation: each root field (with every argument of the fields
@@ -392,7 +385,7 @@ async function fingerprint(executor: Executor): Promise<string> {
 describe('fuzzing every argument of every operation', () => {
   const schema = buildASTSchema(concatAST(loadTypeDefs()));
   let database: TestDatabase;
-  let app: HttpApp;
+  let server: TestServer;
   let url: string;
   let cases = 0;
   let answered = 0;
@@ -401,16 +394,11 @@ describe('fuzzing every argument of every operation', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    app = await createHttpApp({
-      config: testConfig({ API_KEYS: `fuzzer:editor:${hashKey(EDITOR_KEY)}` }),
-      logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'),
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    url = await app.listen();
+    server = await serveTestApp(database.executor, { API_KEYS: `fuzzer:editor:${hashKey(EDITOR_KEY)}` });
+    url = server.url;
   });
   afterAll(async () => {
-    await app.close();
+    await server.close();
     await deleteByPrefix(database.executor, prefix);
     await database.close();
     if (process.env['FUZZ_TIMINGS']) console.log(timings.join('\n'));

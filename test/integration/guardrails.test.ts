@@ -4,8 +4,6 @@ import { hashKey } from '../../src/auth.js';
 import type { Config } from '../../src/config.js';
 import { cypher } from '../../src/data/cypher.js';
 import { Executor } from '../../src/data/executor.js';
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
 import {
   deleteByPrefix,
   openTestDatabase,
@@ -14,46 +12,27 @@ import {
   type TestDatabase,
 } from '../support/database.js';
 import { savedOperation } from '../support/graphql.js';
+import { postGraphQL, serveTestApp, type GraphQLResponseBody, type TestServer } from '../support/http.js';
 
 /** The limits a hostile or careless request runs into, over real HTTP, each with its precise code. */
-
-interface GraphQLBody {
-  data?: unknown;
-  errors?: { message: string; extensions: { code: string; argument?: string; limit?: string } }[];
-}
 
 const EDITOR_KEY = 'editor-key-for-guardrail-tests';
 const prefix = uniquePrefix('guard');
 
 describe('guardrails', () => {
   let database: TestDatabase;
-  const apps: HttpApp[] = [];
+  const servers: TestServer[] = [];
 
   async function serve(overrides: NodeJS.ProcessEnv = {}, executor?: Executor): Promise<string> {
-    const app = await createHttpApp({
-      config: testConfig({ API_KEYS: `ed:editor:${hashKey(EDITOR_KEY)}`, ...overrides }),
-      logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'),
-      executor: executor ?? database.executor,
-      readiness: { migrationsApplied: true },
+    const server = await serveTestApp(executor ?? database.executor, {
+      API_KEYS: `ed:editor:${hashKey(EDITOR_KEY)}`,
+      ...overrides,
     });
-    apps.push(app);
-    return app.listen();
+    servers.push(server);
+    return server.url;
   }
 
-  async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      type: response.headers.get('content-type'),
-      text,
-      body: JSON.parse(text) as GraphQLBody,
-    };
-  }
+  const post = postGraphQL;
 
   let url: string;
   beforeAll(async () => {
@@ -61,7 +40,7 @@ describe('guardrails', () => {
     url = await serve();
   });
   afterAll(async () => {
-    for (const app of apps) await app.close();
+    for (const server of servers) await server.close();
     await deleteByPrefix(database.executor, prefix);
     await database.close();
   });
@@ -125,7 +104,7 @@ describe('guardrails', () => {
     const small = await serve({ MAX_BODY_BYTES: '2048' });
     const big = await post(small, { query: `{ __typename }`, variables: { padding: 'x'.repeat(3000) } });
     expect(big.status).toBe(413);
-    expect(big.type).toMatch(/application\/json/);
+    expect(big.contentType).toMatch(/application\/json/);
     expect(big.body.errors?.[0]).toEqual({
       message: 'The request body is larger than the limit of 2048 bytes',
       extensions: { code: 'BAD_USER_INPUT' },
@@ -141,7 +120,7 @@ describe('guardrails', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ chains { id } }' }]),
     });
-    const results = (await two.json()) as GraphQLBody[];
+    const results = (await two.json()) as GraphQLResponseBody[];
     expect(two.status).toBe(200);
     expect(results).toHaveLength(2);
     expect(results[0]).toEqual({ data: { __typename: 'Query' } });
