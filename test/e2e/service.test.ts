@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LAUNCHER_MAIN_CLASS } from '../../src/neo4j/localNeo4j.js';
+import { launcherPids } from '../support/launcher.js';
 
 /**
  * The service as a user runs it (`npm start` is `node --import tsx src/main.ts`), with the project's own local
@@ -69,19 +69,6 @@ function startMain(environment: NodeJS.ProcessEnv): RunningProcess {
       });
     },
   };
-}
-
-/** Pids of launcher JVMs whose store is the given directory. */
-function launcherPids(storeDir: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', `${LAUNCHER_MAIN_CLASS} --home ${storeDir}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +12,9 @@ import { Executor } from '../../src/data/executor.js';
 import { applyMigrations } from '../../src/data/migrations.js';
 import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { LAUNCHER_MAIN_CLASS, startLocalNeo4j, type LocalNeo4jHandle } from '../../src/neo4j/localNeo4j.js';
+import { startLocalNeo4j, type LocalNeo4jHandle } from '../../src/neo4j/localNeo4j.js';
 import { testConfig, uniquePrefix } from '../support/database.js';
+import { launcherPids } from '../support/launcher.js';
 
 /**
  * Neo4j dies in the middle of a write load and comes back, while the service keeps running: the HTTP server stays
@@ -75,19 +75,6 @@ function processExists(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Pids of launcher JVMs on the given store: only ours, never another test run's. */
-function launcherPids(storeDir: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', `${LAUNCHER_MAIN_CLASS} --home ${storeDir}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
   }
 }
 
