@@ -100,11 +100,17 @@ export async function callerForJwt(token: string, jwt: JwtConfig): Promise<Calle
       ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
       ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
       clockTolerance: 5,
+      // A token without an expiry would be a credential for ever; identity providers always set one.
+      requiredClaims: ['exp'],
     }));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired');
     if (error instanceof joseErrors.JWTClaimValidationFailed) {
-      throw unauthenticated(`The token's '${error.claim}' claim is not accepted`);
+      throw unauthenticated(
+        error.reason === 'missing'
+          ? `The token has no '${error.claim}' claim`
+          : `The token's '${error.claim}' claim is not accepted`,
+      );
     }
     if (error instanceof joseErrors.JOSEAlgNotAllowed) {
       throw unauthenticated(`The token's algorithm is not accepted (accepted: ${jwt.algorithms.join(', ')})`);

@@ -25,13 +25,14 @@ const prefix = uniquePrefix('access');
 
 async function token(
   claims: Record<string, unknown>,
-  options: { secret?: string; expiresIn?: string | number; subject?: string } = {},
+  options: { secret?: string; expiresIn?: string | number | null; subject?: string } = {},
 ): Promise<string> {
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(options.subject ?? 'someone@example.org')
     .setIssuedAt();
-  if (options.expiresIn !== undefined) jwt.setExpirationTime(options.expiresIn);
+  // null: no expiry at all.
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '5m');
   return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));
 }
 
@@ -165,6 +166,13 @@ describe('access control', () => {
       403,
       'FORBIDDEN',
       /grants none of the roles viewer, editor/,
+    ],
+    [
+      'an editor JWT that never expires',
+      async () => `Bearer ${await token({ roles: ['editor'] }, { expiresIn: null })}`,
+      401,
+      'UNAUTHENTICATED',
+      /The token has no 'exp' claim/,
     ],
   ];
 
