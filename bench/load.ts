@@ -13,11 +13,12 @@ import autocannon from 'autocannon';
 import { pino } from 'pino';
 
 import { hashKey } from '../src/auth.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { cypher } from '../src/data/cypher.js';
 import { Executor } from '../src/data/executor.js';
 import { createHttpApp, type HttpApp } from '../src/http/app.js';
 import { QUERIES_DIR } from '../src/http/explorer.js';
+import type { Logger } from '../src/logger.js';
 import { SEEDS_DIR, isDatabaseEmpty, loadSeeds } from '../src/seed/load.js';
 import { openDatabase, type Database } from '../src/service.js';
 
@@ -342,13 +343,16 @@ function buildOperations(): Operation[] {
   ];
 }
 
+/** The id of one enterprise the load test writes: row `index` of write batch `batch`. */
+const rowId = (prefix: string, batch: number, index: number) => `${prefix}-${batch}-${index}`;
+
 /** The CSV of one write: a small batch of new ILLUSTRATIVE enterprises under the prefix (all rows valid). */
 function importContent(prefix: string, batch: number): string {
   const regions = ['sjz-luquan', 'sjz-gaoxin', 'sjz-zhengding', 'shijiazhuang'];
   const sizes = ['SMALL', 'MICRO', 'MEDIUM'];
   const rows = Array.from({ length: WRITE_BATCH_ROWS }, (_, index) =>
     [
-      `${prefix}-${batch}-${index}`,
+      rowId(prefix, batch, index),
       `示例负载测试企业${batch}-${index}`,
       `Load-test firm ${batch}-${index} (illustrative)`,
       regions[(batch + index) % regions.length],
@@ -546,13 +550,371 @@ async function collectedMemory(gc: GarbageCollector): Promise<MemorySample> {
   return sampleMemory();
 }
 
+/** Runs `work` while sampling memory every 250 ms; returns its result and the peak of the samples. */
+async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ value: T; peak: MemorySample }> {
+  let peak = sampleMemory();
+  const sampler = setInterval(() => {
+    const now = sampleMemory();
+    peak = {
+      heapUsedMb: Math.max(peak.heapUsedMb, now.heapUsedMb),
+      rssMb: Math.max(peak.rssMb, now.rssMb),
+    };
+  }, 250);
+  try {
+    const value = await work();
+    return { value, peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** Judges the memory after the run against the baseline (see HEAP_TOLERANCE). */
+function memoryVerdict(
+  how: LoadTestResult['memory']['gc'],
+  baseline: MemorySample,
+  peak: MemorySample,
+  after: MemorySample,
+): LoadTestResult['memory'] {
+  const limit = round1(baseline.heapUsedMb * HEAP_TOLERANCE.factor + HEAP_TOLERANCE.extraMb);
+  return {
+    gc: how,
+    baseline,
+    peak,
+    after,
+    heapLimitMb: limit,
+    tolerance: `heapUsed after ≤ baseline × ${HEAP_TOLERANCE.factor} + ${HEAP_TOLERANCE.extraMb} MB`,
+    backToBaseline: after.heapUsedMb <= limit,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Starting and stopping
+
+type Log = (message: string) => void;
+
+/** The options with their defaults filled in, checked. */
+interface RunSettings {
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly settleSeconds: number;
+  readonly prefix: string;
+  readonly preflightMode: 'every-variant' | 'first-variant';
+  readonly log: Log;
+}
+
+/** Fills in the defaults; rejects a duration beyond the cap, a number of clients that is not whole, a bad prefix. */
+function validateOptions(options: LoadTestOptions): RunSettings {
+  const durationSeconds = options.durationSeconds ?? 30;
+  const connections = options.connections ?? 50;
+  if (!(durationSeconds > 0 && durationSeconds <= MAX_DURATION_SECONDS)) {
+    throw new RangeError(
+      `duration must be more than 0 and at most ${MAX_DURATION_SECONDS} s (got ${durationSeconds})`,
+    );
+  }
+  if (!(Number.isInteger(connections) && connections > 0)) {
+    throw new RangeError(`connections must be a positive whole number (got ${connections})`);
+  }
+  const prefix = options.prefix ?? `load-${randomBytes(4).toString('hex')}`;
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(prefix))
+    throw new RangeError(`'${prefix}' is not a valid id prefix`);
+  return {
+    durationSeconds,
+    connections,
+    warmupSeconds: options.warmupSeconds ?? 5,
+    settleSeconds: options.settleSeconds ?? 3,
+    prefix,
+    preflightMode: options.preflight ?? 'every-variant',
+    log: options.log ?? (() => {}),
+  };
+}
+
+/** The bearer tokens of the two API keys the service is started with. */
+interface ApiKeys {
+  readonly editor: string;
+  readonly viewer: string;
+}
+
+function generateApiKeys(): ApiKeys {
+  return { editor: randomBytes(24).toString('hex'), viewer: randomBytes(24).toString('hex') };
+}
+
+/** The service's configuration: from `env` (and `neo4jUri`), on a free loopback port, with an editor and a viewer key. */
+function serviceConfig(options: LoadTestOptions, keys: ApiKeys): Config {
+  const env = options.env ?? process.env;
+  return loadConfig({
+    ...env,
+    ...(options.neo4jUri ? { NEO4J_URI: options.neo4jUri } : {}),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    API_KEYS: `load-editor:editor:${hashKey(keys.editor)},load-viewer:viewer:${hashKey(keys.viewer)}`,
+    // Every read presents the viewer key, so authentication is on the path of every request.
+    READ_ACCESS: 'key',
+  });
+}
+
+interface ServerLog {
+  errors: number;
+  warnings: number;
+  readonly examples: string[];
+}
+
+/** A logger for the service that counts what it logs at warn level and above, keeping the first ten as examples. */
+function countingLogger(): { logger: Logger; serverLog: ServerLog } {
+  // Errors and warnings the service logs (for example the originals of masked errors) are counted and kept.
+  const serverLog: ServerLog = { errors: 0, warnings: 0, examples: [] };
+  const logger = pino(
+    { level: 'warn', base: { service: 'chain-kg' } },
+    {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as { level: number; msg?: string; err?: { message?: string } };
+        if (entry.level >= 50) serverLog.errors += 1;
+        else serverLog.warnings += 1;
+        if (serverLog.examples.length < 10) {
+          serverLog.examples.push(`${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`);
+        }
+      },
+    },
+  );
+  return { logger, serverLog };
+}
+
+/** What the load test started, recorded the moment it exists, so that `stopEverything` stops whatever did start. */
+interface Started {
+  storeDir?: string;
+  database?: Database;
+  app?: HttpApp;
+}
+
+/** Opens the Neo4j of the configuration or, without one, starts a throwaway local Neo4j in a temporary folder. */
+async function openNeo4j(
+  config: Config,
+  logger: Logger,
+  log: Log,
+  started: Started,
+): Promise<{ database: Database; description: string }> {
+  if (config.neo4j.uri === undefined) {
+    const storeDir = await mkdtemp(path.join(os.tmpdir(), 'chain-kg-load-neo4j-'));
+    started.storeDir = storeDir;
+    log(`starting a throwaway local Neo4j in ${storeDir}`);
+    const database = await openDatabase(
+      { ...config, localNeo4j: { ...config.localNeo4j, dataDir: storeDir, port: 0 } },
+      logger,
+    );
+    started.database = database;
+    return { database, description: `local Neo4j 5.26, throwaway store` };
+  }
+  log(`using the Neo4j at ${config.neo4j.uri}`);
+  const database = await openDatabase(config, logger);
+  started.database = database;
+  return { database, description: config.neo4j.uri };
+}
+
+/** Seeding, checking and cleaning up are not what is measured: they get a generous transaction timeout. */
+function setupExecutor(database: Database, config: Config): Executor {
+  return new Executor(database.driver, {
+    database: config.neo4j.database,
+    txTimeoutMs: 120_000,
+    appName: 'chain-kg-load-test',
+  });
+}
+
+async function seedIfEmpty(setup: Executor, log: Log): Promise<void> {
+  if (await isDatabaseEmpty(setup)) {
+    log('loading the seed data');
+    await loadSeeds(setup);
+  }
+}
+
+/** Starts the service's HTTP app on the configured loopback port; returns the app and its GraphQL URL. */
+async function startService(
+  config: Config,
+  logger: Logger,
+  database: Database,
+  log: Log,
+  started: Started,
+): Promise<{ app: HttpApp; url: string }> {
+  const readiness = { migrationsApplied: true };
+  const app = await createHttpApp({ config, logger, executor: database.executor, readiness });
+  started.app = app;
+  const url = `${await app.listen()}/graphql`;
+  log(`service listening at ${url}`);
+  return { app, url };
+}
+
+type Drain = () => Promise<LoadTestResult['server']>;
+
+/**
+ * Tracks the requests the server is handling; the returned `drain` waits (at most 120 s) until every one of them
+ * has finished and tells how many were still running when it was called.
+ */
+function trackRequestsInFlight(app: HttpApp): Drain {
+  // Requests the server is handling: a response is done once `end()` was called, even when the client left.
+  const inFlight = new Set<ServerResponse>();
+  app.httpServer.on('request', (_request, response: ServerResponse) => {
+    inFlight.add(response);
+    response.once('finish', () => inFlight.delete(response));
+  });
+  return async () => {
+    const started = Date.now();
+    const pending = () => [...inFlight].filter((response) => !response.writableEnded).length;
+    const inFlightAtStop = pending();
+    while (pending() > 0 && Date.now() - started < 120_000) await sleep(50);
+    if (pending() > 0) throw new Error(`${pending()} requests still running 120 s after the load stopped`);
+    inFlight.clear();
+    return { inFlightAtStop, drainMs: Date.now() - started };
+  };
+}
+
+/** Deletes every node whose id starts with the prefix; returns how many went and how many are left. */
+async function cleanUp(executor: Executor, prefix: string): Promise<{ removed: number; remaining: number }> {
+  const [deleted] = await executor.write(
+    'load-test-cleanup',
+    cypher('MATCH (n) WHERE n.id STARTS WITH $prefix DETACH DELETE n RETURN count(*) AS n', { prefix }),
+  );
+  const [left] = await executor.read(
+    'load-test-cleanup',
+    cypher('MATCH (n) WHERE n.id STARTS WITH $prefix RETURN count(n) AS n', { prefix }),
+  );
+  return { removed: Number(deleted?.['n'] ?? 0), remaining: Number(left?.['n'] ?? 0) };
+}
+
+/** Removes what the load test wrote, then stops the service and Neo4j and removes the throwaway store. */
+async function stopEverything(started: Started, config: Config, prefix: string): Promise<void> {
+  const { storeDir, database, app } = started;
+  if (app && database) await cleanUp(setupExecutor(database, config), prefix).catch(() => undefined);
+  await app?.close().catch(() => undefined);
+  await database?.close();
+  if (storeDir) await rm(storeDir, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The run
+
+/** What every phase of the load sends, and where to. */
+interface LoadPlan {
+  readonly url: string;
+  readonly connections: number;
+  readonly prefix: string;
+  readonly readHeaders: Readonly<Record<string, string>>;
+  readonly writeHeaders: Readonly<Record<string, string>>;
+  readonly operationsByCategory: ReadonlyMap<Category, readonly Operation[]>;
+  readonly schedule: readonly Category[];
+  /** The number of the next write batch; it runs on across the phases, so no two writes share an id. */
+  nextBatch: number;
+}
+
+function loadPlan(
+  url: string,
+  keys: ApiKeys,
+  operations: readonly Operation[],
+  settings: RunSettings,
+): LoadPlan {
+  return {
+    url,
+    connections: settings.connections,
+    prefix: settings.prefix,
+    readHeaders: { 'content-type': 'application/json', authorization: `Bearer ${keys.viewer}` },
+    writeHeaders: { 'content-type': 'application/json', authorization: `Bearer ${keys.editor}` },
+    operationsByCategory: new Map(
+      CATEGORIES.map((category) => [category, operations.filter((o) => o.category === category)]),
+    ),
+    schedule: categorySchedule(),
+    nextBatch: 0,
+  };
+}
+
+/**
+ * The requests of one phase, one per call: the categories in the order of the schedule, each category cycling
+ * through its operations and each operation through its variable sets; a write is a new batch.
+ */
+function requestSequence(
+  plan: LoadPlan,
+  counters: Counters,
+): (request: autocannon.Request, context: RequestContext) => autocannon.Request {
+  let slot = 0;
+  const turns = new Map<string, number>();
+  return (request, context) => {
+    const category = plan.schedule[slot++ % plan.schedule.length]!;
+    if (category === 'write') {
+      const batch = plan.nextBatch++;
+      counters.writeRequests += 1;
+      Object.assign(context, { operation: 'importRecords', category, batch });
+      return {
+        ...request,
+        headers: { ...plan.writeHeaders },
+        body: JSON.stringify({
+          query: IMPORT_MUTATION,
+          variables: { content: importContent(plan.prefix, batch) },
+        }),
+      };
+    }
+    const pool = plan.operationsByCategory.get(category)!;
+    const turn = turns.get(category) ?? 0;
+    turns.set(category, turn + 1);
+    const operation = pool[turn % pool.length]!;
+    const variantTurn = Math.floor(turn / pool.length);
+    const variables = operation.variables[variantTurn % operation.variables.length];
+    Object.assign(context, { operation: operation.name, category });
+    return {
+      ...request,
+      headers: { ...plan.readHeaders },
+      body: JSON.stringify({ query: operation.query, variables }),
+    };
+  };
+}
 
 interface LoadPhase {
   readonly counters: Counters;
   readonly result: autocannon.Result;
   readonly seconds: number;
+}
+
+/** Runs the mix with autocannon for `seconds`, classifying every response. */
+function runPhase(plan: LoadPlan, seconds: number): Promise<LoadPhase> {
+  const counters = new Counters();
+  const nextRequest = requestSequence(plan, counters);
+  // autocannon calls the request's onResponse, then emits 'response' with the latency, synchronously and for
+  // the same client: the first hands the operation to the second through this variable.
+  let lastResponse: { operation: string } | undefined;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const instance = autocannon(
+      {
+        url: plan.url,
+        method: 'POST',
+        connections: plan.connections,
+        duration: seconds,
+        // A request slower than this is a failure (the service's own transaction timeout is 15 s by default).
+        timeout: 30,
+        requests: [
+          {
+            setupRequest: nextRequest,
+            onResponse: (status, body, context) => {
+              lastResponse = classify(counters, status, body, context);
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        resolve({ counters, result, seconds: (performance.now() - started) / 1000 });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      if (lastResponse) counters.tally(lastResponse.operation).latencies.push(responseTime);
+      lastResponse = undefined;
+    });
+    instance.on('reqError', (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message === 'request timed out') counters.timeouts += 1;
+      else counters.socketErrors += 1;
+      counters.example(`request error: ${message}`);
+    });
+  });
 }
 
 /** Each (operation, variables) once, a few at a time: checks the variables and warms Neo4j's query caches. */
@@ -596,341 +958,239 @@ async function preflight(
   return { requests: work.length, failures };
 }
 
-export async function runLoadTest(options: LoadTestOptions = {}): Promise<LoadTestResult> {
-  const durationSeconds = options.durationSeconds ?? 30;
-  const connections = options.connections ?? 50;
-  const warmupSeconds = options.warmupSeconds ?? 5;
-  const settleSeconds = options.settleSeconds ?? 3;
-  if (!(durationSeconds > 0 && durationSeconds <= MAX_DURATION_SECONDS)) {
-    throw new RangeError(
-      `duration must be more than 0 and at most ${MAX_DURATION_SECONDS} s (got ${durationSeconds})`,
+/** The same load for a while, drained and collected: the memory after it is the baseline. */
+async function warmUp(
+  plan: LoadPlan,
+  settings: RunSettings,
+  drain: Drain,
+  gc: GarbageCollector,
+): Promise<{ warmup: LoadPhase; baseline: MemorySample }> {
+  settings.log(`warm-up: ${settings.warmupSeconds} s at ${settings.connections} connections`);
+  const warmup = await runPhase(plan, settings.warmupSeconds);
+  await drain();
+  const baseline = await collectedMemory(gc);
+  settings.log(`baseline after warm-up and gc: heapUsed ${baseline.heapUsedMb} MB, RSS ${baseline.rssMb} MB`);
+  return { warmup, baseline };
+}
+
+/** The measured run, with the peak memory during it and the machine's load average before and after; drained. */
+async function measuredRun(
+  plan: LoadPlan,
+  settings: RunSettings,
+  drain: Drain,
+): Promise<{
+  phase: LoadPhase;
+  peak: MemorySample;
+  loadAverage: LoadTestResult['settings']['loadAverage'];
+  server: LoadTestResult['server'];
+}> {
+  const before = round1(os.loadavg()[0]!);
+  settings.log(`load: ${settings.durationSeconds} s at ${settings.connections} connections`);
+  const { value: phase, peak } = await withPeakMemory(() => runPhase(plan, settings.durationSeconds));
+  const after = round1(os.loadavg()[0]!);
+  const server = await drain();
+  return { phase, peak, loadAverage: { before, after }, server };
+}
+
+/** Lets the process settle after the run, then collects and samples memory. */
+async function memoryAfterSettling(settings: RunSettings, gc: GarbageCollector): Promise<MemorySample> {
+  settings.log(`settling ${settings.settleSeconds} s, then gc`);
+  await sleep(settings.settleSeconds * 1000);
+  return collectedMemory(gc);
+}
+
+/**
+ * The latency figures of a phase, overall, by category and by operation. The samples go once summarised, so they
+ * are not part of the memory measured after the run.
+ */
+function latencyFigures(
+  counters: Counters,
+  operations: readonly Operation[],
+  seconds: number,
+): LoadTestResult['latency'] {
+  const allLatencies: number[] = [];
+  const categoryLatencies = new Map<Category, number[]>(CATEGORIES.map((c) => [c, []]));
+  const categoryUnexpected = new Map<Category, number>(CATEGORIES.map((c) => [c, 0]));
+  const categoryOf = new Map<string, Category>([
+    ...operations.map((o): [string, Category] => [o.name, o.category]),
+    ['importRecords', 'write'],
+  ]);
+  const byOperation: OperationFigures[] = [];
+  for (const [operation, tally] of counters.byOperation) {
+    const category = categoryOf.get(operation) ?? 'read';
+    allLatencies.push(...tally.latencies);
+    categoryLatencies.get(category)!.push(...tally.latencies);
+    categoryUnexpected.set(category, categoryUnexpected.get(category)! + tally.unexpected);
+    byOperation.push({
+      operation,
+      category,
+      ...summarise(tally.latencies, seconds),
+      responses: tally.responses,
+      unexpected: tally.unexpected,
+    });
+    tally.latencies.length = 0;
+  }
+  byOperation.sort(
+    (a, b) =>
+      CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) ||
+      a.operation.localeCompare(b.operation),
+  );
+  const overall = summarise(allLatencies, seconds);
+  const byCategory = Object.fromEntries(
+    CATEGORIES.map((category) => [
+      category,
+      {
+        ...summarise(categoryLatencies.get(category)!, seconds),
+        unexpected: categoryUnexpected.get(category)!,
+      },
+    ]),
+  ) as Record<Category, LatencySummary & { unexpected: number }>;
+  return { overall, byCategory, byOperation };
+}
+
+/** How many of the acknowledged rows are in Neo4j as written: ILLUSTRATIVE and located in their region. */
+async function countAcknowledgedRows(
+  setup: Executor,
+  prefix: string,
+  acknowledgedBatches: readonly number[],
+): Promise<number> {
+  const ids = acknowledgedBatches.flatMap((batch) =>
+    Array.from({ length: WRITE_BATCH_ROWS }, (_, index) => rowId(prefix, batch, index)),
+  );
+  const [found] = await setup.read(
+    'load-test-check',
+    cypher(
+      `MATCH (e:Enterprise) WHERE e.id IN $ids AND e.source = 'ILLUSTRATIVE'
+         AND EXISTS { (e)-[:LOCATED_IN]->(:Region) }
+       RETURN count(e) AS n`,
+      { ids },
+    ),
+  );
+  return Number(found?.['n'] ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The result
+
+function settingsOf(
+  settings: RunSettings,
+  neo4j: string,
+  loadAverage: LoadTestResult['settings']['loadAverage'],
+): LoadTestResult['settings'] {
+  return {
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds,
+    warmupSeconds: settings.warmupSeconds,
+    settleSeconds: settings.settleSeconds,
+    mix: MIX,
+    writeBatchRows: WRITE_BATCH_ROWS,
+    neo4j,
+    prefix: settings.prefix,
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    loadAverage,
+  };
+}
+
+/** The unexpected errors of the measured run, with the examples of the warm-up after its own. */
+function unexpectedErrors(counters: Counters, warmupCounters: Counters): UnexpectedErrors {
+  return {
+    total: counters.unexpected,
+    nonSuccessStatus: counters.nonSuccessStatus,
+    graphqlErrors: counters.graphqlErrors,
+    unreadableBodies: counters.unreadableBodies,
+    importsNotWritten: counters.importsNotWritten,
+    timeouts: counters.timeouts,
+    socketErrors: counters.socketErrors,
+    examples: [
+      ...[...counters.examples].map(([problem, count]) => ({ problem, count })),
+      ...[...warmupCounters.examples].map(([problem, count]) => ({
+        problem: `warm-up: ${problem}`,
+        count,
+      })),
+    ],
+  };
+}
+
+/** Everything that makes the load test fail, in words; none when it passed. */
+function failuresOf(outcome: Omit<LoadTestResult, 'passed' | 'failures'>): string[] {
+  const { preflight: checked, warmup, unexpected, latency, writes, memory } = outcome;
+  const failures: string[] = [];
+  if (checked.failures.length > 0) failures.push(`${checked.failures.length} preflight requests failed`);
+  if (warmup.unexpected > 0) failures.push(`${warmup.unexpected} unexpected errors during the warm-up`);
+  if (unexpected.total > 0) failures.push(`${unexpected.total} unexpected errors`);
+  for (const category of CATEGORIES) {
+    if (latency.byCategory[category].responses === 0) failures.push(`no ${category} request was answered`);
+  }
+  if (writes.rowsFound !== writes.rowsAcknowledged) {
+    failures.push(`${writes.rowsAcknowledged} rows acknowledged but ${writes.rowsFound} found in Neo4j`);
+  }
+  if (writes.remainingAfterCleanup > 0) {
+    failures.push(`${writes.remainingAfterCleanup} load-test nodes left after cleanup`);
+  }
+  if (!memory.backToBaseline) {
+    failures.push(
+      `heapUsed after the run ${memory.after.heapUsedMb} MB is above the tolerance ${memory.heapLimitMb} MB`,
     );
   }
-  if (!(Number.isInteger(connections) && connections > 0)) {
-    throw new RangeError(`connections must be a positive whole number (got ${connections})`);
-  }
-  const prefix = options.prefix ?? `load-${randomBytes(4).toString('hex')}`;
-  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(prefix))
-    throw new RangeError(`'${prefix}' is not a valid id prefix`);
-  const log = options.log ?? (() => {});
+  return failures;
+}
+
+/** Writes load-latest.json and load-latest.md into `dir`. */
+async function writeResults(dir: string, result: LoadTestResult): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'load-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(dir, 'load-latest.md'), renderMarkdown(result));
+}
+
+/** The whole load test (see the top of this file): throws only on bad options or when something cannot start. */
+export async function runLoadTest(options: LoadTestOptions = {}): Promise<LoadTestResult> {
+  const settings = validateOptions(options);
+  const { prefix, log } = settings;
   const { gc, how } = garbageCollector();
-
-  const editorKey = randomBytes(24).toString('hex');
-  const viewerKey = randomBytes(24).toString('hex');
-  const env = options.env ?? process.env;
-  const config = loadConfig({
-    ...env,
-    ...(options.neo4jUri ? { NEO4J_URI: options.neo4jUri } : {}),
-    HOST: '127.0.0.1',
-    PORT: '0',
-    API_KEYS: `load-editor:editor:${hashKey(editorKey)},load-viewer:viewer:${hashKey(viewerKey)}`,
-    // Every read presents the viewer key, so authentication is on the path of every request.
-    READ_ACCESS: 'key',
-  });
-
-  // Errors and warnings the service logs (for example the originals of masked errors) are counted and kept.
-  const serverLog = { errors: 0, warnings: 0, examples: [] as string[] };
-  const logger = pino(
-    { level: 'warn', base: { service: 'chain-kg' } },
-    {
-      write: (line: string) => {
-        const entry = JSON.parse(line) as { level: number; msg?: string; err?: { message?: string } };
-        if (entry.level >= 50) serverLog.errors += 1;
-        else serverLog.warnings += 1;
-        if (serverLog.examples.length < 10) {
-          serverLog.examples.push(`${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`);
-        }
-      },
-    },
-  );
-
-  let storeDir: string | undefined;
-  let database: Database | undefined;
-  let app: HttpApp | undefined;
+  const keys = generateApiKeys();
+  const config = serviceConfig(options, keys);
+  const { logger, serverLog } = countingLogger();
+  const started: Started = {};
   try {
-    let neo4jDescription: string;
-    if (config.neo4j.uri === undefined) {
-      storeDir = await mkdtemp(path.join(os.tmpdir(), 'chain-kg-load-neo4j-'));
-      log(`starting a throwaway local Neo4j in ${storeDir}`);
-      database = await openDatabase(
-        { ...config, localNeo4j: { ...config.localNeo4j, dataDir: storeDir, port: 0 } },
-        logger,
-      );
-      neo4jDescription = `local Neo4j 5.26, throwaway store`;
-    } else {
-      log(`using the Neo4j at ${config.neo4j.uri}`);
-      database = await openDatabase(config, logger);
-      neo4jDescription = config.neo4j.uri;
-    }
-    // Seeding, checking and cleaning up are not what is measured: they get a generous transaction timeout.
-    const setup = new Executor(database.driver, {
-      database: config.neo4j.database,
-      txTimeoutMs: 120_000,
-      appName: 'chain-kg-load-test',
-    });
-    if (await isDatabaseEmpty(setup)) {
-      log('loading the seed data');
-      await loadSeeds(setup);
-    }
-    const readiness = { migrationsApplied: true };
-    app = await createHttpApp({ config, logger, executor: database.executor, readiness });
-    const url = `${await app.listen()}/graphql`;
-    log(`service listening at ${url}`);
-
-    // Requests the server is handling: a response is done once `end()` was called, even when the client left.
-    const inFlight = new Set<ServerResponse>();
-    app.httpServer.on('request', (_request, response: ServerResponse) => {
-      inFlight.add(response);
-      response.once('finish', () => inFlight.delete(response));
-    });
-    const drain = async (): Promise<{ inFlightAtStop: number; drainMs: number }> => {
-      const started = Date.now();
-      const pending = () => [...inFlight].filter((response) => !response.writableEnded).length;
-      const inFlightAtStop = pending();
-      while (pending() > 0 && Date.now() - started < 120_000) await sleep(50);
-      if (pending() > 0) throw new Error(`${pending()} requests still running 120 s after the load stopped`);
-      inFlight.clear();
-      return { inFlightAtStop, drainMs: Date.now() - started };
-    };
+    const neo4j = await openNeo4j(config, logger, log, started);
+    const setup = setupExecutor(neo4j.database, config);
+    await seedIfEmpty(setup, log);
+    const { app, url } = await startService(config, logger, neo4j.database, log, started);
+    const drain = trackRequestsInFlight(app);
 
     const operations = buildOperations();
-    const readHeaders = { 'content-type': 'application/json', authorization: `Bearer ${viewerKey}` };
-    const writeHeaders = { 'content-type': 'application/json', authorization: `Bearer ${editorKey}` };
-    const byCategory = new Map(
-      CATEGORIES.map((category) => [category, operations.filter((o) => o.category === category)]),
-    );
-    const schedule = categorySchedule();
-    let batchCounter = 0;
+    const plan = loadPlan(url, keys, operations, settings);
+    log(`preflight (${settings.preflightMode})`);
+    const checked = await preflight(url, plan.readHeaders, operations, settings.preflightMode);
 
-    const preflightMode = options.preflight ?? 'every-variant';
-    log(`preflight (${preflightMode})`);
-    const checked = await preflight(url, readHeaders, operations, preflightMode);
-
-    /** Runs the mix with autocannon for `seconds`. */
-    const loadPhase = (seconds: number): Promise<LoadPhase> => {
-      const counters = new Counters();
-      let slot = 0;
-      const turns = new Map<string, number>();
-      // autocannon calls the request's onResponse, then emits 'response' with the latency, synchronously and for
-      // the same client: the first hands the operation to the second through this variable.
-      let lastResponse: { operation: string } | undefined;
-      return new Promise((resolve, reject) => {
-        const started = performance.now();
-        const instance = autocannon(
-          {
-            url,
-            method: 'POST',
-            connections,
-            duration: seconds,
-            // A request slower than this is a failure (the service's own transaction timeout is 15 s by default).
-            timeout: 30,
-            requests: [
-              {
-                setupRequest: (request, rawContext) => {
-                  const context = rawContext as RequestContext;
-                  const category = schedule[slot++ % schedule.length]!;
-                  if (category === 'write') {
-                    const batch = batchCounter++;
-                    counters.writeRequests += 1;
-                    Object.assign(context, { operation: 'importRecords', category, batch });
-                    return {
-                      ...request,
-                      headers: { ...writeHeaders },
-                      body: JSON.stringify({
-                        query: IMPORT_MUTATION,
-                        variables: { content: importContent(prefix, batch) },
-                      }),
-                    };
-                  }
-                  const pool = byCategory.get(category)!;
-                  const turn = turns.get(category) ?? 0;
-                  turns.set(category, turn + 1);
-                  const operation = pool[turn % pool.length]!;
-                  const variantTurn = Math.floor(turn / pool.length);
-                  const variables = operation.variables[variantTurn % operation.variables.length];
-                  Object.assign(context, { operation: operation.name, category });
-                  return {
-                    ...request,
-                    headers: { ...readHeaders },
-                    body: JSON.stringify({ query: operation.query, variables }),
-                  };
-                },
-                onResponse: (status, body, context) => {
-                  lastResponse = classify(counters, status, body, context);
-                },
-              },
-            ],
-          },
-          (error, result) => {
-            if (error) {
-              reject(error instanceof Error ? error : new Error(String(error)));
-              return;
-            }
-            resolve({ counters, result, seconds: (performance.now() - started) / 1000 });
-          },
-        );
-        instance.on('response', (_client, _status, _bytes, responseTime) => {
-          if (lastResponse) counters.tally(lastResponse.operation).latencies.push(responseTime);
-          lastResponse = undefined;
-        });
-        instance.on('reqError', (error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          if (message === 'request timed out') counters.timeouts += 1;
-          else counters.socketErrors += 1;
-          counters.example(`request error: ${message}`);
-        });
-      });
-    };
-
-    log(`warm-up: ${warmupSeconds} s at ${connections} connections`);
-    const warmup = await loadPhase(warmupSeconds);
-    await drain();
-    const baseline = await collectedMemory(gc);
-    log(`baseline after warm-up and gc: heapUsed ${baseline.heapUsedMb} MB, RSS ${baseline.rssMb} MB`);
-
-    const loadBefore = round1(os.loadavg()[0]!);
-    log(`load: ${durationSeconds} s at ${connections} connections`);
-    let peak = sampleMemory();
-    const sampler = setInterval(() => {
-      const now = sampleMemory();
-      peak = {
-        heapUsedMb: Math.max(peak.heapUsedMb, now.heapUsedMb),
-        rssMb: Math.max(peak.rssMb, now.rssMb),
-      };
-    }, 250);
-    let phase: LoadPhase;
-    try {
-      phase = await loadPhase(durationSeconds);
-    } finally {
-      clearInterval(sampler);
-    }
-    const loadAfter = round1(os.loadavg()[0]!);
-    const server = await drain();
-    const { counters } = phase;
-
+    const { warmup, baseline } = await warmUp(plan, settings, drain, gc);
+    const run = await measuredRun(plan, settings, drain);
+    const { counters } = run.phase;
+    const measuredSeconds = run.phase.result.duration || run.phase.seconds;
     // Figures first, then the samples go, so they are not part of the memory measured after the run.
-    const measured = phase.result.duration || phase.seconds;
-    const allLatencies: number[] = [];
-    const categoryLatencies = new Map<Category, number[]>(CATEGORIES.map((c) => [c, []]));
-    const categoryUnexpected = new Map<Category, number>(CATEGORIES.map((c) => [c, 0]));
-    const categoryOf = new Map<string, Category>([
-      ...operations.map((o): [string, Category] => [o.name, o.category]),
-      ['importRecords', 'write'],
-    ]);
-    const byOperation: OperationFigures[] = [];
-    for (const [operation, tally] of counters.byOperation) {
-      const category = categoryOf.get(operation) ?? 'read';
-      allLatencies.push(...tally.latencies);
-      categoryLatencies.get(category)!.push(...tally.latencies);
-      categoryUnexpected.set(category, categoryUnexpected.get(category)! + tally.unexpected);
-      byOperation.push({
-        operation,
-        category,
-        ...summarise(tally.latencies, measured),
-        responses: tally.responses,
-        unexpected: tally.unexpected,
-      });
-      tally.latencies.length = 0;
-    }
-    byOperation.sort(
-      (a, b) =>
-        CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) ||
-        a.operation.localeCompare(b.operation),
-    );
-    const overall = summarise(allLatencies, measured);
-    const latencyByCategory = Object.fromEntries(
-      CATEGORIES.map((category) => [
-        category,
-        {
-          ...summarise(categoryLatencies.get(category)!, measured),
-          unexpected: categoryUnexpected.get(category)!,
-        },
-      ]),
-    ) as Record<Category, LatencySummary & { unexpected: number }>;
-    allLatencies.length = 0;
-    categoryLatencies.clear();
-
-    log(`settling ${settleSeconds} s, then gc`);
-    await sleep(settleSeconds * 1000);
-    const after = await collectedMemory(gc);
-    const limit = round1(baseline.heapUsedMb * HEAP_TOLERANCE.factor + HEAP_TOLERANCE.extraMb);
-    const backToBaseline = after.heapUsedMb <= limit;
+    const latency = latencyFigures(counters, operations, measuredSeconds);
+    const after = await memoryAfterSettling(settings, gc);
 
     // The acknowledged writes must all be in Neo4j, as written.
-    const ids = counters.acknowledgedBatches.flatMap((batch) =>
-      Array.from({ length: WRITE_BATCH_ROWS }, (_, index) => `${prefix}-${batch}-${index}`),
-    );
-    const [found] = await setup.read(
-      'load-test-check',
-      cypher(
-        `MATCH (e:Enterprise) WHERE e.id IN $ids AND e.source = 'ILLUSTRATIVE'
-           AND EXISTS { (e)-[:LOCATED_IN]->(:Region) }
-         RETURN count(e) AS n`,
-        { ids },
-      ),
-    );
-    const rowsFound = Number(found?.['n'] ?? 0);
+    const rowsFound = await countAcknowledgedRows(setup, prefix, counters.acknowledgedBatches);
     const cleanup = await cleanUp(setup, prefix);
 
-    const unexpectedWarmup = warmup.counters.unexpected;
-    const unexpected: UnexpectedErrors = {
-      total: counters.unexpected,
-      nonSuccessStatus: counters.nonSuccessStatus,
-      graphqlErrors: counters.graphqlErrors,
-      unreadableBodies: counters.unreadableBodies,
-      importsNotWritten: counters.importsNotWritten,
-      timeouts: counters.timeouts,
-      socketErrors: counters.socketErrors,
-      examples: [
-        ...[...counters.examples].map(([problem, count]) => ({ problem, count })),
-        ...[...warmup.counters.examples].map(([problem, count]) => ({
-          problem: `warm-up: ${problem}`,
-          count,
-        })),
-      ],
-    };
-    const failures: string[] = [];
-    if (checked.failures.length > 0) failures.push(`${checked.failures.length} preflight requests failed`);
-    if (unexpectedWarmup > 0) failures.push(`${unexpectedWarmup} unexpected errors during the warm-up`);
-    if (unexpected.total > 0) failures.push(`${unexpected.total} unexpected errors`);
-    for (const category of CATEGORIES) {
-      if (latencyByCategory[category].responses === 0) failures.push(`no ${category} request was answered`);
-    }
-    if (rowsFound !== counters.rowsAcknowledged) {
-      failures.push(`${counters.rowsAcknowledged} rows acknowledged but ${rowsFound} found in Neo4j`);
-    }
-    if (cleanup.remaining > 0) failures.push(`${cleanup.remaining} load-test nodes left after cleanup`);
-    if (!backToBaseline) {
-      failures.push(`heapUsed after the run ${after.heapUsedMb} MB is above the tolerance ${limit} MB`);
-    }
-
-    const result: LoadTestResult = {
+    const outcome: Omit<LoadTestResult, 'passed' | 'failures'> = {
       date: new Date().toISOString(),
-      settings: {
-        connections,
-        durationSeconds,
-        warmupSeconds,
-        settleSeconds,
-        mix: MIX,
-        writeBatchRows: WRITE_BATCH_ROWS,
-        neo4j: neo4jDescription,
-        prefix,
-        machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-        loadAverage: { before: loadBefore, after: loadAfter },
-      },
-      preflight: { mode: preflightMode, ...checked },
-      warmup: { responses: warmup.counters.responses, unexpected: unexpectedWarmup },
+      settings: settingsOf(settings, neo4j.description, run.loadAverage),
+      preflight: { mode: settings.preflightMode, ...checked },
+      warmup: { responses: warmup.counters.responses, unexpected: warmup.counters.unexpected },
       requests: {
         total: counters.responses,
-        perSecond: round1(counters.responses / measured),
-        seconds: round1(measured),
+        perSecond: round1(counters.responses / measuredSeconds),
+        seconds: round1(measuredSeconds),
       },
-      latency: { overall, byCategory: latencyByCategory, byOperation },
+      latency,
       statusCounts: counters.statusCounts,
       errorCodes: counters.errorCodes,
-      unexpected,
+      unexpected: unexpectedErrors(counters, warmup.counters),
       serverLog,
-      server,
+      server: run.server,
       writes: {
         requests: counters.writeRequests,
         acknowledged: counters.acknowledgedBatches.length,
@@ -939,54 +1199,16 @@ export async function runLoadTest(options: LoadTestOptions = {}): Promise<LoadTe
         removedByCleanup: cleanup.removed,
         remainingAfterCleanup: cleanup.remaining,
       },
-      memory: {
-        gc: how,
-        baseline,
-        peak,
-        after,
-        heapLimitMb: limit,
-        tolerance: `heapUsed after ≤ baseline × ${HEAP_TOLERANCE.factor} + ${HEAP_TOLERANCE.extraMb} MB`,
-        backToBaseline,
-      },
-      passed: failures.length === 0,
-      failures,
+      memory: memoryVerdict(how, baseline, run.peak, after),
     };
-    if (options.resultsDir !== undefined) {
-      await mkdir(options.resultsDir, { recursive: true });
-      await writeFile(
-        path.join(options.resultsDir, 'load-latest.json'),
-        `${JSON.stringify(result, null, 2)}\n`,
-      );
-      await writeFile(path.join(options.resultsDir, 'load-latest.md'), renderMarkdown(result));
-    }
+    const failures = failuresOf(outcome);
+    const result: LoadTestResult = { ...outcome, passed: failures.length === 0, failures };
+    if (options.resultsDir !== undefined) await writeResults(options.resultsDir, result);
     return result;
   } finally {
     // Also on failure: what the load test wrote goes, and everything it started stops.
-    if (app && database) {
-      const executor = new Executor(database.driver, {
-        database: config.neo4j.database,
-        txTimeoutMs: 120_000,
-        appName: 'chain-kg-load-test',
-      });
-      await cleanUp(executor, prefix).catch(() => undefined);
-    }
-    await app?.close().catch(() => undefined);
-    await database?.close();
-    if (storeDir) await rm(storeDir, { recursive: true, force: true });
+    await stopEverything(started, config, prefix);
   }
-}
-
-/** Deletes every node whose id starts with the prefix; returns how many went and how many are left. */
-async function cleanUp(executor: Executor, prefix: string): Promise<{ removed: number; remaining: number }> {
-  const [deleted] = await executor.write(
-    'load-test-cleanup',
-    cypher('MATCH (n) WHERE n.id STARTS WITH $prefix DETACH DELETE n RETURN count(*) AS n', { prefix }),
-  );
-  const [left] = await executor.read(
-    'load-test-cleanup',
-    cypher('MATCH (n) WHERE n.id STARTS WITH $prefix RETURN count(n) AS n', { prefix }),
-  );
-  return { removed: Number(deleted?.['n'] ?? 0), remaining: Number(left?.['n'] ?? 0) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
