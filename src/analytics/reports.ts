@@ -326,10 +326,12 @@ export async function targetFirms(
   const totalWeight =
     weights.fit + weights.capability + weights.linkage + weights.proximity + weights.breadth;
   const linkageBonus = (100 * weights.linkage) / totalWeight;
-  const kthBest = withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
-  const contenders = withoutLinkage.filter(
-    (recommendation) => recommendation.score + linkageBonus >= kthBest,
-  );
+  // first: 0 (a caller who wants only the gaps and counts) needs no candidate at all.
+  const kthBest = first > 0 && withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
+  const contenders =
+    first === 0
+      ? []
+      : withoutLinkage.filter((recommendation) => recommendation.score + linkageBonus >= kthBest);
   const links = await readCandidateLinks(context.executor, {
     regionId: args.regionId,
     ids: contenders.map((recommendation) => recommendation.candidate.id),

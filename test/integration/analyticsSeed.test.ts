@@ -79,6 +79,15 @@ describe('analytics on the seed graph', () => {
     expect(result.roundTrips).toBe(7);
   });
 
+  it('answers first: 0 with the gaps and no recommendation (found by fuzzing: it used to fail)', async () => {
+    const result = await graphql.run<{ targetFirms: { gaps: unknown[]; recommendations: unknown[] } }>(
+      'query { targetFirms(chainId: "ic", regionId: "shijiazhuang", first: 0) { gaps { segment { id } } recommendations { score } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.targetFirms.gaps.length).toBeGreaterThan(0);
+    expect(result.data?.targetFirms.recommendations).toEqual([]);
+  });
+
   it("walks 石药集团's upstream: feeding segments and suppliers, local ones marked", async () => {
     const result = await graphql.run<ShiyaoUpstreamQuery>(savedOperation('shiyao-upstream'));
     expect(result.errors).toBeUndefined();
