@@ -49,13 +49,11 @@ describe('upserts under concurrency', () => {
             type: 'SUPPLIES',
             from: 'Enterprise',
             to: 'Enterprise',
-            rows: order
-              .slice(1)
-              .map((id, index) => ({
-                from: order[index] ?? id,
-                to: id,
-                properties: { source: 'ILLUSTRATIVE' },
-              })),
+            rows: order.slice(1).map((id, index) => ({
+              from: order[index] ?? id,
+              to: id,
+              properties: { source: 'ILLUSTRATIVE' },
+            })),
           },
         ],
       );
