@@ -54,12 +54,15 @@ const environmentSchema = z.object({
   NEO4J_DATABASE: z.string().trim().min(1).default('neo4j'),
   NEO4J_TX_TIMEOUT_MS: integer(100, 600_000).default(15_000),
   NEO4J_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
+  REQUEST_TIMEOUT_MS: integer(100, 600_000).default(20_000),
 
   NEO4J_LOCAL_DATA_DIR: z.string().trim().min(1).default('.data/neo4j'),
-  NEO4J_LOCAL_PORT: integer(0, 65535).default(7687),
+  // No default here: whether it was set decides what happens when the port is taken (see localNeo4j.ts).
+  NEO4J_LOCAL_PORT: integer(0, 65535).optional(),
   NEO4J_LOCAL_HEAP_MB: integer(128, 65_536).default(1024),
   NEO4J_LOCAL_PAGECACHE_MB: integer(16, 65_536).default(512),
   NEO4J_LOCAL_START_TIMEOUT_MS: integer(1_000, 900_000).default(180_000),
+  NEO4J_LOCAL_RESTART_ATTEMPTS: integer(0, 100).default(5),
 
   SEED_WHEN_EMPTY: boolean.default(true),
   EXPLORER_ENABLED: boolean.optional(),
@@ -113,12 +116,24 @@ export interface LocalNeo4jConfig {
   readonly pageCacheMb: number;
   readonly startTimeoutMs: number;
   readonly txTimeoutSeconds: number;
+  /**
+   * True when the port is only the default (NEO4J_LOCAL_PORT unset): if it is taken, a free port is used instead.
+   * A port the user chose is never swapped for another.
+   */
+  readonly portFallback?: boolean;
+  /** Restarts tried, with backoff, when the local Neo4j dies under the running service (see supervisor.ts). */
+  readonly restartAttempts?: number;
 }
 
 export interface Config {
   readonly environment: 'development' | 'production' | 'test';
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: string;
+  /**
+   * Wall-clock budget of one GraphQL request, driver connection acquisition included: past it, the request's
+   * statements fail with TIMEOUT (see executor.ts).
+   */
+  readonly requestTimeoutMs: number;
   readonly neo4j: {
     /** Undefined means: start the project's own local Neo4j. */
     readonly uri: string | undefined;
@@ -159,6 +174,9 @@ export interface Config {
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
 }
+
+/** Neo4j's usual Bolt port; taken when another Neo4j (or Neo4j Desktop) runs, then a free one is used. */
+const DEFAULT_LOCAL_NEO4J_PORT = 7687;
 
 const SECRET_VARIABLES = new Set(['NEO4J_PASSWORD', 'JWT_SECRET']);
 
@@ -208,6 +226,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     environment: env.NODE_ENV,
     http: { host: env.HOST, port: env.PORT },
     logLevel: env.LOG_LEVEL,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     neo4j: {
       uri: env.NEO4J_URI,
       user: env.NEO4J_USER,
@@ -218,7 +237,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     localNeo4j: {
       dataDir: env.NEO4J_LOCAL_DATA_DIR,
-      port: env.NEO4J_LOCAL_PORT,
+      port: env.NEO4J_LOCAL_PORT ?? DEFAULT_LOCAL_NEO4J_PORT,
+      portFallback: env.NEO4J_LOCAL_PORT === undefined,
+      restartAttempts: env.NEO4J_LOCAL_RESTART_ATTEMPTS,
       heapMb: env.NEO4J_LOCAL_HEAP_MB,
       pageCacheMb: env.NEO4J_LOCAL_PAGECACHE_MB,
       startTimeoutMs: env.NEO4J_LOCAL_START_TIMEOUT_MS,

@@ -17,12 +17,24 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+let service: Awaited<ReturnType<typeof startService>> | undefined;
+/**
+ * The local Neo4j died and could not be restarted: exit non-zero, so that whatever supervises this process
+ * (systemd, Docker, Kubernetes) restarts the whole service, rather than answer DATABASE_UNAVAILABLE forever.
+ */
+const exitOnFatal = (error: Error) => {
+  logger.fatal({ err: error }, `${error.message}; exiting`);
+  const stopped = service?.stop() ?? Promise.resolve();
+  void stopped.catch(() => undefined).then(() => process.exit(1));
+};
+
 try {
-  const service = await startService(config, logger);
-  logger.info({ url: `${service.url}/graphql`, neo4j: service.database.uri }, 'GraphQL service ready');
+  const running = await startService(config, logger, exitOnFatal);
+  service = running;
+  logger.info({ url: `${running.url}/graphql`, neo4j: running.database.uri }, 'GraphQL service ready');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'Shutting down');
-    service.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'Shutdown failed');

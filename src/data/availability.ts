@@ -24,6 +24,7 @@ export class AvailabilityMonitor {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
+  private verifying = false;
 
   constructor(
     private readonly probe: () => Promise<void>,
@@ -42,6 +43,25 @@ export class AvailabilityMonitor {
       this.options.onChange?.(false, reason);
     }
     this.scheduleProbe();
+  }
+
+  /**
+   * Something hints that the database stopped answering without saying so (a statement outlived its deadline, no
+   * pooled connection came free): ask it once, now, and mark it unavailable if the probe fails. A database that
+   * answers stays available — a slow query is not an outage. At most one such check runs at a time.
+   */
+  verify(reason?: unknown): void {
+    if (this.closed || !this.isAvailable || this.verifying) return;
+    this.verifying = true;
+    this.probe().then(
+      () => {
+        this.verifying = false;
+      },
+      () => {
+        this.verifying = false;
+        this.markUnavailable(reason);
+      },
+    );
   }
 
   /** The database answered: let statements through again and stop probing. */

@@ -45,6 +45,23 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   return (code !== undefined && SOCKET_ERROR_CODES.has(code)) || UNAVAILABLE_MESSAGE.test(error.message);
 }
 
+/**
+ * The driver's pool found no connection within connectionAcquisitionTimeout: every pooled connection is busy (a
+ * load, or statements stuck on a server that stopped answering). Not "unreachable" by itself — the Executor asks
+ * the availability monitor to verify — and never a masked internal error.
+ */
+export function isNoConnectionInTime(error: unknown): boolean {
+  return error instanceof Error && /^Connection acquisition timed out/.test(error.message);
+}
+
+/** A request that ran out of its wall-clock budget (REQUEST_TIMEOUT_MS). */
+export function deadlineExceeded(budgetMs: number): AppError {
+  return new AppError(
+    ErrorCode.TIMEOUT,
+    `The request did not finish within its time limit of ${budgetMs} ms; try a smaller query or try again later`,
+  );
+}
+
 /** What clients get while Neo4j is away: a stable code, and nothing of the driver's own text. */
 export function databaseUnavailable(): AppError {
   return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The graph database is unavailable; try again shortly');
@@ -57,6 +74,9 @@ export function databaseUnavailable(): AppError {
 export function mapDriverError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   if (isDatabaseUnreachable(error)) return databaseUnavailable();
+  if (isNoConnectionInTime(error)) {
+    return new AppError(ErrorCode.TIMEOUT, 'No connection to the graph database came free in time; try again');
+  }
   if (!(error instanceof Neo4jError)) return error;
   if (TIMEOUT_CODES.has(error.code) || error.code.includes('TransactionTimedOut')) {
     return new AppError(ErrorCode.TIMEOUT, 'The query took longer than the configured transaction timeout');

@@ -1,9 +1,17 @@
 import { Neo4jError, type Driver, type Transaction } from 'neo4j-driver';
 
+import { AppError, ErrorCode } from '../errors.js';
+
 import { AvailabilityMonitor } from './availability.js';
 import type { CypherQuery } from './cypher.js';
 import { toPlain } from './convert.js';
-import { databaseUnavailable, isDatabaseUnreachable, mapDriverError } from './errors.js';
+import {
+  databaseUnavailable,
+  deadlineExceeded,
+  isDatabaseUnreachable,
+  isNoConnectionInTime,
+  mapDriverError,
+} from './errors.js';
 
 export type Row = Record<string, unknown>;
 
@@ -22,14 +30,47 @@ export interface ExecutorOptions {
   readonly maxRetryTimeMs?: number;
   /** Pause between two probes while Neo4j is unreachable (default 500 ms). */
   readonly probeIntervalMs?: number;
+  /**
+   * How long a probe waits for Neo4j's answer before counting it as no answer (default 5 s). A server that is
+   * frozen (SIGSTOP, a long GC pause, a hung VM) accepts connections and never replies; only a timer notices.
+   */
+  readonly probeTimeoutMs?: number;
   /** Told when Neo4j becomes unreachable (with the failure) and when it answers again; the service logs it. */
   readonly onAvailabilityChange?: (available: boolean, reason?: unknown) => void;
 }
 
 type Work<T> = (tx: Transaction) => Promise<T>;
 
+/** A request's wall-clock budget: its statements must be done by `at` (epoch ms); `ms` is the budget, for messages. */
+export interface Deadline {
+  readonly at: number;
+  readonly ms: number;
+}
+
+/** Raised by the JavaScript-side timer when Neo4j has not answered in time; never reaches a client as such. */
+class NoAnswerInTime extends Error {
+  override readonly name = 'NoAnswerInTime';
+  constructor(readonly ms: number) {
+    super(`Neo4j did not answer within ${ms} ms`);
+  }
+}
+
+/**
+ * Settles with the promise, or rejects with NoAnswerInTime after `ms`. The promise itself cannot be cancelled (the
+ * driver has no way to abandon a statement on a server that does not answer); it runs on and is left to settle,
+ * its session closing when it does. Promise.race keeps its eventual rejection from being unhandled.
+ */
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new NoAnswerInTime(ms)), ms);
+  });
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+}
+
 const DEFAULT_MAX_RETRY_TIME_MS = 10_000;
 const DEFAULT_PROBE_INTERVAL_MS = 500;
+const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
 const FIRST_RETRY_DELAY_MS = 100;
 const PING: CypherQuery = { cypher: 'RETURN 1 AS ok', params: {} };
 
@@ -47,6 +88,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * once (a pooled connection may have gone stale, a cluster member may have changed role), and then marked
  * unavailable: later statements fail with DATABASE_UNAVAILABLE without touching the driver until the availability
  * probe gets an answer (see availability.ts).
+ *
+ * A per-request view may carry a deadline (`forRequest`). Each of its statements then gets the smaller of the
+ * transaction timeout and what is left of the deadline as its server-side timeout, and a JavaScript timer over
+ * the whole attempt — acquiring a pooled connection, connecting, BEGIN, the statement, COMMIT — because a server
+ * that is frozen or unreachable enforces nothing. Past the deadline a statement fails with TIMEOUT (no statement
+ * starts once it has passed), and the availability monitor is asked to verify that Neo4j still answers, so that
+ * an unresponsive database is marked unavailable and later requests fail fast with DATABASE_UNAVAILABLE. A write
+ * that timed out this way may still be applied once the server answers again; writes are idempotent (see write).
  */
 export class Executor {
   /** One per process, shared with every per-request view. */
@@ -58,17 +107,37 @@ export class Executor {
     private readonly observer?: QueryObserver,
     private readonly requestId?: string,
     availability?: AvailabilityMonitor,
+    private readonly deadline?: Deadline,
   ) {
     this.availability =
       availability ??
-      new AvailabilityMonitor(() => this.probe(), {
+      new AvailabilityMonitor(() => this.probe(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS), {
         probeIntervalMs: options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS,
         onChange: options.onAvailabilityChange,
       });
   }
 
-  forRequest(requestId: string, observer?: QueryObserver): Executor {
-    return new Executor(this.driver, this.options, observer ?? this.observer, requestId, this.availability);
+  /**
+   * A view for one request. With `timeoutMs`, its statements share a wall-clock deadline of that many ms from
+   * `startedAt` (default: now).
+   */
+  forRequest(
+    requestId: string,
+    observer?: QueryObserver,
+    limits?: { readonly timeoutMs: number; readonly startedAt?: number },
+  ): Executor {
+    const deadline =
+      limits === undefined
+        ? this.deadline
+        : { at: (limits.startedAt ?? Date.now()) + limits.timeoutMs, ms: limits.timeoutMs };
+    return new Executor(
+      this.driver,
+      this.options,
+      observer ?? this.observer,
+      requestId,
+      this.availability,
+      deadline,
+    );
   }
 
   get database(): string {
@@ -105,11 +174,19 @@ export class Executor {
   /**
    * Verifies that the database answers (used by /ready and at startup). Unlike the other calls it always asks
    * Neo4j, even while the database is marked unavailable, so readiness is never stale; its answer updates the mark.
+   * With `timeoutMs`, no answer within that time fails it with DATABASE_UNAVAILABLE; the monitor then verifies
+   * with its own, longer probe before marking the database unavailable for everyone (a busy server may be slow to
+   * answer a readiness check and still serve requests).
    */
-  async ping(): Promise<void> {
+  async ping(timeoutMs?: number): Promise<void> {
     try {
-      await this.attempt('READ', 'ping', (tx) => this.runInTransaction(tx, 'ping', 'READ', PING));
+      const answer = this.attempt('READ', 'ping', (tx) => this.runInTransaction(tx, 'ping', 'READ', PING));
+      await (timeoutMs === undefined ? answer : withinTime(answer, timeoutMs));
     } catch (error) {
+      if (error instanceof NoAnswerInTime) {
+        this.availability.verify(error);
+        throw databaseUnavailable();
+      }
       if (isDatabaseUnreachable(error)) this.availability.markUnavailable(error);
       throw mapDriverError(error);
     }
@@ -121,8 +198,11 @@ export class Executor {
     this.availability.close();
   }
 
-  private async probe(): Promise<void> {
-    await this.attempt('READ', 'availability-probe', (tx) => tx.run(PING.cypher, PING.params));
+  private async probe(timeoutMs: number): Promise<void> {
+    await withinTime(
+      this.attempt('READ', 'availability-probe', (tx) => tx.run(PING.cypher, PING.params)),
+      timeoutMs,
+    );
   }
 
   private async runInTransaction(
@@ -137,14 +217,30 @@ export class Executor {
   }
 
   private async run<T>(mode: 'READ' | 'WRITE', operation: string, work: Work<T>): Promise<T> {
-    const { availability, options } = this;
-    const deadline = Date.now() + (options.maxRetryTimeMs ?? DEFAULT_MAX_RETRY_TIME_MS);
+    const { availability, options, deadline } = this;
+    const retryUntil = Math.min(
+      Date.now() + (options.maxRetryTimeMs ?? DEFAULT_MAX_RETRY_TIME_MS),
+      deadline?.at ?? Infinity,
+    );
     let unreachableBefore = false;
     for (let delay = FIRST_RETRY_DELAY_MS; ; delay *= 2) {
       if (!availability.available) throw databaseUnavailable();
+      const remaining = deadline === undefined ? undefined : deadline.at - Date.now();
+      if (deadline !== undefined && remaining !== undefined && remaining <= 0) {
+        throw deadlineExceeded(deadline.ms);
+      }
       try {
-        return await this.attempt(mode, operation, work);
+        const attempt = this.attempt(mode, operation, work, remaining);
+        return await (remaining === undefined ? attempt : withinTime(attempt, remaining));
       } catch (error) {
+        if (error instanceof NoAnswerInTime || isNoConnectionInTime(error)) {
+          // Either the statement is slow or Neo4j has stopped answering; the monitor tells the two apart.
+          availability.verify(error);
+          if (deadline !== undefined && (error instanceof NoAnswerInTime || Date.now() >= deadline.at)) {
+            throw deadlineExceeded(deadline.ms);
+          }
+          throw mapDriverError(error);
+        }
         if (isDatabaseUnreachable(error)) {
           if (unreachableBefore) {
             availability.markUnavailable(error);
@@ -155,7 +251,12 @@ export class Executor {
         }
         // Jitter spreads out transactions that deadlocked with each other, so they do not collide again.
         const pause = delay * (0.8 + Math.random() * 0.4);
-        if (!(error instanceof Neo4jError && error.retryable) || Date.now() + pause > deadline) {
+        if (!(error instanceof Neo4jError && error.retryable) || Date.now() + pause > retryUntil) {
+          // The server's own timeout, cut short to what was left of the request's deadline, says so.
+          if (deadline !== undefined && Date.now() >= deadline.at) {
+            const mapped = mapDriverError(error);
+            if (mapped instanceof AppError && mapped.code === ErrorCode.TIMEOUT) throw deadlineExceeded(deadline.ms);
+          }
           throw mapDriverError(error);
         }
         await sleep(pause);
@@ -163,13 +264,24 @@ export class Executor {
     }
   }
 
-  /** One transaction: begin, the work, commit; rolled back on any failure. Errors come back unmapped. */
-  private async attempt<T>(mode: 'READ' | 'WRITE', operation: string, work: Work<T>): Promise<T> {
+  /**
+   * One transaction: begin, the work, commit; rolled back on any failure. Errors come back unmapped. `timeLimitMs`
+   * (what is left of the request's deadline) caps the server-side transaction timeout.
+   */
+  private async attempt<T>(
+    mode: 'READ' | 'WRITE',
+    operation: string,
+    work: Work<T>,
+    timeLimitMs?: number,
+  ): Promise<T> {
     const { driver, options } = this;
     const session = driver.session({ database: options.database, defaultAccessMode: mode });
     try {
       const tx = await session.beginTransaction({
-        timeout: options.txTimeoutMs,
+        timeout:
+          timeLimitMs === undefined
+            ? options.txTimeoutMs
+            : Math.max(1, Math.min(options.txTimeoutMs, Math.ceil(timeLimitMs))),
         metadata: {
           app: options.appName,
           operation,

@@ -38,6 +38,9 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
+/** /ready answers within this even when Neo4j does not (a load balancer's health check must not hang). */
+const READY_TIMEOUT_MS = 1_000;
+
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 function requestIdOf(request: Request): string {
@@ -117,6 +120,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.use((request, response, next) => {
     const requestId = requestIdOf(request);
     response.locals['requestId'] = requestId;
+    // The request's deadline counts from here, so time spent reading the body is part of it.
+    response.locals['receivedAt'] = Date.now();
     response.setHeader('x-request-id', requestId);
     next();
   });
@@ -133,7 +138,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return;
     }
     try {
-      await executor.ping();
+      await executor.ping(READY_TIMEOUT_MS);
       response.json({ status: 'ready' });
     } catch {
       response.status(503).json({ status: 'unavailable', reason: 'Neo4j does not answer' });
@@ -170,7 +175,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
         const requestId = String(res.locals['requestId']);
         return {
           requestId,
-          executor: executor.forRequest(requestId),
+          executor: executor.forRequest(requestId, undefined, {
+            timeoutMs: config.requestTimeoutMs,
+            startedAt: Number(res.locals['receivedAt']),
+          }),
           config,
           logger: logger.child({ requestId }),
           caller: await authenticate(

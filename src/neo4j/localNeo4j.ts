@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { LocalNeo4jConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { portProblem } from '../ports.js';
 
 /**
  * Starts the project's own Neo4j 5.26 Community (neo4j-local/, an embedded DBMS with Bolt) in its own JVM.
@@ -36,9 +37,20 @@ export class LocalNeo4jError extends Error {
   override readonly name = 'LocalNeo4jError';
 }
 
+/** How the JVM ended: its exit code, or the signal that killed it. */
+export interface Neo4jExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** The launcher listens on the loopback interface only (see LocalNeo4j.java). */
+const BOLT_HOST = '127.0.0.1';
+
 export interface LocalNeo4jHandle {
   readonly uri: string;
   readonly pid: number;
+  /** Settles when the JVM exits for any reason, stop() included (the supervisor tells the two apart). */
+  readonly exited: Promise<Neo4jExit>;
   /** Shuts the DBMS down cleanly and waits for the JVM to exit (escalating to SIGKILL if it hangs). */
   stop(): Promise<void>;
 }
@@ -152,9 +164,27 @@ export interface StartOptions extends LocalNeo4jConfig {
   readonly apoc?: boolean;
 }
 
+/**
+ * The port to start on. A taken port is found here, before a JVM is started, so the message names it; the default
+ * port (NEO4J_LOCAL_PORT unset) is swapped for a free one instead, because another Neo4j or Neo4j Desktop on 7687
+ * is common and the user asked for no particular port.
+ */
+async function choosePort(options: StartOptions): Promise<{ port: number; instead?: number }> {
+  if (options.port === 0) return { port: 0 };
+  const problem = await portProblem(BOLT_HOST, options.port);
+  if (problem === null) return { port: options.port };
+  if (options.portFallback === true && problem === 'EADDRINUSE') return { port: 0, instead: options.port };
+  throw new LocalNeo4jError(
+    problem === 'EADDRINUSE'
+      ? `The local Neo4j's port ${options.port} (NEO4J_LOCAL_PORT) is already in use on ${BOLT_HOST} (another Neo4j, or Neo4j Desktop?): stop what holds it, or set NEO4J_LOCAL_PORT to a free port (0 picks one)`
+      : `The local Neo4j's port ${options.port} (NEO4J_LOCAL_PORT) cannot be used on ${BOLT_HOST} (${problem}): set NEO4J_LOCAL_PORT to another port (0 picks a free one)`,
+  );
+}
+
 /** Starts the local Neo4j and resolves once Bolt answers queries. */
 export async function startLocalNeo4j(options: StartOptions): Promise<LocalNeo4jHandle> {
   const argfile = await ensureLauncherBuilt(options.logger, { apoc: options.apoc ?? false });
+  const { port, instead } = await choosePort(options);
   const home = path.resolve(PROJECT_ROOT, options.dataDir);
   await mkdir(home, { recursive: true });
   const child = spawn(
@@ -167,7 +197,7 @@ export async function startLocalNeo4j(options: StartOptions): Promise<LocalNeo4j
       '--home',
       home,
       '--port',
-      String(options.port),
+      String(port),
       '--page-cache-mb',
       String(options.pageCacheMb),
       '--tx-timeout-s',
@@ -176,12 +206,23 @@ export async function startLocalNeo4j(options: StartOptions): Promise<LocalNeo4j
     ],
     { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
+  // Listened for before anything can make the child exit, so no exit goes unseen.
+  const exited = new Promise<Neo4jExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const uri = await waitUntilReady(child, options);
+  if (instead !== undefined) {
+    options.logger?.warn(
+      { uri, takenPort: instead },
+      `Port ${instead} is in use (another Neo4j, or Neo4j Desktop?); the local Neo4j listens on port ${new URL(uri).port} instead (set NEO4J_LOCAL_PORT to choose one)`,
+    );
+  }
   options.logger?.info({ uri, pid: child.pid, home }, 'Local Neo4j is ready');
   let stopping: Promise<void> | undefined;
   return {
     uri,
     pid: child.pid ?? -1,
+    exited,
     stop: () => (stopping ??= stopChild(child)),
   };
 }
