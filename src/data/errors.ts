@@ -75,7 +75,10 @@ export function mapDriverError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   if (isDatabaseUnreachable(error)) return databaseUnavailable();
   if (isNoConnectionInTime(error)) {
-    return new AppError(ErrorCode.TIMEOUT, 'No connection to the graph database came free in time; try again');
+    return new AppError(
+      ErrorCode.TIMEOUT,
+      'No connection to the graph database came free in time; try again',
+    );
   }
   if (!(error instanceof Neo4jError)) return error;
   if (TIMEOUT_CODES.has(error.code) || error.code.includes('TransactionTimedOut')) {

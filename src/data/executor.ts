@@ -255,7 +255,8 @@ export class Executor {
           // The server's own timeout, cut short to what was left of the request's deadline, says so.
           if (deadline !== undefined && Date.now() >= deadline.at) {
             const mapped = mapDriverError(error);
-            if (mapped instanceof AppError && mapped.code === ErrorCode.TIMEOUT) throw deadlineExceeded(deadline.ms);
+            if (mapped instanceof AppError && mapped.code === ErrorCode.TIMEOUT)
+              throw deadlineExceeded(deadline.ms);
           }
           throw mapDriverError(error);
         }
