@@ -381,6 +381,8 @@ async function main(): Promise<void> {
         PORT: '0',
         LOG_LEVEL: 'info',
         NEO4J_TX_TIMEOUT_MS: '60000',
+        // The request deadline (default 20 s) would otherwise cut the province-sized queries short.
+        REQUEST_TIMEOUT_MS: '60000',
         MAX_PAGE_SIZE: '100',
       },
       /"url":"(http:[^"]+)"/,
