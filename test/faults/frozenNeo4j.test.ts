@@ -12,7 +12,8 @@ import { applyMigrations } from '../../src/data/migrations.js';
 import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { startLocalNeo4j, type LocalNeo4jHandle } from '../../src/neo4j/localNeo4j.js';
-import { testConfig } from '../support/database.js';
+import { AppError } from '../../src/errors.js';
+import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
 import { launcherPids } from '../support/launcher.js';
 import { occupyPort, processExists, startMain, waitUntil, type MainProcess } from '../support/mainProcess.js';
 
@@ -351,4 +352,42 @@ describe('npm start when its local Neo4j dies (kill -9)', () => {
     ).toBe(true);
     expect(launcherPids(storeDir)).toEqual([]);
   }, 300_000);
+});
+
+describe('a request deadline on a Neo4j that answers', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('ends a statement that would outrun the deadline with TIMEOUT naming the limit, and runs none after it', async () => {
+    const DEADLINE = 800;
+    // The transaction timeout alone (30 s here) would let the statement run far longer than the deadline.
+    const view = database.executor.forRequest('deadline-test', undefined, { timeoutMs: DEADLINE });
+    const started = Date.now();
+    const error = await view
+      .read('slow', cypher('UNWIND range(1, 2000000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x)'))
+      .catch((caught: unknown) => caught);
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('TIMEOUT');
+    expect((error as AppError).message).toContain(`${DEADLINE} ms`);
+    expect(elapsed).toBeLessThan(DEADLINE + MARGIN_MS);
+    // Past the deadline nothing more is sent: even a trivial statement fails at once, Neo4j untouched.
+    const seen: string[] = [];
+    const late = database.executor.forRequest('deadline-test-late', (event) => seen.push(event.operation), {
+      timeoutMs: 1,
+      startedAt: Date.now() - 10,
+    });
+    const lateError = await late
+      .read('trivial', cypher('RETURN 1 AS one'))
+      .catch((caught: unknown) => caught);
+    expect((lateError as AppError).code).toBe('TIMEOUT');
+    expect(seen).toEqual([]);
+    // The database answered all along: a slow statement is not an outage.
+    expect(database.executor.available).toBe(true);
+  });
 });
