@@ -29,6 +29,20 @@ export class AppError extends GraphQLError {
   }
 }
 
+/** How much of a client's value an error message may quote. */
+export const MAX_ECHOED_CHARACTERS = 64;
+
+/**
+ * A client's value as an error message may quote it: cut to MAX_ECHOED_CHARACTERS with an ellipsis, so that a
+ * megabyte id is not sent back whole (nor written whole into the logs).
+ */
+export function clip(value: string, max = MAX_ECHOED_CHARACTERS): string {
+  if (value.length <= max) return value;
+  // Never cut a surrogate pair in half.
+  const end = /[\uD800-\uDBFF]/.test(value[max - 1] ?? '') ? max - 1 : max;
+  return `${value.slice(0, end)}…`;
+}
+
 /** A bad argument, named so the caller knows exactly what to fix. */
 export function badUserInput(argument: string, message: string): AppError {
   return new AppError(ErrorCode.BAD_USER_INPUT, `Argument '${argument}': ${message}`, { argument });
