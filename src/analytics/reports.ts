@@ -28,7 +28,13 @@ import {
   type GapThresholds,
   type ThresholdsInput,
 } from './gaps.js';
-import { rankCandidates, withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
+import {
+  linkageBonus as linkageBonusOf,
+  rankCandidates,
+  withDefaultWeights,
+  type TargetWeights,
+  type WeightsInput,
+} from './targets.js';
 
 /**
  * The analytics operations: validate the arguments, gather facts (one statement each), compute with the pure
@@ -323,9 +329,7 @@ export async function targetFirms(
   // Two phases with exact pruning: linkage (supply links, costly to fetch) adds at most `linkageBonus` points, so a
   // candidate whose score without it is more than that below the k-th best cannot reach the top k.
   const withoutLinkage = rankCandidates(candidates, gapById, weights);
-  const totalWeight =
-    weights.fit + weights.capability + weights.linkage + weights.proximity + weights.breadth;
-  const linkageBonus = (100 * weights.linkage) / totalWeight;
+  const linkageBonus = linkageBonusOf(weights);
   // first: 0 (a caller who wants only the gaps and counts) needs no candidate at all.
   const kthBest = first > 0 && withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
   const contenders =
