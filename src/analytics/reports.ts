@@ -16,7 +16,7 @@ import { hydrate, selectionAt, type Hydrated, type HydrationRequest } from '../d
 import { mergedSelection, type Selection } from '../data/graph/selection.js';
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel } from '../data/model.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, clip } from '../errors.js';
 import {
   assessSegment,
   compareAssessments,
@@ -81,7 +81,7 @@ async function requireExisting(
   const missing = await missingIds(context.executor, checks);
   if (missing.length > 0) {
     const check = checks.find((candidate) => candidate.argument === missing[0])!;
-    throw badUserInput(check.argument, `no ${check.label} with id '${check.id}'`);
+    throw badUserInput(check.argument, `no ${check.label} with id '${clip(check.id)}'`);
   }
 }
 

@@ -347,4 +347,197 @@ describe('input edge cases (issue 11)', () => {
       ]);
     });
   });
+  describe('case 7: the length of ids, cursors and text is capped, and no error echoes a client value whole', () => {
+    const huge = 'x'.repeat(1_900_000);
+    const ask = (query: string, variables: Record<string, unknown> = {}) =>
+      postGraphQL<unknown>(server.url, { query, variables });
+
+    /** A refusal naming the argument, its length and the maximum: short, and without the value. */
+    async function refused(
+      query: string,
+      variables: Record<string, unknown>,
+      argument: string,
+      length: number,
+      limit: 'MAX_ID_LENGTH' | 'MAX_STRING_ARGUMENT_LENGTH',
+    ) {
+      const response = await ask(query, variables);
+      expect(response.status).toBe(400);
+      expect(response.body.data).toBeUndefined();
+      expect(response.body.errors).toHaveLength(1);
+      expect(response.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
+      const max = limit === 'MAX_ID_LENGTH' ? 200 : 2000;
+      expect(response.body.errors?.[0]?.message).toBe(
+        `Argument '${argument}': ${length} characters long; at most ${max} (${limit})`,
+      );
+      expect(response.text.length).toBeLessThan(1_000);
+    }
+
+    it('refuses a 1.9 MB id with BAD_USER_INPUT naming the argument and the maximum, without echoing it', async () => {
+      await refused(
+        'query ($id: ID!) { enterprise(id: $id) { id } }',
+        { id: huge },
+        'id',
+        huge.length,
+        'MAX_ID_LENGTH',
+      );
+      await refused(
+        'query ($id: ID!) { chainGaps(chainId: $id, regionId: "shijiazhuang") { region { id } } }',
+        { id: huge },
+        'chainId',
+        huge.length,
+        'MAX_ID_LENGTH',
+      );
+    });
+
+    it('checks ids wherever they are: nested fields in fragments, input objects, list items, literals', async () => {
+      const long = 'y'.repeat(201);
+      await refused(
+        `query { segment(id: "led-packaging") { ...Firms } }
+         fragment Firms on ChainSegment { enterprises(regionId: "${long}") { role } }`,
+        {},
+        'regionId',
+        201,
+        'MAX_ID_LENGTH',
+      );
+      await refused(
+        'query ($f: EnterpriseFilter) { enterprises(filter: $f) { totalCount } }',
+        { f: { chainId: long } },
+        'filter.chainId',
+        201,
+        'MAX_ID_LENGTH',
+      );
+      await refused(
+        'query ($r: ID!) { compareRegions(chainId: "led", regionIds: ["shijiazhuang", $r]) { chain { id } } }',
+        { r: long },
+        'regionIds[1]',
+        201,
+        'MAX_ID_LENGTH',
+      );
+      // At the limit an id is looked up as usual, and the message quotes it clipped.
+      const atLimit = await ask(
+        'query ($id: ID!) { chainGaps(chainId: $id, regionId: "shijiazhuang") { region { id } } }',
+        {
+          id: 'z'.repeat(200),
+        },
+      );
+      expect(atLimit.body.errors?.[0]).toMatchObject({
+        message: `Argument 'chainId': no IndustrialChain with id '${'z'.repeat(64)}…'`,
+        extensions: { code: 'BAD_USER_INPUT', argument: 'chainId' },
+      });
+    });
+
+    it('refuses an over-long cursor and search text, naming them', async () => {
+      await refused(
+        'query ($after: String) { enterprises(after: $after) { totalCount } }',
+        { after: 'a'.repeat(2_001) },
+        'after',
+        2_001,
+        'MAX_STRING_ARGUMENT_LENGTH',
+      );
+      await refused(
+        'query ($text: String!) { search(text: $text) { __typename } }',
+        { text: huge },
+        'text',
+        huge.length,
+        'MAX_STRING_ARGUMENT_LENGTH',
+      );
+      // A cursor within the limit that is not ours is refused without being quoted.
+      const forged = await ask('query ($after: String) { enterprises(after: $after) { totalCount } }', {
+        after: 'b'.repeat(2_000),
+      });
+      expect(forged.body.errors?.[0]).toMatchObject({
+        message: "Argument 'after': not a cursor returned by this API",
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    });
+
+    it("clips client values that graphql-js quotes (an enum variable, a field name) and an import's cells", async () => {
+      const badEnum = await ask('query ($s: Stage) { enterprises(filter: { stage: $s }) { totalCount } }', {
+        s: huge,
+      });
+      expect(badEnum.status).toBe(400);
+      expect(badEnum.body.errors?.[0]?.message).toContain(`"${'x'.repeat(64)}…"`);
+      expect(badEnum.text.length).toBeLessThan(2_000);
+      const badField = await ask(`{ ${'f'.repeat(100_000)} }`);
+      expect(badField.body.errors?.[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(badField.text.length).toBeLessThan(2_000);
+      const badCell = await importRecords(
+        'ENTERPRISES',
+        `id,name,regionId,sizeBand,source\n${'Q'.repeat(100_000)},坏编号,${'r'.repeat(100_000)},SMALL,PUBLIC`,
+      );
+      expect(badCell.body.data?.importRecords.problems).toEqual([
+        {
+          line: 2,
+          column: 'id',
+          reason: `'${'Q'.repeat(64)}…' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`,
+        },
+        {
+          line: 2,
+          column: 'regionId',
+          reason: `no Region with id '${'r'.repeat(64)}…'`,
+        },
+      ]);
+    });
+  });
+
+  describe('case 7: degenerate target-firm weights', () => {
+    const TARGETS = `query ($weights: TargetWeights) {
+      targetFirms(chainId: "ic", regionId: "shijiazhuang", first: 30, weights: $weights) {
+        recommendations { enterprise { id } score factors { name value weight } }
+      }
+    }`;
+    interface Targets {
+      targetFirms: {
+        recommendations: {
+          enterprise: { id: string };
+          score: number;
+          factors: { name: string; value: number; weight: number }[];
+        }[];
+      };
+    }
+    const only = (fit: number) => ({ fit, capability: 0, linkage: 0, proximity: 0, breadth: 0 });
+
+    it('scores { fit: 5e-324, others 0 } as the fit factor alone (the same as { fit: 1 }), not 100 for every firm', async () => {
+      const tiny = await postGraphQL<Targets>(server.url, {
+        query: TARGETS,
+        variables: { weights: only(5e-324) },
+      });
+      const unit = await postGraphQL<Targets>(server.url, {
+        query: TARGETS,
+        variables: { weights: only(1) },
+      });
+      expect(tiny.body.errors).toBeUndefined();
+      const ranked = tiny.body.data!.targetFirms.recommendations;
+      expect(ranked.length).toBeGreaterThan(1);
+      for (const recommendation of ranked) {
+        const fit = recommendation.factors.find((factor) => factor.name === 'FIT')!;
+        expect(recommendation.score).toBeCloseTo(100 * fit.value, 2);
+        expect(fit.weight).toBe(5e-324);
+      }
+      // The seed has firms whose fit is below 1, so "every firm scores 100" would show here.
+      expect(ranked.some((recommendation) => recommendation.score < 100)).toBe(true);
+      const summary = (answer: Targets) =>
+        answer.targetFirms.recommendations.map((entry) => [entry.enterprise.id, entry.score]);
+      expect(summary(tiny.body.data!)).toEqual(summary(unit.body.data!));
+    });
+
+    it('refuses all-zero and negative weights with BAD_USER_INPUT naming the argument', async () => {
+      const zero = await postGraphQL<Targets>(server.url, {
+        query: TARGETS,
+        variables: { weights: only(0) },
+      });
+      expect(zero.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argument: 'weights',
+      });
+      const negative = await postGraphQL<Targets>(server.url, {
+        query: TARGETS,
+        variables: { weights: { ...only(1), linkage: -1e-300 } },
+      });
+      expect(negative.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argument: 'weights.linkage',
+      });
+    });
+  });
 });
