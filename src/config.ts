@@ -76,6 +76,8 @@ const environmentSchema = z.object({
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(2_000),
   MAX_BATCH_SIZE: integer(1, 100).default(10),
   MAX_BODY_BYTES: integer(1_024, 100_000_000).default(2_000_000),
+  MAX_ID_LENGTH: integer(16, 100_000).default(200),
+  MAX_STRING_ARGUMENT_LENGTH: integer(100, 1_000_000).default(2_000),
   API_KEYS: z
     .string()
     .optional()
@@ -162,6 +164,12 @@ export interface Config {
     readonly maxBatchSize: number;
     /** Largest request body accepted, in bytes. */
     readonly maxBodyBytes: number;
+    /** Longest ID and String argument values, in characters (see src/graphql/argumentLimits.ts). */
+    readonly arguments: {
+      readonly maxIdLength: number;
+      /** Cursors (`after`) and search text; an import's `content` is bounded by maxBodyBytes instead. */
+      readonly maxStringLength: number;
+    };
   };
   readonly access: {
     /** Hashed API keys with their roles. */
@@ -262,6 +270,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       },
       maxBatchSize: env.MAX_BATCH_SIZE,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      arguments: { maxIdLength: env.MAX_ID_LENGTH, maxStringLength: env.MAX_STRING_ARGUMENT_LENGTH },
     },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },

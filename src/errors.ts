@@ -29,6 +29,35 @@ export class AppError extends GraphQLError {
   }
 }
 
+/** How much of a client's value an error message may quote. */
+export const MAX_ECHOED_CHARACTERS = 64;
+
+/**
+ * A client's value as an error message may quote it: cut to MAX_ECHOED_CHARACTERS with an ellipsis, so that a
+ * megabyte id is not sent back whole (nor written whole into the logs).
+ */
+export function clip(value: string, max = MAX_ECHOED_CHARACTERS): string {
+  if (value.length <= max) return value;
+  // Never cut a surrogate pair in half.
+  const end = /[\uD800-\uDBFF]/.test(value[max - 1] ?? '') ? max - 1 : max;
+  return `${value.slice(0, end)}…`;
+}
+
+/** Longest message sent to a client: a backstop for any message that quotes a client's value unclipped. */
+const MAX_MESSAGE_CHARACTERS = 1_000;
+
+/**
+ * A client-safe message as sent: graphql-js quotes values in double quotes (`Variable "$s" got invalid value
+ * "…"`, `Cannot query field "…"`) without bounding them, so every double-quoted run is clipped, and the whole
+ * message is cut at MAX_MESSAGE_CHARACTERS.
+ */
+export function boundedMessage(message: string): string {
+  const clipped = message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) =>
+    inner.length > MAX_ECHOED_CHARACTERS ? `"${clip(inner)}"` : quoted,
+  );
+  return clip(clipped, MAX_MESSAGE_CHARACTERS);
+}
+
 /** A bad argument, named so the caller knows exactly what to fix. */
 export function badUserInput(argument: string, message: string): AppError {
   return new AppError(ErrorCode.BAD_USER_INPUT, `Argument '${argument}': ${message}`, { argument });
@@ -97,7 +126,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const message =
       tokenLimit !== undefined && code === ErrorCode.QUERY_TOO_COMPLEX
         ? `The operation has more than ${tokenLimit} tokens, the limit`
-        : formatted.message;
+        : boundedMessage(formatted.message);
     return { ...formatted, message, extensions: { ...extensions, code } };
   }
   return {

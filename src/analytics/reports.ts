@@ -16,7 +16,7 @@ import { hydrate, selectionAt, type Hydrated, type HydrationRequest } from '../d
 import { mergedSelection, type Selection } from '../data/graph/selection.js';
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel } from '../data/model.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, clip } from '../errors.js';
 import {
   assessSegment,
   compareAssessments,
@@ -28,7 +28,13 @@ import {
   type GapThresholds,
   type ThresholdsInput,
 } from './gaps.js';
-import { rankCandidates, withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
+import {
+  linkageBonus as linkageBonusOf,
+  rankCandidates,
+  withDefaultWeights,
+  type TargetWeights,
+  type WeightsInput,
+} from './targets.js';
 
 /**
  * The analytics operations: validate the arguments, gather facts (one statement each), compute with the pure
@@ -75,7 +81,7 @@ async function requireExisting(
   const missing = await missingIds(context.executor, checks);
   if (missing.length > 0) {
     const check = checks.find((candidate) => candidate.argument === missing[0])!;
-    throw badUserInput(check.argument, `no ${check.label} with id '${check.id}'`);
+    throw badUserInput(check.argument, `no ${check.label} with id '${clip(check.id)}'`);
   }
 }
 
@@ -323,9 +329,7 @@ export async function targetFirms(
   // Two phases with exact pruning: linkage (supply links, costly to fetch) adds at most `linkageBonus` points, so a
   // candidate whose score without it is more than that below the k-th best cannot reach the top k.
   const withoutLinkage = rankCandidates(candidates, gapById, weights);
-  const totalWeight =
-    weights.fit + weights.capability + weights.linkage + weights.proximity + weights.breadth;
-  const linkageBonus = (100 * weights.linkage) / totalWeight;
+  const linkageBonus = linkageBonusOf(weights);
   // first: 0 (a caller who wants only the gaps and counts) needs no candidate at all.
   const kthBest = first > 0 && withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
   const contenders =

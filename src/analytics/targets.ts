@@ -1,6 +1,9 @@
 /**
  * Target-firm ranking (产业链招商): pure scoring of outside enterprises against a region's gaps. Every factor is
  * 0–1 with an explanation; the score is 100 × Σ(weight × factor) / Σ(weight). Deterministic: ties by id.
+ *
+ * Only the weights' proportions matter: they are divided by the largest before anything is summed, so that any
+ * valid weights — 5e-324 or 1000 — give the same weighted mean as the same proportions in everyday numbers.
  */
 
 export type TargetFactor = 'FIT' | 'CAPABILITY' | 'LINKAGE' | 'PROXIMITY' | 'BREADTH';
@@ -104,6 +107,42 @@ export function withDefaultWeights(weights: WeightsInput | null | undefined): Ta
     if (value !== undefined && value !== null) merged[key] = value;
   }
   return merged;
+}
+
+const weightValues = (weights: TargetWeights): number[] => [
+  weights.fit,
+  weights.capability,
+  weights.linkage,
+  weights.proximity,
+  weights.breadth,
+];
+
+/**
+ * The weights divided by the largest, so the largest is exactly 1 and the sum lies between 1 and 5. Summing the raw
+ * weights instead goes wrong at the extremes: with `fit: 5e-324` alone, weight × factor underflows to 0 or back to
+ * 5e-324, and every firm scored 0 or 100. Each ratio is rounded to 6 significant digits (far finer than a score's
+ * 0.01), so weights that differ only by a common factor — whose quotients can differ in the last bit — give
+ * bit-identical scores and rankings.
+ * All-zero (or non-finite) weights give all zeros; the API refuses them before this.
+ */
+export function normaliseWeights(weights: TargetWeights): TargetWeights {
+  const largest = Math.max(...weightValues(weights));
+  const ratio = (value: number) =>
+    largest > 0 && Number.isFinite(largest) && value > 0 ? Number((value / largest).toPrecision(6)) : 0;
+  return {
+    fit: ratio(weights.fit),
+    capability: ratio(weights.capability),
+    linkage: ratio(weights.linkage),
+    proximity: ratio(weights.proximity),
+    breadth: ratio(weights.breadth),
+  };
+}
+
+/** The most points linkage can add to a score (with its factor at 1), for pruning before links are fetched. */
+export function linkageBonus(weights: TargetWeights): number {
+  const normal = normaliseWeights(weights);
+  const total = weightValues(normal).reduce((sum, value) => sum + value, 0);
+  return total > 0 ? (100 * normal.linkage) / total : 0;
 }
 
 /** Great-circle distance in km. */
@@ -253,18 +292,20 @@ export function scoreCandidate(
   const fills = [...new Set(candidate.operations.map((operation) => operation.gapSegmentId))]
     .filter((segmentId) => gaps.has(segmentId))
     .sort();
-  const computed: [TargetFactor, { value: number; explanation: string }, number][] = [
-    ['FIT', fitFactor(candidate, gaps), weights.fit],
-    ['CAPABILITY', capabilityFactor(candidate), weights.capability],
-    ['LINKAGE', linkageFactor(candidate), weights.linkage],
-    ['PROXIMITY', proximityFactor(candidate), weights.proximity],
-    ['BREADTH', breadthFactor(fills, gaps), weights.breadth],
+  const normal = normaliseWeights(weights);
+  const computed: [TargetFactor, { value: number; explanation: string }, number, number][] = [
+    ['FIT', fitFactor(candidate, gaps), weights.fit, normal.fit],
+    ['CAPABILITY', capabilityFactor(candidate), weights.capability, normal.capability],
+    ['LINKAGE', linkageFactor(candidate), weights.linkage, normal.linkage],
+    ['PROXIMITY', proximityFactor(candidate), weights.proximity, normal.proximity],
+    ['BREADTH', breadthFactor(fills, gaps), weights.breadth, normal.breadth],
   ];
-  const totalWeight = computed.reduce((sum, [, , weight]) => sum + weight, 0);
-  const weighted = computed.reduce((sum, [, factor, weight]) => sum + weight * factor.value, 0);
+  const totalWeight = computed.reduce((sum, [, , , weight]) => sum + weight, 0);
+  const weighted = computed.reduce((sum, [, factor, , weight]) => sum + weight * factor.value, 0);
   return {
     candidate,
     score: totalWeight > 0 ? round((100 * weighted) / totalWeight, 2) : 0,
+    // Each factor reports the weight as the caller gave it.
     factors: computed.map(([name, factor, weight]) => ({
       name,
       value: factor.value,

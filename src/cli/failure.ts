@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js';
 import { DatabaseConnectionError } from '../data/driver.js';
+import { ImportContentError } from '../import/importer.js';
 import { LocalNeo4jError } from '../neo4j/localNeo4j.js';
 import { PortInUseError } from '../ports.js';
 import { SeedValidationError } from '../seed/validate.js';
@@ -8,6 +9,7 @@ import { SeedValidationError } from '../seed/validate.js';
 const EXPECTED_FAILURES = [
   ConfigError,
   DatabaseConnectionError,
+  ImportContentError,
   LocalNeo4jError,
   PortInUseError,
   SeedValidationError,

@@ -1,6 +1,6 @@
 import neo4j from 'neo4j-driver';
 
-import { badUserInput } from '../errors.js';
+import { badUserInput, clip } from '../errors.js';
 import type { CypherQuery } from './cypher.js';
 import type { Executor } from './executor.js';
 import { NodeLabel as L, type NodeLabel } from './model.js';
@@ -75,7 +75,7 @@ export function searchQuery(args: SearchArguments): CypherQuery {
   const labels = (args.kinds && args.kinds.length > 0 ? args.kinds : Object.keys(SEARCH_KIND_LABELS)).map(
     (kind) => {
       const label = SEARCH_KIND_LABELS[kind];
-      if (!label) throw badUserInput('kinds', `unknown kind '${kind}'`);
+      if (!label) throw badUserInput('kinds', `unknown kind '${clip(kind)}'`);
       return label;
     },
   );

@@ -15,6 +15,11 @@ export interface NodeBatch {
    * properties and keeps the others, so a file with fewer columns never erases what it does not mention.
    */
   readonly mode?: 'replace' | 'merge';
+  /**
+   * `merge` only: properties a node gets when it is created and keeps otherwise (flags default to false), so that
+   * a column missing from a re-import never resets what is stored.
+   */
+  readonly defaults?: Properties;
 }
 
 export interface RelationshipBatch {
@@ -24,6 +29,10 @@ export interface RelationshipBatch {
   readonly rows: readonly { readonly from: string; readonly to: string; readonly properties: Properties }[];
   /** A node has at most one relationship of this type (an enterprise's location): others are removed. */
   readonly exclusive?: boolean;
+  /** Like NodeBatch.mode: `merge` (imports) sets the row's properties on an existing relationship and keeps others. */
+  readonly mode?: 'replace' | 'merge';
+  /** `merge` only: properties a relationship gets when it is created (an empty product list, say). */
+  readonly defaults?: Properties;
 }
 
 export interface UpsertCounts {
@@ -70,9 +79,12 @@ export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
      OPTIONAL MATCH (existing:${label} { id: row.id })
      WITH row, existing IS NULL AS isNew, ${changed} AS isChanged
      MERGE (n:${label} { id: row.id })
-     SET n ${merge ? '+=' : '='} row
+     ${merge ? 'ON CREATE SET n += $defaults SET n += row' : 'SET n = row'}
      ${COUNTS}`,
-    { rows: [...batch.rows].sort((a, b) => byText(a['id'], b['id'])).map(storedProperties) },
+    {
+      rows: [...batch.rows].sort((a, b) => byText(a['id'], b['id'])).map(storedProperties),
+      ...(merge ? { defaults: storedProperties(batch.defaults ?? {}) } : {}),
+    },
   );
 }
 
@@ -98,6 +110,10 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
          RETURN count(other) AS moved
        }`
     : 'WITH a, b, row, 0 AS moved';
+  const merge = batch.mode === 'merge';
+  const differs = merge
+    ? 'any(key IN keys(row.properties) WHERE existing[key] IS NULL OR existing[key] <> row.properties[key])'
+    : 'properties(existing) <> row.properties';
   const pairs = new Map(batch.rows.map((row) => [JSON.stringify([row.from, row.to]), row]));
   return cypher(
     `UNWIND $rows AS row
@@ -108,12 +124,13 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
      ${exclusive}
      OPTIONAL MATCH (a)-[existing:${type}]->(b)
      WITH a, b, row, existing, existing IS NULL AND moved = 0 AS isNew,
-          (existing IS NULL AND moved > 0) OR (existing IS NOT NULL AND properties(existing) <> row.properties) AS isChanged
+          (existing IS NULL AND moved > 0) OR (existing IS NOT NULL AND ${differs}) AS isChanged
      FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] ELSE [] END |
-       CREATE (a)-[created:${type}]->(b) SET created = row.properties)
-     FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing = row.properties)
+       CREATE (a)-[created:${type}]->(b) SET created = ${merge ? '$defaults SET created += ' : ''}row.properties)
+     FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing ${merge ? '+=' : '='} row.properties)
      ${COUNTS}`,
     {
+      ...(merge ? { defaults: storedProperties(batch.defaults ?? {}) } : {}),
       rows: [...pairs.values()]
         .sort((a, b) => byText(a.from, b.from) || byText(a.to, b.to))
         .map((row) => ({ from: row.from, to: row.to, properties: storedProperties(row.properties) })),

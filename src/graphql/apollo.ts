@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { formatError, isClientSafe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
+import { argumentLimitsPlugin } from './argumentLimits.js';
 import { resolvers } from './resolvers/index.js';
 import { guardrailRules } from './guardrails.js';
 import { projectionFieldResolver } from './resolvers/support.js';
@@ -64,6 +65,7 @@ export function createApolloServer(
     logger,
     plugins: [
       ...extraPlugins,
+      argumentLimitsPlugin(config.limits.arguments),
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,

@@ -1,4 +1,5 @@
 import type { ContactField } from '../data/contact.js';
+import { clip } from '../errors.js';
 
 /**
  * Checks on an enterprise's contact details, shared by the seed files and the importer (as creditCode.ts is). Each
@@ -14,7 +15,7 @@ const MAX_LENGTH: Readonly<Record<ContactField, number>> = {
 };
 
 function websiteProblem(value: string): string | null {
-  const wrong = `'${value}' is not a website address: expected an http:// or https:// URL such as https://www.example.com`;
+  const wrong = `'${clip(value)}' is not a website address: expected an http:// or https:// URL such as https://www.example.com`;
   if (!/^https?:\/\/[^\s/?#]/i.test(value) || /\s/.test(value)) return wrong;
   let url: URL;
   try {
@@ -23,7 +24,7 @@ function websiteProblem(value: string): string | null {
     return wrong;
   }
   if (url.username !== '' || url.password !== '') {
-    return `'${value}' is not a website address: it must not carry a user name or password`;
+    return `'${clip(value)}' is not a website address: it must not carry a user name or password`;
   }
   // A public website has a domain name (example.com) or an address; a bare host name (intranet) is a typo.
   if (!url.hostname.includes('.') && !url.hostname.startsWith('[')) return wrong;
@@ -33,7 +34,7 @@ function websiteProblem(value: string): string | null {
 function phoneProblem(value: string): string | null {
   const digits = value.replace(/\D/g, '').length;
   if (!/^\+?[0-9()\- ]+$/.test(value) || digits < 5 || digits > 20) {
-    return `'${value}' is not a phone number: use 5 to 20 digits with spaces, hyphens or parentheses and an optional leading +, such as 0311-85551234 or +86 311 8555 1234`;
+    return `'${clip(value)}' is not a phone number: use 5 to 20 digits with spaces, hyphens or parentheses and an optional leading +, such as 0311-85551234 or +86 311 8555 1234`;
   }
   return null;
 }
@@ -45,7 +46,7 @@ const EMAIL =
 function emailProblem(value: string): string | null {
   return EMAIL.test(value)
     ? null
-    : `'${value}' is not an email address: expected name@domain, such as info@example.com`;
+    : `'${clip(value)}' is not an email address: expected name@domain, such as info@example.com`;
 }
 
 const SHAPE: Readonly<Record<ContactField, (value: string) => string | null>> = {

@@ -11,6 +11,8 @@ import {
   type RelationshipBatch,
   type UpsertReport,
 } from '../data/upsert.js';
+import { clip } from '../errors.js';
+import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
 
 /**
@@ -95,6 +97,22 @@ export interface ImportOptions {
   readonly onProgress?: (progress: { kind: KindName; done: number; total: number }) => void;
 }
 
+/**
+ * Content the pipeline refuses to read at all, because reading it would be unsafe (JSON nested deeper than
+ * MAX_JSON_DEPTH): the whole import is refused with this, like an oversized request, rather than reported row by row.
+ * The importRecords mutation turns it into BAD_USER_INPUT on `content`; the CLI prints it.
+ */
+export class ImportContentError extends Error {
+  override readonly name = 'ImportContentError';
+  constructor(
+    readonly problem: ImportProblem,
+    /** Where in the content, without the file name: "record 3, key "name"". */
+    readonly where: string,
+  ) {
+    super(describeImportProblem(problem));
+  }
+}
+
 export class ImportError extends Error {
   override readonly name = 'ImportError';
   constructor(readonly problems: readonly ImportProblem[]) {
@@ -124,7 +142,27 @@ function readTable(
         file: source.name,
         line: null,
         column: null,
-        reason: `not valid JSON: ${(error as Error).message}`,
+        reason: `not valid JSON: ${clip((error as Error).message, 200)}`,
+      };
+    }
+    const shape = jsonShape(source.content);
+    if (shape.tooDeep) {
+      throw new ImportContentError(
+        {
+          file: source.name,
+          line: shape.tooDeep.record,
+          column: shape.tooDeep.key === null ? null : clip(shape.tooDeep.key),
+          reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels (an import is an array of flat objects, one per row)`,
+        },
+        describeJsonPlace(shape.tooDeep, clip) || 'the document',
+      );
+    }
+    if (shape.duplicateKeys.length > 0) {
+      return {
+        file: source.name,
+        line: shape.duplicateKeys[0]!.record,
+        column: null,
+        reason: `${describeJsonPlace(shape.duplicateKeys[0]!, clip)} is given twice in one object; give each column once`,
       };
     }
     if (
@@ -194,12 +232,27 @@ function parseSource(
       fileProblems.push({
         file: source.name,
         line: source.format === 'csv' ? 1 : null,
-        column: header,
+        column: clip(header),
         reason: `unknown column for ${spec.name}; expected: ${spec.columns.map((candidate) => candidate.key).join(', ')}`,
       });
     }
   }
-  const present = new Set(mapped.flatMap(({ column }) => (column ? [column.key] : [])));
+  // Two columns for one field (twice the same header, or two of its aliases such as name and 企业名称) would
+  // leave the value to whichever comes last; the file is refused instead, naming both.
+  const byKey = new Map<string, string[]>();
+  for (const { header, column } of mapped)
+    if (column) byKey.set(column.key, [...(byKey.get(column.key) ?? []), header]);
+  for (const [key, headers] of byKey) {
+    if (headers.length > 1) {
+      fileProblems.push({
+        file: source.name,
+        line: source.format === 'csv' ? 1 : null,
+        column: clip(headers[1]!),
+        reason: `columns ${headers.map((header) => `'${clip(header)}'`).join(' and ')} ${headers.length === 2 ? 'both' : 'all'} give ${key}; keep one`,
+      });
+    }
+  }
+  const present = new Set(byKey.keys());
   const headers = new Map(
     mapped.flatMap(({ header, column }) => (column ? [[column.key, header] as const] : [])),
   );
@@ -399,14 +452,14 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
     for (const [field, label] of REFERENCE_FIELDS[row.source.kind]) {
       const value = row.record[field];
       const ids = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : [];
-      for (const id of ids) if (!known(label, id)) problem(field, `no ${label} with id '${id}'`);
+      for (const id of ids) if (!known(label, id)) problem(field, `no ${label} with id '${clip(id)}'`);
     }
     // Credit codes stand for enterprises; resolve them to ids.
     const resolve = (codeKey: string, idKey: string) => {
       const code = row.record[codeKey];
       if (typeof code !== 'string' || row.record[idKey] !== undefined) return;
       const id = enterpriseByCode(code);
-      if (id === undefined) problem(codeKey, `no enterprise with credit code ${code}`);
+      if (id === undefined) problem(codeKey, `no enterprise with credit code ${clip(code)}`);
       else row.record[idKey] = id;
     };
     if (row.source.kind === 'segment-links') resolve('creditCode', 'enterpriseId');
@@ -458,6 +511,18 @@ function naturalKey(row: Row, index: ReferenceIndex): string | null {
 // ---------------------------------------------------------------------------------------------------------------
 // Writing
 
+/**
+ * What a new enterprise starts with. Every optional column follows one rule: a column the file does not have, or an
+ * empty cell in it, gives no value, and the stored value is kept (a new record gets the default here, or nothing).
+ * Nodes and relationships are written in `merge` mode for that reason. There is no way to clear a value by import.
+ */
+const ENTERPRISE_DEFAULTS: Properties = {
+  highTech: false,
+  leading: false,
+  listed: false,
+  specialised: false,
+};
+
 const provenance = (record: Record<string, unknown>): Properties => ({
   source: record['source'] as string,
   section: record['section'] as string | undefined,
@@ -478,6 +543,7 @@ function batchesFor(
           {
             label: L.Enterprise,
             mode: 'merge',
+            defaults: ENTERPRISE_DEFAULTS,
             rows: withIds.map(({ record, id }) => ({
               id,
               name: record['name'] as string,
@@ -485,12 +551,13 @@ function batchesFor(
               creditCode: record['creditCode'] as string | undefined,
               regionId: record['regionId'] as string,
               sizeBand: record['sizeBand'] as string,
-              highTech: (record['highTech'] as boolean | undefined) ?? false,
-              leading: (record['leading'] as boolean | undefined) ?? false,
-              listed: (record['listed'] as boolean | undefined) ?? false,
-              specialised: (record['specialised'] as boolean | undefined) ?? false,
+              // Absent columns and empty cells are undefined, which the merge leaves as stored: a re-import with
+              // fewer columns never resets a flag (a new firm starts with them false, ENTERPRISE_DEFAULTS).
+              highTech: record['highTech'] as boolean | undefined,
+              leading: record['leading'] as boolean | undefined,
+              listed: record['listed'] as boolean | undefined,
+              specialised: record['specialised'] as boolean | undefined,
               description: record['description'] as string | undefined,
-              // Empty cells are undefined, so a contact already stored is kept (like every other column).
               ...contactProperties({
                 website: record['website'] as string | undefined,
                 phone: record['phone'] as string | undefined,
@@ -505,6 +572,7 @@ function batchesFor(
         relationships: [
           {
             type: T.LOCATED_IN,
+            mode: 'merge',
             from: L.Enterprise,
             to: L.Region,
             exclusive: true,
@@ -525,12 +593,14 @@ function batchesFor(
             type: T.OPERATES_IN,
             from: L.Enterprise,
             to: L.ChainSegment,
+            mode: 'merge',
+            defaults: { mainProducts: [] },
             rows: records.map((record) => ({
               from: record['enterpriseId'] as string,
               to: record['segmentId'] as string,
               properties: {
                 role: record['role'] as string,
-                mainProducts: (record['mainProducts'] as string[] | undefined) ?? [],
+                mainProducts: record['mainProducts'] as string[] | undefined,
                 ...provenance(record),
               },
             })),
@@ -545,11 +615,13 @@ function batchesFor(
             type: T.SUPPLIES,
             from: L.Enterprise,
             to: L.Enterprise,
+            mode: 'merge',
+            defaults: { products: [] },
             rows: records.map((record) => ({
               from: record['supplierId'] as string,
               to: record['customerId'] as string,
               properties: {
-                products: (record['products'] as string[] | undefined) ?? [],
+                products: record['products'] as string[] | undefined,
                 ...provenance(record),
               },
             })),
@@ -577,6 +649,7 @@ function batchesFor(
         relationships: [
           {
             type: T.LOCATED_IN,
+            mode: 'merge',
             from: L.Platform,
             to: L.Region,
             exclusive: true,
@@ -588,6 +661,7 @@ function batchesFor(
           },
           {
             type: T.HOSTED_BY,
+            mode: 'merge',
             from: L.Platform,
             to: L.Enterprise,
             exclusive: true,
@@ -601,6 +675,7 @@ function batchesFor(
           },
           {
             type: T.SUPPORTS,
+            mode: 'merge',
             from: L.Platform,
             to: L.ChainSegment,
             rows: records.flatMap((record) =>
@@ -613,6 +688,7 @@ function batchesFor(
           },
           {
             type: T.SUPPORTS,
+            mode: 'merge',
             from: L.Platform,
             to: L.Industry,
             rows: records.flatMap((record) =>
@@ -631,6 +707,7 @@ function batchesFor(
         if (!policies.has(record['policyId'] as string)) policies.set(record['policyId'] as string, record);
       const appliesTo = (key: string, label: NodeLabel): RelationshipBatch => ({
         type: T.APPLIES_TO,
+        mode: 'merge',
         from: L.PolicyMeasure,
         to: label,
         rows: records.flatMap((record) =>
@@ -657,15 +734,16 @@ function batchesFor(
           {
             label: L.PolicyMeasure,
             mode: 'merge',
+            defaults: { description: '', termsJson: '[]' },
             rows: records.map((record) => {
-              const terms = (record['terms'] as string[] | undefined) ?? [];
+              const terms = record['terms'] as string[] | undefined;
               return {
                 id: record['measureId'] as string,
                 number: record['number'] as number,
                 name: record['title'] as string,
                 nameEn: record['titleEn'] as string | undefined,
-                description: terms.join('；'),
-                termsJson: JSON.stringify(terms.map((term) => ({ text: term, textEn: term }))),
+                description: terms?.join('；'),
+                termsJson: terms && JSON.stringify(terms.map((term) => ({ text: term, textEn: term }))),
                 ...provenance(record),
               };
             }),
@@ -674,6 +752,7 @@ function batchesFor(
         relationships: [
           {
             type: T.HAS_MEASURE,
+            mode: 'merge',
             from: L.Policy,
             to: L.PolicyMeasure,
             rows: records.map((record) => ({
@@ -684,6 +763,7 @@ function batchesFor(
           },
           {
             type: T.FOR_REGION,
+            mode: 'merge',
             from: L.Policy,
             to: L.Region,
             exclusive: true,

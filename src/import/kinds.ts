@@ -1,5 +1,6 @@
 import type { ContactField } from '../data/contact.js';
 import { PROVENANCE_SOURCES } from '../data/model.js';
+import { clip } from '../errors.js';
 import { contactProblem } from './contact.js';
 import { creditCodeProblem } from './creditCode.js';
 
@@ -19,7 +20,7 @@ export const text: Parser<string> = (raw) => ok(raw);
 export const id: Parser<string> = (raw) =>
   /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(raw)
     ? ok(raw)
-    : fail(`'${raw}' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`);
+    : fail(`'${clip(raw)}' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`);
 
 const TRUE = new Set(['true', '1', 'yes', 'y', '是', '有', '√']);
 const FALSE = new Set(['false', '0', 'no', 'n', '否', '无', '×']);
@@ -27,13 +28,13 @@ export const boolean: Parser<boolean> = (raw) => {
   const value = raw.toLowerCase();
   if (TRUE.has(value)) return ok(true);
   if (FALSE.has(value)) return ok(false);
-  return fail(`'${raw}' is not yes or no (true/false, 1/0, 是/否)`);
+  return fail(`'${clip(raw)}' is not yes or no (true/false, 1/0, 是/否)`);
 };
 
 export const integer: Parser<number> = (raw) =>
   /^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))
     ? ok(Number(raw))
-    : fail(`'${raw}' is not a whole number`);
+    : fail(`'${clip(raw)}' is not a whole number`);
 
 /** A list in one cell: items separated by ; ； 、 or |. */
 export const list: Parser<string[]> = (raw) =>
@@ -47,7 +48,7 @@ export const list: Parser<string[]> = (raw) =>
 export const idList: Parser<string[]> = (raw) => {
   const items = (list(raw) as { ok: true; value: string[] }).value;
   const bad = items.find((item) => !id(item).ok);
-  return bad === undefined ? ok(items) : fail(`'${bad}' is not an id`);
+  return bad === undefined ? ok(items) : fail(`'${clip(bad)}' is not an id`);
 };
 
 /** An enumeration, accepting the API's value (any case) or a Chinese label. */
@@ -61,7 +62,7 @@ export function enumeration<T extends string>(
     return found
       ? ok(found)
       : fail(
-          `'${raw}' is not one of ${values.join(', ')}${Object.keys(chinese).length > 0 ? ` (或 ${Object.keys(chinese).join('、')})` : ''}`,
+          `'${clip(raw)}' is not one of ${values.join(', ')}${Object.keys(chinese).length > 0 ? ` (或 ${Object.keys(chinese).join('、')})` : ''}`,
         );
   };
 }

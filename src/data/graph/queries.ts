@@ -1,4 +1,4 @@
-import { badUserInput } from '../../errors.js';
+import { badUserInput, clip } from '../../errors.js';
 import type { CypherQuery } from '../cypher.js';
 import type { Executor } from '../executor.js';
 import { EMPTY_SELECTION, mergedSelection, selectedFields, type Selection } from './selection.js';
@@ -38,7 +38,7 @@ function throwOnMissing(missing: unknown, references: readonly Reference[]): voi
   if (!Array.isArray(missing) || missing.length === 0) return;
   const argument = String(missing[0]);
   const reference = references.find((candidate) => candidate.argument === argument);
-  throw badUserInput(argument, `no ${reference?.typeName ?? 'node'} with id '${reference?.id ?? '?'}'`);
+  throw badUserInput(argument, `no ${reference?.typeName ?? 'node'} with id '${clip(reference?.id ?? '?')}'`);
 }
 
 /** One node by id, projected for the selection; null when there is none. */

@@ -1,5 +1,6 @@
 import { requireRole } from '../../auth.js';
-import { importSources } from '../../import/importer.js';
+import { badUserInput } from '../../errors.js';
+import { ImportContentError, importSources } from '../../import/importer.js';
 import type { KindName } from '../../import/kinds.js';
 import type { ImportKind, Resolvers } from '../generated/resolvers.js';
 
@@ -29,7 +30,12 @@ export const importResolvers: Resolvers = {
           defaultSource: defaultSource ?? undefined,
           maxRows: MAX_ROWS_PER_REQUEST,
         },
-      );
+      ).catch((error: unknown) => {
+        // Content unsafe to read at all is a bad argument, not a row problem.
+        if (error instanceof ImportContentError)
+          throw badUserInput('content', `${error.where}: ${error.problem.reason}`);
+        throw error;
+      });
       context.logger.info(
         { caller: caller.name, kind, written: result.written, rejected: result.rejected.length },
         'importRecords',
