@@ -60,9 +60,10 @@ const INLINE_SCRIPT = /<script\b(?![^>]*\bsrc\s*=)[^>]*>([\s\S]*?)<\/script>/gi;
 
 /** CSP source expressions ('sha256-…') for each inline script of a page. */
 export function inlineScriptHashes(html: string): string[] {
-  return [...html.matchAll(INLINE_SCRIPT)].map(
-    ([, text]) => `'sha256-${createHash('sha256').update(text ?? '', 'utf8').digest('base64')}'`,
-  );
+  return [...html.matchAll(INLINE_SCRIPT)].map(([, text]) => {
+    const hash = createHash('sha256').update(text ?? '', 'utf8');
+    return `'sha256-${hash.digest('base64')}'`;
+  });
 }
 
 /**

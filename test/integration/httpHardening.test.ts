@@ -49,7 +49,11 @@ function rawGet(url: string, headers: Record<string, string>): Promise<RawRespon
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, raw: Buffer.concat(chunks) }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            raw: Buffer.concat(chunks),
+          }),
         );
         response.on('error', reject);
       })
@@ -135,7 +139,10 @@ describe('HTTP hardening', () => {
       { query: '{ __typename }' },
       { query: 'subscription { chains { id } }' },
     ]);
-    const [first, second] = JSON.parse(batch.text) as { data?: unknown; errors?: { extensions: { code: string } }[] }[];
+    const [first, second] = JSON.parse(batch.text) as {
+      data?: unknown;
+      errors?: { extensions: { code: string } }[];
+    }[];
     expect(first?.data).toEqual({ __typename: 'Query' });
     expect(second?.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
@@ -201,7 +208,11 @@ describe('HTTP hardening', () => {
         "The token's lifetime is longer than the accepted maximum of 86400 s (it expires at 9999-12-31T00:00:00.000Z); ask for a shorter-lived token",
       );
       // Without an iat: measured from now.
-      const noIat = await postGraphQL(development.url, READ, bearer(await token(nowSeconds() + 25 * 3600, null)));
+      const noIat = await postGraphQL(
+        development.url,
+        READ,
+        bearer(await token(nowSeconds() + 25 * 3600, null)),
+      );
       expect([noIat.status, noIat.body.errors?.[0]?.extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
       // Expires within the hour, but was issued for 30 days.
       const longIssued = await postGraphQL(
@@ -236,7 +247,12 @@ describe('HTTP hardening', () => {
   });
 
   it('refuses an Authorization header that is not Bearer with 401 naming the expected scheme', async () => {
-    for (const authorization of ['Basic dXNlcjpwYXNzd29yZA==', 'Token some-api-key', 'some-api-key', 'Bearer']) {
+    for (const authorization of [
+      'Basic dXNlcjpwYXNzd29yZA==',
+      'Token some-api-key',
+      'some-api-key',
+      'Bearer',
+    ]) {
       const response = await postGraphQL(development.url, { query: '{ __typename }' }, { authorization });
       expect(response.status, authorization).toBe(401);
       expect(response.body.data).toBeUndefined();
@@ -269,13 +285,12 @@ describe('HTTP hardening', () => {
       expect(page.headers['x-frame-options']).toBe('DENY');
       expect(page.headers['x-content-type-options']).toBe('nosniff');
       expect(page.headers['referrer-policy']).toBe('no-referrer');
-      const policy = page.headers['content-security-policy'] ?? '';
-      const directives = new Map(
-        policy.split(';').map((directive) => {
-          const [name = '', ...values] = directive.trim().split(/\s+/);
-          return [name, values] as const;
-        }),
-      );
+      const policy = String(page.headers['content-security-policy']);
+      const directives = new Map<string, string[]>();
+      for (const directive of policy.split(';')) {
+        const [name = '', ...values] = directive.trim().split(/\s+/);
+        directives.set(name, values);
+      }
       expect(directives.get('default-src')).toEqual(["'self'"]);
       expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
       expect(directives.get('connect-src')).toEqual(["'self'"]);
@@ -283,7 +298,10 @@ describe('HTTP hardening', () => {
       // Scripts: this origin and exactly the page's inline scripts, by hash; never 'unsafe-inline' or eval.
       const text = page.raw.toString('utf8');
       const inline = [...text.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
-        ([, script]) => `'sha256-${createHash('sha256').update(script ?? '').digest('base64')}'`,
+        ([, script]) =>
+          `'sha256-${createHash('sha256')
+            .update(script ?? '')
+            .digest('base64')}'`,
       );
       expect(inline.length).toBeGreaterThan(0);
       expect(directives.get('script-src')).toEqual(["'self'", ...inline]);
@@ -309,10 +327,13 @@ describe('HTTP hardening', () => {
         `explorer page: ${plain.raw.length} bytes plain, ${brotli.raw.length} brotli, ${gzip.raw.length} gzip`,
       );
       // GraphQL answers are not compressed: they are small, and the CPU is better spent answering under load.
-      const graphql = await rawGet(`${development.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
-        'accept-encoding': 'gzip, br',
-        'apollo-require-preflight': 'true',
-      });
+      const graphql = await rawGet(
+        `${development.url}/graphql?query=${encodeURIComponent('{ __typename }')}`,
+        {
+          'accept-encoding': 'gzip, br',
+          'apollo-require-preflight': 'true',
+        },
+      );
       expect(graphql.status).toBe(200);
       expect(graphql.headers['content-encoding']).toBeUndefined();
     });
