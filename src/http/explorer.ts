@@ -99,31 +99,41 @@ const gzip = promisify(zlib.gzip);
  * is compressed once, on first request, off the event loop, and kept: tests and deployments that never open the
  * explorer do not pay for it, and GraphQL responses are not compressed at all (they are small, and under load the
  * CPU is better spent answering). Brotli at quality 7 and gzip at level 6: the highest settings shrink the page by
- * a few more percent for ten to thirty times the CPU.
+ * a few more percent for ten to thirty times the CPU. The policy's script hashes are computed on first request too
+ * (about 0.1 s over 9 MB), once.
  */
 export class ExplorerPage {
-  readonly html: Buffer;
-  readonly contentSecurityPolicy: string;
+  private prepared: { readonly html: Buffer; readonly contentSecurityPolicy: string } | undefined;
   private readonly encoded = new Map<Exclude<ContentEncoding, 'identity'>, Promise<Buffer>>();
 
-  constructor(html: string) {
-    this.html = Buffer.from(html, 'utf8');
-    this.contentSecurityPolicy = explorerContentSecurityPolicy(html);
+  constructor(private readonly text: string) {}
+
+  private get page(): { readonly html: Buffer; readonly contentSecurityPolicy: string } {
+    this.prepared ??= {
+      html: Buffer.from(this.text, 'utf8'),
+      contentSecurityPolicy: explorerContentSecurityPolicy(this.text),
+    };
+    return this.prepared;
+  }
+
+  get contentSecurityPolicy(): string {
+    return this.page.contentSecurityPolicy;
   }
 
   body(encoding: ContentEncoding): Promise<Buffer> {
-    if (encoding === 'identity') return Promise.resolve(this.html);
+    const { html } = this.page;
+    if (encoding === 'identity') return Promise.resolve(html);
     let body = this.encoded.get(encoding);
     if (body === undefined) {
       body =
         encoding === 'br'
-          ? brotli(this.html, {
+          ? brotli(html, {
               params: {
                 [zlib.constants.BROTLI_PARAM_QUALITY]: 7,
-                [zlib.constants.BROTLI_PARAM_SIZE_HINT]: this.html.length,
+                [zlib.constants.BROTLI_PARAM_SIZE_HINT]: html.length,
               },
             })
-          : gzip(this.html, { level: 6 });
+          : gzip(html, { level: 6 });
       // A failed compression is not kept: the next request tries again.
       body.catch(() => this.encoded.delete(encoding));
       this.encoded.set(encoding, body);
