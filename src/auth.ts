@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
+import { HeaderMap } from '@apollo/server';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 
 import { AppError, ErrorCode } from './errors.js';
@@ -95,8 +96,13 @@ export function looksLikeJwt(credential: string): boolean {
 // The clock skew tolerated between this service and the identity provider, in seconds.
 const CLOCK_TOLERANCE_S = 5;
 
+/** HTTP 401 must name the scheme the client should use (RFC 9110 §11.6.1). */
+function unauthorizedStatus(): { http: { status: 401; headers: HeaderMap } } {
+  return { http: { status: 401, headers: new HeaderMap([['www-authenticate', 'Bearer']]) } };
+}
+
 function unauthenticated(message: string): AppError {
-  return new AppError(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+  return new AppError(ErrorCode.UNAUTHENTICATED, message, unauthorizedStatus());
 }
 
 /** The caller a JWT names; throws UNAUTHENTICATED saying why a token is refused (expired, bad signature, ...). */
@@ -234,7 +240,7 @@ function checkRole(caller: Caller | null, role: Role, action: string, httpStatus
     throw new AppError(
       ErrorCode.UNAUTHENTICATED,
       `${action} needs an API key or token with the ${role} role (Authorization: Bearer <credential>)`,
-      status(401),
+      httpStatus ? unauthorizedStatus() : {},
     );
   }
   if (RANK[caller.role] < RANK[role]) {

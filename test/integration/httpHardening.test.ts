@@ -265,6 +265,13 @@ describe('HTTP hardening', () => {
       ]);
       expect(response.text).not.toContain('dXNlcjpwYXNzd29yZA');
     }
+    // A 401 names the scheme to use in WWW-Authenticate too, as HTTP asks.
+    const challenged = await fetch(`${development.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic dXNlcjpwYXNzd29yZA==' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect([challenged.status, challenged.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
     // The scheme name is case-insensitive (RFC 9110), and no header at all stays anonymous.
     const lowercase = await postGraphQL(
       development.url,
