@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { HeaderMap } from '@apollo/server';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 
 import { AppError, ErrorCode } from './errors.js';
 
@@ -68,6 +69,11 @@ export interface JwtConfig {
   readonly audience: string | undefined;
   /** The claim holding the caller's roles: an array of role names or one role name. */
   readonly rolesClaim: string;
+  /**
+   * The longest lifetime a token may have, in seconds: its `exp` may be at most this far from now and from its
+   * `iat`. A token valid for years is a stolen-once, usable-for-ever credential that no rotation reaches.
+   */
+  readonly maxLifetimeSeconds: number;
 }
 
 /** The public key in a PEM text, or null when it is not one. */
@@ -87,19 +93,27 @@ export function looksLikeJwt(credential: string): boolean {
   return JWT_SHAPE.test(credential);
 }
 
+// The clock skew tolerated between this service and the identity provider, in seconds.
+const CLOCK_TOLERANCE_S = 5;
+
+/** HTTP 401 must name the scheme the client should use (RFC 9110 §11.6.1). */
+function unauthorizedStatus(): { http: { status: 401; headers: HeaderMap } } {
+  return { http: { status: 401, headers: new HeaderMap([['www-authenticate', 'Bearer']]) } };
+}
+
 function unauthenticated(message: string): AppError {
-  return new AppError(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+  return new AppError(ErrorCode.UNAUTHENTICATED, message, unauthorizedStatus());
 }
 
 /** The caller a JWT names; throws UNAUTHENTICATED saying why a token is refused (expired, bad signature, ...). */
 export async function callerForJwt(token: string, jwt: JwtConfig): Promise<Caller> {
-  let payload: Record<string, unknown>;
+  let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, jwt.key, {
       algorithms: [...jwt.algorithms],
       ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
       ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_S,
       // A token without an expiry would be a credential for ever; identity providers always set one.
       requiredClaims: ['exp'],
     }));
@@ -117,6 +131,7 @@ export async function callerForJwt(token: string, jwt: JwtConfig): Promise<Calle
     }
     throw unauthenticated('The token is not valid (malformed, or its signature does not verify)');
   }
+  checkLifetime(payload, jwt.maxLifetimeSeconds);
   const claimed = payload[jwt.rolesClaim];
   const names = Array.isArray(claimed) ? claimed : [claimed];
   const roles = ROLES.filter((role) => names.includes(role));
@@ -135,6 +150,22 @@ export async function callerForJwt(token: string, jwt: JwtConfig): Promise<Calle
   return { name: subject, role };
 }
 
+/** Refuses a token whose expiry lies further from now, or from its issue time, than the accepted lifetime. */
+function checkLifetime(payload: JWTPayload, maxLifetimeSeconds: number): void {
+  // jwtVerify has checked that exp (required) and iat (when present) are numbers.
+  const exp = payload.exp ?? 0;
+  const now = Math.floor(Date.now() / 1000);
+  const tooLong = (from: number) => exp - from > maxLifetimeSeconds + CLOCK_TOLERANCE_S;
+  if (tooLong(now) || (payload.iat !== undefined && tooLong(payload.iat))) {
+    // Beyond ±8.64e12 s a Date cannot hold it (a hostile exp may be anything).
+    const expires = Math.abs(exp) <= 8.64e12 ? new Date(exp * 1000) : null;
+    throw unauthenticated(
+      `The token's lifetime is longer than the accepted maximum of ${maxLifetimeSeconds} s` +
+        `${expires === null ? '' : ` (it expires at ${expires.toISOString()})`}; ask for a shorter-lived token`,
+    );
+  }
+}
+
 export interface AccessConfig {
   readonly apiKeys: readonly ApiKeyEntry[];
   readonly jwt: JwtConfig | undefined;
@@ -150,6 +181,12 @@ export async function authenticate(
   access: AccessConfig,
 ): Promise<Caller | null> {
   const credential = presentedKey(headers);
+  if (credential === WRONG_SCHEME) {
+    // Basic, Token, a bare key...: the client means to authenticate, so answering as anonymous would hide its mistake.
+    throw unauthenticated(
+      "The Authorization header must be 'Bearer <credential>'; other schemes (Basic, Token, ...) and bare values are not accepted",
+    );
+  }
   if (credential === null) {
     if (access.reads === 'key') {
       throw unauthenticated('This service needs an API key or token (Authorization: Bearer <credential>)');
@@ -165,13 +202,22 @@ export async function authenticate(
   return caller;
 }
 
-/** The credential a request presents: `Authorization: Bearer <credential>` or `x-api-key: <key>`. */
+/** What presentedKey returns for an Authorization header that does not carry a Bearer credential. */
+export const WRONG_SCHEME: unique symbol = Symbol('wrong Authorization scheme');
+
+/**
+ * The credential a request presents: `Authorization: Bearer <credential>` or `x-api-key: <key>`; WRONG_SCHEME for
+ * an Authorization header in any other form (an empty header counts as absent).
+ */
 export function presentedKey(headers: {
   authorization?: string | undefined;
   'x-api-key'?: string | undefined;
-}): string | null {
-  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
-  return bearer ?? headers['x-api-key']?.trim() ?? null;
+}): string | typeof WRONG_SCHEME | null {
+  const authorization = headers.authorization?.trim() ?? '';
+  if (authorization !== '') {
+    return /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim() ?? WRONG_SCHEME;
+  }
+  return headers['x-api-key']?.trim() || null;
 }
 
 /** Throws UNAUTHENTICATED without a caller, FORBIDDEN when the caller's role is below the one needed. */
@@ -194,7 +240,7 @@ function checkRole(caller: Caller | null, role: Role, action: string, httpStatus
     throw new AppError(
       ErrorCode.UNAUTHENTICATED,
       `${action} needs an API key or token with the ${role} role (Authorization: Bearer <credential>)`,
-      status(401),
+      httpStatus ? unauthorizedStatus() : {},
     );
   }
   if (RANK[caller.role] < RANK[role]) {

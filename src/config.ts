@@ -101,6 +101,7 @@ const environmentSchema = z.object({
   JWT_ISSUER: z.string().trim().min(1).optional(),
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
   JWT_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
+  JWT_MAX_LIFETIME_S: integer(60, 31_536_000).default(86_400),
   READ_ACCESS: z.enum(['public', 'key'], { message: "expected 'public' or 'key'" }).default('public'),
   TARGET_PRIORITY_REGIONS: z
     .string()
@@ -204,6 +205,7 @@ function jwtConfig(env: z.infer<typeof environmentSchema>): JwtConfig | undefine
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     rolesClaim: env.JWT_ROLES_CLAIM,
+    maxLifetimeSeconds: env.JWT_MAX_LIFETIME_S,
   };
   if (publicKey !== null) return { ...common, key: publicKey, algorithms: ['RS256', 'ES256'] };
   if (env.JWT_SECRET !== undefined) {

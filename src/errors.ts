@@ -98,6 +98,27 @@ export function isClientSafe(error: unknown): boolean {
   return wrapper.originalError === undefined || wrapper.originalError === null;
 }
 
+/**
+ * Apollo's own request errors that carry an HTTP 4xx status but no code: an automatic-persisted-query hash that
+ * does not match the query, an unsupported persisted-query version. Without a code Apollo would label them
+ * INTERNAL_SERVER_ERROR, yet the client sent them.
+ */
+function isCodelessRequestError(error: unknown): boolean {
+  const wrapper = graphQLErrorLike(error);
+  if (wrapper === null || wrapper.extensions?.['code'] !== undefined) return false;
+  if (wrapper.originalError !== undefined && wrapper.originalError !== null) return false;
+  const status = (wrapper.extensions?.['http'] as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+// Clearer words for Apollo's terse request errors, naming the field the client has to fix.
+const REQUEST_ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  'provided sha does not match query':
+    'extensions.persistedQuery.sha256Hash does not match the SHA-256 hash of the query sent with it',
+  'Unsupported persisted query version':
+    'Unsupported persisted query version; extensions.persistedQuery.version must be 1',
+};
+
 // graphql-js's own token limit (parseOptions.maxTokens) reports itself as a syntax error (spelt "more that").
 const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
 
@@ -108,6 +129,7 @@ const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/
 function clientCode(formatted: GraphQLFormattedError, error: unknown): unknown {
   const original = graphQLErrorLike(error)?.originalError;
   if (original instanceof AppError) return original.code;
+  if (isCodelessRequestError(error)) return ApolloServerErrorCode.BAD_REQUEST;
   if (
     formatted.extensions?.['code'] === ApolloServerErrorCode.GRAPHQL_PARSE_FAILED &&
     TOKEN_LIMIT.test(formatted.message)
@@ -126,7 +148,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const message =
       tokenLimit !== undefined && code === ErrorCode.QUERY_TOO_COMPLEX
         ? `The operation has more than ${tokenLimit} tokens, the limit`
-        : boundedMessage(formatted.message);
+        : boundedMessage(
+            code === ApolloServerErrorCode.BAD_REQUEST
+              ? (REQUEST_ERROR_MESSAGES[formatted.message] ?? formatted.message)
+              : formatted.message,
+          );
     return { ...formatted, message, extensions: { ...extensions, code } };
   }
   return {

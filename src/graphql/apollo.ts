@@ -1,8 +1,9 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { OperationTypeNode, type ValidationRule } from 'graphql';
 
 import type { Config } from '../config.js';
-import { formatError, isClientSafe } from '../errors.js';
+import { AppError, ErrorCode, formatError, isClientSafe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { argumentLimitsPlugin } from './argumentLimits.js';
@@ -27,20 +28,42 @@ const errorLoggingPlugin: ApolloServerPlugin<GraphQLContext> = {
 };
 
 /**
- * With introspection off, "Did you mean …?" hints would still spell the schema out field by field to a prober;
- * they are cut from validation messages.
+ * With introspection off, "Did you mean …?" hints would still spell the schema out to a prober. Apollo's
+ * hideSchemaDetailsFromClientErrors cuts them from validation errors only; graphql-js gives the same hints when it
+ * coerces variables (`{"s": "UPSTREA"}` for a Stage: 'Did you mean the enum value "UPSTREAM"?', or a misspelt
+ * input field), so they are cut here from every error a request ends with.
  */
-const fieldSuggestionBlockingPlugin: ApolloServerPlugin<GraphQLContext> = {
+const variableSuggestionBlockingPlugin: ApolloServerPlugin<GraphQLContext> = {
   requestDidStart: () =>
     Promise.resolve({
-      validationDidStart: () =>
-        Promise.resolve((errors?: readonly Error[]) => {
-          for (const error of errors ?? [])
-            error.message = error.message.replace(/\s*Did you mean .+\?$/s, '');
-          return Promise.resolve();
-        }),
+      didEncounterErrors: ({ errors }) => {
+        for (const error of errors) error.message = error.message.replace(SUGGESTION, '');
+        return Promise.resolve();
+      },
     }),
 };
+const SUGGESTION = /\s*Did you mean .+\?$/s;
+
+/**
+ * The schema has no Subscription type (the service answers over plain HTTP only). graphql-js 16 lets such an
+ * operation through validation and then fails it during execution with an error Apollo reports as
+ * INTERNAL_SERVER_ERROR; this rule refuses it up front as the client's mistake.
+ */
+const supportedOperationsRule: ValidationRule = (context) => ({
+  OperationDefinition: (node) => {
+    const schema = context.getSchema();
+    if (!schema.getRootType(node.operation)) {
+      const supported = Object.values(OperationTypeNode).filter((operation) => schema.getRootType(operation));
+      context.reportError(
+        new AppError(
+          ErrorCode.BAD_USER_INPUT,
+          `${node.operation[0]?.toUpperCase()}${node.operation.slice(1)}s are not supported by this service; ` +
+            `send a ${supported.join(' or ')} operation`,
+        ),
+      );
+    }
+  },
+});
 
 /**
  * The Apollo Server with the service's schema, resolvers and error handling. The HTTP app and the tests build it
@@ -58,7 +81,9 @@ export function createApolloServer(
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspectionEnabled,
-    validationRules: guardrailRules(config.limits.query),
+    // Suggestions stay where the schema is public anyway (introspection on), because they help.
+    hideSchemaDetailsFromClientErrors: !config.introspectionEnabled,
+    validationRules: [supportedOperationsRule, ...guardrailRules(config.limits.query)],
     parseOptions: { maxTokens: config.limits.query.maxTokens },
     // Batches (a JSON array of operations) are allowed; the HTTP layer caps their size at MAX_BATCH_SIZE.
     allowBatchedHttpRequests: true,
@@ -69,7 +94,7 @@ export function createApolloServer(
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,
-      ...(config.introspectionEnabled ? [] : [fieldSuggestionBlockingPlugin]),
+      ...(config.introspectionEnabled ? [] : [variableSuggestionBlockingPlugin]),
     ],
   });
 }

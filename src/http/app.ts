@@ -14,7 +14,7 @@ import { ErrorCode } from '../errors.js';
 import { createApolloServer } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
-import { loadSavedOperations, renderExplorer } from './explorer.js';
+import { ExplorerPage, loadSavedOperations, renderExplorer } from './explorer.js';
 import { createMapRouter } from './map.js';
 
 export interface Readiness {
@@ -146,7 +146,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   });
 
   if (config.explorerEnabled) {
-    const explorerPage = renderExplorer('/graphql', loadSavedOperations());
+    const explorerPage = new ExplorerPage(renderExplorer('/graphql', loadSavedOperations()));
     const serveExplorer: express.RequestHandler = (request, response, next) => {
       // Only browsers navigating here get the page; GraphQL-over-HTTP GET requests fall through to Apollo.
       if (request.method !== 'GET' || request.query['query'] !== undefined || !request.accepts('text/html')) {
@@ -160,7 +160,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
         next();
         return;
       }
-      response.type('html').send(explorerPage);
+      explorerPage.send(request, response).catch(next);
     };
     app.get(['/', '/graphql'], serveExplorer);
     app.use('/map', createMapRouter());

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 import express from 'express';
 
+import { setPageSecurityHeaders } from './pageHeaders.js';
+
 export const MAP_DIST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/map/dist');
 
 /**
@@ -36,6 +38,7 @@ export function createMapRouter(distDir: string = MAP_DIST_DIR): express.Router 
   const indexFile = path.join(distDir, 'index.html');
 
   router.use((request, response, next) => {
+    setPageSecurityHeaders(response, CONTENT_SECURITY_POLICY);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.status(405).setHeader('allow', 'GET, HEAD').type('text/plain').send('Method not allowed\n');
       return;
@@ -44,8 +47,6 @@ export function createMapRouter(distDir: string = MAP_DIST_DIR): express.Router 
       response.status(503).type('text/plain').send(NOT_BUILT);
       return;
     }
-    response.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
-    response.setHeader('x-content-type-options', 'nosniff');
     next();
   });
 
