@@ -186,9 +186,12 @@ export function decodeCursor(value: string, sort: SortKey): Cursor {
  */
 export function connectionNodeSelections(selection: Selection): {
   readonly projections: readonly Selection[];
+  /** The first path of each projection, for error messages. */
+  readonly pathOf: readonly string[];
   readonly slotOf: ReadonlyMap<string, number>;
 } {
   const projections: Selection[] = [];
+  const pathOf: string[] = [];
   const byKey = new Map<string, number>();
   const slotOf = new Map<string, number>();
   const add = (path: string, nodeSelection: Selection) => {
@@ -197,6 +200,7 @@ export function connectionNodeSelections(selection: Selection): {
     if (index === undefined) {
       index = projections.length;
       projections.push(nodeSelection);
+      pathOf.push(path);
       byKey.set(canonical, index);
     }
     slotOf.set(path, index);
@@ -207,7 +211,7 @@ export function connectionNodeSelections(selection: Selection): {
       add(`${edgesKey}.${nodeKey}`, node.selection);
     }
   }
-  return { projections, slotOf };
+  return { projections, pathOf, slotOf };
 }
 
 /**
@@ -218,7 +222,7 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
   const scope = new CypherScope(limits);
   const label = labelOf(request.typeName);
   const { sort } = request;
-  const { projections } = connectionNodeSelections(request.selection);
+  const { projections, pathOf } = connectionNodeSelections(request.selection);
   const match = request.anchor ? request.anchor('n', scope) : `(n:${label})`;
   const conditions = request.where('n', scope);
   const pageConditions = [...conditions];
@@ -241,7 +245,7 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
     return projections
       .map(
         (selection, index) =>
-          `p${index}: ${projectNode(GRAPH_SPEC, request.typeName, 'n', selection, scope)}`,
+          `p${index}: ${scope.at(pathOf[index]!, () => projectNode(GRAPH_SPEC, request.typeName, 'n', selection, scope))}`,
       )
       .join(', ');
   }).result;
