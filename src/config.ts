@@ -73,7 +73,7 @@ const environmentSchema = z.object({
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(2_000),
   MAX_BATCH_SIZE: integer(1, 100).default(10),
   MAX_BODY_BYTES: integer(1_024, 100_000_000).default(2_000_000),
-  MAX_RESPONSE_ROWS: integer(1_000, 1_000_000_000).default(2_000_000),
+  MAX_RESPONSE_ROWS: integer(1_000, 1_000_000_000).default(50_000_000),
   API_KEYS: z
     .string()
     .optional()

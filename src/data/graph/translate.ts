@@ -123,7 +123,7 @@ export function responseTooLarge(total: number, max: number, path: string): AppE
 }
 
 /** Used when the limits given to the translator carry no MAX_RESPONSE_ROWS (unit tests, scripts). */
-export const DEFAULT_MAX_RESPONSE_ROWS = 2_000_000;
+export const DEFAULT_MAX_RESPONSE_ROWS = 50_000_000;
 
 export function maxResponseRowsOf(limits: TranslationLimits): number {
   return limits.maxResponseRows ?? DEFAULT_MAX_RESPONSE_ROWS;
