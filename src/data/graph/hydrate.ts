@@ -48,7 +48,8 @@ export class Hydrated {
 
   /** A reference to the node `id`, resolved per path by the field resolver. */
   ref(id: string): NodeRef {
-    return { [NODE_REF]: { nodes: this, id } } as NodeRef;
+    const ref: NodeRef = { [NODE_REF]: { nodes: this, id } };
+    return ref;
   }
 
   /** The projection of a node at a path; an empty object when nothing of it was selected there. */
@@ -62,7 +63,9 @@ export class Hydrated {
 export function resolveNodeRefs(value: unknown, path: string): unknown {
   if (isNodeRef(value)) return value[NODE_REF].nodes.at(path, value[NODE_REF].id);
   if (Array.isArray(value) && value.some(isNodeRef)) {
-    return value.map((item) => (isNodeRef(item) ? item[NODE_REF].nodes.at(path, item[NODE_REF].id) : item));
+    return (value as unknown[]).map((item) =>
+      isNodeRef(item) ? item[NODE_REF].nodes.at(path, item[NODE_REF].id) : item,
+    );
   }
   return value;
 }
