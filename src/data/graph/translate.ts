@@ -85,10 +85,10 @@ export class CypherScope {
 
   /**
    * Refuses the statement when its worst case exceeds MAX_RESPONSE_ROWS, naming the list that multiplies the most.
-   * `rootRows` is the bound of the root list (the page size for a connection, the number of ids for hydration).
+   * Root lists are counted like any list (`list`), so this is the whole statement's figure.
    */
-  assertBudget(rootRows = 1): void {
-    const total = this.valueCount * rootRows;
+  assertBudget(): void {
+    const total = this.valueCount;
     const max = maxResponseRowsOf(this.limits);
     if (total <= max) return;
     throw responseTooLarge(total, max, this.widest.path);
