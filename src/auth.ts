@@ -17,6 +17,11 @@ export const ROLES = ['viewer', 'editor'] as const;
 export type Role = (typeof ROLES)[number];
 const RANK: Readonly<Record<Role, number>> = { viewer: 0, editor: 1 };
 
+/** Whether a caller with `role` (null: anonymous) has at least the role `needed`. */
+export function roleAtLeast(role: Role | null, needed: Role): boolean {
+  return role !== null && RANK[role] >= RANK[needed];
+}
+
 export interface Caller {
   readonly name: string;
   readonly role: Role;

@@ -78,6 +78,7 @@ const environmentSchema = z.object({
   MAX_BODY_BYTES: integer(1_024, 100_000_000).default(2_000_000),
   MAX_ID_LENGTH: integer(16, 100_000).default(200),
   MAX_STRING_ARGUMENT_LENGTH: integer(100, 1_000_000).default(2_000),
+  MAX_RESPONSE_ROWS: integer(1_000, 1_000_000_000).default(50_000_000),
   API_KEYS: z
     .string()
     .optional()
@@ -153,6 +154,11 @@ export interface Config {
   readonly limits: {
     readonly maxPageSize: number;
     readonly maxTraversalDepth: number;
+    /**
+     * The most values one Cypher statement may return in the worst case (the product of its nested LIMITs and
+     * paths); the translator refuses anything larger before it runs (src/data/graph/translate.ts).
+     */
+    readonly maxResponseRows: number;
     /** Shape limits checked before an operation runs (see src/graphql/guardrails.ts). */
     readonly query: {
       readonly maxDepth: number;
@@ -263,6 +269,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     limits: {
       maxPageSize: env.MAX_PAGE_SIZE,
       maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH,
+      maxResponseRows: env.MAX_RESPONSE_ROWS,
       query: {
         maxDepth: env.MAX_QUERY_DEPTH,
         maxCost: env.MAX_QUERY_COST,

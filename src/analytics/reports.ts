@@ -12,8 +12,8 @@ import {
   type GapFactsRow,
 } from '../data/analytics.js';
 import type { Executor } from '../data/executor.js';
-import { hydrate, selectionAt, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
-import { mergedSelection, type Selection } from '../data/graph/selection.js';
+import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
+import type { Selection } from '../data/graph/selection.js';
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel } from '../data/model.js';
 import { badUserInput, clip } from '../errors.js';
@@ -89,11 +89,14 @@ function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAss
   return rows.map((row) => assessSegment(row, thresholds)).sort(compareAssessments);
 }
 
-/** A ChainGap object: the assessment with its node projections. */
+/**
+ * A ChainGap object: the assessment with references to its nodes, projected for each path where the client selected
+ * them (the same object serves `gaps` and `recommendations.fills` of targetFirms).
+ */
 function gapObject(assessment: GapAssessment, nodes: Hydrated) {
   const { facts } = assessment;
   return {
-    segment: nodes.get('ChainSegment', facts.segmentId),
+    segment: nodes.ref(facts.segmentId),
     status: assessment.status,
     criticality: assessment.criticality,
     score: assessment.score,
@@ -106,43 +109,23 @@ function gapObject(assessment: GapAssessment, nodes: Hydrated) {
     outsideSupplyEdges: facts.outsideSupplyEdges,
     downstreamSegmentCount: facts.downstreamInChain,
     downstreamSegmentCountAllChains: facts.downstreamAll,
-    localEnterprises: facts.localEnterpriseIds.map((id) => nodes.get('Enterprise', id)),
+    localEnterprises: facts.localEnterpriseIds.map((id) => nodes.ref(id)),
   };
 }
 
-function gapHydration(
-  selection: Selection,
-  gapPath: readonly string[],
-  assessments: readonly GapAssessment[],
-): HydrationRequest[] {
+function gapHydration(gapPath: readonly string[], assessments: readonly GapAssessment[]): HydrationRequest[] {
   return [
     {
       typeName: 'ChainSegment',
       ids: assessments.map((assessment) => assessment.facts.segmentId),
-      selection: selectionAt(selection, [...gapPath, 'segment']),
+      at: [...gapPath, 'segment'],
     },
     {
       typeName: 'Enterprise',
       ids: assessments.flatMap((assessment) => assessment.facts.localEnterpriseIds),
-      selection: selectionAt(selection, [...gapPath, 'localEnterprises']),
+      at: [...gapPath, 'localEnterprises'],
     },
   ];
-}
-
-/** Merges requests for the same type (union of ids, merged selection) so each type is projected once. */
-function combine(requests: readonly HydrationRequest[]): HydrationRequest[] {
-  const byType = new Map<string, { ids: Set<string>; selections: Selection[] }>();
-  for (const request of requests) {
-    const entry = byType.get(request.typeName) ?? { ids: new Set<string>(), selections: [] };
-    request.ids.forEach((id) => entry.ids.add(id));
-    entry.selections.push(request.selection);
-    byType.set(request.typeName, entry);
-  }
-  return [...byType].map(([typeName, entry]) => ({
-    typeName,
-    ids: [...entry.ids],
-    selection: mergedSelection(entry.selections),
-  }));
 }
 
 export async function chainGapReport(
@@ -165,16 +148,17 @@ export async function chainGapReport(
   const assessments = assess(rows, thresholds);
   const nodes = await hydrate(
     context.executor,
-    combine([
-      { typeName: 'IndustrialChain', ids: [args.chainId], selection: selectionAt(selection, ['chain']) },
-      { typeName: 'Region', ids: [args.regionId], selection: selectionAt(selection, ['region']) },
-      ...gapHydration(selection, ['gaps'], assessments),
-    ]),
+    selection,
+    [
+      { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
+      { typeName: 'Region', ids: [args.regionId], at: ['region'] },
+      ...gapHydration(['gaps'], assessments),
+    ],
     context.limits,
   );
   return {
-    chain: nodes.get('IndustrialChain', args.chainId),
-    region: nodes.get('Region', args.regionId),
+    chain: nodes.ref(args.chainId),
+    region: nodes.ref(args.regionId),
     thresholds,
     gaps: assessments.map((assessment) => gapObject(assessment, nodes)),
     stages: summariseByStage(assessments),
@@ -222,22 +206,17 @@ export async function compareRegions(
   const segmentIds = [...new Set(rows.map((row) => row.segmentId))];
   const nodes = await hydrate(
     context.executor,
-    combine([
-      { typeName: 'IndustrialChain', ids: [args.chainId], selection: selectionAt(selection, ['chain']) },
-      {
-        typeName: 'Region',
-        ids: regionIds,
-        selection: mergedSelection([
-          selectionAt(selection, ['regions', 'region']),
-          selectionAt(selection, ['segments', 'byRegion', 'region']),
-        ]),
-      },
+    selection,
+    [
+      { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
+      { typeName: 'Region', ids: regionIds, at: ['regions', 'region'] },
+      { typeName: 'Region', ids: regionIds, at: ['segments', 'byRegion', 'region'] },
       {
         typeName: 'ChainSegment',
         ids: segmentIds,
-        selection: selectionAt(selection, ['segments', 'segment']),
+        at: ['segments', 'segment'],
       },
-    ]),
+    ],
     context.limits,
   );
   // Segments in the order of the first region's report (worst first there), then by id.
@@ -248,20 +227,20 @@ export async function compareRegions(
     (a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0),
   );
   return {
-    chain: nodes.get('IndustrialChain', args.chainId),
+    chain: nodes.ref(args.chainId),
     regions: regionIds.map((id) => ({
-      region: nodes.get('Region', id),
+      region: nodes.ref(id),
       stages: summariseByStage(byRegion.get(id) ?? []),
       total: summarise(byRegion.get(id) ?? []),
     })),
     segments: orderedSegments.map((segmentId) => ({
-      segment: nodes.get('ChainSegment', segmentId),
+      segment: nodes.ref(segmentId),
       byRegion: regionIds.map((regionId) => {
         const assessment = byRegion
           .get(regionId)
           ?.find((candidate) => candidate.facts.segmentId === segmentId);
         return {
-          region: nodes.get('Region', regionId),
+          region: nodes.ref(regionId),
           status: assessment?.status ?? 'MISSING',
           localEnterpriseCount: assessment?.facts.localEnterpriseIds.length ?? 0,
         };
@@ -355,35 +334,36 @@ export async function targetFirms(
   const fillsPath = ['recommendations', 'fills'];
   const nodes = await hydrate(
     context.executor,
-    combine([
-      { typeName: 'Region', ids: [args.regionId], selection: selectionAt(selection, ['region']) },
-      ...gapHydration(selection, gapsPath, gaps),
-      ...gapHydration(selection, fillsPath, gaps),
+    selection,
+    [
+      { typeName: 'Region', ids: [args.regionId], at: ['region'] },
+      ...gapHydration(gapsPath, gaps),
+      ...gapHydration(fillsPath, gaps),
       {
         typeName: 'Enterprise',
         ids: ranked.map((recommendation) => recommendation.candidate.id),
-        selection: selectionAt(selection, ['recommendations', 'enterprise']),
+        at: ['recommendations', 'enterprise'],
       },
       {
         typeName: 'PolicyMeasure',
         ids: incentiveIds,
-        selection: selectionAt(selection, ['recommendations', 'incentives']),
+        at: ['recommendations', 'incentives'],
       },
-    ]),
+    ],
     context.limits,
   );
   const gapObjects = new Map(gaps.map((gap) => [gap.facts.segmentId, gapObject(gap, nodes)]));
   return {
-    region: nodes.get('Region', args.regionId),
+    region: nodes.ref(args.regionId),
     gaps: gaps.map((gap) => gapObjects.get(gap.facts.segmentId)!),
     weights,
     recommendations: ranked.map((recommendation) => ({
-      enterprise: nodes.get('Enterprise', recommendation.candidate.id),
+      enterprise: nodes.ref(recommendation.candidate.id),
       score: recommendation.score,
       factors: recommendation.factors,
       fills: recommendation.fills.map((segmentId) => gapObjects.get(segmentId)!),
       evidence: recommendation.evidence,
-      incentives: incentiveIds.map((id) => nodes.get('PolicyMeasure', id)),
+      incentives: incentiveIds.map((id) => nodes.ref(id)),
       distanceKm: recommendation.candidate.distanceKm,
     })),
   };
@@ -456,14 +436,15 @@ export async function impactOfLosing(
       : [];
   const nodes = await hydrate(
     context.executor,
-    combine([
-      { typeName: 'Region', ids: [args.regionId], selection: selectionAt(selection, ['region']) },
+    selection,
+    [
+      { typeName: 'Region', ids: [args.regionId], at: ['region'] },
       ...(args.enterpriseId
         ? [
             {
               typeName: 'Enterprise',
               ids: [args.enterpriseId],
-              selection: selectionAt(selection, ['enterprise']),
+              at: ['enterprise'],
             },
           ]
         : []),
@@ -472,41 +453,43 @@ export async function impactOfLosing(
             {
               typeName: 'ChainSegment',
               ids: [args.segmentId],
-              selection: selectionAt(selection, ['segment']),
+              at: ['segment'],
             },
           ]
         : []),
       {
         typeName: 'ChainSegment',
         ids: changes.map((change) => change.after.facts.segmentId),
-        selection: selectionAt(selection, ['segmentsAffected', 'segment']),
+        at: ['segmentsAffected', 'segment'],
       },
       {
         typeName: 'Enterprise',
-        ids: losses.flatMap((loss) => [loss.buyerId, ...loss.lostSupplierIds]),
-        selection: mergedSelection([
-          selectionAt(selection, ['firmsLosingLocalSupply', 'enterprise']),
-          selectionAt(selection, ['firmsLosingLocalSupply', 'lostSuppliers']),
-        ]),
+        ids: losses.map((loss) => loss.buyerId),
+        at: ['firmsLosingLocalSupply', 'enterprise'],
       },
-    ]),
+      {
+        typeName: 'Enterprise',
+        ids: losses.flatMap((loss) => loss.lostSupplierIds),
+        at: ['firmsLosingLocalSupply', 'lostSuppliers'],
+      },
+    ],
     context.limits,
   );
   return {
-    region: nodes.get('Region', args.regionId),
-    enterprise: args.enterpriseId ? nodes.get('Enterprise', args.enterpriseId) : null,
-    segment: args.segmentId ? nodes.get('ChainSegment', args.segmentId) : null,
+    region: nodes.ref(args.regionId),
+    enterprise: args.enterpriseId ? nodes.ref(args.enterpriseId) : null,
+    segment: args.segmentId ? nodes.ref(args.segmentId) : null,
     segmentsAffected: changes.map(({ before: was, after }) => ({
-      segment: nodes.get('ChainSegment', after.facts.segmentId),
+      segment: nodes.ref(after.facts.segmentId),
       before: was.status,
       after: after.status,
       localEnterprisesBefore: was.facts.localEnterpriseIds.length,
       localEnterprisesAfter: after.facts.localEnterpriseIds.length,
     })),
     firmsLosingLocalSupply: losses.map((loss) => ({
-      enterprise: nodes.get('Enterprise', loss.buyerId),
+      enterprise: nodes.ref(loss.buyerId),
       products: loss.products,
-      lostSuppliers: loss.lostSupplierIds.map((id) => nodes.get('Enterprise', id)),
+      lostSuppliers: loss.lostSupplierIds.map((id) => nodes.ref(id)),
     })),
   };
 }

@@ -1,9 +1,15 @@
 import { badUserInput, clip } from '../../errors.js';
 import type { CypherQuery } from '../cypher.js';
 import type { Executor } from '../executor.js';
-import { EMPTY_SELECTION, mergedSelection, selectedFields, type Selection } from './selection.js';
+import { selectedFields, selectionKey, type Selection } from './selection.js';
 import { GRAPH_SPEC, LABEL_OF_TYPE } from './spec.js';
-import { CypherScope, projectNode, type TranslationLimits } from './translate.js';
+import {
+  CypherScope,
+  maxResponseRowsOf,
+  projectNode,
+  responseTooLarge,
+  type TranslationLimits,
+} from './translate.js';
 
 /** A projected node or object: keys are the GraphQL response keys of the selection that produced it. */
 export type Projection = Record<string, unknown>;
@@ -50,6 +56,7 @@ export function nodeByIdQuery(
 ): CypherQuery {
   const scope = new CypherScope(limits);
   const cypher = `MATCH (n:${labelOf(typeName)} { id: ${scope.param(id)} }) RETURN ${projectNode(GRAPH_SPEC, typeName, 'n', selection, scope)} AS result`;
+  scope.assertBudget();
   return { cypher, params: scope.params };
 }
 
@@ -81,12 +88,20 @@ export function nodeListQuery(
   const scope = new CypherScope(limits);
   const conditions = options.where?.('n', scope) ?? [];
   const missing = referenceChecks(options.references ?? [], scope);
-  const cypher = `CALL {
-      MATCH (n:${labelOf(typeName)})${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}
+  const projection = scope.list(1, () => projectNode(GRAPH_SPEC, typeName, 'n', selection, scope)).result;
+  // The root list has no page size: its row budget is checked in the statement, from the number of nodes it
+  // would return, before anything is projected.
+  scope.assertBudget();
+  const perNode = scope.integer(scope.values);
+  const max = scope.integer(maxResponseRowsOf(limits));
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const cypher = `CALL { MATCH (n:${labelOf(typeName)})${where} RETURN count(n) AS total }
+    CALL (total) {
+      MATCH (n:${labelOf(typeName)})${where}${conditions.length > 0 ? ' AND' : ' WHERE'} total * ${perNode} <= ${max}
       WITH n ORDER BY ${options.orderBy?.('n') ?? 'n.name, n.id'}
-      RETURN collect(${projectNode(GRAPH_SPEC, typeName, 'n', selection, scope)}) AS results
+      RETURN collect(${projection}) AS results
     }
-    RETURN results, ${missing} AS missing`;
+    RETURN results, total * ${perNode} AS worstCase, ${missing} AS missing`;
   return { cypher, params: scope.params };
 }
 
@@ -99,6 +114,8 @@ export async function readNodeList(
 ): Promise<Projection[]> {
   const rows = await executor.read(typeName, nodeListQuery(typeName, options, selection, limits));
   throwOnMissing(rows[0]?.['missing'], options.references ?? []);
+  const worstCase = Number(rows[0]?.['worstCase'] ?? 0);
+  if (worstCase > maxResponseRowsOf(limits)) throw responseTooLarge(worstCase, maxResponseRowsOf(limits), '');
   return (rows[0]?.['results'] as Projection[] | undefined) ?? [];
 }
 
@@ -164,6 +181,40 @@ export function decodeCursor(value: string, sort: SortKey): Cursor {
 }
 
 /**
+ * The node selections of a connection, one per path (`nodes`, `edges.node`, and each of their aliases): identical
+ * selections share one projection, different ones never do. `slots[i]` is the projection index of the path `i`.
+ */
+export function connectionNodeSelections(selection: Selection): {
+  readonly projections: readonly Selection[];
+  /** The first path of each projection, for error messages. */
+  readonly pathOf: readonly string[];
+  readonly slotOf: ReadonlyMap<string, number>;
+} {
+  const projections: Selection[] = [];
+  const pathOf: string[] = [];
+  const byKey = new Map<string, number>();
+  const slotOf = new Map<string, number>();
+  const add = (path: string, nodeSelection: Selection) => {
+    const canonical = selectionKey(nodeSelection);
+    let index = byKey.get(canonical);
+    if (index === undefined) {
+      index = projections.length;
+      projections.push(nodeSelection);
+      pathOf.push(path);
+      byKey.set(canonical, index);
+    }
+    slotOf.set(path, index);
+  };
+  for (const [key, nodes] of selectedFields(selection, 'nodes')) add(key, nodes.selection);
+  for (const [edgesKey, edges] of selectedFields(selection, 'edges')) {
+    for (const [nodeKey, node] of selectedFields(edges.selection, 'node')) {
+      add(`${edgesKey}.${nodeKey}`, node.selection);
+    }
+  }
+  return { projections, pathOf, slotOf };
+}
+
+/**
  * One statement for a page: the rows after the cursor in (sort key, id) order — one more than asked, to know
  * whether a next page exists — and, only when selected, the total count.
  */
@@ -171,12 +222,7 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
   const scope = new CypherScope(limits);
   const label = labelOf(request.typeName);
   const { sort } = request;
-  const nodeSelection = mergedSelection([
-    ...selectedFields(request.selection, 'nodes').map(([, selected]) => selected.selection),
-    ...selectedFields(request.selection, 'edges').flatMap(([, edges]) =>
-      selectedFields(edges.selection, 'node').map(([, node]) => node.selection),
-    ),
-  ]);
+  const { projections, pathOf } = connectionNodeSelections(request.selection);
   const match = request.anchor ? request.anchor('n', scope) : `(n:${label})`;
   const conditions = request.where('n', scope);
   const pageConditions = [...conditions];
@@ -192,13 +238,25 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
   const where = (list: string[]) => (list.length > 0 ? ` WHERE ${list.join(' AND ')}` : '');
   const wantsTotal = selectedFields(request.selection, 'totalCount').length > 0;
   const missing = referenceChecks(request.references, scope);
+  // The page is a list of first + 1 rows: each row holds one projection per distinct node selection, plus its
+  // sort key and id.
+  const rowProjection = scope.list(request.first + 1, () => {
+    scope.count(2);
+    return projections
+      .map(
+        (selection, index) =>
+          `p${index}: ${scope.at(pathOf[index]!, () => projectNode(GRAPH_SPEC, request.typeName, 'n', selection, scope))}`,
+      )
+      .join(', ');
+  }).result;
+  scope.assertBudget();
   const cypher = [
     wantsTotal ? `CALL { MATCH ${match}${where(conditions)} RETURN count(DISTINCT n) AS totalCount }` : '',
     `CALL {
       MATCH ${match}${where(pageConditions)}
       WITH DISTINCT n ORDER BY ${sort.expression('n')} ${sort.direction}, n.id ${sort.direction}
       LIMIT ${scope.integer(request.first + 1)}
-      RETURN collect({ node: ${projectNode(GRAPH_SPEC, request.typeName, 'n', nodeSelection.size > 0 ? nodeSelection : EMPTY_SELECTION, scope)}, key: ${sort.expression('n')}, id: n.id }) AS rows
+      RETURN collect({ nodes: { ${rowProjection} }, key: ${sort.expression('n')}, id: n.id }) AS rows
     }`,
     `RETURN rows, ${wantsTotal ? 'totalCount' : 'null AS totalCount'}, ${missing} AS missing`,
   ]
@@ -216,7 +274,11 @@ export async function readConnection(
   const result = await executor.read(`${request.typeName}-page`, connectionQuery(request, limits));
   const row = result[0] ?? {};
   throwOnMissing(row['missing'], request.references);
-  const rows = (row['rows'] as { node: Projection; key: string; id: string }[] | undefined) ?? [];
+  const rows =
+    (row['rows'] as { nodes: Record<string, Projection>; key: string; id: string }[] | undefined) ?? [];
+  const { slotOf } = connectionNodeSelections(request.selection);
+  // The projection made for the selection at this path of the connection.
+  const nodeAt = (entry: (typeof rows)[number], path: string) => entry.nodes[`p${slotOf.get(path) ?? 0}`];
   const page = rows.slice(0, request.first);
   const cursorOf = (entry: { key: string; id: string }) =>
     encodeCursor({
@@ -232,13 +294,14 @@ export async function readConnection(
         connection[responseKey] = row['totalCount'];
         break;
       case 'nodes':
-        connection[responseKey] = page.map((entry) => entry.node);
+        connection[responseKey] = page.map((entry) => nodeAt(entry, responseKey));
         break;
       case 'edges':
         connection[responseKey] = page.map((entry) => {
           const edge: Projection = {};
           for (const [edgeKey, edgeField] of selected.selection) {
-            edge[edgeKey] = edgeField.field === 'cursor' ? cursorOf(entry) : entry.node;
+            edge[edgeKey] =
+              edgeField.field === 'cursor' ? cursorOf(entry) : nodeAt(entry, `${responseKey}.${edgeKey}`);
           }
           return edge;
         });

@@ -2,7 +2,7 @@ import { badUserInput } from '../../errors.js';
 import { NodeLabel as L, RelationshipType as T } from '../model.js';
 import { locatedIn } from './patterns.js';
 import type { Selection } from './selection.js';
-import { pageSize, projectNode, type CypherScope, type GraphSpec } from './translate.js';
+import { pageSize, projectNode, responseKeyName, type CypherScope, type GraphSpec } from './translate.js';
 
 /**
  * Upstream and downstream reach, as Cypher expressions inside the translator's one statement per root field.
@@ -61,13 +61,28 @@ function flowOrder(context: ReachContext, path: string): string {
 }
 
 function mapOf(
+  scope: CypherScope,
   selection: Selection,
   value: (field: string, key: string, sub: Selection, args: Readonly<Record<string, unknown>>) => string,
 ): string {
-  const entries = [...selection].map(
-    ([key, selected]) => `\`${key}\`: ${value(selected.field, key, selected.selection, selected.args)}`,
-  );
+  const entries = [...selection].map(([key, selected]) => {
+    scope.count(1);
+    const expression = scope.at(key, () => value(selected.field, key, selected.selection, selected.args));
+    return `${responseKeyName(key)}: ${expression}`;
+  });
   return `{ ${entries.join(', ')} }`;
+}
+
+/**
+ * The nodes of a path as a list of projections. A shortest path of at most `depth` hops has at most depth + 1
+ * nodes; the slice states that bound in the statement, and the row budget counts it.
+ */
+function pathList(context: ReachContext, nodes: string, typeName: string, sub: Selection): string {
+  const { scope } = context;
+  const step = scope.variable('step');
+  const bound = context.depth + 1;
+  const projection = scope.list(bound, () => projectNode(context.spec, typeName, step, sub, scope)).result;
+  return `[${step} IN ${nodes} | ${projection}][0..${scope.integer(bound)}]`;
 }
 
 /**
@@ -82,17 +97,19 @@ function reachedSegment(
   segmentNodes?: string,
 ): string {
   const nodeList = segmentNodes ?? `nodes(${path})`;
-  return mapOf(selection, (field, _key, sub) => {
+  return mapOf(context.scope, selection, (field, _key, sub) => {
     switch (field) {
       case 'segment':
         return projectNode(context.spec, 'ChainSegment', segment, sub, context.scope);
       case 'distance':
         return segmentNodes ? `length(${path}) - 1` : `length(${path})`;
-      case 'path': {
-        const step = context.scope.variable('step');
-        const ordered = context.direction === 'UP' ? `reverse(${nodeList})` : nodeList;
-        return `[${step} IN ${ordered} | ${projectNode(context.spec, 'ChainSegment', step, sub, context.scope)}]`;
-      }
+      case 'path':
+        return pathList(
+          context,
+          context.direction === 'UP' ? `reverse(${nodeList})` : nodeList,
+          'ChainSegment',
+          sub,
+        );
       default:
         throw new Error(`ReachedSegment.${field} is not mapped`);
     }
@@ -126,9 +143,13 @@ function segmentsExpression(
   const sourceCondition = context.sources ? `${segment}.source IN ${context.sources}` : null;
   const stageCondition = context.stages ? `${segment}.stage IN ${context.stages}` : null;
   const order = `length(${path}), ${STAGE_ORDER(segment)}, ${segment}.name, ${segment}.id`;
+  // Reached segments have no `first`: at most MAX_PAGE_SIZE of them, nearest first.
+  const bound = scope.limits.maxPageSize;
+  const limit = scope.integer(bound);
   if (!fromEnterprise) {
+    const element = scope.list(bound, () => reachedSegment(context, segment, path, selection)).result;
     return `COLLECT { MATCH ${path} = ANY SHORTEST (${origin})${hop(context, T.FEEDS)}{1,${context.depth}}(${segment}:${L.ChainSegment})${conditions([`${segment} <> ${origin}`, sourceCondition, stageCondition])}
-      RETURN ${reachedSegment(context, segment, path, selection)} ORDER BY ${order} }`;
+      RETURN ${element} ORDER BY ${order} LIMIT ${limit} }`;
   }
   // From an enterprise: a fixed OPERATES_IN hop into one of its segments, then the flow. One shortest path per
   // reached segment, with no aggregation (Neo4j does not allow one inside a subquery expression in a projection).
@@ -138,9 +159,12 @@ function segmentsExpression(
     ? ` WHERE ${operation}.source IN ${context.sources} AND ${own}.source IN ${context.sources}`
     : '';
   const segmentsOnly = scope.variable('segmentsOnly');
+  const element = scope.list(bound, () =>
+    reachedSegment(context, segment, path, selection, segmentsOnly),
+  ).result;
   return `COLLECT { MATCH ${path} = ANY SHORTEST (${origin})-[${operation}:${T.OPERATES_IN}]->(${own}:${L.ChainSegment}${ownConditions})${hop(context, T.FEEDS)}{1,${context.depth}}(${segment}:${L.ChainSegment})${conditions([sourceCondition, stageCondition])}
       WITH ${segment}, ${path}, tail(nodes(${path})) AS ${segmentsOnly}
-      RETURN ${reachedSegment(context, segment, path, selection, segmentsOnly)} ORDER BY length(${path}), ${STAGE_ORDER(segment)}, ${segment}.name, ${segment}.id }`;
+      RETURN ${element} ORDER BY length(${path}), ${STAGE_ORDER(segment)}, ${segment}.name, ${segment}.id LIMIT ${limit} }`;
 }
 
 /** Enterprises operating in the segments reached from a segment. */
@@ -157,20 +181,22 @@ function segmentEnterprisesExpression(
   const operation = scope.variable('op');
   const nearestSegment = scope.variable('nearestSegment');
   const first = pageSize(args['first'], scope.limits, { argument: 'enterprises.first' });
-  const element = mapOf(selection, (field, _key, sub) => {
-    switch (field) {
-      case 'enterprise':
-        return projectNode(context.spec, 'Enterprise', enterprise, sub, scope);
-      case 'segment':
-        return projectNode(context.spec, 'ChainSegment', nearestSegment, sub, scope);
-      case 'distance':
-        return `length(${path}) - 1`;
-      case 'local':
-        return localFlag(context, enterprise);
-      default:
-        throw new Error(`ReachedSegmentEnterprise.${field} is not mapped`);
-    }
-  });
+  const element = scope.list(first, () =>
+    mapOf(scope, selection, (field, _key, sub) => {
+      switch (field) {
+        case 'enterprise':
+          return projectNode(context.spec, 'Enterprise', enterprise, sub, scope);
+        case 'segment':
+          return projectNode(context.spec, 'ChainSegment', nearestSegment, sub, scope);
+        case 'distance':
+          return `length(${path}) - 1`;
+        case 'local':
+          return localFlag(context, enterprise);
+        default:
+          throw new Error(`ReachedSegmentEnterprise.${field} is not mapped`);
+      }
+    }),
+  ).result;
   const segmentConditions = [
     `${segment} <> ${origin}`,
     context.sources ? `${segment}.source IN ${context.sources}` : null,
@@ -201,24 +227,24 @@ function supplyEnterprisesExpression(
   const enterprise = scope.variable('firm');
   const path = scope.variable('path');
   const first = pageSize(args['first'], scope.limits, { argument: 'enterprises.first' });
-  const element = mapOf(selection, (field, _key, sub) => {
-    switch (field) {
-      case 'enterprise':
-        return projectNode(context.spec, 'Enterprise', enterprise, sub, scope);
-      case 'distance':
-        return `length(${path})`;
-      case 'local':
-        return localFlag(context, enterprise);
-      case 'products':
-        return `coalesce(last(relationships(${path})).products, [])`;
-      case 'path': {
-        const step = scope.variable('step');
-        return `[${step} IN ${flowOrder(context, path)} | ${projectNode(context.spec, 'Enterprise', step, sub, scope)}]`;
+  const element = scope.list(first, () =>
+    mapOf(scope, selection, (field, _key, sub) => {
+      switch (field) {
+        case 'enterprise':
+          return projectNode(context.spec, 'Enterprise', enterprise, sub, scope);
+        case 'distance':
+          return `length(${path})`;
+        case 'local':
+          return localFlag(context, enterprise);
+        case 'products':
+          return `coalesce(last(relationships(${path})).products, [])`;
+        case 'path':
+          return pathList(context, flowOrder(context, path), 'Enterprise', sub);
+        default:
+          throw new Error(`ReachedEnterprise.${field} is not mapped`);
       }
-      default:
-        throw new Error(`ReachedEnterprise.${field} is not mapped`);
-    }
-  });
+    }),
+  ).result;
   const stageCondition = context.stages
     ? `EXISTS { (${enterprise})-[:${T.OPERATES_IN}]->(staged:${L.ChainSegment}) WHERE staged.stage IN ${context.stages} }`
     : null;
@@ -253,7 +279,7 @@ export function reachExpression(
     region: typeof args['regionId'] === 'string' ? scope.param(args['regionId']) : null,
     stages: list(args['stages']),
   };
-  return mapOf(selection, (field, _key, sub, fieldArgs) => {
+  return mapOf(scope, selection, (field, _key, sub, fieldArgs) => {
     if (field === 'segments') return segmentsExpression(context, node, origin === 'ENTERPRISE', sub);
     if (field === 'enterprises') {
       return origin === 'SEGMENT'

@@ -110,19 +110,50 @@ export function selectedFields(selection: Selection, field: string): [string, Se
   return [...selection].filter(([, selected]) => selected.field === field);
 }
 
-/** Merges the sub-selections of every response key that selects `field` (for example `nodes` and `edges.node`). */
-export function mergedSelection(selections: readonly Selection[]): Selection {
-  const merged = new Map<string, SelectedField>();
-  for (const selection of selections) {
-    for (const [key, selected] of selection) {
-      const existing = merged.get(key);
-      merged.set(
-        key,
-        existing
-          ? { ...existing, selection: mergedSelection([existing.selection, selected.selection]) }
-          : selected,
-      );
-    }
+/** A selection found at one path of response keys below a root field. */
+export interface SelectionAtPath {
+  /** The response keys from the root field's selection down to the field (aliases, not field names). */
+  readonly path: readonly string[];
+  readonly selection: Selection;
+}
+
+/**
+ * Every place where following the field names `fields` from `selection` leads, each with its own path of response
+ * keys and its own selection. Two aliases of one field are two paths with their own arguments and sub-selections:
+ * they are never merged (graphql-js validation only guarantees one field and one set of arguments per response key
+ * at ONE path).
+ */
+export function selectionsAt(selection: Selection, fields: readonly string[]): SelectionAtPath[] {
+  let current: SelectionAtPath[] = [{ path: [], selection }];
+  for (const field of fields) {
+    current = current.flatMap((level) =>
+      selectedFields(level.selection, field).map(([key, selected]) => ({
+        path: [...level.path, key],
+        selection: selected.selection,
+      })),
+    );
   }
-  return merged;
+  return current;
+}
+
+/** A canonical text of a selection (keys, fields, arguments), so identical selections can share one projection. */
+export function selectionKey(selection: Selection): string {
+  return JSON.stringify(
+    [...selection].map(([key, selected]) => [
+      key,
+      selected.field,
+      canonical(selected.args),
+      selectionKey(selected.selection),
+    ]),
+  );
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.keys(value)
+      .sort()
+      .map((name) => [name, canonical((value as Record<string, unknown>)[name])]);
+  }
+  return value;
 }

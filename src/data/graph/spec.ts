@@ -2,9 +2,9 @@ import { contactExpression } from '../contact.js';
 import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from '../model.js';
 import { locatedIn } from './patterns.js';
 import { reachExpression } from './reach.js';
-import { EMPTY_SELECTION } from './selection.js';
 import {
   projectNode,
+  responseKeyName,
   type ArgumentPredicate,
   type FieldSpec,
   type GraphSpec,
@@ -247,8 +247,9 @@ export const GRAPH_SPEC: GraphSpec = {
         expression: (v) =>
           `{ highTech: ${v}.highTech, leading: ${v}.leading, listed: ${v}.listed, specialised: ${v}.specialised }`,
       },
-      // Fetched like any field; the Enterprise.contact resolver withholds it from anonymous callers.
-      contact: { kind: 'expression', expression: contactExpression },
+      // Read from the graph only for callers with the viewer role (see TranslationLimits.callerRole); for others it
+      // is null in every projection, and the Enterprise.contact resolver raises the field error.
+      contact: { kind: 'expression', expression: contactExpression, requiresRole: 'viewer' },
       segments: relation({
         target: 'ChainSegment',
         pattern: out(T.OPERATES_IN, L.ChainSegment),
@@ -417,21 +418,26 @@ export const GRAPH_SPEC: GraphSpec = {
         expression: (v, args, scope, selection) => {
           const sources = scope.param(args['sources'] ?? DEFAULT_PROGRESS_SOURCES);
           const region = scope.variable('region');
-          const regionSelection = [...selection.values()].find((selected) => selected.field === 'region');
-          const regionProjection = projectNode(
-            GRAPH_SPEC,
-            'Region',
-            region,
-            regionSelection?.selection ?? EMPTY_SELECTION,
-            scope,
-          );
+          // One projection per response key of `region` (two aliases may select different fields); the
+          // TargetProgress.region resolver reads its own.
+          const regionEntries = [...selection]
+            .filter(([, selected]) => selected.field === 'region')
+            .map(([responseKey, selected]) => {
+              scope.count(1);
+              const projection = scope.at(responseKey, () =>
+                projectNode(GRAPH_SPEC, 'Region', region, selected.selection, scope),
+              );
+              return `${responseKeyName(responseKey)}: ${projection}`;
+            });
+          const regionProjection = `{ ${regionEntries.join(', ')} }`;
+          scope.count(8); // value, regionId, sources, metric, target, targetMax, comparator, regions
           // TargetProgress: the count and what it was counted over; ratio, met and basis are derived in its resolvers.
           // The region is bound once (a one-element list comprehension) rather than re-evaluated per use.
           const regionId = scope.variable('regionId');
           return `CASE WHEN ${v}.metric IS NULL THEN null ELSE [${regionId} IN [${regionOfTarget(v, args, scope)}] | {
             value: ${metricCount(v, regionId, sources)},
             regionId: ${regionId},
-            region: COLLECT { MATCH (${region}:${L.Region} { id: ${regionId} }) RETURN ${regionProjection} }[0],
+            regions: COLLECT { MATCH (${region}:${L.Region} { id: ${regionId} }) RETURN ${regionProjection} }[0],
             sources: ${sources},
             metric: ${v}.metric, target: ${v}.value, targetMax: ${v}.valueMax, comparator: ${v}.comparator
           }][0] END`;

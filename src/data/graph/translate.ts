@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
 
-import { badUserInput } from '../../errors.js';
+import { roleAtLeast, type Role } from '../../auth.js';
+import { AppError, badUserInput, ErrorCode } from '../../errors.js';
 import type { Selection } from './selection.js';
 
 /**
@@ -13,13 +14,85 @@ import type { Selection } from './selection.js';
  * Every value, including every argument, goes into parameters.
  */
 
-/** Allocates parameter and variable names for one statement. */
+/**
+ * Allocates parameter and variable names for one statement, and keeps its row budget: while the projection is
+ * built, every value it can return is counted with the product of the LIMITs of the lists around it, so the
+ * statement's worst-case size is known before it runs (`assertBudget`).
+ */
 export class CypherScope {
   readonly params: Record<string, unknown> = {};
   private parameterCount = 0;
   private variableCount = 0;
+  /** Worst-case number of values the projection built so far can return. */
+  private valueCount = 0;
+  /** Product of the bounds of the lists enclosing the current position. */
+  private multiplier = 1;
+  private listDepth = 0;
+  private listsEntered = 0;
+  /** Response keys from the root field down to the current position, for error messages. */
+  private readonly path: string[] = [];
+  private widest: { path: string; rows: number } = { path: '', rows: 1 };
 
   constructor(readonly limits: TranslationLimits) {}
+
+  /** Whether the caller may see a field that needs `role` (see `FieldSpec.requiresRole`). */
+  allows(role: Role | undefined): boolean {
+    return role === undefined || roleAtLeast(this.limits.callerRole ?? null, role);
+  }
+
+  /** Counts `values` values at the current position (each multiplied by the enclosing lists' bounds). */
+  count(values = 1): void {
+    this.valueCount += values * this.multiplier;
+  }
+
+  /** The worst-case number of values counted so far. */
+  get values(): number {
+    return this.valueCount;
+  }
+
+  /** Builds the part of the projection under one response key. */
+  at<T>(responseKey: string, build: () => T): T {
+    this.path.push(responseKey);
+    try {
+      return build();
+    } finally {
+      this.path.pop();
+    }
+  }
+
+  /**
+   * Builds the element of a list of at most `bound` entries. Reports whether the list sits inside another list and
+   * whether its element holds a list itself: such a list multiplies the response, so it must carry a LIMIT.
+   */
+  list<T>(bound: number, build: () => T): { result: T; multiplies: boolean } {
+    const outer = this.multiplier;
+    const nestedBefore = this.listsEntered;
+    const insideList = this.listDepth > 0;
+    this.listsEntered += 1;
+    this.listDepth += 1;
+    this.multiplier = outer * Math.max(bound, 1);
+    if (this.multiplier > this.widest.rows)
+      this.widest = { path: this.path.join('.'), rows: this.multiplier };
+    try {
+      this.count(1); // the element itself
+      const result = build();
+      return { result, multiplies: insideList || this.listsEntered > nestedBefore + 1 };
+    } finally {
+      this.multiplier = outer;
+      this.listDepth -= 1;
+    }
+  }
+
+  /**
+   * Refuses the statement when its worst case exceeds MAX_RESPONSE_ROWS, naming the list that multiplies the most.
+   * Root lists are counted like any list (`list`), so this is the whole statement's figure.
+   */
+  assertBudget(): void {
+    const total = this.valueCount;
+    const max = maxResponseRowsOf(this.limits);
+    if (total <= max) return;
+    throw responseTooLarge(total, max, this.widest.path);
+  }
 
   /** Registers a value and returns the parameter reference (`$p3`). */
   param(value: unknown): string {
@@ -39,11 +112,35 @@ export class CypherScope {
   }
 }
 
+/** The error for a statement whose worst-case result is above MAX_RESPONSE_ROWS. */
+export function responseTooLarge(total: number, max: number, path: string): AppError {
+  const where = path === '' ? 'this field' : `'${path}'`;
+  return new AppError(
+    ErrorCode.QUERY_TOO_COMPLEX,
+    `This field could return up to ${total.toLocaleString('en')} values (the product of the page sizes, depths and paths of its nested lists; the widest is ${where}), above MAX_RESPONSE_ROWS ${max.toLocaleString('en')}; ask for smaller pages (first), shallower traversals (depth) or fewer nested lists`,
+    { limit: 'maxResponseRows', rows: total, max, at: path },
+  );
+}
+
+/** Used when the limits given to the translator carry no MAX_RESPONSE_ROWS (unit tests, scripts). */
+export const DEFAULT_MAX_RESPONSE_ROWS = 50_000_000;
+
+export function maxResponseRowsOf(limits: TranslationLimits): number {
+  return limits.maxResponseRows ?? DEFAULT_MAX_RESPONSE_ROWS;
+}
+
 export interface TranslationLimits {
   /** The largest `first` a nested list may ask for; also its default when not given. */
   readonly maxPageSize: number;
   /** The deepest upstream/downstream traversal a request may ask for. */
   readonly maxTraversalDepth: number;
+  /** The most values one statement may return in the worst case (MAX_RESPONSE_ROWS). */
+  readonly maxResponseRows?: number;
+  /**
+   * The caller's role (null: anonymous). Fields that need a role the caller lacks are not projected at all, so no
+   * road through the graph (alias, nested relation, analytics hydration) can return them.
+   */
+  readonly callerRole?: Role | null;
 }
 
 /** Builds one condition from an argument value, or null when the argument does not constrain anything. */
@@ -69,8 +166,11 @@ export interface RelationSpec {
   readonly paged?: boolean;
 }
 
-/** A node property, a Cypher expression over the node variable, or a related node / list. */
-export type FieldSpec =
+/**
+ * A node property, a Cypher expression over the node variable, or a related node / list. `requiresRole`: the field is
+ * projected as null for a caller without that role (its resolver then raises the field error).
+ */
+export type FieldSpec = (
   | { readonly kind: 'property'; readonly property: string }
   | {
       readonly kind: 'expression';
@@ -81,7 +181,8 @@ export type FieldSpec =
         selection: Selection,
       ) => string;
     }
-  | RelationSpec;
+  | RelationSpec
+) & { readonly requiresRole?: Role };
 
 /** How one GraphQL object type maps to the graph. Edge types describe relationship properties. */
 export interface TypeSpec {
@@ -95,6 +196,11 @@ export class TranslationError extends Error {
 }
 
 const RESPONSE_KEY = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/** A response key as a back-quoted Cypher map key, refusing anything that is not a GraphQL name. */
+export function responseKeyName(responseKey: string): string {
+  return key(responseKey);
+}
 
 function key(responseKey: string): string {
   // Response keys are GraphQL names; the check keeps that an invariant of this module, not of its callers.
@@ -133,9 +239,14 @@ export function projectNode(
   for (const [responseKey, selected] of selection) {
     const field = typeSpec.fields[selected.field];
     if (!field) throw new TranslationError(`No graph mapping for ${typeName}.${selected.field}`);
-    entries.push(
-      `${key(responseKey)}: ${fieldExpression(spec, field, node, selected.args, selected.selection, scope)}`,
-    );
+    scope.count(1);
+    // A field the caller may not see is never read from the graph: null here, the field error in its resolver.
+    const expression = scope.allows(field.requiresRole)
+      ? scope.at(responseKey, () =>
+          fieldExpression(spec, field, node, selected.args, selected.selection, scope),
+        )
+      : 'null';
+    entries.push(`${key(responseKey)}: ${expression}`);
   }
   return `{ ${entries.join(', ')} }`;
 }
@@ -175,15 +286,28 @@ function relationExpression(
     const condition = predicate(value, { node: to, relationship, scope });
     if (condition !== null) conditions.push(condition);
   }
-  const projection = relation.edge
-    ? projectEdge(spec, relation, relationship, to, selection, scope)
-    : projectNode(spec, relation.target, to, selection, scope);
+  const project = () =>
+    relation.edge
+      ? projectEdge(spec, relation, relationship, to, selection, scope)
+      : projectNode(spec, relation.target, to, selection, scope);
   const order = relation.orderBy ? relation.orderBy(to, relationship) : `${to}.name, ${to}.id`;
-  const limit = relation.many
-    ? relation.paged
-      ? ` LIMIT ${scope.integer(pageSize(args['first'], scope.limits, { argument: `${relation.target} list first` }))}`
-      : ''
-    : ' LIMIT 1';
+  let projection: string;
+  let limit: string;
+  if (!relation.many) {
+    projection = project();
+    limit = ' LIMIT 1';
+  } else if (relation.paged) {
+    const first = pageSize(args['first'], scope.limits, { argument: `${relation.target} list first` });
+    projection = scope.list(first, project).result;
+    limit = ` LIMIT ${scope.integer(first)}`;
+  } else {
+    // A list without `first` is every related node, capped at MAX_PAGE_SIZE when it multiplies the response (it
+    // sits in another list or holds one); alone it returns at most one node's own relationships.
+    const bound = scope.limits.maxPageSize;
+    const built = scope.list(bound, project);
+    projection = built.result;
+    limit = built.multiplies ? ` LIMIT ${scope.integer(bound)}` : '';
+  }
   const subquery =
     `COLLECT { MATCH ${relation.pattern(from, relationship, to)}` +
     (conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '') +
@@ -204,18 +328,22 @@ function projectEdge(
   if (!edgeSpec) throw new TranslationError(`No graph mapping for edge type ${edge.type}`);
   const entries: string[] = [];
   for (const [responseKey, selected] of selection) {
+    scope.count(1);
     if (selected.field === edge.nodeField) {
       entries.push(
-        `${key(responseKey)}: ${projectNode(spec, relation.target, to, selected.selection, scope)}`,
+        `${key(responseKey)}: ${scope.at(responseKey, () => projectNode(spec, relation.target, to, selected.selection, scope))}`,
       );
       continue;
     }
     const field = edgeSpec.fields[selected.field];
     if (!field) throw new TranslationError(`No graph mapping for ${edge.type}.${selected.field}`);
     // Edge fields read the relationship variable.
-    entries.push(
-      `${key(responseKey)}: ${fieldExpression(spec, field, relationship, selected.args, selected.selection, scope)}`,
-    );
+    const expression = scope.allows(field.requiresRole)
+      ? scope.at(responseKey, () =>
+          fieldExpression(spec, field, relationship, selected.args, selected.selection, scope),
+        )
+      : 'null';
+    entries.push(`${key(responseKey)}: ${expression}`);
   }
   return `{ ${entries.join(', ')} }`;
 }

@@ -37,11 +37,10 @@ export const enterpriseResolvers: Resolvers = {
   },
   Enterprise: {
     /*
-     * Contact details are for authenticated callers only. The guard sits in this resolver, not in the Cypher: an
-     * Enterprise reaches a response by many roads (root fields, connections, nested relations, upstream/downstream,
-     * analytics hydration), each projected by its own builder from a spec that knows nothing of callers, but
-     * every one of them resolves its fields here — so this one check covers them all, including roads added later.
-     * It refuses whether or not a contact is recorded, so an anonymous caller cannot even learn which firms have one.
+     * Contact details are for authenticated callers only, decided twice: the translator does not even read them
+     * from the graph for a caller without the viewer role (FieldSpec.requiresRole, so no alias or road can carry
+     * them), and this resolver raises the field-level UNAUTHENTICATED error wherever an enterprise appears. It
+     * refuses whether or not a contact is recorded, so an anonymous caller cannot even learn which firms have one.
      */
     contact: (parent, _args, context, info) => {
       requireRoleForField(context.caller, 'viewer', 'Reading contact details');

@@ -51,6 +51,10 @@ export const planResolvers: Resolvers = {
     terms: (parent, _args, _context, info) => parsedJson<PolicyTerm[]>(parent, info.path.key),
   },
   TargetProgress: {
+    // Projected once per response key (see Target.current in src/data/graph/spec.ts).
+    region: (progress, _args, _context, info) =>
+      ((progress['regions'] as Record<string, unknown> | null | undefined)?.[String(info.path.key)] as
+        Record<string, unknown> | undefined) ?? null,
     ratio: (progress) => {
       const target = Number(progress['target']);
       return target > 0 ? Number(progress['value']) / target : 1;

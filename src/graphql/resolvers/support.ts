@@ -1,16 +1,28 @@
-import type { GraphQLFieldResolver } from 'graphql';
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 
+import { resolveNodeRefs } from '../../data/graph/hydrate.js';
 import { REACH_TYPES } from '../../data/graph/reach.js';
 import { GRAPH_SPEC } from '../../data/graph/spec.js';
 import type { TranslationLimits } from '../../data/graph/translate.js';
 import type { GraphQLContext } from '../context.js';
 
-/** The translation limits of a request, from the typed config. */
+/** The translation limits of a request, from the typed config, and what the caller may see. */
 export function limitsOf(context: GraphQLContext): TranslationLimits {
   return {
     maxPageSize: context.config.limits.maxPageSize,
     maxTraversalDepth: context.config.limits.maxTraversalDepth,
+    maxResponseRows: context.config.limits.maxResponseRows,
+    callerRole: context.caller?.role ?? null,
   };
+}
+
+/** The response keys from below the root field down to the field being resolved (list indices left out). */
+function pathBelowRoot(info: GraphQLResolveInfo): string {
+  const keys: string[] = [];
+  for (let at: GraphQLResolveInfo['path'] | undefined = info.path; at; at = at.prev) {
+    if (typeof at.key === 'string') keys.push(at.key);
+  }
+  return keys.reverse().slice(1).join('.');
 }
 
 /**
@@ -39,8 +51,11 @@ export const projectionFieldResolver: GraphQLFieldResolver<unknown, GraphQLConte
   info,
 ) => {
   if (typeof source !== 'object' || source === null) return undefined;
-  const key = RESPONSE_KEYED_TYPES.has(info.parentType.name) ? String(info.path.key) : info.fieldName;
-  return (source as Record<string, unknown>)[key];
+  if (RESPONSE_KEYED_TYPES.has(info.parentType.name)) {
+    return (source as Record<string, unknown>)[String(info.path.key)];
+  }
+  // Plain objects (analytics results) hold references to nodes, projected per path of the selection.
+  return resolveNodeRefs((source as Record<string, unknown>)[info.fieldName], pathBelowRoot(info));
 };
 
 /** Reads a field of a projection that holds JSON text (stored that way in Neo4j) and parses it. */
