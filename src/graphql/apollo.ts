@@ -6,6 +6,7 @@ import { formatError, isClientSafe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
+import { costLimitPlugin, costLimitsOf } from './cost.js';
 import { guardrailRules } from './guardrails.js';
 import { projectionFieldResolver } from './resolvers/support.js';
 import { loadTypeDefs } from './typeDefs.js';
@@ -64,6 +65,7 @@ export function createApolloServer(
     logger,
     plugins: [
       ...extraPlugins,
+      costLimitPlugin(costLimitsOf(config)),
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,
