@@ -60,7 +60,7 @@ import { loadTypeDefs } from './typeDefs.js';
  *   are one traversal each) costs 25 per step of depth; a `totalCount` 100; a `search` 100; a target's `current`
  *   count 20; an analytics root field the statements it runs — 1000 per (chain, region, scenario) gap assessment
  *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 1000 for
- *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses.
+ *   `targetFirms`' candidate search (unless `first: 0`) and 500 for `impactOfLosing`'s supply losses.
  *
  * Out-of-range page sizes and depths are priced at the configured maximum: the resolvers refuse them anyway, with
  * a BAD_USER_INPUT naming the argument, which says more than a cost error would. Introspection costs nothing (it is
@@ -264,6 +264,7 @@ function work(
   field: string,
   args: Readonly<Record<string, unknown>>,
   scope: Scope,
+  walk: Walk,
 ): number {
   if (REACH_TYPES.has(parent.name) && (field === 'segments' || field === 'enterprises')) {
     return PRICES.traversalStep * (scope.depth ?? 1);
@@ -278,8 +279,11 @@ function work(
       return PRICES.gapAssessment;
     case 'compareRegions':
       return PRICES.gapAssessment * regionCount(args);
-    case 'targetFirms':
-      return PRICES.gapAssessment + PRICES.candidateSearch;
+    case 'targetFirms': {
+      // `first: 0` (only the gaps) skips the candidate search.
+      const first = clamp(args['first'], ROOT_PAGE_DEFAULTS['targetFirms']!, 0, walk.limits.maxPageSize);
+      return PRICES.gapAssessment + (first > 0 ? PRICES.candidateSearch : 0);
+    }
     case 'impactOfLosing':
       return PRICES.gapAssessment * 2 * PRICES.impactChains + PRICES.supplyLosses;
     default:
@@ -343,7 +347,7 @@ function priceSelection(
         ...objectTypes.map((member) => priceSelection(member, subSets, inner, walk, level + 1)),
       );
     }
-    total += work(type, name, args, scope) + count * each;
+    total += work(type, name, args, scope, walk) + count * each;
   }
   return total;
 }
