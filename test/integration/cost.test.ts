@@ -158,12 +158,22 @@ describe('cost with variables, defaults and batches', () => {
     });
   });
 
-  it('lets every saved operation of queries/ through at the default limit', async () => {
-    const operations = loadSavedOperations();
-    expect(operations.length).toBeGreaterThan(20);
-    for (const operation of operations) {
-      const { status, body } = await postGraphQL(url, { query: operation.query });
-      expect([operation.file, status, body.errors]).toEqual([operation.file, 200, undefined]);
-    }
-  });
+  it(
+    'lets every saved operation of queries/ through at the default limit',
+    { timeout: 240_000 },
+    async () => {
+      const operations = loadSavedOperations();
+      expect(operations.length).toBeGreaterThan(20);
+      // A few at a time: the analytics among them take seconds each on a busy machine.
+      for (let start = 0; start < operations.length; start += 4) {
+        const group = operations.slice(start, start + 4);
+        const answers = await Promise.all(
+          group.map((operation) => postGraphQL(url, { query: operation.query })),
+        );
+        expect(answers.map(({ status, body }, index) => [group[index]!.file, status, body.errors])).toEqual(
+          group.map((operation) => [operation.file, 200, undefined]),
+        );
+      }
+    },
+  );
 });
