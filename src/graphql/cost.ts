@@ -57,10 +57,12 @@ import { loadTypeDefs } from './typeDefs.js';
  *   - any other list (plan structure: chains, segments, regions, programmes, policies, measures, lists of
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`
- *   are one traversal each) costs 25 per step of depth; a `totalCount` 100; a `search` 100; a target's `current`
- *   count 20; an analytics root field the statements it runs — 1000 per (chain, region, scenario) gap assessment
- *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 1000 for
- *   `targetFirms`' candidate search (unless `first: 0`) and 500 for `impactOfLosing`'s supply losses.
+ *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a `search` 100; a target's `current`
+ *   count 20; an analytics root field the statements it runs — 5000 per (chain, region, scenario) gap assessment
+ *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 10000 for
+ *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. These were set from measured
+ *   times (bench/hostile.ts runs each costliest allowed request alone): a gap assessment takes about as long as
+ *   answering a few thousand values, the candidate search about twice that.
  *
  * Out-of-range page sizes and depths are priced at the configured maximum: the resolvers refuse them anyway, with
  * a BAD_USER_INPUT naming the argument, which says more than a cost error would. Introspection costs nothing (it is
@@ -91,12 +93,12 @@ export const PRICES = {
   structuralList: 20,
   /** Reached segments per step of traversal depth. */
   reachedSegmentsPerStep: 10,
-  traversalStep: 25,
+  traversalStep: 100,
   totalCount: 100,
   search: 100,
   targetProgress: 20,
-  gapAssessment: 1000,
-  candidateSearch: 1000,
+  gapAssessment: 5000,
+  candidateSearch: 10000,
   supplyLosses: 500,
   /** Chains an enterprise or segment is assumed to belong to, for `impactOfLosing`. */
   impactChains: 2,
@@ -264,7 +266,6 @@ function work(
   field: string,
   args: Readonly<Record<string, unknown>>,
   scope: Scope,
-  walk: Walk,
 ): number {
   if (REACH_TYPES.has(parent.name) && (field === 'segments' || field === 'enterprises')) {
     return PRICES.traversalStep * (scope.depth ?? 1);
@@ -279,11 +280,9 @@ function work(
       return PRICES.gapAssessment;
     case 'compareRegions':
       return PRICES.gapAssessment * regionCount(args);
-    case 'targetFirms': {
-      // `first: 0` (only the gaps) skips the candidate search.
-      const first = clamp(args['first'], ROOT_PAGE_DEFAULTS['targetFirms']!, 0, walk.limits.maxPageSize);
-      return PRICES.gapAssessment + (first > 0 ? PRICES.candidateSearch : 0);
-    }
+    case 'targetFirms':
+      // The candidates are searched whatever `first` is (it only cuts the ranked list).
+      return PRICES.gapAssessment + PRICES.candidateSearch;
     case 'impactOfLosing':
       return PRICES.gapAssessment * 2 * PRICES.impactChains + PRICES.supplyLosses;
     default:
@@ -347,7 +346,7 @@ function priceSelection(
         ...objectTypes.map((member) => priceSelection(member, subSets, inner, walk, level + 1)),
       );
     }
-    total += work(type, name, args, scope, walk) + count * each;
+    total += work(type, name, args, scope) + count * each;
   }
   return total;
 }
@@ -414,13 +413,23 @@ export function requestCost(
   return coerced === null ? null : operationCost(schema, document, operation, coerced, limits);
 }
 
+/** Variables of these types can change a price (page sizes, depths, @skip/@include, compared region ids). */
+const PRICED_VARIABLE_TYPES = new Set(['Int', 'Boolean', 'ID']);
+
 function coerceVariables(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   inputs: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> | null {
+  // Only the variables that can change the price are coerced here: Apollo coerces them all again to execute, and a
+  // big filter list or text would otherwise be walked twice on the event loop.
+  const priced = (operation.variableDefinitions ?? []).filter((definition) => {
+    let type = definition.type;
+    while (type.kind !== Kind.NAMED_TYPE) type = type.type;
+    return PRICED_VARIABLE_TYPES.has(type.name.value);
+  });
   try {
-    const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs, { maxErrors: 1 });
+    const result = getVariableValues(schema, priced, inputs, { maxErrors: 1 });
     return result.coerced ?? null;
   } catch {
     return null; // an unknown variable type: validation refuses the document

@@ -114,9 +114,26 @@ describe('cost with variables, defaults and batches', () => {
         `^Query Cost limit of 100000 exceeded by the batch, found ${total}: the sum over its 10 operations`,
       ),
     );
-    // Each operation alone is allowed: only the sum is over.
     expect(total).toBeGreaterThan(100_000);
-    expect(total / 10).toBeLessThanOrEqual(100_000);
+  });
+
+  it('refuses a batch whose operations each pass alone but not together, before any of them runs', async () => {
+    const one = `query ($n: Int) { targetFirms(chainId: "ic", regionId: "shijiazhuang", first: $n) { recommendations { score } } }`;
+    const alone = await postGraphQL(url, { query: one, variables: { n: 10 } });
+    expect(alone.body.errors).toBeUndefined();
+    const response = await postGraphQL(
+      url,
+      Array.from({ length: 10 }, () => ({ query: one, variables: { n: 10 } })),
+    );
+    const error = firstError(response.body);
+    expect([response.status, error?.extensions.code, error?.extensions.limit]).toEqual([
+      400,
+      'QUERY_TOO_COMPLEX',
+      'maxCost',
+    ]);
+    expect(error?.message).toMatch(
+      /^Query Cost limit of 100000 exceeded by the batch, found \d+: the sum over its 10 operations/,
+    );
   });
 
   it('charges persisted-query hashes of a batch to the same budget, as Apollo resolves them', async () => {

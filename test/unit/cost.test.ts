@@ -62,7 +62,7 @@ describe('the price of an operation', () => {
     expect(price('{ enterprises(first: 1000) { nodes { id } } }')).toBe(1 + 100 * 2);
   });
 
-  it('prices the analytics by the work they do: per region, per scenario, with or without candidates', () => {
+  it('prices the analytics by the work they do: per region, per scenario, with the candidate search', () => {
     const compare = (regionIds: string[]) =>
       price(
         'query ($r: [ID!]!) { compareRegions(chainId: "ic", regionIds: $r) { regions { region { id } } } }',
@@ -77,7 +77,7 @@ describe('the price of an operation', () => {
       PRICES.gapAssessment + 1 + 2,
     );
     expect(price('{ targetFirms(chainId: "ic", regionId: "r", first: 0) { gaps { score } } }')).toBe(
-      PRICES.gapAssessment + 1 + 20 * 2,
+      PRICES.gapAssessment + PRICES.candidateSearch + 1 + 20 * 2,
     );
     expect(price('{ impactOfLosing(enterpriseId: "e", regionId: "r") { region { id } } }')).toBe(
       2 * PRICES.impactChains * PRICES.gapAssessment + PRICES.supplyLosses + 1 + 2,
