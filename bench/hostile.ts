@@ -160,7 +160,7 @@ function buildRequests(config: Config): HostileRequest[] {
 
   // 2. Segment traversals from every segment of every chain.
   const segmentReach = (n: number) => ({
-    query: `query ($n: Int) { chains { segments { id
+    query: `query ($n: Int) { chain(id: "ic") { segments { id
       downstream(depth: ${depth}) { segments { distance segment { id name } path { id name } }
         enterprises(first: $n) { distance local enterprise { id name region { id } } segment { id } } }
       upstream(depth: ${depth}) { enterprises(first: $n) { distance enterprise { id name } } } } } }`,
@@ -169,7 +169,7 @@ function buildRequests(config: Config): HostileRequest[] {
   const segments = tune((n) => priceOf(segmentReach(n)), maxCost, config.limits.maxPageSize);
   if (segments)
     add(
-      `segment traversals (every segment, first ${segments.n})`,
+      `segment traversals (every ic segment, first ${segments.n})`,
       2,
       segmentReach(segments.n),
       segments.cost,
@@ -246,6 +246,32 @@ function buildRequests(config: Config): HostileRequest[] {
   const searched = tune((n) => priceOf(searches(n)), maxCost, config.limits.maxPageSize);
   if (searched) add(`${maxAliases} × search (first ${searched.n})`, 1, searches(searched.n), searched.cost);
 
+  // 7b. Searches for a lone Chinese character: a substring scan over every name, not an index lookup.
+  const loneCharacter = (n: number) => ({
+    query: `query ($n: Int) { ${aliases(
+      maxAliases,
+      (index) =>
+        `search(text: "${['石', '科', '电', '药', '光'][index % 5]}", first: $n) { kind id name score }`,
+    )} }`,
+    variables: { n },
+  });
+  const lone = tune((n) => priceOf(loneCharacter(n)), maxCost, config.limits.maxPageSize);
+  if (lone)
+    add(`${maxAliases} × one-character search (first ${lone.n})`, 1, loneCharacter(lone.n), lone.cost);
+
+  // 7c. Pages of the whole country's firms and platforms: a subtree match and a sort before the LIMIT.
+  const country = (n: number) => ({
+    query: `query ($n: Int) { ${aliases(
+      maxAliases,
+      (index) =>
+        `region(id: "${regions[index % 2]}") { enterprises(first: $n) { id name sizeBand } platforms(first: $n) { id name } }`,
+    )} }`,
+    variables: { n },
+  });
+  const whole = tune((n) => priceOf(country(n)), maxCost, config.limits.maxPageSize);
+  if (whole)
+    add(`${maxAliases} × country-wide region pages (first ${whole.n})`, 1, country(whole.n), whole.cost);
+
   // 8. Big variables: a provenance filter list that fills the body limit (coerced value by value).
   const sourcesCount = Math.floor((config.limits.maxBodyBytes - 400) / '"PUBLIC",'.length);
   const big = {
@@ -282,7 +308,10 @@ function buildRequests(config: Config): HostileRequest[] {
 
 const CLIENTS = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
-const { base, requests, connections, deadline, maxRequests } = workerData;
+const { base, requests, connections, deadline, hardStop, maxRequests } = workerData;
+// Requests still running at the hard stop are aborted (and counted as failures), so the run stays bounded.
+const stop = new AbortController();
+setTimeout(() => stop.abort(), Math.max(0, hardStop - Date.now()));
 const schedule = [];
 requests.forEach((request, index) => { for (let i = 0; i < request.weight; i += 1) schedule.push(index); });
 const timings = requests.map((request) => ({ name: request.name, kind: request.kind, latencies: [], statuses: {}, codes: {}, failures: 0 }));
@@ -293,8 +322,8 @@ async function send(index) {
   const started = performance.now();
   try {
     const response = request.body === null
-      ? await fetch(base + '/health', { signal: AbortSignal.timeout(120000) })
-      : await fetch(base + '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body, signal: AbortSignal.timeout(120000) });
+      ? await fetch(base + '/health', { signal: stop.signal })
+      : await fetch(base + '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body, signal: stop.signal });
     const text = await response.text();
     timing.latencies.push(performance.now() - started);
     timing.statuses[response.status] = (timing.statuses[response.status] || 0) + 1;
@@ -333,7 +362,15 @@ function runClients(
   return new Promise((resolve, reject) => {
     const worker = new Worker(CLIENTS, {
       eval: true,
-      workerData: { base, requests, connections, deadline: Date.now() + seconds * 1000, maxRequests },
+      workerData: {
+        base,
+        requests,
+        connections,
+        deadline: Date.now() + seconds * 1000,
+        // Up to 20 s for the requests in flight to finish, within MAX_HOSTILE_SECONDS in all.
+        hardStop: Date.now() + Math.max(seconds, Math.min(MAX_HOSTILE_SECONDS, seconds + 20)) * 1000,
+        maxRequests,
+      },
     });
     worker.once('message', (message: { timings: Timing[]; sent: number }) => {
       void worker.terminate();
