@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -72,6 +73,7 @@ export interface HostileResult {
     status: number;
     codes: string[];
     bytes: number;
+    loopBlockedMs: number;
   }[];
   readonly mix: {
     readonly seconds: number;
@@ -175,21 +177,20 @@ function buildRequests(config: Config): HostileRequest[] {
       segments.cost,
     );
 
-  // 3. MAX_QUERY_ALIASES targetFirms over every chain and several regions, with the heaviest selection.
-  const targetFirms = (n: number) => ({
-    query: `query ($n: Int) { ${aliases(
-      maxAliases,
+  // 3. As many targetFirms (first 10) over every chain and several regions as the price allows, heaviest selection.
+  const targetFirms = (count: number) => ({
+    query: `{ ${aliases(
+      Math.max(1, count),
       (
         index,
-      ) => `targetFirms(chainId: "${chains[index % chains.length]}", regionId: "${regions[(index % 3) + 1]}", first: $n) {
+      ) => `targetFirms(chainId: "${chains[index % chains.length]}", regionId: "${regions[(index % 3) + 1]}", first: 10) {
         gaps { score segment { id } localEnterprises { id } }
         recommendations { score distanceKm enterprise { id name region { name } } factors { name value explanation }
           fills { score segment { id } } evidence { description nodes { id name } relationships } incentives { number title } } }`,
     )} }`,
-    variables: { n },
   });
-  const firms = tune((n) => priceOf(targetFirms(n)), maxCost, config.limits.maxPageSize);
-  if (firms) add(`${maxAliases} × targetFirms (first ${firms.n})`, 3, targetFirms(firms.n), firms.cost);
+  const firms = tune((count) => priceOf(targetFirms(count)), maxCost, maxAliases);
+  if (firms && firms.n > 0) add(`${firms.n} × targetFirms (first 10)`, 3, targetFirms(firms.n), firms.cost);
 
   // 4. compareRegions over 10 regions, as many aliases as the price allows.
   const compare = (count: number) => ({
@@ -224,7 +225,7 @@ function buildRequests(config: Config): HostileRequest[] {
     query: `{ ${aliases(
       Math.max(1, count),
       (index) => `chainGaps(chainId: "${chains[index % chains.length]}", regionId: "${regions[index % 4]}") {
-        total { missing } gaps { score status reasons { text } segment { id name } localEnterprises { id name } } }`,
+        total { missing } gaps { score status reasons { text } segment { id name } localEnterprises { id } } }`,
     )} }`,
   });
   const { maxBatchSize } = config.limits;
@@ -397,6 +398,9 @@ const summary = (values: readonly number[]) => ({
 });
 
 async function soloRun(base: string, request: HostileRequest) {
+  // The longest the service's event loop was blocked while it answered (what /health would have waited).
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const started = performance.now();
   const response = await fetch(`${base}/graphql`, {
     method: 'POST',
@@ -417,6 +421,7 @@ async function soloRun(base: string, request: HostileRequest) {
   } catch {
     codes = ['UNREADABLE'];
   }
+  delay.disable();
   return {
     name: request.name,
     cost: request.cost,
@@ -424,6 +429,7 @@ async function soloRun(base: string, request: HostileRequest) {
     status: response.status,
     codes: [...new Set(codes)],
     bytes: text.length,
+    loopBlockedMs: Math.round(delay.max / 1e6),
   };
 }
 
@@ -442,11 +448,11 @@ export function renderHostileMarkdown(result: HostileResult): string {
     '',
     '## Each hostile request alone (before the mix)',
     '',
-    '| request | price | time (ms) | status | error codes | answer bytes |',
-    '| --- | ---: | ---: | ---: | --- | ---: |',
+    '| request | price | time (ms) | event loop blocked (ms) | status | error codes | answer bytes |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: |',
     ...result.solo.map(
       (solo) =>
-        `| ${solo.name} | ${solo.cost ?? ''} | ${solo.ms} | ${solo.status} | ${solo.codes.join(', ') || '—'} | ${solo.bytes} |`,
+        `| ${solo.name} | ${solo.cost ?? ''} | ${solo.ms} | ${solo.loopBlockedMs} | ${solo.status} | ${solo.codes.join(', ') || '—'} | ${solo.bytes} |`,
     ),
     '',
     '## The mix',
@@ -526,7 +532,9 @@ export async function runHostileLoad(options: HostileOptions = {}): Promise<Host
     const solo = [];
     for (const request of requests.filter((candidate) => candidate.kind === 'hostile')) {
       const run = await soloRun(base, request);
-      log(`  ${run.ms} ms, ${run.status} ${run.codes.join(',')}: ${request.name} (price ${request.cost})`);
+      log(
+        `  ${run.ms} ms (event loop blocked ${run.loopBlockedMs} ms), ${run.status} ${run.codes.join(',')}: ${request.name} (price ${request.cost})`,
+      );
       solo.push(run);
     }
 
