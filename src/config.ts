@@ -73,6 +73,12 @@ const environmentSchema = z.object({
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(2_000),
   MAX_BATCH_SIZE: integer(1, 100).default(10),
   MAX_BODY_BYTES: integer(1_024, 100_000_000).default(2_000_000),
+  ADMISSION_CHEAP_MAX_COST: integer(0, 10_000_000).default(2_500),
+  ADMISSION_CHEAP_CONCURRENCY: integer(1, 10_000).default(64),
+  ADMISSION_CHEAP_QUEUE: integer(0, 100_000).default(512),
+  ADMISSION_EXPENSIVE_CONCURRENCY: integer(1, 1_000).default(2),
+  ADMISSION_EXPENSIVE_QUEUE: integer(0, 10_000).default(8),
+  ADMISSION_MAX_WAIT_MS: integer(0, 600_000).default(5_000),
   API_KEYS: z
     .string()
     .optional()
@@ -155,6 +161,13 @@ export interface Config {
     readonly jwt: JwtConfig | undefined;
     /** `public`: anyone may read; `key`: reads need a valid key or token too. Writes always need the editor role. */
     readonly reads: 'public' | 'key';
+  };
+  /** Cost-aware admission control: two lanes by price (see src/graphql/admission.ts). */
+  readonly admission: {
+    readonly cheapMaxCost: number;
+    readonly cheap: { readonly concurrency: number; readonly queue: number };
+    readonly expensive: { readonly concurrency: number; readonly queue: number };
+    readonly maxWaitMs: number;
   };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
@@ -241,6 +254,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       },
       maxBatchSize: env.MAX_BATCH_SIZE,
       maxBodyBytes: env.MAX_BODY_BYTES,
+    },
+    admission: {
+      cheapMaxCost: env.ADMISSION_CHEAP_MAX_COST,
+      cheap: { concurrency: env.ADMISSION_CHEAP_CONCURRENCY, queue: env.ADMISSION_CHEAP_QUEUE },
+      expensive: { concurrency: env.ADMISSION_EXPENSIVE_CONCURRENCY, queue: env.ADMISSION_EXPENSIVE_QUEUE },
+      maxWaitMs: env.ADMISSION_MAX_WAIT_MS,
     },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },

@@ -6,6 +6,7 @@ import { formatError, isClientSafe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
+import { AdmissionControl, admissionSettingsOf } from './admission.js';
 import { costLimitPlugin, costLimitsOf } from './cost.js';
 import { guardrailRules } from './guardrails.js';
 import { projectionFieldResolver } from './resolvers/support.js';
@@ -65,7 +66,8 @@ export function createApolloServer(
     logger,
     plugins: [
       ...extraPlugins,
-      costLimitPlugin(costLimitsOf(config)),
+      // One AdmissionControl per server: its lanes count the operations of every request this server runs.
+      costLimitPlugin(costLimitsOf(config), new AdmissionControl(admissionSettingsOf(config))),
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,

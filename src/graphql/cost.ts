@@ -30,6 +30,7 @@ import {
 
 import type { Config } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
+import type { AdmissionControl, Release } from './admission.js';
 import type { GraphQLContext } from './context.js';
 import { loadTypeDefs } from './typeDefs.js';
 
@@ -470,17 +471,24 @@ export class CostBudget {
 /**
  * Prices every operation where its coerced variables are known (after Apollo resolved the operation, before it
  * executes) and refuses it with QUERY_TOO_COMPLEX and HTTP 400 when it, or the batch it belongs to, is above
- * MAX_QUERY_COST.
+ * MAX_QUERY_COST. With an AdmissionControl, the priced operation then waits for a slot of its lane (or is refused
+ * with SERVICE_BUSY); the slot is given back in willSendResponse, which Apollo calls on every path after this one.
  */
-export function costLimitPlugin(limits: CostLimits): ApolloServerPlugin<GraphQLContext> {
+export function costLimitPlugin(
+  limits: CostLimits,
+  admission?: AdmissionControl,
+): ApolloServerPlugin<GraphQLContext> {
   return {
-    requestDidStart: () =>
-      Promise.resolve({
-        didResolveOperation: ({ schema, document, operation, request, contextValue }) => {
-          if (!operation) return Promise.resolve(); // Apollo refuses a request whose operation it cannot find
+    requestDidStart: () => {
+      // One listener per operation (Apollo starts a request per operation of a batch).
+      let release: Release | undefined;
+      let answered = false;
+      return Promise.resolve({
+        didResolveOperation: async ({ schema, document, operation, request, contextValue }) => {
+          if (!operation) return; // Apollo refuses a request whose operation it cannot find
           const coerced = coerceVariables(schema, operation, request.variables ?? {});
           // Variables that do not coerce fail the operation before it runs, with graphql's own error.
-          if (coerced === null) return Promise.resolve();
+          if (coerced === null) return;
           const cost = operationCost(schema, document, operation, coerced, limits);
           if (cost > limits.maxCost) throw costError(cost, limits.maxCost);
           // A batch's operations share one budget (see CostBudget); a lone request charges it once.
@@ -488,9 +496,22 @@ export function costLimitPlugin(limits: CostLimits): ApolloServerPlugin<GraphQLC
           if (charged && charged.operations > 1 && charged.total > limits.maxCost) {
             throw costError(charged.total, limits.maxCost, { operations: charged.operations });
           }
+          // Last, so nothing after it can fail and leave the slot taken.
+          if (admission) {
+            const admitted = await admission.admit(cost);
+            // Another plugin's didResolveOperation may have failed while this one waited: Apollo has then already
+            // answered (and called willSendResponse), so the slot goes straight back.
+            if (answered) admitted();
+            else release = admitted;
+          }
+        },
+        willSendResponse: () => {
+          answered = true;
+          release?.();
           return Promise.resolve();
         },
-      }),
+      });
+    },
   };
 }
 
