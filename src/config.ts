@@ -74,6 +74,7 @@ const environmentSchema = z.object({
   MAX_BATCH_SIZE: integer(1, 100).default(10),
   MAX_BODY_BYTES: integer(1_024, 100_000_000).default(2_000_000),
   ADMISSION_CHEAP_MAX_COST: integer(0, 10_000_000).default(2_500),
+  ADMISSION_CHEAP_MAX_BYTES: integer(0, 100_000_000).default(65_536),
   ADMISSION_CHEAP_CONCURRENCY: integer(1, 10_000).default(64),
   ADMISSION_CHEAP_QUEUE: integer(0, 100_000).default(512),
   ADMISSION_EXPENSIVE_CONCURRENCY: integer(1, 1_000).default(2),
@@ -165,6 +166,7 @@ export interface Config {
   /** Cost-aware admission control: two lanes by price (see src/graphql/admission.ts). */
   readonly admission: {
     readonly cheapMaxCost: number;
+    readonly cheapMaxBytes: number;
     readonly cheap: { readonly concurrency: number; readonly queue: number };
     readonly expensive: { readonly concurrency: number; readonly queue: number };
     readonly maxWaitMs: number;
@@ -257,6 +259,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     admission: {
       cheapMaxCost: env.ADMISSION_CHEAP_MAX_COST,
+      cheapMaxBytes: env.ADMISSION_CHEAP_MAX_BYTES,
       cheap: { concurrency: env.ADMISSION_CHEAP_CONCURRENCY, queue: env.ADMISSION_CHEAP_QUEUE },
       expensive: { concurrency: env.ADMISSION_EXPENSIVE_CONCURRENCY, queue: env.ADMISSION_EXPENSIVE_QUEUE },
       maxWaitMs: env.ADMISSION_MAX_WAIT_MS,

@@ -10,7 +10,7 @@ import { AppError, ErrorCode } from '../errors.js';
  * and the database's CPU, and then /health and the cheapest queries wait seconds behind them.
  *
  * So every operation, once priced, is admitted into one of two lanes before it executes:
- * - the cheap lane (price ≤ ADMISSION_CHEAP_MAX_COST) has a generous concurrency: cheap operations are what a
+ * - the cheap lane (price ≤ ADMISSION_CHEAP_MAX_COST and body ≤ ADMISSION_CHEAP_MAX_BYTES) has a generous concurrency: cheap operations are what a
  *   busy service must keep answering;
  * - the expensive lane has a small concurrency (about one per CPU core) and a short bounded wait queue.
  * An operation that finds its lane's queue full, or is not admitted within ADMISSION_MAX_WAIT_MS, is refused at
@@ -34,6 +34,11 @@ export interface LaneSettings {
 export interface AdmissionSettings {
   /** Operations priced at or below this take the cheap lane; the others the expensive lane. */
   readonly cheapMaxCost: number;
+  /**
+   * Requests whose body is larger than this take the expensive lane whatever their price: reading and coercing
+   * megabytes of variables blocks the event loop as long as a costly answer does, and the price does not see it.
+   */
+  readonly cheapMaxBytes: number;
   readonly cheap: LaneSettings;
   readonly expensive: LaneSettings;
   /** How long an operation may wait in a queue before it is refused. */
@@ -131,13 +136,16 @@ export class AdmissionControl {
     this.expensive = new Lane('expensive', settings.expensive, settings.maxWaitMs);
   }
 
-  laneFor(cost: number): Lane {
-    return cost <= this.settings.cheapMaxCost ? this.cheap : this.expensive;
+  /** The lane of an operation of this price, sent in an HTTP body of this many bytes (0 when unknown). */
+  laneFor(cost: number, bodyBytes = 0): Lane {
+    return cost <= this.settings.cheapMaxCost && bodyBytes <= this.settings.cheapMaxBytes
+      ? this.cheap
+      : this.expensive;
   }
 
-  /** Admits an operation of this price, or throws SERVICE_BUSY (HTTP 503) when its lane cannot take it in time. */
-  async admit(cost: number): Promise<Release> {
-    const lane = this.laneFor(cost);
+  /** Admits an operation, or throws SERVICE_BUSY (HTTP 503) when its lane cannot take it in time. */
+  async admit(cost: number, bodyBytes = 0): Promise<Release> {
+    const lane = this.laneFor(cost, bodyBytes);
     try {
       return await lane.acquire();
     } catch (error) {
@@ -157,7 +165,7 @@ export function busyError(busy: LaneBusy, cost: number, settings: AdmissionSetti
       : `no ${busy.lane} slot freed within ${settings.maxWaitMs} ms`;
   const message =
     busy.lane === 'expensive'
-      ? `The service is busy with expensive requests (${why}); this operation (price ${price ?? 'unbounded'}, above ${settings.cheapMaxCost}) did not run: retry after ${retryAfterSeconds} s, or ask for less (smaller pages, shallower traversals, fewer aliases)`
+      ? `The service is busy with expensive requests (${why}); this operation (price ${price ?? 'unbounded'}; above ${settings.cheapMaxCost}, or a body above ${settings.cheapMaxBytes} bytes, is expensive) did not run: retry after ${retryAfterSeconds} s, or ask for less (smaller pages, shallower traversals, fewer aliases)`
       : `The service is busy (${why}); this operation did not run: retry after ${retryAfterSeconds} s`;
   return new AppError(ErrorCode.SERVICE_BUSY, message, {
     lane: busy.lane,

@@ -498,7 +498,8 @@ export function costLimitPlugin(
           }
           // Last, so nothing after it can fail and leave the slot taken.
           if (admission) {
-            const admitted = await admission.admit(cost);
+            const bodyBytes = Number(request.http?.headers.get('content-length') ?? 0);
+            const admitted = await admission.admit(cost, Number.isFinite(bodyBytes) ? bodyBytes : 0);
             // Another plugin's didResolveOperation may have failed while this one waited: Apollo has then already
             // answered (and called willSendResponse), so the slot goes straight back.
             if (answered) admitted();
