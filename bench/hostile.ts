@@ -65,6 +65,8 @@ export interface HostileResult {
     readonly maxCost: number;
     readonly machine: string;
     readonly loadAverage: { readonly before: number; readonly after: number };
+    /** The admission-control settings the service ran with (src/graphql/admission.ts). */
+    readonly admission: Config['admission'];
   };
   readonly solo: readonly {
     name: string;
@@ -94,6 +96,8 @@ export interface HostileResult {
   readonly health: { count: number; p50: number; p99: number; max: number };
   readonly cheap: { count: number; answered: number; p50: number; p99: number; max: number };
   readonly worst: { name: string; ms: number };
+  /** Hostile requests refused by admission control (HTTP 503, SERVICE_BUSY) and answered with 200. */
+  readonly shed: { refused: number; busyErrors: number; answered: number };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -444,6 +448,8 @@ export function renderHostileMarkdown(result: HostileResult): string {
     `- **/health**: p50 ${result.health.p50} ms, p99 ${result.health.p99} ms, max ${result.health.max} ms (${result.health.count} probes)`,
     `- **cheap queries**: p50 ${result.cheap.p50} ms, p99 ${result.cheap.p99} ms, max ${result.cheap.max} ms; ${result.cheap.answered} of ${result.cheap.count} answered without errors`,
     `- **worst request seen**: ${result.worst.ms} ms (${result.worst.name})`,
+    `- **hostile requests shed**: ${result.shed.refused} refused with HTTP 503 (${result.shed.busyErrors} SERVICE_BUSY errors, counting each operation of a batch), ${result.shed.answered} answered with 200`,
+    `- admission: cheap lane price ≤ ${settings.admission.cheapMaxCost} and body ≤ ${settings.admission.cheapMaxBytes} bytes, ${settings.admission.cheap.concurrency} at once (queue ${settings.admission.cheap.queue}); expensive lane ${settings.admission.expensive.concurrency} at once (queue ${settings.admission.expensive.queue}); wait at most ${settings.admission.maxWaitMs} ms`,
     `- goal (/health p99 under 200 ms, every cheap query answered): ${goal ? 'met' : 'NOT met'}`,
     '',
     '## Each hostile request alone (before the mix)',
@@ -577,6 +583,7 @@ export async function runHostileLoad(options: HostileOptions = {}): Promise<Host
         maxCost: config.limits.query.maxCost,
         machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`,
         loadAverage: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadAfter * 10) / 10 },
+        admission: config.admission,
       },
       solo,
       mix: { seconds: mixSeconds, requests: sent, byRequest },
@@ -586,6 +593,11 @@ export async function runHostileLoad(options: HostileOptions = {}): Promise<Host
         answered: cheapCount - cheapBad,
       },
       worst,
+      shed: {
+        refused: of('hostile').reduce((sum, timing) => sum + (timing.statuses['503'] ?? 0), 0),
+        busyErrors: of('hostile').reduce((sum, timing) => sum + (timing.codes['SERVICE_BUSY'] ?? 0), 0),
+        answered: of('hostile').reduce((sum, timing) => sum + (timing.statuses['200'] ?? 0), 0),
+      },
     };
     if (options.resultsDir) {
       await mkdir(options.resultsDir, { recursive: true });
