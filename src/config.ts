@@ -77,8 +77,8 @@ const environmentSchema = z.object({
   ADMISSION_CHEAP_MAX_BYTES: integer(0, 100_000_000).default(65_536),
   ADMISSION_CHEAP_CONCURRENCY: integer(1, 10_000).default(64),
   ADMISSION_CHEAP_QUEUE: integer(0, 100_000).default(512),
-  ADMISSION_EXPENSIVE_CONCURRENCY: integer(1, 1_000).default(2),
-  ADMISSION_EXPENSIVE_QUEUE: integer(0, 10_000).default(8),
+  ADMISSION_EXPENSIVE_CONCURRENCY: integer(1, 1_000).default(1),
+  ADMISSION_EXPENSIVE_QUEUE: integer(0, 10_000).default(64),
   ADMISSION_MAX_WAIT_MS: integer(0, 600_000).default(5_000),
   API_KEYS: z
     .string()

@@ -17,6 +17,12 @@ import { AppError, ErrorCode } from '../errors.js';
  * once with SERVICE_BUSY and HTTP 503 + Retry-After: it has not run, so retrying later is safe. Refusing fast is
  * the point: a queue without bound would only move the hang from the event loop to the client.
  *
+ * Defaults (measured with `npm run load -- --hostile` on a 2-core machine): ONE expensive operation at a time, since
+ * Neo4j runs on the same cores and every costly answer blocks the event loop a while (two at once gave a worse
+ * /health p99); a queue of 64, longer than the number of clients likely to send expensive work at once, so they
+ * wait (which costs nothing) rather than being refused at once and retrying at once (each retry is parsed,
+ * validated and priced again: a queue of 8 meant six times as many refusals and a busier event loop).
+ *
  * Admission happens in the cost plugin right after pricing (Apollo's didResolveOperation), not in the HTTP layer:
  * there the price is known from the coerced variables at no extra parse, and each operation of a batch is admitted
  * by its own price. The slot is released in willSendResponse, which Apollo calls on every path once the operation
