@@ -21,6 +21,7 @@ import { QUERIES_DIR } from '../src/http/explorer.js';
 import type { Logger } from '../src/logger.js';
 import { SEEDS_DIR, isDatabaseEmpty, loadSeeds } from '../src/seed/load.js';
 import { openDatabase, type Database } from '../src/service.js';
+import { renderHostileMarkdown, runHostileLoad } from './hostile.js';
 
 /**
  * `npm run load [-- --duration 30]`: a bounded load test of the real service on loopback. It starts (or, with
@@ -1286,6 +1287,8 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '30' },
       connections: { type: 'string', default: '50' },
       warmup: { type: 'string', default: '5' },
+      // The hostile mix of issue 11 (bench/hostile.ts): the worst requests the limits allow, cheap ones and /health.
+      hostile: { type: 'boolean', default: false },
     },
   });
   const started = Date.now();
@@ -1295,6 +1298,16 @@ async function main(): Promise<void> {
   if (!(durationSeconds > 0 && durationSeconds <= MAX_DURATION_SECONDS)) {
     process.stderr.write(`--duration must be more than 0 and at most ${MAX_DURATION_SECONDS} seconds\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (values.hostile) {
+    const hostile = await runHostileLoad({
+      durationSeconds,
+      connections: Number(values.connections),
+      resultsDir: path.resolve(import.meta.dirname, 'results'),
+      log,
+    });
+    process.stdout.write(renderHostileMarkdown(hostile));
     return;
   }
   const result = await runLoadTest({

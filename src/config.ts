@@ -70,7 +70,7 @@ const environmentSchema = z.object({
   MAX_PAGE_SIZE: integer(1, 10_000).default(100),
   MAX_TRAVERSAL_DEPTH: integer(1, 12).default(6),
   MAX_QUERY_DEPTH: integer(2, 50).default(10),
-  MAX_QUERY_COST: integer(100, 10_000_000).default(20_000),
+  MAX_QUERY_COST: integer(100, 10_000_000).default(100_000),
   MAX_QUERY_ALIASES: integer(0, 1_000).default(15),
   MAX_QUERY_DIRECTIVES: integer(0, 1_000).default(20),
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(2_000),
@@ -79,6 +79,13 @@ const environmentSchema = z.object({
   MAX_ID_LENGTH: integer(16, 100_000).default(200),
   MAX_STRING_ARGUMENT_LENGTH: integer(100, 1_000_000).default(2_000),
   MAX_RESPONSE_ROWS: integer(1_000, 1_000_000_000).default(50_000_000),
+  ADMISSION_CHEAP_MAX_COST: integer(0, 10_000_000).default(2_500),
+  ADMISSION_CHEAP_MAX_BYTES: integer(0, 100_000_000).default(65_536),
+  ADMISSION_CHEAP_CONCURRENCY: integer(1, 10_000).default(64),
+  ADMISSION_CHEAP_QUEUE: integer(0, 100_000).default(512),
+  ADMISSION_EXPENSIVE_CONCURRENCY: integer(1, 1_000).default(1),
+  ADMISSION_EXPENSIVE_QUEUE: integer(0, 10_000).default(64),
+  ADMISSION_MAX_WAIT_MS: integer(0, 600_000).default(5_000),
   API_KEYS: z
     .string()
     .optional()
@@ -186,6 +193,14 @@ export interface Config {
     /** `public`: anyone may read; `key`: reads need a valid key or token too. Writes always need the editor role. */
     readonly reads: 'public' | 'key';
   };
+  /** Cost-aware admission control: two lanes by price (see src/graphql/admission.ts). */
+  readonly admission: {
+    readonly cheapMaxCost: number;
+    readonly cheapMaxBytes: number;
+    readonly cheap: { readonly concurrency: number; readonly queue: number };
+    readonly expensive: { readonly concurrency: number; readonly queue: number };
+    readonly maxWaitMs: number;
+  };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
 }
@@ -280,6 +295,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxBatchSize: env.MAX_BATCH_SIZE,
       maxBodyBytes: env.MAX_BODY_BYTES,
       arguments: { maxIdLength: env.MAX_ID_LENGTH, maxStringLength: env.MAX_STRING_ARGUMENT_LENGTH },
+    },
+    admission: {
+      cheapMaxCost: env.ADMISSION_CHEAP_MAX_COST,
+      cheapMaxBytes: env.ADMISSION_CHEAP_MAX_BYTES,
+      cheap: { concurrency: env.ADMISSION_CHEAP_CONCURRENCY, queue: env.ADMISSION_CHEAP_QUEUE },
+      expensive: { concurrency: env.ADMISSION_EXPENSIVE_CONCURRENCY, queue: env.ADMISSION_EXPENSIVE_QUEUE },
+      maxWaitMs: env.ADMISSION_MAX_WAIT_MS,
     },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },

@@ -14,6 +14,8 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   TIMEOUT: 'TIMEOUT',
+  /** Too many expensive operations in flight (admission control, src/graphql/admission.ts): HTTP 503, retry later. */
+  SERVICE_BUSY: 'SERVICE_BUSY',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -8,6 +8,8 @@ import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { argumentLimitsPlugin } from './argumentLimits.js';
 import { resolvers } from './resolvers/index.js';
+import { AdmissionControl, admissionSettingsOf } from './admission.js';
+import { costLimitPlugin, costLimitsOf } from './cost.js';
 import { guardrailRules } from './guardrails.js';
 import { projectionFieldResolver } from './resolvers/support.js';
 import { loadTypeDefs } from './typeDefs.js';
@@ -91,6 +93,8 @@ export function createApolloServer(
     plugins: [
       ...extraPlugins,
       argumentLimitsPlugin(config.limits.arguments),
+      // One AdmissionControl per server: its lanes count the operations of every request this server runs.
+      costLimitPlugin(costLimitsOf(config), new AdmissionControl(admissionSettingsOf(config))),
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin,

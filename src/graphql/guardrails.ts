@@ -1,4 +1,3 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -9,7 +8,8 @@ import type { Config } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /**
- * Limits on the shape of an operation, checked before anything runs (graphql-armor's validation rules). A
+ * Limits on the shape of an operation, checked before anything runs (graphql-armor's validation rules). The cost
+ * limit is not here: a validation rule cannot see variable values, so it is priced in cost.ts once they are known. A
  * rejection is a QUERY_TOO_COMPLEX error naming the limit and what the operation had. The defaults sit well above
  * every saved operation in queries/ (a test keeps it so) and below what would let one request pin the database.
  * The token limit is graphql-js's own (Apollo's parseOptions.maxTokens): it aborts parsing of a huge document
@@ -34,7 +34,6 @@ function reject(limit: string): { propagateOnRejection: false; onReject: GraphQL
 export function guardrailRules(limits: QueryLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, flattenFragments: true, ...reject('maxDepth') }),
-    costLimitRule({ maxCost: limits.maxCost, flattenFragments: true, ...reject('maxCost') }),
     maxAliasesRule({ n: limits.maxAliases, ...reject('maxAliases') }),
     maxDirectivesRule({ n: limits.maxDirectives, ...reject('maxDirectives') }),
   ] as ValidationRule[];

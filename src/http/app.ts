@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
 import { ErrorCode } from '../errors.js';
 import { createApolloServer } from '../graphql/apollo.js';
+import { batchCostLimit, CostBudget } from '../graphql/cost.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { ExplorerPage, loadSavedOperations, renderExplorer } from './explorer.js';
@@ -170,6 +171,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
     limitBatchSize(config.limits.maxBatchSize),
+    batchCostLimit(config),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = String(res.locals['requestId']);
@@ -181,6 +183,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
           }),
           config,
           logger: logger.child({ requestId }),
+          costBudget: new CostBudget(),
           caller: await authenticate(
             { authorization: req.header('authorization'), 'x-api-key': req.header('x-api-key') },
             config.access,

@@ -96,7 +96,7 @@ describe('loadConfig', () => {
 
   it('reads the query limits, batch size and body limit, rejecting nonsense', () => {
     expect(loadConfig({}).limits).toMatchObject({
-      query: { maxDepth: 10, maxCost: 20_000, maxAliases: 15, maxDirectives: 20, maxTokens: 2_000 },
+      query: { maxDepth: 10, maxCost: 100_000, maxAliases: 15, maxDirectives: 20, maxTokens: 2_000 },
       maxBatchSize: 10,
       maxBodyBytes: 2_000_000,
     });
