@@ -132,7 +132,46 @@ function tune(
   return { n: low, cost: price(low) };
 }
 
-function buildRequests(config: Config): HostileRequest[] {
+type Operation = { readonly query: string; readonly variables?: Record<string, unknown> };
+
+/** Whether the running service accepts an operation (no QUERY_TOO_COMPLEX anywhere in its answer). */
+type Admits = (operation: Operation) => Promise<boolean>;
+
+function admittedBy(base: string): Admits {
+  return async (operation) => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(operation),
+    });
+    return !(await response.text()).includes('"QUERY_TOO_COMPLEX"');
+  };
+}
+
+/**
+ * Narrows a size tuned on the price down to what the service really runs: the translator's row budget
+ * (MAX_RESPONSE_ROWS) refuses statements whose worst case is too large even when their price is under the limit, and
+ * a refused request is not one of the worst allowed. Bisects with live requests.
+ */
+async function tuneLive(
+  build: (n: number) => Operation,
+  priced: { n: number; cost: number } | null,
+  price: (n: number) => number,
+  admits: Admits,
+): Promise<{ n: number; cost: number } | null> {
+  if (priced === null || (await admits(build(priced.n)))) return priced;
+  let low = 0;
+  let high = priced.n - 1;
+  if (!(await admits(build(low)))) return null;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (await admits(build(middle))) low = middle;
+    else high = middle - 1;
+  }
+  return { n: low, cost: price(low) };
+}
+
+async function buildRequests(config: Config, admits: Admits): Promise<HostileRequest[]> {
   const schema = buildASTSchema(concatAST(loadTypeDefs()));
   const limits = {
     maxPageSize: config.limits.maxPageSize,
@@ -160,7 +199,12 @@ function buildRequests(config: Config): HostileRequest[] {
       downstream(depth: ${depth}) { enterprises(first: 100) { distance products enterprise { ${ENTERPRISE_SCALARS} } path { id name } } } } } }`,
     variables: { n },
   });
-  const reach = tune((n) => priceOf(deepReach(n)), maxCost, config.limits.maxPageSize);
+  const reach = await tuneLive(
+    deepReach,
+    tune((n) => priceOf(deepReach(n)), maxCost, config.limits.maxPageSize),
+    (n) => priceOf(deepReach(n)),
+    admits,
+  );
   if (reach)
     add(`deep traversal (${reach.n} firms × up+down depth ${depth})`, 3, deepReach(reach.n), reach.cost);
 
@@ -172,7 +216,12 @@ function buildRequests(config: Config): HostileRequest[] {
       upstream(depth: ${depth}) { enterprises(first: $n) { distance enterprise { id name } } } } } }`,
     variables: { n },
   });
-  const segments = tune((n) => priceOf(segmentReach(n)), maxCost, config.limits.maxPageSize);
+  const segments = await tuneLive(
+    segmentReach,
+    tune((n) => priceOf(segmentReach(n)), maxCost, config.limits.maxPageSize),
+    (n) => priceOf(segmentReach(n)),
+    admits,
+  );
   if (segments)
     add(
       `segment traversals (every ic segment, first ${segments.n})`,
@@ -277,8 +326,12 @@ function buildRequests(config: Config): HostileRequest[] {
   if (whole)
     add(`${maxAliases} × country-wide region pages (first ${whole.n})`, 1, country(whole.n), whole.cost);
 
-  // 8. Big variables: a provenance filter list that fills the body limit (coerced value by value).
-  const sourcesCount = Math.floor((config.limits.maxBodyBytes - 400) / '"PUBLIC",'.length);
+  // 8. Big variables: a provenance filter list as long as MAX_VARIABLE_VALUES and the body limit allow (coerced value
+  // by value).
+  const sourcesCount = Math.min(
+    config.limits.maxVariableValues - 1,
+    Math.floor((config.limits.maxBodyBytes - 400) / '"PUBLIC",'.length),
+  );
   const big = {
     query:
       'query ($s: [ProvenanceSource!]) { enterprises(first: 100, filter: { sources: $s }) { totalCount nodes { id name } } }',
@@ -532,7 +585,7 @@ export async function runHostileLoad(options: HostileOptions = {}): Promise<Host
       readiness: { migrationsApplied: true },
     });
     const base = await app.listen();
-    const requests = buildRequests(config);
+    const requests = await buildRequests(config, admittedBy(base));
 
     log('each hostile request alone');
     const solo = [];

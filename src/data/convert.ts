@@ -7,9 +7,26 @@ import neo4j from 'neo4j-driver';
  */
 export function toPlain(value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (neo4j.isInt(value)) return value.toNumber();
-  if (typeof value === 'bigint') return Number(value);
+  // Most values of a large answer are strings, numbers and booleans, and most objects are the plain maps the driver
+  // decodes records into: those are settled first, before the driver's type checks (each a property probe), since
+  // this walk runs synchronously over every value of every answer.
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return Number(value);
+    default:
+      break;
+  }
   if (Array.isArray(value)) return value.map(toPlain);
+  if (neo4j.isInt(value)) return value.toNumber();
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    const plain: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value as Record<string, unknown>)) plain[key] = toPlain(entry);
+    return plain;
+  }
   if (
     neo4j.isDate(value) ||
     neo4j.isDateTime(value) ||

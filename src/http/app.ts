@@ -81,6 +81,57 @@ function limitBatchSize(maxBatchSize: number): RequestHandler {
 }
 
 /**
+ * Counts the JSON values (objects, arrays and scalars, at every depth) of `value`, stopping as soon as the count
+ * passes `max`, so the work is bounded by the limit, not by the input. A loop, not recursion: the body parser
+ * accepts nesting deep enough to overflow the stack.
+ */
+export function jsonValuesBeyond(value: unknown, max: number): number | null {
+  const pending: unknown[] = [value];
+  let count = 0;
+  while (pending.length > 0) {
+    const next = pending.pop();
+    count += 1;
+    if (count > max) return count;
+    if (Array.isArray(next)) {
+      for (const item of next) pending.push(item);
+    } else if (typeof next === 'object' && next !== null) {
+      for (const item of Object.values(next)) pending.push(item);
+    }
+  }
+  return null;
+}
+
+/**
+ * Caps how many values the variables of one request may hold (all operations of a batch together). graphql-js
+ * coerces variables synchronously, and our argument checks walk them again: a 2 MB body of a few hundred thousand
+ * list items held the event loop — and so /health and every other request — for 0.3 s, while no argument of the
+ * schema needs more than a few dozen items (an import's content is one string). Refused before Apollo sees it.
+ */
+function limitVariableValues(maxValues: number): RequestHandler {
+  return (request, response, next) => {
+    const body: unknown = request.body;
+    const operations: unknown[] = Array.isArray(body) ? body : [body];
+    const variables = operations.map((operation) =>
+      typeof operation === 'object' && operation !== null
+        ? (operation as { variables?: unknown }).variables
+        : undefined,
+    );
+    // The variables objects themselves are not counted, only what they hold.
+    const found = jsonValuesBeyond(variables, maxValues + 1 + variables.length);
+    if (found !== null) {
+      sendGraphQLError(
+        response,
+        400,
+        ErrorCode.BAD_USER_INPUT,
+        `The variables hold more than ${maxValues} values (MAX_VARIABLE_VALUES): send smaller lists`,
+      );
+      return;
+    }
+    next();
+  };
+}
+
+/**
  * Body-parser failures (too large, malformed JSON, unsupported charset) as JSON with a code. Express's default
  * handler would answer with an HTML page, and in development with a stack trace.
  */
@@ -171,6 +222,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
     limitBatchSize(config.limits.maxBatchSize),
+    limitVariableValues(config.limits.maxVariableValues),
     batchCostLimit(config),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

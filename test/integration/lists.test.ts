@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NodeLabel, RelationshipType } from '../../src/data/model.js';
 import { upsertAll, type Properties } from '../../src/data/upsert.js';
-import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import {
+  deleteByPrefix,
+  openTestDatabase,
+  testConfig,
+  uniquePrefix,
+  type TestDatabase,
+} from '../support/database.js';
 import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
 
 /**
@@ -313,7 +319,13 @@ describe('the round-trip bound', () => {
   let graphql: TestGraphQL;
   beforeAll(async () => {
     database = await openTestDatabase();
-    graphql = await createTestGraphQL(database.executor, database.config);
+    // These tests are about round trips, not response size or price: the deep selection below could return far more values in
+    // the worst case (a 50-firm page under every segment of every chain) than the default MAX_RESPONSE_ROWS allows,
+    // although the seed holds few; the row budget has tests of its own (rowBudget.test.ts).
+    graphql = await createTestGraphQL(
+      database.executor,
+      testConfig({ MAX_RESPONSE_ROWS: '50000000', MAX_QUERY_COST: '10000000' }),
+    );
   });
   afterAll(async () => {
     await graphql.stop();

@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
 
 import { roleAtLeast, type Role } from '../../auth.js';
+import { DEFAULT_MAX_RESPONSE_ROWS } from '../../config.js';
 import { AppError, badUserInput, ErrorCode } from '../../errors.js';
 import type { Selection } from './selection.js';
 
@@ -123,7 +124,7 @@ export function responseTooLarge(total: number, max: number, path: string): AppE
 }
 
 /** Used when the limits given to the translator carry no MAX_RESPONSE_ROWS (unit tests, scripts). */
-export const DEFAULT_MAX_RESPONSE_ROWS = 50_000_000;
+export { DEFAULT_MAX_RESPONSE_ROWS };
 
 export function maxResponseRowsOf(limits: TranslationLimits): number {
   return limits.maxResponseRows ?? DEFAULT_MAX_RESPONSE_ROWS;
