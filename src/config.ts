@@ -79,7 +79,7 @@ const environmentSchema = z.object({
   MAX_PAGE_SIZE: integer(1, 10_000).default(100),
   MAX_TRAVERSAL_DEPTH: integer(1, 12).default(6),
   MAX_QUERY_DEPTH: integer(2, 50).default(10),
-  MAX_QUERY_COST: integer(100, 10_000_000).default(100_000),
+  MAX_QUERY_COST: integer(100, 10_000_000_000).default(100_000),
   MAX_QUERY_ALIASES: integer(0, 1_000).default(15),
   MAX_QUERY_DIRECTIVES: integer(0, 1_000).default(20),
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(2_000),

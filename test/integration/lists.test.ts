@@ -324,7 +324,7 @@ describe('the round-trip bound', () => {
     // although the seed holds few; the row budget has tests of its own (rowBudget.test.ts).
     graphql = await createTestGraphQL(
       database.executor,
-      testConfig({ MAX_RESPONSE_ROWS: '50000000', MAX_QUERY_COST: '10000000' }),
+      testConfig({ MAX_RESPONSE_ROWS: '50000000', MAX_QUERY_COST: '100000000' }),
     );
   });
   afterAll(async () => {

@@ -22,7 +22,7 @@ describe('the row budget of the translator, over HTTP', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    server = await serveTestApp(database.executor, { MAX_QUERY_COST: '10000000' });
+    server = await serveTestApp(database.executor, { MAX_QUERY_COST: '10000000000' });
   });
   afterAll(async () => {
     await server.close();
