@@ -31,8 +31,12 @@ describe('one projection per selection path (issue 11, cases 1 and 2)', () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     const keys = { API_KEYS: `alias-viewer:viewer:${hashKey(VIEWER_KEY)}` };
-    servers.test = await serveTestApp(database.executor, keys);
-    servers.production = await serveTestApp(database.executor, { ...keys, NODE_ENV: 'production' });
+    // These tests are about which projection each path gets, not about price: a few of their selections (every local
+    // firm of every gap with its suppliers) price above the default MAX_QUERY_COST, which prices unpaged nested lists
+    // at MAX_PAGE_SIZE each.
+    const settings = { ...keys, MAX_QUERY_COST: '10000000' };
+    servers.test = await serveTestApp(database.executor, settings);
+    servers.production = await serveTestApp(database.executor, { ...settings, NODE_ENV: 'production' });
     const rows = await database.executor.read(
       'contacts',
       cypher(
