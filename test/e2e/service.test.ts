@@ -1,75 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 
 import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launcherPids } from '../support/launcher.js';
+import { startMain } from '../support/mainProcess.js';
 
 /**
  * The service as a user runs it (`npm start` is `node --import tsx src/main.ts`), with the project's own local
  * Neo4j in a temporary store: startup, readiness, persistence across restarts, and that no Java process of ours
  * survives its owner — after SIGTERM, and after the owner is killed outright.
  */
-
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface RunningProcess {
-  readonly child: ChildProcess;
-  readonly logs: Record<string, unknown>[];
-  readonly stderr: string[];
-  waitForLog(message: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function startMain(environment: NodeJS.ProcessEnv): RunningProcess {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('NEO4J_') && key !== 'PORT'),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { ...inherited, LOG_LEVEL: 'info', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  const waiters: { message: string; resolve: (log: Record<string, unknown>) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      const log = JSON.parse(line) as Record<string, unknown>;
-      logs.push(log);
-      for (const waiter of waiters.filter((w) => w.message === log['msg'])) waiter.resolve(log);
-    } catch {
-      // Not a log line; ignore.
-    }
-  });
-  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    logs,
-    stderr,
-    exited,
-    waitForLog: (message, timeoutMs = 180_000) => {
-      const existing = logs.find((log) => log['msg'] === message);
-      if (existing) return Promise.resolve(existing);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(new Error(`no '${message}' log within ${timeoutMs} ms; stderr: ${stderr.join(' | ')}`)),
-          timeoutMs,
-        );
-        waiters.push({ message, resolve: (log) => (clearTimeout(timer), resolve(log)) });
-        void exited.then((code) =>
-          reject(new Error(`exited with ${code} before '${message}'; stderr: ${stderr.join(' | ')}`)),
-        );
-      });
-    },
-  };
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -5,8 +5,7 @@ import { createInterface } from 'node:readline';
 
 /**
  * The service as a user runs it (`npm start` is `node --import tsx src/main.ts`), as a child process whose JSON
- * log lines and stderr the test reads. The same shape as test/e2e/service.test.ts's helper, shared by the newer
- * process-level tests.
+ * log lines and stderr the test reads; shared by every process-level test (e2e and faults).
  */
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
