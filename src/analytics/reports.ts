@@ -10,7 +10,7 @@ import {
   missingIds,
   sourcesOrAll,
   type GapFactsRow,
-} from '../data/analytics.js';
+} from './facts.js';
 import type { Executor } from '../data/executor.js';
 import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
 import type { Selection } from '../data/graph/selection.js';

@@ -1,9 +1,9 @@
-import type { SegmentFacts, Stage } from '../analytics/gaps.js';
-import type { CandidateFacts } from '../analytics/targets.js';
-import { haversineKm } from '../analytics/targets.js';
+import type { SegmentFacts, Stage } from './gaps.js';
+import type { CandidateFacts } from './targets.js';
+import { haversineKm } from './targets.js';
 import { badUserInput } from '../errors.js';
-import { cypher, type CypherQuery } from './cypher.js';
-import type { Executor } from './executor.js';
+import { cypher, type CypherQuery } from '../data/cypher.js';
+import type { Executor } from '../data/executor.js';
 import {
   assertLabel,
   MAX_REGION_DEPTH,
@@ -11,7 +11,7 @@ import {
   NodeLabel as L,
   PROVENANCE_SOURCES,
   RelationshipType as T,
-} from './model.js';
+} from '../data/model.js';
 
 /**
  * Fact-gathering statements of the chain analytics. Each gathers, in one statement, everything the pure functions
