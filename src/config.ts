@@ -64,6 +64,10 @@ const environmentSchema = z.object({
   NEO4J_TX_TIMEOUT_MS: integer(100, 600_000).default(15_000),
   NEO4J_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
   REQUEST_TIMEOUT_MS: integer(100, 600_000).default(20_000),
+  AGGREGATE_WAIT_MS: integer(0, 600_000).default(5_000),
+  AGGREGATE_POLL_MS: integer(0, 3_600_000).default(2_000),
+  AGGREGATE_REFRESH_TIMEOUT_MS: integer(1_000, 86_400_000).default(1_800_000),
+  MAX_SCENARIO_FIRMS: integer(1, 1_000_000).default(5_000),
 
   NEO4J_LOCAL_DATA_DIR: z.string().trim().min(1).default('.data/neo4j'),
   // No default here: whether it was set decides what happens when the port is taken (see localNeo4j.ts).
@@ -215,6 +219,17 @@ export interface Config {
   };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
+  /** The analytics aggregates (src/analytics/aggregates.ts) and how current answers must be. */
+  readonly aggregates: {
+    /** How long an analytics request waits for pending writes to be folded in before answering from older counts. */
+    readonly waitMs: number;
+    /** How often the service checks for writes made by other processes (0: only when a request comes). */
+    readonly pollMs: number;
+    /** Transaction timeout of one refresh (a full rebuild at a million firms takes minutes). */
+    readonly refreshTimeoutMs: number;
+    /** Most local firms `impactOfLosing` may leave out for a segment. */
+    readonly maxScenarioFirms: number;
+  };
 }
 
 /** Neo4j's usual Bolt port; taken when another Neo4j (or Neo4j Desktop) runs, then a free one is used. */
@@ -317,6 +332,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxWaitMs: env.ADMISSION_MAX_WAIT_MS,
     },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
+    aggregates: {
+      waitMs: env.AGGREGATE_WAIT_MS,
+      pollMs: env.AGGREGATE_POLL_MS,
+      refreshTimeoutMs: env.AGGREGATE_REFRESH_TIMEOUT_MS,
+      maxScenarioFirms: env.MAX_SCENARIO_FIRMS,
+    },
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },
   };
 }

@@ -1,5 +1,6 @@
 import type { Driver } from 'neo4j-driver';
 
+import { AggregateRefresher } from './analytics/refresher.js';
 import type { Config } from './config.js';
 import { connectDriver } from './data/driver.js';
 import { Executor } from './data/executor.js';
@@ -119,7 +120,16 @@ export async function startService(
       const reports = await loadSeeds(database.executor);
       logger.info({ summary: summariseReports(reports) }, 'Seed data loaded');
     }
-    const app = await createHttpApp({ config, logger, executor: database.executor, readiness });
+    // Builds the aggregates of a store written by an older version or another tool, and folds in writes made by
+    // other processes (npm run import) even when no report is asked for.
+    const refresher = new AggregateRefresher(database.executor, {
+      waitMs: config.aggregates.waitMs,
+      pollMs: config.aggregates.pollMs,
+      timeoutMs: config.aggregates.refreshTimeoutMs,
+      logger,
+    });
+    refresher.start();
+    const app = await createHttpApp({ config, logger, executor: database.executor, readiness, refresher });
     const url = await app.listen().catch((error: NodeJS.ErrnoException) => {
       // Taken between the check above and now: the same one line, not a stack trace.
       if (typeof error.code === 'string' && /^E(ADDRINUSE|ACCES|ADDRNOTAVAIL)$/.test(error.code)) {
@@ -134,6 +144,7 @@ export async function startService(
       stop: () =>
         (stopping ??= (async () => {
           await app.close();
+          refresher.stop();
           await database.close();
         })()),
     };

@@ -1,3 +1,19 @@
+import {
+  aggregatesFrom,
+  BASIS_SUBQUERY,
+  cellsFrom,
+  filterKey,
+  firmCountsQuery,
+  NO_COUNTS,
+  REGION_AGGREGATES_SUBQUERY,
+  structureFrom,
+  structureQuery,
+  sumCells,
+  supplyCountsQuery,
+  type AggregateBasis,
+  type RegionCounts,
+  type SegmentCounts,
+} from './aggregates.js';
 import type { SegmentFacts, Stage } from './gaps.js';
 import type { CandidateFacts } from './targets.js';
 import { haversineKm } from './targets.js';
@@ -39,8 +55,6 @@ const REGION_SUBTREE = (regionVariable: string) =>
 export interface GapFactsRequest {
   readonly chainIds: readonly string[];
   readonly regionIds: readonly string[];
-  /** Each scenario is a list of enterprise ids to leave out (the empty list is the graph as it is). */
-  readonly scenarios: readonly (readonly string[])[];
   readonly sources: Sources;
   readonly maxDepth: number;
   /** Restrict to this segment and its narrower segments. */
@@ -48,14 +62,10 @@ export interface GapFactsRequest {
 }
 
 /**
- * One statement, two parts, and no expansion from a segment to all of its firms (tens of thousands at province
- * scale):
- * - the chains' structure: each segment with its scope (itself and its narrower segments), the segments it feeds,
- *   and how many it reaches downstream;
- * - per region, its local enterprises (found from the region subtree, a small share of all firms) with their segments
- *   and their suppliers (local or not, with the suppliers' segments), and its platforms with the segments they
- *   support.
- * The per-segment figures are then counted in JavaScript (`gapFactsFrom`), scenarios included.
+ * One statement, three parts, none of which grows with the number of firms:
+ * - the chains' structure: each segment with the segments it feeds and how many it reaches downstream;
+ * - the regions' aggregates for the provenance filter (see aggregates.ts): a few stored rows per region;
+ * - how current those aggregates are.
  */
 export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   const depth = traversalDepth(request.maxDepth, 12, 'maxDepth');
@@ -76,45 +86,18 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        }
        RETURN collect({
          chainId: chain.id, chainSize: chainSize, segmentId: s.id, name: s.name, nameEn: s.nameEn, stage: s.stage,
-         scope: COLLECT { MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s) RETURN d.id },
-         feeds: COLLECT { MATCH (s)-[f:${T.FEEDS}]->(t:${L.ChainSegment}) WHERE f.source IN $sources RETURN t.id },
          downstreamAll: downstreamAll, downstreamInChain: downstreamInChain
        }) AS segments
      }
-     CALL {
-       UNWIND $regionIds AS regionId
-       MATCH (region:${L.Region} { id: regionId })
-       WITH region, ${REGION_SUBTREE('region')} AS regions
-       CALL (region, regions) {
-         MATCH (region)<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[located:${T.LOCATED_IN}]-(e:${L.Enterprise})
-         WHERE located.source IN $sources AND e.source IN $sources
-         RETURN collect({
-           id: e.id, leading: coalesce(e.leading, false), highTech: coalesce(e.highTech, false),
-           segments: COLLECT { MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE op.source IN $sources AND d.source IN $sources RETURN d.id },
-           suppliers: COLLECT {
-             MATCH (e)<-[supply:${T.SUPPLIES}]-(supplier:${L.Enterprise})
-             WHERE supply.source IN $sources AND supplier.source IN $sources
-             RETURN DISTINCT {
-               id: supplier.id,
-               local: EXISTS { MATCH (supplier)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions },
-               segments: COLLECT { MATCH (supplier)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN d.id }
-             }
-           }
-         }) AS firms
-       }
-       CALL (region) {
-         MATCH (region)<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[:${T.LOCATED_IN}]-(p:${L.Platform})-[support:${T.SUPPORTS}]->(d:${L.ChainSegment})
-         WHERE p.source IN $sources AND support.source IN $sources
-         RETURN collect([p.id, d.id]) AS platforms
-       }
-       RETURN collect({ regionId: region.id, firms: firms, platforms: platforms }) AS regions
-     }
-     RETURN segments, regions`,
+     ${REGION_AGGREGATES_SUBQUERY}
+     ${BASIS_SUBQUERY}
+     RETURN segments, aggregates, asOf, pendingChanges`,
     {
       chainIds: request.chainIds,
-      regionIds: request.regionIds,
       sources: request.sources,
       segmentScopeId: request.segmentScopeId ?? null,
+      aggregateRegionIds: request.regionIds,
+      aggregateFilter: filterKey(request.sources),
     },
   );
 }
@@ -126,24 +109,8 @@ interface StructureRow {
   name: string;
   nameEn: string | null;
   stage: Stage;
-  scope: string[];
-  feeds: string[];
   downstreamAll: number;
   downstreamInChain: number;
-}
-
-interface LocalFirm {
-  id: string;
-  leading: boolean;
-  highTech: boolean;
-  segments: string[];
-  suppliers: { id: string; local: boolean; segments: string[] }[];
-}
-
-interface RegionRow {
-  regionId: string;
-  firms: LocalFirm[];
-  platforms: [string, string][];
 }
 
 export interface GapFactsRow extends SegmentFacts {
@@ -152,49 +119,38 @@ export interface GapFactsRow extends SegmentFacts {
   readonly regionId: string;
 }
 
-/** Counts each segment's figures from the structure and the regions' local firms. Pure. */
+/**
+ * Each segment's figures in each region, for each scenario: the region's aggregates, minus (for a scenario) what
+ * the firms it leaves out contribute there. Pure.
+ */
 export function gapFactsFrom(
   structure: readonly StructureRow[],
-  regions: readonly RegionRow[],
-  scenarios: readonly (readonly string[])[],
+  aggregates: ReadonlyMap<string, RegionCounts>,
+  regionIds: readonly string[],
+  scenarios: readonly (ReadonlyMap<string, RegionCounts> | null)[],
 ): GapFactsRow[] {
   const rows: GapFactsRow[] = [];
-  for (const region of regions) {
-    scenarios.forEach((excludedIds, scenario) => {
-      const excluded = new Set(excludedIds);
-      const firms = region.firms.filter((firm) => !excluded.has(firm.id));
+  for (const regionId of regionIds) {
+    const counts = aggregates.get(regionId) ?? new Map<string, SegmentCounts>();
+    scenarios.forEach((leftOut, scenario) => {
+      const removed = leftOut?.get(regionId);
       for (const segment of structure) {
-        const scope = new Set(segment.scope);
-        const feeds = new Set(segment.feeds);
-        const locals = firms.filter((firm) => firm.segments.some((id) => scope.has(id)));
-        const platforms = new Set(
-          region.platforms.filter(([, segmentId]) => scope.has(segmentId)).map(([platformId]) => platformId),
-        );
-        // Supply edges into local firms of the segments this one feeds, from suppliers operating in this segment.
-        let localSupplyEdges = 0;
-        let outsideSupplyEdges = 0;
-        for (const buyer of firms) {
-          if (!buyer.segments.some((id) => feeds.has(id))) continue;
-          for (const supplier of buyer.suppliers) {
-            if (excluded.has(supplier.id) || !supplier.segments.some((id) => scope.has(id))) continue;
-            if (supplier.local) localSupplyEdges += 1;
-            else outsideSupplyEdges += 1;
-          }
-        }
+        const all = counts.get(segment.segmentId) ?? NO_COUNTS;
+        const minus = removed?.get(segment.segmentId) ?? NO_COUNTS;
         rows.push({
           chainId: segment.chainId,
           scenario,
-          regionId: region.regionId,
+          regionId,
           segmentId: segment.segmentId,
           name: segment.name,
           nameEn: segment.nameEn ?? null,
           stage: segment.stage,
-          localEnterpriseIds: locals.map((firm) => firm.id).sort(),
-          leadingCount: locals.filter((firm) => firm.leading).length,
-          highTechCount: locals.filter((firm) => firm.highTech).length,
-          platformCount: platforms.size,
-          localSupplyEdges,
-          outsideSupplyEdges,
+          localEnterpriseCount: all.enterprises - minus.enterprises,
+          leadingCount: all.leading - minus.leading,
+          highTechCount: all.highTech - minus.highTech,
+          platformCount: all.platforms,
+          localSupplyEdges: all.localSupplyEdges - minus.localSupplyEdges,
+          outsideSupplyEdges: all.outsideSupplyEdges - minus.outsideSupplyEdges,
           downstreamAll: Number(segment.downstreamAll),
           downstreamInChain: Number(segment.downstreamInChain),
           chainSize: Number(segment.chainSize),
@@ -205,13 +161,76 @@ export function gapFactsFrom(
   return rows;
 }
 
-export async function readGapFacts(executor: Executor, request: GapFactsRequest): Promise<GapFactsRow[]> {
+export interface GapFacts {
+  readonly rows: GapFactsRow[];
+  readonly basis: AggregateBasis;
+}
+
+/** Raw facts of one read: the structure, the aggregates and their basis. */
+export async function readGapFactParts(executor: Executor, request: GapFactsRequest) {
   const [row] = await executor.read('gap-facts', gapFactsQuery(request));
-  return gapFactsFrom(
-    (row?.['segments'] as StructureRow[] | undefined) ?? [],
-    (row?.['regions'] as RegionRow[] | undefined) ?? [],
-    request.scenarios,
+  return {
+    structure: (row?.['segments'] as StructureRow[] | undefined) ?? [],
+    aggregates: aggregatesFrom(row?.['aggregates']),
+    basis: {
+      asOf: (row?.['asOf'] as string | null | undefined) ?? null,
+      pendingChanges: Number(row?.['pendingChanges'] ?? 0),
+    },
+  };
+}
+
+/**
+ * What the given firms contribute to the counts of one region under one filter — their own enterprise counts and
+ * every supply pair they are part of — so that a scenario can subtract them. Work grows with these firms and their
+ * links only.
+ */
+export async function readContributions(
+  executor: Executor,
+  request: { firmIds: readonly string[]; regionId: string; sources: Sources },
+): Promise<Map<string, RegionCounts>> {
+  if (request.firmIds.length === 0) return new Map();
+  const structure = structureFrom((await executor.read('aggregate-structure', structureQuery))[0]);
+  const scope = { firmIds: request.firmIds };
+  const [firms, supply] = [
+    await executor.read('scenario-firms', firmCountsQuery(scope, structure)),
+    await executor.read('scenario-supply', supplyCountsQuery(scope, structure)),
+  ];
+  const key = filterKey(request.sources);
+  const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set([request.regionId]), [
+    key,
+  ]);
+  return new Map([[request.regionId, sums.get(request.regionId)?.get(key) ?? new Map()]]);
+}
+
+/** The first local enterprises (by id) of each segment in a region, narrower segments included. */
+export async function readLocalEnterpriseIds(
+  executor: Executor,
+  request: { regionId: string; segmentIds: readonly string[]; sources: Sources; first: number },
+): Promise<Map<string, string[]>> {
+  if (request.segmentIds.length === 0 || request.first <= 0) return new Map();
+  const rows = await executor.read(
+    'gap-local-enterprises',
+    cypher(
+      `MATCH (region:${L.Region} { id: $regionId })
+       WITH ${REGION_SUBTREE('region')} AS regions
+       UNWIND $segmentIds AS segmentId
+       CALL (segmentId, regions) {
+         MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: segmentId })
+         WHERE e.source IN $sources AND op.source IN $sources AND d.source IN $sources
+           AND EXISTS { MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions AND located.source IN $sources }
+         WITH DISTINCT e.id AS id ORDER BY id LIMIT toInteger($first)
+         RETURN collect(id) AS ids
+       }
+       RETURN segmentId, ids`,
+      {
+        regionId: request.regionId,
+        segmentIds: request.segmentIds,
+        sources: request.sources,
+        first: request.first,
+      },
+    ),
   );
+  return new Map(rows.map((row) => [String(row['segmentId']), (row['ids'] as string[]) ?? []]));
 }
 
 /** Which of the given ids exist with each label: unknown ids are reported as BAD_USER_INPUT by the callers. */
@@ -485,7 +504,7 @@ export async function readSupplyLosses(
 /** Local enterprises operating in a segment (its narrower segments included) — what "losing the segment" removes. */
 export async function readLocalEnterprisesOfSegment(
   executor: Executor,
-  request: { segmentId: string; regionId: string; sources: Sources },
+  request: { segmentId: string; regionId: string; sources: Sources; limit: number },
 ): Promise<string[]> {
   const rows = await executor.read(
     'segment-locals',
@@ -495,7 +514,7 @@ export async function readLocalEnterprisesOfSegment(
        MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId })
        WHERE e.source IN $sources AND op.source IN $sources
          AND EXISTS { MATCH (e)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
-       RETURN DISTINCT e.id AS id ORDER BY id`,
+       RETURN DISTINCT e.id AS id ORDER BY id LIMIT toInteger($limit)`,
       request,
     ),
   );

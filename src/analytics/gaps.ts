@@ -36,7 +36,8 @@ export interface SegmentFacts {
   readonly name: string;
   readonly nameEn: string | null;
   readonly stage: Stage;
-  readonly localEnterpriseIds: readonly string[];
+  /** Local enterprises operating in the segment or its narrower segments, each counted once. */
+  readonly localEnterpriseCount: number;
   readonly leadingCount: number;
   readonly highTechCount: number;
   readonly platformCount: number;
@@ -104,7 +105,7 @@ const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 
 
 /** Status, severity, criticality, score and reasons of one segment. */
 export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): GapAssessment {
-  const local = facts.localEnterpriseIds.length;
+  const local = facts.localEnterpriseCount;
   const share = outsideSupplyShare(facts);
   const name = facts.name;
   const reasons: GapReason[] = [];

@@ -1,22 +1,27 @@
+import type { Executor } from '../data/executor.js';
+import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
+import { selectedFields, selectionsAt, type Selection } from '../data/graph/selection.js';
+import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
+import { NodeLabel } from '../data/model.js';
+import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
+import type { AggregateBasis } from './aggregates.js';
 import {
+  gapFactsFrom,
+  missingIds,
   readCandidateLinks,
   readCandidates,
   readChainsOf,
-  readGapFacts,
+  readContributions,
+  readGapFactParts,
   readIncentiveIds,
+  readLocalEnterpriseIds,
   readLocalEnterprisesOfSegment,
   readSegmentScopes,
   readSupplyLosses,
-  missingIds,
   sourcesOrAll,
+  type GapFactsRequest,
   type GapFactsRow,
 } from './facts.js';
-import type { Executor } from '../data/executor.js';
-import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
-import type { Selection } from '../data/graph/selection.js';
-import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
-import { NodeLabel } from '../data/model.js';
-import { badUserInput, clip } from '../errors.js';
 import {
   assessSegment,
   compareAssessments,
@@ -28,6 +33,7 @@ import {
   type GapThresholds,
   type ThresholdsInput,
 } from './gaps.js';
+import type { AggregateRefresher } from './refresher.js';
 import {
   linkageBonus as linkageBonusOf,
   rankCandidates,
@@ -46,6 +52,10 @@ export interface AnalyticsContext {
   readonly executor: Executor;
   readonly limits: TranslationLimits;
   readonly priorityRegionIds: readonly string[];
+  /** Folds pending writes into the aggregates before an answer (null: answer from the aggregates as they are). */
+  readonly refresher: AggregateRefresher | null;
+  /** Most firms a scenario (impactOfLosing a segment) may leave out. */
+  readonly maxScenarioFirms: number;
 }
 
 type Sources = readonly string[] | null | undefined;
@@ -89,11 +99,88 @@ function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAss
   return rows.map((row) => assessSegment(row, thresholds)).sort(compareAssessments);
 }
 
+/** How current an answer's counts are, as the API reports it. */
+function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
+  return { asOf: basis.asOf, current: basis.pendingChanges === 0, pendingChanges: basis.pendingChanges };
+}
+
+/**
+ * The gap facts of the request's regions, read from the aggregates. Writes not yet folded in are folded in first
+ * (waiting at most AGGREGATE_WAIT_MS); past that the answer comes from the counts as they are and says so in its
+ * basis. Each scenario (a list of firms to leave out; the empty list is the graph as it is) subtracts what those
+ * firms contribute to the first region.
+ */
+async function gapFacts(
+  context: AnalyticsContext,
+  request: GapFactsRequest,
+  scenarios: readonly (readonly string[])[] = [[]],
+): Promise<{ rows: GapFactsRow[]; basis: AggregateBasis & { readonly asOf: string } }> {
+  let parts = await readGapFactParts(context.executor, request);
+  if (context.refresher !== null && (parts.basis.pendingChanges > 0 || parts.basis.asOf === null)) {
+    await context.refresher.catchUp();
+    parts = await readGapFactParts(context.executor, request);
+  }
+  const asOf = parts.basis.asOf;
+  if (asOf === null) {
+    const cause = context.refresher?.failure;
+    throw new AppError(
+      ErrorCode.SERVICE_BUSY,
+      `The analytics counts are being built for the first time; try again in a minute${
+        cause ? ` (the last attempt failed: ${clip(cause.message, 200)})` : ''
+      }`,
+    );
+  }
+  const subtractions = [];
+  for (const firmIds of scenarios) {
+    subtractions.push(
+      firmIds.length === 0
+        ? null
+        : await readContributions(context.executor, {
+            firmIds,
+            regionId: request.regionIds[0]!,
+            sources: request.sources,
+          }),
+    );
+  }
+  return {
+    rows: gapFactsFrom(parts.structure, parts.aggregates, request.regionIds, subtractions),
+    basis: { asOf, pendingChanges: parts.basis.pendingChanges },
+  };
+}
+
+/** The largest `first` any selected `localEnterprises` below these paths asks for (0 when none is selected). */
+function localEnterprisesWanted(
+  selection: Selection,
+  gapPaths: readonly (readonly string[])[],
+  limits: TranslationLimits,
+): number {
+  let wanted = 0;
+  for (const gapPath of gapPaths) {
+    for (const at of selectionsAt(selection, gapPath)) {
+      for (const [key, field] of selectedFields(at.selection, 'localEnterprises')) {
+        const first = pageSize(field.args['first'], limits, {
+          argument: `${[...at.path, key].join('.')}.first`,
+          fallback: DEFAULT_LOCAL_ENTERPRISES,
+        });
+        wanted = Math.max(wanted, first);
+      }
+    }
+  }
+  return wanted;
+}
+
+/** Page size of ChainGap.localEnterprises when `first` is left out. */
+export const DEFAULT_LOCAL_ENTERPRISES = 20;
+
 /**
  * A ChainGap object: the assessment with references to its nodes, projected for each path where the client selected
  * them (the same object serves `gaps` and `recommendations.fills` of targetFirms).
  */
-function gapObject(assessment: GapAssessment, nodes: Hydrated) {
+function gapObject(
+  assessment: GapAssessment,
+  nodes: Hydrated,
+  localIds: ReadonlyMap<string, readonly string[]>,
+) {
   const { facts } = assessment;
   return {
     segment: nodes.ref(facts.segmentId),
@@ -101,7 +188,7 @@ function gapObject(assessment: GapAssessment, nodes: Hydrated) {
     criticality: assessment.criticality,
     score: assessment.score,
     reasons: assessment.reasons,
-    localEnterpriseCount: facts.localEnterpriseIds.length,
+    localEnterpriseCount: facts.localEnterpriseCount,
     leadingCount: facts.leadingCount,
     highTechCount: facts.highTechCount,
     platformCount: facts.platformCount,
@@ -109,11 +196,15 @@ function gapObject(assessment: GapAssessment, nodes: Hydrated) {
     outsideSupplyEdges: facts.outsideSupplyEdges,
     downstreamSegmentCount: facts.downstreamInChain,
     downstreamSegmentCountAllChains: facts.downstreamAll,
-    localEnterprises: facts.localEnterpriseIds.map((id) => nodes.ref(id)),
+    localEnterprises: (localIds.get(facts.segmentId) ?? []).map((id) => nodes.ref(id)),
   };
 }
 
-function gapHydration(gapPath: readonly string[], assessments: readonly GapAssessment[]): HydrationRequest[] {
+function gapHydration(
+  gapPath: readonly string[],
+  assessments: readonly GapAssessment[],
+  localIds: ReadonlyMap<string, readonly string[]>,
+): HydrationRequest[] {
   return [
     {
       typeName: 'ChainSegment',
@@ -122,7 +213,7 @@ function gapHydration(gapPath: readonly string[], assessments: readonly GapAsses
     },
     {
       typeName: 'Enterprise',
-      ids: assessments.flatMap((assessment) => assessment.facts.localEnterpriseIds),
+      ids: assessments.flatMap((assessment) => localIds.get(assessment.facts.segmentId) ?? []),
       at: [...gapPath, 'localEnterprises'],
     },
   ];
@@ -138,21 +229,28 @@ export async function chainGapReport(
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
   ]);
-  const rows = await readGapFacts(context.executor, {
+  const sources = sourcesOrAll(args.sources);
+  const firstLocals = localEnterprisesWanted(selection, [['gaps']], context.limits);
+  const { rows, basis } = await gapFacts(context, {
     chainIds: [args.chainId],
     regionIds: [args.regionId],
-    scenarios: [[]],
-    sources: sourcesOrAll(args.sources),
+    sources,
     maxDepth: context.limits.maxTraversalDepth,
   });
   const assessments = assess(rows, thresholds);
+  const localIds = await readLocalEnterpriseIds(context.executor, {
+    regionId: args.regionId,
+    segmentIds: assessments.map((assessment) => assessment.facts.segmentId),
+    sources,
+    first: firstLocals,
+  });
   const nodes = await hydrate(
     context.executor,
     selection,
     [
       { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
       { typeName: 'Region', ids: [args.regionId], at: ['region'] },
-      ...gapHydration(['gaps'], assessments),
+      ...gapHydration(['gaps'], assessments, localIds),
     ],
     context.limits,
   );
@@ -160,9 +258,10 @@ export async function chainGapReport(
     chain: nodes.ref(args.chainId),
     region: nodes.ref(args.regionId),
     thresholds,
-    gaps: assessments.map((assessment) => gapObject(assessment, nodes)),
+    gaps: assessments.map((assessment) => gapObject(assessment, nodes, localIds)),
     stages: summariseByStage(assessments),
     total: summarise(assessments),
+    basis: basisObject(basis),
   };
 }
 
@@ -187,10 +286,9 @@ export async function compareRegions(
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
   ]);
-  const rows = await readGapFacts(context.executor, {
+  const { rows, basis } = await gapFacts(context, {
     chainIds: [args.chainId],
     regionIds,
-    scenarios: [[]],
     sources: sourcesOrAll(args.sources),
     maxDepth: context.limits.maxTraversalDepth,
   });
@@ -242,10 +340,11 @@ export async function compareRegions(
         return {
           region: nodes.ref(regionId),
           status: assessment?.status ?? 'MISSING',
-          localEnterpriseCount: assessment?.facts.localEnterpriseIds.length ?? 0,
+          localEnterpriseCount: assessment?.facts.localEnterpriseCount ?? 0,
         };
       }),
     })),
+    basis: basisObject(basis),
   };
 }
 
@@ -277,10 +376,14 @@ export async function targetFirms(
   const chainIds = args.chainId
     ? [args.chainId]
     : await readChainsOf(context.executor, { segmentId: args.segmentId!, sources });
-  const rows = await readGapFacts(context.executor, {
+  const firstLocals = localEnterprisesWanted(
+    selection,
+    [['gaps'], ['recommendations', 'fills']],
+    context.limits,
+  );
+  const { rows, basis } = await gapFacts(context, {
     chainIds,
     regionIds: [args.regionId],
-    scenarios: [[]],
     sources,
     maxDepth: context.limits.maxTraversalDepth,
     segmentScopeId: args.segmentId ?? null,
@@ -332,13 +435,19 @@ export async function targetFirms(
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
   const gapsPath = ['gaps'];
   const fillsPath = ['recommendations', 'fills'];
+  const localIds = await readLocalEnterpriseIds(context.executor, {
+    regionId: args.regionId,
+    segmentIds: gaps.map((gap) => gap.facts.segmentId),
+    sources,
+    first: firstLocals,
+  });
   const nodes = await hydrate(
     context.executor,
     selection,
     [
       { typeName: 'Region', ids: [args.regionId], at: ['region'] },
-      ...gapHydration(gapsPath, gaps),
-      ...gapHydration(fillsPath, gaps),
+      ...gapHydration(gapsPath, gaps, localIds),
+      ...gapHydration(fillsPath, gaps, localIds),
       {
         typeName: 'Enterprise',
         ids: ranked.map((recommendation) => recommendation.candidate.id),
@@ -352,7 +461,7 @@ export async function targetFirms(
     ],
     context.limits,
   );
-  const gapObjects = new Map(gaps.map((gap) => [gap.facts.segmentId, gapObject(gap, nodes)]));
+  const gapObjects = new Map(gaps.map((gap) => [gap.facts.segmentId, gapObject(gap, nodes, localIds)]));
   return {
     region: nodes.ref(args.regionId),
     gaps: gaps.map((gap) => gapObjects.get(gap.facts.segmentId)!),
@@ -366,6 +475,7 @@ export async function targetFirms(
       incentives: incentiveIds.map((id) => nodes.ref(id)),
       distanceKm: recommendation.candidate.distanceKm,
     })),
+    basis: basisObject(basis),
   };
 }
 
@@ -401,22 +511,25 @@ export async function impactOfLosing(
         segmentId: args.segmentId!,
         regionId: args.regionId,
         sources,
+        limit: context.maxScenarioFirms + 1,
       });
+  // Leaving firms out costs work per firm (their own counts and links); a segment of a large region is refused.
+  if (removed.length > context.maxScenarioFirms) {
+    throw new AppError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `Losing segment '${clip(args.segmentId!)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
+    );
+  }
   const chainIds = await readChainsOf(context.executor, {
     ...(args.enterpriseId ? { enterpriseId: args.enterpriseId } : {}),
     ...(args.segmentId ? { segmentId: args.segmentId } : {}),
     sources,
   });
-  const rows =
-    chainIds.length > 0 && removed.length > 0
-      ? await readGapFacts(context.executor, {
-          chainIds,
-          regionIds: [args.regionId],
-          scenarios: [[], removed],
-          sources,
-          maxDepth: context.limits.maxTraversalDepth,
-        })
-      : [];
+  const { rows, basis } = await gapFacts(
+    context,
+    { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
+    [[], removed],
+  );
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
   const before = new Map(
     rows.filter((row) => row.scenario === 0).map((row) => [key(row), assessSegment(row, thresholds)]),
@@ -483,13 +596,14 @@ export async function impactOfLosing(
       segment: nodes.ref(after.facts.segmentId),
       before: was.status,
       after: after.status,
-      localEnterprisesBefore: was.facts.localEnterpriseIds.length,
-      localEnterprisesAfter: after.facts.localEnterpriseIds.length,
+      localEnterprisesBefore: was.facts.localEnterpriseCount,
+      localEnterprisesAfter: after.facts.localEnterpriseCount,
     })),
     firmsLosingLocalSupply: losses.map((loss) => ({
       enterprise: nodes.ref(loss.buyerId),
       products: loss.products,
       lostSuppliers: loss.lostSupplierIds.map((id) => nodes.ref(id)),
     })),
+    basis: basisObject(basis),
   };
 }

@@ -172,6 +172,25 @@ export class Executor {
   }
 
   /**
+   * One write transaction whose later statements depend on earlier results computed in JavaScript (the analytics
+   * aggregate refresh reads, counts, then writes; an upsert records what it touched). Retried as a whole on transient
+   * failures, so `work` must be idempotent. `timeoutMs` replaces the transaction timeout for maintenance work that is
+   * known to take longer than a request's statements.
+   */
+  transaction<T>(
+    operation: string,
+    work: (run: (query: CypherQuery) => Promise<Row[]>) => Promise<T>,
+    options: { readonly timeoutMs?: number } = {},
+  ): Promise<T> {
+    return this.run(
+      'WRITE',
+      operation,
+      (tx) => work((query) => this.runInTransaction(tx, operation, 'WRITE', query)),
+      options.timeoutMs,
+    );
+  }
+
+  /**
    * Verifies that the database answers (used by /ready and at startup). Unlike the other calls it always asks
    * Neo4j, even while the database is marked unavailable, so readiness is never stale; its answer updates the mark.
    * With `timeoutMs`, no answer within that time fails it with DATABASE_UNAVAILABLE; the monitor then verifies
@@ -216,7 +235,12 @@ export class Executor {
     return result.records.map((record) => toPlain(record.toObject()) as Row);
   }
 
-  private async run<T>(mode: 'READ' | 'WRITE', operation: string, work: Work<T>): Promise<T> {
+  private async run<T>(
+    mode: 'READ' | 'WRITE',
+    operation: string,
+    work: Work<T>,
+    txTimeoutMs?: number,
+  ): Promise<T> {
     const { availability, options, deadline } = this;
     const retryUntil = Math.min(
       Date.now() + (options.maxRetryTimeMs ?? DEFAULT_MAX_RETRY_TIME_MS),
@@ -230,7 +254,7 @@ export class Executor {
         throw deadlineExceeded(deadline.ms);
       }
       try {
-        const attempt = this.attempt(mode, operation, work, remaining);
+        const attempt = this.attempt(mode, operation, work, remaining, txTimeoutMs);
         return await (remaining === undefined ? attempt : withinTime(attempt, remaining));
       } catch (error) {
         if (error instanceof NoAnswerInTime || isNoConnectionInTime(error)) {
@@ -274,6 +298,7 @@ export class Executor {
     operation: string,
     work: Work<T>,
     timeLimitMs?: number,
+    txTimeoutMs = this.options.txTimeoutMs,
   ): Promise<T> {
     const { driver, options } = this;
     const session = driver.session({ database: options.database, defaultAccessMode: mode });
@@ -281,8 +306,8 @@ export class Executor {
       const tx = await session.beginTransaction({
         timeout:
           timeLimitMs === undefined
-            ? options.txTimeoutMs
-            : Math.max(1, Math.min(options.txTimeoutMs, Math.ceil(timeLimitMs))),
+            ? txTimeoutMs
+            : Math.max(1, Math.min(txTimeoutMs, Math.ceil(timeLimitMs))),
         metadata: {
           app: options.appName,
           operation,

@@ -1,6 +1,6 @@
 import type { CypherQuery } from './cypher.js';
 import type { Executor } from './executor.js';
-import { NODE_LABELS, NodeLabel } from './model.js';
+import { InternalLabel, NODE_LABELS, NodeLabel } from './model.js';
 
 /**
  * Schema migrations: uniqueness constraints on ids, indexes for every lookup path, and the full-text index.
@@ -29,6 +29,12 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.creditCode)`,
     `CREATE INDEX platform_kind IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.kind)`,
     `CREATE INDEX region_level IF NOT EXISTS FOR (n:${NodeLabel.Region}) ON (n.level)`,
+    // The analytics aggregates' own nodes (src/analytics/aggregates.ts), each read by key.
+    `CREATE CONSTRAINT regionaggregate_key IF NOT EXISTS FOR (n:${InternalLabel.RegionAggregate}) REQUIRE n.key IS UNIQUE`,
+    `CREATE INDEX regionaggregate_region IF NOT EXISTS FOR (n:${InternalLabel.RegionAggregate}) ON (n.regionId)`,
+    `CREATE INDEX aggregatecell_home IF NOT EXISTS FOR (n:${InternalLabel.AggregateCell}) ON (n.homeId)`,
+    `CREATE CONSTRAINT aggregatechange_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateChange}) REQUIRE n.id IS UNIQUE`,
+    `CREATE CONSTRAINT aggregatestate_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateState}) REQUIRE n.id IS UNIQUE`,
     // The cjk analyzer indexes Chinese as character bigrams, so substrings of two or more characters match;
     // it also tokenises and lower-cases Latin text, which covers the English names.
     `CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:${NODE_LABELS.join('|')}) ON EACH [n.name, n.nameEn, n.description] OPTIONS { indexConfig: { \`fulltext.analyzer\`: 'cjk' } }`,

@@ -20,6 +20,22 @@ export const NodeLabel = {
 export type NodeLabel = (typeof NodeLabel)[keyof typeof NodeLabel];
 export const NODE_LABELS: readonly NodeLabel[] = Object.values(NodeLabel);
 
+/**
+ * Labels of the service's own bookkeeping — the analytics aggregates and the changes not yet folded into them
+ * (src/analytics/aggregates.ts). Never part of the domain graph: not searchable, not in the API, not in NODE_LABELS.
+ */
+export const InternalLabel = {
+  /** One per write transaction that touched what the aggregates count: the home regions to recount. */
+  AggregateChange: 'AggregateChange',
+  /** The counts of one home region (firms located directly in it), per segment and provenance combination. */
+  AggregateCell: 'AggregateCell',
+  /** The counts of one region with its sub-regions, per segment, for one provenance filter. */
+  RegionAggregate: 'RegionAggregate',
+  /** When the aggregates were last built; its lock serialises refreshes across processes. */
+  AggregateState: 'AggregateState',
+} as const;
+export type InternalLabel = (typeof InternalLabel)[keyof typeof InternalLabel];
+
 export const RelationshipType = {
   /** Region → its parent region. */
   PART_OF: 'PART_OF',

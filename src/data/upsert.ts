@@ -1,6 +1,7 @@
 import { cypher, type CypherQuery } from './cypher.js';
-import type { Executor } from './executor.js';
-import { assertLabel, assertRelationship, type NodeLabel, type RelationshipType } from './model.js';
+import { recordChangeQuery, touchedHomesQuery, type TouchedNodes } from './changes.js';
+import type { Executor, Row } from './executor.js';
+import { assertLabel, assertRelationship, NodeLabel, RelationshipType } from './model.js';
 
 /** A property value Neo4j can store; undefined and null mean "no such property" and are dropped. */
 export type PropertyValue = string | number | boolean | string[] | number[] | null | undefined;
@@ -144,7 +145,47 @@ export interface UpsertReport {
   readonly counts: UpsertCounts;
 }
 
-/** Writes node batches then relationship batches in one transaction: everything applies or nothing does. */
+/** Node labels and relationship types whose writes change what the analytics aggregates count. */
+const STRUCTURAL_LABELS: readonly string[] = [NodeLabel.ChainSegment];
+const STRUCTURAL_TYPES: readonly string[] = [
+  RelationshipType.PART_OF,
+  RelationshipType.SUBSEGMENT_OF,
+  RelationshipType.FEEDS,
+];
+
+/** The firms and platforms a set of batches writes to, for the aggregates' change record. */
+export function touchedBy(
+  nodes: readonly NodeBatch[],
+  relationships: readonly RelationshipBatch[],
+): TouchedNodes {
+  const enterpriseIds = new Set<string>();
+  const platformIds = new Set<string>();
+  let structural = false;
+  const note = (label: string, id: unknown) => {
+    if (label === NodeLabel.Enterprise) enterpriseIds.add(String(id));
+    else if (label === NodeLabel.Platform) platformIds.add(String(id));
+  };
+  for (const batch of nodes) {
+    if (STRUCTURAL_LABELS.includes(batch.label)) structural = true;
+    for (const row of batch.rows) note(batch.label, row['id']);
+  }
+  for (const batch of relationships) {
+    if (STRUCTURAL_TYPES.includes(batch.type)) structural = true;
+    for (const row of batch.rows) {
+      note(batch.from, row.from);
+      // A supply link counts at its buyer's home; a hosted platform changes its host's target-ranking fields.
+      if (batch.type === RelationshipType.SUPPLIES || batch.type === RelationshipType.HOSTED_BY)
+        note(batch.to, row.to);
+    }
+  }
+  return { enterpriseIds: [...enterpriseIds], platformIds: [...platformIds], structural };
+}
+
+/**
+ * Writes node batches then relationship batches in one transaction: everything applies or nothing does. When
+ * anything was created or changed, the same transaction records an AggregateChange naming the home regions the
+ * write touched, before and after it (see src/analytics/aggregates.ts), so the analytics never miss a write.
+ */
 export async function upsertAll(
   executor: Executor,
   operation: string,
@@ -161,7 +202,20 @@ export async function upsertAll(
     ...nonEmptyNodes.map((batch) => batch.label as string),
     ...nonEmptyRelationships.map((batch) => `(:${batch.from})-[:${batch.type}]->(:${batch.to})`),
   ];
-  const results = await executor.writeAll(operation, queries);
+  const touched = touchedBy(nonEmptyNodes, nonEmptyRelationships);
+  const tracked = touched.structural || touched.enterpriseIds.length > 0 || touched.platformIds.length > 0;
+  const homesOf = async (run: (query: CypherQuery) => Promise<Row[]>) =>
+    tracked ? (((await run(touchedHomesQuery(touched)))[0]?.['homeIds'] as string[] | undefined) ?? []) : [];
+  const results = await executor.transaction(operation, async (run) => {
+    const before = await homesOf(run);
+    const written: Row[][] = [];
+    for (const query of queries) written.push(await run(query));
+    const changed = written.some(
+      (rows) => Number(rows[0]?.['created'] ?? 0) + Number(rows[0]?.['updated'] ?? 0) > 0,
+    );
+    if (tracked && changed) await run(recordChangeQuery(touched, [...before, ...(await homesOf(run))]));
+    return written;
+  });
   return results.map((rows, index) => {
     const row = rows[0] ?? {};
     const total = Number(row['total'] ?? 0);

@@ -1,3 +1,4 @@
+import type { AggregateRefresher } from '../analytics/refresher.js';
 import type { Caller } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
@@ -14,4 +15,6 @@ export interface GraphQLContext {
   readonly caller: Caller | null;
   /** What this HTTP request has spent of MAX_QUERY_COST, shared by the operations of a batch (see cost.ts). */
   readonly costBudget?: CostBudget;
+  /** Folds writes into the analytics aggregates before a report is answered (one per process). */
+  readonly refresher?: AggregateRefresher;
 }

@@ -7,6 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 
+import { AggregateRefresher } from '../analytics/refresher.js';
 import { authenticate } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
@@ -28,6 +29,8 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   readonly executor: Executor;
   readonly readiness: Readiness;
+  /** The process's aggregate refresher (the service starts its background checks); made here when not given. */
+  readonly refresher?: AggregateRefresher;
 }
 
 export interface HttpApp {
@@ -162,6 +165,14 @@ function bodyErrorsAsGraphQL(logger: Logger, maxBodyBytes: number): ErrorRequest
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const { config, logger, executor, readiness } = options;
+  const refresher =
+    options.refresher ??
+    new AggregateRefresher(executor, {
+      waitMs: config.aggregates.waitMs,
+      pollMs: 0,
+      timeoutMs: config.aggregates.refreshTimeoutMs,
+      logger,
+    });
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -236,6 +247,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
           config,
           logger: logger.child({ requestId }),
           costBudget: new CostBudget(),
+          refresher,
           caller: await authenticate(
             { authorization: req.header('authorization'), 'x-api-key': req.header('x-api-key') },
             config.access,

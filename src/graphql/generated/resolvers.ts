@@ -16,6 +16,21 @@ export type Scalars = {
   Float: { input: number; output: number; }
 };
 
+/**
+ * What an analytics answer was counted from. Reports read counts kept per region and segment (they are not recounted
+ * per request); writes are folded into them in the background, and a report waits a bounded time (AGGREGATE_WAIT_MS)
+ * for the writes made before it. `current: false` means some were not folded in yet: the answer is as of `asOf`.
+ */
+export type AnalyticsBasis = {
+  __typename?: 'AnalyticsBasis';
+  /** When the counts were last brought up to date (ISO 8601). */
+  asOf: Scalars['String']['output'];
+  /** True when every write made before the request is counted. */
+  current: Scalars['Boolean']['output'];
+  /** Writes (import batches, seed loads, generator batches) not yet folded into the counts. */
+  pendingChanges: Scalars['Int']['output'];
+};
+
 /** The thresholds a report applied. */
 export type AppliedThresholds = {
   __typename?: 'AppliedThresholds';
@@ -62,7 +77,10 @@ export type ChainGap = {
   leadingCount: Scalars['Int']['output'];
   /** Local enterprises operating in the segment or its narrower segments. */
   localEnterpriseCount: Scalars['Int']['output'];
-  /** The local enterprises. */
+  /**
+   * The first local enterprises by id (see `localEnterpriseCount` for how many there are; page through
+   * `Region.enterprises` for all of them).
+   */
   localEnterprises: Array<Enterprise>;
   /** Supply edges for the segment's products into local firms of the segments it feeds, from inside the region. */
   localSupplyEdges: Scalars['Int']['output'];
@@ -84,9 +102,17 @@ export type ChainGap = {
   status: GapStatus;
 };
 
+
+/** One segment's coverage and status in a region. */
+export type ChainGapLocalEnterprisesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** The gap report of one chain in one region. */
 export type ChainGapReport = {
   __typename?: 'ChainGapReport';
+  /** What the answer was counted from, and how current it is. */
+  basis: AnalyticsBasis;
   /** The chain. */
   chain: IndustrialChain;
   /** Every segment of the chain, worst first. */
@@ -689,6 +715,8 @@ export type IndustryTier =
 /** What a region would lose with an enterprise or a segment's local capacity gone. */
 export type LossImpact = {
   __typename?: 'LossImpact';
+  /** What the answer was counted from, and how current it is. */
+  basis: AnalyticsBasis;
   /** The enterprise taken away, if one was. */
   enterprise?: Maybe<Enterprise>;
   /** Local firms that buy from what is taken away and would have no other local supplier for it. */
@@ -1377,6 +1405,8 @@ export type RegionPlatformsArgs = {
 /** A chain's coverage in several regions, side by side. */
 export type RegionComparison = {
   __typename?: 'RegionComparison';
+  /** What the answer was counted from, and how current it is. */
+  basis: AnalyticsBasis;
   /** The chain. */
   chain: IndustrialChain;
   /** Per region: coverage per stage and in total. */
@@ -1714,6 +1744,8 @@ export type TargetFirm = {
 /** Ranked outside enterprises that could fill a region's gaps. */
 export type TargetFirmReport = {
   __typename?: 'TargetFirmReport';
+  /** What the answer was counted from, and how current it is. */
+  basis: AnalyticsBasis;
   /** The gaps in scope (segments not COVERED), worst first. */
   gaps: Array<ChainGap>;
   /** The recommendations, best first (ties by id). */
@@ -1857,6 +1889,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AnalyticsBasis: ResolverTypeWrapper<AnalyticsBasis>;
   AppliedThresholds: ResolverTypeWrapper<AppliedThresholds>;
   AppliedWeights: ResolverTypeWrapper<AppliedWeights>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1954,6 +1987,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AnalyticsBasis: AnalyticsBasis;
   AppliedThresholds: AppliedThresholds;
   AppliedWeights: AppliedWeights;
   Boolean: Scalars['Boolean']['output'];
@@ -2026,6 +2060,12 @@ export type ResolversParentTypes = ResolversObject<{
   TargetWeights: TargetWeights;
 }>;
 
+export type AnalyticsBasisResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AnalyticsBasis'] = ResolversParentTypes['AnalyticsBasis']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pendingChanges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type AppliedThresholdsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AppliedThresholds'] = ResolversParentTypes['AppliedThresholds']> = ResolversObject<{
   maxOutsideSupplyShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   minEnterprises?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2048,7 +2088,7 @@ export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends R
   highTechCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   leadingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   localEnterpriseCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  localEnterprises?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  localEnterprises?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<ChainGapLocalEnterprisesArgs, 'first'>>;
   localSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   outsideSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   platformCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2059,6 +2099,7 @@ export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends R
 }>;
 
 export type ChainGapReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainGapReport'] = ResolversParentTypes['ChainGapReport']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
   gaps?: Resolver<Array<ResolversTypes['ChainGap']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
@@ -2231,6 +2272,7 @@ export type IndustryResolvers<ContextType = GraphQLContext, ParentType extends R
 }>;
 
 export type LossImpactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LossImpact'] = ResolversParentTypes['LossImpact']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType>;
   firmsLosingLocalSupply?: Resolver<Array<ResolversTypes['SupplyLoss']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
@@ -2417,6 +2459,7 @@ export type RegionResolvers<ContextType = GraphQLContext, ParentType extends Res
 }>;
 
 export type RegionComparisonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegionComparison'] = ResolversParentTypes['RegionComparison']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
   regions?: Resolver<Array<ResolversTypes['RegionCoverage']>, ParentType, ContextType>;
   segments?: Resolver<Array<ResolversTypes['SegmentComparison']>, ParentType, ContextType>;
@@ -2531,6 +2574,7 @@ export type TargetFirmResolvers<ContextType = GraphQLContext, ParentType extends
 }>;
 
 export type TargetFirmReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetFirmReport'] = ResolversParentTypes['TargetFirmReport']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   gaps?: Resolver<Array<ResolversTypes['ChainGap']>, ParentType, ContextType>;
   recommendations?: Resolver<Array<ResolversTypes['TargetFirm']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
@@ -2547,6 +2591,7 @@ export type TargetProgressResolvers<ContextType = GraphQLContext, ParentType ext
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  AnalyticsBasis?: AnalyticsBasisResolvers<ContextType>;
   AppliedThresholds?: AppliedThresholdsResolvers<ContextType>;
   AppliedWeights?: AppliedWeightsResolvers<ContextType>;
   ChainGap?: ChainGapResolvers<ContextType>;

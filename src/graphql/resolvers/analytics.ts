@@ -1,20 +1,24 @@
 import {
   chainGapReport,
   compareRegions,
+  DEFAULT_LOCAL_ENTERPRISES,
   impactOfLosing,
   targetFirms,
   type AnalyticsContext,
 } from '../../analytics/reports.js';
+import { resolveNodeRefs } from '../../data/graph/hydrate.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
-import { limitsOf } from './support.js';
+import { limitsOf, pathBelowRoot } from './support.js';
 
 function analyticsContext(context: GraphQLContext): AnalyticsContext {
   return {
     executor: context.executor,
     limits: limitsOf(context),
     priorityRegionIds: context.config.priorityRegionIds,
+    refresher: context.refresher ?? null,
+    maxScenarioFirms: context.config.aggregates.maxScenarioFirms,
   };
 }
 
@@ -29,5 +33,13 @@ export const analyticsResolvers: Resolvers = {
       targetFirms(analyticsContext(context), args, selectionOf(info)),
     impactOfLosing: (_parent, args, context, info) =>
       impactOfLosing(analyticsContext(context), args, selectionOf(info)),
+  },
+  ChainGap: {
+    // The report fetched as many local firms as the largest `first` selected; each alias keeps its own page.
+    localEnterprises: (parent, args, _context, info) =>
+      resolveNodeRefs(
+        parent.localEnterprises.slice(0, Math.max(0, args.first ?? DEFAULT_LOCAL_ENTERPRISES)),
+        pathBelowRoot(info),
+      ) as typeof parent.localEnterprises,
   },
 };

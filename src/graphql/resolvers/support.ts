@@ -17,7 +17,7 @@ export function limitsOf(context: GraphQLContext): TranslationLimits {
 }
 
 /** The response keys from below the root field down to the field being resolved (list indices left out). */
-function pathBelowRoot(info: GraphQLResolveInfo): string {
+export function pathBelowRoot(info: GraphQLResolveInfo): string {
   const keys: string[] = [];
   for (let at: GraphQLResolveInfo['path'] | undefined = info.path; at; at = at.prev) {
     if (typeof at.key === 'string') keys.push(at.key);

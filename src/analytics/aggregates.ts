@@ -1,0 +1,563 @@
+import { cypher, type CypherQuery } from '../data/cypher.js';
+import type { Executor, Row } from '../data/executor.js';
+import {
+  InternalLabel as I,
+  MAX_REGION_DEPTH,
+  MAX_SEGMENT_DEPTH,
+  NodeLabel as L,
+  PROVENANCE_SOURCES,
+  RelationshipType as T,
+} from '../data/model.js';
+
+/**
+ * The chain analytics' aggregates, kept in Neo4j so that no answer recounts the firms of a region.
+ *
+ * What the gap statuses need — per region (sub-regions included) and segment (narrower segments included, each firm
+ * counted once): enterprises, leading, high-tech, platforms, and supply edges from local / outside suppliers — is
+ * counted once per *home region* (the region a firm or platform is LOCATED_IN) into an `AggregateCell`, and summed
+ * from the cells into one `RegionAggregate` per region and provenance filter. A request reads a handful of those.
+ *
+ * Provenance: every count is kept for each of the 7 non-empty combinations of sources, because a firm counts under a
+ * filter only if every fact on one of its paths (the firm, its location, its segment link, the segment) has a source
+ * in the filter. A cell therefore records, per group of firms, the *codes* of those paths — each code the set of
+ * sources a path needs, as bits — and a filter admits the group when it covers one of the codes.
+ *
+ * Freshness: every write through `upsertAll` records an `AggregateChange` naming the home regions it touched (before
+ * and after the write) in the same transaction. `refreshAggregates` recounts the cells of those homes, sums their
+ * ancestors again and deletes the changes it consumed — all in one transaction, serialised across processes by a
+ * lock on the `AggregateState` node, so that a settled graph gives exactly what a full recount gives.
+ */
+
+/** Bits of the provenance sources; a code is the OR of the sources a path needs. */
+const SOURCE_BIT: Readonly<Record<string, number>> = { PLAN: 1, PUBLIC: 2, ILLUSTRATIVE: 4 };
+/** A path with a source outside the closed list (or none) never counts, under any filter. */
+const NEVER = 8;
+
+/** The canonical key of a provenance filter: its sources in the closed list's order, joined by '+'. */
+export function filterKey(sources: readonly string[]): string {
+  return PROVENANCE_SOURCES.filter((source) => sources.includes(source)).join('+');
+}
+
+function filterMask(key: string): number {
+  return key.split('+').reduce((mask, source) => mask | (SOURCE_BIT[source] ?? 0), 0);
+}
+
+/** The 7 non-empty source combinations, each kept by every region aggregate. */
+export const FILTER_KEYS: readonly string[] = Array.from({ length: 7 }, (_, index) =>
+  filterKey(PROVENANCE_SOURCES.filter((_source, bit) => ((index + 1) >> bit) & 1)),
+);
+
+/** Whether a filter admits a group whose paths need the given codes: it must cover at least one of them. */
+export function admits(mask: number, codes: readonly number[]): boolean {
+  return codes.some((code) => code < NEVER && (code & ~mask) === 0);
+}
+
+/** Cypher: the code of a list of source values (an expression that evaluates to a list of strings). */
+function codeOf(list: string): string {
+  return `CASE WHEN any(x IN ${list} WHERE x IS NULL OR NOT x IN ['PLAN', 'PUBLIC', 'ILLUSTRATIVE']) THEN ${NEVER}
+    ELSE (CASE WHEN 'PLAN' IN ${list} THEN 1 ELSE 0 END) + (CASE WHEN 'PUBLIC' IN ${list} THEN 2 ELSE 0 END)
+       + (CASE WHEN 'ILLUSTRATIVE' IN ${list} THEN 4 ELSE 0 END) END`;
+}
+
+// --- Structure: the region tree and the segment tree, small enough to hand to every statement as parameters ---
+
+export interface Structure {
+  /** Each region with itself and its ancestors, nearest first, up to MAX_REGION_DEPTH steps. */
+  readonly ancestors: Record<string, string[]>;
+  /** Each segment with the segments whose scope it is in: itself and its broader segments. */
+  readonly scopeRoots: Record<string, string[]>;
+  /** Each segment with the segments it feeds and each FEEDS link's source: [[targetId, source], …]. */
+  readonly feeds: Record<string, [string, string | null][]>;
+}
+
+export const structureQuery: CypherQuery = cypher(
+  `CALL {
+     MATCH (r:${L.Region})
+     RETURN collect([r.id, COLLECT { MATCH (r)-[:${T.PART_OF}]->(p:${L.Region}) RETURN p.id ORDER BY p.id }]) AS regions
+   }
+   CALL {
+     MATCH (s:${L.ChainSegment})
+     RETURN collect([s.id,
+       COLLECT { MATCH (s)-[:${T.SUBSEGMENT_OF}]->(p:${L.ChainSegment}) RETURN p.id ORDER BY p.id },
+       COLLECT { MATCH (s)-[f:${T.FEEDS}]->(t:${L.ChainSegment}) RETURN [t.id, f.source] }]) AS segments
+   }
+   RETURN regions, segments`,
+  {},
+);
+
+/** Walks parent links breadth-first (a node may have several parents), up to `maxDepth` steps, self first. */
+function upwards(id: string, parents: ReadonlyMap<string, readonly string[]>, maxDepth: number): string[] {
+  const seen = new Set([id]);
+  let frontier = [id];
+  for (let depth = 0; depth < maxDepth && frontier.length > 0; depth += 1) {
+    const next: string[] = [];
+    for (const node of frontier) {
+      for (const parent of parents.get(node) ?? []) {
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          next.push(parent);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return [...seen];
+}
+
+export function structureFrom(row: Row | undefined): Structure {
+  const regions = (row?.['regions'] as [string, string[]][] | undefined) ?? [];
+  const segments = (row?.['segments'] as [string, string[], [string, string | null][]][] | undefined) ?? [];
+  const regionParents = new Map(regions.map(([id, parents]) => [id, parents]));
+  const segmentParents = new Map(segments.map(([id, parents]) => [id, parents]));
+  return {
+    ancestors: Object.fromEntries(regions.map(([id]) => [id, upwards(id, regionParents, MAX_REGION_DEPTH)])),
+    scopeRoots: Object.fromEntries(
+      segments.map(([id]) => [id, upwards(id, segmentParents, MAX_SEGMENT_DEPTH)]),
+    ),
+    feeds: Object.fromEntries(segments.map(([id, , feeds]) => [id, feeds])),
+  };
+}
+
+// --- Counting statements: per home region, or for a given set of firms (the firms a scenario leaves out) ---
+
+/** Whose facts to count: the firms (and platforms) located in these homes (null: everywhere), or these firms. */
+export type CountScope =
+  { readonly homeIds: readonly string[] | null } | { readonly firmIds: readonly string[] };
+
+const isFirmScope = (scope: CountScope): scope is { readonly firmIds: readonly string[] } =>
+  'firmIds' in scope;
+
+function homeFilter(scope: CountScope, variable: string): string {
+  return !isFirmScope(scope) && scope.homeIds !== null ? `WHERE ${variable}.id IN $homeIds` : '';
+}
+
+function scopeParams(scope: CountScope): Record<string, unknown> {
+  return isFirmScope(scope) ? { firmIds: scope.firmIds } : { homeIds: scope.homeIds ?? [] };
+}
+
+/** Enterprises per (home, segment scope, codes), with how many are leading and high-tech. */
+export function firmCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
+  const located = isFirmScope(scope)
+    ? `UNWIND $firmIds AS firmId
+       MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise} { id: firmId })`
+    : `MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise}) ${homeFilter(scope, 'home')}`;
+  return cypher(
+    `${located}
+     MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
+     UNWIND coalesce($scopeRoots[d.id], []) AS segmentId
+     WITH home, e, segmentId, collect(DISTINCT ${codeOf('[e.source, loc.source, op.source, d.source]')}) AS codes
+     RETURN home.id AS homeId, segmentId, codes, count(*) AS n,
+            sum(CASE WHEN e.leading = true THEN 1 ELSE 0 END) AS leading,
+            sum(CASE WHEN e.highTech = true THEN 1 ELSE 0 END) AS highTech`,
+    { ...scopeParams(scope), scopeRoots: structure.scopeRoots },
+  );
+}
+
+/** Platforms per (home, segment scope, codes). Platforms do not depend on firms: scenarios never change them. */
+export function platformCountsQuery(
+  scope: { readonly homeIds: readonly string[] | null },
+  structure: Structure,
+) {
+  return cypher(
+    `MATCH (home:${L.Region})<-[:${T.LOCATED_IN}]-(p:${L.Platform}) ${homeFilter(scope, 'home')}
+     MATCH (p)-[support:${T.SUPPORTS}]->(d:${L.ChainSegment})
+     UNWIND coalesce($scopeRoots[d.id], []) AS segmentId
+     WITH home, p, segmentId, collect(DISTINCT ${codeOf('[p.source, support.source]')}) AS codes
+     RETURN home.id AS homeId, segmentId, codes, count(*) AS n`,
+    { ...scopeParams(scope), scopeRoots: structure.scopeRoots },
+  );
+}
+
+/**
+ * Supplier–buyer pairs per (buyer's home, segment scope, codes, where the supplier counts as local). A pair counts
+ * for segment S when the supplier operates in S's scope and the buyer in a segment S feeds; it is local for the
+ * buyer's ancestor at index i of its ancestor list (`localAt`) when the supplier is located in that ancestor's
+ * subtree. Each pair counts once, however many SUPPLIES links it has (their sources are alternatives).
+ */
+export function supplyCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
+  const pairs = isFirmScope(scope)
+    ? `UNWIND $firmIds AS firmId
+       MATCH (x:${L.Enterprise} { id: firmId })
+       CALL (x) {
+         MATCH (x)-[:${T.SUPPLIES}]->(b:${L.Enterprise}) RETURN b, x AS sp
+         UNION
+         MATCH (sp:${L.Enterprise})-[:${T.SUPPLIES}]->(x) RETURN x AS b, sp
+       }
+       WITH DISTINCT b, sp
+       MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
+       WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source] } AS buyerOps
+       WHERE size(buyerOps) > 0
+       MATCH (b)<-[sup:${T.SUPPLIES}]-(sp)`
+    : `MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b:${L.Enterprise}) ${homeFilter(scope, 'hb')}
+       WITH hb, b, lb, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source] } AS buyerOps
+       WHERE size(buyerOps) > 0
+       MATCH (b)<-[sup:${T.SUPPLIES}]-(sp:${L.Enterprise})`;
+  return cypher(
+    `${pairs}
+     WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources
+     WITH hb, b, lb, buyerOps, sp, supplySources,
+          COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id } AS supplierSegments,
+          COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id } AS supplierHomes
+     WITH hb, b, lb, buyerOps, sp, supplySources, supplierHomes,
+          reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds
+     UNWIND segmentIds AS segmentId
+     WITH hb, b, lb, sp, supplySources, supplierHomes, segmentId,
+          reduce(acc = [], fe IN coalesce($feeds[segmentId], []) |
+            acc + [bo IN buyerOps WHERE bo[0] = fe[0] | [fe[1], bo[1], bo[2]]]) AS routes
+     WHERE size(routes) > 0
+     WITH hb, segmentId, supplierHomes,
+          reduce(acc = [], a IN supplySources |
+            acc + [r IN routes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allCodes
+     WITH hb, segmentId, supplierHomes,
+          reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes,
+          coalesce($ancestors[hb.id], [hb.id]) AS buyerAncestors,
+          reduce(acc = [], h IN supplierHomes | acc + coalesce($ancestors[h], [h])) AS supplierAncestors
+     RETURN hb.id AS homeId, segmentId, codes,
+            [i IN range(0, size(buyerAncestors) - 1) WHERE buyerAncestors[i] IN supplierAncestors] AS localAt,
+            count(*) AS n`,
+    {
+      ...scopeParams(scope),
+      scopeRoots: structure.scopeRoots,
+      feeds: structure.feeds,
+      ancestors: structure.ancestors,
+    },
+  );
+}
+
+// --- Cells and their sums (pure) ---
+
+type FirmEntry = [segmentId: string, codes: number[], n: number, leading: number, highTech: number];
+type PlatformEntry = [segmentId: string, codes: number[], n: number];
+type SupplyEntry = [segmentId: string, codes: number[], localAt: number[], n: number];
+
+/** What one home region contributes. */
+export interface Cell {
+  readonly firms: FirmEntry[];
+  readonly platforms: PlatformEntry[];
+  readonly supply: SupplyEntry[];
+}
+
+/** The counts of one segment in one region under one filter. */
+export interface SegmentCounts {
+  enterprises: number;
+  leading: number;
+  highTech: number;
+  platforms: number;
+  localSupplyEdges: number;
+  outsideSupplyEdges: number;
+}
+
+export const NO_COUNTS: Readonly<SegmentCounts> = {
+  enterprises: 0,
+  leading: 0,
+  highTech: 0,
+  platforms: 0,
+  localSupplyEdges: 0,
+  outsideSupplyEdges: 0,
+};
+
+/** Segment id → counts. */
+export type RegionCounts = Map<string, SegmentCounts>;
+
+const numbers = (value: unknown): number[] => (value as unknown[]).map(Number);
+
+/** Groups the three statements' rows into one cell per home region. */
+export function cellsFrom(firms: readonly Row[], platforms: readonly Row[], supply: readonly Row[]) {
+  const cells = new Map<string, Cell>();
+  const cellOf = (homeId: unknown) => {
+    const id = String(homeId);
+    let cell = cells.get(id);
+    if (!cell) cells.set(id, (cell = { firms: [], platforms: [], supply: [] }));
+    return cell;
+  };
+  for (const row of firms) {
+    cellOf(row['homeId']).firms.push([
+      String(row['segmentId']),
+      numbers(row['codes']),
+      Number(row['n']),
+      Number(row['leading']),
+      Number(row['highTech']),
+    ]);
+  }
+  for (const row of platforms) {
+    cellOf(row['homeId']).platforms.push([String(row['segmentId']), numbers(row['codes']), Number(row['n'])]);
+  }
+  for (const row of supply) {
+    cellOf(row['homeId']).supply.push([
+      String(row['segmentId']),
+      numbers(row['codes']),
+      numbers(row['localAt']),
+      Number(row['n']),
+    ]);
+  }
+  return cells;
+}
+
+/**
+ * Sums cells into the counts of the wanted regions under each filter: a home's cell counts for every ancestor of
+ * the home (itself included) that is wanted. Returns region id → filter key → segment counts.
+ */
+export function sumCells(
+  cells: ReadonlyMap<string, Cell>,
+  ancestors: Readonly<Record<string, readonly string[]>>,
+  wanted: ReadonlySet<string> | null,
+  filterKeys: readonly string[] = FILTER_KEYS,
+): Map<string, Map<string, RegionCounts>> {
+  const result = new Map<string, Map<string, RegionCounts>>();
+  const masks = filterKeys.map((key) => [key, filterMask(key)] as const);
+  const countsOf = (regionId: string, key: string, segmentId: string): SegmentCounts => {
+    let byFilter = result.get(regionId);
+    if (!byFilter) result.set(regionId, (byFilter = new Map<string, RegionCounts>()));
+    let bySegment = byFilter.get(key);
+    if (!bySegment) byFilter.set(key, (bySegment = new Map<string, SegmentCounts>()));
+    let counts = bySegment.get(segmentId);
+    if (!counts) bySegment.set(segmentId, (counts = { ...NO_COUNTS }));
+    return counts;
+  };
+  for (const [homeId, cell] of cells) {
+    const chain = ancestors[homeId] ?? [homeId];
+    chain.forEach((regionId, index) => {
+      if (wanted !== null && !wanted.has(regionId)) return;
+      for (const [key, mask] of masks) {
+        for (const [segmentId, codes, n, leading, highTech] of cell.firms) {
+          if (!admits(mask, codes)) continue;
+          const counts = countsOf(regionId, key, segmentId);
+          counts.enterprises += n;
+          counts.leading += leading;
+          counts.highTech += highTech;
+        }
+        for (const [segmentId, codes, n] of cell.platforms) {
+          if (admits(mask, codes)) countsOf(regionId, key, segmentId).platforms += n;
+        }
+        for (const [segmentId, codes, localAt, n] of cell.supply) {
+          if (!admits(mask, codes)) continue;
+          const counts = countsOf(regionId, key, segmentId);
+          if (localAt.includes(index)) counts.localSupplyEdges += n;
+          else counts.outsideSupplyEdges += n;
+        }
+      }
+    });
+  }
+  return result;
+}
+
+/** Compact storage of a region's counts under one filter: segment id → [enterprises, leading, …]. */
+export function encodeCounts(counts: RegionCounts): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      [...counts].map(([segmentId, c]) => [
+        segmentId,
+        [c.enterprises, c.leading, c.highTech, c.platforms, c.localSupplyEdges, c.outsideSupplyEdges],
+      ]),
+    ),
+  );
+}
+
+export function decodeCounts(data: unknown): RegionCounts {
+  if (typeof data !== 'string') return new Map();
+  const parsed = JSON.parse(data) as Record<string, number[]>;
+  return new Map(
+    Object.entries(parsed).map(
+      ([segmentId, [enterprises = 0, leading = 0, highTech = 0, platforms = 0, local = 0, outside = 0]]) => [
+        segmentId,
+        { enterprises, leading, highTech, platforms, localSupplyEdges: local, outsideSupplyEdges: outside },
+      ],
+    ),
+  );
+}
+
+// --- Refreshing ---
+
+export interface RefreshSummary {
+  /** Changes folded in. */
+  readonly changes: number;
+  /** Whether every cell was recounted (first build, a structural change, or asked for). */
+  readonly full: boolean;
+  /** Home regions recounted. */
+  readonly homes: number;
+  /** Region aggregates rewritten. */
+  readonly regions: number;
+  readonly seconds: number;
+  /** When the aggregates were built, ISO 8601. */
+  readonly asOf: string | null;
+}
+
+export interface RefreshOptions {
+  /** Recount everything, whatever changed. */
+  readonly full?: boolean;
+  /** Transaction timeout for the refresh (default 10 minutes). */
+  readonly timeoutMs?: number;
+  /**
+   * Statements run in the refresh transaction for the enterprises the folded changes touched (null: all), such as
+   * the target-ranking fields kept per firm.
+   */
+  readonly perEnterprise?: (enterpriseIds: readonly string[] | null) => readonly CypherQuery[];
+}
+
+const STATE_ID = 'aggregates';
+const DEFAULT_REFRESH_TIMEOUT_MS = 600_000;
+
+/** Folds the pending changes into the aggregates (or rebuilds them all), in one serialised transaction. */
+export async function refreshAggregates(
+  executor: Executor,
+  options: RefreshOptions = {},
+): Promise<RefreshSummary> {
+  const started = Date.now();
+  return executor.transaction(
+    'aggregate-refresh',
+    async (run) => {
+      // The write lock on the state node serialises refreshes (in this process and others) until commit, so two
+      // never interleave their reads and writes of the same cells.
+      const [state] = await run(
+        cypher(
+          `MERGE (s:${I.AggregateState} { id: $id })
+           SET s.lockedAt = datetime()
+           RETURN s.builtAt IS NOT NULL AS built`,
+          { id: STATE_ID },
+        ),
+      );
+      const changes = await run(
+        cypher(
+          `MATCH (c:${I.AggregateChange})
+           RETURN c.id AS id, c.structural AS structural, c.homeIds AS homeIds, c.enterpriseIds AS enterpriseIds`,
+          {},
+        ),
+      );
+      const full =
+        options.full === true ||
+        state?.['built'] !== true ||
+        changes.some((change) => change['structural'] === true);
+      if (!full && changes.length === 0) {
+        return { changes: 0, full, homes: 0, regions: 0, seconds: 0, asOf: null };
+      }
+      const structure = structureFrom((await run(structureQuery))[0]);
+      const homeIds = full
+        ? null
+        : [...new Set(changes.flatMap((change) => (change['homeIds'] as string[] | null) ?? []))];
+      const scope = { homeIds };
+      const [firmRows, platformRows, supplyRows] = [
+        await run(firmCountsQuery(scope, structure)),
+        await run(platformCountsQuery(scope, structure)),
+        await run(supplyCountsQuery(scope, structure)),
+      ];
+      const fresh = cellsFrom(firmRows, platformRows, supplyRows);
+      // Replace the recounted homes' cells (a home with nothing left loses its cell).
+      await run(
+        cypher(
+          `CALL {
+             MATCH (c:${I.AggregateCell}) WHERE $all OR c.homeId IN $homeIds
+             DELETE c
+           }
+           UNWIND $cells AS cell
+           CREATE (:${I.AggregateCell} { homeId: cell.homeId, data: cell.data })`,
+          {
+            all: homeIds === null,
+            homeIds: homeIds ?? [],
+            cells: [...fresh].map(([homeId, cell]) => ({ homeId, data: JSON.stringify(cell) })),
+          },
+        ),
+      );
+      // Every ancestor of a recounted home is summed again from all the cells of its subtree.
+      const affected =
+        homeIds === null
+          ? null
+          : new Set(homeIds.flatMap((homeId) => structure.ancestors[homeId] ?? [homeId]));
+      const stored = await run(
+        cypher(
+          `MATCH (c:${I.AggregateCell})
+           WHERE $all OR any(a IN coalesce($ancestorsOf[c.homeId], [c.homeId]) WHERE a IN $affected)
+           RETURN c.homeId AS homeId, c.data AS data`,
+          {
+            all: affected === null,
+            affected: affected === null ? [] : [...affected],
+            ancestorsOf: structure.ancestors,
+          },
+        ),
+      );
+      const cells = new Map(
+        stored.map((row) => [String(row['homeId']), JSON.parse(String(row['data'])) as Cell]),
+      );
+      const sums = sumCells(cells, structure.ancestors, affected);
+      const aggregates = [...sums].flatMap(([regionId, byFilter]) =>
+        [...byFilter].map(([key, counts]) => ({
+          key: `${regionId}|${key}`,
+          regionId,
+          data: encodeCounts(counts),
+        })),
+      );
+      await run(
+        cypher(
+          `CALL {
+             MATCH (a:${I.RegionAggregate}) WHERE $all OR a.regionId IN $affected
+             DELETE a
+           }
+           UNWIND $aggregates AS aggregate
+           CREATE (:${I.RegionAggregate} { key: aggregate.key, regionId: aggregate.regionId, data: aggregate.data })`,
+          { all: affected === null, affected: affected === null ? [] : [...affected], aggregates },
+        ),
+      );
+      if (options.perEnterprise) {
+        const enterpriseIds = full
+          ? null
+          : [...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? []))];
+        for (const query of options.perEnterprise(enterpriseIds)) await run(query);
+      }
+      const [done] = await run(
+        cypher(
+          `MATCH (c:${I.AggregateChange}) WHERE c.id IN $consumed DELETE c
+           WITH count(*) AS consumed
+           MATCH (s:${I.AggregateState} { id: $id })
+           SET s.builtAt = datetime(), s.lastRefreshMs = $ms, s.full = $full
+           RETURN toString(s.builtAt) AS asOf`,
+          {
+            id: STATE_ID,
+            consumed: changes.map((change) => change['id']),
+            ms: Date.now() - started,
+            full,
+          },
+        ),
+      );
+      return {
+        changes: changes.length,
+        full,
+        homes: fresh.size,
+        regions: affected === null ? sums.size : affected.size,
+        seconds: (Date.now() - started) / 1000,
+        asOf: (done?.['asOf'] as string | undefined) ?? null,
+      };
+    },
+    { timeoutMs: options.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS },
+  );
+}
+
+// --- Reading ---
+
+/** How current the aggregates an answer was computed from are. */
+export interface AggregateBasis {
+  /** When they were built (ISO 8601), or null if never. */
+  readonly asOf: string | null;
+  /** Writes recorded since and not yet folded in. */
+  readonly pendingChanges: number;
+}
+
+/** Cypher fragment (inside a CALL) returning `asOf` and `pendingChanges`. */
+export const BASIS_SUBQUERY = `CALL {
+       OPTIONAL MATCH (state:${I.AggregateState} { id: '${STATE_ID}' })
+       RETURN toString(state.builtAt) AS asOf, COUNT { MATCH (:${I.AggregateChange}) } AS pendingChanges
+     }`;
+
+/** Cypher fragment (inside a CALL, given `$aggregateRegionIds` and `$aggregateFilter`) returning `aggregates`. */
+export const REGION_AGGREGATES_SUBQUERY = `CALL {
+       UNWIND $aggregateRegionIds AS regionId
+       OPTIONAL MATCH (a:${I.RegionAggregate} { key: regionId + '|' + $aggregateFilter })
+       RETURN collect([regionId, a.data]) AS aggregates
+     }`;
+
+export function aggregatesFrom(value: unknown): Map<string, RegionCounts> {
+  return new Map(
+    ((value as [string, string | null][] | undefined) ?? []).map(([regionId, data]) => [
+      regionId,
+      decodeCounts(data),
+    ]),
+  );
+}

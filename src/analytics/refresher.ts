@@ -1,0 +1,116 @@
+import type { Executor } from '../data/executor.js';
+import type { CypherQuery } from '../data/cypher.js';
+import type { Logger } from '../logger.js';
+import { refreshAggregates, type RefreshSummary } from './aggregates.js';
+
+export interface RefresherOptions {
+  /** How long an analytics request waits for pending writes to be folded in before answering from older counts. */
+  readonly waitMs: number;
+  /** How often the background check for pending writes runs (0: never; requests still refresh). */
+  readonly pollMs: number;
+  /** Transaction timeout of one refresh. */
+  readonly timeoutMs: number;
+  readonly logger?: Logger;
+  /** Statements kept per enterprise, run in the refresh transaction (see RefreshOptions.perEnterprise). */
+  readonly perEnterprise?: (enterpriseIds: readonly string[] | null) => readonly CypherQuery[];
+}
+
+/**
+ * Keeps the analytics aggregates of one process current. One refresh at a time (others in other processes queue on
+ * the state node's lock); a caller that arrives while one runs waits for the next one, which starts after its
+ * arrival and so sees every write committed before it.
+ */
+export class AggregateRefresher {
+  private running: Promise<RefreshSummary> | null = null;
+  private queued: Promise<RefreshSummary> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastFailure: Error | null = null;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly options: RefresherOptions,
+  ) {}
+
+  /** Folds in every change committed before this call. */
+  refresh(): Promise<RefreshSummary> {
+    if (this.running === null) {
+      const started = Date.now();
+      this.running = refreshAggregates(this.executor, {
+        timeoutMs: this.options.timeoutMs,
+        ...(this.options.perEnterprise ? { perEnterprise: this.options.perEnterprise } : {}),
+      })
+        .then((summary) => {
+          this.lastFailure = null;
+          if (summary.changes > 0 || summary.full) {
+            this.options.logger?.info(
+              { ...summary, ms: Date.now() - started },
+              summary.full ? 'Analytics aggregates rebuilt' : 'Analytics aggregates refreshed',
+            );
+          }
+          return summary;
+        })
+        .catch((error: unknown) => {
+          this.lastFailure = error as Error;
+          this.options.logger?.warn({ err: error }, 'Refreshing the analytics aggregates failed');
+          throw error;
+        })
+        .finally(() => {
+          this.running = null;
+        });
+      return this.running;
+    }
+    // A refresh is under way but may have read before this caller's writes: queue one more behind it.
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  /**
+   * Waits, at most `waitMs`, for a refresh that folds in every change committed so far. True when it finished in
+   * time; false when the answer must come from the counts as they are (the refresh goes on in the background).
+   */
+  async catchUp(): Promise<boolean> {
+    const refreshed = this.refresh().then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.options.waitMs);
+    });
+    try {
+      return await Promise.race([refreshed, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Why the last refresh failed, if it did (for the error an unbuilt store gives). */
+  get failure(): Error | null {
+    return this.lastFailure;
+  }
+
+  /** Builds the aggregates now (a store written by an older version or another tool) and checks for writes regularly. */
+  start(): void {
+    void this.refresh().catch(() => undefined);
+    if (this.options.pollMs > 0 && this.timer === null) {
+      this.timer = setInterval(() => {
+        if (this.running === null) void this.refresh().catch(() => undefined);
+      }, this.options.pollMs);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Stops the background checks. A refresh under way is not awaited (a full rebuild can take minutes): closing the
+   * driver ends it, and its transaction rolls back, leaving the aggregates as they were.
+   */
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
