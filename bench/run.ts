@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { AggregateRefresher } from '../src/analytics/refresher.js';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -396,6 +397,11 @@ async function main(): Promise<void> {
     children.push(library.child);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
+    const refresher = new AggregateRefresher(executor, {
+      waitMs: config.aggregates.waitMs,
+      pollMs: 0,
+      timeoutMs: config.aggregates.refreshTimeoutMs,
+    });
 
     const results = [];
     for (const scenario of scenarios) {
@@ -413,6 +419,7 @@ async function main(): Promise<void> {
               executor: executor.forRequest('bench', (event) => statements.push(event.query)),
               config,
               logger,
+              refresher,
               caller: null,
             },
           },

@@ -16,5 +16,5 @@ export interface GraphQLContext {
   /** What this HTTP request has spent of MAX_QUERY_COST, shared by the operations of a batch (see cost.ts). */
   readonly costBudget?: CostBudget;
   /** Folds writes into the analytics aggregates before a report is answered (one per process). */
-  readonly refresher?: AggregateRefresher;
+  readonly refresher: AggregateRefresher;
 }

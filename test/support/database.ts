@@ -25,6 +25,9 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     NEO4J_DATABASE: process.env['NEO4J_DATABASE'],
     PORT: '0',
     LOG_LEVEL: 'silent',
+    // Tests compare exact answers right after their writes: on a loaded 2-core machine a refresh may take seconds,
+    // and a stale answer would be a false failure.
+    AGGREGATE_WAIT_MS: '120000',
     ...overrides,
   });
 }

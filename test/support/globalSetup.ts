@@ -10,6 +10,7 @@ import { Executor } from '../../src/data/executor.js';
 import { applyMigrations } from '../../src/data/migrations.js';
 import { startLocalNeo4j, type LocalNeo4jHandle } from '../../src/neo4j/localNeo4j.js';
 import { loadSeeds } from '../../src/seed/load.js';
+import { refreshAggregates } from '../../src/analytics/aggregates.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -58,6 +59,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       });
       await applyMigrations(executor);
       await loadSeeds(executor);
+      // Built once here, so that each test's writes are folded in by a small refresh of the homes they touch.
+      await refreshAggregates(executor);
     } finally {
       await driver.close();
     }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 
+import { AggregateRefresher } from '../../src/analytics/refresher.js';
 import type { Caller } from '../../src/auth.js';
 import type { Config } from '../../src/config.js';
 import type { Executor } from '../../src/data/executor.js';
@@ -48,6 +49,12 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
   const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const server: ApolloServer<GraphQLContext> = createApolloServer(config, logger);
   await server.start();
+  // One per process, as in the service: analytics answers fold in the test's own writes first.
+  const refresher = new AggregateRefresher(executor, {
+    waitMs: config.aggregates.waitMs,
+    pollMs: 0,
+    timeoutMs: config.aggregates.refreshTimeoutMs,
+  });
   let requestNumber = 0;
   const run = async <TData>(
     query: string,
@@ -66,6 +73,7 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
           }),
           config,
           logger,
+          refresher,
           caller: options.caller ?? null,
         },
       },

@@ -17,7 +17,7 @@ function analyticsContext(context: GraphQLContext): AnalyticsContext {
     executor: context.executor,
     limits: limitsOf(context),
     priorityRegionIds: context.config.priorityRegionIds,
-    refresher: context.refresher ?? null,
+    refresher: context.refresher,
     maxScenarioFirms: context.config.aggregates.maxScenarioFirms,
   };
 }
