@@ -59,6 +59,8 @@ export interface GapFactsRequest {
   readonly maxDepth: number;
   /** Restrict to this segment and its narrower segments. */
   readonly segmentScopeId?: string | null;
+  /** How many local enterprises (first by id) to list per segment in the first region (0 or absent: none). */
+  readonly localEnterprises?: number;
 }
 
 /**
@@ -91,13 +93,28 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
      }
      ${REGION_AGGREGATES_SUBQUERY}
      ${BASIS_SUBQUERY}
-     RETURN segments, aggregates, asOf, pendingChanges`,
+     CALL (segments) {
+       OPTIONAL MATCH (region:${L.Region} { id: $regionIds[0] })
+       WITH segments, ${REGION_SUBTREE('region')} AS regions
+       UNWIND CASE WHEN $localEnterprises > 0 THEN segments ELSE [] END AS segment
+       CALL (segment, regions) {
+         MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: segment.segmentId })
+         WHERE e.source IN $sources AND op.source IN $sources AND d.source IN $sources
+           AND EXISTS { MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions AND located.source IN $sources }
+         WITH DISTINCT e.id AS id ORDER BY id LIMIT toInteger($localEnterprises)
+         RETURN collect(id) AS ids
+       }
+       RETURN collect([segment.segmentId, ids]) AS localIds
+     }
+     RETURN segments, aggregates, asOf, pendingChanges, localIds`,
     {
       chainIds: request.chainIds,
       sources: request.sources,
       segmentScopeId: request.segmentScopeId ?? null,
       aggregateRegionIds: request.regionIds,
       aggregateFilter: filterKey(request.sources),
+      regionIds: request.regionIds,
+      localEnterprises: request.localEnterprises ?? 0,
     },
   );
 }
@@ -172,6 +189,10 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
   return {
     structure: (row?.['segments'] as StructureRow[] | undefined) ?? [],
     aggregates: aggregatesFrom(row?.['aggregates']),
+    /** The first local enterprises of each segment in the first region, when asked for. */
+    localIds: new Map(
+      ((row?.['localIds'] as [string, string[]][] | undefined) ?? []).map(([id, ids]) => [id, ids]),
+    ),
     basis: {
       asOf: (row?.['asOf'] as string | null | undefined) ?? null,
       pendingChanges: Number(row?.['pendingChanges'] ?? 0),
@@ -202,54 +223,36 @@ export async function readContributions(
   return new Map([[request.regionId, sums.get(request.regionId)?.get(key) ?? new Map()]]);
 }
 
-/** The first local enterprises (by id) of each segment in a region, narrower segments included. */
-export async function readLocalEnterpriseIds(
-  executor: Executor,
-  request: { regionId: string; segmentIds: readonly string[]; sources: Sources; first: number },
-): Promise<Map<string, string[]>> {
-  if (request.segmentIds.length === 0 || request.first <= 0) return new Map();
-  const rows = await executor.read(
-    'gap-local-enterprises',
-    cypher(
-      `MATCH (region:${L.Region} { id: $regionId })
-       WITH ${REGION_SUBTREE('region')} AS regions
-       UNWIND $segmentIds AS segmentId
-       CALL (segmentId, regions) {
-         MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: segmentId })
-         WHERE e.source IN $sources AND op.source IN $sources AND d.source IN $sources
-           AND EXISTS { MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions AND located.source IN $sources }
-         WITH DISTINCT e.id AS id ORDER BY id LIMIT toInteger($first)
-         RETURN collect(id) AS ids
-       }
-       RETURN segmentId, ids`,
-      {
-        regionId: request.regionId,
-        segmentIds: request.segmentIds,
-        sources: request.sources,
-        first: request.first,
-      },
-    ),
-  );
-  return new Map(rows.map((row) => [String(row['segmentId']), (row['ids'] as string[]) ?? []]));
-}
-
 /** Which of the given ids exist with each label: unknown ids are reported as BAD_USER_INPUT by the callers. */
-export async function missingIds(
+/**
+ * Which of the given ids exist with each label (unknown ids are reported as BAD_USER_INPUT by the callers), and how
+ * current the aggregates are — one statement, so a report learns both before it reads any fact.
+ */
+export async function checkRequest(
   executor: Executor,
   checks: readonly { argument: string; label: string; id: string }[],
-): Promise<string[]> {
-  if (checks.length === 0) return [];
+): Promise<{ missing: string[]; basis: AggregateBasis }> {
   // Label-specific, index-backed existence checks; labels come from the closed list.
   const params: Record<string, unknown> = {};
   const expressions = checks.map((check, index) => {
     params[`id${index}`] = check.id;
     return `CASE WHEN EXISTS { MATCH (:${assertLabel(check.label)} { id: $id${index} }) } THEN null ELSE ${index} END`;
   });
-  const rows = await executor.read(
-    'id-check',
-    cypher(`RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing`, params),
+  const [row] = await executor.read(
+    'request-check',
+    cypher(
+      `${BASIS_SUBQUERY}
+       RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing, asOf, pendingChanges`,
+      params,
+    ),
   );
-  return ((rows[0]?.['missing'] as number[] | undefined) ?? []).map((index) => checks[index]!.argument);
+  return {
+    missing: ((row?.['missing'] as number[] | undefined) ?? []).map((index) => checks[index]!.argument),
+    basis: {
+      asOf: (row?.['asOf'] as string | null | undefined) ?? null,
+      pendingChanges: Number(row?.['pendingChanges'] ?? 0),
+    },
+  };
 }
 
 export interface CandidateRequest {

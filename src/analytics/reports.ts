@@ -7,14 +7,13 @@ import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
 import type { AggregateBasis } from './aggregates.js';
 import {
   gapFactsFrom,
-  missingIds,
+  checkRequest,
   readCandidateLinks,
   readCandidates,
   readChainsOf,
   readContributions,
   readGapFactParts,
   readIncentiveIds,
-  readLocalEnterpriseIds,
   readLocalEnterprisesOfSegment,
   readSegmentScopes,
   readSupplyLosses,
@@ -52,8 +51,8 @@ export interface AnalyticsContext {
   readonly executor: Executor;
   readonly limits: TranslationLimits;
   readonly priorityRegionIds: readonly string[];
-  /** Folds pending writes into the aggregates before an answer (null: answer from the aggregates as they are). */
-  readonly refresher: AggregateRefresher | null;
+  /** Folds pending writes into the aggregates before an answer. */
+  readonly refresher: AggregateRefresher;
   /** Most firms a scenario (impactOfLosing a segment) may leave out. */
   readonly maxScenarioFirms: number;
 }
@@ -84,15 +83,20 @@ function validWeights(input: WeightsInput | null | undefined): TargetWeights {
   return weights;
 }
 
-async function requireExisting(
+/**
+ * Refuses unknown ids, then folds pending writes into the aggregates (waiting at most AGGREGATE_WAIT_MS) so that
+ * the facts read next include every write made before the request.
+ */
+async function prepare(
   context: AnalyticsContext,
   checks: readonly { argument: string; label: string; id: string }[],
 ): Promise<void> {
-  const missing = await missingIds(context.executor, checks);
+  const { missing, basis } = await checkRequest(context.executor, checks);
   if (missing.length > 0) {
     const check = checks.find((candidate) => candidate.argument === missing[0])!;
     throw badUserInput(check.argument, `no ${check.label} with id '${clip(check.id)}'`);
   }
+  if (basis.pendingChanges > 0 || basis.asOf === null) await context.refresher.catchUp();
 }
 
 function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAssessment[] {
@@ -105,21 +109,21 @@ function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
 }
 
 /**
- * The gap facts of the request's regions, read from the aggregates. Writes not yet folded in are folded in first
- * (waiting at most AGGREGATE_WAIT_MS); past that the answer comes from the counts as they are and says so in its
- * basis. Each scenario (a list of firms to leave out; the empty list is the graph as it is) subtracts what those
+ * The gap facts of the request's regions, read from the aggregates (`prepare` has folded in pending writes, or
+ * waited as long as it may: then the answer comes from the counts as they are and says so in its basis). Each
+ * scenario (a list of firms to leave out; the empty list is the graph as it is) subtracts what those
  * firms contribute to the first region.
  */
 async function gapFacts(
   context: AnalyticsContext,
   request: GapFactsRequest,
   scenarios: readonly (readonly string[])[] = [[]],
-): Promise<{ rows: GapFactsRow[]; basis: AggregateBasis & { readonly asOf: string } }> {
-  let parts = await readGapFactParts(context.executor, request);
-  if (context.refresher !== null && (parts.basis.pendingChanges > 0 || parts.basis.asOf === null)) {
-    await context.refresher.catchUp();
-    parts = await readGapFactParts(context.executor, request);
-  }
+): Promise<{
+  rows: GapFactsRow[];
+  basis: AggregateBasis & { readonly asOf: string };
+  localIds: ReadonlyMap<string, readonly string[]>;
+}> {
+  const parts = await readGapFactParts(context.executor, request);
   const asOf = parts.basis.asOf;
   if (asOf === null) {
     const cause = context.refresher?.failure;
@@ -145,6 +149,7 @@ async function gapFacts(
   return {
     rows: gapFactsFrom(parts.structure, parts.aggregates, request.regionIds, subtractions),
     basis: { asOf, pendingChanges: parts.basis.pendingChanges },
+    localIds: parts.localIds,
   };
 }
 
@@ -225,25 +230,20 @@ export async function chainGapReport(
   selection: Selection,
 ) {
   const thresholds = validThresholds(args.thresholds);
-  await requireExisting(context, [
+  await prepare(context, [
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
   ]);
   const sources = sourcesOrAll(args.sources);
   const firstLocals = localEnterprisesWanted(selection, [['gaps']], context.limits);
-  const { rows, basis } = await gapFacts(context, {
+  const { rows, basis, localIds } = await gapFacts(context, {
     chainIds: [args.chainId],
     regionIds: [args.regionId],
     sources,
     maxDepth: context.limits.maxTraversalDepth,
+    localEnterprises: firstLocals,
   });
   const assessments = assess(rows, thresholds);
-  const localIds = await readLocalEnterpriseIds(context.executor, {
-    regionId: args.regionId,
-    segmentIds: assessments.map((assessment) => assessment.facts.segmentId),
-    sources,
-    first: firstLocals,
-  });
   const nodes = await hydrate(
     context.executor,
     selection,
@@ -282,7 +282,7 @@ export async function compareRegions(
   if (regionIds.length < 2 || regionIds.length > MAX_COMPARED_REGIONS) {
     throw badUserInput('regionIds', `give 2 to ${MAX_COMPARED_REGIONS} different regions`);
   }
-  await requireExisting(context, [
+  await prepare(context, [
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
   ]);
@@ -368,7 +368,7 @@ export async function targetFirms(
   const weights = validWeights(args.weights);
   const first = pageSize(args.first, context.limits, { argument: 'first', fallback: 10 });
   const sources = sourcesOrAll(args.sources);
-  await requireExisting(context, [
+  await prepare(context, [
     ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
@@ -381,12 +381,13 @@ export async function targetFirms(
     [['gaps'], ['recommendations', 'fills']],
     context.limits,
   );
-  const { rows, basis } = await gapFacts(context, {
+  const { rows, basis, localIds } = await gapFacts(context, {
     chainIds,
     regionIds: [args.regionId],
     sources,
     maxDepth: context.limits.maxTraversalDepth,
     segmentScopeId: args.segmentId ?? null,
+    localEnterprises: firstLocals,
   });
   const gaps = assess(rows, thresholds).filter((assessment) => assessment.status !== 'COVERED');
   const gapById = new Map(
@@ -435,12 +436,6 @@ export async function targetFirms(
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
   const gapsPath = ['gaps'];
   const fillsPath = ['recommendations', 'fills'];
-  const localIds = await readLocalEnterpriseIds(context.executor, {
-    regionId: args.regionId,
-    segmentIds: gaps.map((gap) => gap.facts.segmentId),
-    sources,
-    first: firstLocals,
-  });
   const nodes = await hydrate(
     context.executor,
     selection,
@@ -498,7 +493,7 @@ export async function impactOfLosing(
   }
   const thresholds = validThresholds(args.thresholds);
   const sources = sourcesOrAll(args.sources);
-  await requireExisting(context, [
+  await prepare(context, [
     ...(args.enterpriseId
       ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
       : []),

@@ -54,7 +54,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     try {
       const executor = new Executor(driver, {
         database: config.neo4j.database,
-        txTimeoutMs: 60_000,
+        // A fresh JVM on a loaded machine loads the seed slowly (over a minute has been seen with 2 cores shared).
+        txTimeoutMs: 300_000,
         appName: 'chain-kg-test',
       });
       await applyMigrations(executor);
