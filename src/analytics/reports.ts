@@ -1,6 +1,4 @@
 import {
-  readCandidateLinks,
-  readCandidates,
   readChainsOf,
   readGapFacts,
   readIncentiveIds,
@@ -11,6 +9,7 @@ import {
   sourcesOrAll,
   type GapFactsRow,
 } from './facts.js';
+import { candidateRankQuery, DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
 import type { Executor } from '../data/executor.js';
 import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
 import type { Selection } from '../data/graph/selection.js';
@@ -29,8 +28,6 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import {
-  linkageBonus as linkageBonusOf,
-  rankCandidates,
   withDefaultWeights,
   type TargetWeights,
   type WeightsInput,
@@ -46,6 +43,8 @@ export interface AnalyticsContext {
   readonly executor: Executor;
   readonly limits: TranslationLimits;
   readonly priorityRegionIds: readonly string[];
+  /** The most rank-index rows one targetFirms request may read (TARGET_SCAN_LIMIT). */
+  readonly targetScanLimit?: number;
 }
 
 type Sources = readonly string[] | null | undefined;
@@ -269,6 +268,8 @@ export async function targetFirms(
   const weights = validWeights(args.weights);
   const first = pageSize(args.first, context.limits, { argument: 'first', fallback: 10 });
   const sources = sourcesOrAll(args.sources);
+  // TEMP(i12-targets): the lead's refresher runs this
+  await context.executor.write('candidate-ranks', candidateRankQuery(null));
   await requireExisting(context, [
     ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
@@ -296,38 +297,18 @@ export async function targetFirms(
     gaps.length > 0
       ? await readSegmentScopes(context.executor, [...gapById.keys()])
       : new Map<string, string>();
-  const candidates =
-    gaps.length > 0
-      ? await readCandidates(context.executor, {
-          regionId: args.regionId,
-          scopeToGap,
-          sources,
-          priorityRegionIds: context.priorityRegionIds,
-        })
-      : [];
-  // Two phases with exact pruning: linkage (supply links, costly to fetch) adds at most `linkageBonus` points, so a
-  // candidate whose score without it is more than that below the k-th best cannot reach the top k.
-  const withoutLinkage = rankCandidates(candidates, gapById, weights);
-  const linkageBonus = linkageBonusOf(weights);
-  // first: 0 (a caller who wants only the gaps and counts) needs no candidate at all.
-  const kthBest = first > 0 && withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
-  const contenders =
-    first === 0
-      ? []
-      : withoutLinkage.filter((recommendation) => recommendation.score + linkageBonus >= kthBest);
-  const links = await readCandidateLinks(context.executor, {
+  // Ranked in the database: the gaps' firms read best-first from the rank index until no unread one can reach the
+  // top (src/analytics/candidates.ts), then supply links for the few that still can.
+  const { ranked } = await readRankedCandidates(context.executor, {
     regionId: args.regionId,
-    ids: contenders.map((recommendation) => recommendation.candidate.id),
-    sources,
-  });
-  const ranked = rankCandidates(
-    contenders.map((recommendation) => ({
-      ...recommendation.candidate,
-      ...links.get(recommendation.candidate.id),
-    })),
-    gapById,
+    scopeToGap,
+    gaps: gapById,
     weights,
-  ).slice(0, first);
+    first,
+    sources,
+    priorityRegionIds: context.priorityRegionIds,
+    scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
+  });
   const incentiveIds =
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
   const gapsPath = ['gaps'];
