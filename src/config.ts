@@ -128,6 +128,7 @@ const environmentSchema = z.object({
       message: 'expected comma-separated region ids such as beijing,tianjin,hebei',
     })
     .default('beijing,tianjin,hebei'),
+  TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(20_000),
 });
 
 export interface LocalNeo4jConfig {
@@ -215,6 +216,8 @@ export interface Config {
   };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
   readonly priorityRegionIds: readonly string[];
+  /** The most rank-index rows one targetFirms request may read before it is refused (src/analytics/candidates.ts). */
+  readonly targetScanLimit: number;
 }
 
 /** Neo4j's usual Bolt port; taken when another Neo4j (or Neo4j Desktop) runs, then a free one is used. */
@@ -317,6 +320,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxWaitMs: env.ADMISSION_MAX_WAIT_MS,
     },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),
+    targetScanLimit: env.TARGET_SCAN_LIMIT,
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },
   };
 }

@@ -13,6 +13,8 @@ import {
   type TargetWeights,
   type WalkFrontier,
 } from './targets.js';
+import neo4j from 'neo4j-driver';
+
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
 import { MAX_REGION_DEPTH, NodeLabel as L, RelationshipType as T } from '../data/model.js';
@@ -86,7 +88,8 @@ export function candidateRankBatchQuery(afterId: string | null, size: number): C
      WITH e ORDER BY e.id LIMIT $size${RANK_BODY}
      RETURN max(e.id) AS last, count(op) AS operations`,
     // '' sorts before every id, so the first batch starts at the first firm.
-    { after: afterId ?? '', size },
+    // LIMIT takes an integer; a JavaScript number would arrive as a float.
+    { after: afterId ?? '', size: neo4j.int(size) },
   );
 }
 
@@ -127,7 +130,12 @@ export function walkQuery(request: {
        operations: [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
                     { segmentId: d.id, segmentName: d.name, role: o.role, mainProducts: coalesce(o.mainProducts, []) }]
      }] AS firms`,
-    { lists: request.lists, size: request.size, scopeIds: request.scopeIds, sources: request.sources },
+    {
+      lists: request.lists,
+      size: neo4j.int(request.size),
+      scopeIds: request.scopeIds,
+      sources: request.sources,
+    },
   );
 }
 
@@ -193,6 +201,8 @@ export interface RankedCandidatesRequest {
   readonly priorityRegionIds: readonly string[];
   /** The most index rows the walk may read before the request is refused. */
   readonly scanLimit: number;
+  /** Rows per segment in the first round (FIRST_WALK_PAGE); tests set it small to walk in many rounds. */
+  readonly firstPage?: number;
 }
 
 export interface RankedCandidates {
@@ -263,7 +273,7 @@ export async function readRankedCandidates(
   const candidates: CandidateFacts[] = [];
   let lower: TargetRecommendation[] = [];
   let kthBest = -Infinity;
-  let size = FIRST_WALK_PAGE;
+  let size = request.firstPage ?? FIRST_WALK_PAGE;
 
   for (;;) {
     // Breadth of an unread firm: it operates only in segments whose walk has not ended.

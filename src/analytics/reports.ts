@@ -27,11 +27,7 @@ import {
   type GapThresholds,
   type ThresholdsInput,
 } from './gaps.js';
-import {
-  withDefaultWeights,
-  type TargetWeights,
-  type WeightsInput,
-} from './targets.js';
+import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
  * The analytics operations: validate the arguments, gather facts (one statement each), compute with the pure

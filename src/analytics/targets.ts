@@ -250,7 +250,10 @@ function breadthFactor(
   fills: readonly string[],
   gaps: ReadonlyMap<string, GapInScope>,
 ): { value: number; explanation: string } {
-  return { value: breadthValue(fills.length, gaps.size), explanation: `fills ${fills.length} of ${gaps.size} gap(s) in scope` };
+  return {
+    value: breadthValue(fills.length, gaps.size),
+    explanation: `fills ${fills.length} of ${gaps.size} gap(s) in scope`,
+  };
 }
 
 function evidenceOf(candidate: CandidateFacts, gaps: ReadonlyMap<string, GapInScope>): EvidencePath[] {

@@ -15,6 +15,7 @@ function analyticsContext(context: GraphQLContext): AnalyticsContext {
     executor: context.executor,
     limits: limitsOf(context),
     priorityRegionIds: context.config.priorityRegionIds,
+    targetScanLimit: context.config.targetScanLimit,
   };
 }
 
