@@ -132,6 +132,7 @@ const environmentSchema = z.object({
       message: 'expected comma-separated region ids such as beijing,tianjin,hebei',
     })
     .default('beijing,tianjin,hebei'),
+  TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(20_000),
 });
 
 export interface LocalNeo4jConfig {
@@ -230,6 +231,8 @@ export interface Config {
     /** Most local firms `impactOfLosing` may leave out for a segment. */
     readonly maxScenarioFirms: number;
   };
+  /** The most rank-index rows one targetFirms request may read before it is refused (src/analytics/candidates.ts). */
+  readonly targetScanLimit: number;
 }
 
 /** Neo4j's usual Bolt port; taken when another Neo4j (or Neo4j Desktop) runs, then a free one is used. */
@@ -338,6 +341,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       refreshTimeoutMs: env.AGGREGATE_REFRESH_TIMEOUT_MS,
       maxScenarioFirms: env.MAX_SCENARIO_FIRMS,
     },
+    targetScanLimit: env.TARGET_SCAN_LIMIT,
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },
   };
 }

@@ -1,5 +1,6 @@
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import type { Executor, Row } from '../data/executor.js';
+import { candidateRankBatchQuery, candidateRankQuery } from './candidates.js';
 import {
   InternalLabel as I,
   MAX_REGION_DEPTH,
@@ -387,14 +388,11 @@ export interface RefreshOptions {
   readonly full?: boolean;
   /** Transaction timeout for the refresh (default 10 minutes). */
   readonly timeoutMs?: number;
-  /**
-   * Statements run in the refresh transaction for the enterprises the folded changes touched (null: all), such as
-   * the target-ranking fields kept per firm.
-   */
-  readonly perEnterprise?: (enterpriseIds: readonly string[] | null) => readonly CypherQuery[];
 }
 
 const STATE_ID = 'aggregates';
+/** Firms whose rank keys one statement of a full rebuild recomputes. */
+const RANK_BATCH = 20_000;
 const DEFAULT_REFRESH_TIMEOUT_MS = 600_000;
 
 /** Folds the pending changes into the aggregates (or rebuilds them all), in one serialised transaction. */
@@ -496,11 +494,19 @@ export async function refreshAggregates(
           { all: affected === null, affected: affected === null ? [] : [...affected], aggregates },
         ),
       );
-      if (options.perEnterprise) {
-        const enterpriseIds = full
-          ? null
-          : [...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? []))];
-        for (const query of options.perEnterprise(enterpriseIds)) await run(query);
+      // The target-ranking keys kept per operation (candidates.ts) follow the same changes.
+      if (full) {
+        for (let after: string | null = null; ;) {
+          const [batch] = await run(candidateRankBatchQuery(after, RANK_BATCH));
+          const last = (batch?.['last'] as string | null | undefined) ?? null;
+          if (last === null) break;
+          after = last;
+        }
+      } else {
+        const enterpriseIds = [
+          ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
+        ];
+        if (enterpriseIds.length > 0) await run(candidateRankQuery(enterpriseIds));
       }
       const [done] = await run(
         cypher(

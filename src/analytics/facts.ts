@@ -16,7 +16,6 @@ import {
 } from './aggregates.js';
 import type { SegmentFacts, Stage } from './gaps.js';
 import type { CandidateFacts } from './targets.js';
-import { haversineKm } from './targets.js';
 import { badUserInput } from '../errors.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
@@ -255,124 +254,7 @@ export async function checkRequest(
   };
 }
 
-export interface CandidateRequest {
-  readonly regionId: string;
-  /** Every segment in the scope of a gap, mapped to the gap segment it belongs to. */
-  readonly scopeToGap: ReadonlyMap<string, string>;
-  readonly sources: Sources;
-  readonly priorityRegionIds: readonly string[];
-}
-
-/** Every region with its parent and coordinates (thousands at most), enough to place any firm. */
-type RegionIndex = Map<string, { parentId: string | null; lat: number | null; lon: number | null }>;
-
-/**
- * Phase 1 of target-firm ranking, one statement: the region index, and the outside enterprises operating in the gaps'
- * segments with the facts of the cheap factors only (fit, capability, proximity, breadth). It expands from the scope
- * segments; nothing per candidate beyond counting hosted platforms.
- */
-export function candidatesQuery(request: CandidateRequest): CypherQuery {
-  return cypher(
-    `CALL {
-       MATCH (r:${L.Region})
-       RETURN collect({ id: r.id, lat: r.lat, lon: r.lon, parentId: [(r)-[:${T.PART_OF}]->(p) | p.id][0] }) AS regionIndex
-     }
-     CALL {
-       MATCH (region:${L.Region} { id: $regionId })
-       WITH ${REGION_SUBTREE('region')} AS regions
-       UNWIND $scopeIds AS scopeId
-       MATCH (d:${L.ChainSegment} { id: scopeId })<-[op:${T.OPERATES_IN}]-(e:${L.Enterprise})-[:${T.LOCATED_IN}]->(home:${L.Region})
-       WHERE op.source IN $sources AND e.source IN $sources AND NOT home IN regions
-       WITH e, home, collect({ segmentId: d.id, segmentName: d.name, role: op.role, mainProducts: coalesce(op.mainProducts, []) }) AS operations
-       ORDER BY e.id
-       RETURN collect({
-         id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false), highTech: coalesce(e.highTech, false),
-         operations: operations, homeId: home.id,
-         platformsHosted: COUNT { MATCH (e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources }
-       }) AS candidates
-     }
-     RETURN regionIndex, candidates`,
-    { regionId: request.regionId, scopeIds: [...request.scopeToGap.keys()], sources: request.sources },
-  );
-}
-
-/** The region's own coordinates, or its nearest ancestor's. */
-function positionOf(regionId: string, regions: RegionIndex): { lat: number; lon: number } | null {
-  for (
-    let current: string | null = regionId, steps = 0;
-    current !== null && steps <= MAX_REGION_DEPTH;
-    steps += 1
-  ) {
-    const region = regions.get(current);
-    if (!region) return null;
-    if (region.lat !== null && region.lon !== null) return { lat: region.lat, lon: region.lon };
-    current = region.parentId;
-  }
-  return null;
-}
-
-function isWithin(regionId: string, ancestors: ReadonlySet<string>, regions: RegionIndex): boolean {
-  for (
-    let current: string | null = regionId, steps = 0;
-    current !== null && steps <= MAX_REGION_DEPTH;
-    steps += 1
-  ) {
-    if (ancestors.has(current)) return true;
-    current = regions.get(current)?.parentId ?? null;
-  }
-  return false;
-}
-
-export async function readCandidates(
-  executor: Executor,
-  request: CandidateRequest,
-): Promise<CandidateFacts[]> {
-  const [result] = await executor.read('target-candidates', candidatesQuery(request));
-  type IndexRow = { id: string; lat: number | null; lon: number | null; parentId: string | null };
-  const regions: RegionIndex = new Map(
-    ((result?.['regionIndex'] as IndexRow[] | undefined) ?? []).map((region) => [
-      region.id,
-      { parentId: region.parentId ?? null, lat: region.lat ?? null, lon: region.lon ?? null },
-    ]),
-  );
-  const origin = positionOf(request.regionId, regions);
-  const priority = new Set(request.priorityRegionIds);
-  type CandidateRow = {
-    id: string;
-    name: string;
-    sizeBand: string;
-    leading: boolean;
-    highTech: boolean;
-    homeId: string;
-    platformsHosted: number;
-    operations: { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[];
-  };
-  return ((result?.['candidates'] as CandidateRow[] | undefined) ?? []).map((row) => {
-    const position = positionOf(row.homeId, regions);
-    const operations = row.operations
-      .map((operation) => ({
-        ...operation,
-        gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
-      }))
-      .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
-    return {
-      id: row.id,
-      name: row.name,
-      sizeBand: row.sizeBand,
-      leading: row.leading,
-      highTech: row.highTech,
-      platformsHosted: Number(row.platformsHosted),
-      operations,
-      suppliesLocal: [],
-      buysFromLocal: [],
-      indirect: [],
-      inPriorityRegion: isWithin(row.homeId, priority, regions),
-      distanceKm: origin && position ? Math.round(haversineKm(origin, position) * 10) / 10 : null,
-    };
-  });
-}
-
-/** Phase 2: the supply links of the candidates that can still reach the top (see reports.ts). */
+/** The supply links of the candidates that can still reach the top (see src/analytics/candidates.ts). */
 export async function readCandidateLinks(
   executor: Executor,
   request: { regionId: string; ids: readonly string[]; sources: Sources },

@@ -1,5 +1,4 @@
 import type { Executor } from '../data/executor.js';
-import type { CypherQuery } from '../data/cypher.js';
 import type { Logger } from '../logger.js';
 import { refreshAggregates, type RefreshSummary } from './aggregates.js';
 
@@ -11,8 +10,6 @@ export interface RefresherOptions {
   /** Transaction timeout of one refresh. */
   readonly timeoutMs: number;
   readonly logger?: Logger;
-  /** Statements kept per enterprise, run in the refresh transaction (see RefreshOptions.perEnterprise). */
-  readonly perEnterprise?: (enterpriseIds: readonly string[] | null) => readonly CypherQuery[];
 }
 
 /**
@@ -35,10 +32,7 @@ export class AggregateRefresher {
   refresh(): Promise<RefreshSummary> {
     if (this.running === null) {
       const started = Date.now();
-      this.running = refreshAggregates(this.executor, {
-        timeoutMs: this.options.timeoutMs,
-        ...(this.options.perEnterprise ? { perEnterprise: this.options.perEnterprise } : {}),
-      })
+      this.running = refreshAggregates(this.executor, { timeoutMs: this.options.timeoutMs })
         .then((summary) => {
           this.lastFailure = null;
           if (summary.changes > 0 || summary.full) {

@@ -8,8 +8,6 @@ import type { AggregateBasis } from './aggregates.js';
 import {
   gapFactsFrom,
   checkRequest,
-  readCandidateLinks,
-  readCandidates,
   readChainsOf,
   readContributions,
   readGapFactParts,
@@ -21,6 +19,7 @@ import {
   type GapFactsRequest,
   type GapFactsRow,
 } from './facts.js';
+import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
 import {
   assessSegment,
   compareAssessments,
@@ -33,13 +32,7 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
-import {
-  linkageBonus as linkageBonusOf,
-  rankCandidates,
-  withDefaultWeights,
-  type TargetWeights,
-  type WeightsInput,
-} from './targets.js';
+import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
  * The analytics operations: validate the arguments, gather facts (one statement each), compute with the pure
@@ -55,6 +48,8 @@ export interface AnalyticsContext {
   readonly refresher: AggregateRefresher;
   /** Most firms a scenario (impactOfLosing a segment) may leave out. */
   readonly maxScenarioFirms: number;
+  /** The most rank-index rows one targetFirms request may read (TARGET_SCAN_LIMIT). */
+  readonly targetScanLimit?: number;
 }
 
 type Sources = readonly string[] | null | undefined;
@@ -400,38 +395,18 @@ export async function targetFirms(
     gaps.length > 0
       ? await readSegmentScopes(context.executor, [...gapById.keys()])
       : new Map<string, string>();
-  const candidates =
-    gaps.length > 0
-      ? await readCandidates(context.executor, {
-          regionId: args.regionId,
-          scopeToGap,
-          sources,
-          priorityRegionIds: context.priorityRegionIds,
-        })
-      : [];
-  // Two phases with exact pruning: linkage (supply links, costly to fetch) adds at most `linkageBonus` points, so a
-  // candidate whose score without it is more than that below the k-th best cannot reach the top k.
-  const withoutLinkage = rankCandidates(candidates, gapById, weights);
-  const linkageBonus = linkageBonusOf(weights);
-  // first: 0 (a caller who wants only the gaps and counts) needs no candidate at all.
-  const kthBest = first > 0 && withoutLinkage.length > first ? withoutLinkage[first - 1]!.score : -Infinity;
-  const contenders =
-    first === 0
-      ? []
-      : withoutLinkage.filter((recommendation) => recommendation.score + linkageBonus >= kthBest);
-  const links = await readCandidateLinks(context.executor, {
+  // Ranked in the database: the gaps' firms read best-first from the rank index until no unread one can reach the
+  // top (src/analytics/candidates.ts), then supply links for the few that still can.
+  const { ranked } = await readRankedCandidates(context.executor, {
     regionId: args.regionId,
-    ids: contenders.map((recommendation) => recommendation.candidate.id),
-    sources,
-  });
-  const ranked = rankCandidates(
-    contenders.map((recommendation) => ({
-      ...recommendation.candidate,
-      ...links.get(recommendation.candidate.id),
-    })),
-    gapById,
+    scopeToGap,
+    gaps: gapById,
     weights,
-  ).slice(0, first);
+    first,
+    sources,
+    priorityRegionIds: context.priorityRegionIds,
+    scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
+  });
   const incentiveIds =
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
   const gapsPath = ['gaps'];

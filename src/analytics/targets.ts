@@ -164,9 +164,7 @@ function fitFactor(
   for (const operation of candidate.operations) {
     const gap = gaps.get(operation.gapSegmentId);
     if (!gap) continue;
-    const roleWeight = operation.role === 'CORE' ? 1 : 0.5;
-    // A firm that fills a worse gap fits better: scale by the gap's score, with a floor so any gap counts.
-    const value = roleWeight * (0.5 + 0.5 * (gap.score / 100));
+    const value = fitValue(operation.role === 'CORE', gap.score);
     if (value > best) {
       best = value;
       const products =
@@ -175,6 +173,13 @@ function fitFactor(
     }
   }
   return { value: round(best), explanation: bestText };
+}
+
+/** Fit of one operation before rounding: a core role counts fully, any other half. */
+function fitValue(core: boolean, gapScore: number): number {
+  const roleWeight = core ? 1 : 0.5;
+  // A firm that fills a worse gap fits better: scale by the gap's score, with a floor so any gap counts.
+  return roleWeight * (0.5 + 0.5 * (gapScore / 100));
 }
 
 function capabilityFactor(candidate: CandidateFacts): { value: number; explanation: string } {
@@ -220,24 +225,35 @@ function linkageFactor(candidate: CandidateFacts): { value: number; explanation:
   return { value: 0, explanation: 'no supply link with local firms in the graph' };
 }
 
+/** The proximity factor's value for a firm placed so (distanceKm as CandidateFacts has it: rounded to 0.1 km). */
+export function proximityValue(inPriorityRegion: boolean, distanceKm: number | null): number {
+  const closeness = distanceKm === null ? 0 : Math.max(0, 1 - distanceKm / PROXIMITY_HORIZON_KM);
+  return round(inPriorityRegion ? 0.6 + 0.4 * closeness : 0.6 * closeness);
+}
+
 function proximityFactor(candidate: CandidateFacts): { value: number; explanation: string } {
-  const closeness =
-    candidate.distanceKm === null ? 0 : Math.max(0, 1 - candidate.distanceKm / PROXIMITY_HORIZON_KM);
-  const value = candidate.inPriorityRegion ? 0.6 + 0.4 * closeness : 0.6 * closeness;
+  const value = proximityValue(candidate.inPriorityRegion, candidate.distanceKm);
   const distance =
     candidate.distanceKm === null ? 'distance unknown' : `${Math.round(candidate.distanceKm)} km away`;
   return {
-    value: round(value),
+    value,
     explanation: `${candidate.inPriorityRegion ? 'in a priority region (Beijing–Tianjin–Hebei by default)' : 'outside the priority regions'}, ${distance}`,
   };
+}
+
+/** The breadth factor's value for a firm filling `fills` of `gapCount` gaps. */
+export function breadthValue(fills: number, gapCount: number): number {
+  return round(gapCount === 0 ? 0 : fills / gapCount);
 }
 
 function breadthFactor(
   fills: readonly string[],
   gaps: ReadonlyMap<string, GapInScope>,
 ): { value: number; explanation: string } {
-  const value = gaps.size === 0 ? 0 : fills.length / gaps.size;
-  return { value: round(value), explanation: `fills ${fills.length} of ${gaps.size} gap(s) in scope` };
+  return {
+    value: breadthValue(fills.length, gaps.size),
+    explanation: `fills ${fills.length} of ${gaps.size} gap(s) in scope`,
+  };
 }
 
 function evidenceOf(candidate: CandidateFacts, gaps: ReadonlyMap<string, GapInScope>): EvidencePath[] {
@@ -283,6 +299,19 @@ function evidenceOf(candidate: CandidateFacts, gaps: ReadonlyMap<string, GapInSc
   return evidence;
 }
 
+/**
+ * 100 × Σ(weight × factor) / Σ(weight) rounded to 0.01, with the normalised weights, for factor values in the order
+ * FIT, CAPABILITY, LINKAGE, PROXIMITY, BREADTH. The one place a score is computed: scoreCandidate and the bounds
+ * below share it, so a bound computed from factor values at least as high is never below the exact score (sums
+ * and products of non-negative doubles, and rounding, are monotone).
+ */
+export function weightedScore(values: readonly number[], normal: TargetWeights): number {
+  const weights = weightValues(normal);
+  const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
+  const weighted = weights.reduce((sum, weight, index) => sum + weight * (values[index] ?? 0), 0);
+  return totalWeight > 0 ? round((100 * weighted) / totalWeight, 2) : 0;
+}
+
 /** Scores one candidate against the gaps in scope. */
 export function scoreCandidate(
   candidate: CandidateFacts,
@@ -300,11 +329,12 @@ export function scoreCandidate(
     ['PROXIMITY', proximityFactor(candidate), weights.proximity, normal.proximity],
     ['BREADTH', breadthFactor(fills, gaps), weights.breadth, normal.breadth],
   ];
-  const totalWeight = computed.reduce((sum, [, , , weight]) => sum + weight, 0);
-  const weighted = computed.reduce((sum, [, factor, , weight]) => sum + weight * factor.value, 0);
   return {
     candidate,
-    score: totalWeight > 0 ? round((100 * weighted) / totalWeight, 2) : 0,
+    score: weightedScore(
+      computed.map(([, factor]) => factor.value),
+      normal,
+    ),
     // Each factor reports the weight as the caller gave it.
     factors: computed.map(([name, factor, weight]) => ({
       name,
@@ -330,4 +360,90 @@ export function rankCandidates(
       (a, b) =>
         b.score - a.score || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
     );
+}
+
+/*
+ * Bounds for ranking in the database (src/analytics/candidates.ts). A firm's capability is fixed by its own
+ * properties and the platforms it hosts, so it is kept per firm as an integer key; the factors that depend on the
+ * request (fit, proximity, breadth, linkage) are bounded from above here.
+ */
+
+/** The capability key's unit: the key is the rounded capability factor × 10,000, an exact integer. */
+export const CAPABILITY_KEY_SCALE = 10_000;
+
+const SIZE_KEY: Readonly<Record<string, number>> = { LARGE: 4000, MEDIUM: 2800, SMALL: 1600, MICRO: 800 };
+
+/**
+ * The capability factor × 10,000 as an integer (what the database stores, computed there with the same table):
+ * size 800–4000, leading 2500, high-tech 2000, 750 per hosted platform up to two. Equal to
+ * round(capability) × 10,000 for every combination (a unit test checks all of them); with every platform counted,
+ * it bounds the capability under any `sources` filter, which can only count fewer.
+ */
+export function capabilityKey(firm: {
+  readonly sizeBand: string;
+  readonly leading: boolean;
+  readonly highTech: boolean;
+  readonly platformsHosted: number;
+}): number {
+  return (
+    (SIZE_KEY[firm.sizeBand] ?? 800) +
+    (firm.leading ? 2500 : 0) +
+    (firm.highTech ? 2000 : 0) +
+    750 * Math.min(2, Math.max(0, Math.floor(firm.platformsHosted)))
+  );
+}
+
+/** Where a walk over one segment's firms (core roles first, then by capability key, descending) has got to. */
+export interface WalkFrontier {
+  /** The role of the last operation read was CORE. */
+  readonly core: boolean;
+  readonly capabilityKey: number;
+}
+
+export interface UnseenBoundInput {
+  /** The score of the gap the walked segment fills. */
+  readonly gapScore: number;
+  /** The last operation read, or null before the first read. */
+  readonly frontier: WalkFrontier | null;
+  /** The highest proximity any outside firm can have (≤ 1). */
+  readonly maxProximity: number;
+  /** The highest breadth an unseen firm can have: gaps still being walked / gaps in scope (≤ 1). */
+  readonly maxBreadth: number;
+}
+
+/**
+ * The highest score any firm not yet read from a segment's walk can have, linkage counted at its maximum (1). The
+ * walk is ordered core roles first, then capability key descending: while it is among core roles, an unseen firm
+ * is a core one with capability ≤ the frontier's or any non-core one; once past them, a non-core one with
+ * capability ≤ the frontier's.
+ */
+export function unseenBound(input: UnseenBoundInput, weights: TargetWeights): number {
+  const normal = normaliseWeights(weights);
+  const score = (core: boolean, key: number) =>
+    weightedScore(
+      [
+        round(fitValue(core, input.gapScore)),
+        key / CAPABILITY_KEY_SCALE,
+        1,
+        input.maxProximity,
+        input.maxBreadth,
+      ],
+      normal,
+    );
+  const frontier = input.frontier;
+  if (frontier === null) return score(true, CAPABILITY_KEY_SCALE);
+  if (!frontier.core) return score(false, frontier.capabilityKey);
+  return Math.max(score(true, frontier.capabilityKey), score(false, CAPABILITY_KEY_SCALE));
+}
+
+/** A recommendation's score with its linkage factor set to `linkage` (1: the most its links could give). */
+export function scoreWithLinkage(
+  recommendation: TargetRecommendation,
+  linkage: number,
+  weights: TargetWeights,
+): number {
+  return weightedScore(
+    recommendation.factors.map((factor) => (factor.name === 'LINKAGE' ? linkage : factor.value)),
+    normaliseWeights(weights),
+  );
 }

@@ -1,6 +1,6 @@
 import type { CypherQuery } from './cypher.js';
 import type { Executor } from './executor.js';
-import { InternalLabel, NODE_LABELS, NodeLabel } from './model.js';
+import { InternalLabel, NODE_LABELS, NodeLabel, RelationshipType } from './model.js';
 
 /**
  * Schema migrations: uniqueness constraints on ids, indexes for every lookup path, and the full-text index.
@@ -35,6 +35,8 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE INDEX aggregatecell_home IF NOT EXISTS FOR (n:${InternalLabel.AggregateCell}) ON (n.homeId)`,
     `CREATE CONSTRAINT aggregatechange_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateChange}) REQUIRE n.id IS UNIQUE`,
     `CREATE CONSTRAINT aggregatestate_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateState}) REQUIRE n.id IS UNIQUE`,
+    // Target-firm ranking reads a segment's firms best-first from this index, in its order (src/analytics/candidates.ts).
+    `CREATE INDEX operates_in_rank IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankSegmentId, op.rankKey)`,
     // The cjk analyzer indexes Chinese as character bigrams, so substrings of two or more characters match;
     // it also tokenises and lower-cases Latin text, which covers the English names.
     `CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:${NODE_LABELS.join('|')}) ON EACH [n.name, n.nameEn, n.description] OPTIONS { indexConfig: { \`fulltext.analyzer\`: 'cjk' } }`,

@@ -83,6 +83,16 @@ export const RelationshipType = {
 export type RelationshipType = (typeof RelationshipType)[keyof typeof RelationshipType];
 export const RELATIONSHIP_TYPES: readonly RelationshipType[] = Object.values(RelationshipType);
 
+/**
+ * Properties the service derives and keeps on relationships itself — the target-ranking keys of an operation
+ * (src/analytics/candidates.ts), maintained by the aggregate refresh. An upsert neither compares nor erases them, so
+ * re-loading the same data still changes nothing.
+ */
+export const DERIVED_RELATIONSHIP_PROPERTIES: Readonly<Partial<Record<RelationshipType, readonly string[]>>> =
+  {
+    OPERATES_IN: ['rankSegmentId', 'rankKey'],
+  };
+
 export function assertLabel(label: string): NodeLabel {
   if (!(NODE_LABELS as readonly string[]).includes(label)) throw new Error(`Unknown node label '${label}'`);
   return label as NodeLabel;

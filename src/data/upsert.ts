@@ -1,7 +1,13 @@
 import { cypher, type CypherQuery } from './cypher.js';
 import { recordChangeQuery, touchedHomesQuery, type TouchedNodes } from './changes.js';
 import type { Executor, Row } from './executor.js';
-import { assertLabel, assertRelationship, NodeLabel, RelationshipType } from './model.js';
+import {
+  assertLabel,
+  assertRelationship,
+  DERIVED_RELATIONSHIP_PROPERTIES,
+  NodeLabel,
+  RelationshipType,
+} from './model.js';
 
 /** A property value Neo4j can store; undefined and null mean "no such property" and are dropped. */
 export type PropertyValue = string | number | boolean | string[] | number[] | null | undefined;
@@ -112,9 +118,17 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
        }`
     : 'WITH a, b, row, 0 AS moved';
   const merge = batch.mode === 'merge';
+  const derived = DERIVED_RELATIONSHIP_PROPERTIES[type] ?? [];
   const differs = merge
     ? 'any(key IN keys(row.properties) WHERE existing[key] IS NULL OR existing[key] <> row.properties[key])'
-    : 'properties(existing) <> row.properties';
+    : derived.length === 0
+      ? 'properties(existing) <> row.properties'
+      : `(any(key IN keys(row.properties) WHERE existing[key] IS NULL OR existing[key] <> row.properties[key])
+         OR any(key IN keys(existing) WHERE NOT key IN $derived AND row.properties[key] IS NULL))`;
+  // Replacing the properties keeps the derived ones (they are recomputed from the graph, not given by a row).
+  const kept =
+    derived.length === 0 ? '' : `, existing { ${derived.map((key) => `.${key}`).join(', ')} } AS kept`;
+  const restore = !merge && derived.length > 0 ? ' SET existing += kept' : '';
   const pairs = new Map(batch.rows.map((row) => [JSON.stringify([row.from, row.to]), row]));
   return cypher(
     `UNWIND $rows AS row
@@ -124,14 +138,15 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
      WITH a, b, row
      ${exclusive}
      OPTIONAL MATCH (a)-[existing:${type}]->(b)
-     WITH a, b, row, existing, existing IS NULL AND moved = 0 AS isNew,
+     WITH a, b, row, existing${kept}, existing IS NULL AND moved = 0 AS isNew,
           (existing IS NULL AND moved > 0) OR (existing IS NOT NULL AND ${differs}) AS isChanged
      FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] ELSE [] END |
        CREATE (a)-[created:${type}]->(b) SET created = ${merge ? '$defaults SET created += ' : ''}row.properties)
-     FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing ${merge ? '+=' : '='} row.properties)
+     FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing ${merge ? '+=' : '='} row.properties${restore})
      ${COUNTS}`,
     {
       ...(merge ? { defaults: storedProperties(batch.defaults ?? {}) } : {}),
+      ...(!merge && derived.length > 0 ? { derived } : {}),
       rows: [...pairs.values()]
         .sort((a, b) => byText(a.from, b.from) || byText(a.to, b.to))
         .map((row) => ({ from: row.from, to: row.to, properties: storedProperties(row.properties) })),

@@ -52,10 +52,8 @@ describe('gap assessment rules', () => {
     });
     expect(assessSegment(facts({ localEnterpriseCount: 0 }), DEFAULT_THRESHOLDS).status).toBe('MISSING');
     expect(
-      assessSegment(
-        facts({ localEnterpriseCount: 1, leadingCount: 1, platformCount: 5 }),
-        DEFAULT_THRESHOLDS,
-      ).status,
+      assessSegment(facts({ localEnterpriseCount: 1, leadingCount: 1, platformCount: 5 }), DEFAULT_THRESHOLDS)
+        .status,
     ).toBe('DEPENDENT');
     expect(
       assessSegment(
@@ -70,16 +68,12 @@ describe('gap assessment rules', () => {
       ).status,
     ).toBe('DEPENDENT');
     expect(
-      assessSegment(
-        facts({ localEnterpriseCount: 2, leadingCount: 1, platformCount: 1 }),
-        DEFAULT_THRESHOLDS,
-      ).status,
+      assessSegment(facts({ localEnterpriseCount: 2, leadingCount: 1, platformCount: 1 }), DEFAULT_THRESHOLDS)
+        .status,
     ).toBe('WEAK');
     expect(
-      assessSegment(
-        facts({ localEnterpriseCount: 3, leadingCount: 1, platformCount: 1 }),
-        DEFAULT_THRESHOLDS,
-      ).status,
+      assessSegment(facts({ localEnterpriseCount: 3, leadingCount: 1, platformCount: 1 }), DEFAULT_THRESHOLDS)
+        .status,
     ).toBe('COVERED');
   });
 

@@ -19,6 +19,7 @@ function analyticsContext(context: GraphQLContext): AnalyticsContext {
     priorityRegionIds: context.config.priorityRegionIds,
     refresher: context.refresher,
     maxScenarioFirms: context.config.aggregates.maxScenarioFirms,
+    targetScanLimit: context.config.targetScanLimit,
   };
 }
 

@@ -1,0 +1,401 @@
+import { readCandidateLinks, type Sources } from './facts.js';
+import {
+  breadthValue,
+  CAPABILITY_KEY_SCALE,
+  haversineKm,
+  proximityValue,
+  rankCandidates,
+  scoreWithLinkage,
+  unseenBound,
+  type CandidateFacts,
+  type GapInScope,
+  type TargetRecommendation,
+  type TargetWeights,
+  type WalkFrontier,
+} from './targets.js';
+import neo4j from 'neo4j-driver';
+
+import { cypher, type CypherQuery } from '../data/cypher.js';
+import type { Executor } from '../data/executor.js';
+import { MAX_REGION_DEPTH, NodeLabel as L, RelationshipType as T } from '../data/model.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+/**
+ * Target firms ranked in the database. Every OPERATES_IN relationship carries a rank key — core role first, then the
+ * firm's capability (size, leading, high-tech, platforms hosted, all counted) descending, then the firm's id — and
+ * the segment's id, indexed together (`operates_in_rank`, src/data/migrations.ts). A gap segment's firms are then
+ * read best-first from the index, a page at a time, and the walk stops as soon as no unread firm can reach the top
+ * (Fagin's threshold algorithm). Supply links are read only for the read firms that can still reach it.
+ */
+
+/** Rows read per segment in the first round of a walk; each further round reads twice as many. */
+export const FIRST_WALK_PAGE = 100;
+
+/** The default most index rows one targetFirms request may read before it is refused (TARGET_SCAN_LIMIT). */
+export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
+
+/** The role digit, the capability key counted down (5 digits), the firm's id: ascending order is best first. */
+const RANK_KEY_DIGITS = 5;
+
+/**
+ * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
+ * operations from its size, flags and every platform it hosts — the same table as capabilityKey in targets.ts —
+ * and writes it only where it changed, so that running it again writes nothing.
+ */
+const RANK_BODY = `
+  WITH e, CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
+        + CASE WHEN e.leading = true THEN 2500 ELSE 0 END
+        + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
+        + 750 * CASE WHEN COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } >= 2 THEN 2
+                     ELSE COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } END AS capabilityKey
+  OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
+  WITH e, op, d.id AS segmentId,
+       CASE WHEN op.role = 'CORE' THEN '0' ELSE '1' END
+         + right('00000' + toString(${CAPABILITY_KEY_SCALE} - capabilityKey), ${RANK_KEY_DIGITS}) + '|' + e.id AS rankKey
+  FOREACH (_ IN CASE WHEN op IS NOT NULL AND (op.rankSegmentId IS NULL OR op.rankSegmentId <> segmentId
+                                              OR op.rankKey IS NULL OR op.rankKey <> rankKey) THEN [1] ELSE [] END |
+    SET op.rankSegmentId = segmentId, op.rankKey = rankKey)`;
+
+/**
+ * (Re)computes the stored rank keys of the given enterprises' operations, or of every enterprise (null). Idempotent:
+ * only keys that changed are written. Run it for the enterprises touched by a write — an enterprise row (size,
+ * flags), an OPERATES_IN row (role, new operation), a HOSTED_BY row (the platform's host; when a platform moves, the
+ * old host too) — in the same transaction. Returns one row: `enterprises`, `operations` (seen, not changed).
+ * The all-firms form is one plain statement (it reads every firm and writes only changes); for a first build at a
+ * million firms use candidateRankBatchQuery, which keeps each transaction small.
+ */
+export function candidateRankQuery(enterpriseIds: readonly string[] | null): CypherQuery {
+  const match =
+    enterpriseIds === null
+      ? `MATCH (e:${L.Enterprise})`
+      : `UNWIND $ids AS id MATCH (e:${L.Enterprise} { id: id })`;
+  return cypher(
+    `${match}${RANK_BODY}
+     RETURN count(DISTINCT e) AS enterprises, count(op) AS operations`,
+    enterpriseIds === null ? {} : { ids: [...new Set(enterpriseIds)] },
+  );
+}
+
+/**
+ * One batch of a full rebuild: the `size` enterprises after `afterId` in id order (null: from the first), read from
+ * the id index. Returns one row with `last`, the last id done (null when nothing was left): run it with
+ * `afterId = last` until `last` is null. Each batch may run in its own transaction.
+ */
+export function candidateRankBatchQuery(afterId: string | null, size: number): CypherQuery {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError('size must be a positive whole number');
+  return cypher(
+    `MATCH (e:${L.Enterprise}) WHERE e.id > $after
+     WITH e ORDER BY e.id LIMIT $size${RANK_BODY}
+     RETURN max(e.id) AS last, count(op) AS operations`,
+    // '' sorts before every id, so the first batch starts at the first firm.
+    // LIMIT takes an integer; a JavaScript number would arrive as a float.
+    { after: afterId ?? '', size: neo4j.int(size) },
+  );
+}
+
+/** The frontier a rank key stands for. */
+export function frontierOf(rankKey: string): WalkFrontier {
+  return {
+    core: rankKey.startsWith('0'),
+    capabilityKey: CAPABILITY_KEY_SCALE - Number(rankKey.slice(1, 1 + RANK_KEY_DIGITS)),
+  };
+}
+
+/**
+ * One round of the walks: the next `size` operations of each listed segment in rank order, read from the
+ * relationship index (index order, no sort: see targetRanking.test.ts), with the facts of each firm they belong to.
+ * Filters (provenance, region) are applied by the caller, so that a page costs the same whatever they are.
+ */
+export function walkQuery(request: {
+  readonly lists: readonly { segmentId: string; after: string }[];
+  readonly size: number;
+  readonly scopeIds: readonly string[];
+  readonly sources: Sources;
+}): CypherQuery {
+  return cypher(
+    `UNWIND $lists AS list
+     CALL {
+       WITH list
+       MATCH ()-[op:${T.OPERATES_IN}]->()
+       WHERE op.rankSegmentId = list.segmentId AND op.rankKey > list.after
+       RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
+     }
+     WITH list, op, startNode(op) AS e
+     WITH collect({ segmentId: list.segmentId, key: op.rankKey }) AS walked, collect(DISTINCT e) AS firms
+     RETURN walked, [e IN firms | {
+       id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false),
+       highTech: coalesce(e.highTech, false), source: e.source,
+       homeIds: [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id],
+       platformsHosted: size([(e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources | p]),
+       operations: [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
+                    { segmentId: d.id, segmentName: d.name, role: o.role, mainProducts: coalesce(o.mainProducts, []) }]
+     }] AS firms`,
+    {
+      lists: request.lists,
+      size: neo4j.int(request.size),
+      scopeIds: request.scopeIds,
+      sources: request.sources,
+    },
+  );
+}
+
+/** Every region with its parent and coordinates (thousands at most), enough to place any firm. */
+type RegionIndex = Map<string, { parentId: string | null; lat: number | null; lon: number | null }>;
+
+async function readRegionIndex(executor: Executor): Promise<RegionIndex> {
+  const rows = await executor.read(
+    'region-index',
+    cypher(
+      `MATCH (r:${L.Region})
+       RETURN r.id AS id, r.lat AS lat, r.lon AS lon, [(r)-[:${T.PART_OF}]->(p:${L.Region}) | p.id][0] AS parentId`,
+    ),
+  );
+  return new Map(
+    rows.map((row) => [
+      String(row['id']),
+      {
+        parentId: (row['parentId'] as string | null) ?? null,
+        lat: (row['lat'] as number | null) ?? null,
+        lon: (row['lon'] as number | null) ?? null,
+      },
+    ]),
+  );
+}
+
+/** The region's own coordinates, or its nearest ancestor's. */
+function positionOf(regionId: string, regions: RegionIndex): { lat: number; lon: number } | null {
+  for (
+    let current: string | null = regionId, steps = 0;
+    current !== null && steps <= MAX_REGION_DEPTH;
+    steps += 1
+  ) {
+    const region = regions.get(current);
+    if (!region) return null;
+    if (region.lat !== null && region.lon !== null) return { lat: region.lat, lon: region.lon };
+    current = region.parentId;
+  }
+  return null;
+}
+
+/** The region is one of the ancestors, or lies under one within MAX_REGION_DEPTH steps. */
+function isWithin(regionId: string, ancestors: ReadonlySet<string>, regions: RegionIndex): boolean {
+  for (
+    let current: string | null = regionId, steps = 0;
+    current !== null && steps <= MAX_REGION_DEPTH;
+    steps += 1
+  ) {
+    if (ancestors.has(current)) return true;
+    current = regions.get(current)?.parentId ?? null;
+  }
+  return false;
+}
+
+export interface RankedCandidatesRequest {
+  readonly regionId: string;
+  /** Every segment in the scope of a gap, mapped to the gap segment it belongs to. */
+  readonly scopeToGap: ReadonlyMap<string, string>;
+  readonly gaps: ReadonlyMap<string, GapInScope>;
+  readonly weights: TargetWeights;
+  readonly first: number;
+  readonly sources: Sources;
+  readonly priorityRegionIds: readonly string[];
+  /** The most index rows the walk may read before the request is refused. */
+  readonly scanLimit: number;
+  /** Rows per segment in the first round (FIRST_WALK_PAGE); tests set it small to walk in many rounds. */
+  readonly firstPage?: number;
+}
+
+export interface RankedCandidates {
+  readonly ranked: TargetRecommendation[];
+  /** What the walk did, for tests and logs. */
+  readonly stats: { rounds: number; rowsRead: number; candidatesScored: number; linksRead: number };
+}
+
+interface Walk {
+  readonly segmentId: string;
+  readonly gapId: string;
+  after: string;
+  frontier: WalkFrontier | null;
+  exhausted: boolean;
+}
+
+function tooComplex(scanLimit: number, rowsRead: number): AppError {
+  return new AppError(
+    ErrorCode.QUERY_TOO_COMPLEX,
+    `targetFirms could not settle the top candidates within ${scanLimit} candidate rows (read ${rowsRead}): too ` +
+      'many outside firms score alike. Narrow it with segmentId, a smaller first, sources, or weights that ' +
+      'separate firms more (fit, capability); the limit is TARGET_SCAN_LIMIT',
+    { limit: 'TARGET_SCAN_LIMIT' },
+  );
+}
+
+/**
+ * The top `first` target firms, exactly as rankCandidates over every outside firm of the gaps' segments (with its
+ * supply links) would rank them, ties by id. Threshold algorithm: each scope segment's firms are walked best-first
+ * from the index; the read firms are scored exactly without linkage (a lower bound of their score); the walk stops
+ * when the `first`-th best lower bound is above the highest score any unread firm could have (unseenBound: fit of a
+ * core role, capability at the walk's frontier, linkage 1, the best proximity of any outside region, breadth of
+ * the gaps still walked). Then, as before, supply links are read for the read firms whose score with linkage 1
+ * reaches that `first`-th best, and those are ranked.
+ */
+export async function readRankedCandidates(
+  executor: Executor,
+  request: RankedCandidatesRequest,
+): Promise<RankedCandidates> {
+  const stats = { rounds: 0, rowsRead: 0, candidatesScored: 0, linksRead: 0 };
+  if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
+    return { ranked: [], stats };
+  }
+  const regions = await readRegionIndex(executor);
+  const home = new Set([request.regionId]);
+  const priority = new Set(request.priorityRegionIds);
+  const origin = positionOf(request.regionId, regions);
+  const placeOf = (regionId: string) => {
+    const position = positionOf(regionId, regions);
+    return {
+      inPriorityRegion: isWithin(regionId, priority, regions),
+      distanceKm: origin && position ? Math.round(haversineKm(origin, position) * 10) / 10 : null,
+    };
+  };
+  // The best proximity an outside firm can have: its home is one of the regions outside the subtree.
+  let maxProximity = 0;
+  for (const regionId of regions.keys()) {
+    if (isWithin(regionId, home, regions)) continue;
+    const place = placeOf(regionId);
+    maxProximity = Math.max(maxProximity, proximityValue(place.inPriorityRegion, place.distanceKm));
+  }
+
+  const walks: Walk[] = [...request.scopeToGap]
+    .map(([segmentId, gapId]) => ({ segmentId, gapId, after: '', frontier: null, exhausted: false }))
+    .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
+  const scopeIds = walks.map((walk) => walk.segmentId);
+  const read = new Set<string>();
+  const candidates: CandidateFacts[] = [];
+  let lower: TargetRecommendation[] = [];
+  let kthBest = -Infinity;
+  let size = request.firstPage ?? FIRST_WALK_PAGE;
+
+  for (;;) {
+    // Breadth of an unread firm: it operates only in segments whose walk has not ended.
+    const gapsWalked = new Set(walks.filter((walk) => !walk.exhausted).map((walk) => walk.gapId));
+    const maxBreadth = breadthValue(gapsWalked.size, request.gaps.size);
+    // A walk whose unread firms could tie the first-th best must go on: a tie is decided by id.
+    const active = walks.filter(
+      (walk) =>
+        !walk.exhausted &&
+        unseenBound(
+          {
+            gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
+            frontier: walk.frontier,
+            maxProximity,
+            maxBreadth,
+          },
+          request.weights,
+        ) >= kthBest,
+    );
+    if (active.length === 0) break;
+    const budget = request.scanLimit - stats.rowsRead;
+    if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);
+    const pageSize = Math.min(size, Math.floor(budget / active.length));
+    const [row] = await executor.read(
+      'target-walk',
+      walkQuery({
+        lists: active.map((walk) => ({ segmentId: walk.segmentId, after: walk.after })),
+        size: pageSize,
+        scopeIds,
+        sources: request.sources,
+      }),
+    );
+    stats.rounds += 1;
+    const walked = (row?.['walked'] as { segmentId: string; key: string }[] | undefined) ?? [];
+    stats.rowsRead += walked.length;
+    const lastKey = new Map<string, { key: string; count: number }>();
+    for (const step of walked) {
+      const seen = lastKey.get(step.segmentId);
+      lastKey.set(step.segmentId, {
+        key: seen === undefined || step.key > seen.key ? step.key : seen.key,
+        count: (seen?.count ?? 0) + 1,
+      });
+    }
+    for (const walk of active) {
+      const last = lastKey.get(walk.segmentId);
+      if (last === undefined || last.count < pageSize) walk.exhausted = true;
+      if (last !== undefined) {
+        walk.after = last.key;
+        walk.frontier = frontierOf(last.key);
+      }
+    }
+    type FirmRow = {
+      id: string;
+      name: string;
+      sizeBand: string;
+      leading: boolean;
+      highTech: boolean;
+      source: string;
+      homeIds: string[];
+      platformsHosted: number;
+      operations: { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[];
+    };
+    let added = false;
+    for (const firm of (row?.['firms'] as FirmRow[] | undefined) ?? []) {
+      if (read.has(firm.id)) continue;
+      read.add(firm.id);
+      // The candidates of the full ranking: outside the region, of the given provenance, with an operation of
+      // the given provenance in a gap's scope.
+      const homeId = firm.homeIds
+        .filter((id) => !isWithin(id, home, regions))
+        .sort()
+        .at(0);
+      if (homeId === undefined || !request.sources.includes(firm.source) || firm.operations.length === 0) {
+        continue;
+      }
+      candidates.push({
+        id: firm.id,
+        name: firm.name,
+        sizeBand: firm.sizeBand,
+        leading: firm.leading,
+        highTech: firm.highTech,
+        platformsHosted: Number(firm.platformsHosted),
+        operations: firm.operations
+          .map((operation) => ({
+            ...operation,
+            gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
+          }))
+          .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
+        suppliesLocal: [],
+        buysFromLocal: [],
+        indirect: [],
+        ...placeOf(homeId),
+      });
+      added = true;
+    }
+    if (added) {
+      // Without links, linkage is 0: each score is a lower bound of the firm's real one.
+      lower = rankCandidates(candidates, request.gaps, request.weights);
+      kthBest = lower.length >= request.first ? lower[request.first - 1]!.score : -Infinity;
+    }
+    size *= 2;
+  }
+  stats.candidatesScored = candidates.length;
+
+  // Only read firms can reach the top now; of them, those whose score with the most linkage can give reaches the
+  // first-th best lower bound may be in it (ties by id included).
+  const contenders = lower.filter(
+    (recommendation) => scoreWithLinkage(recommendation, 1, request.weights) >= kthBest,
+  );
+  stats.linksRead = contenders.length;
+  const links = await readCandidateLinks(executor, {
+    regionId: request.regionId,
+    ids: contenders.map((recommendation) => recommendation.candidate.id),
+    sources: request.sources,
+  });
+  const ranked = rankCandidates(
+    contenders.map((recommendation) => ({
+      ...recommendation.candidate,
+      ...links.get(recommendation.candidate.id),
+    })),
+    request.gaps,
+    request.weights,
+  ).slice(0, request.first);
+  return { ranked, stats };
+}
