@@ -33,6 +33,8 @@ export const FIRST_WALK_PAGE = 100;
 
 /** The default most index rows one targetFirms request may read before it is refused (TARGET_SCAN_LIMIT). */
 export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
+/** Firms whose supply links one round reads at least (more when `first` is larger). */
+const LINKS_PER_ROUND = 20;
 
 /** The role digit, the capability key counted down (5 digits), the firm's id: ascending order is best first. */
 const RANK_KEY_DIGITS = 5;
@@ -232,11 +234,12 @@ function tooComplex(scanLimit: number, rowsRead: number): AppError {
 /**
  * The top `first` target firms, exactly as rankCandidates over every outside firm of the gaps' segments (with its
  * supply links) would rank them, ties by id. Threshold algorithm: each scope segment's firms are walked best-first
- * from the index; the read firms are scored exactly without linkage (a lower bound of their score); the walk stops
- * when the `first`-th best lower bound is above the highest score any unread firm could have (unseenBound: fit of a
- * core role, capability at the walk's frontier, linkage 1, the best proximity of any outside region, breadth of
- * the gaps still walked). Then, as before, supply links are read for the read firms whose score with linkage 1
- * reaches that `first`-th best, and those are ranked.
+ * from the index; each read firm is scored without linkage (a lower bound of its score), and the firms that could
+ * still reach the top get their supply links read, best upper bound first, a few per round, which gives their
+ * exact score. The walk stops when the `first`-th best of those bounds is above the highest score any unread firm
+ * could have (unseenBound: fit of a core role, capability at the walk's frontier, linkage 1, the best proximity of
+ * any outside region, breadth of the gaps still walked). The read firms that could still reach the top are then
+ * ranked with the full formula.
  */
 export async function readRankedCandidates(
   executor: Executor,
@@ -271,8 +274,51 @@ export async function readRankedCandidates(
   const scopeIds = walks.map((walk) => walk.segmentId);
   const read = new Set<string>();
   const candidates: CandidateFacts[] = [];
-  let lower: TargetRecommendation[] = [];
+  // Supply links (the linkage factor) are read for the few firms that could reach the top, best first: a firm with
+  // its links has its exact score, one without them a lower bound (linkage 0) and an upper bound (linkage 1).
+  const linksOf = new Map<string, Pick<CandidateFacts, 'suppliesLocal' | 'buysFromLocal' | 'indirect'>>();
+  const withLinks = (candidate: CandidateFacts): CandidateFacts => ({
+    ...candidate,
+    ...linksOf.get(candidate.id),
+  });
+  const upper = (recommendation: TargetRecommendation) =>
+    linksOf.has(recommendation.candidate.id)
+      ? recommendation.score
+      : scoreWithLinkage(recommendation, 1, request.weights);
+  let scored: TargetRecommendation[] = [];
   let kthBest = -Infinity;
+  const rescore = () => {
+    scored = rankCandidates(candidates.map(withLinks), request.gaps, request.weights);
+    kthBest = scored.length >= request.first ? scored[request.first - 1]!.score : -Infinity;
+  };
+  const fetchLinks = async (recommendations: readonly TargetRecommendation[]) => {
+    if (recommendations.length === 0) return;
+    const ids = recommendations.map((recommendation) => recommendation.candidate.id);
+    const links = await readCandidateLinks(executor, {
+      regionId: request.regionId,
+      ids,
+      sources: request.sources,
+    });
+    for (const id of ids)
+      linksOf.set(id, links.get(id) ?? { suppliesLocal: [], buysFromLocal: [], indirect: [] });
+    stats.linksRead += ids.length;
+  };
+  // Raises the first-th best lower bound with exact scores, so the walk can stop early whatever linkage weighs.
+  const settleLinks = async () => {
+    rescore();
+    const open = scored
+      .filter(
+        (recommendation) => !linksOf.has(recommendation.candidate.id) && upper(recommendation) >= kthBest,
+      )
+      .sort(
+        (a, b) =>
+          upper(b) - upper(a) ||
+          (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
+      )
+      .slice(0, Math.max(2 * request.first, LINKS_PER_ROUND));
+    await fetchLinks(open);
+    if (open.length > 0) rescore();
+  };
   let size = request.firstPage ?? FIRST_WALK_PAGE;
 
   for (;;) {
@@ -369,31 +415,17 @@ export async function readRankedCandidates(
       });
       added = true;
     }
-    if (added) {
-      // Without links, linkage is 0: each score is a lower bound of the firm's real one.
-      lower = rankCandidates(candidates, request.gaps, request.weights);
-      kthBest = lower.length >= request.first ? lower[request.first - 1]!.score : -Infinity;
-    }
+    if (added) await settleLinks();
     size *= 2;
   }
   stats.candidatesScored = candidates.length;
 
-  // Only read firms can reach the top now; of them, those whose score with the most linkage can give reaches the
-  // first-th best lower bound may be in it (ties by id included).
-  const contenders = lower.filter(
-    (recommendation) => scoreWithLinkage(recommendation, 1, request.weights) >= kthBest,
-  );
-  stats.linksRead = contenders.length;
-  const links = await readCandidateLinks(executor, {
-    regionId: request.regionId,
-    ids: contenders.map((recommendation) => recommendation.candidate.id),
-    sources: request.sources,
-  });
+  // Only read firms can reach the top now: those whose score could still reach the first-th best get their links
+  // (most already have them), and the full formula ranks them.
+  const contenders = scored.filter((recommendation) => upper(recommendation) >= kthBest);
+  await fetchLinks(contenders.filter((recommendation) => !linksOf.has(recommendation.candidate.id)));
   const ranked = rankCandidates(
-    contenders.map((recommendation) => ({
-      ...recommendation.candidate,
-      ...links.get(recommendation.candidate.id),
-    })),
+    contenders.map((recommendation) => withLinks(recommendation.candidate)),
     request.gaps,
     request.weights,
   ).slice(0, request.first);
