@@ -96,13 +96,19 @@ interface Latencies {
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
+  /**
+   * Requests still in flight when the measurement ended (HTTP only). Every client has one in flight at the end, so
+   * they are not errors; but when no request finished at all they are what the operation did (see `render`).
+   */
+  readonly unfinished: number;
 }
 
-function summarise(samples: readonly number[], errors: number, seconds: number): Latencies {
+function summarise(samples: readonly number[], errors: number, seconds: number, unfinished = 0): Latencies {
   const sorted = ascending(samples);
   return {
     requests: sorted.length,
     errors,
+    unfinished,
     throughput: round1(sorted.length / seconds),
     p50: round1(percentile(sorted, 0.5)),
     p95: round1(percentile(sorted, 0.95)),
@@ -122,6 +128,7 @@ async function httpLoad(
   const samples: number[] = [];
   let errors = 0;
   let index = 0;
+  let responses = 0;
   // autocannon calls onResponse and then emits 'response' for the same reply, synchronously, so one flag carries.
   let lastHadErrors = false;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -150,11 +157,13 @@ async function httpLoad(
         error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      responses += 1;
       if (statusCode >= 200 && statusCode < 300 && !lastHadErrors) samples.push(responseTime);
       else errors += 1;
     });
   });
-  return summarise(samples, errors + result.errors + result.timeouts, settings.seconds);
+  // `index` counts the requests built, and autocannon builds one only to send it.
+  return summarise(samples, errors + result.errors + result.timeouts, settings.seconds, index - responses);
 }
 
 interface Statement {
@@ -873,7 +882,9 @@ async function benchSize(
         log(`${step}: @neo4j/graphql`);
         libraryResult = await httpLoad(library.url, scenario.library.query, libraryVariables);
       }
-      log(`${step}: GraphQL p95 ${graphql.p95} ms, ${graphql.errors} errors`);
+      log(
+        `${step}: GraphQL p95 ${graphql.p95} ms, ${graphql.requests} answered, ${graphql.errors} errors, ${graphql.unfinished} in flight at the end`,
+      );
       results.push({
         scenario: scenario.name,
         analytics: scenario.analytics ?? false,
@@ -1015,7 +1026,9 @@ function renderSize(size: SizeReport, report: Report): string[] {
           ])
         : row([
             result.scenario,
-            figure(result.graphql?.p50),
+            result.graphql?.requests === 0
+              ? `no request finished in ${report.settings.seconds} s (${result.graphql.unfinished} in flight)`
+              : figure(result.graphql?.p50),
             figure(result.graphql?.p95),
             figure(result.graphql?.p99),
             figure(result.graphql?.throughput),
