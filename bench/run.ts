@@ -201,6 +201,37 @@ async function directLoad(executor: Executor, statementSets: readonly Statement[
   return summarise(samples, errors, settings.seconds);
 }
 
+/**
+ * Waits (at most 10 s) until no other transaction runs in Neo4j, then terminates what still runs. Work abandoned at
+ * the end of a measurement — a request the client gave up on that the service still executes, a direct statement
+ * past its deadline — would otherwise slow the next measurement, or take the connections it needs.
+ */
+async function quiesce(driver: Driver, step: string): Promise<void> {
+  const session = driver.session({ database: 'neo4j' });
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const result = await session.run(
+        `SHOW TRANSACTIONS YIELD transactionId, currentQuery
+         WHERE NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
+         RETURN collect(transactionId) AS ids`,
+      );
+      const ids = (result.records[0]?.get('ids') as string[] | undefined) ?? [];
+      if (ids.length === 0) return;
+      if (Date.now() > deadline) {
+        await session.run('TERMINATE TRANSACTIONS $ids', { ids });
+        log(`${step}: terminated ${ids.length} transaction(s) still running 10 s after the measurement`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } catch (error) {
+    log(`${step}: could not check for leftover transactions (${(error as Error).message})`);
+  } finally {
+    await session.close();
+  }
+}
+
 function startProcess(
   command: string[],
   env: NodeJS.ProcessEnv,
@@ -277,6 +308,12 @@ interface Store {
   readonly neo4j: LocalNeo4jHandle;
   readonly driver: Driver;
   readonly executor: Executor;
+  /**
+   * The direct measurements' own driver and executor: statements that hit their deadline there must not use up
+   * the connections, nor mark the database unavailable, for the checks that run next.
+   */
+  readonly directDriver: Driver;
+  readonly directExecutor: Executor;
   readonly dataDir: string;
   /** Why the store was dropped and generated afresh, if it was. */
   readonly wiped: string | null;
@@ -328,7 +365,13 @@ async function openStore(size: number, config: Config, logger: Logger): Promise<
       await rm(dataDir, { recursive: true, force: true });
       continue;
     }
-    return { neo4j, driver, executor, dataDir, wiped };
+    const directDriver = await connectDriver(neo4j.uri, config.neo4j);
+    const directExecutor = new Executor(directDriver, {
+      database: 'neo4j',
+      txTimeoutMs: statementTimeoutMs(),
+      appName: 'chain-kg-bench-direct',
+    });
+    return { neo4j, driver, executor, directDriver, directExecutor, dataDir, wiped };
   }
 }
 
@@ -867,8 +910,10 @@ async function benchSize(
       }
       log(`${step}: GraphQL`);
       const graphql = await httpLoad(ours.url, scenario.query, measured);
+      await quiesce(store.driver, step);
       log(`${step}: direct Cypher`);
-      const direct = await directLoad(executor, statementSets);
+      const direct = await directLoad(store.directExecutor, statementSets);
+      await quiesce(store.driver, step);
       let libraryResult: Latencies | null = null;
       if (scenario.library && library) {
         const libraryVariables = measured.map(scenario.library.variables);
@@ -881,6 +926,7 @@ async function benchSize(
         if (body.errors) throw new Error(`@neo4j/graphql ${scenario.name}: ${JSON.stringify(body.errors)}`);
         log(`${step}: @neo4j/graphql`);
         libraryResult = await httpLoad(library.url, scenario.library.query, libraryVariables);
+        await quiesce(store.driver, step);
       }
       log(
         `${step}: GraphQL p95 ${graphql.p95} ms, ${graphql.requests} answered, ${graphql.errors} errors, ${graphql.unfinished} in flight at the end`,
@@ -916,6 +962,7 @@ async function benchSize(
     };
   } finally {
     for (const child of children) await stopProcess(child);
+    await store.directDriver.close();
     await store.driver.close();
     await store.neo4j.stop();
   }
