@@ -423,7 +423,8 @@ async function measureImport(uri: string, districts: readonly string[]): Promise
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn('npm', args, {
       cwd: ROOT,
-      env: { ...process.env, NEO4J_URI: uri, LOG_LEVEL: 'warn' },
+      // A generous transaction deadline: a slow batch is what this measures, not a reason to stop.
+      env: { ...process.env, NEO4J_URI: uri, LOG_LEVEL: 'warn', NEO4J_TX_TIMEOUT_MS: '600000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';
@@ -446,7 +447,7 @@ async function measureImport(uri: string, districts: readonly string[]): Promise
   return {
     rows: imported,
     created: Number(summary[2]),
-    what: `\`npm run ${args.slice(2).join(' ').replace(file, 'enterprises.csv')}\`: ${count(settings.importRows)} new enterprises (id, name, credit code, region, size band, high-tech, leading, source) over ${count(Math.min(districts.length, settings.importRows))} generated districts, batches of 5,000`,
+    what: `\`npm run ${args.slice(2).join(' ').replace(file, 'enterprises.csv')}\`: ${count(settings.importRows)} new enterprises (id, name, credit code, region, size band, high-tech, leading, source) over ${count(Math.min(districts.length, settings.importRows))} generated districts, batches of 5,000, NEO4J_TX_TIMEOUT_MS=600000`,
     seconds,
     rowsPerSecond: Math.round(imported / Math.max(seconds, 0.001)),
     wallSeconds: round1(wallSeconds),
