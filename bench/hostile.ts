@@ -16,6 +16,7 @@ import { createHttpApp, type HttpApp } from '../src/http/app.js';
 import { QUERIES_DIR } from '../src/http/explorer.js';
 import { isDatabaseEmpty, loadSeeds, SEEDS_DIR } from '../src/seed/load.js';
 import { openDatabase, type Database } from '../src/service.js';
+import { ascending, percentile, round1 } from './stats.js';
 
 /**
  * `npm run load -- --hostile [--duration 30]`: the hostile mix of issue 11. 50 clients on loopback send the WORST
@@ -441,17 +442,15 @@ function runClients(
 // ---------------------------------------------------------------------------------------------------------------
 // Figures
 
-function percentile(values: readonly number[], quantile: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)]! * 10) / 10;
-}
+/** A percentile of unsorted values, rounded; 0 (not NaN) for none, as this report has always printed. */
+const figure = (values: readonly number[], quantile: number) =>
+  values.length === 0 ? 0 : round1(percentile(ascending(values), quantile));
 
 const summary = (values: readonly number[]) => ({
   count: values.length,
-  p50: percentile(values, 0.5),
-  p99: percentile(values, 0.99),
-  max: percentile(values, 1),
+  p50: figure(values, 0.5),
+  p99: figure(values, 0.99),
+  max: figure(values, 1),
 });
 
 async function soloRun(base: string, request: HostileRequest) {

@@ -22,6 +22,7 @@ import type { Logger } from '../src/logger.js';
 import { SEEDS_DIR, isDatabaseEmpty, loadSeeds } from '../src/seed/load.js';
 import { openDatabase, type Database } from '../src/service.js';
 import { renderHostileMarkdown, runHostileLoad } from './hostile.js';
+import { ascending, percentile, round1 } from './stats.js';
 
 /**
  * `npm run load [-- --duration 30]`: a bounded load test of the real service on loopback. It starts (or, with
@@ -501,15 +502,8 @@ function classify(
 // ---------------------------------------------------------------------------------------------------------------
 // Figures
 
-function percentile(sorted: readonly number[], quantile: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)]!;
-}
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
-
 function summarise(latencies: readonly number[], seconds: number): LatencySummary {
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const sorted = ascending(latencies);
   return {
     responses: sorted.length,
     perSecond: round1(sorted.length / seconds),

@@ -1,46 +1,94 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { AggregateRefresher } from '../src/analytics/refresher.js';
-import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 import autocannon from 'autocannon';
+import type { Driver } from 'neo4j-driver';
 
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { cypher, type CypherQuery } from '../src/data/cypher.js';
 import { connectDriver } from '../src/data/driver.js';
 import { Executor } from '../src/data/executor.js';
 import { applyMigrations } from '../src/data/migrations.js';
 import { generateGraph, random } from '../src/generate/generator.js';
+import { AggregateRefresher } from '../src/analytics/refresher.js';
 import { createApolloServer } from '../src/graphql/apollo.js';
 import { creditCodeCheckCharacter } from '../src/import/creditCode.js';
-import { importSources } from '../src/import/importer.js';
-import { createLogger } from '../src/logger.js';
-import { startLocalNeo4j } from '../src/neo4j/localNeo4j.js';
+import { createLogger, type Logger } from '../src/logger.js';
+import { startLocalNeo4j, type LocalNeo4jHandle } from '../src/neo4j/localNeo4j.js';
 import { isDatabaseEmpty, loadSeeds } from '../src/seed/load.js';
+import { ascending, percentile, round1 } from './stats.js';
 
 /**
- * `npm run bench`: builds (or reuses) a province-sized graph in its own local Neo4j and measures, with concurrent
- * clients over HTTP on loopback, the latency and throughput of the service's main operations; the same Cypher run
- * straight through the driver (the floor); the Neo4j GraphQL Library on the operations it can express; import
- * throughput and the server's peak memory. Writes bench/results/latest.json and latest.md.
+ * `npm run bench`: for each size in BENCH_ENTERPRISES (smallest first), builds (or reuses) a generated graph of
+ * that many enterprises in its own local Neo4j, measures `npm run import`, waits until the analytics aggregates are
+ * settled, and measures, with concurrent clients over HTTP on loopback, the latency and throughput of the
+ * service's main operations; the same Cypher run straight through the driver (the floor); the Neo4j GraphQL
+ * Library on the operations it can express; the server's peak memory. Then compares the sizes and checks the
+ * goals of issue 12. Writes bench/results/latest.json and latest.md.
+ *
+ * One store per size (`<BENCH_DATA_DIR>-<size>`), not one store grown from size to size: the generator draws every
+ * supply link after all enterprises, from a random stream and per-segment samplers that depend on the size, so
+ * generating 1,000,000 over 200,000 keeps the first 200,000 enterprises exactly but would leave the 200,000-graph's
+ * supply links beside the 1,000,000-graph's — a graph no fresh generation gives. A store per size is exact and is
+ * reused by the next run.
  */
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const settings = {
-  enterprises: Number(process.env['BENCH_ENTERPRISES'] ?? 200_000),
-  seed: Number(process.env['BENCH_SEED'] ?? 42),
-  seconds: Number(process.env['BENCH_SECONDS'] ?? 8),
-  connections: Number(process.env['BENCH_CONNECTIONS'] ?? 10),
-  dataDir: process.env['BENCH_DATA_DIR'] ?? '.data/bench-neo4j',
-  importRows: Number(process.env['BENCH_IMPORT_ROWS'] ?? 20_000),
-};
+
+function readSettings(env: NodeJS.ProcessEnv) {
+  const whole = (name: string, fallback: number, min = 1): number => {
+    const text = env[name]?.replaceAll('_', '') ?? '';
+    const value = text === '' ? fallback : Number(text);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`${name} must be a whole number of at least ${min}, not '${env[name]}'`);
+    return value;
+  };
+  const sizesText = env['BENCH_ENTERPRISES'] ?? '200000,1000000';
+  const sizes = sizesText
+    .split(',')
+    .map((part) => part.trim().replaceAll('_', ''))
+    .filter((part) => part !== '')
+    .map(Number);
+  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 1)) {
+    throw new Error(
+      `BENCH_ENTERPRISES must be a comma-separated list of enterprise counts (e.g. 200000,1000000), not '${sizesText}'`,
+    );
+  }
+  const library = env['BENCH_LIBRARY'] ?? 'first';
+  if (library !== 'first' && library !== 'all' && library !== 'none')
+    throw new Error(`BENCH_LIBRARY must be first, all or none, not '${library}'`);
+  return {
+    /** Ascending: the ratios compare the largest size with the smallest. */
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    seed: whole('BENCH_SEED', 42, 0),
+    seconds: whole('BENCH_SECONDS', 8),
+    connections: whole('BENCH_CONNECTIONS', 10),
+    dataDir: env['BENCH_DATA_DIR'] ?? '.data/bench-neo4j',
+    importRows: whole('BENCH_IMPORT_ROWS', 50_000),
+    /** At which sizes to measure the Neo4j GraphQL Library too (it only does the cheap reads; at 1M it adds minutes). */
+    library,
+    /** How long to wait for the analytics aggregates to settle after generation (and for the service to start). */
+    settleTimeoutSeconds: whole('BENCH_SETTLE_TIMEOUT_S', 1800),
+    /** Drop the stores and generate afresh. */
+    fresh: env['BENCH_FRESH'] === '1',
+  };
+}
+
+const settings = readSettings(process.env);
+const prefix = `gen-${settings.seed}-e-`;
+/** What the goals of issue 12 are about. */
+const ANALYTICS_GOAL = { p95: 100, growth: 1.5, importPerSecond: 10_000 } as const;
 
 const benchStarted = Date.now();
-const log = (message: string) =>
-  process.stderr.write(`[bench +${Math.round((Date.now() - benchStarted) / 1000)}s] ${message}\n`);
+const elapsed = () => {
+  const seconds = Math.round((Date.now() - benchStarted) / 1000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+};
+const log = (message: string) => process.stderr.write(`[bench +${elapsed()}] ${message}\n`);
+const count = (value: number) => value.toLocaleString('en');
 
 interface Latencies {
   readonly requests: number;
@@ -49,24 +97,30 @@ interface Latencies {
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
+  /**
+   * Requests still in flight when the measurement ended (HTTP only). Every client has one in flight at the end, so
+   * they are not errors; but when no request finished at all they are what the operation did (see `render`).
+   */
+  readonly unfinished: number;
 }
 
-function summarise(samples: number[], errors: number, seconds: number): Latencies {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (quantile: number) =>
-    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))]!;
-  const round = (value: number) => Math.round(value * 10) / 10;
+function summarise(samples: readonly number[], errors: number, seconds: number, unfinished = 0): Latencies {
+  const sorted = ascending(samples);
   return {
     requests: sorted.length,
     errors,
-    throughput: round(sorted.length / seconds),
-    p50: round(at(0.5)),
-    p95: round(at(0.95)),
-    p99: round(at(0.99)),
+    unfinished,
+    throughput: round1(sorted.length / seconds),
+    p50: round1(percentile(sorted, 0.5)),
+    p95: round1(percentile(sorted, 0.95)),
+    p99: round1(percentile(sorted, 0.99)),
   };
 }
 
-/** Load over HTTP: `connections` clients for `seconds`, each request with the next variables in turn. */
+/**
+ * Load over HTTP: `connections` clients for `seconds`, each request with the next variables in turn. A response
+ * with GraphQL `errors` (a TIMEOUT comes back as HTTP 200) is an error, not a sample.
+ */
 async function httpLoad(
   url: string,
   query: string,
@@ -75,6 +129,9 @@ async function httpLoad(
   const samples: number[] = [];
   let errors = 0;
   let index = 0;
+  let responses = 0;
+  // autocannon calls onResponse and then emits 'response' for the same reply, synchronously, so one flag carries.
+  let lastHadErrors = false;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -91,6 +148,9 @@ async function httpLoad(
               ...request,
               body: JSON.stringify({ query, variables: variables[index++ % variables.length] }),
             }),
+            onResponse: (_status, body) => {
+              lastHadErrors = body.includes('"errors":');
+            },
           },
         ],
       },
@@ -98,15 +158,25 @@ async function httpLoad(
         error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
+      responses += 1;
+      if (statusCode >= 200 && statusCode < 300 && !lastHadErrors) samples.push(responseTime);
       else errors += 1;
     });
   });
-  return summarise(samples, errors + result.errors + result.timeouts, settings.seconds);
+  // `index` counts the requests built, and autocannon builds one only to send it.
+  return summarise(samples, errors + result.errors + result.timeouts, settings.seconds, index - responses);
 }
 
+interface Statement {
+  readonly mode: 'READ' | 'WRITE';
+  readonly query: CypherQuery;
+}
+
+/** A request's deadline for the direct statements and the capture, so a slow statement cannot hold the run. */
+const statementTimeoutMs = () => Math.max(30_000, settings.seconds * 3000);
+
 /** The floor: the same statements through the driver, `connections` workers for `seconds`. */
-async function directLoad(executor: Executor, statementSets: readonly CypherQuery[][]): Promise<Latencies> {
+async function directLoad(executor: Executor, statementSets: readonly Statement[][]): Promise<Latencies> {
   const samples: number[] = [];
   let errors = 0;
   const deadline = Date.now() + settings.seconds * 1000;
@@ -115,9 +185,13 @@ async function directLoad(executor: Executor, statementSets: readonly CypherQuer
     Array.from({ length: settings.connections }, async () => {
       while (Date.now() < deadline) {
         const statements = statementSets[index++ % statementSets.length]!;
+        const view = executor.forRequest('bench-direct', undefined, { timeoutMs: statementTimeoutMs() });
         const started = performance.now();
         try {
-          for (const statement of statements) await executor.read('bench-direct', statement);
+          for (const { mode, query } of statements) {
+            if (mode === 'READ') await view.read('bench-direct', query);
+            else await view.write('bench-direct', query);
+          }
           samples.push(performance.now() - started);
         } catch {
           errors += 1;
@@ -128,10 +202,42 @@ async function directLoad(executor: Executor, statementSets: readonly CypherQuer
   return summarise(samples, errors, settings.seconds);
 }
 
+/**
+ * Waits (at most 10 s) until no other transaction runs in Neo4j, then terminates what still runs. Work abandoned at
+ * the end of a measurement — a request the client gave up on that the service still executes, a direct statement
+ * past its deadline — would otherwise slow the next measurement, or take the connections it needs.
+ */
+async function quiesce(driver: Driver, step: string): Promise<void> {
+  const session = driver.session({ database: 'neo4j' });
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const result = await session.run(
+        `SHOW TRANSACTIONS YIELD transactionId, currentQuery
+         WHERE NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
+         RETURN collect(transactionId) AS ids`,
+      );
+      const ids = (result.records[0]?.get('ids') as string[] | undefined) ?? [];
+      if (ids.length === 0) return;
+      if (Date.now() > deadline) {
+        await session.run('TERMINATE TRANSACTIONS $ids', { ids });
+        log(`${step}: terminated ${ids.length} transaction(s) still running 10 s after the measurement`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } catch (error) {
+    log(`${step}: could not check for leftover transactions (${(error as Error).message})`);
+  } finally {
+    await session.close();
+  }
+}
+
 function startProcess(
   command: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
+  timeoutMs: number,
 ): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, command, {
     cwd: ROOT,
@@ -140,13 +246,14 @@ function startProcess(
   });
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${command.join(' ')} did not start: ${lines.slice(-5).join(' | ')}`)),
-      120_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`${command.join(' ')} did not start: ${lines.slice(-5).join(' | ')}`));
+    }, timeoutMs);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
+        if (lines.length > 50) lines.shift();
         const match = ready.exec(line);
         if (match) {
           clearTimeout(timer);
@@ -158,6 +265,14 @@ function startProcess(
       reject(new Error(`${command.join(' ')} exited with ${code}: ${lines.slice(-5).join(' | ')}`)),
     );
   });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 async function peakRssMb(pid: number): Promise<number> {
@@ -187,236 +302,590 @@ function machine(): Record<string, string> {
   };
 }
 
-interface Scenario {
-  readonly name: string;
-  readonly query: string;
-  readonly variables: (next: () => number) => Record<string, unknown>;
-  /** The same operation for the Neo4j GraphQL Library, where it can express it. */
-  readonly library?: {
-    readonly query: string;
-    readonly variables: (ours: Record<string, unknown>) => Record<string, unknown>;
-  };
-  readonly goal?: { readonly p95?: number; readonly throughput?: number };
-  /** How many different variable sets to cycle through (fewer for the heavy analytics: each is run once to check it). */
-  readonly variants?: number;
+// ---------------------------------------------------------------------------------------------------------------
+// The store for one size
+
+interface Store {
+  readonly neo4j: LocalNeo4jHandle;
+  readonly driver: Driver;
+  readonly executor: Executor;
+  /**
+   * The direct measurements' own driver and executor: statements that hit their deadline there must not use up
+   * the connections, nor mark the database unavailable, for the checks that run next.
+   */
+  readonly directDriver: Driver;
+  readonly directExecutor: Executor;
+  readonly dataDir: string;
+  /** Why the store was dropped and generated afresh, if it was. */
+  readonly wiped: string | null;
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const config = loadConfig({ ...process.env, NEO4J_URI: '', LOG_LEVEL: 'warn' });
-  const logger = createLogger('warn');
-
-  log(`starting the local Neo4j (APOC on) in ${settings.dataDir}`);
-  const neo4jProcess = await startLocalNeo4j({
-    ...config.localNeo4j,
-    dataDir: settings.dataDir,
-    port: 0,
-    heapMb: 3072,
-    pageCacheMb: 3072,
-    apoc: true,
-    logger,
-  });
-  const children: ChildProcess[] = [];
-  try {
-    const driver = await connectDriver(neo4jProcess.uri, config.neo4j);
+async function openStore(size: number, config: Config, logger: Logger): Promise<Store> {
+  const dataDir = `${settings.dataDir}-${size}`;
+  let wiped: string | null = null;
+  if (settings.fresh) {
+    await rm(dataDir, { recursive: true, force: true });
+    wiped = 'BENCH_FRESH=1';
+  }
+  for (;;) {
+    log(`starting the local Neo4j (APOC on) in ${dataDir}`);
+    const neo4j = await startLocalNeo4j({
+      ...config.localNeo4j,
+      dataDir,
+      port: 0,
+      heapMb: 3072,
+      pageCacheMb: 3072,
+      apoc: true,
+      logger,
+    });
+    const driver = await connectDriver(neo4j.uri, config.neo4j);
     const executor = new Executor(driver, {
       database: 'neo4j',
       txTimeoutMs: 600_000,
       appName: 'chain-kg-bench',
     });
     await applyMigrations(executor);
+    const [row] = await executor.read(
+      'bench',
+      cypher(
+        `CALL { MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix RETURN count(e) AS ours }
+         CALL { MATCH (e:Enterprise) WHERE e.id STARTS WITH 'gen-' AND NOT e.id STARTS WITH $prefix
+                RETURN count(e) AS others }
+         RETURN ours, others`,
+        { prefix },
+      ),
+    );
+    const ours = Number(row?.['ours']);
+    const others = Number(row?.['others']);
+    // Fewer of ours is an interrupted generation of this size: generating again completes exactly that graph.
+    if ((ours > size || others > 0) && wiped === null) {
+      wiped = `it held ${count(ours)} generated enterprises of seed ${settings.seed} and ${count(others)} of other seeds`;
+      log(`dropping ${dataDir}: ${wiped}`);
+      await driver.close();
+      await neo4j.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      continue;
+    }
+    const directDriver = await connectDriver(neo4j.uri, config.neo4j);
+    const directExecutor = new Executor(directDriver, {
+      database: 'neo4j',
+      txTimeoutMs: statementTimeoutMs(),
+      appName: 'chain-kg-bench-direct',
+    });
+    return { neo4j, driver, executor, directDriver, directExecutor, dataDir, wiped };
+  }
+}
+
+/** Rows the import measurement wrote (a run cut short leaves them behind: they are not part of the graph). */
+async function removeImported(executor: Executor): Promise<void> {
+  for (;;) {
+    const [row] = await executor.write(
+      'bench-cleanup',
+      cypher(
+        `MATCH (e:Enterprise) WHERE e.id STARTS WITH 'bench-import-'
+         WITH e LIMIT 10000 DETACH DELETE e RETURN count(*) AS removed`,
+      ),
+    );
+    if (Number(row?.['removed'] ?? 0) === 0) return;
+  }
+}
+
+interface ImportFigures {
+  readonly rows: number;
+  readonly created: number;
+  readonly what: string;
+  /** The time `npm run import` reports for the import itself (after its start-up). */
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  /** The whole command, Node start-up, connection and migrations check included. */
+  readonly wallSeconds: number;
+}
+
+/**
+ * `npm run import` of a CSV of new enterprises into this store, as a user runs it. The rows are spread over the
+ * generated districts (as a real register would be), so the import writes to many regions, not one. They are
+ * removed afterwards, before the service starts: the aggregates then settle on the generated graph alone.
+ */
+async function measureImport(uri: string, districts: readonly string[]): Promise<ImportFigures> {
+  const runPrefix = `bench-import-${Date.now()}`;
+  const sizeBands = ['LARGE', 'MEDIUM', 'SMALL', 'SMALL', 'MICRO', 'MICRO'];
+  const rows = Array.from({ length: settings.importRows }, (_, index) => {
+    const body = `92130100BK${String(index).padStart(7, '0')}`;
+    const region = districts[index % districts.length] ?? 'shijiazhuang';
+    const highTech = index % 8 === 0 ? '是' : '否';
+    const leading = index % 100 === 0 ? '是' : '否';
+    return `${runPrefix}-${index},导入基准企业${index},${body}${creditCodeCheckCharacter(body)!},${region},${sizeBands[index % sizeBands.length]},${highTech},${leading},ILLUSTRATIVE`;
+  });
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'chain-kg-bench-'));
+  const file = path.join(directory, 'enterprises.csv');
+  await writeFile(file, ['id,name,creditCode,regionId,sizeBand,highTech,leading,source', ...rows].join('\n'));
+  const args = ['run', '--silent', 'import', '--', '--kind', 'enterprises', file];
+  const started = performance.now();
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn('npm', args, {
+      cwd: ROOT,
+      // A generous transaction deadline: a slow batch is what this measures, not a reason to stop.
+      env: { ...process.env, NEO4J_URI: uri, LOG_LEVEL: 'warn', NEO4J_TX_TIMEOUT_MS: '600000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(text)
+        : reject(new Error(`npm run import exited with ${code}: ${text.slice(-500)}`)),
+    );
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  await rm(directory, { recursive: true, force: true });
+  const done = /Imported ([\d,]+) rows into \S+ in ([\d.]+) s/.exec(output);
+  const summary = /^enterprises\s+(\d+)\s+(\d+)/m.exec(output);
+  if (!done || !summary) throw new Error(`cannot read the figures of npm run import: ${output.slice(-500)}`);
+  const imported = Number(done[1]!.replaceAll(',', ''));
+  const seconds = Number(done[2]);
+  return {
+    rows: imported,
+    created: Number(summary[2]),
+    what: `\`npm run ${args.slice(2).join(' ').replace(file, 'enterprises.csv')}\`: ${count(settings.importRows)} new enterprises (id, name, credit code, region, size band, high-tech, leading, source) over ${count(Math.min(districts.length, settings.importRows))} generated districts, batches of 5,000, NEO4J_TX_TIMEOUT_MS=600000`,
+    seconds,
+    rowsPerSecond: Math.round(imported / Math.max(seconds, 0.001)),
+    wallSeconds: round1(wallSeconds),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settled aggregates
+
+type Settle =
+  | { readonly state: 'settled'; readonly seconds: number }
+  | { readonly state: 'timed out'; readonly seconds: number; readonly pendingChanges: number | null }
+  | { readonly state: 'not supported'; readonly note: string };
+
+interface BasisResponse {
+  data?: { chainGaps?: { basis?: { current: boolean; pendingChanges: number; asOf: string } } } | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/**
+ * Polls `chainGaps { basis { current } }` until the aggregates are settled (no write pending), so that the
+ * measurements time reading settled aggregates, not refreshing them. `since` is when the clock of the "aggregate
+ * build" started (before the service started: it may build them on start).
+ */
+async function waitForSettledAggregates(
+  url: string,
+  variables: { chainId: string; regionId: string },
+  since: number,
+): Promise<Settle> {
+  const query =
+    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId) { basis { current pendingChanges asOf } } }';
+  const deadline = since + settings.settleTimeoutSeconds * 1000;
+  let lastProgress = 0;
+  let pending: number | null = null;
+  for (;;) {
+    let body: BasisResponse | null = null;
+    let problem = '';
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(120_000),
+      });
+      body = (await response.json()) as BasisResponse;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    // GUARD, until the analytics reports carry `basis` (issue 12's aggregates): a service without the field
+    // rejects the query in validation, and there is nothing to wait for. Remove once every branch has it.
+    const unknownField = body?.errors?.find((error) => /Cannot query field "basis"/.test(error.message));
+    if (unknownField) return { state: 'not supported', note: unknownField.message };
+    const basis = body?.data?.chainGaps?.basis;
+    const seconds = round1((Date.now() - since) / 1000);
+    if (basis?.current === true) return { state: 'settled', seconds };
+    if (basis) pending = basis.pendingChanges;
+    else problem ||= body?.errors?.map((error) => error.message).join('; ') ?? 'no answer';
+    if (Date.now() > deadline) return { state: 'timed out', seconds, pendingChanges: pending };
+    if (Date.now() - lastProgress > 15_000) {
+      lastProgress = Date.now();
+      log(
+        `  aggregates not settled after ${seconds} s: ${basis ? `${count(basis.pendingChanges)} changes pending (as of ${basis.asOf})` : problem}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Operations
+
+interface Pools {
+  readonly districts: string[];
+  readonly cities: string[];
+  readonly chains: string[];
+  readonly segmentsOfChain: Record<string, string[]>;
+  readonly segments: string[];
+  readonly lossFirms: { id: string; regionId: string }[];
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly query: string;
+  /** Variables for the `variant`-th variable set; `next` draws deterministically. */
+  readonly variables: (next: () => number, variant: number) => Record<string, unknown>;
+  /** The same operation for the Neo4j GraphQL Library, where it can express it. */
+  readonly library?: {
+    readonly query: string;
+    readonly variables: (ours: Record<string, unknown>) => Record<string, unknown>;
+  };
+  /** Under issue 12's goals (p95 ≤ 100 ms, at most 1.5 × from the smallest size to the largest). */
+  readonly analytics?: boolean;
+  readonly goal?: { readonly p95?: number; readonly throughput?: number };
+  /** How many different variable sets to cycle through (fewer for the heavy analytics: each is run once to check it). */
+  readonly variants?: number;
+}
+
+async function readPools(executor: Executor): Promise<Pools> {
+  // Ordered: `collect` gives no order, and the variables must be the same from run to run.
+  const [row] = await executor.read(
+    'bench',
+    cypher(
+      `CALL { MATCH (r:Region) WHERE r.id STARTS WITH $regionPrefix WITH r ORDER BY r.id RETURN collect(r.id) AS districts }
+       CALL { MATCH (r:Region) WHERE r.level IN ['CITY', 'MUNICIPALITY'] WITH r ORDER BY r.id RETURN collect(r.id) AS cities }
+       CALL { MATCH (c:IndustrialChain) WITH c ORDER BY c.id RETURN collect(c.id) AS chains }
+       CALL { MATCH (s:ChainSegment) WITH s ORDER BY s.id RETURN collect(s.id) AS segments }
+       CALL { MATCH (s:ChainSegment)-[:SUBSEGMENT_OF*0..]->(:ChainSegment)-[:IN_CHAIN]->(c:IndustrialChain)
+              WITH DISTINCT c.id AS chain, s.id AS segment ORDER BY chain, segment
+              RETURN collect([chain, segment]) AS chainSegments }
+       RETURN districts, cities, chains, segments, chainSegments`,
+      { regionPrefix: `gen-${settings.seed}-r-` },
+    ),
+  );
+  const list = (key: string) => (row?.[key] as string[] | undefined) ?? [];
+  const segmentsOfChain: Record<string, string[]> = {};
+  for (const [chain, segment] of (row?.['chainSegments'] as [string, string][] | undefined) ?? [])
+    (segmentsOfChain[chain] ??= []).push(segment);
+  return {
+    districts: list('districts'),
+    cities: list('cities'),
+    chains: list('chains'),
+    segmentsOfChain,
+    segments: list('segments'),
+    lossFirms: await findLossFirms(executor, 6),
+  };
+}
+
+/**
+ * Firms to lose: drawn among the first `smallest size` enterprises (so every size loses the same firms), each one
+ * with a supplier and a customer in its own city, the city being the region asked about.
+ */
+async function findLossFirms(
+  executor: Executor,
+  wanted: number,
+): Promise<{ id: string; regionId: string }[]> {
+  const next = random(settings.seed + 7);
+  const found: { id: string; regionId: string }[] = [];
+  for (let attempt = 0; attempt < 1000 && found.length < wanted; attempt += 1) {
+    const id = `${prefix}${Math.floor(next() * settings.sizes[0]!)}`;
+    if (found.some((firm) => firm.id === id)) continue;
+    const [row] = await executor.read(
+      'bench',
+      cypher(
+        `MATCH (e:Enterprise {id: $id})-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(city:Region)
+         WHERE city.level IN ['CITY', 'MUNICIPALITY']
+           AND EXISTS { MATCH (:Enterprise)-[:SUPPLIES]->(e) }
+           AND EXISTS { MATCH (e)-[:SUPPLIES]->(:Enterprise)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(city) }
+         RETURN city.id AS regionId LIMIT 1`,
+        { id },
+      ),
+    );
+    if (row) found.push({ id, regionId: String(row['regionId']) });
+  }
+  if (found.length === 0)
+    throw new Error('no generated enterprise with local suppliers and customers to lose');
+  return found;
+}
+
+function scenarios(pools: Pools, size: number): Scenario[] {
+  const pick = <T>(items: readonly T[], next: () => number) => items[Math.floor(next() * items.length)]!;
+  const enterpriseId = (next: () => number) => `${prefix}${Math.floor(next() * size)}`;
+  const chainAndCity = (next: () => number) => ({
+    chainId: pick(pools.chains, next),
+    regionId: pick(pools.cities, next),
+  });
+  return [
+    {
+      name: 'lookup by id',
+      query:
+        'query Lookup($id: ID!) { enterprise(id: $id) { id name sizeBand flags { highTech } region { id name } } }',
+      variables: (next) => ({ id: enterpriseId(next) }),
+      library: {
+        query:
+          'query Lookup($id: ID!) { enterprises(where: { id: { eq: $id } }) { id name sizeBand highTech region { id name } } }',
+        variables: (ours) => ours,
+      },
+      goal: { throughput: 1000 },
+    },
+    {
+      name: 'filtered list page',
+      query:
+        'query List($regionId: ID!) { enterprises(filter: { regionId: $regionId, highTech: true }, first: 20) { nodes { id name sizeBand } pageInfo { hasNextPage endCursor } } }',
+      variables: (next) => ({ regionId: pick(pools.districts.slice(0, 200), next) }),
+      library: {
+        query:
+          'query List($regionId: ID!) { enterprises(where: { highTech: { eq: true }, region: { some: { id: { eq: $regionId } } } }, sort: [{ name: ASC }], limit: 21) { id name sizeBand } }',
+        variables: (ours) => ours,
+      },
+    },
+    {
+      name: 'nested relationship page',
+      query:
+        'query Nested($id: ID!) { enterprise(id: $id) { id name customers { enterprise { id name } } segments { segment { id name } } } }',
+      variables: (next) => ({ id: enterpriseId(next) }),
+      library: {
+        query:
+          'query Nested($id: ID!) { enterprises(where: { id: { eq: $id } }) { id name customers { id name } segments { id name } } }',
+        variables: (ours) => ours,
+      },
+    },
+    {
+      name: 'search',
+      query:
+        'query Search($text: String!) { search(text: $text, kinds: [ENTERPRISE], first: 10) { id name score } }',
+      variables: (next) => ({ text: `示例企业${Math.floor(next() * size)}` }),
+    },
+    {
+      name: 'segment upstream, depth 6',
+      query:
+        'query SegmentUpstream($id: ID!) { segment(id: $id) { upstream(depth: 6) { segments { segment { id } distance } } } }',
+      variables: (next) => ({ id: pick(pools.segments, next) }),
+    },
+    {
+      name: 'firm upstream, depth 3',
+      query:
+        'query Upstream3($id: ID!) { enterprise(id: $id) { upstream(depth: 3) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
+      variables: (next) => ({ id: enterpriseId(next) }),
+    },
+    {
+      name: 'firm upstream, depth 6',
+      query:
+        'query Upstream6($id: ID!) { enterprise(id: $id) { upstream(depth: 6) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
+      variables: (next) => ({ id: enterpriseId(next) }),
+      goal: { p95: 50 },
+    },
+    {
+      name: 'chainGaps',
+      query:
+        'query Gaps($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId) { gaps { segment { id name } status score localEnterpriseCount } total { coverageRatio } } }',
+      variables: chainAndCity,
+      analytics: true,
+      variants: 6,
+    },
+    {
+      name: 'targetFirms',
+      query:
+        'query Targets($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 10) { recommendations { enterprise { id name } score factors { name value } } } }',
+      variables: chainAndCity,
+      analytics: true,
+      variants: 6,
+    },
+    {
+      name: 'impactOfLosing (a firm)',
+      query:
+        'query LoseFirm($enterpriseId: ID!, $regionId: ID!) { impactOfLosing(enterpriseId: $enterpriseId, regionId: $regionId) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
+      variables: (_next, variant) => {
+        const firm = pools.lossFirms[variant % pools.lossFirms.length]!;
+        return { enterpriseId: firm.id, regionId: firm.regionId };
+      },
+      analytics: true,
+      variants: 6,
+    },
+    {
+      name: 'impactOfLosing (a segment)',
+      query:
+        'query LoseSegment($segmentId: ID!, $regionId: ID!) { impactOfLosing(segmentId: $segmentId, regionId: $regionId) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
+      variables: (next) => {
+        const { chainId, regionId } = chainAndCity(next);
+        return { segmentId: pick(pools.segmentsOfChain[chainId] ?? pools.segments, next), regionId };
+      },
+      analytics: true,
+      variants: 6,
+    },
+    {
+      name: 'compareRegions (5 regions)',
+      query:
+        'query Compare($chainId: ID!, $regionIds: [ID!]!) { compareRegions(chainId: $chainId, regionIds: $regionIds) { regions { region { id } total { coverageRatio } } segments { segment { id } byRegion { status localEnterpriseCount } } } }',
+      variables: (next) => {
+        const cities = [...pools.cities];
+        // The first five of a seeded Fisher–Yates shuffle: five different cities.
+        for (let index = cities.length - 1; index > 0; index -= 1) {
+          const other = Math.floor(next() * (index + 1));
+          [cities[index], cities[other]] = [cities[other]!, cities[index]!];
+        }
+        return { chainId: pick(pools.chains, next), regionIds: cities.slice(0, 5) };
+      },
+      analytics: true,
+      variants: 6,
+    },
+  ];
+}
+
+interface OperationResult {
+  readonly scenario: string;
+  readonly analytics: boolean;
+  readonly graphql: Latencies | null;
+  readonly direct: Latencies | null;
+  readonly library: Latencies | null;
+  /** Statements per request, from the first variable set. */
+  readonly statements: number;
+  readonly variants: number;
+  /** Why the operation could not be measured (its check failed), or null. */
+  readonly failure: string | null;
+  readonly goal: Scenario['goal'] | null;
+}
+
+interface SizeReport {
+  readonly size: number;
+  readonly dataDir: string;
+  readonly graph: { readonly enterprises: number; readonly relationships: number };
+  readonly generation: {
+    readonly seconds: number | null;
+    readonly reused: boolean;
+    readonly wiped: string | null;
+  };
+  readonly import: ImportFigures;
+  readonly aggregates: Settle;
+  readonly serviceStartSeconds: number;
+  readonly serverPeakRssMb: number;
+  readonly libraryPeakRssMb: number | null;
+  readonly results: OperationResult[];
+  readonly seconds: number;
+}
+
+async function benchSize(
+  size: number,
+  first: boolean,
+  config: Config,
+  logger: Logger,
+  apollo: ReturnType<typeof createApolloServer>,
+): Promise<SizeReport> {
+  const sizeStarted = Date.now();
+  const label = `[${count(size)}]`;
+  const store = await openStore(size, config, logger);
+  const children: ChildProcess[] = [];
+  try {
+    const { executor } = store;
+    // The in-process capture of each operation's statements reads settled aggregates; this only folds in stragglers.
+    const refresher = new AggregateRefresher(executor, {
+      waitMs: config.aggregates.waitMs,
+      pollMs: 0,
+      timeoutMs: config.aggregates.refreshTimeoutMs,
+    });
     if (await isDatabaseEmpty(executor)) {
-      log('loading the seed data');
+      log(`${label} loading the seed data`);
       await loadSeeds(executor);
     }
-    const prefix = `gen-${settings.seed}-e-`;
+    await removeImported(executor);
     const [existing] = await executor.read(
       'bench',
       cypher('MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix RETURN count(e) AS n', { prefix }),
     );
-    let generation: { seconds: number; relationships: number; reused: boolean } = {
-      seconds: 0,
-      relationships: 0,
-      reused: true,
-    };
-    if (Number(existing?.['n']) < settings.enterprises) {
-      log(`generating ${settings.enterprises.toLocaleString('en')} enterprises (seed ${settings.seed})`);
+    let generation: SizeReport['generation'] = { seconds: null, reused: true, wiped: store.wiped };
+    if (Number(existing?.['n']) < size) {
+      log(`${label} generating ${count(size)} enterprises (seed ${settings.seed})`);
       const summary = await generateGraph(executor, {
         seed: settings.seed,
-        enterprises: settings.enterprises,
+        enterprises: size,
         batchSize: 20_000,
         onProgress: ({ phase, done, total }) => {
           if (done === total || done % 100_000 === 0)
-            log(`  ${phase} ${done.toLocaleString('en')}/${total.toLocaleString('en')}`);
+            log(`${label}   ${phase} ${count(done)}/${count(total)}`);
         },
       });
-      generation = { seconds: summary.seconds, relationships: summary.relationships, reused: false };
-    }
-    const [size] = await executor.read(
+      generation = { seconds: round1(summary.seconds), reused: false, wiped: store.wiped };
+      log(`${label} generated in ${generation.seconds} s`);
+    } else log(`${label} reusing the generated graph in ${store.dataDir}`);
+
+    // Read before the import: its rows are removed again, so the graph asked about is the same.
+    const pools = await readPools(executor);
+    log(`${label} npm run import of ${count(settings.importRows)} enterprises from CSV`);
+    const imported = await measureImport(store.neo4j.uri, pools.districts);
+    log(`${label} imported at ${count(imported.rowsPerSecond)} enterprises/s; removing them again`);
+    await removeImported(executor);
+
+    const [sizeRow] = await executor.read(
       'bench',
       cypher(
         'CALL { MATCH (e:Enterprise) RETURN count(e) AS enterprises } CALL { MATCH ()-[r]->() RETURN count(r) AS relationships } RETURN enterprises, relationships',
       ),
     );
 
-    // Import throughput: a CSV of new enterprises through the import pipeline (then removed, so reruns compare).
-    log(`importing ${settings.importRows.toLocaleString('en')} enterprises from CSV`);
-    const importPrefix = `bench-import-${Date.now()}`;
-    const rows = Array.from({ length: settings.importRows }, (_, index) => {
-      const body = `92130100BK${String(index).padStart(7, '0')}`;
-      return `${importPrefix}-${index},导入基准企业${index},${body}${creditCodeCheckCharacter(body)!},shijiazhuang,SMALL,是,否,ILLUSTRATIVE`;
-    });
-    const csv = ['id,name,creditCode,regionId,sizeBand,highTech,leading,source', ...rows].join('\n');
-    const importStarted = performance.now();
-    const imported = await importSources(
-      executor,
-      [{ name: 'bench.csv', content: csv, format: 'csv', kind: 'enterprises' }],
-      { acceptValid: false, batchSize: 5000 },
-    );
-    const importSeconds = (performance.now() - importStarted) / 1000;
-    if (!imported.written) throw new Error(`bench import failed: ${imported.problems[0]?.reason}`);
-    await executor.write(
-      'bench-cleanup',
-      cypher('MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix DETACH DELETE e', { prefix: importPrefix }),
-    );
-
-    // Ids to draw from.
-    const [pools] = await executor.read(
-      'bench',
-      cypher(
-        `CALL { MATCH (r:Region) WHERE r.id STARTS WITH $regionPrefix RETURN collect(r.id)[0..200] AS districts }
-         CALL { MATCH (r:Region) WHERE r.level IN ['CITY', 'MUNICIPALITY'] RETURN collect(r.id) AS cities }
-         CALL { MATCH (c:IndustrialChain) RETURN collect(c.id) AS chains }
-         CALL { MATCH (s:ChainSegment) RETURN collect(s.id) AS segments }
-         RETURN districts, cities, chains, segments`,
-        { regionPrefix: `gen-${settings.seed}-r-` },
-      ),
-    );
-    const pool = (key: string) => (pools?.[key] as string[] | undefined) ?? [];
-    const pick = <T>(items: readonly T[], next: () => number) => items[Math.floor(next() * items.length)]!;
-    const enterpriseId = (next: () => number) => `${prefix}${Math.floor(next() * settings.enterprises)}`;
-
-    const scenarios: Scenario[] = [
-      {
-        name: 'lookup by id',
-        query:
-          'query Lookup($id: ID!) { enterprise(id: $id) { id name sizeBand flags { highTech } region { id name } } }',
-        variables: (next) => ({ id: enterpriseId(next) }),
-        library: {
-          query:
-            'query Lookup($id: ID!) { enterprises(where: { id: { eq: $id } }) { id name sizeBand highTech region { id name } } }',
-          variables: (ours) => ours,
-        },
-        goal: { throughput: 1000 },
-      },
-      {
-        name: 'filtered list page',
-        query:
-          'query List($regionId: ID!) { enterprises(filter: { regionId: $regionId, highTech: true }, first: 20) { nodes { id name sizeBand } pageInfo { hasNextPage endCursor } } }',
-        variables: (next) => ({ regionId: pick(pool('districts'), next) }),
-        library: {
-          query:
-            'query List($regionId: ID!) { enterprises(where: { highTech: { eq: true }, region: { some: { id: { eq: $regionId } } } }, sort: [{ name: ASC }], limit: 21) { id name sizeBand } }',
-          variables: (ours) => ours,
-        },
-      },
-      {
-        name: 'nested relationship page',
-        query:
-          'query Nested($id: ID!) { enterprise(id: $id) { id name customers { enterprise { id name } } segments { segment { id name } } } }',
-        variables: (next) => ({ id: enterpriseId(next) }),
-        library: {
-          query:
-            'query Nested($id: ID!) { enterprises(where: { id: { eq: $id } }) { id name customers { id name } segments { id name } } }',
-          variables: (ours) => ours,
-        },
-      },
-      {
-        name: 'search',
-        query:
-          'query Search($text: String!) { search(text: $text, kinds: [ENTERPRISE], first: 10) { id name score } }',
-        variables: (next) => ({ text: `示例企业${Math.floor(next() * settings.enterprises)}` }),
-      },
-      {
-        name: 'segment upstream, depth 6',
-        query:
-          'query SegmentUpstream($id: ID!) { segment(id: $id) { upstream(depth: 6) { segments { segment { id } distance } } } }',
-        variables: (next) => ({ id: pick(pool('segments'), next) }),
-      },
-      {
-        name: 'firm upstream, depth 3',
-        query:
-          'query Upstream3($id: ID!) { enterprise(id: $id) { upstream(depth: 3) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
-        variables: (next) => ({ id: enterpriseId(next) }),
-      },
-      {
-        name: 'firm upstream, depth 6',
-        query:
-          'query Upstream6($id: ID!) { enterprise(id: $id) { upstream(depth: 6) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
-        variables: (next) => ({ id: enterpriseId(next) }),
-        goal: { p95: 50 },
-      },
-      {
-        name: 'chainGaps',
-        query:
-          'query Gaps($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId) { gaps { segment { id name } status score localEnterpriseCount } total { coverageRatio } } }',
-        variables: (next) => ({ chainId: pick(pool('chains'), next), regionId: pick(pool('cities'), next) }),
-        goal: { p95: 100 },
-        variants: 6,
-      },
-      {
-        name: 'targetFirms',
-        query:
-          'query Targets($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 10) { recommendations { enterprise { id name } score factors { name value } } } }',
-        variables: (next) => ({ chainId: pick(pool('chains'), next), regionId: pick(pool('cities'), next) }),
-        goal: { p95: 100 },
-        variants: 6,
-      },
-    ];
-
-    log('starting the GraphQL service and the Neo4j GraphQL Library server');
+    // The aggregate-build clock starts before the service does: it may build or refresh them on start.
+    log(`${label} starting the GraphQL service`);
+    const serviceStarted = Date.now();
     const ours = await startProcess(
       ['--import', 'tsx', 'src/main.ts'],
       {
-        NEO4J_URI: neo4jProcess.uri,
+        NEO4J_URI: store.neo4j.uri,
         PORT: '0',
         LOG_LEVEL: 'info',
         NEO4J_TX_TIMEOUT_MS: '60000',
-        // The request deadline (default 20 s) would otherwise cut the province-sized queries short.
+        // The request deadline (default 20 s) would otherwise cut slow analytics short instead of measuring them.
         REQUEST_TIMEOUT_MS: '60000',
         MAX_PAGE_SIZE: '100',
       },
       /"url":"(http:[^"]+)"/,
+      settings.settleTimeoutSeconds * 1000,
     );
     children.push(ours.child);
-    const library = await startProcess(
-      ['--import', 'tsx', 'bench/neo4jGraphqlServer.ts'],
-      { NEO4J_URI: neo4jProcess.uri, PORT: '0' },
-      /^READY (\S+)/,
+    const serviceStartSeconds = round1((Date.now() - serviceStarted) / 1000);
+    log(`${label} service up in ${serviceStartSeconds} s; waiting for the analytics aggregates to settle`);
+    const aggregates = await waitForSettledAggregates(
+      ours.url,
+      { chainId: pools.chains[0]!, regionId: pools.cities[0]! },
+      serviceStarted,
     );
-    children.push(library.child);
-    const apollo = createApolloServer(config, logger);
-    await apollo.start();
-    const refresher = new AggregateRefresher(executor, {
-      waitMs: config.aggregates.waitMs,
-      pollMs: 0,
-      timeoutMs: config.aggregates.refreshTimeoutMs,
-    });
+    log(
+      `${label} aggregates: ${aggregates.state === 'not supported' ? `not waited for (${aggregates.note})` : `${aggregates.state} after ${aggregates.seconds} s`}`,
+    );
 
-    const results = [];
-    for (const scenario of scenarios) {
+    const withLibrary = settings.library === 'all' || (settings.library === 'first' && first);
+    const library = withLibrary
+      ? await startProcess(
+          ['--import', 'tsx', 'bench/neo4jGraphqlServer.ts'],
+          { NEO4J_URI: store.neo4j.uri, PORT: '0' },
+          /^READY (\S+)/,
+          120_000,
+        )
+      : null;
+    if (library) children.push(library.child);
+
+    const results: OperationResult[] = [];
+    const list = scenarios(pools, size);
+    for (const [position, scenario] of list.entries()) {
+      const step = `${label} (${position + 1}/${list.length}) ${scenario.name}`;
       const next = random(settings.seed + scenario.name.length);
-      const variableSets = Array.from({ length: scenario.variants ?? 40 }, () => scenario.variables(next));
+      const variableSets = Array.from({ length: scenario.variants ?? 40 }, (_, variant) =>
+        scenario.variables(next, variant),
+      );
       // Capture the statements the service sends for each variable set (and check that every answer is clean).
-      const statementSets: CypherQuery[][] = [];
+      // A slow operation is checked on as many variable sets as fit in BENCH_SECONDS (at least one).
+      const statementSets: Statement[][] = [];
+      const measured: Record<string, unknown>[] = [];
+      let failure: string | null = null;
+      const captureStarted = Date.now();
       for (const variables of variableSets) {
-        const statements: CypherQuery[] = [];
+        if (measured.length > 0 && Date.now() - captureStarted > settings.seconds * 1000) break;
+        const statements: Statement[] = [];
         const response = await apollo.executeOperation(
           { query: scenario.query, variables },
           {
             contextValue: {
               requestId: 'bench',
-              executor: executor.forRequest('bench', (event) => statements.push(event.query)),
+              executor: executor.forRequest('bench', (event) => statements.push(event), {
+                timeoutMs: statementTimeoutMs(),
+              }),
               config,
               logger,
               refresher,
@@ -425,19 +894,38 @@ async function main(): Promise<void> {
           },
         );
         if (response.body.kind !== 'single' || response.body.singleResult.errors) {
-          throw new Error(
-            `${scenario.name}: ${JSON.stringify(response.body.kind === 'single' ? response.body.singleResult.errors : 'incremental')}`,
-          );
+          failure = JSON.stringify(
+            response.body.kind === 'single' ? response.body.singleResult.errors : 'incremental',
+          ).slice(0, 300);
+          break;
         }
         statementSets.push(statements);
+        measured.push(variables);
       }
-      log(`${scenario.name}: GraphQL`);
-      const graphql = await httpLoad(ours.url, scenario.query, variableSets);
-      log(`${scenario.name}: direct Cypher`);
-      const direct = await directLoad(executor, statementSets);
+      if (failure !== null) {
+        log(`${step}: FAILED its check, not measured: ${failure}`);
+        results.push({
+          scenario: scenario.name,
+          analytics: scenario.analytics ?? false,
+          graphql: null,
+          direct: null,
+          library: null,
+          statements: 0,
+          variants: 0,
+          failure,
+          goal: scenario.goal ?? null,
+        });
+        continue;
+      }
+      log(`${step}: GraphQL`);
+      const graphql = await httpLoad(ours.url, scenario.query, measured);
+      await quiesce(store.driver, step);
+      log(`${step}: direct Cypher`);
+      const direct = await directLoad(store.directExecutor, statementSets);
+      await quiesce(store.driver, step);
       let libraryResult: Latencies | null = null;
-      if (scenario.library) {
-        const libraryVariables = variableSets.map(scenario.library.variables);
+      if (scenario.library && library) {
+        const libraryVariables = measured.map(scenario.library.variables);
         const check = await fetch(library.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -445,114 +933,264 @@ async function main(): Promise<void> {
         });
         const body = (await check.json()) as { errors?: unknown };
         if (body.errors) throw new Error(`@neo4j/graphql ${scenario.name}: ${JSON.stringify(body.errors)}`);
-        log(`${scenario.name}: @neo4j/graphql`);
+        log(`${step}: @neo4j/graphql`);
         libraryResult = await httpLoad(library.url, scenario.library.query, libraryVariables);
+        await quiesce(store.driver, step);
       }
+      log(
+        `${step}: GraphQL p95 ${graphql.p95} ms, ${graphql.requests} answered, ${graphql.errors} errors, ${graphql.unfinished} in flight at the end`,
+      );
       results.push({
         scenario: scenario.name,
+        analytics: scenario.analytics ?? false,
         graphql,
         direct,
         library: libraryResult,
         statements: statementSets[0]!.length,
+        variants: measured.length,
+        failure: null,
         goal: scenario.goal ?? null,
       });
     }
-    await apollo.stop();
 
-    const report = {
-      date: new Date().toISOString(),
-      machine: machine(),
-      settings,
+    return {
+      size,
+      dataDir: store.dataDir,
       graph: {
-        enterprises: Number(size?.['enterprises']),
-        relationships: Number(size?.['relationships']),
-        generation,
+        enterprises: Number(sizeRow?.['enterprises']),
+        relationships: Number(sizeRow?.['relationships']),
       },
-      import: {
-        rows: settings.importRows,
-        seconds: Math.round(importSeconds * 10) / 10,
-        rowsPerSecond: Math.round(settings.importRows / importSeconds),
-      },
+      generation,
+      import: imported,
+      aggregates,
+      serviceStartSeconds,
       serverPeakRssMb: await peakRssMb(ours.child.pid!),
-      libraryPeakRssMb: await peakRssMb(library.child.pid!),
+      libraryPeakRssMb: library ? await peakRssMb(library.child.pid!) : null,
       results,
-      durationSeconds: Math.round((Date.now() - started) / 1000),
+      seconds: Math.round((Date.now() - sizeStarted) / 1000),
     };
-    await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-    await writeFile(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-    const markdown = renderMarkdown(report);
-    await writeFile(path.join(ROOT, 'bench/results/latest.md'), markdown);
-    process.stdout.write(markdown);
-    await driver.close();
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await neo4jProcess.stop();
+    for (const child of children) await stopProcess(child);
+    await store.directDriver.close();
+    await store.driver.close();
+    await store.neo4j.stop();
   }
 }
 
-type Report = {
-  date: string;
-  machine: Record<string, string>;
-  settings: typeof settings;
-  graph: {
-    enterprises: number;
-    relationships: number;
-    generation: { seconds: number; relationships: number; reused: boolean };
-  };
-  import: { rows: number; seconds: number; rowsPerSecond: number };
-  serverPeakRssMb: number;
-  libraryPeakRssMb: number;
-  results: {
-    scenario: string;
-    graphql: Latencies;
-    direct: Latencies;
-    library: Latencies | null;
-    statements: number;
-    goal: Scenario['goal'] | null;
-  }[];
-  durationSeconds: number;
-};
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+interface Goal {
+  readonly goal: string;
+  readonly met: boolean;
+  readonly detail: string;
+}
+
+interface Report {
+  readonly date: string;
+  readonly machine: Record<string, string>;
+  readonly settings: typeof settings;
+  readonly sizes: SizeReport[];
+  readonly growth: { scenario: string; p95Smallest: number; p95Largest: number; ratio: number }[];
+  readonly goals: Goal[];
+  readonly durationSeconds: number;
+}
+
+const p95Of = (result: OperationResult | undefined) => result?.graphql?.p95 ?? NaN;
+
+function growthTable(sizes: readonly SizeReport[]): Report['growth'] {
+  if (sizes.length < 2) return [];
+  const smallest = sizes[0]!;
+  const largest = sizes[sizes.length - 1]!;
+  return smallest.results.map((result) => {
+    const p95Smallest = p95Of(result);
+    const p95Largest = p95Of(largest.results.find((other) => other.scenario === result.scenario));
+    return {
+      scenario: result.scenario,
+      p95Smallest,
+      p95Largest,
+      ratio: Math.round((p95Largest / p95Smallest) * 100) / 100,
+    };
+  });
+}
+
+/** Issue 12's goals, computed from the figures: the analytics' p95 and errors, their growth, import speed. */
+function goals(sizes: readonly SizeReport[], growth: Report['growth']): Goal[] {
+  const smallest = sizes[0]!;
+  const largest = sizes[sizes.length - 1]!;
+  const list: Goal[] = [];
+  const at = `at ${count(smallest.size)}${smallest.size === 200_000 ? '' : ' (the goal is stated at 200,000)'}`;
+  for (const result of smallest.results.filter((item) => item.analytics)) {
+    const errors = (result.graphql?.errors ?? 0) + (result.direct?.errors ?? 0);
+    const p95 = p95Of(result);
+    list.push({
+      goal: `${result.scenario} p95 ≤ ${ANALYTICS_GOAL.p95} ms ${at}, 0 errors`,
+      met: result.failure === null && p95 <= ANALYTICS_GOAL.p95 && errors === 0,
+      detail:
+        result.failure ?? `${Number.isNaN(p95) ? 'no request finished' : `${p95} ms`}, ${errors} errors`,
+    });
+  }
+  if (sizes.length > 1) {
+    for (const row of growth.filter(
+      (item) => smallest.results.find((r) => r.scenario === item.scenario)?.analytics,
+    )) {
+      list.push({
+        goal: `${row.scenario} p95 at ${count(largest.size)} ≤ ${ANALYTICS_GOAL.growth} × at ${count(smallest.size)}`,
+        met: row.ratio <= ANALYTICS_GOAL.growth,
+        detail: `${row.p95Largest} ms / ${row.p95Smallest} ms = ${Number.isNaN(row.ratio) ? 'n/a' : `${row.ratio.toFixed(2)} ×`}`,
+      });
+    }
+  } else list.push({ goal: 'growth to the largest size', met: false, detail: 'one size only: not measured' });
+  const slowest = Math.min(...sizes.map((size) => size.import.rowsPerSecond));
+  list.push({
+    goal: `import ≥ ${count(ANALYTICS_GOAL.importPerSecond)} enterprises/s (at every size)`,
+    met: slowest >= ANALYTICS_GOAL.importPerSecond,
+    detail: sizes.map((size) => `${count(size.import.rowsPerSecond)}/s at ${count(size.size)}`).join(', '),
+  });
+  return list;
+}
+
+const row = (cells: readonly unknown[]) => `| ${cells.join(' | ')} |`;
+const ratio = (a: number, b: number) => (b > 0 && !Number.isNaN(a) ? (a / b).toFixed(2) : 'n/a');
+const figure = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value);
+
+function renderSize(size: SizeReport, report: Report): string[] {
+  const generated = size.generation.reused
+    ? 'reused from an earlier run'
+    : `generated in ${size.generation.seconds} s${size.generation.wiped ? ` (store dropped first: ${size.generation.wiped})` : ''}`;
+  const aggregates =
+    size.aggregates.state === 'not supported'
+      ? `not waited for: this service has no \`basis\` on its analytics reports (${size.aggregates.note})`
+      : size.aggregates.state === 'settled'
+        ? `settled ${size.aggregates.seconds} s after the service was started (service start ${size.serviceStartSeconds} s included)`
+        : `NOT settled after ${size.aggregates.seconds} s (${size.aggregates.pendingChanges ?? '?'} changes pending): the figures below include refreshing`;
+  return [
+    `## ${count(size.size)} enterprises`,
+    '',
+    `Graph: ${count(size.graph.enterprises)} enterprises, ${count(size.graph.relationships)} relationships (seed ${report.settings.seed}, ${generated}; store ${size.dataDir}).`,
+    `Aggregate build: ${aggregates}.`,
+    `Import: ${count(size.import.rows)} enterprises in ${size.import.seconds} s = **${count(size.import.rowsPerSecond)} enterprises/s** (as \`npm run import\` reports it; the whole command with its start-up took ${size.import.wallSeconds} s).`,
+    '',
+    '| operation | GraphQL p50 | p95 | p99 | req/s | direct Cypher p50 | p95 | req/s | GraphQL / direct (p50) | @neo4j/graphql p50 | req/s | ours / theirs (req/s) | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...size.results.map((result) =>
+      result.failure !== null
+        ? row([
+            result.scenario,
+            `failed its check: ${result.failure.replaceAll('|', '/')}`,
+            ...Array<string>(11).fill('—'),
+          ])
+        : row([
+            result.scenario,
+            result.graphql?.requests === 0
+              ? `no request finished in ${report.settings.seconds} s (${result.graphql.unfinished} in flight)`
+              : figure(result.graphql?.p50),
+            figure(result.graphql?.p95),
+            figure(result.graphql?.p99),
+            figure(result.graphql?.throughput),
+            figure(result.direct?.p50),
+            figure(result.direct?.p95),
+            figure(result.direct?.throughput),
+            ratio(result.graphql?.p50 ?? NaN, result.direct?.p50 ?? NaN),
+            figure(result.library?.p50),
+            figure(result.library?.throughput),
+            result.library ? ratio(result.graphql?.throughput ?? NaN, result.library.throughput) : '—',
+            (result.graphql?.errors ?? 0) + (result.direct?.errors ?? 0) + (result.library?.errors ?? 0),
+          ]),
+    ),
+    '',
+    `Peak memory (RSS): our server ${size.serverPeakRssMb} MB${size.libraryPeakRssMb === null ? '' : `; the @neo4j/graphql server ${size.libraryPeakRssMb} MB`}. This size took ${size.seconds} s.`,
+    '',
+  ];
+}
 
 function renderMarkdown(report: Report): string {
-  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+  const smallest = report.sizes[0]!;
+  const largest = report.sizes[report.sizes.length - 1]!;
   const lines = [
     `# Benchmark — ${report.date}`,
     '',
     `Machine: ${Object.entries(report.machine)
       .map(([key, value]) => `${key} ${value}`)
       .join('; ')}.`,
-    `Graph: ${report.graph.enterprises.toLocaleString('en')} enterprises, ${report.graph.relationships.toLocaleString('en')} relationships (seed ${report.settings.seed}${report.graph.generation.reused ? ', reused' : `, generated in ${report.graph.generation.seconds.toFixed(0)} s`}).`,
-    `Load: ${report.settings.connections} concurrent clients on loopback, ${report.settings.seconds} s per measurement. Latencies in ms.`,
+    `Sizes: ${report.sizes.map((size) => count(size.size)).join(', ')} generated enterprises (seed ${report.settings.seed}), each in its own store.`,
+    `Load: ${report.settings.connections} concurrent clients on loopback, ${report.settings.seconds} s per measurement. Latencies in ms; percentiles are nearest-rank (bench/stats.ts). A GraphQL answer with \`errors\` counts as an error.`,
+    `Import: ${smallest.import.what}; removed again before the aggregates settle.`,
     '',
-    '| operation | GraphQL p50 | p95 | p99 | req/s | direct Cypher p50 | p95 | req/s | GraphQL / direct (p50) | @neo4j/graphql p50 | req/s | ours / theirs (req/s) | errors |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...report.results.map((result) =>
-      [
-        result.scenario,
-        result.graphql.p50,
-        result.graphql.p95,
-        result.graphql.p99,
-        result.graphql.throughput,
-        result.direct.p50,
-        result.direct.p95,
-        result.direct.throughput,
-        ratio(result.graphql.p50, result.direct.p50),
-        result.library?.p50 ?? '—',
-        result.library?.throughput ?? '—',
-        result.library ? ratio(result.graphql.throughput, result.library.throughput) : '—',
-        result.graphql.errors + result.direct.errors + (result.library?.errors ?? 0),
-      ]
-        .join(' | ')
-        .replace(/^/, '| ')
-        .concat(' |'),
+    ...report.sizes.flatMap((size) => renderSize(size, report)),
+  ];
+  if (report.growth.length > 0) {
+    lines.push(
+      `## Growth: p95 at ${count(largest.size)} / p95 at ${count(smallest.size)}`,
+      '',
+      `| operation | p95 at ${count(smallest.size)} | p95 at ${count(largest.size)} | ratio |`,
+      '|---|---|---|---|',
+      ...report.growth.map((item) =>
+        row([
+          item.scenario,
+          figure(item.p95Smallest),
+          figure(item.p95Largest),
+          Number.isNaN(item.ratio) ? 'n/a' : item.ratio.toFixed(2),
+        ]),
+      ),
+      '',
+    );
+  }
+  lines.push(
+    '## Import',
+    '',
+    '| enterprises in the graph | rows | seconds | enterprises/s | whole command (s) |',
+    '|---|---|---|---|---|',
+    ...report.sizes.map((size) =>
+      row([
+        count(size.size),
+        count(size.import.rows),
+        size.import.seconds,
+        count(size.import.rowsPerSecond),
+        size.import.wallSeconds,
+      ]),
     ),
     '',
-    `Import: ${report.import.rows.toLocaleString('en')} enterprises from CSV in ${report.import.seconds} s = **${report.import.rowsPerSecond.toLocaleString('en')} enterprises/s**.`,
-    `Peak memory (RSS): our server ${report.serverPeakRssMb} MB; the @neo4j/graphql server ${report.libraryPeakRssMb} MB.`,
-    `Whole run: ${report.durationSeconds} s.`,
+    '## Goals of issue 12',
     '',
-  ];
+    ...report.goals.map((goal) => `- ${goal.goal}: **${goal.met ? 'met' : 'missed'}** (${goal.detail})`),
+    '',
+    `Whole run: ${report.durationSeconds} s (${report.sizes.map((size) => `${count(size.size)}: ${size.seconds} s`).join(', ')}).`,
+    '',
+  );
   return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, NEO4J_URI: '', LOG_LEVEL: 'warn' });
+  const logger = createLogger('warn');
+  log(
+    `sizes ${settings.sizes.map(count).join(', ')}; ${settings.seconds} s per measurement; @neo4j/graphql: ${settings.library}`,
+  );
+  const apollo = createApolloServer(config, logger);
+  await apollo.start();
+  const sizes: SizeReport[] = [];
+  try {
+    for (const [index, size] of settings.sizes.entries())
+      sizes.push(await benchSize(size, index === 0, config, logger, apollo));
+  } finally {
+    await apollo.stop();
+  }
+  const growth = growthTable(sizes);
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings,
+    sizes,
+    growth,
+    goals: goals(sizes, growth),
+    durationSeconds: Math.round((Date.now() - benchStarted) / 1000),
+  };
+  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+  await writeFile(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const markdown = renderMarkdown(report);
+  await writeFile(path.join(ROOT, 'bench/results/latest.md'), markdown);
+  process.stdout.write(markdown);
 }
 
 await main();
