@@ -40,11 +40,14 @@ import {
  * oracle: today's from-scratch recount (test/support/analyticsOracle.ts).
  *
  * ANALYTICS_DIFF_RUNS sets the number of random cases (15 by default), ANALYTICS_DIFF_SEED the seed (fixed, so a
- * failure reproduces; fast-check prints the seed and the shrunk case).
+ * failure reproduces; fast-check prints the seed and the shrunk case), ANALYTICS_DIFF_PATH the printed `path` to replay
+ * just that case.
  */
 
 const RUNS = Number(process.env['ANALYTICS_DIFF_RUNS'] ?? 15);
 const SEED = Number(process.env['ANALYTICS_DIFF_SEED'] ?? 1212);
+// The `path` fast-check prints with a failure: replays that counterexample directly (with the same seed).
+const PATH = process.env['ANALYTICS_DIFF_PATH'];
 const EDITOR_KEY = 'editor-key-for-the-analytics-differential-test';
 const filePrefix = uniquePrefix('adiff');
 const PRIORITY_REGION = `${filePrefix}-prio`;
@@ -311,6 +314,7 @@ describe('analytics differential: every answer equals a from-scratch recount (is
     await fc.assert(fc.asyncProperty(differentialCaseArb(), runCase), {
       numRuns: RUNS,
       seed: SEED,
+      ...(PATH ? { path: PATH } : {}),
       // Shrinking reruns whole cases against the database: bounded; an interrupted run counts as a failure.
       interruptAfterTimeLimit: 240_000,
       markInterruptAsFailure: true,
