@@ -109,21 +109,23 @@ export function frontierOf(rankKey: string): WalkFrontier {
  * Filters (provenance, region) are applied by the caller, so that a page costs the same whatever they are.
  */
 export function walkQuery(request: {
-  readonly lists: readonly { segmentId: string; after: string }[];
+  /** Each walk: its segment and the range of rank keys still to read, after `after` and before `before`. */
+  readonly lists: readonly { segmentId: string; after: string; before: string }[];
   readonly size: number;
   readonly scopeIds: readonly string[];
   readonly sources: Sources;
 }): CypherQuery {
   return cypher(
-    `UNWIND $lists AS list
+    `UNWIND range(0, size($lists) - 1) AS index
+     WITH index, $lists[index] AS list
      CALL {
        WITH list
        MATCH ()-[op:${T.OPERATES_IN}]->()
-       WHERE op.rankSegmentId = list.segmentId AND op.rankKey > list.after
+       WHERE op.rankSegmentId = list.segmentId AND op.rankKey > list.after AND op.rankKey < list.before
        RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
      }
-     WITH list, op, startNode(op) AS e
-     WITH collect({ segmentId: list.segmentId, key: op.rankKey }) AS walked, collect(DISTINCT e) AS firms
+     WITH index, op, startNode(op) AS e
+     WITH collect({ list: index, key: op.rankKey }) AS walked, collect(DISTINCT e) AS firms
      RETURN walked, [e IN firms | {
        id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false),
        highTech: coalesce(e.highTech, false), source: e.source,
@@ -216,6 +218,11 @@ export interface RankedCandidates {
 interface Walk {
   readonly segmentId: string;
   readonly gapId: string;
+  /**
+   * Core roles and the others are walked apart, each best capability first, so that neither lane's bound is held up
+   * by the other's (a capability-only ranking would otherwise read every core firm before any bound fell).
+   */
+  readonly lane: 'core' | 'other';
   after: string;
   frontier: WalkFrontier | null;
   exhausted: boolean;
@@ -268,8 +275,18 @@ export async function readRankedCandidates(
     maxProximity = Math.max(maxProximity, proximityValue(place.inPriorityRegion, place.distanceKm));
   }
 
+  // Rank keys start with '0' for a core role and '1' otherwise: the core lane starts before '0', the other at '1'.
   const walks: Walk[] = [...request.scopeToGap]
-    .map(([segmentId, gapId]) => ({ segmentId, gapId, after: '', frontier: null, exhausted: false }))
+    .flatMap(([segmentId, gapId]) =>
+      (['core', 'other'] as const).map((lane) => ({
+        segmentId,
+        gapId,
+        lane,
+        after: lane === 'core' ? '' : '1',
+        frontier: null,
+        exhausted: false,
+      })),
+    )
     .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
   const scopeIds = walks.map((walk) => walk.segmentId);
   const read = new Set<string>();
@@ -335,6 +352,7 @@ export async function readRankedCandidates(
             frontier: walk.frontier,
             maxProximity,
             maxBreadth,
+            lane: walk.lane,
           },
           request.weights,
         ) >= kthBest,
@@ -346,25 +364,30 @@ export async function readRankedCandidates(
     const [row] = await executor.read(
       'target-walk',
       walkQuery({
-        lists: active.map((walk) => ({ segmentId: walk.segmentId, after: walk.after })),
+        lists: active.map((walk) => ({
+          segmentId: walk.segmentId,
+          after: walk.after,
+          before: walk.lane === 'core' ? '1' : '2',
+        })),
         size: pageSize,
         scopeIds,
         sources: request.sources,
       }),
     );
     stats.rounds += 1;
-    const walked = (row?.['walked'] as { segmentId: string; key: string }[] | undefined) ?? [];
+    const walked = (row?.['walked'] as { list: number; key: string }[] | undefined) ?? [];
     stats.rowsRead += walked.length;
-    const lastKey = new Map<string, { key: string; count: number }>();
+    const lastKey = new Map<number, { key: string; count: number }>();
     for (const step of walked) {
-      const seen = lastKey.get(step.segmentId);
-      lastKey.set(step.segmentId, {
+      const list = Number(step.list);
+      const seen = lastKey.get(list);
+      lastKey.set(list, {
         key: seen === undefined || step.key > seen.key ? step.key : seen.key,
         count: (seen?.count ?? 0) + 1,
       });
     }
-    for (const walk of active) {
-      const last = lastKey.get(walk.segmentId);
+    for (const [list, walk] of active.entries()) {
+      const last = lastKey.get(list);
       if (last === undefined || last.count < pageSize) walk.exhausted = true;
       if (last !== undefined) {
         walk.after = last.key;

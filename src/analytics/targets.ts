@@ -409,6 +409,11 @@ export interface UnseenBoundInput {
   readonly maxProximity: number;
   /** The highest breadth an unseen firm can have: gaps still being walked / gaps in scope (≤ 1). */
   readonly maxBreadth: number;
+  /**
+   * A walk over one role lane only (core roles, or the others, each ordered by capability): its unseen firms are of
+   * that lane. Without it, the walk covers both lanes, core roles first.
+   */
+  readonly lane?: 'core' | 'other';
 }
 
 /**
@@ -431,6 +436,9 @@ export function unseenBound(input: UnseenBoundInput, weights: TargetWeights): nu
       normal,
     );
   const frontier = input.frontier;
+  if (input.lane !== undefined) {
+    return score(input.lane === 'core', frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE);
+  }
   if (frontier === null) return score(true, CAPABILITY_KEY_SCALE);
   if (!frontier.core) return score(false, frontier.capabilityKey);
   return Math.max(score(true, frontier.capabilityKey), score(false, CAPABILITY_KEY_SCALE));

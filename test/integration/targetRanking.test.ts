@@ -558,7 +558,7 @@ describe('target firms ranked in the database', () => {
       const session = database.driver.session({ database: database.config.neo4j.database });
       try {
         const query = walkQuery({
-          lists: [{ segmentId: `${prefix}-gap`, after: '' }],
+          lists: [{ segmentId: `${prefix}-gap`, after: '', before: '2' }],
           size: 10,
           scopeIds: [`${prefix}-gap`],
           sources: PROVENANCE_SOURCES,

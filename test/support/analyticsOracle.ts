@@ -167,6 +167,8 @@ interface RegionRow {
 }
 
 export interface GapFactsRow extends SegmentFacts {
+  /** Today's recount lists the local firms; the count the pure functions read is their number. */
+  readonly localEnterpriseIds: readonly string[];
   readonly chainId: string;
   readonly scenario: number;
   readonly regionId: string;
@@ -210,6 +212,7 @@ export function gapFactsFrom(
           nameEn: segment.nameEn ?? null,
           stage: segment.stage,
           localEnterpriseIds: locals.map((firm) => firm.id).sort(),
+          localEnterpriseCount: locals.length,
           leadingCount: locals.filter((firm) => firm.leading).length,
           highTechCount: locals.filter((firm) => firm.highTech).length,
           platformCount: platforms.size,
@@ -563,6 +566,9 @@ export interface GapData {
   localEnterprises: { id: string }[];
 }
 
+/** The local firm ids of an assessment made from one of this oracle's rows. */
+const idsOf = (facts: SegmentFacts): readonly string[] => (facts as GapFactsRow).localEnterpriseIds;
+
 function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAssessment[] {
   return rows.map((row) => assessSegment(row, thresholds)).sort(compareAssessments);
 }
@@ -575,7 +581,7 @@ export function gapData(assessment: GapAssessment): GapData {
     criticality: assessment.criticality,
     score: assessment.score,
     reasons: assessment.reasons.map(({ code, text, textZh }) => ({ code, text, textZh })),
-    localEnterpriseCount: facts.localEnterpriseIds.length,
+    localEnterpriseCount: idsOf(facts).length,
     leadingCount: facts.leadingCount,
     highTechCount: facts.highTechCount,
     platformCount: facts.platformCount,
@@ -583,7 +589,7 @@ export function gapData(assessment: GapAssessment): GapData {
     outsideSupplyEdges: facts.outsideSupplyEdges,
     downstreamSegmentCount: facts.downstreamInChain,
     downstreamSegmentCountAllChains: facts.downstreamAll,
-    localEnterprises: [...facts.localEnterpriseIds]
+    localEnterprises: [...idsOf(facts)]
       .sort()
       .slice(0, LOCAL_ENTERPRISES_COMPARED)
       .map((id) => ({ id })),
@@ -663,7 +669,7 @@ export async function oracleCompareRegions(
         return {
           region: { id: regionId },
           status: assessment?.status ?? 'MISSING',
-          localEnterpriseCount: assessment?.facts.localEnterpriseIds.length ?? 0,
+          localEnterpriseCount: assessment ? idsOf(assessment.facts).length : 0,
         };
       }),
     })),
@@ -826,8 +832,8 @@ export async function oracleImpactOfLosing(
       segment: { id: after.facts.segmentId },
       before: was.status,
       after: after.status,
-      localEnterprisesBefore: was.facts.localEnterpriseIds.length,
-      localEnterprisesAfter: after.facts.localEnterpriseIds.length,
+      localEnterprisesBefore: idsOf(was.facts).length,
+      localEnterprisesAfter: idsOf(after.facts).length,
     })),
     firmsLosingLocalSupply: losses.map((loss) => ({
       enterprise: { id: loss.buyerId },
