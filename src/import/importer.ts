@@ -92,7 +92,10 @@ export interface ImportOptions {
   readonly acceptValid: boolean;
   /** Provenance for rows whose file has no source column. */
   readonly defaultSource?: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE' | undefined;
+  /** Rows per write transaction (default DEFAULT_BATCH_SIZE). */
   readonly batchSize?: number;
+  /** Write transactions in flight at once for the kinds that allow it (default DEFAULT_WRITERS; 1 = one by one). */
+  readonly writers?: number;
   readonly maxRows?: number;
   readonly onProgress?: (progress: { kind: KindName; done: number; total: number }) => void;
 }
@@ -801,6 +804,46 @@ function countsOf(
   return primary?.counts ?? { created: 0, updated: 0, unchanged: 0 };
 }
 
+/** Rows per write transaction: large enough that per-transaction costs (commit, round trips) are spread thin. */
+export const DEFAULT_BATCH_SIZE = 5000;
+/** Write transactions of one kind in flight at once (see parallelWritersFor). */
+export const DEFAULT_WRITERS = 2;
+
+/**
+ * How many transactions of a kind may run at once. Only enterprises run in parallel: every enterprise of an import
+ * is distinct (a second row for one is rejected as a duplicate), so two batches never lock the same enterprise, and
+ * the regions they point to are only read (see upsertRelationshipsQuery). Their batches are what a large import is
+ * made of. The other kinds lock nodes that several batches share (a supplier and its customers, a policy and its
+ * measures) in an order that is sorted within a batch but not across batches, so parallel batches could deadlock
+ * each other; they are written one batch at a time, as before.
+ */
+function parallelWritersFor(kind: KindName, writers: number): number {
+  return kind === 'enterprises' ? writers : 1;
+}
+
+/**
+ * Runs `work` on each item, at most `limit` at a time, starting them in order. While one batch is being written by
+ * Neo4j the next is built and sent, so Node and the database work at the same time. After the first failure no
+ * further item starts; those in flight are awaited, then the failure is thrown. As before, the batches that finished
+ * stay written (each batch is its own transaction, and re-running the import is idempotent).
+ */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
+}
+
 const WRITE_ORDER: readonly KindName[] = [
   'enterprises',
   'platforms',
@@ -833,23 +876,28 @@ export async function importSources(
   const good = rows.filter((row) => row.problems.length === 0);
   const summaries: KindSummary[] = [];
   const written = bad.length === 0 || options.acceptValid;
+  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const writers = options.writers ?? DEFAULT_WRITERS;
   for (const kind of WRITE_ORDER) {
     const ofKind = rows.filter((row) => row.source.kind === kind);
     if (ofKind.length === 0) continue;
     const valid = good.filter((row) => row.source.kind === kind);
     const totals = { created: 0, updated: 0, unchanged: 0 };
     if (written) {
-      const size = options.batchSize ?? 5000;
-      for (let start = 0; start < valid.length; start += size) {
-        const chunk = valid.slice(start, start + size);
+      const chunks: Row[][] = [];
+      for (let start = 0; start < valid.length; start += size) chunks.push(valid.slice(start, start + size));
+      let done = 0;
+      // A kind is finished before the next starts: links and supplies may refer to enterprises of this import.
+      await inParallel(chunks, parallelWritersFor(kind, writers), async (chunk) => {
         const { nodes, relationships } = batchesFor(kind, chunk, index);
         const reports = await upsertAll(executor, `import-${kind}`, nodes, relationships);
         const counts = countsOf(kind, reports);
         totals.created += counts.created;
         totals.updated += counts.updated;
         totals.unchanged += counts.unchanged;
-        options.onProgress?.({ kind, done: Math.min(valid.length, start + size), total: valid.length });
-      }
+        done += chunk.length;
+        options.onProgress?.({ kind, done, total: valid.length });
+      });
     }
     summaries.push({ kind, rows: ofKind.length, ...totals, rejected: ofKind.length - valid.length });
   }
