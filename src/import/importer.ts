@@ -1,5 +1,3 @@
-import { parse as parseCsv } from 'csv-parse/sync';
-
 import { contactProperties } from '../data/contact.js';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
@@ -12,6 +10,7 @@ import {
   type UpsertReport,
 } from '../data/upsert.js';
 import { clip } from '../errors.js';
+import { readCsv, type CsvRecord } from './csv.js';
 import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
 
@@ -189,15 +188,9 @@ function readTable(
       })),
     };
   }
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
-    records = parseCsv(source.content, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = readCsv(source.content);
   } catch (error) {
     return {
       file: source.name,
@@ -211,7 +204,7 @@ function readTable(
     return { file: source.name, line: null, column: null, reason: 'the file is empty (no header row)' };
   return {
     headers: header.record,
-    rows: body.map((entry) => ({ line: entry.info.lines, cells: entry.record })),
+    rows: body.map((entry) => ({ line: entry.line, cells: entry.record })),
   };
 }
 
@@ -379,11 +372,6 @@ async function loadReferences(executor: Executor, rows: readonly Row[]): Promise
     }
     for (const key of ['creditCode', 'supplierCreditCode', 'customerCreditCode']) {
       if (typeof row.record[key] === 'string') codes.add(row.record[key]);
-    }
-    if (row.source.kind === 'enterprises' && typeof row.record['id'] === 'string') {
-      const set = wanted.get(L.Enterprise) ?? new Set<string>();
-      set.add(row.record['id']);
-      wanted.set(L.Enterprise, set);
     }
   }
   // One index-backed lookup per label (labels from the closed list): a label-less MATCH on id would scan every node.
@@ -827,7 +815,11 @@ function parallelWritersFor(kind: KindName, writers: number): number {
  * further item starts; those in flight are awaited, then the failure is thrown. As before, the batches that finished
  * stay written (each batch is its own transaction, and re-running the import is idempotent).
  */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
