@@ -832,7 +832,8 @@ async function inParallel<T>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const workers = Number.isInteger(limit) && limit > 1 ? Math.min(limit, items.length) : 1;
+  await Promise.all(Array.from({ length: workers }, worker));
   if (failure !== undefined) throw failure.error;
 }
 
