@@ -7,6 +7,8 @@ import { stringify } from 'csv-stringify/sync';
 
 import { loadConfig } from '../config.js';
 import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_WRITERS,
   describeImportProblem,
   importSources,
   kindFromFileName,
@@ -29,6 +31,7 @@ Options:
   --source <source>     provenance for files without a source column: PLAN | PUBLIC | ILLUSTRATIVE
   --accept-valid        write the valid rows; rejected rows go to <file>.rejected.csv with their reasons
   --batch-size <n>      rows per transaction (default 5000)
+  --writers <n>         enterprise batches written at once, 1 to 8 (default 2; 1 writes one batch after another)
   --help                this text`;
 
 function fail(message: string): never {
@@ -45,6 +48,7 @@ const { values, positionals } = (() => {
         source: { type: 'string' },
         'accept-valid': { type: 'boolean', default: false },
         'batch-size': { type: 'string' },
+        writers: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -64,9 +68,12 @@ if (values.kind !== undefined && !(KIND_NAMES as readonly string[]).includes(val
 if (values.source !== undefined && !['PLAN', 'PUBLIC', 'ILLUSTRATIVE'].includes(values.source)) {
   fail(`--source must be PLAN, PUBLIC or ILLUSTRATIVE, not '${values.source}'`);
 }
-const batchSize = values['batch-size'] === undefined ? 5000 : Number(values['batch-size']);
+const batchSize = values['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : Number(values['batch-size']);
 if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
   fail('--batch-size must be a whole number from 1 to 100000');
+const writers = values.writers === undefined ? DEFAULT_WRITERS : Number(values.writers);
+if (!Number.isInteger(writers) || writers < 1 || writers > 8)
+  fail('--writers must be a whole number from 1 to 8');
 
 const sources: ImportSource[] = [];
 for (const file of positionals) {
@@ -147,6 +154,7 @@ try {
       acceptValid: values['accept-valid'] ?? false,
       defaultSource: values.source as 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE' | undefined,
       batchSize,
+      writers,
       onProgress: (update) => progress.update(update),
     });
     for (const problem of result.problems.slice(0, 200))

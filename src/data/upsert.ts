@@ -52,9 +52,14 @@ export interface UpsertCounts {
 export function storedProperties(
   properties: Properties,
 ): Record<string, string | number | boolean | string[] | number[]> {
-  return Object.fromEntries(
-    Object.entries(properties).filter(([, value]) => value !== null && value !== undefined),
-  ) as Record<string, string | number | boolean | string[] | number[]>;
+  // A plain loop: this runs for every row of every write (twice per imported enterprise), and entries/filter/
+  // fromEntries cost ten times as much (about 0.1 s of CPU per 20,000 rows).
+  const stored: Record<string, string | number | boolean | string[] | number[]> = {};
+  for (const key in properties) {
+    const value = properties[key];
+    if (value !== null && value !== undefined) stored[key] = value;
+  }
+  return stored;
 }
 
 /**

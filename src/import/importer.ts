@@ -1,5 +1,3 @@
-import { parse as parseCsv } from 'csv-parse/sync';
-
 import { contactProperties } from '../data/contact.js';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
@@ -12,6 +10,7 @@ import {
   type UpsertReport,
 } from '../data/upsert.js';
 import { clip } from '../errors.js';
+import { readCsv, type CsvRecord } from './csv.js';
 import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
 
@@ -92,7 +91,10 @@ export interface ImportOptions {
   readonly acceptValid: boolean;
   /** Provenance for rows whose file has no source column. */
   readonly defaultSource?: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE' | undefined;
+  /** Rows per write transaction (default DEFAULT_BATCH_SIZE). */
   readonly batchSize?: number;
+  /** Write transactions in flight at once for the kinds that allow it (default DEFAULT_WRITERS; 1 = one by one). */
+  readonly writers?: number;
   readonly maxRows?: number;
   readonly onProgress?: (progress: { kind: KindName; done: number; total: number }) => void;
 }
@@ -186,15 +188,9 @@ function readTable(
       })),
     };
   }
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
-    records = parseCsv(source.content, {
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = readCsv(source.content);
   } catch (error) {
     return {
       file: source.name,
@@ -208,7 +204,7 @@ function readTable(
     return { file: source.name, line: null, column: null, reason: 'the file is empty (no header row)' };
   return {
     headers: header.record,
-    rows: body.map((entry) => ({ line: entry.info.lines, cells: entry.record })),
+    rows: body.map((entry) => ({ line: entry.line, cells: entry.record })),
   };
 }
 
@@ -376,11 +372,6 @@ async function loadReferences(executor: Executor, rows: readonly Row[]): Promise
     }
     for (const key of ['creditCode', 'supplierCreditCode', 'customerCreditCode']) {
       if (typeof row.record[key] === 'string') codes.add(row.record[key]);
-    }
-    if (row.source.kind === 'enterprises' && typeof row.record['id'] === 'string') {
-      const set = wanted.get(L.Enterprise) ?? new Set<string>();
-      set.add(row.record['id']);
-      wanted.set(L.Enterprise, set);
     }
   }
   // One index-backed lookup per label (labels from the closed list): a label-less MATCH on id would scan every node.
@@ -801,6 +792,51 @@ function countsOf(
   return primary?.counts ?? { created: 0, updated: 0, unchanged: 0 };
 }
 
+/** Rows per write transaction: large enough that per-transaction costs (commit, round trips) are spread thin. */
+export const DEFAULT_BATCH_SIZE = 5000;
+/** Write transactions of one kind in flight at once (see parallelWritersFor). */
+export const DEFAULT_WRITERS = 2;
+
+/**
+ * How many transactions of a kind may run at once. Only enterprises run in parallel: every enterprise of an import
+ * is distinct (a second row for one is rejected as a duplicate), so two batches never lock the same enterprise, and
+ * the regions they point to are only read (see upsertRelationshipsQuery). Their batches are what a large import is
+ * made of. The other kinds lock nodes that several batches share (a supplier and its customers, a policy and its
+ * measures) in an order that is sorted within a batch but not across batches, so parallel batches could deadlock
+ * each other; they are written one batch at a time, as before.
+ */
+function parallelWritersFor(kind: KindName, writers: number): number {
+  return kind === 'enterprises' ? writers : 1;
+}
+
+/**
+ * Runs `work` on each item, at most `limit` at a time, starting them in order. While one batch is being written by
+ * Neo4j the next is built and sent, so Node and the database work at the same time. After the first failure no
+ * further item starts; those in flight are awaited, then the failure is thrown. As before, the batches that finished
+ * stay written (each batch is its own transaction, and re-running the import is idempotent).
+ */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const workers = Number.isInteger(limit) && limit > 1 ? Math.min(limit, items.length) : 1;
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure !== undefined) throw failure.error;
+}
+
 const WRITE_ORDER: readonly KindName[] = [
   'enterprises',
   'platforms',
@@ -833,23 +869,28 @@ export async function importSources(
   const good = rows.filter((row) => row.problems.length === 0);
   const summaries: KindSummary[] = [];
   const written = bad.length === 0 || options.acceptValid;
+  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const writers = options.writers ?? DEFAULT_WRITERS;
   for (const kind of WRITE_ORDER) {
     const ofKind = rows.filter((row) => row.source.kind === kind);
     if (ofKind.length === 0) continue;
     const valid = good.filter((row) => row.source.kind === kind);
     const totals = { created: 0, updated: 0, unchanged: 0 };
     if (written) {
-      const size = options.batchSize ?? 5000;
-      for (let start = 0; start < valid.length; start += size) {
-        const chunk = valid.slice(start, start + size);
+      const chunks: Row[][] = [];
+      for (let start = 0; start < valid.length; start += size) chunks.push(valid.slice(start, start + size));
+      let done = 0;
+      // A kind is finished before the next starts: links and supplies may refer to enterprises of this import.
+      await inParallel(chunks, parallelWritersFor(kind, writers), async (chunk) => {
         const { nodes, relationships } = batchesFor(kind, chunk, index);
         const reports = await upsertAll(executor, `import-${kind}`, nodes, relationships);
         const counts = countsOf(kind, reports);
         totals.created += counts.created;
         totals.updated += counts.updated;
         totals.unchanged += counts.unchanged;
-        options.onProgress?.({ kind, done: Math.min(valid.length, start + size), total: valid.length });
-      }
+        done += chunk.length;
+        options.onProgress?.({ kind, done, total: valid.length });
+      });
     }
     summaries.push({ kind, rows: ofKind.length, ...totals, rejected: ofKind.length - valid.length });
   }
