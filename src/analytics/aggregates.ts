@@ -401,7 +401,7 @@ export async function refreshAggregates(
   options: RefreshOptions = {},
 ): Promise<RefreshSummary> {
   const started = Date.now();
-  return executor.transaction(
+  const summary = await executor.transaction(
     'aggregate-refresh',
     async (run) => {
       // The write lock on the state node serialises refreshes (in this process and others) until commit, so two
@@ -494,15 +494,9 @@ export async function refreshAggregates(
           { all: affected === null, affected: affected === null ? [] : [...affected], aggregates },
         ),
       );
-      // The target-ranking keys kept per operation (candidates.ts) follow the same changes.
-      if (full) {
-        for (let after: string | null = null; ;) {
-          const [batch] = await run(candidateRankBatchQuery(after, RANK_BATCH));
-          const last = (batch?.['last'] as string | null | undefined) ?? null;
-          if (last === null) break;
-          after = last;
-        }
-      } else {
+      // The target-ranking keys kept per operation (candidates.ts) follow the same changes; a full rebuild does
+      // them after this transaction, in batches, so that a million firms' keys never sit in one transaction.
+      if (!full) {
         const enterpriseIds = [
           ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
         ];
@@ -534,6 +528,15 @@ export async function refreshAggregates(
     },
     { timeoutMs: options.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS },
   );
+  if (summary.full) {
+    for (let after: string | null = null; ;) {
+      const [batch] = await executor.write('candidate-ranks', candidateRankBatchQuery(after, RANK_BATCH));
+      const last = (batch?.['last'] as string | null | undefined) ?? null;
+      if (last === null) break;
+      after = last;
+    }
+  }
+  return { ...summary, seconds: (Date.now() - started) / 1000 };
 }
 
 // --- Reading ---
