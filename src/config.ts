@@ -132,7 +132,7 @@ const environmentSchema = z.object({
       message: 'expected comma-separated region ids such as beijing,tianjin,hebei',
     })
     .default('beijing,tianjin,hebei'),
-  TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(20_000),
+  TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(100_000),
 });
 
 export interface LocalNeo4jConfig {

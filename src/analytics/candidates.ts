@@ -2,6 +2,7 @@ import { readCandidateLinks, type Sources } from './facts.js';
 import {
   breadthValue,
   CAPABILITY_KEY_SCALE,
+  capabilityKey,
   haversineKm,
   proximityValue,
   rankCandidates,
@@ -32,7 +33,20 @@ import { AppError, ErrorCode } from '../errors.js';
 export const FIRST_WALK_PAGE = 100;
 
 /** The default most index rows one targetFirms request may read before it is refused (TARGET_SCAN_LIMIT). */
-export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
+export const DEFAULT_TARGET_SCAN_LIMIT = 100_000;
+/** Every capability key a firm can have (size × leading × high-tech × platforms hosted, 0–2), highest first. */
+const CAPABILITY_KEYS: readonly number[] = [
+  ...new Set(
+    ['LARGE', 'MEDIUM', 'SMALL', 'MICRO'].flatMap((sizeBand) =>
+      [false, true].flatMap((leading) =>
+        [false, true].flatMap((highTech) =>
+          [0, 1, 2].map((platformsHosted) => capabilityKey({ sizeBand, leading, highTech, platformsHosted })),
+        ),
+      ),
+    ),
+  ),
+].sort((a, b) => b - a);
+
 /** Firms whose supply links one round reads at least (more when `first` is larger). */
 const LINKS_PER_ROUND = 20;
 
@@ -339,24 +353,40 @@ export async function readRankedCandidates(
   let size = request.firstPage ?? FIRST_WALK_PAGE;
 
   for (;;) {
-    // Breadth of an unread firm: it operates only in segments whose walk has not ended.
-    const gapsWalked = new Set(walks.filter((walk) => !walk.exhausted).map((walk) => walk.gapId));
-    const maxBreadth = breadthValue(gapsWalked.size, request.gaps.size);
+    // An unread firm of capability c fills at most the gaps with a lane whose walk has not got past c (it would
+    // have been read there otherwise): the tighter breadth, taken over every capability a firm can have.
+    const breadthAt = (capability: number) => {
+      const open = new Set(
+        walks
+          .filter(
+            (walk) => !walk.exhausted && (walk.frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE) >= capability,
+          )
+          .map((walk) => walk.gapId),
+      );
+      return breadthValue(open.size, request.gaps.size);
+    };
+    const boundOf = (walk: Walk) => {
+      const ceiling = walk.frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE;
+      let bound = -Infinity;
+      for (const capability of [ceiling, ...CAPABILITY_KEYS.filter((key) => key < ceiling)]) {
+        bound = Math.max(
+          bound,
+          unseenBound(
+            {
+              gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
+              frontier: { core: walk.lane === 'core', capabilityKey: capability },
+              maxProximity,
+              maxBreadth: breadthAt(capability),
+              lane: walk.lane,
+            },
+            request.weights,
+          ),
+        );
+      }
+      return bound;
+    };
     // A walk whose unread firms could tie the first-th best must go on: a tie is decided by id.
-    const active = walks.filter(
-      (walk) =>
-        !walk.exhausted &&
-        unseenBound(
-          {
-            gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
-            frontier: walk.frontier,
-            maxProximity,
-            maxBreadth,
-            lane: walk.lane,
-          },
-          request.weights,
-        ) >= kthBest,
-    );
+    const active = walks.filter((walk) => !walk.exhausted && boundOf(walk) >= kthBest);
     if (active.length === 0) break;
     const budget = request.scanLimit - stats.rowsRead;
     if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);

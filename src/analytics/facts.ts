@@ -51,6 +51,12 @@ export function traversalDepth(value: unknown, max: number, argument = 'depth'):
 const REGION_SUBTREE = (regionVariable: string) =>
   `COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(${regionVariable}) RETURN sub }`;
 
+/**
+ * The most local firms one report scans to list `ChainGap.localEnterprises` (first by id, every segment at once):
+ * a region with more is refused for that field (page through `enterprises(filter: { regionId, segmentId })`).
+ */
+export const LOCAL_ENTERPRISE_SCAN_LIMIT = 50_000;
+
 export interface GapFactsRequest {
   readonly chainIds: readonly string[];
   readonly regionIds: readonly string[];
@@ -92,20 +98,22 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
      }
      ${REGION_AGGREGATES_SUBQUERY}
      ${BASIS_SUBQUERY}
-     CALL (segments) {
-       OPTIONAL MATCH (region:${L.Region} { id: $regionIds[0] })
-       WITH segments, ${REGION_SUBTREE('region')} AS regions
-       UNWIND CASE WHEN $localEnterprises > 0 THEN segments ELSE [] END AS segment
-       CALL (segment, regions) {
-         MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: segment.segmentId })
-         WHERE e.source IN $sources AND op.source IN $sources AND d.source IN $sources
-           AND EXISTS { MATCH (e)-[located:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions AND located.source IN $sources }
-         WITH DISTINCT e.id AS id ORDER BY id LIMIT toInteger($localEnterprises)
-         RETURN collect(id) AS ids
-       }
-       RETURN collect([segment.segmentId, ids]) AS localIds
+     CALL {
+       UNWIND CASE WHEN $localEnterprises > 0 THEN [$regionIds[0]] ELSE [] END AS localRegionId
+       MATCH (:${L.Region} { id: localRegionId })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[located:${T.LOCATED_IN}]-(e:${L.Enterprise})
+       WHERE located.source IN $sources AND e.source IN $sources
+       WITH DISTINCT e LIMIT toInteger($localScanLimit) + 1
+       RETURN collect(e) AS localFirms
      }
-     RETURN segments, aggregates, asOf, pendingChanges, localIds`,
+     CALL (segments, localFirms) {
+       UNWIND localFirms AS e
+       MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s:${L.ChainSegment})
+       WHERE op.source IN $sources AND d.source IN $sources AND s.id IN [segment IN segments | segment.segmentId]
+       WITH s.id AS segmentId, e.id AS id ORDER BY segmentId, id
+       WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
+       RETURN collect([segmentId, ids]) AS localIds
+     }
+     RETURN segments, aggregates, asOf, pendingChanges, localIds, size(localFirms) > $localScanLimit AS localsCut`,
     {
       chainIds: request.chainIds,
       sources: request.sources,
@@ -114,6 +122,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
       aggregateFilter: filterKey(request.sources),
       regionIds: request.regionIds,
       localEnterprises: request.localEnterprises ?? 0,
+      localScanLimit: LOCAL_ENTERPRISE_SCAN_LIMIT,
     },
   );
 }
@@ -189,6 +198,8 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
     structure: (row?.['segments'] as StructureRow[] | undefined) ?? [],
     aggregates: aggregatesFrom(row?.['aggregates']),
     /** The first local enterprises of each segment in the first region, when asked for. */
+    /** The region has more firms than one request may list from: the listing was not made. */
+    localsCut: row?.['localsCut'] === true,
     localIds: new Map(
       ((row?.['localIds'] as [string, string[]][] | undefined) ?? []).map(([id, ids]) => [id, ids]),
     ),

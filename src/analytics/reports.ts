@@ -7,6 +7,7 @@ import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
 import type { AggregateBasis } from './aggregates.js';
 import {
   gapFactsFrom,
+  LOCAL_ENTERPRISE_SCAN_LIMIT,
   checkRequest,
   readChainsOf,
   readContributions,
@@ -119,6 +120,12 @@ async function gapFacts(
   localIds: ReadonlyMap<string, readonly string[]>;
 }> {
   const parts = await readGapFactParts(context.executor, request);
+  if (parts.localsCut) {
+    throw new AppError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `ChainGap.localEnterprises lists from at most ${LOCAL_ENTERPRISE_SCAN_LIMIT} local enterprises and region '${clip(request.regionIds[0]!)}' has more: page through enterprises(filter: { regionId, segmentId }) instead, or leave localEnterprises out (localEnterpriseCount is always there)`,
+    );
+  }
   const asOf = parts.basis.asOf;
   if (asOf === null) {
     const cause = context.refresher?.failure;

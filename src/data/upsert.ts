@@ -211,6 +211,7 @@ export async function upsertAll(
   operation: string,
   nodes: readonly NodeBatch[],
   relationships: readonly RelationshipBatch[],
+  options: { readonly timeoutMs?: number } = {},
 ): Promise<UpsertReport[]> {
   const nonEmptyNodes = nodes.filter((batch) => batch.rows.length > 0);
   const nonEmptyRelationships = relationships.filter((batch) => batch.rows.length > 0);
@@ -226,16 +227,20 @@ export async function upsertAll(
   const tracked = touched.structural || touched.enterpriseIds.length > 0 || touched.platformIds.length > 0;
   const homesOf = async (run: (query: CypherQuery) => Promise<Row[]>) =>
     tracked ? (((await run(touchedHomesQuery(touched)))[0]?.['homeIds'] as string[] | undefined) ?? []) : [];
-  const results = await executor.transaction(operation, async (run) => {
-    const before = await homesOf(run);
-    const written: Row[][] = [];
-    for (const query of queries) written.push(await run(query));
-    const changed = written.some(
-      (rows) => Number(rows[0]?.['created'] ?? 0) + Number(rows[0]?.['updated'] ?? 0) > 0,
-    );
-    if (tracked && changed) await run(recordChangeQuery(touched, [...before, ...(await homesOf(run))]));
-    return written;
-  });
+  const results = await executor.transaction(
+    operation,
+    async (run) => {
+      const before = await homesOf(run);
+      const written: Row[][] = [];
+      for (const query of queries) written.push(await run(query));
+      const changed = written.some(
+        (rows) => Number(rows[0]?.['created'] ?? 0) + Number(rows[0]?.['updated'] ?? 0) > 0,
+      );
+      if (tracked && changed) await run(recordChangeQuery(touched, [...before, ...(await homesOf(run))]));
+      return written;
+    },
+    options,
+  );
   return results.map((rows, index) => {
     const row = rows[0] ?? {};
     const total = Number(row['total'] ?? 0);

@@ -16,8 +16,13 @@ export const SEEDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export async function loadSeeds(executor: Executor, directory: string = SEEDS_DIR): Promise<UpsertReport[]> {
   const data = await readSeedDirectory(directory);
   const { nodes, relationships } = seedBatches(data);
-  return upsertAll(executor, 'seed', nodes, relationships);
+  // The whole plan in one transaction: on a cold Neo4j sharing two cores it has taken over a minute, so it is
+  // not held to the request-sized NEO4J_TX_TIMEOUT_MS.
+  return upsertAll(executor, 'seed', nodes, relationships, { timeoutMs: SEED_TIMEOUT_MS });
 }
+
+/** Transaction timeout of a seed load. */
+const SEED_TIMEOUT_MS = 300_000;
 
 export async function isDatabaseEmpty(executor: Executor): Promise<boolean> {
   const rows = await executor.read('is-empty', cypher('MATCH (n) RETURN count(n) = 0 AS empty LIMIT 1'));

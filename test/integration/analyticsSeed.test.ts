@@ -74,9 +74,11 @@ describe('analytics on the seed graph', () => {
     expect(recommendations.map((recommendation) => recommendation.score)).toEqual(
       [...recommendations.map((recommendation) => recommendation.score)].sort((a, b) => b - a),
     );
-    // A fixed number of statements, whatever the number of gaps and candidates: id check, gap facts, gap scopes,
-    // candidates (phase 1), supply links of the contenders (phase 2), incentives, node projections.
-    expect(result.roundTrips).toBe(7);
+    // A bounded number of statements, whatever the number of gaps and candidates: id check, gap facts, gap scopes,
+    // the region index, a few rounds of the rank-index walk with the supply links of their best firms, incentives,
+    // node projections. On the seed graph the walk settles within two rounds.
+    expect(result.roundTrips).toBeGreaterThanOrEqual(7);
+    expect(result.roundTrips).toBeLessThanOrEqual(11);
   });
 
   it('answers first: 0 with the gaps and no recommendation (found by fuzzing: it used to fail)', async () => {

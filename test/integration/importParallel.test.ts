@@ -126,11 +126,12 @@ describe('import written by parallel batches', () => {
     let calls = 0;
     const failing = new Proxy(database.executor, {
       get(target, property, receiver) {
-        if (property === 'writeAll') {
-          return async (...args: Parameters<Executor['writeAll']>) => {
+        // Every upsert runs as one `transaction` (its statements and its change record).
+        if (property === 'transaction') {
+          return async (...args: Parameters<Executor['transaction']>) => {
             calls += 1;
             if (calls === 3) throw new Error('injected write failure');
-            return target.writeAll(...args);
+            return target.transaction(...args);
           };
         }
         const value = Reflect.get(target, property, receiver) as unknown;
