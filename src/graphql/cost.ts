@@ -59,11 +59,13 @@ import { loadTypeDefs } from './typeDefs.js';
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`
  *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a `search` 100; a target's `current`
- *   count 20; an analytics root field the statements it runs — 5000 per (chain, region, scenario) gap assessment
+ *   count 20; an analytics root field the statements it runs — 400 per (chain, region, scenario) gap assessment
  *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 10000 for
- *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. These were set from measured
- *   times (bench/hostile.ts runs each costliest allowed request alone): a gap assessment takes about as long as
- *   answering a few thousand values, the candidate search about twice that.
+ *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. A gap assessment reads the
+ *   chain's structure and a few stored aggregate rows (src/analytics/aggregates.ts), whatever the number of firms:
+ *   at 200,000 firms it takes about as long as a depth-4 traversal (it cost 5000 while it recounted the region's
+ *   firms per request). The candidate search walks a rank index for as many rows as it takes to settle the top
+ *   (up to TARGET_SCAN_LIMIT), seconds at province scale, so it stays in the expensive lane.
  *
  * Out-of-range page sizes and depths are priced at the configured maximum: the resolvers refuse them anyway, with
  * a BAD_USER_INPUT naming the argument, which says more than a cost error would. Introspection costs nothing (it is
@@ -98,7 +100,7 @@ export const PRICES = {
   totalCount: 100,
   search: 100,
   targetProgress: 20,
-  gapAssessment: 5000,
+  gapAssessment: 400,
   candidateSearch: 10000,
   supplyLosses: 500,
   /** Chains an enterprise or segment is assumed to belong to, for `impactOfLosing`. */
