@@ -162,15 +162,6 @@ export class Executor {
     return this.run('WRITE', operation, (tx) => this.runInTransaction(tx, operation, 'WRITE', query));
   }
 
-  /** Runs several write statements in one transaction: all of them apply, or none does. Idempotent, as for write. */
-  writeAll(operation: string, queries: readonly CypherQuery[]): Promise<Row[][]> {
-    return this.run('WRITE', operation, async (tx) => {
-      const results: Row[][] = [];
-      for (const query of queries) results.push(await this.runInTransaction(tx, operation, 'WRITE', query));
-      return results;
-    });
-  }
-
   /**
    * One write transaction whose later statements depend on earlier results computed in JavaScript (the analytics
    * aggregate refresh reads, counts, then writes; an upsert records what it touched). Retried as a whole on transient

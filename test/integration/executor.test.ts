@@ -38,10 +38,15 @@ describe('Executor against the real Neo4j', () => {
     ]);
   });
 
-  it('writes all statements of writeAll in one transaction, or none of them', async () => {
+  it('writes all statements of a transaction, or none of them', async () => {
     const good = cypher('CREATE (:Region { id: $id, name: $id })', { id: `${prefix}-a` });
     const bad = cypher('CREATE (:Region { id: $id })', { id: `${prefix}-a` }); // violates the unique constraint
-    await expect(database.executor.writeAll('test', [good, bad])).rejects.toMatchObject({
+    await expect(
+      database.executor.transaction('test', async (run) => {
+        await run(good);
+        await run(bad);
+      }),
+    ).rejects.toMatchObject({
       extensions: { code: 'CONFLICT' },
     });
     const rows = await database.executor.read(
