@@ -1,4 +1,5 @@
 import { cypher, type CypherQuery } from '../data/cypher.js';
+import { STRUCTURE_STATE_ID } from '../data/changes.js';
 import type { Executor, Row } from '../data/executor.js';
 import { candidateRankBatchQuery, candidateRankQuery } from './candidates.js';
 import {
@@ -547,12 +548,19 @@ export interface AggregateBasis {
   readonly asOf: string | null;
   /** Writes recorded since and not yet folded in. */
   readonly pendingChanges: number;
+  /** How many writes have changed the chains' shape (0 on a store that never recorded one). */
+  readonly structureVersion: number;
 }
 
-/** Cypher fragment (inside a CALL) returning `asOf` and `pendingChanges`. */
+/**
+ * Cypher fragment (inside a CALL) returning `asOf`, `pendingChanges` and `structureVersion` (how many writes have
+ * changed the chains' shape: the key of the per-process structure cache, structureCache.ts).
+ */
 export const BASIS_SUBQUERY = `CALL {
        OPTIONAL MATCH (state:${I.AggregateState} { id: '${STATE_ID}' })
-       RETURN toString(state.builtAt) AS asOf, COUNT { MATCH (:${I.AggregateChange}) } AS pendingChanges
+       OPTIONAL MATCH (shape:${I.AggregateState} { id: '${STRUCTURE_STATE_ID}' })
+       RETURN toString(state.builtAt) AS asOf, COUNT { MATCH (:${I.AggregateChange}) } AS pendingChanges,
+              coalesce(shape.version, 0) AS structureVersion
      }`;
 
 /** Cypher fragment (inside a CALL, given `$aggregateRegionIds` and `$aggregateFilter`) returning `aggregates`. */

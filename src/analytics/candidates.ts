@@ -1,4 +1,5 @@
 import { readCandidateLinks, type Sources } from './facts.js';
+import type { StructureCache } from './structureCache.js';
 import {
   breadthValue,
   CAPABILITY_KEY_SCALE,
@@ -221,6 +222,8 @@ export interface RankedCandidatesRequest {
   readonly scanLimit: number;
   /** Rows per segment in the first round (FIRST_WALK_PAGE); tests set it small to walk in many rounds. */
   readonly firstPage?: number;
+  /** This process's structure cache and the structure version the request saw: the region index comes from it. */
+  readonly structures?: { readonly cache: StructureCache; readonly version: number };
 }
 
 export interface RankedCandidates {
@@ -270,7 +273,11 @@ export async function readRankedCandidates(
   if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
     return { ranked: [], stats };
   }
-  const regions = await readRegionIndex(executor);
+  const regions = request.structures
+    ? await request.structures.cache.through('region-index', request.structures.version, () =>
+        readRegionIndex(executor),
+      )
+    : await readRegionIndex(executor);
   const home = new Set([request.regionId]);
   const priority = new Set(request.priorityRegionIds);
   const origin = positionOf(request.regionId, regions);

@@ -13,12 +13,13 @@ import {
   type AggregateBasis,
   type RegionCounts,
   type SegmentCounts,
+  type Structure,
 } from './aggregates.js';
 import type { SegmentFacts, Stage } from './gaps.js';
 import type { CandidateFacts } from './targets.js';
 import { badUserInput } from '../errors.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
-import type { Executor } from '../data/executor.js';
+import type { Executor, Row } from '../data/executor.js';
 import {
   assertLabel,
   MAX_REGION_DEPTH,
@@ -66,18 +67,28 @@ export interface GapFactsRequest {
   readonly segmentScopeId?: string | null;
   /** How many local enterprises (first by id) to list per segment in the first region (0 or absent: none). */
   readonly localEnterprises?: number;
+  /**
+   * The ids of the segments a cached structure (structureCache.ts) lists: the statement then leaves the structure
+   * out. Absent: the statement reads it.
+   */
+  readonly cachedSegmentIds?: readonly string[];
 }
 
 /**
- * One statement, three parts, none of which grows with the number of firms:
+ * One statement, three parts (four with the listing of local enterprises), none of which grows with the number of
+ * firms:
  * - the chains' structure: each segment with the segments it feeds and how many it reaches downstream;
  * - the regions' aggregates for the provenance filter (see aggregates.ts): a few stored rows per region;
  * - how current those aggregates are.
  */
 export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   const depth = traversalDepth(request.maxDepth, 12, 'maxDepth');
-  return cypher(
-    `CALL {
+  const cached = request.cachedSegmentIds;
+  // With the structure cached (structureCache.ts) only the segment ids are needed, to list local enterprises.
+  const structure =
+    cached !== undefined
+      ? `WITH [] AS segments, $cachedSegmentIds AS segmentIds`
+      : `CALL {
        UNWIND $chainIds AS chainId
        MATCH (chain:${L.IndustrialChain} { id: chainId })
        WITH chain, COLLECT { MATCH (s:${L.ChainSegment})-[:${T.IN_CHAIN}]->(chain) WHERE s.source IN $sources RETURN s } AS segments
@@ -96,6 +107,9 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
          downstreamAll: downstreamAll, downstreamInChain: downstreamInChain
        }) AS segments
      }
+     WITH segments, [segment IN segments | segment.segmentId] AS segmentIds`;
+  return cypher(
+    `${structure}
      ${REGION_AGGREGATES_SUBQUERY}
      ${BASIS_SUBQUERY}
      CALL {
@@ -105,19 +119,21 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH DISTINCT e LIMIT toInteger($localScanLimit) + 1
        RETURN collect(e) AS localFirms
      }
-     CALL (segments, localFirms) {
+     CALL (segmentIds, localFirms) {
        UNWIND localFirms AS e
        MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s:${L.ChainSegment})
-       WHERE op.source IN $sources AND d.source IN $sources AND s.id IN [segment IN segments | segment.segmentId]
+       WHERE op.source IN $sources AND d.source IN $sources AND s.id IN segmentIds
        WITH s.id AS segmentId, e.id AS id ORDER BY segmentId, id
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
-     RETURN segments, aggregates, asOf, pendingChanges, localIds, size(localFirms) > $localScanLimit AS localsCut`,
+     RETURN segments, aggregates, asOf, pendingChanges, structureVersion, localIds,
+            size(localFirms) > $localScanLimit AS localsCut`,
     {
-      chainIds: request.chainIds,
+      ...(cached !== undefined
+        ? { cachedSegmentIds: cached }
+        : { chainIds: request.chainIds, segmentScopeId: request.segmentScopeId ?? null }),
       sources: request.sources,
-      segmentScopeId: request.segmentScopeId ?? null,
       aggregateRegionIds: request.regionIds,
       aggregateFilter: filterKey(request.sources),
       regionIds: request.regionIds,
@@ -127,7 +143,21 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   );
 }
 
-interface StructureRow {
+/**
+ * The key under which a request's structure rows are cached: everything the structure part of gapFactsQuery
+ * depends on.
+ */
+export function gapStructureKey(request: GapFactsRequest): string {
+  return JSON.stringify([
+    'gap-structure',
+    request.chainIds,
+    [...request.sources].sort(),
+    request.segmentScopeId ?? null,
+    request.maxDepth,
+  ]);
+}
+
+export interface StructureRow {
   chainId: string;
   chainSize: number;
   segmentId: string;
@@ -203,11 +233,21 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
     localIds: new Map(
       ((row?.['localIds'] as [string, string[]][] | undefined) ?? []).map(([id, ids]) => [id, ids]),
     ),
-    basis: {
-      asOf: (row?.['asOf'] as string | null | undefined) ?? null,
-      pendingChanges: Number(row?.['pendingChanges'] ?? 0),
-    },
+    basis: basisFrom(row),
   };
+}
+
+function basisFrom(row: Row | undefined): AggregateBasis {
+  return {
+    asOf: (row?.['asOf'] as string | null | undefined) ?? null,
+    pendingChanges: Number(row?.['pendingChanges'] ?? 0),
+    structureVersion: Number(row?.['structureVersion'] ?? 0),
+  };
+}
+
+/** The region and segment trees the counting statements need (read once per structure version: structureCache.ts). */
+export async function readAggregateStructure(executor: Executor): Promise<Structure> {
+  return structureFrom((await executor.read('aggregate-structure', structureQuery))[0]);
 }
 
 /**
@@ -217,10 +257,10 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
  */
 export async function readContributions(
   executor: Executor,
-  request: { firmIds: readonly string[]; regionId: string; sources: Sources },
+  request: { firmIds: readonly string[]; regionId: string; sources: Sources; structure: Structure },
 ): Promise<Map<string, RegionCounts>> {
   if (request.firmIds.length === 0) return new Map();
-  const structure = structureFrom((await executor.read('aggregate-structure', structureQuery))[0]);
+  const { structure } = request;
   const scope = { firmIds: request.firmIds };
   const [firms, supply] = [
     await executor.read('scenario-firms', firmCountsQuery(scope, structure)),
@@ -233,7 +273,6 @@ export async function readContributions(
   return new Map([[request.regionId, sums.get(request.regionId)?.get(key) ?? new Map()]]);
 }
 
-/** Which of the given ids exist with each label: unknown ids are reported as BAD_USER_INPUT by the callers. */
 /**
  * Which of the given ids exist with each label (unknown ids are reported as BAD_USER_INPUT by the callers), and how
  * current the aggregates are — one statement, so a report learns both before it reads any fact.
@@ -252,16 +291,14 @@ export async function checkRequest(
     'request-check',
     cypher(
       `${BASIS_SUBQUERY}
-       RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing, asOf, pendingChanges`,
+       RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing, asOf, pendingChanges,
+              structureVersion`,
       params,
     ),
   );
   return {
     missing: ((row?.['missing'] as number[] | undefined) ?? []).map((index) => checks[index]!.argument),
-    basis: {
-      asOf: (row?.['asOf'] as string | null | undefined) ?? null,
-      pendingChanges: Number(row?.['pendingChanges'] ?? 0),
-    },
+    basis: basisFrom(row),
   };
 }
 
@@ -395,6 +432,24 @@ export async function readSupplyLosses(
     products: [...new Set(row['products'] as string[])],
     lostSupplierIds: (row['lostSupplierIds'] as string[]).slice().sort(),
   }));
+}
+
+/**
+ * How many local enterprises operate in a segment (its narrower segments included), from the stored aggregates: a
+ * scenario that would leave out too many is refused before any firm is read.
+ */
+export async function readLocalEnterpriseCount(
+  executor: Executor,
+  request: { segmentId: string; regionId: string; sources: Sources },
+): Promise<number> {
+  const [row] = await executor.read(
+    'segment-local-count',
+    cypher(`${REGION_AGGREGATES_SUBQUERY} RETURN aggregates`, {
+      aggregateRegionIds: [request.regionId],
+      aggregateFilter: filterKey(request.sources),
+    }),
+  );
+  return aggregatesFrom(row?.['aggregates']).get(request.regionId)?.get(request.segmentId)?.enterprises ?? 0;
 }
 
 /** Local enterprises operating in a segment (its narrower segments included) — what "losing the segment" removes. */

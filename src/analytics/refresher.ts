@@ -1,6 +1,7 @@
 import type { Executor } from '../data/executor.js';
 import type { Logger } from '../logger.js';
 import { refreshAggregates, type RefreshSummary } from './aggregates.js';
+import { StructureCache } from './structureCache.js';
 
 export interface RefresherOptions {
   /** How long an analytics request waits for pending writes to be folded in before answering from older counts. */
@@ -22,6 +23,8 @@ export class AggregateRefresher {
   private queued: Promise<RefreshSummary> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastFailure: Error | null = null;
+  /** The chains' structure as this process last read it, per structure version (structureCache.ts). */
+  readonly structures = new StructureCache();
 
   constructor(
     private readonly executor: Executor,

@@ -4,21 +4,25 @@ import { selectedFields, selectionsAt, type Selection } from '../data/graph/sele
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
-import type { AggregateBasis } from './aggregates.js';
+import type { AggregateBasis, Structure } from './aggregates.js';
 import {
   gapFactsFrom,
+  gapStructureKey,
   LOCAL_ENTERPRISE_SCAN_LIMIT,
+  readAggregateStructure,
   checkRequest,
   readChainsOf,
   readContributions,
   readGapFactParts,
   readIncentiveIds,
+  readLocalEnterpriseCount,
   readLocalEnterprisesOfSegment,
   readSegmentScopes,
   readSupplyLosses,
   sourcesOrAll,
   type GapFactsRequest,
   type GapFactsRow,
+  type StructureRow,
 } from './facts.js';
 import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
 import {
@@ -86,13 +90,27 @@ function validWeights(input: WeightsInput | null | undefined): TargetWeights {
 async function prepare(
   context: AnalyticsContext,
   checks: readonly { argument: string; label: string; id: string }[],
-): Promise<void> {
+): Promise<Prepared> {
   const { missing, basis } = await checkRequest(context.executor, checks);
   if (missing.length > 0) {
     const check = checks.find((candidate) => candidate.argument === missing[0])!;
     throw badUserInput(check.argument, `no ${check.label} with id '${clip(check.id)}'`);
   }
   if (basis.pendingChanges > 0 || basis.asOf === null) await context.refresher.catchUp();
+  return { structureVersion: basis.structureVersion };
+}
+
+/** What a report learnt before reading facts. */
+interface Prepared {
+  /** The structure version seen by the request's check: the key of the structures this process cached. */
+  readonly structureVersion: number;
+}
+
+/** The region and segment trees, from this process's cache when the structure has not changed since. */
+function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
+  return context.refresher.structures.through('aggregate-structure', prepared.structureVersion, () =>
+    readAggregateStructure(context.executor),
+  );
 }
 
 function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAssessment[] {
@@ -112,6 +130,7 @@ function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
  */
 async function gapFacts(
   context: AnalyticsContext,
+  prepared: Prepared,
   request: GapFactsRequest,
   scenarios: readonly (readonly string[])[] = [[]],
 ): Promise<{
@@ -119,7 +138,27 @@ async function gapFacts(
   basis: AggregateBasis & { readonly asOf: string };
   localIds: ReadonlyMap<string, readonly string[]>;
 }> {
-  const parts = await readGapFactParts(context.executor, request);
+  // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
+  // version is the one the request's check saw; a write to the shape since then reads it afresh.
+  const structures = context.refresher.structures;
+  const key = gapStructureKey(request);
+  const cached = structures.get<StructureRow[]>(key, prepared.structureVersion);
+  let parts = await readGapFactParts(context.executor, {
+    ...request,
+    ...(cached ? { cachedSegmentIds: cached.map((row) => row.segmentId) } : {}),
+  });
+  let structure = cached;
+  if (structure && parts.basis.structureVersion !== prepared.structureVersion) {
+    // The shape changed between the check and this read: read it with the facts, so both agree.
+    parts = await readGapFactParts(context.executor, request);
+    structure = undefined;
+  }
+  if (structure === undefined) {
+    structure = parts.structure;
+    // Under the older of the two versions seen: a write to the shape that committed while this statement ran may
+    // or may not be in what it read, and a later request seeing the newer version must read it again.
+    structures.set(key, Math.min(prepared.structureVersion, parts.basis.structureVersion), structure);
+  }
   if (parts.localsCut) {
     throw new AppError(
       ErrorCode.QUERY_TOO_COMPLEX,
@@ -145,12 +184,13 @@ async function gapFacts(
             firmIds,
             regionId: request.regionIds[0]!,
             sources: request.sources,
+            structure: await aggregateStructure(context, prepared),
           }),
     );
   }
   return {
-    rows: gapFactsFrom(parts.structure, parts.aggregates, request.regionIds, subtractions),
-    basis: { asOf, pendingChanges: parts.basis.pendingChanges },
+    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions),
+    basis: { ...parts.basis, asOf },
     localIds: parts.localIds,
   };
 }
@@ -232,13 +272,13 @@ export async function chainGapReport(
   selection: Selection,
 ) {
   const thresholds = validThresholds(args.thresholds);
-  await prepare(context, [
+  const prepared = await prepare(context, [
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
   ]);
   const sources = sourcesOrAll(args.sources);
   const firstLocals = localEnterprisesWanted(selection, [['gaps']], context.limits);
-  const { rows, basis, localIds } = await gapFacts(context, {
+  const { rows, basis, localIds } = await gapFacts(context, prepared, {
     chainIds: [args.chainId],
     regionIds: [args.regionId],
     sources,
@@ -284,11 +324,11 @@ export async function compareRegions(
   if (regionIds.length < 2 || regionIds.length > MAX_COMPARED_REGIONS) {
     throw badUserInput('regionIds', `give 2 to ${MAX_COMPARED_REGIONS} different regions`);
   }
-  await prepare(context, [
+  const prepared = await prepare(context, [
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
   ]);
-  const { rows, basis } = await gapFacts(context, {
+  const { rows, basis } = await gapFacts(context, prepared, {
     chainIds: [args.chainId],
     regionIds,
     sources: sourcesOrAll(args.sources),
@@ -370,7 +410,7 @@ export async function targetFirms(
   const weights = validWeights(args.weights);
   const first = pageSize(args.first, context.limits, { argument: 'first', fallback: 10 });
   const sources = sourcesOrAll(args.sources);
-  await prepare(context, [
+  const prepared = await prepare(context, [
     ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
@@ -383,7 +423,7 @@ export async function targetFirms(
     [['gaps'], ['recommendations', 'fills']],
     context.limits,
   );
-  const { rows, basis, localIds } = await gapFacts(context, {
+  const { rows, basis, localIds } = await gapFacts(context, prepared, {
     chainIds,
     regionIds: [args.regionId],
     sources,
@@ -413,6 +453,7 @@ export async function targetFirms(
     sources,
     priorityRegionIds: context.priorityRegionIds,
     scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
+    structures: { cache: context.refresher.structures, version: prepared.structureVersion },
   });
   const incentiveIds =
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
@@ -475,13 +516,30 @@ export async function impactOfLosing(
   }
   const thresholds = validThresholds(args.thresholds);
   const sources = sourcesOrAll(args.sources);
-  await prepare(context, [
+  const prepared = await prepare(context, [
     ...(args.enterpriseId
       ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
       : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
   ]);
+  // Leaving firms out costs work per firm (their own counts and links): a segment of a large region is refused,
+  // first on the stored count (no firm read), then on the firms found (the count may lag pending writes).
+  const tooMany = () =>
+    new AppError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `Losing segment '${clip(args.segmentId!)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
+    );
+  if (
+    args.segmentId &&
+    (await readLocalEnterpriseCount(context.executor, {
+      segmentId: args.segmentId,
+      regionId: args.regionId,
+      sources,
+    })) > context.maxScenarioFirms
+  ) {
+    throw tooMany();
+  }
   const removed = args.enterpriseId
     ? [args.enterpriseId]
     : await readLocalEnterprisesOfSegment(context.executor, {
@@ -490,13 +548,7 @@ export async function impactOfLosing(
         sources,
         limit: context.maxScenarioFirms + 1,
       });
-  // Leaving firms out costs work per firm (their own counts and links); a segment of a large region is refused.
-  if (removed.length > context.maxScenarioFirms) {
-    throw new AppError(
-      ErrorCode.QUERY_TOO_COMPLEX,
-      `Losing segment '${clip(args.segmentId!)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
-    );
-  }
+  if (removed.length > context.maxScenarioFirms) throw tooMany();
   const chainIds = await readChainsOf(context.executor, {
     ...(args.enterpriseId ? { enterpriseId: args.enterpriseId } : {}),
     ...(args.segmentId ? { segmentId: args.segmentId } : {}),
@@ -504,6 +556,7 @@ export async function impactOfLosing(
   });
   const { rows, basis } = await gapFacts(
     context,
+    prepared,
     { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
     [[], removed],
   );

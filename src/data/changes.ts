@@ -14,6 +14,11 @@ export interface TouchedNodes {
   readonly platformIds: readonly string[];
   /** The region or segment structure changed: every cell must be recounted. */
   readonly structural: boolean;
+  /**
+   * The shape the analytics cache per process changed (segments, chains, regions or the links between them): the
+   * structure version must move (see bumpStructureVersionQuery).
+   */
+  readonly shape: boolean;
 }
 
 /**
@@ -48,5 +53,21 @@ export function recordChangeQuery(touched: TouchedNodes, homeIds: readonly strin
       homeIds: [...new Set(homeIds)].sort(),
       enterpriseIds: [...new Set(touched.enterpriseIds)].sort(),
     },
+  );
+}
+
+/** The id of the state node whose `version` counts the writes to the chains' shape. */
+export const STRUCTURE_STATE_ID = 'structure';
+
+/**
+ * Moves the structure version on, in the writing transaction: processes that cached the chains' structure
+ * (src/analytics/structureCache.ts) see the new version on their next analytics request and read it again. A node
+ * of its own, not the aggregates' state node, whose lock a refresh holds for as long as it runs.
+ */
+export function bumpStructureVersionQuery(): CypherQuery {
+  return cypher(
+    `MERGE (s:${I.AggregateState} { id: $id })
+     SET s.version = coalesce(s.version, 0) + 1`,
+    { id: STRUCTURE_STATE_ID },
   );
 }

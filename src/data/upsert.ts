@@ -1,5 +1,10 @@
 import { cypher, type CypherQuery } from './cypher.js';
-import { recordChangeQuery, touchedHomesQuery, type TouchedNodes } from './changes.js';
+import {
+  bumpStructureVersionQuery,
+  recordChangeQuery,
+  touchedHomesQuery,
+  type TouchedNodes,
+} from './changes.js';
 import type { Executor, Row } from './executor.js';
 import {
   assertLabel,
@@ -172,6 +177,9 @@ const STRUCTURAL_TYPES: readonly string[] = [
   RelationshipType.SUBSEGMENT_OF,
   RelationshipType.FEEDS,
 ];
+/** Node labels and relationship types whose writes change the structure the analytics cache per process. */
+const SHAPE_LABELS: readonly string[] = [NodeLabel.ChainSegment, NodeLabel.IndustrialChain, NodeLabel.Region];
+const SHAPE_TYPES: readonly string[] = [...STRUCTURAL_TYPES, RelationshipType.IN_CHAIN];
 
 /** The firms and platforms a set of batches writes to, for the aggregates' change record. */
 export function touchedBy(
@@ -181,16 +189,19 @@ export function touchedBy(
   const enterpriseIds = new Set<string>();
   const platformIds = new Set<string>();
   let structural = false;
+  let shape = false;
   const note = (label: string, id: unknown) => {
     if (label === NodeLabel.Enterprise) enterpriseIds.add(String(id));
     else if (label === NodeLabel.Platform) platformIds.add(String(id));
   };
   for (const batch of nodes) {
     if (STRUCTURAL_LABELS.includes(batch.label)) structural = true;
+    if (SHAPE_LABELS.includes(batch.label)) shape = true;
     for (const row of batch.rows) note(batch.label, row['id']);
   }
   for (const batch of relationships) {
     if (STRUCTURAL_TYPES.includes(batch.type)) structural = true;
+    if (SHAPE_TYPES.includes(batch.type)) shape = true;
     for (const row of batch.rows) {
       note(batch.from, row.from);
       // A supply link counts at its buyer's home; a hosted platform changes its host's target-ranking fields.
@@ -198,7 +209,7 @@ export function touchedBy(
         note(batch.to, row.to);
     }
   }
-  return { enterpriseIds: [...enterpriseIds], platformIds: [...platformIds], structural };
+  return { enterpriseIds: [...enterpriseIds], platformIds: [...platformIds], structural, shape };
 }
 
 /**
@@ -237,6 +248,7 @@ export async function upsertAll(
         (rows) => Number(rows[0]?.['created'] ?? 0) + Number(rows[0]?.['updated'] ?? 0) > 0,
       );
       if (tracked && changed) await run(recordChangeQuery(touched, [...before, ...(await homesOf(run))]));
+      if (touched.shape && changed) await run(bumpStructureVersionQuery());
       return written;
     },
     options,
