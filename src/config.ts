@@ -67,7 +67,7 @@ const environmentSchema = z.object({
   AGGREGATE_WAIT_MS: integer(0, 600_000).default(5_000),
   AGGREGATE_POLL_MS: integer(0, 3_600_000).default(2_000),
   AGGREGATE_REFRESH_TIMEOUT_MS: integer(1_000, 86_400_000).default(1_800_000),
-  MAX_SCENARIO_FIRMS: integer(1, 1_000_000).default(5_000),
+  MAX_SCENARIO_FIRMS: integer(1, 1_000_000).default(500),
 
   NEO4J_LOCAL_DATA_DIR: z.string().trim().min(1).default('.data/neo4j'),
   // No default here: whether it was set decides what happens when the port is taken (see localNeo4j.ts).
@@ -132,7 +132,7 @@ const environmentSchema = z.object({
       message: 'expected comma-separated region ids such as beijing,tianjin,hebei',
     })
     .default('beijing,tianjin,hebei'),
-  TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(100_000),
+  TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(20_000),
 });
 
 export interface LocalNeo4jConfig {

@@ -34,7 +34,7 @@ import { AppError, ErrorCode } from '../errors.js';
 export const FIRST_WALK_PAGE = 100;
 
 /** The default most index rows one targetFirms request may read before it is refused (TARGET_SCAN_LIMIT). */
-export const DEFAULT_TARGET_SCAN_LIMIT = 100_000;
+export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
 /** Every capability key a firm can have (size × leading × high-tech × platforms hosted, 0–2), highest first. */
 const CAPABILITY_KEYS: readonly number[] = [
   ...new Set(
