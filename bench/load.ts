@@ -319,9 +319,10 @@ function buildOperations(): Operation[] {
     ...chains.map((chain): Operation => ({
       name: `chainGaps ${chain}`,
       category: 'analytics',
-      query: savedOperation(`gap-report-${chain}`),
+      query: savedOperation('gap-report'),
       variables: spread(product(analysedRegions, [null, ['PLAN', 'PUBLIC']]), 4).map(
         ([regionId, sources]) => ({
+          chainId: chain,
           regionId,
           sources,
         }),

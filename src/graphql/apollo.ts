@@ -33,7 +33,10 @@ const errorLoggingPlugin: ApolloServerPlugin<GraphQLContext> = {
  * With introspection off, "Did you mean …?" hints would still spell the schema out to a prober. Apollo's
  * hideSchemaDetailsFromClientErrors cuts them from validation errors only; graphql-js gives the same hints when it
  * coerces variables (`{"s": "UPSTREA"}` for a Stage: 'Did you mean the enum value "UPSTREAM"?', or a misspelt
- * input field), so they are cut here from every error a request ends with.
+ * input field), so they are cut here from every error a request ends with. (Apollo Server 5.5's DisableSuggestions
+ * plugin, which that option installs, hooks validationDidStart only, and Apollo does not pass graphql-js's own
+ * `hideSuggestions` to execute; without this plugin test/integration/httpHardening.test.ts's "schema hints" case
+ * fails on the enum-value message.)
  */
 const variableSuggestionBlockingPlugin: ApolloServerPlugin<GraphQLContext> = {
   requestDidStart: () =>

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,25 +15,39 @@ export const QUERIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export interface SavedOperation {
   /** File name under queries/, for example `chains.graphql`. */
   readonly file: string;
+  /** The variables file's name without `.json` when the operation has several (`ic` for `gap-report.variables/ic.json`). */
+  readonly variant: string | undefined;
   readonly query: string;
-  /** Example variables from an optional sibling `<name>.variables.json`. */
+  /** Example variables (JSON text) from the variables file, if the operation has one. */
   readonly variables: string | undefined;
 }
 
-/** The saved example operations in queries/, sorted by file name. */
+/**
+ * The saved example operations in queries/, sorted by file name. An operation's example variables live beside it,
+ * either as one `<name>.variables.json` or, for one operation run with several sets (the gap report per chain), as
+ * `<name>.variables/<variant>.json`: each such file gives the operation once more, as its own explorer tab.
+ */
 export function loadSavedOperations(directory: string = QUERIES_DIR): SavedOperation[] {
   return readdirSync(directory, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.graphql'))
     .sort()
-    .map((file) => {
-      const variablesFile = path.join(directory, file.replace(/\.graphql$/, '.variables.json'));
-      let variables: string | undefined;
-      try {
-        variables = readFileSync(variablesFile, 'utf8');
-      } catch {
-        variables = undefined;
+    .flatMap((file): SavedOperation[] => {
+      const query = readFileSync(path.join(directory, file), 'utf8');
+      const variants = path.join(directory, file.replace(/\.graphql$/, '.variables'));
+      if (existsSync(variants)) {
+        return readdirSync(variants)
+          .filter((name) => name.endsWith('.json'))
+          .sort()
+          .map((name) => ({
+            file,
+            variant: name.replace(/\.json$/, ''),
+            query,
+            variables: readFileSync(path.join(variants, name), 'utf8'),
+          }));
       }
-      return { file, query: readFileSync(path.join(directory, file), 'utf8'), variables };
+      const single = `${variants}.json`;
+      const variables = existsSync(single) ? readFileSync(single, 'utf8') : undefined;
+      return [{ file, variant: undefined, query, variables }];
     });
 }
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type {
-  GapReportIcQuery,
+  GapReportQuery,
   IcTargetFirmsQuery,
   ImpactOfLosingZhongciQuery,
   NevShijiazhuangVsTianjinQuery,
   ShiyaoUpstreamQuery,
 } from '../../src/graphql/generated/operations.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { createTestGraphQL, savedOperation, type TestGraphQL } from '../support/graphql.js';
+import { createTestGraphQL, savedOperation, savedVariables, type TestGraphQL } from '../support/graphql.js';
 
 /** The saved analytics operations, run against the seed graph, with answers a planner would find sensible. */
 describe('analytics on the seed graph', () => {
@@ -28,7 +28,10 @@ describe('analytics on the seed graph', () => {
   it.each(CHAINS)(
     'reports gaps and covered segments for the %s chain in Shijiazhuang, and targets for its top gap',
     async (chainId) => {
-      const report = await graphql.run<GapReportIcQuery>(savedOperation(`gap-report-${chainId}`));
+      const report = await graphql.run<GapReportQuery>(
+        savedOperation('gap-report'),
+        savedVariables('gap-report', chainId),
+      );
       expect(report.errors).toBeUndefined();
       const { gaps, total, chain, region } = report.data!.chainGaps;
       expect(chain.id).toBe(chainId);

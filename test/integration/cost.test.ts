@@ -209,7 +209,12 @@ describe('cost with variables, defaults and batches', () => {
       for (let start = 0; start < operations.length; start += 4) {
         const group = operations.slice(start, start + 4);
         const answers = await Promise.all(
-          group.map((operation) => postGraphQL(url, { query: operation.query })),
+          group.map((operation) =>
+            postGraphQL(url, {
+              query: operation.query,
+              ...(operation.variables ? { variables: JSON.parse(operation.variables) as unknown } : {}),
+            }),
+          ),
         );
         expect(answers.map(({ status, body }, index) => [group[index]!.file, status, body.errors])).toEqual(
           group.map((operation) => [operation.file, 200, undefined]),

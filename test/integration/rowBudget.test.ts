@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_MAX_RESPONSE_ROWS } from '../../src/config.js';
+import { loadSavedOperations } from '../../src/http/explorer.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
@@ -51,11 +49,13 @@ describe('the row budget of the translator, over HTTP', () => {
   });
 
   it('runs every saved operation in queries/ under the default budget', async () => {
-    const dir = path.join(import.meta.dirname, '../../queries');
-    const files = readdirSync(dir).filter((name) => name.endsWith('.graphql'));
-    expect(files.length).toBeGreaterThan(15);
-    for (const file of files) {
-      const response = await postGraphQL(server.url, { query: readFileSync(path.join(dir, file), 'utf8') });
+    // Each saved operation with its example variables (one run per variables file, as the explorer opens them).
+    const operations = loadSavedOperations();
+    expect(operations.length).toBeGreaterThan(15);
+    for (const operation of operations) {
+      const file = operation.variant ? `${operation.file} (${operation.variant})` : operation.file;
+      const variables = operation.variables ? (JSON.parse(operation.variables) as unknown) : undefined;
+      const response = await postGraphQL(server.url, { query: operation.query, variables });
       expect(response.body.errors, `${file}: ${JSON.stringify(response.body.errors)}`).toBeUndefined();
       expect(response.status, file).toBe(200);
     }

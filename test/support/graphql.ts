@@ -103,3 +103,10 @@ export async function createTestGraphQL(executor: Executor, config: Config): Pro
 export function savedOperation(name: string): string {
   return readFileSync(path.join(QUERIES_DIR, `${name}.graphql`), 'utf8');
 }
+
+/** The example variables a saved operation is run with for one variant (`queries/<name>.variables/<variant>.json`). */
+export function savedVariables(name: string, variant: string): Record<string, unknown> {
+  return JSON.parse(
+    readFileSync(path.join(QUERIES_DIR, `${name}.variables`, `${variant}.json`), 'utf8'),
+  ) as Record<string, unknown>;
+}

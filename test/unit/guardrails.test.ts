@@ -23,8 +23,15 @@ describe('query guardrails', () => {
   it('let every saved operation through at the default limits', () => {
     for (const operation of loadSavedOperations()) {
       expect(rejections(operation.query), operation.file).toEqual([]);
-      // The cost is priced where the variables are known (src/graphql/cost.ts): here with each one's default.
-      const cost = requestCost(schema, { query: operation.query }, config.limits, defaults.maxTokens);
+      // The cost is priced where the variables are known (src/graphql/cost.ts): here with the operation's example
+      // variables (queries/<name>.variables…) and each other variable's default.
+      const variables = operation.variables ? (JSON.parse(operation.variables) as unknown) : undefined;
+      const cost = requestCost(
+        schema,
+        { query: operation.query, variables },
+        config.limits,
+        defaults.maxTokens,
+      );
       expect(cost, operation.file).not.toBeNull();
       expect(cost, operation.file).toBeLessThanOrEqual(defaults.maxCost);
     }

@@ -43,7 +43,7 @@ function selectionFor(query: string, variableValues: Record<string, unknown> = {
   );
   const root = operation.selectionSet.selections[0] as FieldNode;
   const type = getNamedType(schema.getQueryType()!.getFields()[root.name.value]!.type) as GraphQLObjectType;
-  return collectSelection(type, [root], { schema, fragments, variableValues });
+  return collectSelection(type, [root], { fragments, variableValues });
 }
 
 describe('the selection-to-Cypher translator', () => {

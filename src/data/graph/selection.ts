@@ -10,7 +10,6 @@ import {
   type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLResolveInfo,
-  type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
 
@@ -28,8 +27,8 @@ export type Selection = ReadonlyMap<string, SelectedField>;
 
 export const EMPTY_SELECTION: Selection = new Map();
 
+/** What a selection is collected against: the request's fragments and variable values. */
 interface CollectContext {
-  readonly schema: GraphQLSchema;
   readonly fragments: Readonly<Record<string, FragmentDefinitionNode>>;
   readonly variableValues: Readonly<Record<string, unknown>>;
 }
@@ -99,7 +98,6 @@ export function selectionOf(info: GraphQLResolveInfo): Selection {
   const type = getNamedType(info.returnType);
   if (!isObjectType(type)) return EMPTY_SELECTION;
   return collectSelection(type, info.fieldNodes, {
-    schema: info.schema,
     fragments: info.fragments,
     variableValues: info.variableValues,
   });

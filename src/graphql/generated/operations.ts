@@ -183,7 +183,7 @@ export type TargetComparator =
   | 'AT_LEAST'
   /** The value itself. */
   | 'EXACTLY'
-  /** Between value and valueMax. */
+  /** Between value and valueMax, both inclusive. */
   | 'RANGE';
 
 /** The factors of a target-firm score. */
@@ -269,45 +269,14 @@ export type EnterprisesPageQueryVariables = Exact<{
 
 export type EnterprisesPageQuery = { enterprises: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, sizeBand: SizeBand, flags: { leading: boolean, listed: boolean, specialised: boolean } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
-export type GapReportBiomedicineQueryVariables = Exact<{
+export type GapReportQueryVariables = Exact<{
+  chainId: string;
   regionId?: string;
   sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
 }>;
 
 
-export type GapReportBiomedicineQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
-
-export type GapReportIcQueryVariables = Exact<{
-  regionId?: string;
-  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
-}>;
-
-
-export type GapReportIcQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
-
-export type GapReportLedQueryVariables = Exact<{
-  regionId?: string;
-  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
-}>;
-
-
-export type GapReportLedQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
-
-export type GapReportMilitaryCivilQueryVariables = Exact<{
-  regionId?: string;
-  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
-}>;
-
-
-export type GapReportMilitaryCivilQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
-
-export type GapReportNevQueryVariables = Exact<{
-  regionId?: string;
-  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
-}>;
-
-
-export type GapReportNevQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+export type GapReportQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
 
 export type PlatformsSupportingIcDesignQueryVariables = Exact<{
   segmentId?: string | null | undefined;

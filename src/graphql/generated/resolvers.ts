@@ -1706,7 +1706,7 @@ export type TargetComparator =
   | 'AT_LEAST'
   /** The value itself. */
   | 'EXACTLY'
-  /** Between value and valueMax. */
+  /** Between value and valueMax, both inclusive. */
   | 'RANGE';
 
 /** The factors of a target-firm score. */
@@ -1789,9 +1789,12 @@ export type TargetProgress = {
   __typename?: 'TargetProgress';
   /** What exactly was counted, in words. */
   basis: Scalars['String']['output'];
-  /** Whether the count meets the target under its comparator. */
+  /**
+   * Whether the count meets the target under its comparator: AT_LEAST when count ≥ value, EXACTLY when count = value,
+   * RANGE when value ≤ count ≤ valueMax (both bounds inclusive, so a count above the range is not met).
+   */
   met: Scalars['Boolean']['output'];
-  /** The count as a share of the target value (1.0 = reached). */
+  /** The count as a share of the target's `value` (for a RANGE, its lower bound); 1.0 = that value reached. */
   ratio: Scalars['Float']['output'];
   /** The region counted in (sub-regions included). */
   region?: Maybe<Region>;

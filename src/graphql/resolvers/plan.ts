@@ -9,6 +9,27 @@ const PERIOD_STORED: Record<string, string> = {
   Y2018_2020: '2018_2020',
 };
 
+/**
+ * Whether a count meets a target under its comparator, as TargetProgress.met describes it: AT_LEAST is `count ≥ value`,
+ * EXACTLY is `count = value`, RANGE is `value ≤ count ≤ valueMax` (both ends inclusive; a plan's "2–3 firms" is not
+ * met by 4). A RANGE without an upper bound (the seed schema refuses one) is read as AT_LEAST rather than never met.
+ */
+export function targetMet(
+  count: number,
+  comparator: string,
+  value: number,
+  valueMax: number | null,
+): boolean {
+  switch (comparator) {
+    case 'AT_LEAST':
+      return count >= value;
+    case 'RANGE':
+      return count >= value && (valueMax === null || count <= valueMax);
+    default:
+      return count === value;
+  }
+}
+
 /** Programmes, policies and targets: what the plan itself says. */
 export const planResolvers: Resolvers = {
   Query: {
@@ -59,18 +80,15 @@ export const planResolvers: Resolvers = {
       const target = Number(progress['target']);
       return target > 0 ? Number(progress['value']) / target : 1;
     },
-    met: (progress) => {
-      const value = Number(progress['value']);
-      const target = Number(progress['target']);
-      switch (progress['comparator']) {
-        case 'AT_LEAST':
-          return value >= target;
-        case 'RANGE':
-          return value >= target;
-        default:
-          return value === target;
-      }
-    },
+    met: (progress) =>
+      targetMet(
+        Number(progress['value']),
+        String(progress['comparator']),
+        Number(progress['target']),
+        progress['targetMax'] === null || progress['targetMax'] === undefined
+          ? null
+          : Number(progress['targetMax']),
+      ),
     basis: (progress) => {
       const sources = (progress['sources'] as string[]).join(' and ');
       return `${String(progress['metric'])} counted in region '${String(progress['regionId'])}' and its sub-regions, over ${sources} facts only`;
