@@ -497,12 +497,37 @@ export async function refreshAggregates(
       );
       // The target-ranking keys kept per operation (candidates.ts) follow the same changes; a full rebuild does
       // them after this transaction, in batches, so that a million firms' keys never sit in one transaction.
+      const enterpriseIds = [
+        ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
+      ];
       if (!full) {
-        const enterpriseIds = [
-          ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
-        ];
         if (enterpriseIds.length > 0) await run(candidateRankQuery(enterpriseIds));
       }
+      // The most segments any firm operates in bounds the breadth of a firm targetFirms has not read yet
+      // (candidates.ts). A write can only raise it past the touched firms' own counts, so a refresh folds those in;
+      // a full rebuild, or a state that never had it (an older store), counts every firm again.
+      await run(
+        cypher(
+          `MATCH (s:${I.AggregateState} { id: $id })
+           WITH s, $full OR s.maxOperations IS NULL AS everyFirm
+           CALL (everyFirm) {
+             MATCH (e:${L.Enterprise}) WHERE everyFirm
+             RETURN max(COUNT { (e)-[:${T.OPERATES_IN}]->(:${L.ChainSegment}) }) AS most
+             UNION ALL
+             UNWIND CASE WHEN everyFirm THEN [] ELSE $enterpriseIds END AS id
+             MATCH (e:${L.Enterprise} { id: id })
+             RETURN max(COUNT { (e)-[:${T.OPERATES_IN}]->(:${L.ChainSegment}) }) AS most
+           }
+           WITH s, everyFirm, max(most) AS most
+           SET s.maxOperations = CASE WHEN everyFirm THEN coalesce(most, 0)
+                                      ELSE CASE WHEN coalesce(most, 0) > s.maxOperations THEN most ELSE s.maxOperations END END`,
+          {
+            id: STATE_ID,
+            full,
+            enterpriseIds,
+          },
+        ),
+      );
       const [done] = await run(
         cypher(
           `MATCH (c:${I.AggregateChange}) WHERE c.id IN $consumed DELETE c
@@ -550,6 +575,11 @@ export interface AggregateBasis {
   readonly pendingChanges: number;
   /** How many writes have changed the chains' shape (0 on a store that never recorded one). */
   readonly structureVersion: number;
+  /**
+   * At least the most segments any firm operates in (as of the last refresh; pending writes may have raised it),
+   * or null when never counted.
+   */
+  readonly maxOperations?: number | null;
 }
 
 /**
@@ -560,7 +590,7 @@ export const BASIS_SUBQUERY = `CALL {
        OPTIONAL MATCH (state:${I.AggregateState} { id: '${STATE_ID}' })
        OPTIONAL MATCH (shape:${I.AggregateState} { id: '${STRUCTURE_STATE_ID}' })
        RETURN toString(state.builtAt) AS asOf, COUNT { MATCH (:${I.AggregateChange}) } AS pendingChanges,
-              coalesce(shape.version, 0) AS structureVersion
+              coalesce(shape.version, 0) AS structureVersion, state.maxOperations AS maxOperations
      }`;
 
 /** Cypher fragment (inside a CALL, given `$aggregateRegionIds` and `$aggregateFilter`) returning `aggregates`. */

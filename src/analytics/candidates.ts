@@ -30,8 +30,12 @@ import { AppError, ErrorCode } from '../errors.js';
  * (Fagin's threshold algorithm). Supply links are read only for the read firms that can still reach it.
  */
 
-/** Rows read per segment in the first round of a walk; each further round reads twice as many. */
-export const FIRST_WALK_PAGE = 100;
+/**
+ * Rows read per segment in the first round of a walk; each further round reads twice as many. Small, because a
+ * first round reads every lane of every gap before any bound has pruned one (25 read 4,674 rows where 100 read
+ * 18,024 for the same answer at 200,000 firms).
+ */
+export const FIRST_WALK_PAGE = 25;
 
 /** The default most index rows one targetFirms request may read before it is refused (TARGET_SCAN_LIMIT). */
 export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
@@ -50,6 +54,8 @@ const CAPABILITY_KEYS: readonly number[] = [
 
 /** Firms whose supply links one round reads at least (more when `first` is larger). */
 const LINKS_PER_ROUND = 20;
+/** Firms whose supply links one statement reads once the walk has stopped. */
+const FINAL_LINK_BATCH = 200;
 
 /** The role digit, the capability key counted down (5 digits), the firm's id: ascending order is best first. */
 const RANK_KEY_DIGITS = 5;
@@ -222,6 +228,11 @@ export interface RankedCandidatesRequest {
   readonly scanLimit: number;
   /** Rows per segment in the first round (FIRST_WALK_PAGE); tests set it small to walk in many rounds. */
   readonly firstPage?: number;
+  /**
+   * At least the most segments any firm operates in (AggregateState.maxOperations), which bounds how many gaps an
+   * unread firm can fill; null when not known (then only the gaps still walked bound it).
+   */
+  readonly maxOperations?: number | null;
   /** This process's structure cache and the structure version the request saw: the region index comes from it. */
   readonly structures?: { readonly cache: StructureCache; readonly version: number };
 }
@@ -361,7 +372,8 @@ export async function readRankedCandidates(
 
   for (;;) {
     // An unread firm of capability c fills at most the gaps with a lane whose walk has not got past c (it would
-    // have been read there otherwise): the tighter breadth, taken over every capability a firm can have.
+    // have been read there otherwise), and at most as many as any firm has segments: the tighter breadth, taken
+    // over every capability a firm can have.
     const breadthAt = (capability: number) => {
       const open = new Set(
         walks
@@ -370,7 +382,7 @@ export async function readRankedCandidates(
           )
           .map((walk) => walk.gapId),
       );
-      return breadthValue(open.size, request.gaps.size);
+      return breadthValue(Math.min(open.size, request.maxOperations ?? Infinity), request.gaps.size);
     };
     const boundOf = (walk: Walk) => {
       const ceiling = walk.frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE;
@@ -480,10 +492,28 @@ export async function readRankedCandidates(
   }
   stats.candidatesScored = candidates.length;
 
-  // Only read firms can reach the top now: those whose score could still reach the first-th best get their links
-  // (most already have them), and the full formula ranks them.
+  // Only read firms can reach the top now. Those whose score could still reach the first-th best get their links,
+  // best upper bound first, a batch at a time: each batch's exact scores can raise the first-th best and end it
+  // early. Reading a firm's links (two hops for indirect ones) costs more than an index row, so at most a tenth of
+  // the scan limit of firms may have them read.
+  const linkLimit = Math.max(LINKS_PER_ROUND, Math.floor(request.scanLimit / 10));
+  for (;;) {
+    const open = scored
+      .filter(
+        (recommendation) => !linksOf.has(recommendation.candidate.id) && upper(recommendation) >= kthBest,
+      )
+      .sort(
+        (a, b) =>
+          upper(b) - upper(a) ||
+          (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
+      );
+    if (open.length === 0) break;
+    const batch = open.slice(0, FINAL_LINK_BATCH);
+    if (stats.linksRead + batch.length > linkLimit) throw tooComplex(request.scanLimit, stats.rowsRead);
+    await fetchLinks(batch);
+    rescore();
+  }
   const contenders = scored.filter((recommendation) => upper(recommendation) >= kthBest);
-  await fetchLinks(contenders.filter((recommendation) => !linksOf.has(recommendation.candidate.id)));
   const ranked = rankCandidates(
     contenders.map((recommendation) => withLinks(recommendation.candidate)),
     request.gaps,

@@ -127,7 +127,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
-     RETURN segments, aggregates, asOf, pendingChanges, structureVersion, localIds,
+     RETURN segments, aggregates, asOf, pendingChanges, structureVersion, maxOperations, localIds,
             size(localFirms) > $localScanLimit AS localsCut`,
     {
       ...(cached !== undefined
@@ -242,6 +242,10 @@ function basisFrom(row: Row | undefined): AggregateBasis {
     asOf: (row?.['asOf'] as string | null | undefined) ?? null,
     pendingChanges: Number(row?.['pendingChanges'] ?? 0),
     structureVersion: Number(row?.['structureVersion'] ?? 0),
+    maxOperations:
+      row?.['maxOperations'] === null || row?.['maxOperations'] === undefined
+        ? null
+        : Number(row['maxOperations']),
   };
 }
 
@@ -292,7 +296,7 @@ export async function checkRequest(
     cypher(
       `${BASIS_SUBQUERY}
        RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing, asOf, pendingChanges,
-              structureVersion`,
+              structureVersion, maxOperations`,
       params,
     ),
   );

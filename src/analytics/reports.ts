@@ -454,6 +454,7 @@ export async function targetFirms(
     priorityRegionIds: context.priorityRegionIds,
     scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
     structures: { cache: context.refresher.structures, version: prepared.structureVersion },
+    maxOperations: basis.maxOperations ?? null,
   });
   const incentiveIds =
     ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
