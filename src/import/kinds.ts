@@ -1,8 +1,8 @@
 import type { ContactField } from '../data/contact.js';
 import { PROVENANCE_SOURCES } from '../data/model.js';
 import { clip } from '../errors.js';
-import { contactProblem } from './contact.js';
-import { creditCodeProblem } from './creditCode.js';
+import { contactProblem } from '../ingest/contact.js';
+import { creditCodeProblem } from '../ingest/creditCode.js';
 
 /**
  * What a team's spreadsheets may hold, kind by kind: each column with its English and Chinese headers and a parser
