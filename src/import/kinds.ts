@@ -298,6 +298,7 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
     columns: [
       column('policyId', ['policy', 'policy_id', '政策编号'], id, true),
       column('policyTitle', ['policy_title', '政策名称'], text, true),
+      column('policyTitleEn', ['policy_title_en', '政策英文名称'], text),
       column('issuer', ['发布机关', '发文单位'], text, true),
       column('period', ['期限', '实施期限'], text, true),
       column('regionId', ['region', 'region_id', '地区'], id),
@@ -333,6 +334,7 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
           {
             id: row['policyId'] as string,
             title: row['policyTitle'] as string,
+            titleEn: str(row, 'policyTitleEn'),
             issuer: row['issuer'] as string,
             period: row['period'] as string,
             regionId: str(row, 'regionId'),

@@ -75,10 +75,11 @@ export const contactSchema = z
     message: `give at least one of ${CONTACT_FIELDS.join(', ')}, or leave contact out`,
   });
 
+/* Regions, chains and segments may lack an English name (test graphs have none); the seed files give one. */
 export const regionRecord = z.strictObject({
   id,
   name: text,
-  nameEn: text,
+  nameEn: optionalText,
   level: z.enum(REGION_LEVEL.values),
   parentId: id.optional(),
   coordinates: z
@@ -99,7 +100,7 @@ export const industryRecord = z.strictObject({
 export const chainRecord = z.strictObject({
   id,
   name: text,
-  nameEn: text,
+  nameEn: optionalText,
   description: optionalText,
   industryIds: ids,
   provenance: provenanceSchema,
@@ -112,7 +113,7 @@ export const segmentRecord = z.strictObject({
   id,
   chainId: id,
   name: text,
-  nameEn: text,
+  nameEn: optionalText,
   stage: z.enum(STAGE.values),
   parentId: id.optional(),
   description: optionalText,

@@ -29,10 +29,11 @@ import {
  * own provenance takes its parent's; flatten.ts turns these into records.
  */
 
-export const regionSchema = regionRecord;
+// The plan names every region, chain and segment in both languages.
+export const regionSchema = regionRecord.extend({ nameEn: text });
 export const industrySchema = industryRecord;
-export const chainSchema = chainRecord;
-export const segmentSchema = segmentRecord;
+export const chainSchema = chainRecord.extend({ nameEn: text });
+export const segmentSchema = segmentRecord.extend({ nameEn: text });
 
 export const enterpriseSchema = enterpriseRecord.extend({
   // A seed file states every flag (a replace write would otherwise leave a firm without them).
@@ -51,13 +52,11 @@ export const enterpriseSchema = enterpriseRecord.extend({
     .default([]),
   supplies: z
     .array(
-      supplyRecord
-        .omit({ supplierId: true, customerId: true })
-        .extend({
-          enterpriseId: id,
-          products: z.array(text).default([]),
-          provenance: provenanceSchema.optional(),
-        }),
+      supplyRecord.omit({ supplierId: true, customerId: true }).extend({
+        enterpriseId: id,
+        products: z.array(text).default([]),
+        provenance: provenanceSchema.optional(),
+      }),
     )
     .default([]),
 });
