@@ -5,7 +5,7 @@ import { upsertAll, type UpsertReport } from '../data/upsert.js';
 import { clip } from '../errors.js';
 import { toBatches, type Batches } from '../ingest/batches.js';
 import { describeProblem, type Problem } from '../ingest/problem.js';
-import type { Records } from '../ingest/records.js';
+import { PLAN_NEEDS_SECTION_COLUMN, SELF_SUPPLY, type Records } from '../ingest/records.js';
 import { readCsv, type CsvRecord } from './csv.js';
 import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
@@ -292,7 +292,7 @@ function parseSource(
       problem('source', 'required, but empty (every fact needs its provenance)');
     }
     if (record['source'] === 'PLAN' && record['section'] === undefined)
-      problem('section', 'a PLAN fact needs the plan section it comes from');
+      problem('section', PLAN_NEEDS_SECTION_COLUMN);
     // Cross-column checks only make sense once every cell parsed (a bad credit code is not also "missing").
     if (problems.length === 0) for (const [key, message] of spec.check?.(record) ?? []) problem(key, message);
     return { source, line, headers, raw, record, problems };
@@ -432,7 +432,7 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
       resolve('supplierCreditCode', 'supplierId');
       resolve('customerCreditCode', 'customerId');
       if (row.record['supplierId'] !== undefined && row.record['supplierId'] === row.record['customerId']) {
-        problem('customerId', 'an enterprise cannot supply itself');
+        problem('customerId', SELF_SUPPLY);
       }
     }
     // The same thing twice in one import is almost always a mistake; the second is rejected.

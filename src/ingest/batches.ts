@@ -68,6 +68,18 @@ class Builder {
     this.relationships.set(key, batch);
   }
 
+  /** One link from `id` to each of `targets`. */
+  links(
+    from: NodeLabel,
+    type: RelationshipType,
+    to: NodeLabel,
+    id: string,
+    targets: readonly string[],
+    origin: Provenance,
+  ): void {
+    for (const target of targets) this.link(from, type, to, [id, target], origin);
+  }
+
   result(): Batches {
     const merge = this.mode === 'merge';
     const defaults = (key: NodeLabel | RelationshipType) =>
@@ -123,8 +135,7 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
   for (const chain of records.chains ?? []) {
     const { id, name, nameEn, description, provenance: origin } = chain;
     b.node(L.IndustrialChain, { id, name, nameEn, description }, origin);
-    for (const industryId of chain.industryIds)
-      b.link(L.IndustrialChain, T.BELONGS_TO, L.Industry, [id, industryId], origin);
+    b.links(L.IndustrialChain, T.BELONGS_TO, L.Industry, id, chain.industryIds, origin);
   }
 
   for (const segment of records.segments ?? []) {
@@ -191,18 +202,15 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
     b.link(L.Platform, T.LOCATED_IN, L.Region, [id, platform.regionId], origin);
     if (platform.hostEnterpriseId)
       b.link(L.Platform, T.HOSTED_BY, L.Enterprise, [id, platform.hostEnterpriseId], origin);
-    for (const segmentId of platform.segmentIds)
-      b.link(L.Platform, T.SUPPORTS, L.ChainSegment, [id, segmentId], origin);
-    for (const industryId of platform.industryIds)
-      b.link(L.Platform, T.SUPPORTS, L.Industry, [id, industryId], origin);
+    b.links(L.Platform, T.SUPPORTS, L.ChainSegment, id, platform.segmentIds, origin);
+    b.links(L.Platform, T.SUPPORTS, L.Industry, id, platform.industryIds, origin);
   }
 
   for (const base of records.bases ?? []) {
     const { id, name, nameEn, kind, status, provenance: origin } = base;
     b.node(L.DemonstrationBase, { id, name, nameEn, kind, status }, origin);
     if (base.regionId) b.link(L.DemonstrationBase, T.LOCATED_IN, L.Region, [id, base.regionId], origin);
-    for (const industryId of base.focusIndustryIds)
-      b.link(L.DemonstrationBase, T.FOCUSES_ON, L.Industry, [id, industryId], origin);
+    b.links(L.DemonstrationBase, T.FOCUSES_ON, L.Industry, id, base.focusIndustryIds, origin);
   }
 
   for (const programme of records.programmes ?? []) {
@@ -210,10 +218,8 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
     // Quantities are structured but never filtered on in Cypher, so they are stored as JSON text.
     const quantitiesJson = JSON.stringify(programme.quantities);
     b.node(L.Programme, { id, number, name, nameEn, description, quantitiesJson }, origin);
-    for (const chainId of programme.chainIds)
-      b.link(L.Programme, T.COVERS, L.IndustrialChain, [id, chainId], origin);
-    for (const industryId of programme.industryIds)
-      b.link(L.Programme, T.COVERS, L.Industry, [id, industryId], origin);
+    b.links(L.Programme, T.COVERS, L.IndustrialChain, id, programme.chainIds, origin);
+    b.links(L.Programme, T.COVERS, L.Industry, id, programme.industryIds, origin);
   }
 
   for (const field of records.programmeFields ?? []) {
@@ -228,8 +234,7 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
     b.link(L.Project, T.UNDER_PROGRAMME, L.Programme, [id, project.programmeId], origin);
     for (const enterpriseId of project.enterpriseIds)
       b.link(L.Enterprise, T.UNDERTAKES, L.Project, [enterpriseId, id], origin);
-    for (const segmentId of project.segmentIds)
-      b.link(L.Project, T.IN_SEGMENT, L.ChainSegment, [id, segmentId], origin);
+    b.links(L.Project, T.IN_SEGMENT, L.ChainSegment, id, project.segmentIds, origin);
   }
 
   for (const policy of records.policies ?? []) {

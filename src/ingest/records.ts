@@ -41,8 +41,15 @@ export const text = z.string().trim().min(1, { message: 'must not be empty' });
 const optionalText = text.optional();
 const ids = z.array(id);
 
-/** A PLAN fact names the section of the plan it comes from. */
+/** The provenance rule: a PLAN fact names the section of the plan it comes from. */
 export const PLAN_NEEDS_SECTION = "a PLAN fact needs its plan 'section', for example 三(一)";
+/**
+ * The same rule in the words an import has always used for its `section` column (clients and the import tests read
+ * them); one wording for both is a change of those words.
+ */
+export const PLAN_NEEDS_SECTION_COLUMN = 'a PLAN fact needs the plan section it comes from';
+/** Nothing supplies itself. */
+export const SELF_SUPPLY = 'an enterprise cannot supply itself';
 
 export const provenanceSchema = z
   .strictObject({

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 
 import { formatPath, ProblemsError, type Problem } from '../ingest/problem.js';
+import { SELF_SUPPLY } from '../ingest/records.js';
 
 import {
   baseSchema,
@@ -257,8 +258,7 @@ export function checkReferences(data: SeedData): Problem[] {
     const customers = record.value.supplies.map((s) => s.enterpriseId);
     expectAll(record, 'enterprise', customers, 'supplies');
     customers.forEach((customer, index) => {
-      if (customer === record.value.id)
-        problem(record, `supplies[${index}]`, 'an enterprise cannot supply itself');
+      if (customer === record.value.id) problem(record, `supplies[${index}]`, SELF_SUPPLY);
     });
   }
   for (const record of data.platforms) {
