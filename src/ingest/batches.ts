@@ -169,31 +169,16 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
     b.link(L.Enterprise, T.LOCATED_IN, L.Region, [id, enterprise.regionId], origin);
   }
 
-  for (const link of records.segmentLinks ?? []) {
-    b.link(
-      L.Enterprise,
-      T.OPERATES_IN,
-      L.ChainSegment,
-      [link.enterpriseId, link.segmentId],
-      link.provenance,
-      {
-        role: link.role,
-        mainProducts: link.mainProducts,
-      },
-    );
+  for (const { enterpriseId, segmentId, role, mainProducts, provenance: origin } of records.segmentLinks ??
+    []) {
+    b.link(L.Enterprise, T.OPERATES_IN, L.ChainSegment, [enterpriseId, segmentId], origin, {
+      role,
+      mainProducts,
+    });
   }
 
-  for (const supply of records.supplies ?? []) {
-    b.link(
-      L.Enterprise,
-      T.SUPPLIES,
-      L.Enterprise,
-      [supply.supplierId, supply.customerId],
-      supply.provenance,
-      {
-        products: supply.products,
-      },
-    );
+  for (const { supplierId, customerId, products, provenance: origin } of records.supplies ?? []) {
+    b.link(L.Enterprise, T.SUPPLIES, L.Enterprise, [supplierId, customerId], origin, { products });
   }
 
   for (const platform of records.platforms ?? []) {
