@@ -29,8 +29,6 @@ function vocabulary<const T extends string>(
   return { values, labels };
 }
 
-export type ValueOf<V> = V extends Vocabulary<infer T> ? T : never;
-
 /** The value a cell names (the API's value in any case, spaces or hyphens for underscores, or a label), or null. */
 export function valueOf<T extends string>(vocabulary: Vocabulary<T>, raw: string): T | null {
   const upper = raw.toUpperCase().replace(/[\s-]+/g, '_');
