@@ -1,15 +1,11 @@
-import { contactProperties } from '../data/contact.js';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
-import { assertLabel, NodeLabel as L, RelationshipType as T, type NodeLabel } from '../data/model.js';
-import {
-  upsertAll,
-  type NodeBatch,
-  type Properties,
-  type RelationshipBatch,
-  type UpsertReport,
-} from '../data/upsert.js';
+import { assertLabel, NodeLabel as L, type NodeLabel } from '../data/model.js';
+import { upsertAll, type UpsertReport } from '../data/upsert.js';
 import { clip } from '../errors.js';
+import { toBatches, type Batches } from '../ingest/batches.js';
+import { describeProblem, type Problem } from '../ingest/problem.js';
+import { PLAN_NEEDS_SECTION_COLUMN, SELF_SUPPLY, type Records } from '../ingest/records.js';
 import { readCsv, type CsvRecord } from './csv.js';
 import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
@@ -32,24 +28,9 @@ export interface ImportSource {
   readonly kind: KindName;
 }
 
-export interface ImportProblem {
-  readonly file: string;
-  /** CSV: the line number in the file (the header is line 1). JSON: the record number (from 1). Null: the whole file. */
-  readonly line: number | null;
-  readonly column: string | null;
-  readonly reason: string;
-}
-
-export function describeImportProblem(problem: ImportProblem): string {
-  return [
-    problem.file,
-    problem.line === null ? null : `line ${problem.line}`,
-    problem.column === null ? null : `column ${problem.column}`,
-  ]
-    .filter(Boolean)
-    .join(', ')
-    .concat(`: ${problem.reason}`);
-}
+/** A problem of an import: a line (or record of a JSON table) and column, or the whole file. */
+export type ImportProblem = Problem;
+export { describeProblem as describeImportProblem };
 
 interface Row {
   readonly source: ImportSource;
@@ -111,14 +92,7 @@ export class ImportContentError extends Error {
     /** Where in the content, without the file name: "record 3, key "name"". */
     readonly where: string,
   ) {
-    super(describeImportProblem(problem));
-  }
-}
-
-export class ImportError extends Error {
-  override readonly name = 'ImportError';
-  constructor(readonly problems: readonly ImportProblem[]) {
-    super(problems.map(describeImportProblem).join('\n'));
+    super(describeProblem(problem));
   }
 }
 
@@ -318,7 +292,7 @@ function parseSource(
       problem('source', 'required, but empty (every fact needs its provenance)');
     }
     if (record['source'] === 'PLAN' && record['section'] === undefined)
-      problem('section', 'a PLAN fact needs the plan section it comes from');
+      problem('section', PLAN_NEEDS_SECTION_COLUMN);
     // Cross-column checks only make sense once every cell parsed (a bad credit code is not also "missing").
     if (problems.length === 0) for (const [key, message] of spec.check?.(record) ?? []) problem(key, message);
     return { source, line, headers, raw, record, problems };
@@ -458,7 +432,7 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
       resolve('supplierCreditCode', 'supplierId');
       resolve('customerCreditCode', 'customerId');
       if (row.record['supplierId'] !== undefined && row.record['supplierId'] === row.record['customerId']) {
-        problem('customerId', 'an enterprise cannot supply itself');
+        problem('customerId', SELF_SUPPLY);
       }
     }
     // The same thing twice in one import is almost always a mistake; the second is rejected.
@@ -503,277 +477,36 @@ function naturalKey(row: Row, index: ReferenceIndex): string | null {
 // Writing
 
 /**
- * What a new enterprise starts with. Every optional column follows one rule: a column the file does not have, or an
- * empty cell in it, gives no value, and the stored value is kept (a new record gets the default here, or nothing).
- * Nodes and relationships are written in `merge` mode for that reason. There is no way to clear a value by import.
+ * The batches of a chunk of valid rows of one kind. Every optional column follows one rule: a column the file does
+ * not have, or an empty cell in it, gives no value, and the stored value is kept (a new record gets the model's
+ * default, or nothing); hence `merge`. There is no way to clear a value by import.
  */
-const ENTERPRISE_DEFAULTS: Properties = {
-  highTech: false,
-  leading: false,
-  listed: false,
-  specialised: false,
-};
-
-const provenance = (record: Record<string, unknown>): Properties => ({
-  source: record['source'] as string,
-  section: record['section'] as string | undefined,
-  note: record['note'] as string | undefined,
-});
-
-function batchesFor(
-  kind: KindName,
-  rows: readonly Row[],
-  index: ReferenceIndex,
-): { nodes: NodeBatch[]; relationships: RelationshipBatch[] } {
-  const records = rows.map((row) => row.record);
-  switch (kind) {
-    case 'enterprises': {
-      const withIds = records.map((record) => ({ record, id: enterpriseIdOf(record, index) }));
-      return {
-        nodes: [
-          {
-            label: L.Enterprise,
-            mode: 'merge',
-            defaults: ENTERPRISE_DEFAULTS,
-            rows: withIds.map(({ record, id }) => ({
-              id,
-              name: record['name'] as string,
-              nameEn: record['nameEn'] as string | undefined,
-              creditCode: record['creditCode'] as string | undefined,
-              regionId: record['regionId'] as string,
-              sizeBand: record['sizeBand'] as string,
-              // Absent columns and empty cells are undefined, which the merge leaves as stored: a re-import with
-              // fewer columns never resets a flag (a new firm starts with them false, ENTERPRISE_DEFAULTS).
-              highTech: record['highTech'] as boolean | undefined,
-              leading: record['leading'] as boolean | undefined,
-              listed: record['listed'] as boolean | undefined,
-              specialised: record['specialised'] as boolean | undefined,
-              description: record['description'] as string | undefined,
-              ...contactProperties({
-                website: record['website'] as string | undefined,
-                phone: record['phone'] as string | undefined,
-                email: record['email'] as string | undefined,
-                address: record['address'] as string | undefined,
-                person: record['contactPerson'] as string | undefined,
-              }),
-              ...provenance(record),
-            })),
-          },
-        ],
-        relationships: [
-          {
-            type: T.LOCATED_IN,
-            mode: 'merge',
-            from: L.Enterprise,
-            to: L.Region,
-            exclusive: true,
-            rows: withIds.map(({ record, id }) => ({
-              from: id,
-              to: record['regionId'] as string,
-              properties: provenance(record),
-            })),
-          },
-        ],
-      };
-    }
-    case 'segment-links':
-      return {
-        nodes: [],
-        relationships: [
-          {
-            type: T.OPERATES_IN,
-            from: L.Enterprise,
-            to: L.ChainSegment,
-            mode: 'merge',
-            defaults: { mainProducts: [] },
-            rows: records.map((record) => ({
-              from: record['enterpriseId'] as string,
-              to: record['segmentId'] as string,
-              properties: {
-                role: record['role'] as string,
-                mainProducts: record['mainProducts'] as string[] | undefined,
-                ...provenance(record),
-              },
-            })),
-          },
-        ],
-      };
-    case 'supplies':
-      return {
-        nodes: [],
-        relationships: [
-          {
-            type: T.SUPPLIES,
-            from: L.Enterprise,
-            to: L.Enterprise,
-            mode: 'merge',
-            defaults: { products: [] },
-            rows: records.map((record) => ({
-              from: record['supplierId'] as string,
-              to: record['customerId'] as string,
-              properties: {
-                products: record['products'] as string[] | undefined,
-                ...provenance(record),
-              },
-            })),
-          },
-        ],
-      };
-    case 'platforms':
-      return {
-        nodes: [
-          {
-            label: L.Platform,
-            mode: 'merge',
-            rows: records.map((record) => ({
-              id: record['id'] as string,
-              name: record['name'] as string,
-              nameEn: record['nameEn'] as string | undefined,
-              kind: record['kind'] as string,
-              level: record['level'] as string,
-              regionId: record['regionId'] as string,
-              hostOrganisation: record['hostOrganisation'] as string | undefined,
-              ...provenance(record),
-            })),
-          },
-        ],
-        relationships: [
-          {
-            type: T.LOCATED_IN,
-            mode: 'merge',
-            from: L.Platform,
-            to: L.Region,
-            exclusive: true,
-            rows: records.map((record) => ({
-              from: record['id'] as string,
-              to: record['regionId'] as string,
-              properties: provenance(record),
-            })),
-          },
-          {
-            type: T.HOSTED_BY,
-            mode: 'merge',
-            from: L.Platform,
-            to: L.Enterprise,
-            exclusive: true,
-            rows: records
-              .filter((record) => record['hostEnterpriseId'] !== undefined)
-              .map((record) => ({
-                from: record['id'] as string,
-                to: record['hostEnterpriseId'] as string,
-                properties: provenance(record),
-              })),
-          },
-          {
-            type: T.SUPPORTS,
-            mode: 'merge',
-            from: L.Platform,
-            to: L.ChainSegment,
-            rows: records.flatMap((record) =>
-              ((record['segmentIds'] as string[] | undefined) ?? []).map((segment) => ({
-                from: record['id'] as string,
-                to: segment,
-                properties: provenance(record),
-              })),
-            ),
-          },
-          {
-            type: T.SUPPORTS,
-            mode: 'merge',
-            from: L.Platform,
-            to: L.Industry,
-            rows: records.flatMap((record) =>
-              ((record['industryIds'] as string[] | undefined) ?? []).map((industry) => ({
-                from: record['id'] as string,
-                to: industry,
-                properties: provenance(record),
-              })),
-            ),
-          },
-        ],
-      };
-    case 'policies': {
-      const policies = new Map<string, Record<string, unknown>>();
-      for (const record of records)
-        if (!policies.has(record['policyId'] as string)) policies.set(record['policyId'] as string, record);
-      const appliesTo = (key: string, label: NodeLabel): RelationshipBatch => ({
-        type: T.APPLIES_TO,
-        mode: 'merge',
-        from: L.PolicyMeasure,
-        to: label,
-        rows: records.flatMap((record) =>
-          ((record[key] as string[] | undefined) ?? []).map((target) => ({
-            from: record['measureId'] as string,
-            to: target,
-            properties: provenance(record),
-          })),
-        ),
-      });
-      return {
-        nodes: [
-          {
-            label: L.Policy,
-            mode: 'merge',
-            rows: [...policies.values()].map((record) => ({
-              id: record['policyId'] as string,
-              name: record['policyTitle'] as string,
-              issuer: record['issuer'] as string,
-              period: record['period'] as string,
-              ...provenance(record),
-            })),
-          },
-          {
-            label: L.PolicyMeasure,
-            mode: 'merge',
-            defaults: { description: '', termsJson: '[]' },
-            rows: records.map((record) => {
-              const terms = record['terms'] as string[] | undefined;
-              return {
-                id: record['measureId'] as string,
-                number: record['number'] as number,
-                name: record['title'] as string,
-                nameEn: record['titleEn'] as string | undefined,
-                description: terms?.join('；'),
-                termsJson: terms && JSON.stringify(terms.map((term) => ({ text: term, textEn: term }))),
-                ...provenance(record),
-              };
-            }),
-          },
-        ],
-        relationships: [
-          {
-            type: T.HAS_MEASURE,
-            mode: 'merge',
-            from: L.Policy,
-            to: L.PolicyMeasure,
-            rows: records.map((record) => ({
-              from: record['policyId'] as string,
-              to: record['measureId'] as string,
-              properties: provenance(record),
-            })),
-          },
-          {
-            type: T.FOR_REGION,
-            mode: 'merge',
-            from: L.Policy,
-            to: L.Region,
-            exclusive: true,
-            rows: [...policies.values()]
-              .filter((record) => record['regionId'] !== undefined)
-              .map((record) => ({
-                from: record['policyId'] as string,
-                to: record['regionId'] as string,
-                properties: provenance(record),
-              })),
-          },
-          appliesTo('chainIds', L.IndustrialChain),
-          appliesTo('industryIds', L.Industry),
-          appliesTo('segmentIds', L.ChainSegment),
-          appliesTo('programmeIds', L.Programme),
-        ],
-      };
-    }
-  }
+function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex): Batches {
+  const spec = KINDS[kind];
+  const records = rows.map((row) =>
+    spec.toRecords(
+      kind === 'enterprises' ? { ...row.record, id: enterpriseIdOf(row.record, index) } : row.record,
+    ),
+  );
+  const all = <K extends keyof Records>(key: K): Records[K][number][] =>
+    records.flatMap((record) => (record[key] ?? []) as Records[K][number][]);
+  // A policy is repeated on each of its measures' rows; the first row gives it.
+  const policies = new Map(
+    all('policies')
+      .map((policy) => [policy.id, policy] as const)
+      .reverse(),
+  );
+  return toBatches(
+    {
+      enterprises: all('enterprises'),
+      segmentLinks: all('segmentLinks'),
+      supplies: all('supplies'),
+      platforms: all('platforms'),
+      policies: [...policies.values()],
+      measures: all('measures'),
+    },
+    'merge',
+  );
 }
 
 /** Which report of a batch counts the kind's rows (the node upsert, or the relationship upsert for link kinds). */

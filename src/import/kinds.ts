@@ -1,12 +1,30 @@
 import type { ContactField } from '../data/contact.js';
-import { PROVENANCE_SOURCES } from '../data/model.js';
 import { clip } from '../errors.js';
-import { contactProblem } from './contact.js';
-import { creditCodeProblem } from './creditCode.js';
+import { contactProblem } from '../ingest/contact.js';
+import { creditCodeProblem } from '../ingest/creditCode.js';
+import type {
+  EnterpriseRecord,
+  PlatformRecord,
+  Provenance,
+  Records,
+  SegmentLinkRecord,
+} from '../ingest/records.js';
+import {
+  idProblem,
+  notOneOf,
+  PLATFORM_KIND,
+  PLATFORM_LEVEL,
+  SEGMENT_ROLE,
+  SIZE_BAND,
+  SOURCE,
+  valueOf,
+  type Vocabulary,
+} from '../ingest/vocabulary.js';
 
 /**
  * What a team's spreadsheets may hold, kind by kind: each column with its English and Chinese headers and a parser
- * that either gives the value or says exactly what is wrong with the cell.
+ * that either gives the value or says exactly what is wrong with the cell. The values and their checks are the
+ * record model's (src/ingest/vocabulary.ts, records.ts); records.ts in this folder maps a row to its records.
  */
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -17,10 +35,10 @@ const fail = (error: string): Parsed<never> => ({ ok: false, error });
 
 export const text: Parser<string> = (raw) => ok(raw);
 
-export const id: Parser<string> = (raw) =>
-  /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(raw)
-    ? ok(raw)
-    : fail(`'${clip(raw)}' is not an id (lowercase letters, digits and hyphens, e.g. ent-abc)`);
+export const id: Parser<string> = (raw) => {
+  const problem = idProblem(raw);
+  return problem === null ? ok(raw) : fail(problem);
+};
 
 const TRUE = new Set(['true', '1', 'yes', 'y', '是', '有', '√']);
 const FALSE = new Set(['false', '0', 'no', 'n', '否', '无', '×']);
@@ -52,18 +70,10 @@ export const idList: Parser<string[]> = (raw) => {
 };
 
 /** An enumeration, accepting the API's value (any case) or a Chinese label. */
-export function enumeration<T extends string>(
-  values: readonly T[],
-  chinese: Readonly<Record<string, T>> = {},
-): Parser<T> {
+export function enumeration<T extends string>(vocabulary: Vocabulary<T>): Parser<T> {
   return (raw) => {
-    const upper = raw.toUpperCase().replace(/[\s-]+/g, '_');
-    const found = values.find((value) => value === upper) ?? chinese[raw];
-    return found
-      ? ok(found)
-      : fail(
-          `'${clip(raw)}' is not one of ${values.join(', ')}${Object.keys(chinese).length > 0 ? ` (或 ${Object.keys(chinese).join('、')})` : ''}`,
-        );
+    const found = valueOf(vocabulary, raw);
+    return found === null ? fail(notOneOf(vocabulary, raw)) : ok(found);
   };
 }
 
@@ -81,7 +91,7 @@ export function contact(field: ContactField): Parser<string> {
   };
 }
 
-export const source = enumeration(PROVENANCE_SOURCES, { 规划: 'PLAN', 公开: 'PUBLIC', 示例: 'ILLUSTRATIVE' });
+export const source = enumeration(SOURCE);
 
 export interface Column {
   /** The field name in the record. */
@@ -105,22 +115,6 @@ const PROVENANCE_COLUMNS: Column[] = [
   column('note', ['备注', '说明'], text),
 ];
 
-export const SIZE_BANDS = ['LARGE', 'MEDIUM', 'SMALL', 'MICRO'] as const;
-export const ROLES = ['CORE', 'SUPPLIER', 'SERVICE'] as const;
-export const PLATFORM_KINDS = [
-  'ENGINEERING_RESEARCH_CENTER',
-  'ENTERPRISE_TECH_CENTER',
-  'KEY_LABORATORY',
-  'DRUG_SAFETY_EVALUATION',
-  'INDUSTRIAL_DESIGN_CENTER',
-  'TECH_INNOVATION_CENTER',
-  'ACADEMICIAN_WORKSTATION',
-  'COLLABORATIVE_INNOVATION',
-  'ACHIEVEMENT_TRANSFER',
-  'TALENT_TEAM',
-] as const;
-export const PLATFORM_LEVELS = ['NATIONAL', 'PROVINCIAL', 'MUNICIPAL'] as const;
-
 export const KIND_NAMES = ['enterprises', 'segment-links', 'supplies', 'platforms', 'policies'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
@@ -131,7 +125,25 @@ export interface KindSpec {
   readonly columns: readonly Column[];
   /** Checks across the columns of one row; returns [column key, message] pairs. */
   readonly check?: (record: Record<string, unknown>) => [string, string][];
+  /**
+   * The records of one valid row, its references resolved (an enterprise given by credit code has its id): the
+   * record model's field names, whatever the columns are called.
+   */
+  readonly toRecords: (row: Row) => Partial<Records>;
 }
+
+/** A parsed row: each column's value under its key, absent when the cell is empty or the column missing. */
+type Row = Record<string, unknown>;
+
+/* The cells' values are typed by their columns' parsers; the casts below only name those types. */
+const str = (row: Row, key: string) => row[key] as string | undefined;
+const strs = (row: Row, key: string) => row[key] as string[] | undefined;
+const flag = (row: Row, key: string) => row[key] as boolean | undefined;
+const provenanceOf = (row: Row): Provenance => ({
+  source: row['source'] as Provenance['source'],
+  section: str(row, 'section'),
+  note: str(row, 'note'),
+});
 
 const needOne =
   (a: string, b: string, what: string) =>
@@ -148,12 +160,7 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('nameEn', ['name_en', '英文名称'], text),
       column('creditCode', ['credit_code', 'uscc', '统一社会信用代码', '信用代码'], creditCode),
       column('regionId', ['region', 'region_id', '地区', '所在地区', '区域'], id, true),
-      column(
-        'sizeBand',
-        ['size', 'size_band', '规模', '企业规模'],
-        enumeration(SIZE_BANDS, { 大型: 'LARGE', 中型: 'MEDIUM', 小型: 'SMALL', 微型: 'MICRO' }),
-        true,
-      ),
+      column('sizeBand', ['size', 'size_band', '规模', '企业规模'], enumeration(SIZE_BAND), true),
       column('highTech', ['high_tech', '高新技术企业', '高新'], boolean),
       column('leading', ['龙头企业', '龙头'], boolean),
       column('listed', ['上市', '上市企业'], boolean),
@@ -168,6 +175,38 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       ...PROVENANCE_COLUMNS,
     ],
     check: needOne('id', 'creditCode', 'an id or a unified social credit code'),
+    toRecords: (row) => {
+      const contact = {
+        website: str(row, 'website'),
+        phone: str(row, 'phone'),
+        email: str(row, 'email'),
+        address: str(row, 'address'),
+        person: str(row, 'contactPerson'),
+      };
+      return {
+        enterprises: [
+          {
+            id: row['id'] as string,
+            name: row['name'] as string,
+            nameEn: str(row, 'nameEn'),
+            creditCode: str(row, 'creditCode'),
+            regionId: row['regionId'] as string,
+            sizeBand: row['sizeBand'] as EnterpriseRecord['sizeBand'],
+            // Absent columns and empty cells are undefined, which the merge leaves as stored: a re-import with
+            // fewer columns never resets a flag (a new firm starts with them false).
+            flags: {
+              highTech: flag(row, 'highTech'),
+              leading: flag(row, 'leading'),
+              listed: flag(row, 'listed'),
+              specialised: flag(row, 'specialised'),
+            },
+            description: str(row, 'description'),
+            contact: Object.values(contact).some((value) => value !== undefined) ? contact : undefined,
+            provenance: provenanceOf(row),
+          },
+        ],
+      };
+    },
   },
   'segment-links': {
     name: 'segment-links',
@@ -176,22 +215,22 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('enterpriseId', ['enterprise', 'enterprise_id', '企业编号'], id),
       column('creditCode', ['credit_code', 'uscc', '统一社会信用代码'], creditCode),
       column('segmentId', ['segment', 'segment_id', '环节', '环节编号'], id, true),
-      column(
-        'role',
-        ['角色', '定位'],
-        enumeration(ROLES, {
-          核心: 'CORE',
-          制造: 'CORE',
-          供应: 'SUPPLIER',
-          配套: 'SUPPLIER',
-          服务: 'SERVICE',
-        }),
-        true,
-      ),
+      column('role', ['角色', '定位'], enumeration(SEGMENT_ROLE), true),
       column('mainProducts', ['products', 'main_products', '主要产品', '产品'], list),
       ...PROVENANCE_COLUMNS,
     ],
     check: needOne('enterpriseId', 'creditCode', 'the enterprise'),
+    toRecords: (row) => ({
+      segmentLinks: [
+        {
+          enterpriseId: row['enterpriseId'] as string,
+          segmentId: row['segmentId'] as string,
+          role: row['role'] as SegmentLinkRecord['role'],
+          mainProducts: strs(row, 'mainProducts'),
+          provenance: provenanceOf(row),
+        },
+      ],
+    }),
   },
   supplies: {
     name: 'supplies',
@@ -208,6 +247,16 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       ...needOne('supplierId', 'supplierCreditCode', 'the supplier')(record),
       ...needOne('customerId', 'customerCreditCode', 'the customer')(record),
     ],
+    toRecords: (row) => ({
+      supplies: [
+        {
+          supplierId: row['supplierId'] as string,
+          customerId: row['customerId'] as string,
+          products: strs(row, 'products'),
+          provenance: provenanceOf(row),
+        },
+      ],
+    }),
   },
   platforms: {
     name: 'platforms',
@@ -216,29 +265,8 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('id', ['编号', '平台编号'], id, true),
       column('name', ['平台名称', '名称'], text, true),
       column('nameEn', ['name_en', '英文名称'], text),
-      column(
-        'kind',
-        ['类型', '平台类型'],
-        enumeration(PLATFORM_KINDS, {
-          工程研究中心: 'ENGINEERING_RESEARCH_CENTER',
-          企业技术中心: 'ENTERPRISE_TECH_CENTER',
-          重点实验室: 'KEY_LABORATORY',
-          药物安全性评价: 'DRUG_SAFETY_EVALUATION',
-          工业设计中心: 'INDUSTRIAL_DESIGN_CENTER',
-          技术创新中心: 'TECH_INNOVATION_CENTER',
-          院士工作站: 'ACADEMICIAN_WORKSTATION',
-          协同创新平台: 'COLLABORATIVE_INNOVATION',
-          科技成果转化平台: 'ACHIEVEMENT_TRANSFER',
-          创新团队: 'TALENT_TEAM',
-        }),
-        true,
-      ),
-      column(
-        'level',
-        ['级别'],
-        enumeration(PLATFORM_LEVELS, { 国家级: 'NATIONAL', 省级: 'PROVINCIAL', 市级: 'MUNICIPAL' }),
-        true,
-      ),
+      column('kind', ['类型', '平台类型'], enumeration(PLATFORM_KIND), true),
+      column('level', ['级别'], enumeration(PLATFORM_LEVEL), true),
       column('regionId', ['region', 'region_id', '地区', '所在地区'], id, true),
       column('hostEnterpriseId', ['host_enterprise', '依托企业'], id),
       column('hostOrganisation', ['host', 'host_organisation', 'host_organization', '依托单位'], text),
@@ -246,6 +274,23 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('industryIds', ['industries', 'industry_ids', '支撑产业'], idList),
       ...PROVENANCE_COLUMNS,
     ],
+    toRecords: (row) => ({
+      platforms: [
+        {
+          id: row['id'] as string,
+          name: row['name'] as string,
+          nameEn: str(row, 'nameEn'),
+          kind: row['kind'] as PlatformRecord['kind'],
+          level: row['level'] as PlatformRecord['level'],
+          regionId: row['regionId'] as string,
+          hostEnterpriseId: str(row, 'hostEnterpriseId'),
+          hostOrganisation: str(row, 'hostOrganisation'),
+          segmentIds: strs(row, 'segmentIds') ?? [],
+          industryIds: strs(row, 'industryIds') ?? [],
+          provenance: provenanceOf(row),
+        },
+      ],
+    }),
   },
   policies: {
     name: 'policies',
@@ -253,6 +298,7 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
     columns: [
       column('policyId', ['policy', 'policy_id', '政策编号'], id, true),
       column('policyTitle', ['policy_title', '政策名称'], text, true),
+      column('policyTitleEn', ['policy_title_en', '政策英文名称'], text),
       column('issuer', ['发布机关', '发文单位'], text, true),
       column('period', ['期限', '实施期限'], text, true),
       column('regionId', ['region', 'region_id', '地区'], id),
@@ -261,12 +307,59 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('title', ['措施名称', '标题'], text, true),
       column('titleEn', ['title_en', '英文标题'], text),
       column('terms', ['条款', '具体条款'], list),
+      // The terms in English, item by item; without it a term has no English text (none is made up).
+      column('termsEn', ['terms_en', '英文条款'], list),
       column('chainIds', ['chains', 'chain_ids', '适用产业链'], idList),
       column('industryIds', ['industries', 'industry_ids', '适用产业'], idList),
       column('segmentIds', ['segments', 'segment_ids', '适用环节'], idList),
       column('programmeIds', ['programmes', 'programs', 'programme_ids', '适用工程'], idList),
       ...PROVENANCE_COLUMNS,
     ],
+    check: (record) => {
+      const [terms, termsEn] = [strs(record, 'terms'), strs(record, 'termsEn')];
+      return termsEn !== undefined && termsEn.length !== (terms?.length ?? 0)
+        ? [
+            [
+              'termsEn',
+              `${termsEn.length} English terms for ${terms?.length ?? 0} terms; give one for each term`,
+            ],
+          ]
+        : [];
+    },
+    // Each row is one measure and repeats its policy; the importer keeps the policy of its first row.
+    toRecords: (row) => {
+      const termsEn = strs(row, 'termsEn');
+      return {
+        policies: [
+          {
+            id: row['policyId'] as string,
+            title: row['policyTitle'] as string,
+            titleEn: str(row, 'policyTitleEn'),
+            issuer: row['issuer'] as string,
+            period: row['period'] as string,
+            regionId: str(row, 'regionId'),
+            provenance: provenanceOf(row),
+          },
+        ],
+        measures: [
+          {
+            id: row['measureId'] as string,
+            policyId: row['policyId'] as string,
+            number: row['number'] as number,
+            title: row['title'] as string,
+            titleEn: str(row, 'titleEn'),
+            terms: strs(row, 'terms')?.map((text, index) => ({ text, textEn: termsEn?.[index] })),
+            appliesTo: {
+              chainIds: strs(row, 'chainIds') ?? [],
+              industryIds: strs(row, 'industryIds') ?? [],
+              segmentIds: strs(row, 'segmentIds') ?? [],
+              programmeIds: strs(row, 'programmeIds') ?? [],
+            },
+            provenance: provenanceOf(row),
+          },
+        ],
+      };
+    },
   },
 };
 

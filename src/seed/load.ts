@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
 import { upsertAll, type UpsertReport } from '../data/upsert.js';
-import { seedBatches } from './batches.js';
+import { toBatches } from '../ingest/batches.js';
+import { seedRecords } from './flatten.js';
 import { readSeedDirectory } from './validate.js';
 
 export const SEEDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../seeds');
@@ -15,7 +16,7 @@ export const SEEDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
  */
 export async function loadSeeds(executor: Executor, directory: string = SEEDS_DIR): Promise<UpsertReport[]> {
   const data = await readSeedDirectory(directory);
-  const { nodes, relationships } = seedBatches(data);
+  const { nodes, relationships } = toBatches(seedRecords(data));
   // The whole plan in one transaction: on a cold Neo4j sharing two cores it has taken over a minute, so it is
   // not held to the request-sized NEO4J_TX_TIMEOUT_MS.
   return upsertAll(executor, 'seed', nodes, relationships, { timeoutMs: SEED_TIMEOUT_MS });

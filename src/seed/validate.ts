@@ -3,6 +3,9 @@ import path from 'node:path';
 
 import type { z } from 'zod';
 
+import { formatPath, ProblemsError, type Problem } from '../ingest/problem.js';
+import { SELF_SUPPLY } from '../ingest/records.js';
+
 import {
   baseSchema,
   chainSchema,
@@ -26,40 +29,11 @@ import {
   type TargetSeed,
 } from './schemas.js';
 
-/** One thing wrong with the seed files, located precisely enough to fix it. */
-export interface SeedProblem {
-  readonly file: string;
-  /** Index of the record in its file's array, or null for a problem with the file as a whole. */
-  readonly record: number | null;
-  readonly recordId: string | null;
-  readonly field: string | null;
-  readonly message: string;
-}
-
-export function describeProblem(problem: SeedProblem): string {
-  const where = [
-    problem.file,
-    problem.record === null
-      ? null
-      : `record ${problem.record}${problem.recordId ? ` (${problem.recordId})` : ''}`,
-    problem.field === null ? null : `field '${problem.field}'`,
-  ]
-    .filter((part) => part !== null)
-    .join(', ');
-  return `${where}: ${problem.message}`;
-}
-
-export class SeedValidationError extends Error {
+/** A seed file refused: nothing was written. Startup and `npm run seed` print its message. */
+export class SeedValidationError extends ProblemsError {
   override readonly name = 'SeedValidationError';
-  constructor(readonly problems: readonly SeedProblem[]) {
-    super(
-      `The seed data has ${problems.length} problem(s); nothing was written:\n` +
-        problems
-          .slice(0, 50)
-          .map((problem) => `  - ${describeProblem(problem)}`)
-          .join('\n') +
-        (problems.length > 50 ? `\n  … and ${problems.length - 50} more` : ''),
-    );
+  constructor(problems: readonly Problem[]) {
+    super('The seed data', problems);
   }
 }
 
@@ -121,43 +95,22 @@ async function filesOfKind(directory: string, kind: string): Promise<string[]> {
   return files;
 }
 
-function formatPath(pathParts: readonly PropertyKey[]): string | null {
-  if (pathParts.length === 0) return null;
-  return pathParts
-    .map((part, position) =>
-      typeof part === 'number' ? `[${part}]` : `${position === 0 ? '' : '.'}${String(part)}`,
-    )
-    .join('');
-}
-
 async function readRecords<T>(
   directory: string,
   file: string,
   schema: z.ZodType<T>,
-  problems: SeedProblem[],
+  problems: Problem[],
 ): Promise<Located<T>[]> {
   const content = await readFile(path.join(directory, file), 'utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);
   } catch (error) {
-    problems.push({
-      file,
-      record: null,
-      recordId: null,
-      field: null,
-      message: `not valid JSON: ${(error as Error).message}`,
-    });
+    problems.push({ file, line: null, column: null, reason: `not valid JSON: ${(error as Error).message}` });
     return [];
   }
   if (!Array.isArray(parsed)) {
-    problems.push({
-      file,
-      record: null,
-      recordId: null,
-      field: null,
-      message: 'expected a JSON array of records',
-    });
+    problems.push({ file, line: null, column: null, reason: 'expected a JSON array of records' });
     return [];
   }
   const records: Located<T>[] = [];
@@ -173,10 +126,10 @@ async function readRecords<T>(
       for (const issue of result.error.issues) {
         problems.push({
           file,
-          record: index,
-          recordId,
-          field: formatPath(issue.path),
-          message: issue.message,
+          line: null,
+          record: { index, id: recordId },
+          column: formatPath(issue.path),
+          reason: issue.message,
         });
       }
     }
@@ -186,7 +139,7 @@ async function readRecords<T>(
 
 /** Reads and validates every seed file in a directory. Throws SeedValidationError listing every problem. */
 export async function readSeedDirectory(directory: string): Promise<SeedData> {
-  const problems: SeedProblem[] = [];
+  const problems: Problem[] = [];
   const read = async <T>(kind: keyof typeof KINDS, schema: z.ZodType<T>): Promise<Located<T>[]> => {
     const files = await filesOfKind(directory, kind);
     const perFile = await Promise.all(files.map((file) => readRecords(directory, file, schema, problems)));
@@ -210,8 +163,8 @@ export async function readSeedDirectory(directory: string): Promise<SeedData> {
 }
 
 /** Cross-record checks: unique ids, every reference resolves, no self-links or duplicate links, no region cycles. */
-export function checkReferences(data: SeedData): SeedProblem[] {
-  const problems: SeedProblem[] = [];
+export function checkReferences(data: SeedData): Problem[] {
+  const problems: Problem[] = [];
   const owners = new Map<string, string>();
   const idsOf = {
     region: new Set(data.regions.map((r) => r.value.id)),
@@ -223,7 +176,13 @@ export function checkReferences(data: SeedData): SeedProblem[] {
     policy: new Set(data.policies.map((r) => r.value.id)),
   };
   const problem = (record: Located<{ id: string }>, field: string, message: string) =>
-    problems.push({ file: record.file, record: record.index, recordId: record.value.id, field, message });
+    problems.push({
+      file: record.file,
+      line: null,
+      record: { index: record.index, id: record.value.id },
+      column: field,
+      reason: message,
+    });
   const claim = (record: Located<{ id: string }>, id: string, field: string) => {
     const owner = owners.get(id);
     if (owner !== undefined) problem(record, field, `id '${id}' is already used by ${owner}`);
@@ -299,8 +258,7 @@ export function checkReferences(data: SeedData): SeedProblem[] {
     const customers = record.value.supplies.map((s) => s.enterpriseId);
     expectAll(record, 'enterprise', customers, 'supplies');
     customers.forEach((customer, index) => {
-      if (customer === record.value.id)
-        problem(record, `supplies[${index}]`, 'an enterprise cannot supply itself');
+      if (customer === record.value.id) problem(record, `supplies[${index}]`, SELF_SUPPLY);
     });
   }
   for (const record of data.platforms) {

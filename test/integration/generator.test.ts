@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cypher } from '../../src/data/cypher.js';
 import { CONTACT_FIELDS } from '../../src/data/contact.js';
 import { generatedContact, generateGraph, random, zipfSampler } from '../../src/generate/generator.js';
-import { contactProblem } from '../../src/import/contact.js';
+import { contactProblem } from '../../src/ingest/contact.js';
 import { deleteByPrefix, openTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe('the province-sized generator', () => {

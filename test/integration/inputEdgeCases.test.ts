@@ -206,10 +206,8 @@ describe('input edge cases (issue 11)', () => {
         platformNameEn: 'Flags Lab (illustrative)',
         host: '测试依托单位',
         measureNameEn: 'Flags measure',
-        terms: JSON.stringify([
-          { text: '条款一', textEn: '条款一' },
-          { text: '条款二', textEn: '条款二' },
-        ]),
+        // Issue 13: an import without English terms stores none (it used to copy the Chinese into textEn).
+        terms: JSON.stringify([{ text: '条款一' }, { text: '条款二' }]),
       });
     });
 

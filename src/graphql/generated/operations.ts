@@ -246,7 +246,7 @@ export type BiomedicinePolicyMeasuresQueryVariables = Exact<{
 }>;
 
 
-export type BiomedicinePolicyMeasuresQuery = { chain: { id: string, name: string, policyMeasures: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string, value: number | null, unit: string | null }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
+export type BiomedicinePolicyMeasuresQuery = { chain: { id: string, name: string, policyMeasures: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string | null, value: number | null, unit: string | null }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
 
 export type ChainStructureQueryVariables = Exact<{
   chainId?: string;
@@ -337,7 +337,7 @@ export type MapSegmentQueryVariables = Exact<{
 }>;
 
 
-export type MapSegmentQuery = { segment: { id: string, name: string, nameEn: string | null, stage: Stage, description: string | null, chain: { id: string, name: string, nameEn: string | null } } | null, localEnterprises: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, flags: { leading: boolean, highTech: boolean, specialised: boolean }, region: { id: string, name: string, nameEn: string | null }, provenance: { source: ProvenanceSource } }> }, localPlatforms: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, kind: PlatformKind, level: PlatformLevel, provenance: { source: ProvenanceSource } }> }, targetFirms: { recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, region: { id: string, name: string, nameEn: string | null }, provenance: { source: ProvenanceSource } }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, incentives: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string }> }> }> } };
+export type MapSegmentQuery = { segment: { id: string, name: string, nameEn: string | null, stage: Stage, description: string | null, chain: { id: string, name: string, nameEn: string | null } } | null, localEnterprises: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, flags: { leading: boolean, highTech: boolean, specialised: boolean }, region: { id: string, name: string, nameEn: string | null }, provenance: { source: ProvenanceSource } }> }, localPlatforms: { totalCount: number, nodes: Array<{ id: string, name: string, nameEn: string | null, kind: PlatformKind, level: PlatformLevel, provenance: { source: ProvenanceSource } }> }, targetFirms: { recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, region: { id: string, name: string, nameEn: string | null }, provenance: { source: ProvenanceSource } }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, incentives: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string | null }> }> }> } };
 
 export type NevShijiazhuangVsTianjinQueryVariables = Exact<{
   regionIds?: Array<string> | string;

@@ -926,8 +926,8 @@ export type PolicyTerm = {
   __typename?: 'PolicyTerm';
   /** The term in Chinese, as the plan states it. */
   text: Scalars['String']['output'];
-  /** The term in English. */
-  textEn: Scalars['String']['output'];
+  /** The term in English; null when its source gave none (an import without an English terms column). Never a copy of `text`. */
+  textEn?: Maybe<Scalars['String']['output']>;
   /** The unit of `value`. */
   unit?: Maybe<Scalars['String']['output']>;
   /** Its number, if it has one (for example 70 for a 70 % floor price). */
@@ -2353,7 +2353,7 @@ export type PolicyMeasureResolvers<ContextType = GraphQLContext, ParentType exte
 
 export type PolicyTermResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PolicyTerm'] = ResolversParentTypes['PolicyTerm']> = ResolversObject<{
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  textEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  textEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 }>;

@@ -119,7 +119,9 @@ function targetItem(lang: Lang, recommendation: Recommendation, index: number): 
               h(
                 'ul',
                 { class: 'terms' },
-                ...measure.terms.map((term) => h('li', {}, lang === 'en' ? term.textEn : term.text)),
+                ...measure.terms.map((term) =>
+                  h('li', {}, lang === 'en' ? (term.textEn ?? term.text) : term.text),
+                ),
               ),
             ),
           ),

@@ -1,0 +1,329 @@
+import { z } from 'zod';
+
+import { CONTACT_FIELDS, type ContactField } from '../data/contact.js';
+import { contactProblem } from './contact.js';
+import { creditCodeProblem } from './creditCode.js';
+import {
+  BASE_KIND,
+  BASE_STATUS,
+  COMPARATOR,
+  FIELD_KIND,
+  idProblem,
+  INDUSTRY_TIER,
+  PLATFORM_KIND,
+  PLATFORM_LEVEL,
+  REGION_LEVEL,
+  SEGMENT_ROLE,
+  SIZE_BAND,
+  SOURCE,
+  STAGE,
+  TARGET_METRIC,
+  TARGET_PERIOD,
+} from './vocabulary.js';
+
+/**
+ * The record model: one schema per kind of fact the graph holds, flat, each with its provenance. Every writer ends in
+ * these records: the seed files (nested; src/seed/ flattens them), the import tables (src/import/), the generator
+ * and the test graph builder. toBatches() (batches.ts) maps them to node and relationship batches; references.ts
+ * checks what they point to. The checks of single values (ids, credit codes, contact details, the PLAN section) are
+ * here and nowhere else, so a value is accepted or refused with the same words whichever way it comes in.
+ */
+
+/** A check of a value's shape as a zod refinement: the check's own words become the issue's message. */
+const checked = <T extends z.ZodType<string>>(schema: T, problemOf: (value: string) => string | null) =>
+  schema.superRefine((value, context) => {
+    const problem = problemOf(value);
+    if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+  });
+
+export const id = checked(z.string(), idProblem);
+export const text = z.string().trim().min(1, { message: 'must not be empty' });
+const optionalText = text.optional();
+const ids = z.array(id);
+
+/** The provenance rule: a PLAN fact names the section of the plan it comes from. */
+export const PLAN_NEEDS_SECTION = "a PLAN fact needs its plan 'section', for example 三(一)";
+/**
+ * The same rule in the words an import has always used for its `section` column (clients and the import tests read
+ * them); one wording for both is a change of those words.
+ */
+export const PLAN_NEEDS_SECTION_COLUMN = 'a PLAN fact needs the plan section it comes from';
+/** Nothing supplies itself. */
+export const SELF_SUPPLY = 'an enterprise cannot supply itself';
+
+export const provenanceSchema = z
+  .strictObject({
+    source: z.enum(SOURCE.values),
+    section: optionalText,
+    note: optionalText,
+  })
+  .refine((value) => value.source !== 'PLAN' || value.section !== undefined, {
+    message: PLAN_NEEDS_SECTION,
+    path: ['section'],
+  });
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+/** A unified social credit code, with its check character (GB 32100-2015). */
+export const creditCode = checked(text, creditCodeProblem);
+
+/** One contact field: non-empty text of the field's shape (an http(s) URL, a phone number, an email address …). */
+const contactValue = (field: ContactField) =>
+  checked(text, (value) => (value === '' ? null : contactProblem(field, value))).optional();
+
+export const contactSchema = z
+  .strictObject({
+    website: contactValue('website'),
+    phone: contactValue('phone'),
+    email: contactValue('email'),
+    address: contactValue('address'),
+    person: contactValue('person'),
+  })
+  .refine((contact) => CONTACT_FIELDS.some((field) => contact[field] !== undefined), {
+    message: `give at least one of ${CONTACT_FIELDS.join(', ')}, or leave contact out`,
+  });
+
+/* Regions, chains and segments may lack an English name (test graphs have none); the seed files give one. */
+export const regionRecord = z.strictObject({
+  id,
+  name: text,
+  nameEn: optionalText,
+  level: z.enum(REGION_LEVEL.values),
+  parentId: id.optional(),
+  coordinates: z
+    .strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
+    .optional(),
+  provenance: provenanceSchema,
+});
+
+export const industryRecord = z.strictObject({
+  id,
+  name: text,
+  nameEn: text,
+  tier: z.enum(INDUSTRY_TIER.values),
+  specialAction: z.boolean().optional(),
+  provenance: provenanceSchema,
+});
+
+export const chainRecord = z.strictObject({
+  id,
+  name: text,
+  nameEn: optionalText,
+  description: optionalText,
+  industryIds: ids,
+  provenance: provenanceSchema,
+});
+
+/** A link to another record: a bare id inherits the record's provenance, an object may carry its own. */
+const feedSchema = z.union([id, z.strictObject({ segmentId: id, provenance: provenanceSchema.optional() })]);
+
+export const segmentRecord = z.strictObject({
+  id,
+  chainId: id,
+  name: text,
+  nameEn: optionalText,
+  stage: z.enum(STAGE.values),
+  parentId: id.optional(),
+  description: optionalText,
+  feeds: z.array(feedSchema).default([]),
+  provenance: provenanceSchema,
+});
+
+const flag = z.boolean();
+
+/**
+ * An enterprise. A flag left out is not known: a new firm starts with it false and a merge keeps what is stored
+ * (the seed files give all four).
+ */
+export const enterpriseRecord = z.strictObject({
+  id,
+  name: text,
+  nameEn: optionalText,
+  regionId: id,
+  sizeBand: z.enum(SIZE_BAND.values),
+  flags: z.strictObject({
+    highTech: flag.optional(),
+    leading: flag.optional(),
+    listed: flag.optional(),
+    specialised: flag.optional(),
+  }),
+  creditCode: creditCode.optional(),
+  description: optionalText,
+  /** Who to call; only authenticated API callers can read it. Never invent one for a real (PLAN/PUBLIC) firm. */
+  contact: contactSchema.optional(),
+  provenance: provenanceSchema,
+});
+
+/** An enterprise operating in a chain segment (OPERATES_IN), with its role and main products. */
+export const segmentLinkRecord = z.strictObject({
+  enterpriseId: id,
+  segmentId: id,
+  role: z.enum(SEGMENT_ROLE.values),
+  mainProducts: z.array(text).optional(),
+  provenance: provenanceSchema,
+});
+
+/** A supplier selling to a customer (SUPPLIES). */
+export const supplyRecord = z.strictObject({
+  supplierId: id,
+  customerId: id,
+  products: z.array(text).optional(),
+  provenance: provenanceSchema,
+});
+
+export const platformRecord = z.strictObject({
+  id,
+  name: text,
+  nameEn: optionalText,
+  kind: z.enum(PLATFORM_KIND.values),
+  level: z.enum(PLATFORM_LEVEL.values),
+  regionId: id,
+  hostEnterpriseId: id.optional(),
+  hostOrganisation: optionalText,
+  /** The segments and industries it supports (the seed files call them supportsSegmentIds, supportsIndustryIds). */
+  segmentIds: ids.default([]),
+  industryIds: ids.default([]),
+  provenance: provenanceSchema,
+});
+
+export const baseRecord = z.strictObject({
+  id,
+  name: text,
+  nameEn: text,
+  kind: z.enum(BASE_KIND.values),
+  status: z.enum(BASE_STATUS.values),
+  regionId: id.optional(),
+  focusIndustryIds: ids.default([]),
+  provenance: provenanceSchema,
+});
+
+const quantitySchema = z.strictObject({
+  value: z.number(),
+  valueMax: z.number().optional(),
+  unit: text,
+  period: text,
+  description: text,
+});
+
+export const programmeRecord = z.strictObject({
+  id,
+  number: z.number().int().positive(),
+  name: text,
+  nameEn: text,
+  description: optionalText,
+  quantities: z.array(quantitySchema).default([]),
+  chainIds: ids.default([]),
+  industryIds: ids.default([]),
+  provenance: provenanceSchema,
+});
+
+/** A field of a programme (科技专项, 标准 …). */
+export const programmeFieldRecord = z.strictObject({
+  id,
+  programmeId: id,
+  name: text,
+  nameEn: text,
+  kind: z.enum(FIELD_KIND.values),
+  provenance: provenanceSchema,
+});
+
+/** A project under a programme, with the enterprises that undertake it and the segments it is in. */
+export const projectRecord = z.strictObject({
+  id,
+  programmeId: id,
+  name: text,
+  nameEn: text,
+  enterpriseIds: ids.default([]),
+  segmentIds: ids.default([]),
+  provenance: provenanceSchema,
+});
+
+export const policyRecord = z.strictObject({
+  id,
+  title: text,
+  titleEn: optionalText,
+  issuer: text,
+  period: text,
+  /** The region the policy governs; its targets are counted there. */
+  regionId: id.optional(),
+  provenance: provenanceSchema,
+});
+
+/** One term of a measure. Its English text is there only when a source gives one; it is never made up. */
+export const termSchema = z.strictObject({
+  text,
+  textEn: optionalText,
+  value: z.number().optional(),
+  unit: optionalText,
+});
+
+export const measureRecord = z.strictObject({
+  id,
+  policyId: id,
+  number: z.number().int().positive(),
+  title: text,
+  titleEn: optionalText,
+  /** Left out (a table without a terms column): a merge keeps the stored terms. */
+  terms: z.array(termSchema).optional(),
+  appliesTo: z.strictObject({
+    industryIds: ids.default([]),
+    chainIds: ids.default([]),
+    segmentIds: ids.default([]),
+    programmeIds: ids.default([]),
+  }),
+  provenance: provenanceSchema,
+});
+
+export const targetRecord = z
+  .strictObject({
+    id,
+    name: text,
+    nameEn: text,
+    value: z.number(),
+    valueMax: z.number().optional(),
+    unit: text,
+    comparator: z.enum(COMPARATOR.values),
+    period: z.enum(TARGET_PERIOD.values),
+    metric: z.enum(TARGET_METRIC.values).optional(),
+    programmeId: id.optional(),
+    policyId: id.optional(),
+    provenance: provenanceSchema,
+  })
+  .refine((target) => target.comparator !== 'RANGE' || (target.valueMax ?? -Infinity) >= target.value, {
+    message: 'a RANGE target needs valueMax ≥ value',
+    path: ['valueMax'],
+  });
+
+export type RegionRecord = z.infer<typeof regionRecord>;
+export type IndustryRecord = z.infer<typeof industryRecord>;
+export type ChainRecord = z.infer<typeof chainRecord>;
+export type SegmentRecord = z.infer<typeof segmentRecord>;
+export type EnterpriseRecord = z.infer<typeof enterpriseRecord>;
+export type SegmentLinkRecord = z.infer<typeof segmentLinkRecord>;
+export type SupplyRecord = z.infer<typeof supplyRecord>;
+export type PlatformRecord = z.infer<typeof platformRecord>;
+export type BaseRecord = z.infer<typeof baseRecord>;
+export type ProgrammeRecord = z.infer<typeof programmeRecord>;
+export type ProgrammeFieldRecord = z.infer<typeof programmeFieldRecord>;
+export type ProjectRecord = z.infer<typeof projectRecord>;
+export type PolicyRecord = z.infer<typeof policyRecord>;
+export type MeasureRecord = z.infer<typeof measureRecord>;
+export type TargetRecord = z.infer<typeof targetRecord>;
+
+/** Every kind of record, by name: what a load is made of. */
+export interface Records {
+  readonly regions: readonly RegionRecord[];
+  readonly industries: readonly IndustryRecord[];
+  readonly chains: readonly ChainRecord[];
+  readonly segments: readonly SegmentRecord[];
+  readonly enterprises: readonly EnterpriseRecord[];
+  readonly segmentLinks: readonly SegmentLinkRecord[];
+  readonly supplies: readonly SupplyRecord[];
+  readonly platforms: readonly PlatformRecord[];
+  readonly bases: readonly BaseRecord[];
+  readonly programmes: readonly ProgrammeRecord[];
+  readonly programmeFields: readonly ProgrammeFieldRecord[];
+  readonly projects: readonly ProjectRecord[];
+  readonly policies: readonly PolicyRecord[];
+  readonly measures: readonly MeasureRecord[];
+  readonly targets: readonly TargetRecord[];
+}
