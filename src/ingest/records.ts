@@ -55,11 +55,15 @@ export const oneOf = <T extends string>(vocabulary: Vocabulary<T>) =>
           : notOneOf(vocabulary, typeof issue.input === 'string' ? issue.input : JSON.stringify(issue.input)),
     }),
   );
+
 export const text = z.string().trim().min(1, { message: 'must not be empty' });
 const optionalText = text.optional();
 const ids = z.array(id);
 
-/** The provenance rule: a PLAN fact names the section of the plan it comes from (a seed's provenance.section, a table's section column). */
+/**
+ * The provenance rule: a PLAN fact names the section of the plan it comes from, in the same words for a seed's
+ * provenance.section and a table's section column.
+ */
 export const PLAN_NEEDS_SECTION = 'a PLAN fact needs the plan section it comes from';
 /** Nothing supplies itself. */
 export const SELF_SUPPLY = 'an enterprise cannot supply itself';
