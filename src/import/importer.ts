@@ -5,7 +5,8 @@ import { upsertAll, type UpsertReport } from '../data/upsert.js';
 import { clip } from '../errors.js';
 import { toBatches, type Batches } from '../ingest/batches.js';
 import { describeProblem, type Problem } from '../ingest/problem.js';
-import { PLAN_NEEDS_SECTION_COLUMN, SELF_SUPPLY, type Records } from '../ingest/records.js';
+import { PLAN_NEEDS_SECTION, type Records } from '../ingest/records.js';
+import { checkReferences, referencedIds, type Located, type LocatedRecords } from '../ingest/references.js';
 import { readCsv, type CsvRecord } from './csv.js';
 import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
 import { KINDS, normaliseHeader, type Column, type KindName, type KindSpec } from './kinds.js';
@@ -292,7 +293,7 @@ function parseSource(
       problem('source', 'required, but empty (every fact needs its provenance)');
     }
     if (record['source'] === 'PLAN' && record['section'] === undefined)
-      problem('section', PLAN_NEEDS_SECTION_COLUMN);
+      problem('section', PLAN_NEEDS_SECTION);
     // Cross-column checks only make sense once every cell parsed (a bad credit code is not also "missing").
     if (problems.length === 0) for (const [key, message] of spec.check?.(record) ?? []) problem(key, message);
     return { source, line, headers, raw, record, problems };
@@ -308,43 +309,14 @@ interface ReferenceIndex {
   readonly enterpriseByCode: ReadonlyMap<string, string>;
 }
 
-const REFERENCE_FIELDS: Readonly<Record<KindName, readonly [string, NodeLabel][]>> = {
-  enterprises: [['regionId', L.Region]],
-  'segment-links': [
-    ['enterpriseId', L.Enterprise],
-    ['segmentId', L.ChainSegment],
-  ],
-  supplies: [
-    ['supplierId', L.Enterprise],
-    ['customerId', L.Enterprise],
-  ],
-  platforms: [
-    ['regionId', L.Region],
-    ['hostEnterpriseId', L.Enterprise],
-    ['segmentIds', L.ChainSegment],
-    ['industryIds', L.Industry],
-  ],
-  policies: [
-    ['regionId', L.Region],
-    ['chainIds', L.IndustrialChain],
-    ['industryIds', L.Industry],
-    ['segmentIds', L.ChainSegment],
-    ['programmeIds', L.Programme],
-  ],
-};
+const CREDIT_CODE_KEYS = ['creditCode', 'supplierCreditCode', 'customerCreditCode'];
 
+/** The nodes the rows point to that are already in the graph, and the enterprises their credit codes name. */
 async function loadReferences(executor: Executor, rows: readonly Row[]): Promise<ReferenceIndex> {
-  const wanted = new Map<NodeLabel, Set<string>>();
+  const wanted = referencedIds(locatedRows(rows, () => undefined));
   const codes = new Set<string>();
   for (const row of rows) {
-    for (const [field, label] of REFERENCE_FIELDS[row.source.kind]) {
-      const value = row.record[field];
-      const ids = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : [];
-      const set = wanted.get(label) ?? new Set<string>();
-      ids.forEach((id) => set.add(id));
-      wanted.set(label, set);
-    }
-    for (const key of ['creditCode', 'supplierCreditCode', 'customerCreditCode']) {
+    for (const key of CREDIT_CODE_KEYS) {
       if (typeof row.record[key] === 'string') codes.add(row.record[key]);
     }
   }
@@ -364,27 +336,31 @@ async function loadReferences(executor: Executor, rows: readonly Row[]): Promise
       params,
     ),
   );
+  const byCode = new Map((result?.['byCode'] as [string, string][] | undefined) ?? []);
   const existing = new Map<NodeLabel, Set<string>>(
     labels.map((label, index) => [label, new Set((result?.[`found${index}`] as string[] | undefined) ?? [])]),
   );
-  return {
-    existing,
-    enterpriseByCode: new Map((result?.['byCode'] as [string, string][] | undefined) ?? []),
-  };
+  // An enterprise found by its credit code is in the graph, whether or not a row names its id.
+  const enterprises = existing.get(L.Enterprise) ?? new Set<string>();
+  existing.set(L.Enterprise, enterprises);
+  for (const id of byCode.values()) enterprises.add(id);
+  return { existing, enterpriseByCode: byCode };
 }
 
 /** The id an enterprise row writes to: its own, the one its credit code already has, or one derived from the code. */
-function enterpriseIdOf(record: Record<string, unknown>, index: ReferenceIndex): string {
+function enterpriseIdOf(record: Record<string, unknown>, index: ReferenceIndex): string | undefined {
   if (typeof record['id'] === 'string') return record['id'];
-  const code = record['creditCode'] as string;
+  const code = record['creditCode'];
+  if (typeof code !== 'string') return undefined;
   return index.enterpriseByCode.get(code) ?? `ent-${code.toLowerCase()}`;
 }
 
-/** Cross-row and reference checks, in place. Enterprises of this import count as existing for the other kinds. */
-function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
-  const enterprisesInImport = new Map<string, Row>();
+/**
+ * The import's natural keys, in place: an enterprise row's credit code must not belong to another enterprise, and a
+ * link given by credit code points to the enterprise of that code (of this import, or already in the graph).
+ */
+function resolveCreditCodes(rows: readonly Row[], index: ReferenceIndex): void {
   const codesInImport = new Map<string, string>();
-  const seenKeys = new Map<string, Row>();
   for (const row of rows.filter((candidate) => candidate.source.kind === 'enterprises')) {
     if (row.problems.length > 0) continue;
     const id = enterpriseIdOf(row.record, index);
@@ -394,83 +370,82 @@ function checkReferences(rows: readonly Row[], index: ReferenceIndex): void {
       row.problems.push({
         file: row.source.name,
         line: row.line,
-        column: 'creditCode',
+        column: row.headers.get('creditCode') ?? 'creditCode',
         reason: `this credit code already belongs to enterprise ${owner}`,
       });
-      continue;
-    }
-    enterprisesInImport.set(id, row);
-    if (code) codesInImport.set(code, id);
+    } else if (code && id !== undefined) codesInImport.set(code, id);
   }
-  const known = (label: NodeLabel, id: string) =>
-    index.existing.get(label)?.has(id) === true || (label === L.Enterprise && enterprisesInImport.has(id));
-  const enterpriseByCode = (code: string) => codesInImport.get(code) ?? index.enterpriseByCode.get(code);
-
   for (const row of rows) {
-    const problem = (column: string, reason: string) =>
-      row.problems.push({
-        file: row.source.name,
-        line: row.line,
-        column: row.headers.get(column) ?? column,
-        reason,
-      });
-    for (const [field, label] of REFERENCE_FIELDS[row.source.kind]) {
-      const value = row.record[field];
-      const ids = Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : [];
-      for (const id of ids) if (!known(label, id)) problem(field, `no ${label} with id '${clip(id)}'`);
-    }
-    // Credit codes stand for enterprises; resolve them to ids.
     const resolve = (codeKey: string, idKey: string) => {
       const code = row.record[codeKey];
       if (typeof code !== 'string' || row.record[idKey] !== undefined) return;
-      const id = enterpriseByCode(code);
-      if (id === undefined) problem(codeKey, `no enterprise with credit code ${clip(code)}`);
-      else row.record[idKey] = id;
+      const id = codesInImport.get(code) ?? index.enterpriseByCode.get(code);
+      if (id !== undefined) row.record[idKey] = id;
+      else
+        row.problems.push({
+          file: row.source.name,
+          line: row.line,
+          column: row.headers.get(codeKey) ?? codeKey,
+          reason: `no enterprise with credit code ${clip(code)}`,
+        });
     };
     if (row.source.kind === 'segment-links') resolve('creditCode', 'enterpriseId');
     if (row.source.kind === 'supplies') {
       resolve('supplierCreditCode', 'supplierId');
       resolve('customerCreditCode', 'customerId');
-      if (row.record['supplierId'] !== undefined && row.record['supplierId'] === row.record['customerId']) {
-        problem('customerId', SELF_SUPPLY);
+    }
+  }
+}
+
+/** The column of a record's field: a policy row gives the policy's id as policyId and the measure's as measureId. */
+function columnOf(kind: keyof Records, field: string): string {
+  const key = field.replace(/\[\d+\]$/, '').replace(/^appliesTo\./, '');
+  if (key === 'id' && kind === 'policies') return 'policyId';
+  if (key === 'id' && kind === 'measures') return 'measureId';
+  return key;
+}
+
+/**
+ * The records of the rows for the reference checker, each reporting its problems on its row and column. A row with
+ * a bad cell is checked but not there for the others (its records are not written).
+ */
+function locatedRows(
+  rows: readonly Row[],
+  enterpriseId: (record: Record<string, unknown>) => string | undefined,
+): LocatedRecords {
+  const located: { -readonly [K in keyof Records]?: Located<Records[K][number]>[] } = {};
+  const policies = new Set<string>();
+  for (const row of rows) {
+    const records = KINDS[row.source.kind].toRecords(
+      row.source.kind === 'enterprises' ? { ...row.record, id: enterpriseId(row.record) } : row.record,
+    );
+    const sound = row.problems.length === 0;
+    for (const kind of Object.keys(records) as (keyof Records)[]) {
+      for (const record of records[kind] ?? []) {
+        const id = (record as { id?: string }).id;
+        const entry: Located<typeof record> = {
+          record,
+          where: `${row.source.name} line ${row.line}`,
+          report: (field, reason) => {
+            const column = columnOf(kind, field);
+            row.problems.push({
+              file: row.source.name,
+              line: row.line,
+              column: row.headers.get(column) ?? column,
+              reason,
+            });
+          },
+          // Each policy row repeats its policy, so the measure of a row always has its policy, and the repeats are
+          // not duplicates (the first row gives the policy that is written).
+          sound: sound || kind === 'policies',
+          repeat: kind === 'policies' && id !== undefined && policies.has(id),
+        };
+        if (kind === 'policies' && id !== undefined) policies.add(id);
+        ((located[kind] ??= []) as Located<typeof record>[]).push(entry);
       }
     }
-    // The same thing twice in one import is almost always a mistake; the second is rejected.
-    const key = naturalKey(row, index);
-    if (key !== null) {
-      const first = seenKeys.get(key);
-      if (first) problem(keyColumn(row.source.kind), `duplicate of ${first.source.name} line ${first.line}`);
-      else seenKeys.set(key, row);
-    }
   }
-}
-
-function keyColumn(kind: KindName): string {
-  return {
-    enterprises: 'id',
-    'segment-links': 'segmentId',
-    supplies: 'customerId',
-    platforms: 'id',
-    policies: 'measureId',
-  }[kind];
-}
-
-function naturalKey(row: Row, index: ReferenceIndex): string | null {
-  const record = row.record;
-  switch (row.source.kind) {
-    case 'enterprises':
-      return record['id'] !== undefined || record['creditCode'] !== undefined
-        ? `e|${enterpriseIdOf(record, index)}`
-        : null;
-    case 'segment-links':
-      return `s|${String(record['enterpriseId'] ?? record['creditCode'])}|${String(record['segmentId'])}`;
-    case 'supplies':
-      return `p|${String(record['supplierId'] ?? record['supplierCreditCode'])}|${String(record['customerId'] ?? record['customerCreditCode'])}`;
-    case 'platforms':
-      return `f|${String(record['id'])}`;
-    case 'policies':
-      return `m|${String(record['measureId'])}`;
-  }
+  return located;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -590,7 +565,11 @@ export async function importSources(
     return { written: false, summaries: [], problems: fileProblems, rejected: [] };
   }
   const index = await loadReferences(executor, rows);
-  checkReferences(rows, index);
+  resolveCreditCodes(rows, index);
+  checkReferences(
+    locatedRows(rows, (record) => enterpriseIdOf(record, index)),
+    (label, id) => index.existing.get(label)?.has(id) === true,
+  );
   const bad = rows.filter((row) => row.problems.length > 0);
   const problems = bad.flatMap((row) => row.problems);
   const rejected = bad.map((row) => ({

@@ -10,6 +10,7 @@ import {
   FIELD_KIND,
   idProblem,
   INDUSTRY_TIER,
+  notOneOf,
   PLATFORM_KIND,
   PLATFORM_LEVEL,
   REGION_LEVEL,
@@ -19,6 +20,8 @@ import {
   STAGE,
   TARGET_METRIC,
   TARGET_PERIOD,
+  valueOf,
+  type Vocabulary,
 } from './vocabulary.js';
 
 /**
@@ -37,23 +40,37 @@ const checked = <T extends z.ZodType<string>>(schema: T, problemOf: (value: stri
   });
 
 export const id = checked(z.string(), idProblem);
+
+/**
+ * A value of an enumeration, taken as an import's cell is (the value in any case, or one of its Chinese labels), and
+ * refused with the same words (notOneOf): a seed file and a table accept and refuse the same values alike.
+ */
+export const oneOf = <T extends string>(vocabulary: Vocabulary<T>) =>
+  z.preprocess(
+    (raw) => (typeof raw === 'string' ? (valueOf(vocabulary, raw) ?? raw) : raw),
+    z.enum(vocabulary.values, {
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : notOneOf(vocabulary, typeof issue.input === 'string' ? issue.input : JSON.stringify(issue.input)),
+    }),
+  );
+
 export const text = z.string().trim().min(1, { message: 'must not be empty' });
 const optionalText = text.optional();
 const ids = z.array(id);
 
-/** The provenance rule: a PLAN fact names the section of the plan it comes from. */
-export const PLAN_NEEDS_SECTION = "a PLAN fact needs its plan 'section', for example 三(一)";
 /**
- * The same rule in the words an import has always used for its `section` column (clients and the import tests read
- * them); one wording for both is a change of those words.
+ * The provenance rule: a PLAN fact names the section of the plan it comes from, in the same words for a seed's
+ * provenance.section and a table's section column.
  */
-export const PLAN_NEEDS_SECTION_COLUMN = 'a PLAN fact needs the plan section it comes from';
+export const PLAN_NEEDS_SECTION = 'a PLAN fact needs the plan section it comes from';
 /** Nothing supplies itself. */
 export const SELF_SUPPLY = 'an enterprise cannot supply itself';
 
 export const provenanceSchema = z
   .strictObject({
-    source: z.enum(SOURCE.values),
+    source: oneOf(SOURCE),
     section: optionalText,
     note: optionalText,
   })
@@ -87,7 +104,7 @@ export const regionRecord = z.strictObject({
   id,
   name: text,
   nameEn: optionalText,
-  level: z.enum(REGION_LEVEL.values),
+  level: oneOf(REGION_LEVEL),
   parentId: id.optional(),
   coordinates: z
     .strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
@@ -99,7 +116,7 @@ export const industryRecord = z.strictObject({
   id,
   name: text,
   nameEn: text,
-  tier: z.enum(INDUSTRY_TIER.values),
+  tier: oneOf(INDUSTRY_TIER),
   specialAction: z.boolean().optional(),
   provenance: provenanceSchema,
 });
@@ -121,7 +138,7 @@ export const segmentRecord = z.strictObject({
   chainId: id,
   name: text,
   nameEn: optionalText,
-  stage: z.enum(STAGE.values),
+  stage: oneOf(STAGE),
   parentId: id.optional(),
   description: optionalText,
   feeds: z.array(feedSchema).default([]),
@@ -139,7 +156,7 @@ export const enterpriseRecord = z.strictObject({
   name: text,
   nameEn: optionalText,
   regionId: id,
-  sizeBand: z.enum(SIZE_BAND.values),
+  sizeBand: oneOf(SIZE_BAND),
   flags: z.strictObject({
     highTech: flag.optional(),
     leading: flag.optional(),
@@ -157,7 +174,7 @@ export const enterpriseRecord = z.strictObject({
 export const segmentLinkRecord = z.strictObject({
   enterpriseId: id,
   segmentId: id,
-  role: z.enum(SEGMENT_ROLE.values),
+  role: oneOf(SEGMENT_ROLE),
   mainProducts: z.array(text).optional(),
   provenance: provenanceSchema,
 });
@@ -174,8 +191,8 @@ export const platformRecord = z.strictObject({
   id,
   name: text,
   nameEn: optionalText,
-  kind: z.enum(PLATFORM_KIND.values),
-  level: z.enum(PLATFORM_LEVEL.values),
+  kind: oneOf(PLATFORM_KIND),
+  level: oneOf(PLATFORM_LEVEL),
   regionId: id,
   hostEnterpriseId: id.optional(),
   hostOrganisation: optionalText,
@@ -189,8 +206,8 @@ export const baseRecord = z.strictObject({
   id,
   name: text,
   nameEn: text,
-  kind: z.enum(BASE_KIND.values),
-  status: z.enum(BASE_STATUS.values),
+  kind: oneOf(BASE_KIND),
+  status: oneOf(BASE_STATUS),
   regionId: id.optional(),
   focusIndustryIds: ids.default([]),
   provenance: provenanceSchema,
@@ -222,7 +239,7 @@ export const programmeFieldRecord = z.strictObject({
   programmeId: id,
   name: text,
   nameEn: text,
-  kind: z.enum(FIELD_KIND.values),
+  kind: oneOf(FIELD_KIND),
   provenance: provenanceSchema,
 });
 
@@ -281,9 +298,9 @@ export const targetRecord = z
     value: z.number(),
     valueMax: z.number().optional(),
     unit: text,
-    comparator: z.enum(COMPARATOR.values),
-    period: z.enum(TARGET_PERIOD.values),
-    metric: z.enum(TARGET_METRIC.values).optional(),
+    comparator: oneOf(COMPARATOR),
+    period: oneOf(TARGET_PERIOD),
+    metric: oneOf(TARGET_METRIC).optional(),
     programmeId: id.optional(),
     policyId: id.optional(),
     provenance: provenanceSchema,

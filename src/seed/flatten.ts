@@ -1,74 +1,159 @@
+import type { Problem } from '../ingest/problem.js';
 import type { Provenance, Records } from '../ingest/records.js';
-import type { SeedData } from './validate.js';
+import type { Located, LocatedRecords } from '../ingest/references.js';
+import type { FromFile, SeedData } from './validate.js';
+
+/** Seed field names where the record model's differ: (record field) → (seed field). */
+type Renames = Readonly<Record<string, string>>;
+
+/**
+ * A record of a seed file, or one nested in it at `path` (segments[0]), placed so that a problem with one of its
+ * fields names the file, the record's index and id, and the field as the file writes it.
+ */
+function locate<T>(
+  parent: FromFile<{ id: string }>,
+  record: T,
+  problems: Problem[],
+  path: string | null = null,
+  renames: Renames = {},
+): Located<T> {
+  return {
+    record,
+    where: `${parent.file} record ${parent.index}${path === null ? '' : ` ${path}`}`,
+    report: (field, reason) => {
+      const head = /^[^.[]+/.exec(field)![0];
+      const named = (renames[head] ?? head) + field.slice(head.length);
+      problems.push({
+        file: parent.file,
+        line: null,
+        record: { index: parent.index, id: parent.value.id },
+        column: path === null ? named : `${path}.${named}`,
+        reason,
+      });
+    },
+  };
+}
 
 /** The records nested in each parent, each given the parent's provenance when it has none of its own. */
-function nested<P extends { provenance: Provenance }, C extends { provenance?: Provenance | undefined }, R>(
-  parents: readonly P[],
-  childrenOf: (parent: P) => readonly C[],
+function nested<P extends { id: string; provenance: Provenance }, C, R>(
+  parents: readonly FromFile<P>[],
+  field: string,
+  childrenOf: (parent: P) => readonly (C & { provenance?: Provenance | undefined })[],
   toRecord: (child: C, parent: P) => R,
-): (R & { provenance: Provenance })[] {
+  problems: Problem[],
+  renames: Renames = {},
+): Located<R & { provenance: Provenance }>[] {
   return parents.flatMap((parent) =>
-    childrenOf(parent).map((child) => ({
-      ...toRecord(child, parent),
-      provenance: child.provenance ?? parent.provenance,
-    })),
+    childrenOf(parent.value).map((child, index) =>
+      locate(
+        parent,
+        { ...toRecord(child, parent.value), provenance: child.provenance ?? parent.value.provenance },
+        problems,
+        `${field}[${index}]`,
+        renames,
+      ),
+    ),
   );
 }
 
 /**
- * The records of the seed files: the nested shapes taken apart into the record model. A nested record (a segment
- * an enterprise operates in, a customer, a programme's field or project, a policy's measure) without its own
- * provenance takes its parent's; a platform's supportsSegmentIds and supportsIndustryIds are its segmentIds and
- * industryIds.
+ * The records of the seed files, each with its place: the nested shapes taken apart into the record model. A
+ * nested record (a segment an enterprise operates in, a customer, a programme's field or project, a policy's
+ * measure) without its own provenance takes its parent's; a platform's supportsSegmentIds and supportsIndustryIds
+ * are its segmentIds and industryIds. Problems reported through a record go to `problems`.
  */
-export function seedRecords(data: SeedData): Records {
-  const values = <T>(located: readonly { value: T }[]) => located.map((record) => record.value);
-  const enterprises = values(data.enterprises);
-  const programmes = values(data.programmes);
-  const policies = values(data.policies);
+export function locatedSeedRecords(data: SeedData, problems: Problem[]): Required<LocatedRecords> {
+  const top = <T extends { id: string }, R>(
+    entries: readonly FromFile<T>[],
+    toRecord: (value: T) => R,
+    renames?: Renames,
+  ) => entries.map((entry) => locate(entry, toRecord(entry.value), problems, null, renames));
+  const same = <T>(value: T) => value;
   return {
-    regions: values(data.regions),
-    industries: values(data.industries),
-    chains: values(data.chains),
-    segments: values(data.segments),
-    enterprises: enterprises.map(({ segments: _segments, supplies: _supplies, ...enterprise }) => enterprise),
+    regions: top(data.regions, same),
+    industries: top(data.industries, same),
+    chains: top(data.chains, same),
+    segments: top(data.segments, same),
+    enterprises: top(
+      data.enterprises,
+      ({ segments: _segments, supplies: _supplies, ...enterprise }) => enterprise,
+    ),
     segmentLinks: nested(
-      enterprises,
+      data.enterprises,
+      'segments',
       (enterprise) => enterprise.segments,
       (link, enterprise) => ({ ...link, enterpriseId: enterprise.id }),
+      problems,
     ),
     supplies: nested(
-      enterprises,
+      data.enterprises,
+      'supplies',
       (enterprise) => enterprise.supplies,
       ({ enterpriseId, ...supply }, enterprise) => ({
         ...supply,
         supplierId: enterprise.id,
         customerId: enterpriseId,
       }),
+      problems,
+      { customerId: 'enterpriseId' },
     ),
-    platforms: values(data.platforms).map(({ supportsSegmentIds, supportsIndustryIds, ...platform }) => ({
-      ...platform,
-      segmentIds: supportsSegmentIds,
-      industryIds: supportsIndustryIds,
-    })),
-    bases: values(data.bases),
-    programmes: programmes.map(({ fields: _fields, projects: _projects, ...programme }) => programme),
+    platforms: top(
+      data.platforms,
+      ({ supportsSegmentIds, supportsIndustryIds, ...platform }) => ({
+        ...platform,
+        segmentIds: supportsSegmentIds,
+        industryIds: supportsIndustryIds,
+      }),
+      { segmentIds: 'supportsSegmentIds', industryIds: 'supportsIndustryIds' },
+    ),
+    bases: top(data.bases, same),
+    programmes: top(data.programmes, ({ fields: _fields, projects: _projects, ...programme }) => programme),
     programmeFields: nested(
-      programmes,
+      data.programmes,
+      'fields',
       (programme) => programme.fields,
       (field, programme) => ({ ...field, programmeId: programme.id }),
+      problems,
     ),
     projects: nested(
-      programmes,
+      data.programmes,
+      'projects',
       (programme) => programme.projects,
       (project, programme) => ({ ...project, programmeId: programme.id }),
+      problems,
     ),
-    policies: policies.map(({ measures: _measures, ...policy }) => policy),
+    policies: top(data.policies, ({ measures: _measures, ...policy }) => policy),
     measures: nested(
-      policies,
+      data.policies,
+      'measures',
       (policy) => policy.measures,
       (measure, policy) => ({ ...measure, policyId: policy.id }),
+      problems,
     ),
-    targets: values(data.targets),
+    targets: top(data.targets, same),
+  };
+}
+
+/** The records of the seed files (see locatedSeedRecords). */
+export function seedRecords(data: SeedData): Records {
+  const located = locatedSeedRecords(data, []);
+  const records = <K extends keyof Records>(kind: K) =>
+    located[kind].map(({ record }) => record) as Records[K];
+  return {
+    regions: records('regions'),
+    industries: records('industries'),
+    chains: records('chains'),
+    segments: records('segments'),
+    enterprises: records('enterprises'),
+    segmentLinks: records('segmentLinks'),
+    supplies: records('supplies'),
+    platforms: records('platforms'),
+    bases: records('bases'),
+    programmes: records('programmes'),
+    programmeFields: records('programmeFields'),
+    projects: records('projects'),
+    policies: records('policies'),
+    measures: records('measures'),
+    targets: records('targets'),
   };
 }

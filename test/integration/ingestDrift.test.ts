@@ -293,14 +293,68 @@ describe('one write model: seeds and imports', () => {
       value: 'info-at-example.com',
       reason: "'info-at-example.com' is not an email address: expected name@domain, such as info@example.com",
     },
+    {
+      what: 'a value that is not one of its enumeration',
+      field: 'sizeBand',
+      column: 'sizeBand',
+      value: 'HUGE',
+      reason: "'HUGE' is not one of LARGE, MEDIUM, SMALL, MICRO (或 大型、中型、小型、微型)",
+    },
+    {
+      what: 'a reference to nothing',
+      field: 'regionId',
+      column: 'regionId',
+      value: id('nowhere'),
+      reason: `no Region with id '${id('nowhere')}'`,
+    },
+    {
+      what: 'a PLAN fact without its section',
+      field: 'provenance.section',
+      column: 'section',
+      value: '',
+      reason: 'a PLAN fact needs the plan section it comes from',
+    },
   ])('reports $what with the same words from a seed file and from an import', async (bad) => {
     const fromSeed = await seedProblems(bad.column, (firm) => {
       if (bad.field === 'contact.email') (firm['contact'] as Record<string, unknown>)['email'] = bad.value;
+      else if (bad.field === 'provenance.section') firm['provenance'] = { source: 'PLAN' };
       else firm[bad.field] = bad.value;
     });
     const fromImport = await importProblems(bad.column, bad.value);
     const seedProblem = fromSeed.find((problem) => problem.column === bad.field);
     expect(seedProblem?.reason).toBe(bad.reason);
     expect(fromImport).toEqual([{ line: 2, column: bad.column, reason: bad.reason }]);
+  });
+
+  it('reports an id given twice with the same words from a seed file and from an import, naming the first', async () => {
+    const files = seedFiles('twice', creditCode());
+    const firms = files['enterprises.json'] as Record<string, unknown>[];
+    firms.push({ ...firms[0], creditCode: creditCode(), segments: [] });
+    const error = await readSeedDirectory(await writeSeedDirectory('twice', files)).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SeedValidationError);
+    expect(
+      (error as SeedValidationError).problems.map(({ record, column, reason }) => ({
+        record,
+        column,
+        reason,
+      })),
+    ).toEqual([
+      {
+        record: { index: 1, id: id('twice-firm') },
+        column: 'id',
+        reason: 'duplicate of enterprises.json record 0',
+      },
+    ]);
+
+    const [header, row] = importTables('twice', creditCode()).ENTERPRISES;
+    const again = row!.replace(/,9113[0-9A-Z]{14},/, `,${creditCode()},`);
+    expect(again).not.toBe(row);
+    const response = await importOverHttp('ENTERPRISES', [header!, row!, again]);
+    expect(response.body.data?.importRecords).toEqual({
+      written: false,
+      problems: [{ line: 3, column: 'id', reason: 'duplicate of content line 2' }],
+    });
   });
 });

@@ -89,7 +89,7 @@ describe('seed loading', () => {
       }),
     );
     await expectRejected(directory, 'canary-enum', [
-      /enterprises\/ic\.json, record 3 \(ent-[a-z0-9-]+\), field 'sizeBand': Invalid option/,
+      /enterprises\/ic\.json, record 3 \(ent-[a-z0-9-]+\), field 'sizeBand': 'HUGE' is not one of LARGE, MEDIUM, SMALL, MICRO/,
     ]);
   });
 
@@ -104,9 +104,9 @@ describe('seed loading', () => {
       });
     });
     await expectRejected(directory, 'canary-references', [
-      /segments\/nev\.json, record 0 \(nev-[a-z0-9-]+\), field 'feeds\[0\]': unknown segment 'nev-no-such-segment'/,
-      /chains\.json, record 1 \([a-z-]+\), field 'id': id '[a-z-]+' is already used by chains\.json record 0/,
-      /chains\.json, record 2 \([a-z-]+\), field 'provenance\.section': a PLAN fact needs its plan 'section'/,
+      /segments\/nev\.json, record 0 \(nev-[a-z0-9-]+\), field 'feeds\[0\]': no ChainSegment with id 'nev-no-such-segment'/,
+      /chains\.json, record 1 \([a-z-]+\), field 'id': duplicate of chains\.json record 0/,
+      /chains\.json, record 2 \([a-z-]+\), field 'provenance\.section': a PLAN fact needs the plan section it comes from/,
     ]);
   });
 
