@@ -334,6 +334,12 @@ export async function readRankedCandidates(
     linksOf.has(recommendation.candidate.id)
       ? recommendation.score
       : scoreWithLinkage(recommendation, 1, request.weights);
+  // Links can still change this firm's score and its score could reach the top: read them. (With linkage weighing
+  // nothing a score is exact without links, and only the firms finally listed need them, for their evidence.)
+  const wantsLinks = (recommendation: TargetRecommendation) =>
+    !linksOf.has(recommendation.candidate.id) &&
+    upper(recommendation) > recommendation.score &&
+    upper(recommendation) >= kthBest;
   let scored: TargetRecommendation[] = [];
   let kthBest = -Infinity;
   const rescore = () => {
@@ -356,9 +362,7 @@ export async function readRankedCandidates(
   const settleLinks = async () => {
     rescore();
     const open = scored
-      .filter(
-        (recommendation) => !linksOf.has(recommendation.candidate.id) && upper(recommendation) >= kthBest,
-      )
+      .filter(wantsLinks)
       .sort(
         (a, b) =>
           upper(b) - upper(a) ||
@@ -499,9 +503,7 @@ export async function readRankedCandidates(
   const linkLimit = Math.max(LINKS_PER_ROUND, Math.floor(request.scanLimit / 10));
   for (;;) {
     const open = scored
-      .filter(
-        (recommendation) => !linksOf.has(recommendation.candidate.id) && upper(recommendation) >= kthBest,
-      )
+      .filter(wantsLinks)
       .sort(
         (a, b) =>
           upper(b) - upper(a) ||
@@ -514,10 +516,18 @@ export async function readRankedCandidates(
     rescore();
   }
   const contenders = scored.filter((recommendation) => upper(recommendation) >= kthBest);
-  const ranked = rankCandidates(
-    contenders.map((recommendation) => withLinks(recommendation.candidate)),
-    request.gaps,
-    request.weights,
-  ).slice(0, request.first);
+  const rank = () =>
+    rankCandidates(
+      contenders.map((recommendation) => withLinks(recommendation.candidate)),
+      request.gaps,
+      request.weights,
+    ).slice(0, request.first);
+  let ranked = rank();
+  // The listed firms show their linkage factor and evidence even when it weighs nothing in their score.
+  const unlinked = ranked.filter((recommendation) => !linksOf.has(recommendation.candidate.id));
+  if (unlinked.length > 0) {
+    await fetchLinks(unlinked);
+    ranked = rank();
+  }
   return { ranked, stats };
 }
