@@ -340,6 +340,15 @@ export async function readRankedCandidates(
     !linksOf.has(recommendation.candidate.id) &&
     upper(recommendation) > recommendation.score &&
     upper(recommendation) >= kthBest;
+  /** The firms whose links are wanted, best upper bound first, ties by id. */
+  const linkQueue = () =>
+    scored
+      .filter(wantsLinks)
+      .sort(
+        (a, b) =>
+          upper(b) - upper(a) ||
+          (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
+      );
   let scored: TargetRecommendation[] = [];
   let kthBest = -Infinity;
   const rescore = () => {
@@ -361,14 +370,7 @@ export async function readRankedCandidates(
   // Raises the first-th best lower bound with exact scores, so the walk can stop early whatever linkage weighs.
   const settleLinks = async () => {
     rescore();
-    const open = scored
-      .filter(wantsLinks)
-      .sort(
-        (a, b) =>
-          upper(b) - upper(a) ||
-          (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
-      )
-      .slice(0, Math.max(2 * request.first, LINKS_PER_ROUND));
+    const open = linkQueue().slice(0, Math.max(2 * request.first, LINKS_PER_ROUND));
     await fetchLinks(open);
     if (open.length > 0) rescore();
   };
@@ -502,13 +504,7 @@ export async function readRankedCandidates(
   // the scan limit of firms may have them read.
   const linkLimit = Math.max(LINKS_PER_ROUND, Math.floor(request.scanLimit / 10));
   for (;;) {
-    const open = scored
-      .filter(wantsLinks)
-      .sort(
-        (a, b) =>
-          upper(b) - upper(a) ||
-          (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
-      );
+    const open = linkQueue();
     if (open.length === 0) break;
     const batch = open.slice(0, FINAL_LINK_BATCH);
     if (stats.linksRead + batch.length > linkLimit) throw tooComplex(request.scanLimit, stats.rowsRead);
