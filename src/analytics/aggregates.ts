@@ -411,7 +411,7 @@ export async function refreshAggregates(
         cypher(
           `MERGE (s:${I.AggregateState} { id: $id })
            SET s.lockedAt = datetime()
-           RETURN s.builtAt IS NOT NULL AS built`,
+           RETURN s.builtAt IS NOT NULL AS built, s.maxOperations IS NOT NULL AS hasMaxOperations`,
           { id: STATE_ID },
         ),
       );
@@ -500,34 +500,24 @@ export async function refreshAggregates(
       const enterpriseIds = [
         ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
       ];
-      if (!full) {
-        if (enterpriseIds.length > 0) await run(candidateRankQuery(enterpriseIds));
-      }
+      if (!full && enterpriseIds.length > 0) await run(candidateRankQuery(enterpriseIds));
       // The most segments any firm operates in bounds the breadth of a firm targetFirms has not read yet
       // (candidates.ts). A write can only raise it past the touched firms' own counts, so a refresh folds those in;
-      // a full rebuild, or a state that never had it (an older store), counts every firm again.
-      await run(
-        cypher(
-          `MATCH (s:${I.AggregateState} { id: $id })
-           WITH s, $full OR s.maxOperations IS NULL AS everyFirm
-           CALL (everyFirm) {
-             MATCH (e:${L.Enterprise}) WHERE everyFirm
-             RETURN max(COUNT { (e)-[:${T.OPERATES_IN}]->(:${L.ChainSegment}) }) AS most
-             UNION ALL
-             UNWIND CASE WHEN everyFirm THEN [] ELSE $enterpriseIds END AS id
-             MATCH (e:${L.Enterprise} { id: id })
-             RETURN max(COUNT { (e)-[:${T.OPERATES_IN}]->(:${L.ChainSegment}) }) AS most
-           }
-           WITH s, everyFirm, max(most) AS most
-           SET s.maxOperations = CASE WHEN everyFirm THEN coalesce(most, 0)
-                                      ELSE CASE WHEN coalesce(most, 0) > s.maxOperations THEN most ELSE s.maxOperations END END`,
-          {
-            id: STATE_ID,
-            full,
-            enterpriseIds,
-          },
-        ),
-      );
+      // a full rebuild, or a state that never had it (an older store), counts every firm again. Two statements, not
+      // one with a flag: a label scan guarded by a false flag would still be planned, and run, on every refresh.
+      const everyFirm = full || state?.['hasMaxOperations'] !== true;
+      if (everyFirm || enterpriseIds.length > 0) {
+        await run(
+          cypher(
+            `${everyFirm ? `MATCH (e:${L.Enterprise})` : `UNWIND $enterpriseIds AS id MATCH (e:${L.Enterprise} { id: id })`}
+             WITH max(COUNT { (e)-[:${T.OPERATES_IN}]->(:${L.ChainSegment}) }) AS most
+             MATCH (s:${I.AggregateState} { id: $id })
+             SET s.maxOperations = CASE WHEN $everyFirm OR s.maxOperations IS NULL OR coalesce(most, 0) > s.maxOperations
+                                        THEN coalesce(most, 0) ELSE s.maxOperations END`,
+            { id: STATE_ID, everyFirm, enterpriseIds },
+          ),
+        );
+      }
       const [done] = await run(
         cypher(
           `MATCH (c:${I.AggregateChange}) WHERE c.id IN $consumed DELETE c
