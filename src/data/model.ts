@@ -51,8 +51,10 @@ export const RelationshipType = {
   LOCATED_IN: 'LOCATED_IN',
   /** Enterprise → ChainSegment, with role and main products. */
   OPERATES_IN: 'OPERATES_IN',
-  /** Enterprise → an enterprise it sells to. */
+  /** Enterprise → an enterprise it sells to, with the evidence a real link rests on. */
   SUPPLIES: 'SUPPLIES',
+  /** Enterprise → the group company that controls it. */
+  SUBSIDIARY_OF: 'SUBSIDIARY_OF',
   /** Platform → its host enterprise. */
   HOSTED_BY: 'HOSTED_BY',
   /** Platform → ChainSegment | Industry it supports. */

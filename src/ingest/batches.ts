@@ -28,7 +28,7 @@ export interface Batches {
 const MERGE_DEFAULTS: Partial<Record<NodeLabel | RelationshipType, Properties>> = {
   [L.Enterprise]: { highTech: false, leading: false, listed: false, specialised: false },
   [L.PolicyMeasure]: { description: '', termsJson: '[]' },
-  [T.OPERATES_IN]: { mainProducts: [] },
+  [T.OPERATES_IN]: { mainProducts: [], basis: 'STATED' },
   [T.SUPPLIES]: { products: [] },
 };
 
@@ -115,6 +115,7 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         name: region.name,
         nameEn: region.nameEn,
         level: region.level,
+        code: region.code,
         lat: region.coordinates?.lat,
         lon: region.coordinates?.lon,
       },
@@ -139,8 +140,8 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
   }
 
   for (const segment of records.segments ?? []) {
-    const { id, chainId, name, nameEn, stage, description, provenance: origin } = segment;
-    b.node(L.ChainSegment, { id, chainId, name, nameEn, stage, description }, origin);
+    const { id, chainId, name, nameEn, stage, description, synonyms, provenance: origin } = segment;
+    b.node(L.ChainSegment, { id, chainId, name, nameEn, stage, description, synonyms }, origin);
     b.link(L.ChainSegment, T.IN_CHAIN, L.IndustrialChain, [id, chainId], origin);
     if (segment.parentId)
       b.link(L.ChainSegment, T.SUBSEGMENT_OF, L.ChainSegment, [id, segment.parentId], origin);
@@ -161,24 +162,57 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         sizeBand,
         ...flags,
         creditCode,
+        stockCode: enterprise.stockCode,
+        shortName: enterprise.shortName,
+        formerNames: enterprise.formerNames,
+        aliases: enterprise.aliases,
+        ownership: enterprise.ownership,
+        controller: enterprise.controller,
+        market: enterprise.market,
+        listedOn: enterprise.listedOn,
+        industryScheme: enterprise.industryClass?.scheme,
+        industryCode: enterprise.industryClass?.code,
+        industryName: enterprise.industryClass?.name,
         description,
         ...contactProperties(enterprise.contact),
       },
       origin,
     );
     b.link(L.Enterprise, T.LOCATED_IN, L.Region, [id, enterprise.regionId], origin);
+    if (enterprise.parent)
+      b.link(
+        L.Enterprise,
+        T.SUBSIDIARY_OF,
+        L.Enterprise,
+        [id, enterprise.parent.enterpriseId],
+        enterprise.parent.provenance,
+      );
   }
 
-  for (const { enterpriseId, segmentId, role, mainProducts, provenance: origin } of records.segmentLinks ??
-    []) {
+  for (const {
+    enterpriseId,
+    segmentId,
+    role,
+    mainProducts,
+    basis,
+    provenance: origin,
+  } of records.segmentLinks ?? []) {
     b.link(L.Enterprise, T.OPERATES_IN, L.ChainSegment, [enterpriseId, segmentId], origin, {
       role,
       mainProducts,
+      // A merge that does not say keeps the stored basis (MERGE_DEFAULTS gives a new link STATED).
+      basis: basis ?? (mode === 'replace' ? 'STATED' : undefined),
     });
   }
 
-  for (const { supplierId, customerId, products, provenance: origin } of records.supplies ?? []) {
-    b.link(L.Enterprise, T.SUPPLIES, L.Enterprise, [supplierId, customerId], origin, { products });
+  for (const { supplierId, customerId, products, evidence, provenance: origin } of records.supplies ?? []) {
+    b.link(L.Enterprise, T.SUPPLIES, L.Enterprise, [supplierId, customerId], origin, {
+      products,
+      evidenceKind: evidence?.kind,
+      evidenceTitle: evidence?.title,
+      evidenceYear: evidence?.year,
+      evidenceUrl: evidence?.url,
+    });
   }
 
   for (const platform of records.platforms ?? []) {

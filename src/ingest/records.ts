@@ -7,10 +7,15 @@ import {
   BASE_KIND,
   BASE_STATUS,
   COMPARATOR,
+  EVIDENCE_KIND,
   FIELD_KIND,
   idProblem,
+  INDUSTRY_SCHEME,
   INDUSTRY_TIER,
+  LINK_BASIS,
+  MARKET,
   notOneOf,
+  OWNERSHIP,
   PLATFORM_KIND,
   PLATFORM_LEVEL,
   REGION_LEVEL,
@@ -99,12 +104,25 @@ export const contactSchema = z
     message: `give at least one of ${CONTACT_FIELDS.join(', ')}, or leave contact out`,
   });
 
+/** A stock code with its exchange suffix. */
+export const stockCode = z
+  .string()
+  .regex(/^\d{6}\.(SH|SZ|BJ)$/, { message: 'must be six digits and .SH, .SZ or .BJ, e.g. 600812.SH' });
+
+/** A calendar date, YYYY-MM-DD. */
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' });
+
 /* Regions, chains and segments may lack an English name (test graphs have none); the seed files give one. */
 export const regionRecord = z.strictObject({
   id,
   name: text,
   nameEn: optionalText,
   level: oneOf(REGION_LEVEL),
+  /** The GB/T 2260 administrative division code (130100 for 石家庄市); unique. */
+  code: z
+    .string()
+    .regex(/^\d{6}$/, { message: 'must be a six-digit GB/T 2260 code' })
+    .optional(),
   parentId: id.optional(),
   coordinates: z
     .strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
@@ -141,6 +159,8 @@ export const segmentRecord = z.strictObject({
   stage: oneOf(STAGE),
   parentId: id.optional(),
   description: optionalText,
+  /** Other words people use for the segment (锂电池, 新能源车): search finds the segment by them. */
+  synonyms: z.array(text).optional(),
   feeds: z.array(feedSchema).default([]),
   provenance: provenanceSchema,
 });
@@ -164,6 +184,25 @@ export const enterpriseRecord = z.strictObject({
     specialised: flag.optional(),
   }),
   creditCode: creditCode.optional(),
+  /** The stock code with its exchange suffix (600812.SH, 002603.SZ, 830964.BJ); unique. */
+  stockCode: stockCode.optional(),
+  /** The short name (简称) a listed company trades under, e.g. 华北制药. */
+  shortName: optionalText,
+  /** Names the company was registered or listed under before (新诺威 for 石药创新制药); search finds them. */
+  formerNames: z.array(text).optional(),
+  /** Other names people use for it (中电科13所 …); search finds them. */
+  aliases: z.array(text).optional(),
+  /** Listed companies: who controls it, the board and the listing date, as the exchanges publish them. */
+  ownership: oneOf(OWNERSHIP).optional(),
+  controller: optionalText,
+  market: oneOf(MARKET).optional(),
+  listedOn: isoDate.optional(),
+  /** The company's industry in a published classification (申万 2021 level 3, or Tushare's for later listings). */
+  industryClass: z
+    .strictObject({ scheme: oneOf(INDUSTRY_SCHEME), code: optionalText, name: text })
+    .optional(),
+  /** The group company that controls it (SUBSIDIARY_OF), with the source that says so. */
+  parent: z.strictObject({ enterpriseId: id, provenance: provenanceSchema }).optional(),
   description: optionalText,
   /** Who to call; only authenticated API callers can read it. Never invent one for a real (PLAN/PUBLIC) firm. */
   contact: contactSchema.optional(),
@@ -176,6 +215,8 @@ export const segmentLinkRecord = z.strictObject({
   segmentId: id,
   role: oneOf(SEGMENT_ROLE),
   mainProducts: z.array(text).optional(),
+  /** What the link rests on; left out, STATED. */
+  basis: oneOf(LINK_BASIS).optional(),
   provenance: provenanceSchema,
 });
 
@@ -184,6 +225,15 @@ export const supplyRecord = z.strictObject({
   supplierId: id,
   customerId: id,
   products: z.array(text).optional(),
+  /** The document that shows the supply; a PUBLIC link needs one (references.ts). */
+  evidence: z
+    .strictObject({
+      kind: oneOf(EVIDENCE_KIND),
+      title: text,
+      year: z.number().int().min(1980).max(2100),
+      url: optionalText,
+    })
+    .optional(),
   provenance: provenanceSchema,
 });
 

@@ -39,7 +39,10 @@ const REFERENCES: { readonly [K in keyof Records]: (record: Records[K][number]) 
     ['parentId', L.ChainSegment, r.parentId],
     ['feeds', L.ChainSegment, r.feeds.map((link) => (typeof link === 'string' ? link : link.segmentId))],
   ],
-  enterprises: (r) => [['regionId', L.Region, r.regionId]],
+  enterprises: (r) => [
+    ['regionId', L.Region, r.regionId],
+    ['parent.enterpriseId', L.Enterprise, r.parent?.enterpriseId],
+  ],
   segmentLinks: (r) => [
     ['enterpriseId', L.Enterprise, r.enterpriseId],
     ['segmentId', L.ChainSegment, r.segmentId],

@@ -120,3 +120,43 @@ export const TARGET_METRIC = vocabulary([
   'ACHIEVEMENT_TRANSFER_PLATFORMS',
   'PROVINCIAL_DEMONSTRATION_BASES',
 ]);
+
+/** Who ultimately controls a listed company (实际控制人的类型), as the exchanges' data (Tushare act_ent_type) says. */
+export const OWNERSHIP = vocabulary(
+  ['CENTRAL_SOE', 'LOCAL_SOE', 'PRIVATE', 'FOREIGN', 'COLLECTIVE', 'UNIVERSITY', 'NO_CONTROLLER'],
+  {
+    中央国企: 'CENTRAL_SOE',
+    地方国企: 'LOCAL_SOE',
+    民营企业: 'PRIVATE',
+    外资企业: 'FOREIGN',
+    集体企业: 'COLLECTIVE',
+    校办企业: 'UNIVERSITY',
+    无: 'NO_CONTROLLER',
+  },
+);
+/** The board a company is listed on. */
+export const MARKET = vocabulary(['MAIN_BOARD', 'CHINEXT', 'STAR', 'BSE'], {
+  主板: 'MAIN_BOARD',
+  创业板: 'CHINEXT',
+  科创板: 'STAR',
+  北交所: 'BSE',
+});
+/** The industry classification a company's industry comes from. */
+export const INDUSTRY_SCHEME = vocabulary(['SW2021', 'TUSHARE'], { 申万2021: 'SW2021' });
+/**
+ * What a firm's presence in a segment (OPERATES_IN) rests on: STATED — a source names the firm's business in the
+ * segment (the plan, the firm's disclosures, a cited public fact); INDUSTRY_CLASSIFICATION — derived only from the
+ * firm's industry class through the reviewed mapping table, so nobody takes it for product evidence.
+ */
+export const LINK_BASIS = vocabulary(['STATED', 'INDUSTRY_CLASSIFICATION'], {
+  明确: 'STATED',
+  行业分类: 'INDUSTRY_CLASSIFICATION',
+});
+/** The kind of document a supply link rests on. */
+export const EVIDENCE_KIND = vocabulary(['PROSPECTUS', 'ANNUAL_REPORT', 'TENDER', 'RELATED_PARTY', 'NEWS'], {
+  招股说明书: 'PROSPECTUS',
+  年报: 'ANNUAL_REPORT',
+  招标: 'TENDER',
+  关联交易: 'RELATED_PARTY',
+  新闻: 'NEWS',
+});
