@@ -26,7 +26,13 @@ export function migrationStatements(): CypherQuery[] {
     // Text indexes serve the substring branch of search (CONTAINS) on the largest label.
     `CREATE TEXT INDEX enterprise_name_text IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     `CREATE INDEX enterprise_name IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
-    `CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.creditCode)`,
+    // One company, one record: a credit code or stock code names one enterprise (absent values are allowed). The
+    // constraint's own index replaces the plain one earlier versions created, which would block it.
+    `DROP INDEX enterprise_credit_code IF EXISTS`,
+    `CREATE CONSTRAINT enterprise_credit_code_unique IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) REQUIRE n.creditCode IS UNIQUE`,
+    `CREATE CONSTRAINT enterprise_stock_code_unique IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) REQUIRE n.stockCode IS UNIQUE`,
+    // The normalised full name (src/ingest/integrity.ts nameKey): an import's duplicate-name check reads it.
+    `CREATE INDEX enterprise_name_key IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.nameKey)`,
     `CREATE INDEX platform_kind IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.kind)`,
     `CREATE INDEX region_level IF NOT EXISTS FOR (n:${NodeLabel.Region}) ON (n.level)`,
     // The analytics aggregates' own nodes (src/analytics/aggregates.ts), each read by key.

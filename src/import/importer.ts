@@ -6,6 +6,7 @@ import { clip } from '../errors.js';
 import { toBatches, type Batches } from '../ingest/batches.js';
 import { describeProblem, type Problem } from '../ingest/problem.js';
 import { PLAN_NEEDS_SECTION, type Records } from '../ingest/records.js';
+import { nameKeysOf, type EnterpriseIdentities, type NodeFacts } from '../ingest/integrity.js';
 import { checkReferences, referencedIds, type Located, type LocatedRecords } from '../ingest/references.js';
 import { readCsv, type CsvRecord } from './csv.js';
 import { describeJsonPlace, jsonShape, MAX_JSON_DEPTH } from './jsonShape.js';
@@ -305,8 +306,11 @@ function parseSource(
 // References
 
 interface ReferenceIndex {
-  readonly existing: ReadonlyMap<NodeLabel, ReadonlySet<string>>;
+  /** The nodes found, by label and id, with their provenance and name (the provenance rule reads them). */
+  readonly existing: ReadonlyMap<NodeLabel, ReadonlyMap<string, NodeFacts>>;
   readonly enterpriseByCode: ReadonlyMap<string, string>;
+  /** The graph's enterprises that hold the rows' stock codes, credit codes and name keys. */
+  readonly identities: EnterpriseIdentities;
 }
 
 const CREDIT_CODE_KEYS = ['creditCode', 'supplierCreditCode', 'customerCreditCode'];
@@ -315,36 +319,79 @@ const CREDIT_CODE_KEYS = ['creditCode', 'supplierCreditCode', 'customerCreditCod
 async function loadReferences(executor: Executor, rows: readonly Row[]): Promise<ReferenceIndex> {
   const wanted = referencedIds(locatedRows(rows, () => undefined));
   const codes = new Set<string>();
+  const stockCodes = new Set<string>();
+  const nameKeys = new Set<string>();
   for (const row of rows) {
     for (const key of CREDIT_CODE_KEYS) {
       if (typeof row.record[key] === 'string') codes.add(row.record[key]);
     }
+    if (row.source.kind !== 'enterprises') continue;
+    if (typeof row.record['stockCode'] === 'string') stockCodes.add(row.record['stockCode']);
+    if (typeof row.record['name'] === 'string')
+      for (const key of nameKeysOf({
+        name: row.record['name'],
+        shortName: row.record['shortName'] as string | undefined,
+        formerNames: row.record['formerNames'] as string[] | undefined,
+      }))
+        nameKeys.add(key);
   }
   // One index-backed lookup per label (labels from the closed list): a label-less MATCH on id would scan every node.
+  // Each node comes with its provenance and name, for the rule that no invented link touches a real entity.
   const labels = [...wanted.keys()];
-  const params: Record<string, unknown> = { codes: [...codes] };
+  const params: Record<string, unknown> = {
+    codes: [...codes],
+    stockCodes: [...stockCodes],
+    nameKeys: [...nameKeys],
+  };
   const calls = labels.map((label, index) => {
     params[`ids${index}`] = [...wanted.get(label)!];
-    return `CALL { MATCH (n:${assertLabel(label)}) WHERE n.id IN $ids${index} RETURN collect(n.id) AS found${index} }`;
+    return `CALL { MATCH (n:${assertLabel(label)}) WHERE n.id IN $ids${index} RETURN collect([n.id, n.source, n.name]) AS found${index} }`;
   });
   const [result] = await executor.read(
     'import-references',
     cypher(
       `${calls.join('\n')}
-       CALL { MATCH (e:${L.Enterprise}) WHERE e.creditCode IN $codes RETURN collect([e.creditCode, e.id]) AS byCode }
-       RETURN byCode${labels.map((_, index) => `, found${index}`).join('')}`,
+       CALL { MATCH (e:${L.Enterprise}) WHERE e.creditCode IN $codes
+              RETURN collect([e.creditCode, e.id, e.source, e.name]) AS byCode }
+       CALL { MATCH (e:${L.Enterprise}) WHERE e.stockCode IN $stockCodes
+              RETURN collect([e.stockCode, e.id, e.name]) AS byStockCode }
+       CALL { MATCH (e:${L.Enterprise}) WHERE e.nameKey IN $nameKeys
+              RETURN collect([e.nameKey, e.id, e.name]) AS byNameKey }
+       RETURN byCode, byStockCode, byNameKey${labels.map((_, index) => `, found${index}`).join('')}`,
       params,
     ),
   );
-  const byCode = new Map((result?.['byCode'] as [string, string][] | undefined) ?? []);
-  const existing = new Map<NodeLabel, Set<string>>(
-    labels.map((label, index) => [label, new Set((result?.[`found${index}`] as string[] | undefined) ?? [])]),
+  const found = (key: string) => (result?.[key] as (string | null)[][] | undefined) ?? [];
+  const byCodeRows = found('byCode');
+  const byCode = new Map(byCodeRows.map(([code, id]) => [code!, id!]));
+  const existing = new Map<NodeLabel, Map<string, NodeFacts>>(
+    labels.map((label, index) => [
+      label,
+      new Map(
+        found(`found${index}`).map(([id, source, name]) => [
+          id!,
+          { source: source ?? undefined, name: name ?? undefined },
+        ]),
+      ),
+    ]),
   );
   // An enterprise found by its credit code is in the graph, whether or not a row names its id.
-  const enterprises = existing.get(L.Enterprise) ?? new Set<string>();
+  const enterprises = existing.get(L.Enterprise) ?? new Map<string, NodeFacts>();
   existing.set(L.Enterprise, enterprises);
-  for (const id of byCode.values()) enterprises.add(id);
-  return { existing, enterpriseByCode: byCode };
+  for (const [, id, source, name] of byCodeRows)
+    enterprises.set(id!, { source: source ?? undefined, name: name ?? undefined });
+  const identity = (key: string) =>
+    new Map(found(key).map(([value, id, name]) => [value!, { id: id!, name: name ?? '' }]));
+  return {
+    existing,
+    enterpriseByCode: byCode,
+    identities: {
+      // A credit code of the graph is the enterprise's natural key: resolveCreditCodes reports a clash already.
+      byCreditCode: new Map(),
+      byStockCode: identity('byStockCode'),
+      byNameKey: identity('byNameKey'),
+    },
+  };
 }
 
 /** The id an enterprise row writes to: its own, the one its credit code already has, or one derived from the code. */
@@ -402,6 +449,8 @@ function columnOf(kind: keyof Records, field: string): string {
   const key = field.replace(/\[\d+\]$/, '').replace(/^appliesTo\./, '');
   if (key === 'id' && kind === 'policies') return 'policyId';
   if (key === 'id' && kind === 'measures') return 'measureId';
+  // The evidence rule names the evidence: its kind column says which document.
+  if (key === 'evidence') return 'evidenceKind';
   return key;
 }
 
@@ -568,7 +617,8 @@ export async function importSources(
   resolveCreditCodes(rows, index);
   checkReferences(
     locatedRows(rows, (record) => enterpriseIdOf(record, index)),
-    (label, id) => index.existing.get(label)?.has(id) === true,
+    (label, id) => index.existing.get(label)?.get(id),
+    index.identities,
   );
   const bad = rows.filter((row) => row.problems.length > 0);
   const problems = bad.flatMap((row) => row.problems);

@@ -6,6 +6,7 @@ import {
   type RelationshipType,
 } from '../data/model.js';
 import type { NodeBatch, Properties, RelationshipBatch } from '../data/upsert.js';
+import { nameKey } from './integrity.js';
 import type { Provenance, Records } from './records.js';
 
 /**
@@ -165,6 +166,8 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         stockCode: enterprise.stockCode,
         shortName: enterprise.shortName,
         formerNames: enterprise.formerNames,
+        // The normalised full name, indexed: an import finds a same-named enterprise of the graph in one lookup.
+        nameKey: nameKey(name),
         aliases: enterprise.aliases,
         ownership: enterprise.ownership,
         controller: enterprise.controller,

@@ -1,6 +1,14 @@
 import { NodeLabel as L, type NodeLabel } from '../data/model.js';
 import { clip } from '../errors.js';
-import { SELF_SUPPLY, type Records } from './records.js';
+import {
+  checkEnterpriseIdentity,
+  checkLinkProvenance,
+  checkSupplyEvidence,
+  type EnterpriseIdentities,
+  type LinkReference,
+  type NodeFacts,
+} from './integrity.js';
+import { SELF_SUPPLY, type Provenance, type Records } from './records.js';
 
 /**
  * The one reference checker of the write model, for seeds and imports alike: every id is given once in a load, every
@@ -132,12 +140,34 @@ export function referencedIds(records: LocatedRecords): Map<NodeLabel, Set<strin
 }
 
 /**
- * Checks the references of a load, reporting each problem through its record. `existing` says whether the graph
- * already holds a node (a merge); a seed load is whole and passes nothing.
+ * The references of a record that are links between two nodes, each with the provenance of its link: the record's,
+ * except an enterprise's parent group (its own) and a segment's feed given with its own.
+ */
+function linkReferencesOf(kind: keyof Records, record: unknown): LinkReference[] {
+  const { provenance } = record as { provenance: Provenance };
+  const links: LinkReference[] = [];
+  for (const [field, label, ids] of referencesOf(kind, record)) {
+    const own =
+      field === 'parent.enterpriseId'
+        ? (record as Records['enterprises'][number]).parent?.provenance
+        : undefined;
+    if (typeof ids === 'string') links.push({ field, label, id: ids, provenance: own ?? provenance });
+    else if (ids !== undefined)
+      ids.forEach((id, index) => links.push({ field: `${field}[${index}]`, label, id, provenance }));
+  }
+  return links;
+}
+
+/**
+ * Checks the references of a load, reporting each problem through its record: ids, references, links once, and the
+ * integrity rules of integrity.ts (the provenance of links, supply evidence, one company one record). `existing`
+ * gives what the graph already holds of a node (a merge: its provenance and name), or undefined when it is not
+ * there; a seed load is whole and passes nothing. `identities`: the graph's enterprises by code and name key.
  */
 export function checkReferences(
   records: LocatedRecords,
-  existing: (label: NodeLabel, id: string) => boolean = () => false,
+  existing: (label: NodeLabel, id: string) => NodeFacts | undefined = () => undefined,
+  identities?: EnterpriseIdentities,
 ): void {
   const all = entries(records);
   const inLoad = new Map<NodeLabel, Set<string>>();
@@ -156,7 +186,8 @@ export function checkReferences(
       else owners.set(record.id, where);
     }
   }
-  const known = (label: NodeLabel, id: string) => inLoad.get(label)?.has(id) === true || existing(label, id);
+  const known = (label: NodeLabel, id: string) =>
+    inLoad.get(label)?.has(id) === true || existing(label, id) !== undefined;
 
   for (const [kind, located] of all) {
     for (const { record, report } of located) {
@@ -201,6 +232,31 @@ export function checkReferences(
     });
   }
   checkRegionCycles(records.regions ?? []);
+
+  // What the load says of each node (a merge's record replaces the graph's provenance), else what the graph holds.
+  const facts = new Map<string, NodeFacts>();
+  for (const [kind, located] of all) {
+    const label = NODE_OF[kind];
+    if (label === undefined) continue;
+    for (const { record, sound = true } of located) {
+      const { id, name, title, provenance } = record as {
+        id?: string;
+        name?: string;
+        title?: string;
+        provenance: Provenance;
+      };
+      if (!sound || id === undefined || facts.has(`${label}|${id}`)) continue;
+      facts.set(`${label}|${id}`, { source: provenance.source, name: name ?? title });
+    }
+  }
+  checkLinkProvenance(
+    all as unknown as Parameters<typeof checkLinkProvenance>[0],
+    (kind) => NODE_OF[kind],
+    linkReferencesOf,
+    (label, id) => facts.get(`${label}|${id}`) ?? existing(label, id),
+  );
+  checkSupplyEvidence(records.supplies ?? []);
+  checkEnterpriseIdentity(records.enterprises ?? [], identities);
 }
 
 /** A region whose parents lead back to itself. */
