@@ -8,8 +8,10 @@ import type {
   Provenance,
   Records,
   SegmentLinkRecord,
+  SupplyRecord,
 } from '../ingest/records.js';
 import {
+  EVIDENCE_KIND,
   idProblem,
   notOneOf,
   PLATFORM_KIND,
@@ -145,6 +147,25 @@ const provenanceOf = (row: Row): Provenance => ({
   note: str(row, 'note'),
 });
 
+/** A year of a document: four digits, 1980–2100 (as the record model's evidence.year). */
+const evidenceYear: Parser<number> = (raw) =>
+  /^\d{4}$/.test(raw) && Number(raw) >= 1980 && Number(raw) <= 2100
+    ? ok(Number(raw))
+    : fail(`'${clip(raw)}' is not a year from 1980 to 2100`);
+
+/** Evidence is a kind, a title and a year together: any of them alone is a half-cited document. */
+const evidenceComplete = (record: Record<string, unknown>): [string, string][] => {
+  const parts = ['evidenceKind', 'evidenceTitle', 'evidenceYear'];
+  const given = parts.filter((key) => record[key] !== undefined);
+  if (given.length === 0 && record['evidenceUrl'] === undefined) return [];
+  return parts
+    .filter((key) => record[key] === undefined)
+    .map((key) => [
+      key,
+      `evidence needs its kind, title and year (证据类型, 证据标题, 证据年份): ${key} is empty`,
+    ]);
+};
+
 const needOne =
   (a: string, b: string, what: string) =>
   (record: Record<string, unknown>): [string, string][] =>
@@ -241,11 +262,17 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('customerId', ['customer', 'customer_id', '客户', '客户编号'], id),
       column('customerCreditCode', ['customer_credit_code', '客户信用代码'], creditCode),
       column('products', ['产品', '供应产品'], list),
+      // The document a PUBLIC link rests on (the reference checker requires it for PUBLIC, refuses it for ILLUSTRATIVE).
+      column('evidenceKind', ['evidence_kind', '证据类型'], enumeration(EVIDENCE_KIND)),
+      column('evidenceTitle', ['evidence_title', '证据标题'], text),
+      column('evidenceYear', ['evidence_year', '证据年份'], evidenceYear),
+      column('evidenceUrl', ['evidence_url', '证据链接'], text),
       ...PROVENANCE_COLUMNS,
     ],
     check: (record) => [
       ...needOne('supplierId', 'supplierCreditCode', 'the supplier')(record),
       ...needOne('customerId', 'customerCreditCode', 'the customer')(record),
+      ...evidenceComplete(record),
     ],
     toRecords: (row) => ({
       supplies: [
@@ -253,6 +280,15 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
           supplierId: row['supplierId'] as string,
           customerId: row['customerId'] as string,
           products: strs(row, 'products'),
+          evidence:
+            row['evidenceKind'] === undefined
+              ? undefined
+              : {
+                  kind: row['evidenceKind'] as NonNullable<SupplyRecord['evidence']>['kind'],
+                  title: str(row, 'evidenceTitle')!,
+                  year: row['evidenceYear'] as number,
+                  url: str(row, 'evidenceUrl'),
+                },
           provenance: provenanceOf(row),
         },
       ],

@@ -1,6 +1,6 @@
 import { badUserInput } from '../../errors.js';
 import { NodeLabel as L, RelationshipType as T } from '../model.js';
-import { locatedIn } from './patterns.js';
+import { locatedIn, supplyEvidence } from './patterns.js';
 import type { Selection } from './selection.js';
 import { pageSize, projectNode, responseKeyName, type CypherScope, type GraphSpec } from './translate.js';
 
@@ -238,6 +238,12 @@ function supplyEnterprisesExpression(
           return localFlag(context, enterprise);
         case 'products':
           return `coalesce(last(relationships(${path})).products, [])`;
+        case 'provenance': {
+          const edge = `last(relationships(${path}))`;
+          return `{ source: ${edge}.source, section: ${edge}.section, note: ${edge}.note }`;
+        }
+        case 'evidence':
+          return supplyEvidence(`last(relationships(${path}))`);
         case 'path':
           return pathList(context, flowOrder(context, path), 'Enterprise', sub);
         default:

@@ -1,6 +1,6 @@
 import { contactExpression } from '../contact.js';
 import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from '../model.js';
-import { locatedIn } from './patterns.js';
+import { locatedIn, supplyEvidence } from './patterns.js';
 import { reachExpression } from './reach.js';
 import {
   projectNode,
@@ -28,6 +28,12 @@ const provenance: FieldSpec = {
   expression: (variable) =>
     `{ source: ${variable}.source, section: ${variable}.section, note: ${variable}.note }`,
 };
+
+/** A list property that may be absent: an empty list then. */
+const listProperty = (name: string): FieldSpec => ({
+  kind: 'expression',
+  expression: (variable) => `coalesce(${variable}.${name}, [])`,
+});
 
 /** Stored as JSON text (structured, never filtered on); the GraphQL resolver parses it. */
 const json = (name: string): FieldSpec => property(name);
@@ -237,7 +243,10 @@ export const GRAPH_SPEC: GraphSpec = {
   SegmentFlow: { fields: { provenance } },
   SegmentEnterprise: { fields: { ...same('role', 'mainProducts'), provenance } },
   EnterpriseSegment: { fields: { ...same('role', 'mainProducts'), provenance } },
-  SupplyLink: { fields: { ...same('products'), provenance } },
+  SupplyLink: {
+    fields: { ...same('products'), provenance, evidence: { kind: 'expression', expression: supplyEvidence } },
+  },
+  EnterpriseGroupLink: { fields: { provenance } },
   Enterprise: {
     fields: {
       ...same('id', 'name', 'nameEn', 'sizeBand', 'creditCode', 'description'),
@@ -277,6 +286,21 @@ export const GRAPH_SPEC: GraphSpec = {
       upstream: reach('ENTERPRISE', 'UP'),
       downstream: reach('ENTERPRISE', 'DOWN'),
       provenance,
+      formerNames: listProperty('formerNames'),
+      aliases: listProperty('aliases'),
+      parent: relation({
+        target: 'Enterprise',
+        pattern: out(T.SUBSIDIARY_OF, L.Enterprise),
+        many: false,
+        edge: { type: 'EnterpriseGroupLink', nodeField: 'enterprise' },
+      }),
+      subsidiaries: relation({
+        target: 'Enterprise',
+        pattern: into(T.SUBSIDIARY_OF, L.Enterprise),
+        many: true,
+        paged: true,
+        edge: { type: 'EnterpriseGroupLink', nodeField: 'enterprise' },
+      }),
     },
   },
   Platform: {

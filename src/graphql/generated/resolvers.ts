@@ -308,6 +308,8 @@ export type DemonstrationBaseStatus =
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type Enterprise = {
   __typename?: 'Enterprise';
+  /** Other names people use for it (中电科13所 …); empty when none. */
+  aliases: Array<Scalars['String']['output']>;
   /**
    * How to reach it — website, phone, email, address and whom to ask for — so investment-promotion staff know whom to
    * call at a target firm. Null when no contact detail is recorded.
@@ -328,12 +330,19 @@ export type Enterprise = {
   downstream: EnterpriseReach;
   /** Its status flags. */
   flags: EnterpriseFlags;
+  /** Names it was registered or listed under before, newest first where known (新诺威 for 石药创新制药); empty when none. */
+  formerNames: Array<Scalars['String']['output']>;
   /** Stable id, for example `ent-shiyao`. */
   id: Scalars['ID']['output'];
   /** Chinese name, for example 石药集团. */
   name: Scalars['String']['output'];
   /** English name, where known. Invented firms end with (illustrative). */
   nameEn?: Maybe<Scalars['String']['output']>;
+  /**
+   * The group company that controls it (its parent, SUBSIDIARY_OF), with the provenance of that link, whose note names
+   * the source; null when none is recorded.
+   */
+  parent?: Maybe<EnterpriseGroupLink>;
   /** Innovation platforms it hosts. */
   platforms: Array<Platform>;
   /** Key projects of the plan it undertakes. */
@@ -346,6 +355,8 @@ export type Enterprise = {
   segments: Array<EnterpriseSegment>;
   /** Its size band. */
   sizeBand: SizeBand;
+  /** The companies it controls (its subsidiaries recorded in the graph), each with the link's provenance, by name. */
+  subsidiaries: Array<EnterpriseGroupLink>;
   /** Enterprises that supply it (its suppliers), with the products. */
   suppliers: Array<SupplyLink>;
   /**
@@ -374,6 +385,12 @@ export type EnterpriseDownstreamArgs = {
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type EnterpriseSegmentsArgs = {
   sources?: InputMaybe<Array<ProvenanceSource>>;
+};
+
+
+/** An enterprise: a company or research institute taking part in one or more industrial chains. */
+export type EnterpriseSubsidiariesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -468,6 +485,15 @@ export type EnterpriseFlags = {
   specialised: Scalars['Boolean']['output'];
 };
 
+/** A parent–subsidiary link between two enterprises (seen from one of them). */
+export type EnterpriseGroupLink = {
+  __typename?: 'EnterpriseGroupLink';
+  /** The enterprise at the other end: the parent group in `parent`, the subsidiary in `subsidiaries`. */
+  enterprise: Enterprise;
+  /** Where the link comes from; its note names the source (a prospectus, an annual report, the credit registry). */
+  provenance: Provenance;
+};
+
 /** How to sort enterprises. */
 export type EnterpriseOrder = {
   /** The direction. */
@@ -524,6 +550,19 @@ export type Evidence = {
   /** The relationship types between consecutive nodes. */
   relationships: Array<Scalars['String']['output']>;
 };
+
+/** Kinds of document a supply link can rest on. */
+export type EvidenceKind =
+  /** An annual report (年报). */
+  | 'ANNUAL_REPORT'
+  /** A news report (新闻). */
+  | 'NEWS'
+  /** A prospectus (招股说明书), e.g. naming its main customers or suppliers. */
+  | 'PROSPECTUS'
+  /** A disclosed related-party transaction (关联交易公告). */
+  | 'RELATED_PARTY'
+  /** A published tender award (招标/中标公告). */
+  | 'TENDER';
 
 /** Why a segment has its status, as a code and as sentences. */
 export type GapReason = {
@@ -1320,12 +1359,16 @@ export type ReachedEnterprise = {
   distance: Scalars['Int']['output'];
   /** The enterprise. */
   enterprise: Enterprise;
+  /** The document that shows that nearest supply edge; always there for a PUBLIC edge, never for an ILLUSTRATIVE one. */
+  evidence?: Maybe<SupplyEvidence>;
   /** Whether it is located in the reach's region; null when no region was given. */
   local?: Maybe<Scalars['Boolean']['output']>;
   /** One shortest chain of enterprises, in supply order (supplier first). */
   path: Array<Enterprise>;
   /** What it supplies on the edge nearest to it along the path. */
   products: Array<Scalars['String']['output']>;
+  /** Where that nearest supply edge comes from (PLAN, PUBLIC or ILLUSTRATIVE). */
+  provenance: Provenance;
 };
 
 /** A segment reached along the supply flow. */
@@ -1640,14 +1683,29 @@ export type StageCoverage = {
   summary: CoverageSummary;
 };
 
+/** The document a supply link rests on. */
+export type SupplyEvidence = {
+  __typename?: 'SupplyEvidence';
+  /** What kind of document it is. */
+  kind: EvidenceKind;
+  /** Its title, for example 石家庄尚太科技股份有限公司首次公开发行股票招股说明书. */
+  title: Scalars['String']['output'];
+  /** Where to read it, when known. */
+  url?: Maybe<Scalars['String']['output']>;
+  /** The year it was published. */
+  year: Scalars['Int']['output'];
+};
+
 /** A supply relation between two enterprises. */
 export type SupplyLink = {
   __typename?: 'SupplyLink';
   /** The enterprise at the other end (the customer in `customers`, the supplier in `suppliers`). */
   enterprise: Enterprise;
+  /** The document that shows the supply. Every PUBLIC link has one; a PLAN link may (its plan section is its basis); an ILLUSTRATIVE link never has one. */
+  evidence?: Maybe<SupplyEvidence>;
   /** What is supplied. */
   products: Array<Scalars['String']['output']>;
-  /** Where the link comes from. */
+  /** Where the link comes from: PLAN (its plan section), PUBLIC (always with `evidence`) or ILLUSTRATIVE (invented). */
   provenance: Provenance;
 };
 
@@ -1910,11 +1968,13 @@ export type ResolversTypes = ResolversObject<{
   EnterpriseEdge: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseFlags: ResolverTypeWrapper<ProjectionModel>;
+  EnterpriseGroupLink: ResolverTypeWrapper<Omit<EnterpriseGroupLink, 'enterprise'> & { enterprise: ResolversTypes['Enterprise'] }>;
   EnterpriseOrder: EnterpriseOrder;
   EnterpriseReach: ResolverTypeWrapper<Omit<EnterpriseReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversTypes['ReachedEnterprise']>, segments: Array<ResolversTypes['ReachedSegment']> }>;
   EnterpriseSegment: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseSortField: EnterpriseSortField;
   Evidence: ResolverTypeWrapper<Evidence>;
+  EvidenceKind: EvidenceKind;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GapReason: ResolverTypeWrapper<GapReason>;
   GapReasonCode: GapReasonCode;
@@ -1975,6 +2035,7 @@ export type ResolversTypes = ResolversObject<{
   Stage: Stage;
   StageCoverage: ResolverTypeWrapper<StageCoverage>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SupplyEvidence: ResolverTypeWrapper<SupplyEvidence>;
   SupplyLink: ResolverTypeWrapper<ProjectionModel>;
   SupplyLoss: ResolverTypeWrapper<Omit<SupplyLoss, 'enterprise' | 'lostSuppliers'> & { enterprise: ResolversTypes['Enterprise'], lostSuppliers: Array<ResolversTypes['Enterprise']> }>;
   Target: ResolverTypeWrapper<ProjectionModel>;
@@ -2006,6 +2067,7 @@ export type ResolversParentTypes = ResolversObject<{
   EnterpriseEdge: ProjectionModel;
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseFlags: ProjectionModel;
+  EnterpriseGroupLink: Omit<EnterpriseGroupLink, 'enterprise'> & { enterprise: ResolversParentTypes['Enterprise'] };
   EnterpriseOrder: EnterpriseOrder;
   EnterpriseReach: Omit<EnterpriseReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversParentTypes['ReachedEnterprise']>, segments: Array<ResolversParentTypes['ReachedSegment']> };
   EnterpriseSegment: ProjectionModel;
@@ -2054,6 +2116,7 @@ export type ResolversParentTypes = ResolversObject<{
   ServiceInfo: ServiceInfo;
   StageCoverage: StageCoverage;
   String: Scalars['String']['output'];
+  SupplyEvidence: SupplyEvidence;
   SupplyLink: ProjectionModel;
   SupplyLoss: Omit<SupplyLoss, 'enterprise' | 'lostSuppliers'> & { enterprise: ResolversParentTypes['Enterprise'], lostSuppliers: Array<ResolversParentTypes['Enterprise']> };
   Target: ProjectionModel;
@@ -2157,21 +2220,25 @@ export type DemonstrationBaseResolvers<ContextType = GraphQLContext, ParentType 
 }>;
 
 export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Enterprise'] = ResolversParentTypes['Enterprise']> = ResolversObject<{
+  aliases?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   contact?: Resolver<Maybe<ResolversTypes['EnterpriseContact']>, ParentType, ContextType>;
   creditCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseCustomersArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   downstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseDownstreamArgs, 'depth'>>;
   flags?: Resolver<ResolversTypes['EnterpriseFlags'], ParentType, ContextType>;
+  formerNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['EnterpriseGroupLink']>, ParentType, ContextType>;
   platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   segments?: Resolver<Array<ResolversTypes['EnterpriseSegment']>, ParentType, ContextType, Partial<EnterpriseSegmentsArgs>>;
   sizeBand?: Resolver<ResolversTypes['SizeBand'], ParentType, ContextType>;
+  subsidiaries?: Resolver<Array<ResolversTypes['EnterpriseGroupLink']>, ParentType, ContextType, Partial<EnterpriseSubsidiariesArgs>>;
   suppliers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseSuppliersArgs>>;
   upstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseUpstreamArgs, 'depth'>>;
 }>;
@@ -2201,6 +2268,11 @@ export type EnterpriseFlagsResolvers<ContextType = GraphQLContext, ParentType ex
   leading?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   listed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   specialised?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type EnterpriseGroupLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseGroupLink'] = ResolversParentTypes['EnterpriseGroupLink']> = ResolversObject<{
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
 }>;
 
 export type EnterpriseReachResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseReach'] = ResolversParentTypes['EnterpriseReach']> = ResolversObject<{
@@ -2429,9 +2501,11 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
 export type ReachedEnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReachedEnterprise'] = ResolversParentTypes['ReachedEnterprise']> = ResolversObject<{
   distance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  evidence?: Resolver<Maybe<ResolversTypes['SupplyEvidence']>, ParentType, ContextType>;
   local?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   path?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
   products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
 }>;
 
 export type ReachedSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReachedSegment'] = ResolversParentTypes['ReachedSegment']> = ResolversObject<{
@@ -2538,8 +2612,16 @@ export type StageCoverageResolvers<ContextType = GraphQLContext, ParentType exte
   summary?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
 }>;
 
+export type SupplyEvidenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupplyEvidence'] = ResolversParentTypes['SupplyEvidence']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['EvidenceKind'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type SupplyLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupplyLink'] = ResolversParentTypes['SupplyLink']> = ResolversObject<{
   enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  evidence?: Resolver<Maybe<ResolversTypes['SupplyEvidence']>, ParentType, ContextType>;
   products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
 }>;
@@ -2608,6 +2690,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   EnterpriseContact?: EnterpriseContactResolvers<ContextType>;
   EnterpriseEdge?: EnterpriseEdgeResolvers<ContextType>;
   EnterpriseFlags?: EnterpriseFlagsResolvers<ContextType>;
+  EnterpriseGroupLink?: EnterpriseGroupLinkResolvers<ContextType>;
   EnterpriseReach?: EnterpriseReachResolvers<ContextType>;
   EnterpriseSegment?: EnterpriseSegmentResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
@@ -2649,6 +2732,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   SegmentStatusChange?: SegmentStatusChangeResolvers<ContextType>;
   ServiceInfo?: ServiceInfoResolvers<ContextType>;
   StageCoverage?: StageCoverageResolvers<ContextType>;
+  SupplyEvidence?: SupplyEvidenceResolvers<ContextType>;
   SupplyLink?: SupplyLinkResolvers<ContextType>;
   SupplyLoss?: SupplyLossResolvers<ContextType>;
   Target?: TargetResolvers<ContextType>;
