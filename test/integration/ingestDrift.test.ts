@@ -65,7 +65,9 @@ describe('one write model: seeds and imports', () => {
     'enterprises.json': [
       {
         id: id(`${who}-firm`),
-        name: '漂移企业',
+        // Each writer's firm is its own company (the validator refuses two enterprises of one name); readBack makes
+        // the id in the name alike.
+        name: `漂移企业 ${id(`${who}-firm`)}`,
         nameEn: 'Drift firm (illustrative)',
         regionId: id('region'),
         sizeBand: 'MEDIUM',
@@ -125,7 +127,7 @@ describe('one write model: seeds and imports', () => {
   const importTables = (who: string, code: string) => ({
     ENTERPRISES: [
       'id,name,nameEn,regionId,sizeBand,highTech,leading,listed,specialised,creditCode,description,website,phone,email,address,contactPerson,source,section,note',
-      `${id(`${who}-firm`)},漂移企业,Drift firm (illustrative),${id('region')},MEDIUM,yes,no,yes,no,${code},主营漂移,https://drift.example.com,0311-55501234,info@drift.example.com,示例路1号（示例地址）,示例联系人,${P}`,
+      `${id(`${who}-firm`)},漂移企业 ${id(`${who}-firm`)},Drift firm (illustrative),${id('region')},MEDIUM,yes,no,yes,no,${code},主营漂移,https://drift.example.com,0311-55501234,info@drift.example.com,示例路1号（示例地址）,示例联系人,${P}`,
     ],
     SEGMENT_LINKS: [
       'enterpriseId,segmentId,role,mainProducts,source,section,note',
