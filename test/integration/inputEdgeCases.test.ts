@@ -85,7 +85,7 @@ describe('input edge cases (issue 11)', () => {
         [
           'id,name,nameEn,regionId,sizeBand,highTech,leading,listed,specialised,description,phone,source,section,note',
           `${firm},旗标保留测试,Flags Kept (illustrative),sjz-luquan,LARGE,是,是,是,是,测试简介,0311-5550 1234,ILLUSTRATIVE,§1,first`,
-          `${supplier},旗标供应商,,sjz-gaoxin,SMALL,否,否,否,否,,,ILLUSTRATIVE,,`,
+          `${supplier},旗标供应商,,sjz-gaoxin,SMALL,否,否,否,否,,,PUBLIC,,`,
         ].join('\n'),
       );
     });
@@ -153,13 +153,15 @@ describe('input edge cases (issue 11)', () => {
       const platform = `${prefix}-flags-lab`;
       const policy = `${prefix}-flags-policy`;
       const measure = `${prefix}-flags-m1`;
+      // Issue 14: links between real firms are real (an ILLUSTRATIVE link may not touch a real firm), and a PUBLIC
+      // supply would need its evidence columns; a PLAN one rests on its section.
       await imported(
         'SEGMENT_LINKS',
-        `enterpriseId,segmentId,role,mainProducts,source,note\n${firm},led-packaging,CORE,SMD封装;COB封装,ILLUSTRATIVE,link note`,
+        `enterpriseId,segmentId,role,mainProducts,source,note\n${firm},led-packaging,CORE,SMD封装;COB封装,PUBLIC,link note`,
       );
       await imported(
         'SUPPLIES',
-        `supplierId,customerId,products,source,note\n${supplier},${firm},LED芯片,ILLUSTRATIVE,supply note`,
+        `supplierId,customerId,products,source,section,note\n${supplier},${firm},LED芯片,PLAN,§3,supply note`,
       );
       await imported(
         'PLATFORMS',
@@ -175,7 +177,7 @@ describe('input edge cases (issue 11)', () => {
         `enterpriseId,segmentId,role,source\n${firm},led-packaging,SUPPLIER,PUBLIC`,
       );
       expect(links.summaries[0]).toMatchObject({ updated: 1 });
-      await imported('SUPPLIES', `supplierId,customerId,source\n${supplier},${firm},PUBLIC`);
+      await imported('SUPPLIES', `supplierId,customerId,source,section\n${supplier},${firm},PLAN,§3`);
       await imported(
         'PLATFORMS',
         `id,name,kind,level,regionId,source\n${platform},旗标实验室,KEY_LABORATORY,NATIONAL,sjz-luquan,PUBLIC`,
