@@ -141,11 +141,15 @@ export type SearchKind =
   /** A target. */
   | 'TARGET';
 
-/** How a search hit matched. */
+/** How a search hit matched, best first. */
 export type SearchMatch =
-  /** Through the full-text index (Chinese character bigrams, English words). */
+  /** The text is the firm's stock code or unified social credit code. */
+  | 'EXACT'
+  /** Whole words, numbers and Chinese phrases, through the full-text index. */
   | 'FULLTEXT'
-  /** As a plain substring of the name (single Chinese characters, and text the index splits differently). */
+  /** Only as the prefix of a Latin word (photores → photoresist); ranked after every whole-word hit. */
+  | 'PREFIX'
+  /** The text is single Chinese characters, each found wherever it occurs (inside any word). */
   | 'SUBSTRING';
 
 /** How an enterprise takes part in a segment. */
