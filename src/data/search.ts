@@ -89,7 +89,9 @@ export function planSearch(text: string): SearchPlan {
   return {
     wholeQuery: whole.join(' AND '),
     prefixQuery: prefixable.some(Boolean) ? prefixed.join(' AND ') : null,
-    prefixOnlyWithoutWhole: words.every((word, index) => !prefixable[index] || [...word].length <= SHORT_WORD),
+    prefixOnlyWithoutWhole: words.every(
+      (word, index) => !prefixable[index] || [...word].length <= SHORT_WORD,
+    ),
     singleCharacters: words.every((word) => [...word].length === 1 && HAN.test(word)),
     stockCodes: stock
       ? stock[2]

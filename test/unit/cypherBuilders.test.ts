@@ -94,6 +94,7 @@ describe('Cypher builders', () => {
     }
     const fulltext = statements.filter((statement) => statement.includes('FULLTEXT'));
     expect(fulltext).toHaveLength(2);
-    for (const statement of fulltext) expect(statement).toContain("`fulltext.analyzer`: 'standard-no-stop-words'");
+    for (const statement of fulltext)
+      expect(statement).toContain("`fulltext.analyzer`: 'standard-no-stop-words'");
   });
 });
