@@ -299,7 +299,7 @@ describe('search as a Chinese user expects it', () => {
           };
           walk(result.summary.plan as unknown as { operatorType: string; children: unknown[] });
           expect(
-            operators.filter((operator) => /LabelScan|AllNodesScan|RelationshipTypeScan/.test(operator)),
+            operators.filter((operator) => /LabelsScan|LabelScan|AllNodesScan|TypeScan/.test(operator)),
             text,
           ).toEqual([]);
         }
