@@ -27,8 +27,9 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE TEXT INDEX enterprise_name_text IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     `CREATE INDEX enterprise_name IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     `CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.creditCode)`,
-    // Search looks a stock code up by equality (600812 → 600812.SH/.SZ/.BJ), ranked before every text hit.
-    `CREATE INDEX enterprise_stock_code IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.stockCode)`,
+    // Search looks a stock code up by equality (600812 → 600812.SH/.SZ/.BJ) in this constraint's index. A stock code
+    // names one company (the same statement as the integrity work's, so the two merge to one line).
+    `CREATE CONSTRAINT enterprise_stock_code_unique IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) REQUIRE n.stockCode IS UNIQUE`,
     `CREATE INDEX platform_kind IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.kind)`,
     `CREATE INDEX region_level IF NOT EXISTS FOR (n:${NodeLabel.Region}) ON (n.level)`,
     // The analytics aggregates' own nodes (src/analytics/aggregates.ts), each read by key.
