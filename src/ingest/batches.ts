@@ -135,8 +135,8 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
   }
 
   for (const chain of records.chains ?? []) {
-    const { id, name, nameEn, description, provenance: origin } = chain;
-    b.node(L.IndustrialChain, { id, name, nameEn, description }, origin);
+    const { id, name, nameEn, description, synonyms, provenance: origin } = chain;
+    b.node(L.IndustrialChain, { id, name, nameEn, description, synonyms }, origin);
     b.links(L.IndustrialChain, T.BELONGS_TO, L.Industry, id, chain.industryIds, origin);
   }
 

@@ -144,6 +144,8 @@ export const chainRecord = z.strictObject({
   name: text,
   nameEn: optionalText,
   description: optionalText,
+  /** Other words people use for the chain (新能源车, 电动车): search finds the chain by them. */
+  synonyms: z.array(text).optional(),
   industryIds: ids,
   provenance: provenanceSchema,
 });

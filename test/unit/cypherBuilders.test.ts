@@ -85,14 +85,16 @@ describe('Cypher builders', () => {
     expect(assertLabel('Enterprise')).toBe('Enterprise');
   });
 
-  it('declares a uniqueness constraint for every label and one full-text index with the cjk analyzer', () => {
+  it('declares a uniqueness constraint for every label and two full-text indexes without stop words', () => {
     const statements = migrationStatements().map((statement) => statement.cypher);
     for (const label of NODE_LABELS) {
       expect(statements).toContain(
         `CREATE CONSTRAINT ${label.toLowerCase()}_id IF NOT EXISTS FOR (n:${label}) REQUIRE n.id IS UNIQUE`,
       );
     }
-    expect(statements.filter((statement) => statement.includes('FULLTEXT'))).toHaveLength(1);
-    expect(statements.join('\n')).toContain("`fulltext.analyzer`: 'cjk'");
+    const fulltext = statements.filter((statement) => statement.includes('FULLTEXT'));
+    expect(fulltext).toHaveLength(2);
+    for (const statement of fulltext)
+      expect(statement).toContain("`fulltext.analyzer`: 'standard-no-stop-words'");
   });
 });

@@ -183,19 +183,16 @@ describe('keyset connections', () => {
 });
 
 describe('search query building', () => {
-  it('only ever produces quoted Han runs and prefix words joined by AND', () => {
+  it('only ever produces quoted phrases of letters and digits, and prefix words, joined by AND', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 100, unit: 'binary' }), (text) => {
         try {
           const plan = planSearch(text);
-          if (plan.luceneQuery !== null) {
-            for (const term of plan.luceneQuery.split(' AND ')) {
-              expect(term).toMatch(
-                /^(?:"\p{Script=Han}{2,}"|[\p{Ll}\p{Lo}\p{Lm}\p{Lt}\p{N}\p{M}]+\*|[^\s"*:()[\]{}^~?\\/+!&|-]+\*)$/u,
-              );
-            }
-          } else {
-            expect(plan.substring).toBe(true);
+          for (const term of plan.wholeQuery.split(' AND ')) {
+            expect(term).toMatch(/^"[\p{L}\p{N}]+"$/u);
+          }
+          for (const term of plan.prefixQuery?.split(' AND ') ?? []) {
+            expect(term).toMatch(/^(?:"[\p{L}\p{N}]+"|[\p{L}\p{N}]+\*)$/u);
           }
         } catch (error) {
           expect(error).toBeInstanceOf(AppError);
@@ -206,12 +203,17 @@ describe('search query building', () => {
     );
   });
 
-  it('splits mixed text into phrases and prefixes', () => {
-    expect(planSearch('LED芯片 photo')).toEqual({
-      luceneQuery: '"芯片" AND led* AND photo*',
-      substring: false,
-    });
-    expect(planSearch('药')).toEqual({ luceneQuery: null, substring: true });
+  it('keeps each word whole: Chinese with its digits as one phrase, numbers unprefixed, Latin words also as prefixes', () => {
+    const plan = planSearch('LED芯片 photo 13所 2025');
+    expect(plan.wholeQuery).toBe('"led芯片" AND "photo" AND "13所" AND "2025"');
+    expect(plan.prefixQuery).toBe('"led芯片" AND photo* AND "13所" AND "2025"');
+    expect(plan.prefixOnlyWithoutWhole).toBe(false);
+    expect(planSearch('SiC').prefixOnlyWithoutWhole).toBe(true);
+    expect(planSearch('13所').prefixQuery).toBeNull();
+    expect(planSearch('药').singleCharacters).toBe(true);
+    expect(planSearch('600812.sh').stockCodes).toEqual(['600812.SH']);
+    expect(planSearch('600812').stockCodes).toEqual(['600812.SH', '600812.SZ', '600812.BJ']);
+    expect(planSearch('91130100ma0cxxxx0x').creditCodes).toEqual(['91130100MA0CXXXX0X']);
     expect(() => planSearch('()*')).toThrow(/Argument 'text'/);
   });
 });

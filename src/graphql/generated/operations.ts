@@ -112,6 +112,31 @@ export type RegionLevel =
   /** A province (省) or autonomous region. */
   | 'PROVINCE';
 
+/** The property a search hit matched on. */
+export type SearchField =
+  /** One of the firm's aliases (中电科13所). */
+  | 'ALIAS'
+  /** The firm's unified social credit code. */
+  | 'CREDIT_CODE'
+  /** The description. */
+  | 'DESCRIPTION'
+  /** One of the firm's former names (曾用名). */
+  | 'FORMER_NAME'
+  /** The Chinese name (or title). */
+  | 'NAME'
+  /** The English name. */
+  | 'NAME_EN'
+  /** One of the products the firm makes in a segment. */
+  | 'PRODUCT'
+  /** The firm's short name (简称). */
+  | 'SHORT_NAME'
+  /** The firm's stock code. */
+  | 'STOCK_CODE'
+  /** One of the segment's synonyms (锂电池). */
+  | 'SYNONYM'
+  /** Words found in different properties (the name and the description, say), none holding all of them. */
+  | 'TEXT';
+
 /** The kinds of node search covers. */
 export type SearchKind =
   /** An industrial chain. */
@@ -141,11 +166,15 @@ export type SearchKind =
   /** A target. */
   | 'TARGET';
 
-/** How a search hit matched. */
+/** How a search hit matched, best first. */
 export type SearchMatch =
-  /** Through the full-text index (Chinese character bigrams, English words). */
+  /** The text is the firm's stock code or unified social credit code. */
+  | 'EXACT'
+  /** Whole words, numbers and Chinese phrases, through the full-text index. */
   | 'FULLTEXT'
-  /** As a plain substring of the name (single Chinese characters, and text the index splits differently). */
+  /** Only as the prefix of a Latin word (photores → photoresist); ranked after every whole-word hit. */
+  | 'PREFIX'
+  /** The text is single Chinese characters, each found wherever it occurs (inside any word). */
   | 'SUBSTRING';
 
 /** How an enterprise takes part in a segment. */
@@ -358,7 +387,7 @@ export type SearchQueryVariables = Exact<{
 }>;
 
 
-export type SearchQuery = { search: Array<{ kind: SearchKind, id: string, name: string, nameEn: string | null, score: number, matchedBy: SearchMatch, provenance: { source: ProvenanceSource } }> };
+export type SearchQuery = { search: Array<{ kind: SearchKind, id: string, name: string, nameEn: string | null, score: number, matchedBy: SearchMatch, matchedOn: SearchField, reason: string, provenance: { source: ProvenanceSource } }> };
 
 export type ServiceInfoQueryVariables = Exact<{ [key: string]: never; }>;
 

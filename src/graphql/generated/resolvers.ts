@@ -1125,9 +1125,17 @@ export type Query = {
   /** Regions, optionally only those at one administrative level or inside one region (sub-regions included). */
   regions: Array<Region>;
   /**
-   * Full-text search over every kind of node, in Chinese (any substring of two or more characters, and single
-   * characters) and English (words and word prefixes, case-insensitive). Full-text hits come first, by score; then,
-   * for text with a lone Chinese character, the names that contain it as a plain substring. Ties are ordered by id.
+   * Search over every kind of node as a Chinese user expects: names, short names (简称), former names (曾用名) and
+   * aliases of firms, synonyms of segments (锂电池, 新能源车), descriptions, the products firms make (连花清瘟 finds
+   * 以岭药业), and firms' stock codes (600812.SH, 600812 or 600812.sh) and unified social credit codes.
+   *
+   * Chinese text matches as a contiguous substring (one character too); digits only as whole numbers (13所 never
+   * matches 1300); Latin words as whole words, case-insensitively, and also as word prefixes (photores finds
+   * photoresist). Results are ordered by match tier, then real before illustrative, then score, then id: a stock or
+   * credit code (EXACT) first; then whole-word and phrase hits (FULLTEXT, SUBSTRING); then word-prefix hits (PREFIX).
+   * Within a tier, PLAN and PUBLIC nodes come before ILLUSTRATIVE ones. When every Latin word of the text has at most
+   * three letters (SiC, LED), prefix hits are left out if anything matches whole (SiC does not return Sichuan). Each
+   * full-text pass reads at most 500 index hits before the kind and provenance filters and this ordering.
    */
   search: Array<SearchHit>;
   /** One chain segment by id (for example `ic-photoresist`), or null when there is none. */
@@ -1499,6 +1507,31 @@ export type ScoreFactor = {
   weight: Scalars['Float']['output'];
 };
 
+/** The property a search hit matched on. */
+export type SearchField =
+  /** One of the firm's aliases (中电科13所). */
+  | 'ALIAS'
+  /** The firm's unified social credit code. */
+  | 'CREDIT_CODE'
+  /** The description. */
+  | 'DESCRIPTION'
+  /** One of the firm's former names (曾用名). */
+  | 'FORMER_NAME'
+  /** The Chinese name (or title). */
+  | 'NAME'
+  /** The English name. */
+  | 'NAME_EN'
+  /** One of the products the firm makes in a segment. */
+  | 'PRODUCT'
+  /** The firm's short name (简称). */
+  | 'SHORT_NAME'
+  /** The firm's stock code. */
+  | 'STOCK_CODE'
+  /** One of the segment's synonyms (锂电池). */
+  | 'SYNONYM'
+  /** Words found in different properties (the name and the description, say), none holding all of them. */
+  | 'TEXT';
+
 /** One search result. Fetch details by id with the root field for its kind. */
 export type SearchHit = {
   __typename?: 'SearchHit';
@@ -1508,13 +1541,19 @@ export type SearchHit = {
   kind: SearchKind;
   /** How it matched. */
   matchedBy: SearchMatch;
+  /** The property it matched on. */
+  matchedOn: SearchField;
+  /** The value of that property that matched, for codes and for list properties (an alias, a product), else null. */
+  matchedText?: Maybe<Scalars['String']['output']>;
   /** Its Chinese name (or title). */
   name: Scalars['String']['output'];
   /** Its English name (or title), where known. */
   nameEn?: Maybe<Scalars['String']['output']>;
   /** Where the node comes from. */
   provenance: Provenance;
-  /** Relevance: higher is better. Full-text scores come from the index; substring hits score by how much of the name the text covers (0–1). */
+  /** Why it matched, in words: "product 连花清瘟胶囊", "stock code 600812.SH", "former name 新诺威", "name". */
+  reason: Scalars['String']['output'];
+  /** Relevance within its tier: higher is better. Full-text scores come from the index; a code hit scores 1. */
   score: Scalars['Float']['output'];
 };
 
@@ -1547,11 +1586,15 @@ export type SearchKind =
   /** A target. */
   | 'TARGET';
 
-/** How a search hit matched. */
+/** How a search hit matched, best first. */
 export type SearchMatch =
-  /** Through the full-text index (Chinese character bigrams, English words). */
+  /** The text is the firm's stock code or unified social credit code. */
+  | 'EXACT'
+  /** Whole words, numbers and Chinese phrases, through the full-text index. */
   | 'FULLTEXT'
-  /** As a plain substring of the name (single Chinese characters, and text the index splits differently). */
+  /** Only as the prefix of a Latin word (photores → photoresist); ranked after every whole-word hit. */
+  | 'PREFIX'
+  /** The text is single Chinese characters, each found wherever it occurs (inside any word). */
   | 'SUBSTRING';
 
 /** One segment across the compared regions. */
@@ -2019,6 +2062,7 @@ export type ResolversTypes = ResolversObject<{
   RegionCoverage: ResolverTypeWrapper<Omit<RegionCoverage, 'region'> & { region: ResolversTypes['Region'] }>;
   RegionLevel: RegionLevel;
   ScoreFactor: ResolverTypeWrapper<ScoreFactor>;
+  SearchField: SearchField;
   SearchHit: ResolverTypeWrapper<SearchHitRecordModel>;
   SearchKind: SearchKind;
   SearchMatch: SearchMatch;
@@ -2559,9 +2603,12 @@ export type SearchHitResolvers<ContextType = GraphQLContext, ParentType extends 
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['SearchKind'], ParentType, ContextType>;
   matchedBy?: Resolver<ResolversTypes['SearchMatch'], ParentType, ContextType>;
+  matchedOn?: Resolver<ResolversTypes['SearchField'], ParentType, ContextType>;
+  matchedText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
