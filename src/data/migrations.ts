@@ -27,8 +27,8 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE TEXT INDEX enterprise_name_text IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     `CREATE INDEX enterprise_name IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) ON (n.name)`,
     // One company, one record: a credit code or stock code names one enterprise (absent values are allowed); search
-    // looks codes up by equality in these constraints' indexes. The
-    // constraint's own index replaces the plain one earlier versions created, which would block it.
+    // looks codes up by equality in these constraints' indexes. The credit code's constraint index replaces the plain
+    // one earlier versions created, which would block it.
     `DROP INDEX enterprise_credit_code IF EXISTS`,
     `CREATE CONSTRAINT enterprise_credit_code_unique IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) REQUIRE n.creditCode IS UNIQUE`,
     `CREATE CONSTRAINT enterprise_stock_code_unique IF NOT EXISTS FOR (n:${NodeLabel.Enterprise}) REQUIRE n.stockCode IS UNIQUE`,
