@@ -34,15 +34,23 @@ describe('public data pack', () => {
     return Number(row?.['n']);
   }
 
-  it('loads at least 5,000 PUBLIC enterprises with a stock code, each code on one node', async () => {
+  it('loads at least 5,000 PUBLIC enterprises with a stock code, and no second node for a curated listed firm', async () => {
     expect(
       await count(
         `MATCH (e:Enterprise) WHERE e.source = 'PUBLIC' AND e.stockCode IS NOT NULL RETURN count(e) AS n`,
       ),
     ).toBeGreaterThanOrEqual(5000);
+    // The pack completes a curated firm that has the code instead of adding its own record for it.
     expect(
       await count(
-        `MATCH (e:Enterprise) WHERE e.stockCode IS NOT NULL WITH e.stockCode AS code, count(*) AS c WHERE c > 1 RETURN count(code) AS n`,
+        `MATCH (c:Enterprise) WHERE NOT c.id STARTS WITH 'listed-' AND c.stockCode IS NOT NULL
+         MATCH (p:Enterprise) WHERE p.id STARTS WITH 'listed-' AND p.stockCode = c.stockCode
+         RETURN count(p) AS n`,
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        `MATCH (e:Enterprise) WHERE e.id STARTS WITH 'listed-' WITH e.stockCode AS code, count(*) AS c WHERE c > 1 RETURN count(code) AS n`,
       ),
     ).toBe(0);
   });
@@ -104,11 +112,12 @@ describe('public data pack', () => {
     const [row] = await database.executor.read(
       'pack-derived',
       cypher(
-        `MATCH (e:Enterprise)-[o:OPERATES_IN]->(:ChainSegment {id: 'bio-chemical-formulations'})
-         WHERE o.basis = 'INDUSTRY_CLASSIFICATION' RETURN e.id AS id ORDER BY e.id LIMIT 1`,
+        `MATCH (r:Region)<-[:LOCATED_IN]-(e:Enterprise)-[o:OPERATES_IN]->(:ChainSegment {id: 'bio-chemical-formulations'})
+         WHERE o.basis = 'INDUSTRY_CLASSIFICATION' RETURN e.id AS id, r.id AS regionId ORDER BY e.id LIMIT 1`,
       ),
     );
     const id = String(row?.['id']);
+    const regionId = String(row?.['regionId']);
     expect(id).toMatch(/^listed-\d{6}-(sh|sz|bj)$/);
     const { enterprise, segment } = await query<{
       enterprise: {
@@ -123,14 +132,16 @@ describe('public data pack', () => {
           provenance: { source: string; note: string };
         }[];
       };
-      segment: { enterprises: { edges: { basis: string }[] } };
+      segment: { own: { enterprise: { id: string }; basis: string }[]; local: { basis: string }[] };
     }>(
-      `query ($id: ID!) {
+      `query ($id: ID!, $regionId: ID!) {
          enterprise(id: $id) { sizeBand industryClass { name } provenance { source note }
            segments { segment { id } role basis mainProducts provenance { source note } } }
-         segment(id: "bio-chemical-formulations") { enterprises(first: 500) { edges { basis } } }
+         segment(id: "bio-chemical-formulations") {
+           own: enterprises(regionId: $regionId, first: 100) { enterprise { id } basis }
+           local: enterprises(regionId: "shijiazhuang", first: 100) { basis } }
        }`,
-      { id },
+      { id, regionId },
     );
     expect(enterprise.sizeBand).toBe('UNKNOWN');
     expect(enterprise.industryClass.name).toBe('化学制剂');
@@ -147,8 +158,10 @@ describe('public data pack', () => {
         provenance: { source: 'PUBLIC', note: expect.stringContaining('industry-segments.json') },
       },
     ]);
-    const bases = new Set(segment.enterprises.edges.map((edge) => edge.basis));
-    expect(bases).toEqual(new Set(['STATED', 'INDUSTRY_CLASSIFICATION']));
+    // The segment's side shows the same basis: the derived firm's, and the curated Shijiazhuang firms' stated ones.
+    expect(segment.own.find((edge) => edge.enterprise.id === id)?.basis).toBe('INDUSTRY_CLASSIFICATION');
+    expect(segment.local.length).toBeGreaterThan(0);
+    for (const edge of segment.local) expect(edge.basis).toBe('STATED');
   });
 
   it('places a listed company in the city its registered name begins with, else in its province', async () => {
