@@ -42,7 +42,8 @@ export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
 /** Every capability key a firm can have (size × leading × high-tech × platforms hosted, 0–2), highest first. */
 const CAPABILITY_KEYS: readonly number[] = [
   ...new Set(
-    ['LARGE', 'MEDIUM', 'SMALL', 'MICRO'].flatMap((sizeBand) =>
+    // UNKNOWN scores as MICRO (the CASE below and capabilityKey both fall back to it), so it adds no key.
+    ['LARGE', 'MEDIUM', 'SMALL', 'MICRO', 'UNKNOWN'].flatMap((sizeBand) =>
       [false, true].flatMap((leading) =>
         [false, true].flatMap((highTech) =>
           [0, 1, 2].map((platformsHosted) => capabilityKey({ sizeBand, leading, highTech, platformsHosted })),

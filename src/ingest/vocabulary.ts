@@ -57,11 +57,13 @@ export const REGION_LEVEL = vocabulary([
 ]);
 export const INDUSTRY_TIER = vocabulary(['PILLAR', 'CULTIVATED', 'FUTURE', 'ATTRACTION_FIELD']);
 export const STAGE = vocabulary(['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM']);
-export const SIZE_BAND = vocabulary(['LARGE', 'MEDIUM', 'SMALL', 'MICRO'], {
+/** UNKNOWN: no source gives the firm's size (the listed-company list says nothing of it); scored as MICRO. */
+export const SIZE_BAND = vocabulary(['LARGE', 'MEDIUM', 'SMALL', 'MICRO', 'UNKNOWN'], {
   大型: 'LARGE',
   中型: 'MEDIUM',
   小型: 'SMALL',
   微型: 'MICRO',
+  未知: 'UNKNOWN',
 });
 export const SEGMENT_ROLE = vocabulary(['CORE', 'SUPPLIER', 'SERVICE'], {
   核心: 'CORE',

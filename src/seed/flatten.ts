@@ -1,6 +1,7 @@
 import type { Problem } from '../ingest/problem.js';
 import type { Provenance, Records } from '../ingest/records.js';
 import type { Located, LocatedRecords } from '../ingest/references.js';
+import type { PackItem } from './pack/index.js';
 import type { FromFile, SeedData } from './validate.js';
 
 /** Seed field names where the record model's differ: (record field) → (seed field). */
@@ -32,6 +33,15 @@ function locate<T>(
       });
     },
   };
+}
+
+/** Records of the public data pack, placed so that a problem names the pack file and line. */
+function fromPack<T>(items: readonly PackItem<T>[] | undefined, problems: Problem[]): Located<T>[] {
+  return (items ?? []).map((item) => ({
+    record: item.value,
+    where: `${item.file}${item.line === null ? '' : ` line ${item.line}`}`,
+    report: (field, reason) => problems.push({ file: item.file, line: item.line, column: field, reason }),
+  }));
 }
 
 /** The records nested in each parent, each given the parent's provenance when it has none of its own. */
@@ -70,21 +80,24 @@ export function locatedSeedRecords(data: SeedData, problems: Problem[]): Require
   ) => entries.map((entry) => locate(entry, toRecord(entry.value), problems, null, renames));
   const same = <T>(value: T) => value;
   return {
-    regions: top(data.regions, same),
+    regions: [...top(data.regions, same), ...fromPack(data.pack?.regions, problems)],
     industries: top(data.industries, same),
     chains: top(data.chains, same),
     segments: top(data.segments, same),
-    enterprises: top(
-      data.enterprises,
-      ({ segments: _segments, supplies: _supplies, ...enterprise }) => enterprise,
-    ),
-    segmentLinks: nested(
-      data.enterprises,
-      'segments',
-      (enterprise) => enterprise.segments,
-      (link, enterprise) => ({ ...link, enterpriseId: enterprise.id }),
-      problems,
-    ),
+    enterprises: [
+      ...top(data.enterprises, ({ segments: _segments, supplies: _supplies, ...enterprise }) => enterprise),
+      ...fromPack(data.pack?.enterprises, problems),
+    ],
+    segmentLinks: [
+      ...nested(
+        data.enterprises,
+        'segments',
+        (enterprise) => enterprise.segments,
+        (link, enterprise) => ({ ...link, enterpriseId: enterprise.id }),
+        problems,
+      ),
+      ...fromPack(data.pack?.segmentLinks, problems),
+    ],
     supplies: nested(
       data.enterprises,
       'supplies',

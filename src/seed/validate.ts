@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { formatPath, ProblemsError, type Problem } from '../ingest/problem.js';
 import { checkReferences } from '../ingest/references.js';
 import { locatedSeedRecords } from './flatten.js';
+import { buildPack, readPackFiles, type Pack } from './pack/index.js';
 
 import {
   baseSchema,
@@ -56,6 +57,8 @@ export interface SeedData {
   readonly programmes: FromFile<ProgrammeSeed>[];
   readonly policies: FromFile<PolicySeed>[];
   readonly targets: FromFile<TargetSeed>[];
+  /** The public data pack (src/seed/pack/), when the directory has one and it was asked for. */
+  readonly pack?: Pack | undefined;
 }
 
 /** Each kind's records come from `<kind>.json` and/or every `<kind>/*.json`, so a team can split big lists. */
@@ -138,15 +141,21 @@ async function readRecords<T>(
   return records;
 }
 
-/** Reads and validates every seed file in a directory. Throws SeedValidationError listing every problem. */
-export async function readSeedDirectory(directory: string): Promise<SeedData> {
+/**
+ * Reads and validates every seed file in a directory, with the public data pack of its `public/` folder unless
+ * `pack` is false. Throws SeedValidationError listing every problem.
+ */
+export async function readSeedDirectory(
+  directory: string,
+  { pack: withPack = true }: { readonly pack?: boolean } = {},
+): Promise<SeedData> {
   const problems: Problem[] = [];
   const read = async <T>(kind: keyof typeof KINDS, schema: z.ZodType<T>): Promise<FromFile<T>[]> => {
     const files = await filesOfKind(directory, kind);
     const perFile = await Promise.all(files.map((file) => readRecords(directory, file, schema, problems)));
     return perFile.flat();
   };
-  const data: SeedData = {
+  const curated: SeedData = {
     regions: await read('regions', KINDS.regions),
     industries: await read('industries', KINDS.industries),
     chains: await read('chains', KINDS.chains),
@@ -158,8 +167,32 @@ export async function readSeedDirectory(directory: string): Promise<SeedData> {
     policies: await read('policies', KINDS.policies),
     targets: await read('targets', KINDS.targets),
   };
+  const data = withPack ? await withPublicPack(directory, curated, problems) : curated;
   // The same checker as an import's, on the records the files hold; problems name the file, record and field.
   checkReferences(locatedSeedRecords(data, problems));
   if (problems.length > 0) throw new SeedValidationError(problems);
   return data;
+}
+
+/**
+ * The seeds with the public data pack: its records, and each curated listed enterprise completed with the
+ * listed-company fields it lacks (one node per company: the pack adds no second record for it).
+ */
+async function withPublicPack(directory: string, data: SeedData, problems: Problem[]): Promise<SeedData> {
+  const files = await readPackFiles(directory);
+  if (files === null) return data;
+  const pack = buildPack(
+    files,
+    {
+      regions: data.regions.map(({ value }) => value),
+      enterprises: data.enterprises.map(({ value }) => value),
+      segmentIds: new Set(data.segments.map(({ value }) => value.id)),
+    },
+    problems,
+  );
+  const enterprises = data.enterprises.map((entry) => {
+    const added = pack.additions.get(entry.value.id);
+    return added === undefined ? entry : { ...entry, value: { ...entry.value, ...added } };
+  });
+  return { ...data, enterprises, pack };
 }

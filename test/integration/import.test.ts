@@ -182,7 +182,7 @@ ${prefix}-a,测试导入甲公司,Import Test A (illustrative),${codeA},sjz-luqu
     });
     expect(result.written).toBe(false);
     expect(result.problems.map(describeImportProblem)).toEqual([
-      "firms.csv, line 3, column sizeBand: 'HUGE' is not one of LARGE, MEDIUM, SMALL, MICRO (或 大型、中型、小型、微型)",
+      "firms.csv, line 3, column sizeBand: 'HUGE' is not one of LARGE, MEDIUM, SMALL, MICRO, UNKNOWN (或 大型、中型、小型、微型、未知)",
       "firms.csv, line 4, column highTech: 'perhaps' is not yes or no (true/false, 1/0, 是/否)",
       'firms.csv, line 5, column creditCode: check character should be R, not X',
       'firms.csv, line 6, column name: required, but empty',
@@ -401,7 +401,8 @@ ${prefix}-a,测试导入甲公司,Import Test A (illustrative),${codeA},sjz-luqu
         {
           line: 3,
           column: 'sizeBand',
-          reason: "'TINY' is not one of LARGE, MEDIUM, SMALL, MICRO (或 大型、中型、小型、微型)",
+          reason:
+            "'TINY' is not one of LARGE, MEDIUM, SMALL, MICRO, UNKNOWN (或 大型、中型、小型、微型、未知)",
         },
       ]);
       expect(result.importRecords.rejectedLines).toEqual([3]);

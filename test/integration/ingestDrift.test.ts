@@ -300,7 +300,7 @@ describe('one write model: seeds and imports', () => {
       field: 'sizeBand',
       column: 'sizeBand',
       value: 'HUGE',
-      reason: "'HUGE' is not one of LARGE, MEDIUM, SMALL, MICRO (或 大型、中型、小型、微型)",
+      reason: "'HUGE' is not one of LARGE, MEDIUM, SMALL, MICRO, UNKNOWN (或 大型、中型、小型、微型、未知)",
     },
     {
       what: 'a reference to nothing',

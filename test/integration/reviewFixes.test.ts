@@ -64,7 +64,7 @@ describe('review fixes in the seeds', () => {
     const record = await firm('ent-xinnuowei');
     expect(record?.name).toBe('石药创新制药股份有限公司');
     expect(record?.region.id).toBe('sjz-luancheng');
-    expect(record?.formerNames).toEqual(expect.arrayContaining(['新诺威', '石药集团新诺威制药股份有限公司']));
+    expect(record?.formerNames).toEqual(['石药集团新诺威制药股份有限公司']);
     expect(record?.parent?.enterprise.id).toBe('ent-shiyao');
     expect(record?.parent?.provenance.source).toBe('PUBLIC');
     expect(record?.parent?.provenance.note).toMatch(/annual report/);

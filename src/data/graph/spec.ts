@@ -35,6 +35,9 @@ const listProperty = (name: string): FieldSpec => ({
   expression: (variable) => `coalesce(${variable}.${name}, [])`,
 });
 
+/** What an OPERATES_IN link rests on. */
+const linkBasis: FieldSpec = { kind: 'expression', expression: (v) => `coalesce(${v}.basis, 'STATED')` };
+
 /** Stored as JSON text (structured, never filtered on); the GraphQL resolver parses it. */
 const json = (name: string): FieldSpec => property(name);
 
@@ -102,7 +105,7 @@ export const DEFAULT_PROGRESS_SOURCES = ['PLAN', 'PUBLIC'] as const;
 export const GRAPH_SPEC: GraphSpec = {
   Region: {
     fields: {
-      ...same('id', 'name', 'nameEn', 'level'),
+      ...same('id', 'name', 'nameEn', 'level', 'code'),
       coordinates: {
         kind: 'expression',
         expression: (v) => `CASE WHEN ${v}.lat IS NULL THEN null ELSE { lat: ${v}.lat, lon: ${v}.lon } END`,
@@ -241,8 +244,9 @@ export const GRAPH_SPEC: GraphSpec = {
     },
   },
   SegmentFlow: { fields: { provenance } },
-  SegmentEnterprise: { fields: { ...same('role', 'mainProducts'), provenance } },
-  EnterpriseSegment: { fields: { ...same('role', 'mainProducts'), provenance } },
+  // A link written before basis existed has none: it was stated.
+  SegmentEnterprise: { fields: { ...same('role', 'mainProducts'), basis: linkBasis, provenance } },
+  EnterpriseSegment: { fields: { ...same('role', 'mainProducts'), basis: linkBasis, provenance } },
   SupplyLink: {
     fields: { ...same('products'), provenance, evidence: { kind: 'expression', expression: supplyEvidence } },
   },
@@ -250,6 +254,12 @@ export const GRAPH_SPEC: GraphSpec = {
   Enterprise: {
     fields: {
       ...same('id', 'name', 'nameEn', 'sizeBand', 'creditCode', 'description'),
+      ...same('stockCode', 'shortName', 'ownership', 'controller', 'market', 'listedOn'),
+      industryClass: {
+        kind: 'expression',
+        expression: (v) =>
+          `CASE WHEN ${v}.industryName IS NULL THEN null ELSE { scheme: ${v}.industryScheme, code: ${v}.industryCode, name: ${v}.industryName } END`,
+      },
       region: relation({ target: 'Region', pattern: out(T.LOCATED_IN, L.Region), many: false }),
       flags: {
         kind: 'expression',

@@ -195,7 +195,12 @@ export type SizeBand =
   /** Micro enterprise. */
   | 'MICRO'
   /** Small enterprise. */
-  | 'SMALL';
+  | 'SMALL'
+  /**
+   * Size not known: no source gives it (the listed companies of the public data pack — the exchanges' list says
+   * nothing of size). Target-firm ranking scores it as MICRO, the lowest capability.
+   */
+  | 'UNKNOWN';
 
 /** Where a segment sits in its chain. */
 export type Stage =

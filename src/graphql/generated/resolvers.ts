@@ -320,6 +320,8 @@ export type Enterprise = {
    * back (HTTP 200).
    */
   contact?: Maybe<EnterpriseContact>;
+  /** The actual controller (实际控制人) of a listed company, for example 石家庄市人民政府国有资产监督管理委员会; null when none or not published. */
+  controller?: Maybe<Scalars['String']['output']>;
   /** Unified social credit code (统一社会信用代码), where known. */
   creditCode?: Maybe<Scalars['String']['output']>;
   /** Enterprises it supplies (its customers), with the products. */
@@ -334,10 +336,18 @@ export type Enterprise = {
   formerNames: Array<Scalars['String']['output']>;
   /** Stable id, for example `ent-shiyao`. */
   id: Scalars['ID']['output'];
+  /** The company's industry in a published classification (申万 2021 level 3, or Tushare's for companies listed later). */
+  industryClass?: Maybe<IndustryClass>;
+  /** The date a listed company was first listed, YYYY-MM-DD. */
+  listedOn?: Maybe<Scalars['String']['output']>;
+  /** The board a listed company trades on. */
+  market?: Maybe<Market>;
   /** Chinese name, for example 石药集团. */
   name: Scalars['String']['output'];
   /** English name, where known. Invented firms end with (illustrative). */
   nameEn?: Maybe<Scalars['String']['output']>;
+  /** Who ultimately controls a listed company (实际控制人的类型), as the exchanges' data give it; null when not published. */
+  ownership?: Maybe<Ownership>;
   /**
    * The group company that controls it (its parent, SUBSIDIARY_OF), with the provenance of that link, whose note names
    * the source; null when none is recorded.
@@ -353,8 +363,12 @@ export type Enterprise = {
   region: Region;
   /** The segments it operates in, with its role and main products in each. */
   segments: Array<EnterpriseSegment>;
+  /** The short name (简称) a listed company trades under, for example 华北制药. */
+  shortName?: Maybe<Scalars['String']['output']>;
   /** Its size band. */
   sizeBand: SizeBand;
+  /** Stock code with its exchange suffix (600812.SH, 002603.SZ, 830964.BJ), for a company listed in Shanghai, Shenzhen or Beijing. */
+  stockCode?: Maybe<Scalars['String']['output']>;
   /** The companies it controls (its subsidiaries recorded in the graph), each with the link's provenance, by name. */
   subsidiaries: Array<EnterpriseGroupLink>;
   /** Enterprises that supply it (its suppliers), with the products. */
@@ -521,6 +535,8 @@ export type EnterpriseReachEnterprisesArgs = {
 /** A segment an enterprise operates in (seen from the enterprise). */
 export type EnterpriseSegment = {
   __typename?: 'EnterpriseSegment';
+  /** What the link rests on: a stated source, or only the firm's industry class (not product evidence). */
+  basis: LinkBasis;
   /** Its main products in the segment. */
   mainProducts: Array<Scalars['String']['output']>;
   /** Where the link comes from. */
@@ -740,6 +756,24 @@ export type Industry = {
   tier: IndustryTier;
 };
 
+/** A company's industry in a published classification. */
+export type IndustryClass = {
+  __typename?: 'IndustryClass';
+  /** The industry's code in the classification (申万: six digits, e.g. 370102); null for Tushare, which has none. */
+  code?: Maybe<Scalars['String']['output']>;
+  /** The industry's name, e.g. 化学制剂. */
+  name: Scalars['String']['output'];
+  /** The classification. */
+  scheme: IndustryScheme;
+};
+
+/** A published industry classification. */
+export type IndustryScheme =
+  /** Shenwan (申万) 2021 classification, level 3. */
+  | 'SW2021'
+  /** Tushare's own industry of the listed-company list (coarser, for companies listed after 2021). */
+  | 'TUSHARE';
+
 /** How the plan positions an industry. */
 export type IndustryTier =
   /** A field the plan names for investment attraction (特色产业招商). */
@@ -750,6 +784,16 @@ export type IndustryTier =
   | 'FUTURE'
   /** One of the four pillar industries to strengthen (做强做优). */
   | 'PILLAR';
+
+/** What an enterprise's presence in a segment rests on. */
+export type LinkBasis =
+  /**
+   * Derived only from the firm's industry class through the reviewed mapping table (seeds/public/industry-segments.json):
+   * the firm's industry is the segment's, but no product evidence is cited.
+   */
+  | 'INDUSTRY_CLASSIFICATION'
+  /** A source names the firm's business in the segment: the plan, the firm's disclosures or a cited public fact. */
+  | 'STATED';
 
 /** What a region would lose with an enterprise or a segment's local capacity gone. */
 export type LossImpact = {
@@ -767,6 +811,17 @@ export type LossImpact = {
   /** Segments whose status would worsen to MISSING or DEPENDENT, with their status before and after. */
   segmentsAffected: Array<SegmentStatusChange>;
 };
+
+/** The board of a Chinese stock exchange a company is listed on. */
+export type Market =
+  /** Beijing Stock Exchange (北交所). */
+  | 'BSE'
+  /** ChiNext, Shenzhen (创业板). */
+  | 'CHINEXT'
+  /** Main board of Shanghai or Shenzhen (主板). */
+  | 'MAIN_BOARD'
+  /** STAR Market, Shanghai (科创板). */
+  | 'STAR';
 
 /** Changes to the graph. Every mutation needs an API key with the editor role (`Authorization: Bearer <key>`). */
 export type Mutation = {
@@ -788,6 +843,23 @@ export type MutationImportRecordsArgs = {
   format: ImportFormat;
   kind: ImportKind;
 };
+
+/** The type of a listed company's actual controller (实际控制人的类型), as the exchanges publish it (Tushare act_ent_type). */
+export type Ownership =
+  /** Central state-owned enterprise (中央国企). */
+  | 'CENTRAL_SOE'
+  /** Collective enterprise (集体企业). */
+  | 'COLLECTIVE'
+  /** Foreign-controlled enterprise (外资企业). */
+  | 'FOREIGN'
+  /** Local state-owned enterprise (地方国企). */
+  | 'LOCAL_SOE'
+  /** No actual controller (无). */
+  | 'NO_CONTROLLER'
+  /** Private enterprise (民营企业). */
+  | 'PRIVATE'
+  /** University-run enterprise (校办企业). */
+  | 'UNIVERSITY';
 
 /** Pagination state of a connection (keyset cursors: stable while rows are inserted or deleted). */
 export type PageInfo = {
@@ -1411,6 +1483,8 @@ export type Region = {
   __typename?: 'Region';
   /** Direct sub-regions. */
   children: Array<Region>;
+  /** GB/T 2260 administrative division code (130100 for 石家庄市), where known; every province and prefecture-level city has one. */
+  code?: Maybe<Scalars['String']['output']>;
   /** Approximate centre, where known (drives the proximity factor of target-firm ranking). */
   coordinates?: Maybe<Coordinates>;
   /** Demonstration bases located in this region or any of its sub-regions. */
@@ -1609,6 +1683,8 @@ export type SegmentComparison = {
 /** An enterprise operating in a segment (seen from the segment). */
 export type SegmentEnterprise = {
   __typename?: 'SegmentEnterprise';
+  /** What the link rests on: a stated source, or only the firm's industry class (not product evidence). */
+  basis: LinkBasis;
   /** The enterprise. */
   enterprise: Enterprise;
   /** Its main products in the segment. */
@@ -1699,7 +1775,12 @@ export type SizeBand =
   /** Micro enterprise. */
   | 'MICRO'
   /** Small enterprise. */
-  | 'SMALL';
+  | 'SMALL'
+  /**
+   * Size not known: no source gives it (the listed companies of the public data pack — the exchanges' list says
+   * nothing of size). Target-firm ranking scores it as MICRO, the lowest capability.
+   */
+  | 'UNKNOWN';
 
 /** Sort direction. */
 export type SortDirection =
@@ -2031,10 +2112,15 @@ export type ResolversTypes = ResolversObject<{
   ImportSummary: ResolverTypeWrapper<ImportSummary>;
   IndustrialChain: ResolverTypeWrapper<ProjectionModel>;
   Industry: ResolverTypeWrapper<ProjectionModel>;
+  IndustryClass: ResolverTypeWrapper<IndustryClass>;
+  IndustryScheme: IndustryScheme;
   IndustryTier: IndustryTier;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LinkBasis: LinkBasis;
   LossImpact: ResolverTypeWrapper<Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversTypes['SupplyLoss']>, region: ResolversTypes['Region'], segment?: Maybe<ResolversTypes['ChainSegment']>, segmentsAffected: Array<ResolversTypes['SegmentStatusChange']> }>;
+  Market: Market;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Ownership: Ownership;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PathNode: ResolverTypeWrapper<PathNode>;
   Platform: ResolverTypeWrapper<ProjectionModel>;
@@ -2125,6 +2211,7 @@ export type ResolversParentTypes = ResolversObject<{
   ImportSummary: ImportSummary;
   IndustrialChain: ProjectionModel;
   Industry: ProjectionModel;
+  IndustryClass: IndustryClass;
   Int: Scalars['Int']['output'];
   LossImpact: Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversParentTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversParentTypes['SupplyLoss']>, region: ResolversParentTypes['Region'], segment?: Maybe<ResolversParentTypes['ChainSegment']>, segmentsAffected: Array<ResolversParentTypes['SegmentStatusChange']> };
   Mutation: Record<PropertyKey, never>;
@@ -2266,6 +2353,7 @@ export type DemonstrationBaseResolvers<ContextType = GraphQLContext, ParentType 
 export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Enterprise'] = ResolversParentTypes['Enterprise']> = ResolversObject<{
   aliases?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   contact?: Resolver<Maybe<ResolversTypes['EnterpriseContact']>, ParentType, ContextType>;
+  controller?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   creditCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseCustomersArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2273,15 +2361,21 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   flags?: Resolver<ResolversTypes['EnterpriseFlags'], ParentType, ContextType>;
   formerNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  industryClass?: Resolver<Maybe<ResolversTypes['IndustryClass']>, ParentType, ContextType>;
+  listedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  market?: Resolver<Maybe<ResolversTypes['Market']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ownership?: Resolver<Maybe<ResolversTypes['Ownership']>, ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['EnterpriseGroupLink']>, ParentType, ContextType>;
   platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   segments?: Resolver<Array<ResolversTypes['EnterpriseSegment']>, ParentType, ContextType, Partial<EnterpriseSegmentsArgs>>;
+  shortName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sizeBand?: Resolver<ResolversTypes['SizeBand'], ParentType, ContextType>;
+  stockCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subsidiaries?: Resolver<Array<ResolversTypes['EnterpriseGroupLink']>, ParentType, ContextType, Partial<EnterpriseSubsidiariesArgs>>;
   suppliers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseSuppliersArgs>>;
   upstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseUpstreamArgs, 'depth'>>;
@@ -2325,6 +2419,7 @@ export type EnterpriseReachResolvers<ContextType = GraphQLContext, ParentType ex
 }>;
 
 export type EnterpriseSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EnterpriseSegment'] = ResolversParentTypes['EnterpriseSegment']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['LinkBasis'], ParentType, ContextType>;
   mainProducts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['SegmentRole'], ParentType, ContextType>;
@@ -2388,6 +2483,12 @@ export type IndustryResolvers<ContextType = GraphQLContext, ParentType extends R
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   specialAction?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   tier?: Resolver<ResolversTypes['IndustryTier'], ParentType, ContextType>;
+}>;
+
+export type IndustryClassResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IndustryClass'] = ResolversParentTypes['IndustryClass']> = ResolversObject<{
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scheme?: Resolver<ResolversTypes['IndustryScheme'], ParentType, ContextType>;
 }>;
 
 export type LossImpactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LossImpact'] = ResolversParentTypes['LossImpact']> = ResolversObject<{
@@ -2567,6 +2668,7 @@ export type ReachedSegmentEnterpriseResolvers<ContextType = GraphQLContext, Pare
 
 export type RegionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Region'] = ResolversParentTypes['Region']> = ResolversObject<{
   children?: Resolver<Array<ResolversTypes['Region']>, ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   coordinates?: Resolver<Maybe<ResolversTypes['Coordinates']>, ParentType, ContextType>;
   demonstrationBases?: Resolver<Array<ResolversTypes['DemonstrationBase']>, ParentType, ContextType>;
   enterprises?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType, Partial<RegionEnterprisesArgs>>;
@@ -2618,6 +2720,7 @@ export type SegmentComparisonResolvers<ContextType = GraphQLContext, ParentType 
 }>;
 
 export type SegmentEnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SegmentEnterprise'] = ResolversParentTypes['SegmentEnterprise']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['LinkBasis'], ParentType, ContextType>;
   enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
   mainProducts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
@@ -2747,6 +2850,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ImportSummary?: ImportSummaryResolvers<ContextType>;
   IndustrialChain?: IndustrialChainResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
+  IndustryClass?: IndustryClassResolvers<ContextType>;
   LossImpact?: LossImpactResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
