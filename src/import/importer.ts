@@ -330,7 +330,6 @@ async function loadReferences(executor: Executor, rows: readonly Row[]): Promise
     if (typeof row.record['name'] === 'string')
       for (const key of nameKeysOf({
         name: row.record['name'],
-        shortName: row.record['shortName'] as string | undefined,
         formerNames: row.record['formerNames'] as string[] | undefined,
       }))
         nameKeys.add(key);

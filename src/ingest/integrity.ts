@@ -162,11 +162,12 @@ export function nameKey(name: string): string {
   return key;
 }
 
-/** Every name key of an enterprise: its name, short name and former names. */
-export function nameKeysOf(
-  enterprise: Pick<EnterpriseRecord, 'name' | 'shortName' | 'formerNames'>,
-): string[] {
-  const names = [enterprise.name, enterprise.shortName, ...(enterprise.formerNames ?? [])];
+/**
+ * Every name key of an enterprise: its registered name and former names. Not its short name: the exchanges let two
+ * companies trade under one short name (三维股份 is 603033.SH and 831834.BJ), and the stock code tells them apart.
+ */
+export function nameKeysOf(enterprise: Pick<EnterpriseRecord, 'name' | 'formerNames'>): string[] {
+  const names = [enterprise.name, ...(enterprise.formerNames ?? [])];
   return [...new Set(names.filter((name): name is string => name !== undefined).map(nameKey))].filter(
     (key) => key.length > 0,
   );
@@ -180,8 +181,8 @@ export interface EnterpriseIdentities {
 }
 
 /**
- * One company, one record: no two enterprises share a stock code, a credit code or a name key (name, short name
- * or former name, normalised). Within the load, and against what the graph holds when `graph` is given (a record of
+ * One company, one record: no two enterprises share a stock code, a credit code or a name key (registered or
+ * former name, normalised). Within the load, and against what the graph holds when `graph` is given (a record of
  * the load that updates a node of the graph is not its own duplicate).
  */
 export function checkEnterpriseIdentity(
