@@ -231,11 +231,14 @@ describe('public data pack', () => {
       `{ tongfu: enterprise(id: "ent-tongfu") { region { id name } }
          hengrui: enterprise(id: "ent-hengrui") { region { id name } }
          sanhuan: enterprise(id: "ent-sanhuan") { region { id name } }
-         jonhon: enterprise(id: "ent-jonhon") { region { id name } } }`,
+         jonhon: enterprise(id: "ent-jonhon") { region { id name } }
+         avicUas: enterprise(id: "ent-avic-uas") { region { id name } } }`,
     );
     expect(data['tongfu']?.region.name).toBe('南通市');
     expect(data['hengrui']?.region.name).toBe('连云港市');
     expect(data['sanhuan']?.region.name).toBe('潮州市');
     expect(data['jonhon']?.region.name).toBe('洛阳市');
+    // 中航（成都）无人机系统股份有限公司: its registered name says 成都.
+    expect(data['avicUas']?.region.name).toBe('成都市');
   });
 });
