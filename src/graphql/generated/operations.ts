@@ -19,6 +19,19 @@ export type DemonstrationBaseStatus =
   /** The plan asks for it. */
   | 'PLANNED';
 
+/** Kinds of document a supply link can rest on. */
+export type EvidenceKind =
+  /** An annual report (年报). */
+  | 'ANNUAL_REPORT'
+  /** A news report (新闻). */
+  | 'NEWS'
+  /** A prospectus (招股说明书), e.g. naming its main customers or suppliers. */
+  | 'PROSPECTUS'
+  /** A disclosed related-party transaction (关联交易公告). */
+  | 'RELATED_PARTY'
+  /** A published tender award (招标/中标公告). */
+  | 'TENDER';
+
 /** Reason codes of the gap report. */
 export type GapReasonCode =
   /** Other segments depend on it downstream. */
@@ -46,6 +59,51 @@ export type GapStatus =
   | 'MISSING'
   /** Covered, but below a threshold (enterprises, leading enterprises or platforms). */
   | 'WEAK';
+
+/** A published industry classification. */
+export type IndustryScheme =
+  /** Shenwan (申万) 2021 classification, level 3. */
+  | 'SW2021'
+  /** Tushare's own industry of the listed-company list (coarser, for companies listed after 2021). */
+  | 'TUSHARE';
+
+/** What an enterprise's presence in a segment rests on. */
+export type LinkBasis =
+  /**
+   * Derived only from the firm's industry class through the reviewed mapping table (seeds/public/industry-segments.json):
+   * the firm's industry is the segment's, but no product evidence is cited.
+   */
+  | 'INDUSTRY_CLASSIFICATION'
+  /** A source names the firm's business in the segment: the plan, the firm's disclosures or a cited public fact. */
+  | 'STATED';
+
+/** The board of a Chinese stock exchange a company is listed on. */
+export type Market =
+  /** Beijing Stock Exchange (北交所). */
+  | 'BSE'
+  /** ChiNext, Shenzhen (创业板). */
+  | 'CHINEXT'
+  /** Main board of Shanghai or Shenzhen (主板). */
+  | 'MAIN_BOARD'
+  /** STAR Market, Shanghai (科创板). */
+  | 'STAR';
+
+/** The type of a listed company's actual controller (实际控制人的类型), as the exchanges publish it (Tushare act_ent_type). */
+export type Ownership =
+  /** Central state-owned enterprise (中央国企). */
+  | 'CENTRAL_SOE'
+  /** Collective enterprise (集体企业). */
+  | 'COLLECTIVE'
+  /** Foreign-controlled enterprise (外资企业). */
+  | 'FOREIGN'
+  /** Local state-owned enterprise (地方国企). */
+  | 'LOCAL_SOE'
+  /** No actual controller (无). */
+  | 'NO_CONTROLLER'
+  /** Private enterprise (民营企业). */
+  | 'PRIVATE'
+  /** University-run enterprise (校办企业). */
+  | 'UNIVERSITY';
 
 /** The kinds of innovation platform (创新平台) the plan names. */
 export type PlatformKind =
@@ -336,6 +394,14 @@ export type ImpactOfLosingZhongciQueryVariables = Exact<{
 
 export type ImpactOfLosingZhongciQuery = { impactOfLosing: { enterprise: { id: string, name: string } | null, segmentsAffected: Array<{ before: GapStatus, after: GapStatus, localEnterprisesBefore: number, localEnterprisesAfter: number, segment: { id: string, name: string, chain: { id: string } } }>, firmsLosingLocalSupply: Array<{ products: Array<string>, enterprise: { id: string, name: string }, lostSuppliers: Array<{ id: string, name: string }> }> } };
 
+export type ListedCompanyQueryVariables = Exact<{
+  stockCode?: string;
+  enterpriseId?: string;
+}>;
+
+
+export type ListedCompanyQuery = { search: Array<{ id: string, name: string, matchedOn: SearchField, reason: string }>, enterprise: { id: string, name: string, shortName: string | null, stockCode: string | null, ownership: Ownership | null, controller: string | null, market: Market | null, listedOn: string | null, industryClass: { scheme: IndustryScheme, code: string | null, name: string } | null, region: { name: string, code: string | null }, provenance: { source: ProvenanceSource, note: string | null }, segments: Array<{ role: SegmentRole, basis: LinkBasis, mainProducts: Array<string>, segment: { id: string, name: string }, provenance: { source: ProvenanceSource } }>, parent: { enterprise: { id: string, name: string }, provenance: { note: string | null } } | null } | null };
+
 export type LuquanLedMidstreamEnterprisesQueryVariables = Exact<{
   regionId?: string | null | undefined;
   chainId?: string | null | undefined;
@@ -413,7 +479,7 @@ export type ShiyaoUpstreamQueryVariables = Exact<{
 }>;
 
 
-export type ShiyaoUpstreamQuery = { enterprise: { id: string, name: string, upstream: { segments: Array<{ distance: number, segment: { id: string, name: string, stage: Stage, chain: { id: string } }, path: Array<{ id: string, name: string }> }>, enterprises: Array<{ distance: number, local: boolean | null, products: Array<string>, enterprise: { id: string, name: string, region: { name: string } }, path: Array<{ name: string }> }> } } | null };
+export type ShiyaoUpstreamQuery = { enterprise: { id: string, name: string, upstream: { segments: Array<{ distance: number, segment: { id: string, name: string, stage: Stage, chain: { id: string } }, path: Array<{ id: string, name: string }> }>, enterprises: Array<{ distance: number, local: boolean | null, products: Array<string>, enterprise: { id: string, name: string, region: { name: string } }, provenance: { source: ProvenanceSource, note: string | null }, evidence: { kind: EvidenceKind, title: string, year: number } | null, path: Array<{ name: string }> }> } } | null };
 
 export type TargetsVersusGraphQueryVariables = Exact<{
   sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
