@@ -375,6 +375,8 @@ export interface RefreshSummary {
   readonly changes: number;
   /** Whether every cell was recounted (first build, a structural change, or asked for). */
   readonly full: boolean;
+  /** Whether every firm's rank keys were computed again (first build, or asked for). */
+  readonly everyFirm: boolean;
   /** Home regions recounted. */
   readonly homes: number;
   /** Region aggregates rewritten. */
@@ -422,12 +424,13 @@ export async function refreshAggregates(
           {},
         ),
       );
-      const full =
-        options.full === true ||
-        state?.['built'] !== true ||
-        changes.some((change) => change['structural'] === true);
+      // Every firm's rank keys and the most-segments count are computed again only on a requested rebuild or a first
+      // build: they depend on each firm and its own operations, never on the chains' or regions' shape, so a
+      // structural change (which does recount every cell) leaves them to the touched firms like any other write.
+      const everyFirm = options.full === true || state?.['built'] !== true;
+      const full = everyFirm || changes.some((change) => change['structural'] === true);
       if (!full && changes.length === 0) {
-        return { changes: 0, full, homes: 0, regions: 0, seconds: 0, asOf: null };
+        return { changes: 0, full, everyFirm, homes: 0, regions: 0, seconds: 0, asOf: null };
       }
       const structure = structureFrom((await run(structureQuery))[0]);
       const homeIds = full
@@ -500,21 +503,22 @@ export async function refreshAggregates(
       const enterpriseIds = [
         ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
       ];
-      if (!full && enterpriseIds.length > 0) await run(candidateRankQuery(enterpriseIds));
+      if (!everyFirm && enterpriseIds.length > 0) await run(candidateRankQuery(enterpriseIds));
       // The most segments any firm operates in bounds the breadth of a firm targetFirms has not read yet
       // (candidates.ts). A write can only raise it past the touched firms' own counts, so a refresh folds those in;
-      // a full rebuild, or a state that never had it (an older store), counts every firm again. Two statements, not
-      // one with a flag: a label scan guarded by a false flag would still be planned, and run, on every refresh.
-      const everyFirm = full || state?.['hasMaxOperations'] !== true;
-      if (everyFirm || enterpriseIds.length > 0) {
+      // a rebuild of every firm, or a state that never had it (an older store), counts every firm again. Two
+      // statements, not one with a flag: a label scan guarded by a false flag would still be planned, and run, on
+      // every refresh.
+      const countEveryFirm = everyFirm || state?.['hasMaxOperations'] !== true;
+      if (countEveryFirm || enterpriseIds.length > 0) {
         await run(
           cypher(
-            `${everyFirm ? `MATCH (e:${L.Enterprise})` : `UNWIND $enterpriseIds AS id MATCH (e:${L.Enterprise} { id: id })`}
+            `${countEveryFirm ? `MATCH (e:${L.Enterprise})` : `UNWIND $enterpriseIds AS id MATCH (e:${L.Enterprise} { id: id })`}
              WITH max(COUNT { (e)-[:${T.OPERATES_IN}]->(:${L.ChainSegment}) }) AS most
              MATCH (s:${I.AggregateState} { id: $id })
              SET s.maxOperations = CASE WHEN $everyFirm OR s.maxOperations IS NULL OR coalesce(most, 0) > s.maxOperations
                                         THEN coalesce(most, 0) ELSE s.maxOperations END`,
-            { id: STATE_ID, everyFirm, enterpriseIds },
+            { id: STATE_ID, everyFirm: countEveryFirm, enterpriseIds },
           ),
         );
       }
@@ -536,6 +540,7 @@ export async function refreshAggregates(
       return {
         changes: changes.length,
         full,
+        everyFirm,
         homes: fresh.size,
         regions: affected === null ? sums.size : affected.size,
         seconds: (Date.now() - started) / 1000,
@@ -544,7 +549,7 @@ export async function refreshAggregates(
     },
     { timeoutMs: options.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS },
   );
-  if (summary.full) {
+  if (summary.everyFirm) {
     for (let after: string | null = null; ;) {
       const [batch] = await executor.write('candidate-ranks', candidateRankBatchQuery(after, RANK_BATCH));
       const last = (batch?.['last'] as string | null | undefined) ?? null;

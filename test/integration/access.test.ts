@@ -60,8 +60,9 @@ const MUTATIONS: Readonly<Record<string, MutationCase>> = {
 };
 
 function variablesFor(mutation: string, id: string): Record<string, unknown> {
+  // Each firm has a name of its own: one company is one record, so a second firm of the same name is refused.
   if (mutation === 'importRecords')
-    return { content: `id,name,regionId,sizeBand\n${id},权限测试,sjz-luquan,SMALL` };
+    return { content: `id,name,regionId,sizeBand\n${id},权限测试 ${id},sjz-luquan,SMALL` };
   throw new Error(`no variables for ${mutation}`);
 }
 

@@ -8,7 +8,15 @@ import type { Executor } from '../../src/data/executor.js';
  * The refresher's waiting rule, driven by a stand-in refresh of known length (the refresh itself is covered against
  * the real Neo4j by the analytics integration and differential tests).
  */
-const SUMMARY: RefreshSummary = { changes: 1, full: false, homes: 1, regions: 1, seconds: 0, asOf: null };
+const SUMMARY: RefreshSummary = {
+  changes: 1,
+  full: false,
+  everyFirm: false,
+  homes: 1,
+  regions: 1,
+  seconds: 0,
+  asOf: null,
+};
 
 function refresherWith(refreshMs: number, waitMs: number) {
   let refreshes = 0;
