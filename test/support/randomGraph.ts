@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 
+import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
 import { NodeLabel as L, RelationshipType as T } from '../../src/data/model.js';
 import { upsertAll, type NodeBatch, type Properties, type RelationshipBatch } from '../../src/data/upsert.js';
@@ -605,10 +606,43 @@ const IMPORT = `mutation ($kind: ImportKind!, $format: ImportFormat!, $content: 
   importRecords(kind: $kind, format: $format, content: $content) { written problems { line column reason } }
 }`;
 
-/** The import's records as the columns of its kind (English headers), PLAN rows with their plan section. */
+const isReal = (source: Source | undefined) => source !== undefined && source !== 'ILLUSTRATIVE';
+
+/**
+ * The provenance an imported link may have between ends of these provenances: an import refuses an ILLUSTRATIVE link
+ * at a real (PLAN/PUBLIC) firm or platform and a real link at an invented one (src/ingest/integrity.ts), so the
+ * random row's source is kept where the rule allows it and moved to the nearest allowed one where not; null when
+ * the ends are one real and one invented entity, which no link may join.
+ */
+function allowedLinkSource(wanted: Source, ends: readonly (Source | undefined)[]): Source | null {
+  const known = ends.filter((end): end is Source => end !== undefined);
+  if (known.length === 0) return wanted;
+  if (known.some(isReal) && !known.every(isReal)) return null;
+  if (!isReal(known[0])) return 'ILLUSTRATIVE';
+  return isReal(wanted) ? wanted : 'PUBLIC';
+}
+
+/** The provenance in the graph of the firms an import's links name (one lookup). */
+async function firmSources(executor: Executor, ids: readonly string[]): Promise<ReadonlyMap<string, Source>> {
+  if (ids.length === 0) return new Map();
+  const rows = await executor.read(
+    'test-firm-sources',
+    cypher(`MATCH (e:${L.Enterprise}) WHERE e.id IN $ids RETURN e.id AS id, e.source AS source`, {
+      ids: [...new Set(ids)],
+    }),
+  );
+  return new Map(rows.map((row) => [String(row['id']), row['source'] as Source]));
+}
+
+/**
+ * The import's records as the columns of its kind (English headers), PLAN rows with their plan section, each link's
+ * provenance made one the provenance rule allows between its ends as the graph holds them (`sourceOf`), a PUBLIC
+ * supply with its evidence; a supply between a real and an invented firm is left out, and so is such a platform's host.
+ */
 function importRecords(
   prefix: string,
   write: Extract<Write, { via: 'import' }>,
+  sourceOf: (id: string) => Source | undefined,
 ): Record<string, string | boolean | undefined>[] {
   const id = (local: string) => `${prefix}-${local}`;
   const provenance = (source: Source) => ({
@@ -632,26 +666,43 @@ function importRecords(
         segmentId: id(row.segment),
         role: row.role,
         mainProducts: `${row.segment} goods`,
-        ...provenance(row.source),
+        ...provenance(allowedLinkSource(row.source, [sourceOf(id(row.enterprise))]) ?? row.source),
       }));
     case 'SUPPLIES':
-      return write.rows.map((row) => ({
-        supplierId: id(row.supplier),
-        customerId: id(row.customer),
-        products: row.products?.join(';'),
-        ...provenance(row.source),
-      }));
+      return write.rows.flatMap((row) => {
+        const source = allowedLinkSource(row.source, [
+          sourceOf(id(row.supplier)),
+          sourceOf(id(row.customer)),
+        ]);
+        if (source === null) return [];
+        return [
+          {
+            supplierId: id(row.supplier),
+            customerId: id(row.customer),
+            products: row.products?.join(';'),
+            ...provenance(source),
+            ...(source === 'PUBLIC'
+              ? { evidenceKind: 'NEWS', evidenceTitle: 'test report', evidenceYear: '2024' }
+              : {}),
+          },
+        ];
+      });
     case 'PLATFORMS':
-      return write.rows.map((row) => ({
-        id: id(row.id),
-        name: name(prefix, row.id),
-        kind: 'KEY_LABORATORY',
-        level: 'PROVINCIAL',
-        regionId: id(row.region),
-        hostEnterpriseId: row.host === undefined ? undefined : id(row.host),
-        segmentIds: row.segments.map(id).join(';'),
-        ...provenance(row.source),
-      }));
+      return write.rows.map((row) => {
+        const host = row.host === undefined ? undefined : id(row.host);
+        const hostAllowed =
+          host !== undefined && allowedLinkSource(row.source, [sourceOf(host)]) === row.source;
+        return {
+          id: id(row.id),
+          name: name(prefix, row.id),
+          kind: 'KEY_LABORATORY',
+          level: 'PROVINCIAL',
+          regionId: id(row.region),
+          hostEnterpriseId: hostAllowed ? host : undefined,
+          segmentIds: row.segments.map(id).join(';'),
+          ...provenance(row.source),
+        };
+      });
   }
 }
 
@@ -673,7 +724,18 @@ function importContent(
 export async function applyWrite(target: WriteTarget, prefix: string, write: Write): Promise<void> {
   const id = (local: string) => `${prefix}-${local}`;
   if (write.via === 'import') {
-    const content = importContent(importRecords(prefix, write), write.format);
+    const linked =
+      write.kind === 'SEGMENT_LINKS'
+        ? write.rows.map((row) => row.enterprise)
+        : write.kind === 'SUPPLIES'
+          ? write.rows.flatMap((row) => [row.supplier, row.customer])
+          : write.kind === 'PLATFORMS'
+            ? write.rows.flatMap((row) => (row.host === undefined ? [] : [row.host]))
+            : [];
+    const sources = await firmSources(target.executor, linked.map(id));
+    const records = importRecords(prefix, write, (firmId) => sources.get(firmId));
+    if (records.length === 0) return;
+    const content = importContent(records, write.format);
     const response = await postGraphQL<{
       importRecords: {
         written: boolean;
