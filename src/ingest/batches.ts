@@ -15,8 +15,8 @@ import type { Provenance, Records } from './records.js';
  *
  * `replace` (seeds, the generator, test graphs: whole records) makes each node and relationship exactly what the
  * record says. `merge` (imports: tables that may lack columns) sets what a record gives and keeps the rest; new
- * nodes and relationships start from the defaults below, and a node's single location, host or governed region
- * replaces the one it had.
+ * nodes and relationships start from the defaults below. In both modes a node's single location, host or governed
+ * region replaces the one it had.
  */
 export type WriteMode = 'replace' | 'merge';
 
@@ -25,9 +25,18 @@ export interface Batches {
   readonly relationships: RelationshipBatch[];
 }
 
+const NO_FLAGS = { highTech: false, leading: false, listed: false, specialised: false };
+
+/** The flags a record gives (a left-out flag is absent from the object zod returns, or undefined). */
+function definedFlags(flags: Readonly<Record<string, boolean | undefined>>): Record<string, boolean> {
+  return Object.fromEntries(
+    Object.entries(flags).filter((entry): entry is [string, boolean] => entry[1] !== undefined),
+  );
+}
+
 /** What a new node or relationship starts with in a merge, so that a missing column never resets what is stored. */
 const MERGE_DEFAULTS: Partial<Record<NodeLabel | RelationshipType, Properties>> = {
-  [L.Enterprise]: { highTech: false, leading: false, listed: false, specialised: false },
+  [L.Enterprise]: NO_FLAGS,
   [L.PolicyMeasure]: { description: '', termsJson: '[]' },
   [T.OPERATES_IN]: { mainProducts: [], basis: 'STATED' },
   [T.SUPPLIES]: { products: [] },
@@ -94,9 +103,10 @@ class Builder {
       })),
       relationships: [...this.relationships.values()].map((batch) => ({
         ...batch,
-        ...(merge
-          ? { mode: 'merge' as const, ...(SINGLE.includes(batch.type) ? { exclusive: true } : {}) }
-          : {}),
+        // A node's single location, host or governed region replaces the one it had in either mode: a seed
+        // reloaded after a firm moved must not leave it in two places.
+        ...(merge ? { mode: 'merge' as const } : {}),
+        ...(SINGLE.includes(batch.type) ? { exclusive: true } : {}),
         ...defaults(batch.type),
       })),
     };
@@ -161,7 +171,9 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         name,
         nameEn,
         sizeBand,
-        ...flags,
+        // A flag a whole record leaves out is not known, and a firm starts with it false (a merge keeps what is
+        // stored): the API's flags and the flag filters then read one value, never an absent one.
+        ...(mode === 'replace' ? { ...NO_FLAGS, ...definedFlags(flags) } : flags),
         creditCode,
         stockCode: enterprise.stockCode,
         shortName: enterprise.shortName,

@@ -264,7 +264,9 @@ export const GRAPH_SPEC: GraphSpec = {
       flags: {
         kind: 'expression',
         expression: (v) =>
-          `{ highTech: ${v}.highTech, leading: ${v}.leading, listed: ${v}.listed, specialised: ${v}.specialised }`,
+          // A flag never written (a store older than the write model's defaults) is not known: false, as for a new firm.
+          `{ highTech: coalesce(${v}.highTech, false), leading: coalesce(${v}.leading, false),
+             listed: coalesce(${v}.listed, false), specialised: coalesce(${v}.specialised, false) }`,
       },
       // Read from the graph only for callers with the viewer role (see TranslationLimits.callerRole); for others it
       // is null in every projection, and the Enterprise.contact resolver raises the field error.
