@@ -73,7 +73,8 @@ describe('the plan questions, answered from the seed graph', () => {
     expect(highTech!.current).toMatchObject({
       value: counted!['n'],
       ratio: Number(counted!['n']) / 1300,
-      met: false,
+      // The city's firm data is not a census, and a partial count below an AT_LEAST target decides nothing.
+      met: null,
       region: { id: 'shijiazhuang' },
     });
     expect(highTech!.current!.basis).toContain('PLAN and PUBLIC');

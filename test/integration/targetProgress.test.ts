@@ -20,7 +20,10 @@ describe('TargetProgress.met for a RANGE target', () => {
     await database.executor.write(
       'test-setup',
       cypher(
-        `CREATE (region:Region { id: $prefix + '-region', name: '测试区', nameEn: 'Test district', level: 'DISTRICT' })
+        `CREATE (region:Region { id: $prefix + '-region', name: '测试区', nameEn: 'Test district', level: 'DISTRICT',
+                                  completeness: 'CENSUS' })
+         CREATE (:Region { id: $prefix + '-partial', name: '部分区', level: 'DISTRICT', completeness: 'PARTIAL' })
+         CREATE (:Region { id: $prefix + '-child', name: '普查子区', level: 'DISTRICT' })-[:PART_OF]->(region)
          CREATE (policy:Policy { id: $prefix + '-policy', name: '测试规划', source: 'PLAN' })-[:FOR_REGION]->(region)
          CREATE (:Target { id: $prefix + '-target', name: '培育2-3家高新技术企业', nameEn: '2–3 high-tech firms',
                            value: 2, valueMax: 3, unit: '家', comparator: 'RANGE', period: 'BY_2020',
@@ -36,6 +39,24 @@ describe('TargetProgress.met for a RANGE target', () => {
             { n: 2, source: 'PLAN' },
             { n: 3, source: 'PLAN' },
             { n: 4, source: 'PUBLIC' },
+          ],
+        },
+      ),
+    );
+    // Two more high-tech firms in the partial region, one in the census region's child.
+    await database.executor.write(
+      'test-setup',
+      cypher(
+        `UNWIND $firms AS firm
+         MATCH (home:Region { id: firm.region })
+         CREATE (:Enterprise { id: $prefix + '-' + firm.n, name: '测试企业' + firm.n, highTech: true,
+                               source: 'PLAN' })-[:LOCATED_IN]->(home)`,
+        {
+          prefix,
+          firms: [
+            { n: 5, region: `${prefix}-partial` },
+            { n: 6, region: `${prefix}-partial` },
+            { n: 7, region: `${prefix}-child` },
           ],
         },
       ),
@@ -64,9 +85,9 @@ describe('TargetProgress.met for a RANGE target', () => {
         targets(countable: true) {
           id comparator value valueMax
           one: current(sources: [ILLUSTRATIVE]) { value met }
-          two: current(sources: [PLAN]) { value met }
-          three: current(sources: [PLAN, PUBLIC]) { value met }
-          four: current(sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { value met }
+          two: current(sources: [PUBLIC, ILLUSTRATIVE]) { value met }
+          three: current(sources: [PLAN]) { value met }
+          four: current(sources: [PLAN, PUBLIC]) { value met }
         }
       }`,
     });
@@ -84,5 +105,30 @@ describe('TargetProgress.met for a RANGE target', () => {
       // Above the range: the old resolver read a RANGE as "at least its lower bound" and said true here.
       four: { value: 4, met: false },
     });
+  });
+
+  it('answers met only where a partial count decides it, and inherits a census from the parent region', async () => {
+    const response = await postGraphQL<{
+      targets: {
+        id: string;
+        partial: { value: number; met: boolean | null; asOf: string } | null;
+        child: { value: number; met: boolean | null } | null;
+      }[];
+    }>(server.url, {
+      query: `query ($partial: ID!, $child: ID!) {
+        targets(countable: true) {
+          id
+          partial: current(regionId: $partial, sources: [PLAN]) { value met asOf }
+          child: current(regionId: $child, sources: [PLAN]) { value met }
+        }
+      }`,
+      variables: { partial: `${prefix}-partial`, child: `${prefix}-child` },
+    });
+    expect(response.body.errors).toBeUndefined();
+    const target = response.body.data!.targets.find((candidate) => candidate.id === `${prefix}-target`)!;
+    // 1 of a 2–3 range in the census region's child is not met; 2 where the firm data is partial is unknown.
+    expect(target.child).toEqual({ value: 1, met: false });
+    expect(target.partial).toMatchObject({ value: 2, met: null });
+    expect(Date.parse(target.partial!.asOf)).toBeGreaterThan(Date.now() - 60_000);
   });
 });

@@ -99,6 +99,15 @@ function metricCount(target: string, region: string, sources: string): string {
     END`;
 }
 
+/**
+ * How complete the region's firm data is: its own declaration, else the nearest ancestor's (a census of a city
+ * covers its districts), else PARTIAL — nothing declared is never taken for a census.
+ */
+function effectiveCompleteness(regionId: string): string {
+  return `coalesce(COLLECT { MATCH path = (:${L.Region} { id: ${regionId} })-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(declaring:${L.Region})
+      WHERE declaring.completeness IS NOT NULL RETURN declaring.completeness ORDER BY length(path) LIMIT 1 }[0], 'PARTIAL')`;
+}
+
 /** Illustrative data is not a real count, so target progress counts PLAN and PUBLIC facts unless asked otherwise. */
 export const DEFAULT_PROGRESS_SOURCES = ['PLAN', 'PUBLIC'] as const;
 
@@ -466,7 +475,7 @@ export const GRAPH_SPEC: GraphSpec = {
               return `${responseKeyName(responseKey)}: ${projection}`;
             });
           const regionProjection = `{ ${regionEntries.join(', ')} }`;
-          scope.count(8); // value, regionId, sources, metric, target, targetMax, comparator, regions
+          scope.count(10); // value, regionId, sources, metric, target, targetMax, comparator, regions, completeness, asOf
           // TargetProgress: the count and what it was counted over; ratio, met and basis are derived in its resolvers.
           // The region is bound once (a one-element list comprehension) rather than re-evaluated per use.
           const regionId = scope.variable('regionId');
@@ -475,7 +484,9 @@ export const GRAPH_SPEC: GraphSpec = {
             regionId: ${regionId},
             regions: COLLECT { MATCH (${region}:${L.Region} { id: ${regionId} }) RETURN ${regionProjection} }[0],
             sources: ${sources},
-            metric: ${v}.metric, target: ${v}.value, targetMax: ${v}.valueMax, comparator: ${v}.comparator
+            metric: ${v}.metric, target: ${v}.value, targetMax: ${v}.valueMax, comparator: ${v}.comparator,
+            completeness: ${effectiveCompleteness(regionId)},
+            asOf: toString(datetime.transaction())
           }][0] END`;
         },
       },

@@ -1969,13 +1969,18 @@ export type TargetPeriod =
 /** What the graph counts for a target, next to the target. */
 export type TargetProgress = {
   __typename?: 'TargetProgress';
+  /** When the count was taken (ISO 8601): it is read from the graph at request time. */
+  asOf: Scalars['String']['output'];
   /** What exactly was counted, in words. */
   basis: Scalars['String']['output'];
   /**
    * Whether the count meets the target under its comparator: AT_LEAST when count ≥ value, EXACTLY when count = value,
-   * RANGE when value ≤ count ≤ valueMax (both bounds inclusive, so a count above the range is not met).
+   * RANGE when value ≤ count ≤ valueMax (both bounds inclusive, so a count above the range is not met). Null (unknown)
+   * when the region's firm data is not a census (see `completeness`) and a fuller count could change the answer: a
+   * partial count that already reaches an AT_LEAST target is met, one already above an EXACTLY value or a RANGE is not,
+   * anything else is null.
    */
-  met: Scalars['Boolean']['output'];
+  met?: Maybe<Scalars['Boolean']['output']>;
   /** The count as a share of the target's `value` (for a RANGE, its lower bound); 1.0 = that value reached. */
   ratio: Scalars['Float']['output'];
   /** The region counted in (sub-regions included). */
@@ -2817,8 +2822,9 @@ export type TargetFirmReportResolvers<ContextType = GraphQLContext, ParentType e
 }>;
 
 export type TargetProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetProgress'] = ResolversParentTypes['TargetProgress']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   basis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  met?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  met?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   ratio?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   region?: Resolver<Maybe<ResolversTypes['Region']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['ProvenanceSource']>, ParentType, ContextType>;

@@ -13,21 +13,26 @@ const PERIOD_STORED: Record<string, string> = {
  * Whether a count meets a target under its comparator, as TargetProgress.met describes it: AT_LEAST is `count ≥ value`,
  * EXACTLY is `count = value`, RANGE is `value ≤ count ≤ valueMax` (both ends inclusive; a plan's "2–3 firms" is not
  * met by 4). A RANGE without an upper bound (the seed schema refuses one) is read as AT_LEAST rather than never met.
+ *
+ * When the count's basis is not complete (the region's firm data is not a census), the count can only be an undercount:
+ * the answer is given only where an undercount already decides it — an AT_LEAST target the partial count reaches is met,
+ * a count already above an EXACTLY value or a RANGE is not — and is null (unknown) otherwise.
  */
 export function targetMet(
   count: number,
   comparator: string,
   value: number,
   valueMax: number | null,
-): boolean {
-  switch (comparator) {
-    case 'AT_LEAST':
-      return count >= value;
-    case 'RANGE':
-      return count >= value && (valueMax === null || count <= valueMax);
-    default:
-      return count === value;
-  }
+  complete = true,
+): boolean | null {
+  // The most the count may be for the target to be met; null when there is no upper bound.
+  const upper = comparator === 'AT_LEAST' ? null : comparator === 'RANGE' ? valueMax : value;
+  // Above the upper bound is decided either way: a fuller count could only be higher still.
+  if (upper !== null && count > upper) return false;
+  const withinBounds = count >= value;
+  if (complete) return withinBounds;
+  // An undercount that already reaches an open-ended target decides it; anything else could change with more data.
+  return withinBounds && upper === null ? true : null;
 }
 
 /** Programmes, policies and targets: what the plan itself says. */
@@ -88,6 +93,7 @@ export const planResolvers: Resolvers = {
         progress['targetMax'] === null || progress['targetMax'] === undefined
           ? null
           : Number(progress['targetMax']),
+        progress['completeness'] === 'CENSUS',
       ),
     basis: (progress) => {
       const sources = (progress['sources'] as string[]).join(' and ');
