@@ -123,7 +123,10 @@ export function proximities(
 }
 
 /** ω_s = Σ_j φ_sj x_j / Σ_j φ_sj (0 when s has no related segment), rounded to 4 digits. */
-export function density(related: ReadonlyMap<string, number>, present: (segmentId: string) => boolean): number {
+export function density(
+  related: ReadonlyMap<string, number>,
+  present: (segmentId: string) => boolean,
+): number {
   let numerator = 0;
   let denominator = 0;
   for (const [j, phi] of related) {

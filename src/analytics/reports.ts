@@ -350,10 +350,14 @@ export async function chainGapReport(
   const orderBy = args.orderBy ?? 'SCORE';
   const relatedness =
     orderBy === 'PRIORITY' || wantsFeasibility(selection, [['gaps']])
-      ? await relatednessFor(context, prepared, { regionId: args.regionId, sources, basis, aggregates }, byScore)
+      ? await relatednessFor(
+          context,
+          prepared,
+          { regionId: args.regionId, sources, basis, aggregates },
+          byScore,
+        )
       : new Map<string, number>();
-  const assessments =
-    orderBy === 'PRIORITY' ? [...byScore].sort(priorityOrder(relatedness)) : byScore;
+  const assessments = orderBy === 'PRIORITY' ? [...byScore].sort(priorityOrder(relatedness)) : byScore;
   const nodes = await hydrate(
     context.executor,
     selection,

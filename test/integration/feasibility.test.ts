@@ -27,13 +27,7 @@ import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
  *   m 36 × 0.4375 = 15.75, p 13.33 × 0.625 = 8.33.
  */
 const SPEC: TestGraphSpec = {
-  regions: [
-    { id: 'city' },
-    { id: 'district', parent: 'city' },
-    { id: 'h1' },
-    { id: 'h2' },
-    { id: 'h3' },
-  ],
+  regions: [{ id: 'city' }, { id: 'district', parent: 'city' }, { id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
   chain: 'chain',
   segments: [
     { id: 'u', stage: 'UPSTREAM', feeds: ['m'] },
@@ -197,7 +191,10 @@ describe('feasibility: segment kind, relatedness and priority (hand-worked graph
           await createTestGraph(database.executor, own, spec(true));
           const after = await relatedness();
           for (const [segment, value] of before) {
-            expect(after.get(segment)!, `${segment} after adding a firm in ${segments.join(', ')}`).toBeGreaterThanOrEqual(value);
+            expect(
+              after.get(segment)!,
+              `${segment} after adding a firm in ${segments.join(', ')}`,
+            ).toBeGreaterThanOrEqual(value);
           }
           await deleteByPrefix(database.executor, own);
         },

@@ -131,10 +131,7 @@ const randomWorld = fc.record({
   region: fc.subarray(SEGMENTS),
 });
 
-function world(value: {
-  presence: Record<string, string[]>;
-  feeds: [string, string][];
-}): ProximityInputs {
+function world(value: { presence: Record<string, string[]>; feeds: [string, string][] }): ProximityInputs {
   const feeds: Record<string, [string, string | null][]> = Object.fromEntries(SEGMENTS.map((s) => [s, []]));
   for (const [from, to] of value.feeds) if (from !== to) feeds[from]!.push([to, 'PLAN']);
   return { ...inputs(value.presence), feeds };
