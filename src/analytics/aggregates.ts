@@ -40,7 +40,7 @@ export function filterKey(sources: readonly string[]): string {
   return PROVENANCE_SOURCES.filter((source) => sources.includes(source)).join('+');
 }
 
-function filterMask(key: string): number {
+export function filterMask(key: string): number {
   return key.split('+').reduce((mask, source) => mask | (SOURCE_BIT[source] ?? 0), 0);
 }
 

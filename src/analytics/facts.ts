@@ -15,7 +15,7 @@ import {
   type SegmentCounts,
   type Structure,
 } from './aggregates.js';
-import type { SegmentFacts, Stage } from './gaps.js';
+import type { SegmentFacts, SegmentKind, Stage } from './gaps.js';
 import type { CandidateFacts } from './targets.js';
 import { badUserInput } from '../errors.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
@@ -47,6 +47,9 @@ export function traversalDepth(value: unknown, max: number, argument = 'depth'):
   }
   return value;
 }
+
+/** Cypher: the segment bound to `variable` is not a SERVICE (an absent kind is PRODUCT). */
+const NOT_SERVICE = (variable: string) => `coalesce(${variable}.kind, 'PRODUCT') <> 'SERVICE'`;
 
 // The region and its sub-regions, bound to `regions` (a list) for membership tests.
 const REGION_SUBTREE = (regionVariable: string) =>
@@ -85,6 +88,8 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   const depth = traversalDepth(request.maxDepth, 12, 'maxDepth');
   const cached = request.cachedSegmentIds;
   // With the structure cached (structureCache.ts) only the segment ids are needed, to list local enterprises.
+  // A SERVICE segment passes no dependence on (issue 15): it reaches nothing itself, and a downstream path may end
+  // at a service but not run through one (the inner nodes of the path are products).
   const structure =
     cached !== undefined
       ? `WITH [] AS segments, $cachedSegmentIds AS segmentIds`
@@ -97,13 +102,14 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
                  ELSE [s IN segments WHERE EXISTS { (s)-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentScopeId }) }] END AS inScope
        UNWIND inScope AS s
        CALL (s, chain) {
-         OPTIONAL MATCH p = ANY SHORTEST (s)(()-[f:${T.FEEDS} WHERE f.source IN $sources]->()){1,${depth}}(t:${L.ChainSegment})
-         WHERE t <> s AND t.source IN $sources
+         OPTIONAL MATCH p = ANY SHORTEST (s)${depth > 1 ? `(()-[f:${T.FEEDS} WHERE f.source IN $sources]->(m:${L.ChainSegment} WHERE ${NOT_SERVICE('m')})){0,${depth - 1}}` : ''}()-[g:${T.FEEDS} WHERE g.source IN $sources]->(t:${L.ChainSegment})
+         WHERE ${NOT_SERVICE('s')} AND t <> s AND t.source IN $sources
          RETURN count(DISTINCT t) AS downstreamAll,
                 count(DISTINCT CASE WHEN EXISTS { (t)-[:${T.IN_CHAIN}]->(chain) } THEN t END) AS downstreamInChain
        }
        RETURN collect({
          chainId: chain.id, chainSize: chainSize, segmentId: s.id, name: s.name, nameEn: s.nameEn, stage: s.stage,
+         kind: coalesce(s.kind, 'PRODUCT'),
          downstreamAll: downstreamAll, downstreamInChain: downstreamInChain
        }) AS segments
      }
@@ -164,6 +170,7 @@ export interface StructureRow {
   name: string;
   nameEn: string | null;
   stage: Stage;
+  kind: SegmentKind;
   downstreamAll: number;
   downstreamInChain: number;
 }
@@ -200,6 +207,7 @@ export function gapFactsFrom(
           name: segment.name,
           nameEn: segment.nameEn ?? null,
           stage: segment.stage,
+          kind: segment.kind ?? 'PRODUCT',
           localEnterpriseCount: all.enterprises - minus.enterprises,
           leadingCount: all.leading - minus.leading,
           highTechCount: all.highTech - minus.highTech,

@@ -6,6 +6,7 @@
 
 export type GapStatus = 'MISSING' | 'DEPENDENT' | 'WEAK' | 'COVERED';
 export type Stage = 'UPSTREAM' | 'MIDSTREAM' | 'DOWNSTREAM';
+export type SegmentKind = 'PRODUCT' | 'SERVICE';
 
 /** Worst first; a lower rank is a worse status. */
 export const STATUS_RANK: Readonly<Record<GapStatus, number>> = {
@@ -36,6 +37,8 @@ export interface SegmentFacts {
   readonly name: string;
   readonly nameEn: string | null;
   readonly stage: Stage;
+  /** A SERVICE segment's downstream reach is no dependence (absent: PRODUCT). */
+  readonly kind?: SegmentKind;
   /** Local enterprises operating in the segment or its narrower segments, each counted once. */
   readonly localEnterpriseCount: number;
   readonly leadingCount: number;
@@ -97,6 +100,7 @@ export function outsideSupplyShare(facts: SegmentFacts): number {
 
 /** Share of the chain's other segments reachable downstream (0–1). */
 export function criticalityOf(facts: SegmentFacts): number {
+  if (facts.kind === 'SERVICE') return 0;
   const others = facts.chainSize - 1;
   return others <= 0 ? 0 : Math.min(1, facts.downstreamInChain / others);
 }
@@ -180,7 +184,7 @@ export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): G
   }
 
   const criticality = criticalityOf(facts);
-  if (status !== 'COVERED' && facts.downstreamInChain > 0) {
+  if (status !== 'COVERED' && facts.downstreamInChain > 0 && facts.kind !== 'SERVICE') {
     reasons.push({
       code: 'DOWNSTREAM_DEPENDENCE',
       text: `${facts.downstreamInChain} downstream segments of the chain depend on it${

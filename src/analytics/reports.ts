@@ -4,7 +4,8 @@ import { selectedFields, selectionsAt, type Selection } from '../data/graph/sele
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
-import type { AggregateBasis, Structure } from './aggregates.js';
+import type { AggregateBasis, RegionCounts, Structure } from './aggregates.js';
+import { byPriority, gapRelatedness, priorityOf } from './feasibility.js';
 import {
   gapFactsFrom,
   gapStructureKey,
@@ -137,6 +138,7 @@ async function gapFacts(
   rows: GapFactsRow[];
   basis: AggregateBasis & { readonly asOf: string };
   localIds: ReadonlyMap<string, readonly string[]>;
+  aggregates: ReadonlyMap<string, RegionCounts>;
 }> {
   // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
   // version is the one the request's check saw; a write to the shape since then reads it afresh.
@@ -192,6 +194,7 @@ async function gapFacts(
     rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions),
     basis: { ...parts.basis, asOf },
     localIds: parts.localIds,
+    aggregates: parts.aggregates,
   };
 }
 
@@ -216,6 +219,54 @@ function localEnterprisesWanted(
   return wanted;
 }
 
+/** How chainGaps orders its gaps: SCORE (worst first, the default) or PRIORITY (feasibility.ts). */
+export type GapOrder = 'SCORE' | 'PRIORITY';
+
+/** Whether a ChainGap below these paths selects `relatedness` or `priority` (else they are not computed). */
+function wantsFeasibility(selection: Selection, gapPaths: readonly (readonly string[])[]): boolean {
+  return gapPaths.some((gapPath) =>
+    selectionsAt(selection, gapPath).some(
+      (at) =>
+        selectedFields(at.selection, 'relatedness').length > 0 ||
+        selectedFields(at.selection, 'priority').length > 0,
+    ),
+  );
+}
+
+/**
+ * The relatedness of each assessed segment in the region (feasibility.ts): from the region's own aggregates (already
+ * read), the chains' structure and the homes' presence (both cached per process), never from the firms.
+ */
+async function relatednessFor(
+  context: AnalyticsContext,
+  prepared: Prepared,
+  request: {
+    regionId: string;
+    sources: readonly string[];
+    basis: AggregateBasis & { readonly asOf: string };
+    aggregates: ReadonlyMap<string, RegionCounts>;
+  },
+  assessments: readonly GapAssessment[],
+): Promise<Map<string, number>> {
+  return gapRelatedness(context.executor, context.refresher.structures, {
+    regionId: request.regionId,
+    regionCounts: request.aggregates.get(request.regionId),
+    segmentIds: [...new Set(assessments.map((assessment) => assessment.facts.segmentId))],
+    sources: request.sources,
+    asOf: request.basis.asOf,
+    structureVersion: prepared.structureVersion,
+    structure: await aggregateStructure(context, prepared),
+  });
+}
+
+/** PRIORITY order: priority, then score, then the SCORE order. */
+function priorityOrder(relatedness: ReadonlyMap<string, number>) {
+  return byPriority<GapAssessment>(
+    (assessment) => priorityOf(assessment.score, relatedness.get(assessment.facts.segmentId) ?? 0),
+    compareAssessments,
+  );
+}
+
 /** Page size of ChainGap.localEnterprises when `first` is left out. */
 export const DEFAULT_LOCAL_ENTERPRISES = 20;
 
@@ -227,13 +278,17 @@ function gapObject(
   assessment: GapAssessment,
   nodes: Hydrated,
   localIds: ReadonlyMap<string, readonly string[]>,
+  relatedness: ReadonlyMap<string, number> = new Map(),
 ) {
   const { facts } = assessment;
+  const related = relatedness.get(facts.segmentId) ?? 0;
   return {
     segment: nodes.ref(facts.segmentId),
     status: assessment.status,
     criticality: assessment.criticality,
     score: assessment.score,
+    relatedness: related,
+    priority: priorityOf(assessment.score, related),
     reasons: assessment.reasons,
     localEnterpriseCount: facts.localEnterpriseCount,
     leadingCount: facts.leadingCount,
@@ -268,7 +323,13 @@ function gapHydration(
 
 export async function chainGapReport(
   context: AnalyticsContext,
-  args: { chainId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
+  args: {
+    chainId: string;
+    regionId: string;
+    thresholds?: ThresholdsInput | null;
+    sources?: Sources;
+    orderBy?: GapOrder | null;
+  },
   selection: Selection,
 ) {
   const thresholds = validThresholds(args.thresholds);
@@ -278,14 +339,25 @@ export async function chainGapReport(
   ]);
   const sources = sourcesOrAll(args.sources);
   const firstLocals = localEnterprisesWanted(selection, [['gaps']], context.limits);
-  const { rows, basis, localIds } = await gapFacts(context, prepared, {
+  const { rows, basis, localIds, aggregates } = await gapFacts(context, prepared, {
     chainIds: [args.chainId],
     regionIds: [args.regionId],
     sources,
     maxDepth: context.limits.maxTraversalDepth,
     localEnterprises: firstLocals,
   });
-  const assessments = assess(rows, thresholds);
+  const byScore = assess(rows, thresholds);
+  const orderBy = args.orderBy ?? 'SCORE';
+  const relatedness =
+    orderBy === 'PRIORITY' || wantsFeasibility(selection, [['gaps']])
+      ? await relatednessFor(
+          context,
+          prepared,
+          { regionId: args.regionId, sources, basis, aggregates },
+          byScore,
+        )
+      : new Map<string, number>();
+  const assessments = orderBy === 'PRIORITY' ? [...byScore].sort(priorityOrder(relatedness)) : byScore;
   const nodes = await hydrate(
     context.executor,
     selection,
@@ -300,7 +372,7 @@ export async function chainGapReport(
     chain: nodes.ref(args.chainId),
     region: nodes.ref(args.regionId),
     thresholds,
-    gaps: assessments.map((assessment) => gapObject(assessment, nodes, localIds)),
+    gaps: assessments.map((assessment) => gapObject(assessment, nodes, localIds, relatedness)),
     stages: summariseByStage(assessments),
     total: summarise(assessments),
     basis: basisObject(basis),
@@ -423,7 +495,7 @@ export async function targetFirms(
     [['gaps'], ['recommendations', 'fills']],
     context.limits,
   );
-  const { rows, basis, localIds } = await gapFacts(context, prepared, {
+  const { rows, basis, localIds, aggregates } = await gapFacts(context, prepared, {
     chainIds,
     regionIds: [args.regionId],
     sources,
@@ -480,7 +552,12 @@ export async function targetFirms(
     ],
     context.limits,
   );
-  const gapObjects = new Map(gaps.map((gap) => [gap.facts.segmentId, gapObject(gap, nodes, localIds)]));
+  const relatedness = wantsFeasibility(selection, [gapsPath, fillsPath])
+    ? await relatednessFor(context, prepared, { regionId: args.regionId, sources, basis, aggregates }, gaps)
+    : new Map<string, number>();
+  const gapObjects = new Map(
+    gaps.map((gap) => [gap.facts.segmentId, gapObject(gap, nodes, localIds, relatedness)]),
+  );
   return {
     region: nodes.ref(args.regionId),
     gaps: gaps.map((gap) => gapObjects.get(gap.facts.segmentId)!),

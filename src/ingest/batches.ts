@@ -151,8 +151,8 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
   }
 
   for (const segment of records.segments ?? []) {
-    const { id, chainId, name, nameEn, stage, description, synonyms, provenance: origin } = segment;
-    b.node(L.ChainSegment, { id, chainId, name, nameEn, stage, description, synonyms }, origin);
+    const { id, chainId, name, nameEn, stage, kind, description, synonyms, provenance: origin } = segment;
+    b.node(L.ChainSegment, { id, chainId, name, nameEn, stage, kind, description, synonyms }, origin);
     b.link(L.ChainSegment, T.IN_CHAIN, L.IndustrialChain, [id, chainId], origin);
     if (segment.parentId)
       b.link(L.ChainSegment, T.SUBSEGMENT_OF, L.ChainSegment, [id, segment.parentId], origin);

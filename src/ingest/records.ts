@@ -19,6 +19,7 @@ import {
   PLATFORM_KIND,
   PLATFORM_LEVEL,
   REGION_LEVEL,
+  SEGMENT_KIND,
   SEGMENT_ROLE,
   SIZE_BAND,
   SOURCE,
@@ -159,6 +160,8 @@ export const segmentRecord = z.strictObject({
   name: text,
   nameEn: optionalText,
   stage: oneOf(STAGE),
+  /** SERVICE segments do not pass supply dependence on (src/analytics/feasibility.ts); absent = PRODUCT. */
+  kind: oneOf(SEGMENT_KIND).optional(),
   parentId: id.optional(),
   description: optionalText,
   /** Other words people use for the segment (锂电池, 新能源车): search finds the segment by them. */

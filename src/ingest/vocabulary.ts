@@ -57,6 +57,8 @@ export const REGION_LEVEL = vocabulary([
 ]);
 export const INDUSTRY_TIER = vocabulary(['PILLAR', 'CULTIVATED', 'FUTURE', 'ATTRACTION_FIELD']);
 export const STAGE = vocabulary(['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM']);
+/** PRODUCT: makes goods that other segments use; SERVICE: serves them (testing, distribution, hospitals…). */
+export const SEGMENT_KIND = vocabulary(['PRODUCT', 'SERVICE'], { 产品: 'PRODUCT', 服务: 'SERVICE' });
 /** UNKNOWN: no source gives the firm's size (the listed-company list says nothing of it); scored as MICRO. */
 export const SIZE_BAND = vocabulary(['LARGE', 'MEDIUM', 'SMALL', 'MICRO', 'UNKNOWN'], {
   大型: 'LARGE',

@@ -15,6 +15,7 @@ export interface TestGraphSpec {
   readonly segments: readonly {
     id: string;
     stage: 'UPSTREAM' | 'MIDSTREAM' | 'DOWNSTREAM';
+    kind?: 'PRODUCT' | 'SERVICE';
     parent?: string;
     feeds?: readonly string[];
   }[];
@@ -65,6 +66,7 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
       chainId: id(spec.chain),
       name: `${prefix} ${segment.id}`,
       stage: segment.stage,
+      kind: segment.kind,
       parentId: segment.parent && id(segment.parent),
       feeds: (segment.feeds ?? []).map(id),
       provenance,

@@ -194,6 +194,7 @@ export const GRAPH_SPEC: GraphSpec = {
   ChainSegment: {
     fields: {
       ...same('id', 'name', 'nameEn', 'stage', 'description'),
+      kind: { kind: 'expression', expression: (v) => `coalesce(${v}.kind, 'PRODUCT')` },
       chain: relation({
         target: 'IndustrialChain',
         pattern: out(T.IN_CHAIN, L.IndustrialChain),

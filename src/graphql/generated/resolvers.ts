@@ -64,10 +64,11 @@ export type ChainGap = {
   __typename?: 'ChainGap';
   /**
    * How much of the chain depends on the segment: the share of the chain's other segments reachable downstream from it
-   * along the supply flow (within MAX_TRAVERSAL_DEPTH steps), 0–1.
+   * along the supply flow (within MAX_TRAVERSAL_DEPTH steps), 0–1. A path ends at a SERVICE segment (it does not run
+   * through one), and a SERVICE segment's own criticality is 0.
    */
   criticality: Scalars['Float']['output'];
-  /** Segments of the same chain reachable downstream. */
+  /** Segments of the same chain reachable downstream (0 for a SERVICE segment; paths do not run through services). */
   downstreamSegmentCount: Scalars['Int']['output'];
   /** Segments of any chain reachable downstream. */
   downstreamSegmentCountAllChains: Scalars['Int']['output'];
@@ -88,8 +89,24 @@ export type ChainGap = {
   outsideSupplyEdges: Scalars['Int']['output'];
   /** Local platforms supporting the segment or its narrower segments. */
   platformCount: Scalars['Int']['output'];
+  /**
+   * 0–100, higher first: score × (0.25 + 0.75 × relatedness). A higher score or a higher relatedness never lowers it;
+   * an unrelated gap keeps a quarter of its score. `chainGaps(orderBy: PRIORITY)` sorts by it.
+   */
+  priority: Scalars['Float']['output'];
   /** Why it has this status, readable by a planner. */
   reasons: Array<GapReason>;
+  /**
+   * 0–1: how much of what is related to the segment the region already has — the density of the product space
+   * (Hidalgo, Klinger, Barabási & Hausmann 2007, "The Product Space Conditions the Development of Nations", Science
+   * 317: 482–487): ω_s = Σ_j φ_sj·x_j / Σ_j φ_sj over every other segment j (the segment's broader and narrower
+   * segments left out), x_j = 1 when the region (sub-regions included) has an enterprise in j under `sources`, and
+   * φ_sj = max(flow, co-location): flow is 1 when a FEEDS link joins s and j in either direction, co-location is
+   * min(P(s|j), P(j|s)) = N_sj / max(N_s, N_j), N counting the home regions (where firms are located) outside this
+   * region that have an enterprise in s, in j, in both. 0 when nothing is related to the segment. Read from the counts
+   * kept per region and segment, not from the firms.
+   */
+  relatedness: Scalars['Float']['output'];
   /**
    * 0–100, higher is worse: 100 × severity × (0.5 + 0.5 × criticality), where severity is 1 for MISSING, 0.6–0.7 for
    * DEPENDENT (more with more outside supply), 0.2–0.4 for WEAK (more the further below the thresholds) and 0 for
@@ -150,6 +167,12 @@ export type ChainSegment = {
   feeds: Array<SegmentFlow>;
   /** Stable id, prefixed by its chain, for example `ic-photoresist`. */
   id: Scalars['ID']['output'];
+  /**
+   * Whether the segment makes a product other segments use (PRODUCT, the default) or serves them (SERVICE: testing,
+   * distribution, hospitals…). A service does not carry supply dependence: its criticality is 0 and a supply-flow
+   * path through it does not make further segments depend on what feeds it.
+   */
+  kind: SegmentKind;
   /** Chinese name. */
   name: Scalars['String']['output'];
   /** English name. */
@@ -579,6 +602,13 @@ export type EvidenceKind =
   | 'RELATED_PARTY'
   /** A published tender award (招标/中标公告). */
   | 'TENDER';
+
+/** How chainGaps orders its gaps. */
+export type GapOrder =
+  /** By priority, highest first (then score, then the SCORE order). */
+  | 'PRIORITY'
+  /** By score, worst first (then status, then segment id). */
+  | 'SCORE';
 
 /** Why a segment has its status, as a code and as sentences. */
 export type GapReason = {
@@ -1248,6 +1278,7 @@ export type QueryChainArgs = {
  */
 export type QueryChainGapsArgs = {
   chainId: Scalars['ID']['input'];
+  orderBy?: InputMaybe<GapOrder>;
   regionId: Scalars['ID']['input'];
   sources?: InputMaybe<Array<ProvenanceSource>>;
   thresholds?: InputMaybe<GapThresholds>;
@@ -1715,6 +1746,13 @@ export type SegmentInRegion = {
   status: GapStatus;
 };
 
+/** What a segment does for the segments it feeds. */
+export type SegmentKind =
+  /** Makes goods the segments it feeds use (the default when a segment declares nothing). */
+  | 'PRODUCT'
+  /** Serves the segments it feeds (testing and certification, CRO, distribution, hospitals, operations). */
+  | 'SERVICE';
+
 /** Segments (and the enterprises in them) reached from a segment along the supply flow. */
 export type SegmentReach = {
   __typename?: 'SegmentReach';
@@ -2105,6 +2143,7 @@ export type ResolversTypes = ResolversObject<{
   Evidence: ResolverTypeWrapper<Evidence>;
   EvidenceKind: EvidenceKind;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GapOrder: GapOrder;
   GapReason: ResolverTypeWrapper<GapReason>;
   GapReasonCode: GapReasonCode;
   GapStatus: GapStatus;
@@ -2161,6 +2200,7 @@ export type ResolversTypes = ResolversObject<{
   SegmentEnterprise: ResolverTypeWrapper<ProjectionModel>;
   SegmentFlow: ResolverTypeWrapper<ProjectionModel>;
   SegmentInRegion: ResolverTypeWrapper<Omit<SegmentInRegion, 'region'> & { region: ResolversTypes['Region'] }>;
+  SegmentKind: SegmentKind;
   SegmentReach: ResolverTypeWrapper<Omit<SegmentReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversTypes['ReachedSegmentEnterprise']>, segments: Array<ResolversTypes['ReachedSegment']> }>;
   SegmentRole: SegmentRole;
   SegmentStatusChange: ResolverTypeWrapper<Omit<SegmentStatusChange, 'segment'> & { segment: ResolversTypes['ChainSegment'] }>;
@@ -2294,7 +2334,9 @@ export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends R
   localSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   outsideSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   platformCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['GapReason']>, ParentType, ContextType>;
+  relatedness?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['GapStatus'], ParentType, ContextType>;
@@ -2319,6 +2361,7 @@ export type ChainSegmentResolvers<ContextType = GraphQLContext, ParentType exten
   fedBy?: Resolver<Array<ResolversTypes['SegmentFlow']>, ParentType, ContextType, Partial<ChainSegmentFedByArgs>>;
   feeds?: Resolver<Array<ResolversTypes['SegmentFlow']>, ParentType, ContextType, Partial<ChainSegmentFeedsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SegmentKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
@@ -2629,7 +2672,7 @@ export type QuantityResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   chain?: Resolver<Maybe<ResolversTypes['IndustrialChain']>, ParentType, ContextType, RequireFields<QueryChainArgs, 'id'>>;
-  chainGaps?: Resolver<ResolversTypes['ChainGapReport'], ParentType, ContextType, RequireFields<QueryChainGapsArgs, 'chainId' | 'regionId'>>;
+  chainGaps?: Resolver<ResolversTypes['ChainGapReport'], ParentType, ContextType, RequireFields<QueryChainGapsArgs, 'chainId' | 'orderBy' | 'regionId'>>;
   chains?: Resolver<Array<ResolversTypes['IndustrialChain']>, ParentType, ContextType, Partial<QueryChainsArgs>>;
   compareRegions?: Resolver<ResolversTypes['RegionComparison'], ParentType, ContextType, RequireFields<QueryCompareRegionsArgs, 'chainId' | 'regionIds'>>;
   demonstrationBases?: Resolver<Array<ResolversTypes['DemonstrationBase']>, ParentType, ContextType>;
