@@ -7,6 +7,7 @@ import {
   BASE_KIND,
   BASE_STATUS,
   COMPARATOR,
+  CONDITION_KIND,
   EVIDENCE_KIND,
   FIELD_KIND,
   idProblem,
@@ -199,6 +200,11 @@ export const enterpriseRecord = z.strictObject({
   controller: optionalText,
   market: oneOf(MARKET).optional(),
   listedOn: isoDate.optional(),
+  /**
+   * In the Fortune Global 500 (世界500强), as a cited source says; left out, not known (never assumed false): the
+   * measures for Fortune Global 500 investors are then offered only conditionally.
+   */
+  fortuneGlobal500: flag.optional(),
   /** The company's industry in a published classification (申万 2021 level 3, or Tushare's for later listings). */
   industryClass: z
     .strictObject({ scheme: oneOf(INDUSTRY_SCHEME), code: optionalText, name: text })
@@ -325,6 +331,76 @@ export const termSchema = z.strictObject({
   unit: optionalText,
 });
 
+/**
+ * One condition of a measure: what it asks of a firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED,
+ * FORTUNE_GLOBAL_500, SIZE_BAND) or of its project (FOREIGN_CAPITAL_AT_LEAST, PROJECT). Each kind takes its own
+ * parameter and no other; `text` / `textEn` word it (required for PROJECT, which nothing else describes).
+ */
+export const measureConditionSchema = z
+  .strictObject({
+    kind: oneOf(CONDITION_KIND),
+    segmentIds: ids.min(1).optional(),
+    regionIds: ids.min(1).optional(),
+    ownership: z.array(oneOf(OWNERSHIP)).min(1).optional(),
+    sizeBands: z.array(oneOf(SIZE_BAND)).min(1).optional(),
+    usdMillion: z.number().positive().optional(),
+    text: optionalText,
+    textEn: optionalText,
+  })
+  .superRefine((condition, context) => {
+    const needs: Partial<Record<string, string>> = {
+      SEGMENT: 'segmentIds',
+      REGION: 'regionIds',
+      OWNERSHIP: 'ownership',
+      SIZE_BAND: 'sizeBands',
+      FOREIGN_CAPITAL_AT_LEAST: 'usdMillion',
+      PROJECT: 'text',
+    };
+    const wanted = needs[condition.kind];
+    for (const parameter of ['segmentIds', 'regionIds', 'ownership', 'sizeBands', 'usdMillion'] as const) {
+      const given = condition[parameter] !== undefined;
+      if (parameter === wanted && !given)
+        context.addIssue({ code: 'custom', path: [parameter], message: `a ${condition.kind} condition needs ${parameter}` });
+      if (parameter !== wanted && given)
+        context.addIssue({
+          code: 'custom',
+          path: [parameter],
+          message: `a ${condition.kind} condition takes no ${parameter}`,
+        });
+    }
+    if (wanted === 'text' && condition.text === undefined)
+      context.addIssue({ code: 'custom', path: ['text'], message: 'a PROJECT condition needs text saying what the project must be' });
+  });
+
+/** Conditions on the firm (decided from the graph or unknown) as opposed to conditions on a future project. */
+export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set([
+  'IN_SCOPE',
+  'SEGMENT',
+  'REGION',
+  'OWNERSHIP',
+  'LISTED',
+  'FORTUNE_GLOBAL_500',
+  'SIZE_BAND',
+]);
+
+/**
+ * One way to qualify for a measure: all of its conditions, as the plan words them in the given terms (1-based term
+ * numbers of the measure). At least one condition is on the firm: a clause that asked only about a future project
+ * would offer the measure to every firm on a maybe.
+ */
+export const eligibilityClauseSchema = z
+  .strictObject({
+    terms: z.array(z.number().int().positive()).default([]),
+    conditions: z.array(measureConditionSchema).min(1),
+  })
+  .refine((clause) => clause.conditions.some((condition) => FIRM_CONDITION_KINDS.has(condition.kind)), {
+    message: 'a clause needs at least one condition on the firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED, FORTUNE_GLOBAL_500 or SIZE_BAND)',
+    path: ['conditions'],
+  });
+
+export type MeasureCondition = z.infer<typeof measureConditionSchema>;
+export type EligibilityClause = z.infer<typeof eligibilityClauseSchema>;
+
 export const measureRecord = z.strictObject({
   id,
   policyId: id,
@@ -339,6 +415,16 @@ export const measureRecord = z.strictObject({
     segmentIds: ids.default([]),
     programmeIds: ids.default([]),
   }),
+  /**
+   * Whether the measure can be offered to a firm at all (false: an internal one, such as a leading group or
+   * supervision). Left out: a new measure is offerable, a merge keeps what is stored.
+   */
+  offerable: z.boolean().optional(),
+  /**
+   * Who it is for: any one of these clauses. Left out: a merge keeps what is stored; a new measure has none, which
+   * means every firm in its scope qualifies (it records no further condition).
+   */
+  eligibility: z.array(eligibilityClauseSchema).optional(),
   provenance: provenanceSchema,
 });
 
