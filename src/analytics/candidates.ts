@@ -250,7 +250,9 @@ export function admitted(
 ): boolean {
   if (filter === undefined) return true;
   if (filter.listedOnly && !profile.listed) return false;
-  return filter.ownership === null || (profile.ownership !== null && filter.ownership.includes(profile.ownership));
+  return (
+    filter.ownership === null || (profile.ownership !== null && filter.ownership.includes(profile.ownership))
+  );
 }
 
 export interface RankedCandidatesRequest {
@@ -603,7 +605,12 @@ export async function readRankedCandidates(
   }
   return {
     ranked,
-    profiles: new Map(ranked.map((recommendation) => [recommendation.candidate.id, profiles.get(recommendation.candidate.id)!])),
+    profiles: new Map(
+      ranked.map((recommendation) => [
+        recommendation.candidate.id,
+        profiles.get(recommendation.candidate.id)!,
+      ]),
+    ),
     stats,
   };
 }

@@ -1,8 +1,31 @@
-import {
-  FIRM_CONDITION_KINDS,
-  type EligibilityClause,
-  type MeasureCondition,
-} from '../ingest/records.js';
+import { FIRM_CONDITION_KINDS } from '../data/model.js';
+
+/** A condition as stored (src/ingest/records.ts measureConditionSchema checks it on the way in). */
+export interface MeasureCondition {
+  readonly kind:
+    | 'IN_SCOPE'
+    | 'SEGMENT'
+    | 'REGION'
+    | 'OWNERSHIP'
+    | 'LISTED'
+    | 'FORTUNE_GLOBAL_500'
+    | 'SIZE_BAND'
+    | 'FOREIGN_CAPITAL_AT_LEAST'
+    | 'PROJECT';
+  readonly segmentIds?: readonly string[];
+  readonly regionIds?: readonly string[];
+  readonly ownership?: readonly string[];
+  readonly sizeBands?: readonly string[];
+  readonly usdMillion?: number;
+  readonly text?: string;
+  readonly textEn?: string;
+}
+
+/** One clause as stored: all its conditions, wording the given terms (1-based). */
+export interface EligibilityClause {
+  readonly terms: readonly number[];
+  readonly conditions: readonly MeasureCondition[];
+}
 
 /**
  * Which of the plan's measures a target firm qualifies for, and why. Pure: the facts come from one statement
@@ -84,15 +107,17 @@ export function evaluateCondition(
   firm: FirmForEligibility,
   measure: Pick<MeasureForEligibility, 'wholeScope' | 'scopeSegmentIds'>,
 ): { state: ConditionState; text: string; textZh: string } {
+  // The plan's own words for the condition, where recorded, follow the rule's (which say whether it is decided).
   const worded = (state: ConditionState, text: string, textZh: string) => ({
     state,
-    text: condition.textEn ?? condition.text ?? text,
-    textZh: condition.text ?? textZh,
+    text: condition.text === undefined ? text : `${text} (${condition.textEn ?? condition.text})`,
+    textZh: condition.text === undefined ? textZh : `${textZh}（${condition.text}）`,
   });
   switch (condition.kind) {
     case 'IN_SCOPE': {
       const met =
-        measure.wholeScope || firm.segmentIds.some((segmentId) => measure.scopeSegmentIds.includes(segmentId));
+        measure.wholeScope ||
+        firm.segmentIds.some((segmentId) => measure.scopeSegmentIds.includes(segmentId));
       return {
         state: met ? 'MET' : 'UNMET',
         text: 'operates in a chain or segment the measure applies to',
@@ -162,7 +187,12 @@ export function evaluateCondition(
       );
     }
     case 'PROJECT':
-      return worded('UNDECIDED', '', '');
+      // The schema requires the text of a PROJECT condition: it is the only description there is.
+      return {
+        state: 'UNDECIDED',
+        text: condition.textEn ?? condition.text ?? '',
+        textZh: condition.text ?? '',
+      };
   }
 }
 
@@ -247,6 +277,8 @@ export function firmForEligibility(
     fortuneGlobal500: profile.fortuneGlobal500,
     sizeBand: profile.sizeBand,
     regionIds: profile.regionIds,
-    segmentIds: [...new Set(operations.flatMap((operation) => [operation.segmentId, operation.gapSegmentId]))],
+    segmentIds: [
+      ...new Set(operations.flatMap((operation) => [operation.segmentId, operation.gapSegmentId])),
+    ],
   };
 }

@@ -410,7 +410,10 @@ export async function targetFirms(
     throw badUserInput(args.chainId ? 'segmentId' : 'chainId', 'give exactly one of chainId and segmentId');
   }
   if (args.ownership && args.ownership.length === 0) {
-    throw badUserInput('ownership', 'give at least one ownership type, or leave ownership out for every firm');
+    throw badUserInput(
+      'ownership',
+      'give at least one ownership type, or leave ownership out for every firm',
+    );
   }
   const thresholds = validThresholds(args.thresholds);
   const weights = validWeights(args.weights);
@@ -477,7 +480,9 @@ export async function targetFirms(
       ),
     ]),
   );
-  const incentiveIds = [...new Set([...incentivesOf.values()].flat().map((incentive) => incentive.measureId))];
+  const incentiveIds = [
+    ...new Set([...incentivesOf.values()].flat().map((incentive) => incentive.measureId)),
+  ];
   const gapsPath = ['gaps'];
   const fillsPath = ['recommendations', 'fills'];
   const nodes = await hydrate(

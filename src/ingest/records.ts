@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { CONTACT_FIELDS, type ContactField } from '../data/contact.js';
+import { FIRM_CONDITION_KINDS } from '../data/model.js';
 import { contactProblem } from './contact.js';
 import { creditCodeProblem } from './creditCode.js';
 import {
@@ -332,6 +333,15 @@ export const termSchema = z.strictObject({
 });
 
 /**
+ * Bounds on a measure's conditions, so that the API can price them (src/graphql/cost.ts): the plan's richest
+ * measure, 四(六), needs four clauses of at most three conditions.
+ */
+export const MAX_MEASURE_CLAUSES = 5;
+export const MAX_CLAUSE_CONDITIONS = 4;
+export const MAX_CLAUSE_TERMS = 10;
+export const MAX_CONDITION_IDS = 10;
+
+/**
  * One condition of a measure: what it asks of a firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED,
  * FORTUNE_GLOBAL_500, SIZE_BAND) or of its project (FOREIGN_CAPITAL_AT_LEAST, PROJECT). Each kind takes its own
  * parameter and no other; `text` / `textEn` word it (required for PROJECT, which nothing else describes).
@@ -339,8 +349,8 @@ export const termSchema = z.strictObject({
 export const measureConditionSchema = z
   .strictObject({
     kind: oneOf(CONDITION_KIND),
-    segmentIds: ids.min(1).optional(),
-    regionIds: ids.min(1).optional(),
+    segmentIds: ids.min(1).max(MAX_CONDITION_IDS).optional(),
+    regionIds: ids.min(1).max(MAX_CONDITION_IDS).optional(),
     ownership: z.array(oneOf(OWNERSHIP)).min(1).optional(),
     sizeBands: z.array(oneOf(SIZE_BAND)).min(1).optional(),
     usdMillion: z.number().positive().optional(),
@@ -360,7 +370,11 @@ export const measureConditionSchema = z
     for (const parameter of ['segmentIds', 'regionIds', 'ownership', 'sizeBands', 'usdMillion'] as const) {
       const given = condition[parameter] !== undefined;
       if (parameter === wanted && !given)
-        context.addIssue({ code: 'custom', path: [parameter], message: `a ${condition.kind} condition needs ${parameter}` });
+        context.addIssue({
+          code: 'custom',
+          path: [parameter],
+          message: `a ${condition.kind} condition needs ${parameter}`,
+        });
       if (parameter !== wanted && given)
         context.addIssue({
           code: 'custom',
@@ -369,19 +383,12 @@ export const measureConditionSchema = z
         });
     }
     if (wanted === 'text' && condition.text === undefined)
-      context.addIssue({ code: 'custom', path: ['text'], message: 'a PROJECT condition needs text saying what the project must be' });
+      context.addIssue({
+        code: 'custom',
+        path: ['text'],
+        message: 'a PROJECT condition needs text saying what the project must be',
+      });
   });
-
-/** Conditions on the firm (decided from the graph or unknown) as opposed to conditions on a future project. */
-export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set([
-  'IN_SCOPE',
-  'SEGMENT',
-  'REGION',
-  'OWNERSHIP',
-  'LISTED',
-  'FORTUNE_GLOBAL_500',
-  'SIZE_BAND',
-]);
 
 /**
  * One way to qualify for a measure: all of its conditions, as the plan words them in the given terms (1-based term
@@ -390,11 +397,12 @@ export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set([
  */
 export const eligibilityClauseSchema = z
   .strictObject({
-    terms: z.array(z.number().int().positive()).default([]),
-    conditions: z.array(measureConditionSchema).min(1),
+    terms: z.array(z.number().int().positive()).max(MAX_CLAUSE_TERMS).default([]),
+    conditions: z.array(measureConditionSchema).min(1).max(MAX_CLAUSE_CONDITIONS),
   })
   .refine((clause) => clause.conditions.some((condition) => FIRM_CONDITION_KINDS.has(condition.kind)), {
-    message: 'a clause needs at least one condition on the firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED, FORTUNE_GLOBAL_500 or SIZE_BAND)',
+    message:
+      'a clause needs at least one condition on the firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED, FORTUNE_GLOBAL_500 or SIZE_BAND)',
     path: ['conditions'],
   });
 
@@ -424,7 +432,7 @@ export const measureRecord = z.strictObject({
    * Who it is for: any one of these clauses. Left out: a merge keeps what is stored; a new measure has none, which
    * means every firm in its scope qualifies (it records no further condition).
    */
-  eligibility: z.array(eligibilityClauseSchema).optional(),
+  eligibility: z.array(eligibilityClauseSchema).max(MAX_MEASURE_CLAUSES).optional(),
   provenance: provenanceSchema,
 });
 

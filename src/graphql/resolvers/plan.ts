@@ -70,8 +70,7 @@ export const planResolvers: Resolvers = {
   },
   PolicyMeasure: {
     terms: (parent, _args, _context, info) => parsedJson<PolicyTerm[]>(parent, info.path.key),
-    eligibility: (parent, _args, _context, info) =>
-      parsedJson<EligibilityClause[]>(parent, info.path.key),
+    eligibility: (parent, _args, _context, info) => parsedJson<EligibilityClause[]>(parent, info.path.key),
   },
   TargetProgress: {
     // Projected once per response key (see Target.current in src/data/graph/spec.ts).
