@@ -62,7 +62,7 @@ import { loadTypeDefs } from './typeDefs.js';
  *   - the segments reached by `upstream/downstream`: 10 per step of depth, at most MAX_PAGE_SIZE;
  *   - compared regions (`compareRegions … regions`, `byRegion`): the number of `regionIds`;
  *   - fixed lists: 3 stages, 5 score factors, 7 gap reasons; a measure's conditions at the bounds the record
- *     schema sets (5 clauses of at most 4 conditions and 10 terms, 10 ids, the ownership and size vocabularies);
+ *     schema sets (5 clauses of at most 4 conditions and 6 terms, 10 ids, the ownership and size vocabularies);
  *   - any other list (plan structure: chains, segments, regions, programmes, policies, measures, lists of
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`

@@ -338,7 +338,7 @@ export const termSchema = z.strictObject({
  */
 export const MAX_MEASURE_CLAUSES = 5;
 export const MAX_CLAUSE_CONDITIONS = 4;
-export const MAX_CLAUSE_TERMS = 10;
+export const MAX_CLAUSE_TERMS = 6;
 export const MAX_CONDITION_IDS = 10;
 
 /**
