@@ -81,7 +81,16 @@ export interface EligibilityReason {
   readonly textZh: string;
 }
 
+/** One clause the firm qualifies through. */
+export interface QualifyingClause {
+  readonly eligibility: Eligibility;
+  readonly terms: readonly number[];
+  readonly reasons: readonly EligibilityReason[];
+}
+
 export interface EligibleIncentive {
+  /** Every clause the firm qualifies through, in the measure's order (the best one is also given above). */
+  readonly clauses: readonly QualifyingClause[];
   readonly measureId: string;
   readonly eligibility: Eligibility;
   /** The terms of the measure the qualifying clause words (1-based). */
@@ -231,15 +240,13 @@ export function incentiveFor(
   // Whatever its clauses ask, a measure goes only to firms in its scope (a measure naming a segment is not offered
   // to a firm that fills another gap of the chain).
   if (!measure.wholeScope && !firm.segmentIds.some((id) => measure.scopeSegmentIds.includes(id))) return null;
-  let best: EligibleIncentive | null = null;
+  const qualifying: QualifyingClause[] = [];
   for (const clause of measure.clauses.length > 0 ? measure.clauses : SCOPE_ONLY) {
     const result = clauseEligibility(clause, firm, measure);
-    if (result === null) continue;
-    if (best === null || (best.eligibility === 'CONDITIONAL' && result.eligibility === 'ELIGIBLE')) {
-      best = { measureId: measure.id, terms: clause.terms, ...result };
-    }
+    if (result !== null) qualifying.push({ terms: clause.terms, ...result });
   }
-  return best;
+  const best = qualifying.find((clause) => clause.eligibility === 'ELIGIBLE') ?? qualifying[0];
+  return best === undefined ? null : { measureId: measure.id, ...best, clauses: qualifying };
 }
 
 /** The measures the firm qualifies for, in the measures' order. */

@@ -529,6 +529,11 @@ export async function targetFirms(
         eligibility: incentive.eligibility,
         terms: [...incentive.terms],
         reasons: [...incentive.reasons],
+        clauses: incentive.clauses.map((clause) => ({
+          eligibility: clause.eligibility,
+          terms: [...clause.terms],
+          reasons: [...clause.reasons],
+        })),
       })),
       distanceKm: recommendation.candidate.distanceKm,
     })),

@@ -136,6 +136,7 @@ const QUERY = `query ($chainId: ID!, $regionId: ID!, $first: Int, $ownership: [O
         eligibility
         terms
         reasons { condition state text textZh }
+        clauses { eligibility terms }
       }
     }
   }
@@ -158,6 +159,7 @@ interface Recommendation {
     eligibility: string;
     terms: number[];
     reasons: { condition: string; state: string; text: string; textZh: string }[];
+    clauses: { eligibility: string; terms: number[] }[];
   }[];
 }
 
@@ -268,6 +270,17 @@ describe('targetFirms: incentives that apply and the firm profile (issue 15)', (
       ['PROJECT', 'UNDECIDED'],
     ]);
     expect(reasons('fa', 'm2-open')).toEqual([['IN_SCOPE', 'MET']]);
+    // Every clause a firm qualifies through: fd (foreign, Fortune Global 500 not known) through both of m3's.
+    const clauses = (firm: string, measure: string) =>
+      byFirm.get(firm)!.eligibleIncentives.find((incentive) => incentive.measure.id === id(measure))!.clauses;
+    expect(clauses('fd', 'm3-one-off')).toEqual([
+      { eligibility: 'CONDITIONAL', terms: [1] },
+      { eligibility: 'CONDITIONAL', terms: [2] },
+    ]);
+    expect(clauses('fa', 'm3-one-off')).toEqual([
+      { eligibility: 'CONDITIONAL', terms: [1] },
+      { eligibility: 'ELIGIBLE', terms: [2] },
+    ]);
     const capital = byFirm
       .get('fd')!
       .eligibleIncentives.find((incentive) => incentive.measure.id === id('m3-one-off'))!.reasons[1]!;
@@ -448,7 +461,23 @@ describe('targetFirms: incentives that apply and the firm profile (issue 15)', (
         (incentive) => incentive.measure.id === 'measure-6-opening-up',
       );
       // Terms 3 and 4 (一事一议) only for a foreign firm; others get term 2 (support for an introduced project).
-      if (opening && recommendation.enterprise.ownership !== 'FOREIGN') expect(opening.terms).toEqual([2]);
+      if (opening && recommendation.enterprise.ownership !== 'FOREIGN')
+        expect(opening.clauses.map((clause) => clause.terms)).toEqual([[2]]);
+    }
+    // A foreign-controlled listed company is offered 一事一议 conditionally, on its project's foreign capital.
+    const foreign = await postGraphQL<{ targetFirms: { recommendations: Recommendation[] } }>(server.url, {
+      query: QUERY,
+      variables: { chainId: 'ic', regionId: 'shijiazhuang', first: 3, ownership: ['FOREIGN'] },
+    });
+    expect(foreign.body.errors).toBeUndefined();
+    const foreignFirms = foreign.body.data!.targetFirms.recommendations;
+    expect(foreignFirms.length).toBeGreaterThan(0);
+    for (const recommendation of foreignFirms) {
+      expect(recommendation.enterprise.ownership).toBe('FOREIGN');
+      const opening = recommendation.eligibleIncentives.find(
+        (incentive) => incentive.measure.id === 'measure-6-opening-up',
+      )!;
+      expect(opening.clauses).toContainEqual({ eligibility: 'CONDITIONAL', terms: [3] });
     }
   });
 });

@@ -352,6 +352,11 @@ export type EligibilityReason = {
 /** A policy measure a target firm qualifies for, with how and why. */
 export type EligibleIncentive = {
   __typename?: 'EligibleIncentive';
+  /**
+   * Every clause the firm qualifies through, in the measure's order: a foreign firm may qualify for 四(六)'s support
+   * of an introduced project (term 2) and, on its capital, for 一事一议 (term 3). The best one is given above.
+   */
+  clauses: Array<QualifyingClause>;
   /** ELIGIBLE, or CONDITIONAL on what the reasons mark UNDECIDED. */
   eligibility: Eligibility;
   /** The measure. */
@@ -1242,6 +1247,17 @@ export type ProvenanceSource =
   | 'PLAN'
   /** Publicly known, for example a listed company's main business or an administrative division. */
   | 'PUBLIC';
+
+/** One clause of a measure that a firm qualifies through. */
+export type QualifyingClause = {
+  __typename?: 'QualifyingClause';
+  /** ELIGIBLE, or CONDITIONAL on what the reasons mark UNDECIDED. */
+  eligibility: Eligibility;
+  /** Each condition of the clause: met, or to be decided. */
+  reasons: Array<EligibilityReason>;
+  /** The measure's terms (1-based) this clause words. */
+  terms: Array<Scalars['Int']['output']>;
+};
 
 /** A quantity a programme states. */
 export type Quantity = {
@@ -2260,6 +2276,7 @@ export type ResolversTypes = ResolversObject<{
   Project: ResolverTypeWrapper<ProjectionModel>;
   Provenance: ResolverTypeWrapper<Provenance>;
   ProvenanceSource: ProvenanceSource;
+  QualifyingClause: ResolverTypeWrapper<QualifyingClause>;
   Quantity: ResolverTypeWrapper<Quantity>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReachedEnterprise: ResolverTypeWrapper<Omit<ReachedEnterprise, 'enterprise' | 'path'> & { enterprise: ResolversTypes['Enterprise'], path: Array<ResolversTypes['Enterprise']> }>;
@@ -2354,6 +2371,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProgrammeField: ProjectionModel;
   Project: ProjectionModel;
   Provenance: Provenance;
+  QualifyingClause: QualifyingClause;
   Quantity: Quantity;
   Query: Record<PropertyKey, never>;
   ReachedEnterprise: Omit<ReachedEnterprise, 'enterprise' | 'path'> & { enterprise: ResolversParentTypes['Enterprise'], path: Array<ResolversParentTypes['Enterprise']> };
@@ -2489,6 +2507,7 @@ export type EligibilityReasonResolvers<ContextType = GraphQLContext, ParentType 
 }>;
 
 export type EligibleIncentiveResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EligibleIncentive'] = ResolversParentTypes['EligibleIncentive']> = ResolversObject<{
+  clauses?: Resolver<Array<ResolversTypes['QualifyingClause']>, ParentType, ContextType>;
   eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType>;
   measure?: Resolver<ResolversTypes['PolicyMeasure'], ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['EligibilityReason']>, ParentType, ContextType>;
@@ -2773,6 +2792,12 @@ export type ProvenanceResolvers<ContextType = GraphQLContext, ParentType extends
   source?: Resolver<ResolversTypes['ProvenanceSource'], ParentType, ContextType>;
 }>;
 
+export type QualifyingClauseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QualifyingClause'] = ResolversParentTypes['QualifyingClause']> = ResolversObject<{
+  eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['EligibilityReason']>, ParentType, ContextType>;
+  terms?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type QuantityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quantity'] = ResolversParentTypes['Quantity']> = ResolversObject<{
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3029,6 +3054,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ProgrammeField?: ProgrammeFieldResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
+  QualifyingClause?: QualifyingClauseResolvers<ContextType>;
   Quantity?: QuantityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReachedEnterprise?: ReachedEnterpriseResolvers<ContextType>;
