@@ -151,6 +151,8 @@ export function walkQuery(request: {
      RETURN walked, [e IN firms | {
        id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false),
        highTech: coalesce(e.highTech, false), source: e.source,
+       ownership: e.ownership, controller: e.controller, stockCode: e.stockCode, market: e.market,
+       listed: coalesce(e.listed, false) OR e.stockCode IS NOT NULL, fortuneGlobal500: e.fortuneGlobal500,
        homeIds: [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id],
        platformsHosted: size([(e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources | p]),
        operations: [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
@@ -216,6 +218,43 @@ function isWithin(regionId: string, ancestors: ReadonlySet<string>, regions: Reg
   return false;
 }
 
+/**
+ * Which candidates a request admits besides the gaps' own rule (issue 15): applied to each firm as the walk reads it,
+ * like the provenance filter, so the answer is the top `first` of the admitted firms and the bound on unread firms
+ * stays valid (a filter only removes firms).
+ */
+export interface CandidateFilter {
+  /** Only firms with one of these ownership types (a firm whose ownership is not published is left out); null: all. */
+  readonly ownership: readonly string[] | null;
+  /** Only listed firms (the listed flag, or a stock code). */
+  readonly listedOnly: boolean;
+}
+
+/** What a recommendation shows of a firm besides its score, and what the eligibility rule reads. */
+export interface CandidateProfile {
+  readonly ownership: string | null;
+  readonly controller: string | null;
+  readonly stockCode: string | null;
+  readonly market: string | null;
+  readonly listed: boolean;
+  readonly fortuneGlobal500: boolean | null;
+  readonly sizeBand: string;
+  /** Its home region outside the target region and every region above it. */
+  readonly regionIds: readonly string[];
+}
+
+/** The firm passes the filter. */
+export function admitted(
+  profile: Pick<CandidateProfile, 'ownership' | 'listed'>,
+  filter: CandidateFilter | undefined,
+): boolean {
+  if (filter === undefined) return true;
+  if (filter.listedOnly && !profile.listed) return false;
+  return (
+    filter.ownership === null || (profile.ownership !== null && filter.ownership.includes(profile.ownership))
+  );
+}
+
 export interface RankedCandidatesRequest {
   readonly regionId: string;
   /** Every segment in the scope of a gap, mapped to the gap segment it belongs to. */
@@ -236,10 +275,14 @@ export interface RankedCandidatesRequest {
   readonly maxOperations?: number | null;
   /** This process's structure cache and the structure version the request saw: the region index comes from it. */
   readonly structures?: { readonly cache: StructureCache; readonly version: number };
+  /** Ownership and listing filters (none: every candidate). */
+  readonly filter?: CandidateFilter;
 }
 
 export interface RankedCandidates {
   readonly ranked: TargetRecommendation[];
+  /** The profile of each ranked firm. */
+  readonly profiles: ReadonlyMap<string, CandidateProfile>;
   /** What the walk did, for tests and logs. */
   readonly stats: { rounds: number; rowsRead: number; candidatesScored: number; linksRead: number };
 }
@@ -283,7 +326,7 @@ export async function readRankedCandidates(
 ): Promise<RankedCandidates> {
   const stats = { rounds: 0, rowsRead: 0, candidatesScored: 0, linksRead: 0 };
   if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
-    return { ranked: [], stats };
+    return { ranked: [], profiles: new Map(), stats };
   }
   const regions = request.structures
     ? await request.structures.cache.through('region-index', request.structures.version, () =>
@@ -324,6 +367,18 @@ export async function readRankedCandidates(
   const scopeIds = walks.map((walk) => walk.segmentId);
   const read = new Set<string>();
   const candidates: CandidateFacts[] = [];
+  const profiles = new Map<string, CandidateProfile>();
+  /** The region and every region above it. */
+  const ancestry = (regionId: string) => {
+    const chain: string[] = [];
+    for (
+      let current: string | null = regionId;
+      current !== null && chain.length <= MAX_REGION_DEPTH;
+      current = regions.get(current)?.parentId ?? null
+    )
+      chain.push(current);
+    return chain;
+  };
   // Supply links (the linkage factor) are read for the few firms that could reach the top, best first: a firm with
   // its links has its exact score, one without them a lower bound (linkage 0) and an upper bound (linkage 1).
   const linksOf = new Map<string, Pick<CandidateFacts, 'suppliesLocal' | 'buysFromLocal' | 'indirect'>>();
@@ -459,6 +514,12 @@ export async function readRankedCandidates(
       source: string;
       homeIds: string[];
       platformsHosted: number;
+      ownership: string | null;
+      controller: string | null;
+      stockCode: string | null;
+      market: string | null;
+      listed: boolean;
+      fortuneGlobal500: boolean | null;
       operations: { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[];
     };
     let added = false;
@@ -471,9 +532,25 @@ export async function readRankedCandidates(
         .filter((id) => !isWithin(id, home, regions))
         .sort()
         .at(0);
-      if (homeId === undefined || !request.sources.includes(firm.source) || firm.operations.length === 0) {
+      const profile: CandidateProfile = {
+        ownership: firm.ownership ?? null,
+        controller: firm.controller ?? null,
+        stockCode: firm.stockCode ?? null,
+        market: firm.market ?? null,
+        listed: firm.listed === true,
+        fortuneGlobal500: firm.fortuneGlobal500 ?? null,
+        sizeBand: firm.sizeBand,
+        regionIds: homeId === undefined ? [] : ancestry(homeId),
+      };
+      if (
+        homeId === undefined ||
+        !request.sources.includes(firm.source) ||
+        firm.operations.length === 0 ||
+        !admitted(profile, request.filter)
+      ) {
         continue;
       }
+      profiles.set(firm.id, profile);
       candidates.push({
         id: firm.id,
         name: firm.name,
@@ -526,5 +603,14 @@ export async function readRankedCandidates(
     await fetchLinks(unlinked);
     ranked = rank();
   }
-  return { ranked, stats };
+  return {
+    ranked,
+    profiles: new Map(
+      ranked.map((recommendation) => [
+        recommendation.candidate.id,
+        profiles.get(recommendation.candidate.id)!,
+      ]),
+    ),
+    stats,
+  };
 }

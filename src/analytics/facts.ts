@@ -380,24 +380,49 @@ export async function readSegmentScopes(
   return scopeToGap;
 }
 
-/** Policy measures applying to a chain, its industries or the given segments. */
-export async function readIncentiveIds(
+/** A measure applying to the request's chains or gap segments, with what its eligibility rule needs. */
+export interface IncentiveFacts {
+  readonly id: string;
+  readonly offerable: boolean;
+  /** It applies to one of the chains, directly or through their industries. */
+  readonly wholeScope: boolean;
+  /** The given segments it names. */
+  readonly scopeSegmentIds: string[];
+  /** Its eligibility clauses as stored (JSON text; '[]' for none). */
+  readonly eligibilityJson: string;
+}
+
+/**
+ * Policy measures applying to a chain, its industries or the given segments, with their offerability and conditions
+ * — one statement per request, whatever the number of firms (the rule is applied per firm in memory).
+ */
+export async function readIncentives(
   executor: Executor,
   chainIds: readonly string[],
   segmentIds: readonly string[],
-): Promise<string[]> {
+): Promise<IncentiveFacts[]> {
   const rows = await executor.read(
     'incentives',
     cypher(
       `MATCH (m:${L.PolicyMeasure})
-       WHERE EXISTS { (m)-[:${T.APPLIES_TO}]->(c:${L.IndustrialChain}) WHERE c.id IN $chainIds }
-          OR EXISTS { (m)-[:${T.APPLIES_TO}]->(:${L.Industry})<-[:${T.BELONGS_TO}]-(c:${L.IndustrialChain}) WHERE c.id IN $chainIds }
-          OR EXISTS { (m)-[:${T.APPLIES_TO}]->(s:${L.ChainSegment}) WHERE s.id IN $segmentIds }
-       RETURN m.id AS id ORDER BY m.number, m.id`,
+       WITH m,
+            EXISTS { (m)-[:${T.APPLIES_TO}]->(c:${L.IndustrialChain}) WHERE c.id IN $chainIds }
+              OR EXISTS { (m)-[:${T.APPLIES_TO}]->(:${L.Industry})<-[:${T.BELONGS_TO}]-(c:${L.IndustrialChain}) WHERE c.id IN $chainIds } AS wholeScope,
+            [(m)-[:${T.APPLIES_TO}]->(s:${L.ChainSegment}) WHERE s.id IN $segmentIds | s.id] AS scopeSegmentIds
+       WHERE wholeScope OR size(scopeSegmentIds) > 0
+       RETURN m.id AS id, coalesce(m.offerable, true) AS offerable, wholeScope, scopeSegmentIds,
+              coalesce(m.eligibilityJson, '[]') AS eligibilityJson
+       ORDER BY m.number, m.id`,
       { chainIds, segmentIds },
     ),
   );
-  return rows.map((row) => String(row['id']));
+  return rows.map((row) => ({
+    id: String(row['id']),
+    offerable: row['offerable'] === true,
+    wholeScope: row['wholeScope'] === true,
+    scopeSegmentIds: (row['scopeSegmentIds'] as string[]).map(String),
+    eligibilityJson: String(row['eligibilityJson']),
+  }));
 }
 
 export interface SupplyLossRow {

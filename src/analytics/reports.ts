@@ -15,7 +15,7 @@ import {
   readChainsOf,
   readContributions,
   readGapFactParts,
-  readIncentiveIds,
+  readIncentives,
   readLocalEnterpriseCount,
   readLocalEnterprisesOfSegment,
   readSegmentScopes,
@@ -26,6 +26,7 @@ import {
   type StructureRow,
 } from './facts.js';
 import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
+import { firmForEligibility, incentivesFor, measuresForEligibility } from './incentives.js';
 import {
   assessSegment,
   compareAssessments,
@@ -472,11 +473,19 @@ export async function targetFirms(
     weights?: WeightsInput | null;
     thresholds?: ThresholdsInput | null;
     sources?: Sources;
+    ownership?: readonly string[] | null;
+    listedOnly?: boolean | null;
   },
   selection: Selection,
 ) {
   if ((args.chainId ? 1 : 0) + (args.segmentId ? 1 : 0) !== 1) {
     throw badUserInput(args.chainId ? 'segmentId' : 'chainId', 'give exactly one of chainId and segmentId');
+  }
+  if (args.ownership && args.ownership.length === 0) {
+    throw badUserInput(
+      'ownership',
+      'give at least one ownership type, or leave ownership out for every firm',
+    );
   }
   const thresholds = validThresholds(args.thresholds);
   const weights = validWeights(args.weights);
@@ -516,7 +525,7 @@ export async function targetFirms(
       : new Map<string, string>();
   // Ranked in the database: the gaps' firms read best-first from the rank index until no unread one can reach the
   // top (src/analytics/candidates.ts), then supply links for the few that still can.
-  const { ranked } = await readRankedCandidates(context.executor, {
+  const { ranked, profiles } = await readRankedCandidates(context.executor, {
     regionId: args.regionId,
     scopeToGap,
     gaps: gapById,
@@ -527,9 +536,25 @@ export async function targetFirms(
     scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
     structures: { cache: context.refresher.structures, version: prepared.structureVersion },
     maxOperations: basis.maxOperations ?? null,
+    filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
   });
-  const incentiveIds =
-    ranked.length > 0 ? await readIncentiveIds(context.executor, chainIds, [...gapById.keys()]) : [];
+  // The measures and their conditions in one statement; each firm's eligibility is then decided in memory.
+  const measures =
+    ranked.length > 0
+      ? measuresForEligibility(await readIncentives(context.executor, chainIds, [...gapById.keys()]))
+      : [];
+  const incentivesOf = new Map(
+    ranked.map((recommendation) => [
+      recommendation.candidate.id,
+      incentivesFor(
+        measures,
+        firmForEligibility(profiles.get(recommendation.candidate.id)!, recommendation.candidate.operations),
+      ),
+    ]),
+  );
+  const incentiveIds = [
+    ...new Set([...incentivesOf.values()].flat().map((incentive) => incentive.measureId)),
+  ];
   const gapsPath = ['gaps'];
   const fillsPath = ['recommendations', 'fills'];
   const nodes = await hydrate(
@@ -548,6 +573,11 @@ export async function targetFirms(
         typeName: 'PolicyMeasure',
         ids: incentiveIds,
         at: ['recommendations', 'incentives'],
+      },
+      {
+        typeName: 'PolicyMeasure',
+        ids: incentiveIds,
+        at: ['recommendations', 'eligibleIncentives', 'measure'],
       },
     ],
     context.limits,
@@ -568,7 +598,20 @@ export async function targetFirms(
       factors: recommendation.factors,
       fills: recommendation.fills.map((segmentId) => gapObjects.get(segmentId)!),
       evidence: recommendation.evidence,
-      incentives: incentiveIds.map((id) => nodes.ref(id)),
+      incentives: incentivesOf
+        .get(recommendation.candidate.id)!
+        .map((incentive) => nodes.ref(incentive.measureId)),
+      eligibleIncentives: incentivesOf.get(recommendation.candidate.id)!.map((incentive) => ({
+        measure: nodes.ref(incentive.measureId),
+        eligibility: incentive.eligibility,
+        terms: [...incentive.terms],
+        reasons: [...incentive.reasons],
+        clauses: incentive.clauses.map((clause) => ({
+          eligibility: clause.eligibility,
+          terms: [...clause.terms],
+          reasons: [...clause.reasons],
+        })),
+      })),
       distanceKm: recommendation.candidate.distanceKm,
     })),
     basis: basisObject(basis),

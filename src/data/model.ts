@@ -115,3 +115,18 @@ export type ProvenanceSource = (typeof PROVENANCE_SOURCES)[number];
 export const MAX_REGION_DEPTH = 8;
 /** Deepest segment nesting followed when a segment includes its narrower segments. */
 export const MAX_SEGMENT_DEPTH = 6;
+
+/**
+ * The conditions of a policy measure that ask about the firm (decided from the graph, or not known), as opposed to
+ * those about a future project (FOREIGN_CAPITAL_AT_LEAST, PROJECT). Shared by the record schema (a clause needs one)
+ * and the eligibility rule (src/analytics/incentives.ts: a conditional offer needs one met).
+ */
+export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set([
+  'IN_SCOPE',
+  'SEGMENT',
+  'REGION',
+  'OWNERSHIP',
+  'LISTED',
+  'FORTUNE_GLOBAL_500',
+  'SIZE_BAND',
+]);

@@ -29,6 +29,13 @@ import {
 } from 'graphql';
 
 import type { Config } from '../config.js';
+import {
+  MAX_CLAUSE_CONDITIONS,
+  MAX_CLAUSE_TERMS,
+  MAX_CONDITION_IDS,
+  MAX_MEASURE_CLAUSES,
+} from '../ingest/records.js';
+import { OWNERSHIP, SIZE_BAND } from '../ingest/vocabulary.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { AdmissionControl, Release } from './admission.js';
 import type { GraphQLContext } from './context.js';
@@ -54,7 +61,8 @@ import { loadTypeDefs } from './typeDefs.js';
  *   - the path of a reached segment or enterprise: depth + 1 nodes;
  *   - the segments reached by `upstream/downstream`: 10 per step of depth, at most MAX_PAGE_SIZE;
  *   - compared regions (`compareRegions … regions`, `byRegion`): the number of `regionIds`;
- *   - fixed lists: 3 stages, 5 score factors, 7 gap reasons;
+ *   - fixed lists: 3 stages, 5 score factors, 7 gap reasons; a measure's conditions at the bounds the record
+ *     schema sets (5 clauses of at most 4 conditions and 6 terms, 10 ids, the ownership and size vocabularies);
  *   - any other list (plan structure: chains, segments, regions, programmes, policies, measures, lists of
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`
@@ -127,6 +135,19 @@ const FIXED_LIST_SIZES: Readonly<Record<string, number>> = {
   'RegionCoverage.stages': 3,
   'TargetFirm.factors': 5,
   'ChainGap.reasons': 7,
+  // A measure's conditions, bounded by the record schema (src/ingest/records.ts MAX_MEASURE_CLAUSES …).
+  'PolicyMeasure.eligibility': MAX_MEASURE_CLAUSES,
+  'EligibilityClause.terms': MAX_CLAUSE_TERMS,
+  'EligibilityClause.conditions': MAX_CLAUSE_CONDITIONS,
+  'EligibleIncentive.terms': MAX_CLAUSE_TERMS,
+  'EligibleIncentive.reasons': MAX_CLAUSE_CONDITIONS,
+  'EligibleIncentive.clauses': MAX_MEASURE_CLAUSES,
+  'QualifyingClause.terms': MAX_CLAUSE_TERMS,
+  'QualifyingClause.reasons': MAX_CLAUSE_CONDITIONS,
+  'MeasureCondition.segmentIds': MAX_CONDITION_IDS,
+  'MeasureCondition.regionIds': MAX_CONDITION_IDS,
+  'MeasureCondition.ownership': OWNERSHIP.values.length,
+  'MeasureCondition.sizeBands': SIZE_BAND.values.length,
 };
 
 /** Item types that grow with the data (a city's firms and platforms), priced at MAX_PAGE_SIZE per list. */

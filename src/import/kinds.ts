@@ -4,6 +4,7 @@ import { contactProblem } from '../ingest/contact.js';
 import { creditCodeProblem } from '../ingest/creditCode.js';
 import type {
   EnterpriseRecord,
+  MeasureRecord,
   PlatformRecord,
   Provenance,
   Records,
@@ -94,6 +95,19 @@ export function contact(field: ContactField): Parser<string> {
 }
 
 export const source = enumeration(SOURCE);
+
+/**
+ * A measure's eligibility clauses as JSON in one cell (the shape of seeds/policies.json `eligibility`); the record
+ * schema checks the clauses themselves.
+ */
+export const jsonList: Parser<unknown[]> = (raw) => {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return Array.isArray(value) ? ok(value) : fail('is not a JSON list of clauses');
+  } catch {
+    return fail(`'${clip(raw)}' is not JSON (a list of clauses, each { terms, conditions })`);
+  }
+};
 
 export interface Column {
   /** The field name in the record. */
@@ -186,6 +200,7 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('leading', ['龙头企业', '龙头'], boolean),
       column('listed', ['上市', '上市企业'], boolean),
       column('specialised', ['specialized', '专精特新'], boolean),
+      column('fortuneGlobal500', ['fortune_global_500', 'fortune500', '世界500强'], boolean),
       column('description', ['简介', '主营业务'], text),
       // Contact details: only authenticated API callers can read them (Enterprise.contact).
       column('website', ['官网', '网址', '网站', '官方网站'], contact('website')),
@@ -221,6 +236,7 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
               listed: flag(row, 'listed'),
               specialised: flag(row, 'specialised'),
             },
+            fortuneGlobal500: flag(row, 'fortuneGlobal500'),
             description: str(row, 'description'),
             contact: Object.values(contact).some((value) => value !== undefined) ? contact : undefined,
             provenance: provenanceOf(row),
@@ -349,6 +365,8 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('industryIds', ['industries', 'industry_ids', '适用产业'], idList),
       column('segmentIds', ['segments', 'segment_ids', '适用环节'], idList),
       column('programmeIds', ['programmes', 'programs', 'programme_ids', '适用工程'], idList),
+      column('offerable', ['可兑现', '可提供'], boolean),
+      column('eligibility', ['conditions', '适用条件'], jsonList),
       ...PROVENANCE_COLUMNS,
     ],
     check: (record) => {
@@ -391,6 +409,8 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
               segmentIds: strs(row, 'segmentIds') ?? [],
               programmeIds: strs(row, 'programmeIds') ?? [],
             },
+            offerable: row['offerable'] as boolean | undefined,
+            eligibility: row['eligibility'] as MeasureRecord['eligibility'],
             provenance: provenanceOf(row),
           },
         ],

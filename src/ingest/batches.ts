@@ -37,7 +37,7 @@ function definedFlags(flags: Readonly<Record<string, boolean | undefined>>): Rec
 /** What a new node or relationship starts with in a merge, so that a missing column never resets what is stored. */
 const MERGE_DEFAULTS: Partial<Record<NodeLabel | RelationshipType, Properties>> = {
   [L.Enterprise]: NO_FLAGS,
-  [L.PolicyMeasure]: { description: '', termsJson: '[]' },
+  [L.PolicyMeasure]: { description: '', termsJson: '[]', offerable: true, eligibilityJson: '[]' },
   [T.OPERATES_IN]: { mainProducts: [], basis: 'STATED' },
   [T.SUPPLIES]: { products: [] },
 };
@@ -185,6 +185,7 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         controller: enterprise.controller,
         market: enterprise.market,
         listedOn: enterprise.listedOn,
+        fortuneGlobal500: enterprise.fortuneGlobal500,
         industryScheme: enterprise.industryClass?.scheme,
         industryCode: enterprise.industryClass?.code,
         industryName: enterprise.industryClass?.name,
@@ -288,6 +289,14 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         nameEn: measure.titleEn,
         description: terms?.map((term) => term.text).join('；'),
         termsJson: terms && JSON.stringify(terms),
+        // Conditions are structured but read only by the eligibility rule (src/analytics/incentives.ts): JSON text.
+        offerable: measure.offerable ?? (mode === 'replace' ? true : undefined),
+        eligibilityJson:
+          measure.eligibility !== undefined
+            ? JSON.stringify(measure.eligibility)
+            : mode === 'replace'
+              ? '[]'
+              : undefined,
       },
       origin,
     );

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 
 import { CONTACT_FIELDS, type ContactField } from '../data/contact.js';
+import { FIRM_CONDITION_KINDS } from '../data/model.js';
 import { contactProblem } from './contact.js';
 import { creditCodeProblem } from './creditCode.js';
 import {
   BASE_KIND,
   BASE_STATUS,
   COMPARATOR,
+  CONDITION_KIND,
   EVIDENCE_KIND,
   FIELD_KIND,
   idProblem,
@@ -202,6 +204,11 @@ export const enterpriseRecord = z.strictObject({
   controller: optionalText,
   market: oneOf(MARKET).optional(),
   listedOn: isoDate.optional(),
+  /**
+   * In the Fortune Global 500 (世界500强), as a cited source says; left out, not known (never assumed false): the
+   * measures for Fortune Global 500 investors are then offered only conditionally.
+   */
+  fortuneGlobal500: flag.optional(),
   /** The company's industry in a published classification (申万 2021 level 3, or Tushare's for later listings). */
   industryClass: z
     .strictObject({ scheme: oneOf(INDUSTRY_SCHEME), code: optionalText, name: text })
@@ -328,6 +335,83 @@ export const termSchema = z.strictObject({
   unit: optionalText,
 });
 
+/**
+ * Bounds on a measure's conditions, so that the API can price them (src/graphql/cost.ts): the plan's richest
+ * measure, 四(六), needs four clauses of at most three conditions.
+ */
+export const MAX_MEASURE_CLAUSES = 5;
+export const MAX_CLAUSE_CONDITIONS = 4;
+export const MAX_CLAUSE_TERMS = 6;
+export const MAX_CONDITION_IDS = 10;
+
+/**
+ * One condition of a measure: what it asks of a firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED,
+ * FORTUNE_GLOBAL_500, SIZE_BAND) or of its project (FOREIGN_CAPITAL_AT_LEAST, PROJECT). Each kind takes its own
+ * parameter and no other; `text` / `textEn` word it (required for PROJECT, which nothing else describes).
+ */
+export const measureConditionSchema = z
+  .strictObject({
+    kind: oneOf(CONDITION_KIND),
+    segmentIds: ids.min(1).max(MAX_CONDITION_IDS).optional(),
+    regionIds: ids.min(1).max(MAX_CONDITION_IDS).optional(),
+    ownership: z.array(oneOf(OWNERSHIP)).min(1).optional(),
+    sizeBands: z.array(oneOf(SIZE_BAND)).min(1).optional(),
+    usdMillion: z.number().positive().optional(),
+    text: optionalText,
+    textEn: optionalText,
+  })
+  .superRefine((condition, context) => {
+    const needs: Partial<Record<string, string>> = {
+      SEGMENT: 'segmentIds',
+      REGION: 'regionIds',
+      OWNERSHIP: 'ownership',
+      SIZE_BAND: 'sizeBands',
+      FOREIGN_CAPITAL_AT_LEAST: 'usdMillion',
+      PROJECT: 'text',
+    };
+    const wanted = needs[condition.kind];
+    for (const parameter of ['segmentIds', 'regionIds', 'ownership', 'sizeBands', 'usdMillion'] as const) {
+      const given = condition[parameter] !== undefined;
+      if (parameter === wanted && !given)
+        context.addIssue({
+          code: 'custom',
+          path: [parameter],
+          message: `a ${condition.kind} condition needs ${parameter}`,
+        });
+      if (parameter !== wanted && given)
+        context.addIssue({
+          code: 'custom',
+          path: [parameter],
+          message: `a ${condition.kind} condition takes no ${parameter}`,
+        });
+    }
+    if (wanted === 'text' && condition.text === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['text'],
+        message: 'a PROJECT condition needs text saying what the project must be',
+      });
+  });
+
+/**
+ * One way to qualify for a measure: all of its conditions, as the plan words them in the given terms (1-based term
+ * numbers of the measure). At least one condition is on the firm: a clause that asked only about a future project
+ * would offer the measure to every firm on a maybe.
+ */
+export const eligibilityClauseSchema = z
+  .strictObject({
+    terms: z.array(z.number().int().positive()).max(MAX_CLAUSE_TERMS).default([]),
+    conditions: z.array(measureConditionSchema).min(1).max(MAX_CLAUSE_CONDITIONS),
+  })
+  .refine((clause) => clause.conditions.some((condition) => FIRM_CONDITION_KINDS.has(condition.kind)), {
+    message:
+      'a clause needs at least one condition on the firm (IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED, FORTUNE_GLOBAL_500 or SIZE_BAND)',
+    path: ['conditions'],
+  });
+
+export type MeasureCondition = z.infer<typeof measureConditionSchema>;
+export type EligibilityClause = z.infer<typeof eligibilityClauseSchema>;
+
 export const measureRecord = z.strictObject({
   id,
   policyId: id,
@@ -342,6 +426,16 @@ export const measureRecord = z.strictObject({
     segmentIds: ids.default([]),
     programmeIds: ids.default([]),
   }),
+  /**
+   * Whether the measure can be offered to a firm at all (false: an internal one, such as a leading group or
+   * supervision). Left out: a new measure is offerable, a merge keeps what is stored.
+   */
+  offerable: z.boolean().optional(),
+  /**
+   * Who it is for: any one of these clauses. Left out: a merge keeps what is stored; a new measure has none, which
+   * means every firm in its scope qualifies (it records no further condition).
+   */
+  eligibility: z.array(eligibilityClauseSchema).max(MAX_MEASURE_CLAUSES).optional(),
   provenance: provenanceSchema,
 });
 

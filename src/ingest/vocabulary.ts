@@ -138,6 +138,22 @@ export const OWNERSHIP = vocabulary(
     无: 'NO_CONTROLLER',
   },
 );
+/**
+ * What a condition of a policy measure (who it is for) asks of a firm or its project: see src/analytics/incentives.ts.
+ * IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED, FORTUNE_GLOBAL_500 and SIZE_BAND ask about the firm (decided from the
+ * graph, or not known); FOREIGN_CAPITAL_AT_LEAST and PROJECT ask about an investment not yet made (never decided).
+ */
+export const CONDITION_KIND = vocabulary([
+  'IN_SCOPE',
+  'SEGMENT',
+  'REGION',
+  'OWNERSHIP',
+  'LISTED',
+  'FORTUNE_GLOBAL_500',
+  'SIZE_BAND',
+  'FOREIGN_CAPITAL_AT_LEAST',
+  'PROJECT',
+]);
 /** The board a company is listed on. */
 export const MARKET = vocabulary(['MAIN_BOARD', 'CHINEXT', 'STAR', 'BSE'], {
   主板: 'MAIN_BOARD',

@@ -264,7 +264,7 @@ export const GRAPH_SPEC: GraphSpec = {
   Enterprise: {
     fields: {
       ...same('id', 'name', 'nameEn', 'sizeBand', 'creditCode', 'description'),
-      ...same('stockCode', 'shortName', 'ownership', 'controller', 'market', 'listedOn'),
+      ...same('stockCode', 'shortName', 'ownership', 'controller', 'market', 'listedOn', 'fortuneGlobal500'),
       industryClass: {
         kind: 'expression',
         expression: (v) =>
@@ -426,6 +426,9 @@ export const GRAPH_SPEC: GraphSpec = {
       title: property('name'),
       titleEn: property('nameEn'),
       terms: json('termsJson'),
+      // A measure stored before offerability was recorded could be offered, as every measure was then.
+      offerable: { kind: 'expression', expression: (v) => `coalesce(${v}.offerable, true)` },
+      eligibility: { kind: 'expression', expression: (v) => `coalesce(${v}.eligibilityJson, '[]')` },
       policy: relation({ target: 'Policy', pattern: into(T.HAS_MEASURE, L.Policy), many: false }),
       industries: relation({ target: 'Industry', pattern: out(T.APPLIES_TO, L.Industry), many: true }),
       chains: relation({

@@ -265,6 +265,13 @@ export type ChainSegmentUpstreamArgs = {
   stages?: InputMaybe<Array<Stage>>;
 };
 
+/** Whether a condition holds. */
+export type ConditionState =
+  /** Holds, from the graph. */
+  | 'MET'
+  /** Cannot be decided from the data; the offer depends on it. */
+  | 'UNDECIDED';
+
 /** A point on the map (WGS 84). */
 export type Coordinates = {
   __typename?: 'Coordinates';
@@ -328,6 +335,61 @@ export type DemonstrationBaseStatus =
   /** The plan asks for it. */
   | 'PLANNED';
 
+/** How a firm qualifies for a measure. */
+export type Eligibility =
+  /**
+   * The firm meets a clause's conditions on the firm (at least one), and the rest cannot be decided from the data
+   * (the size or kind of a future investment, an ownership type not published): offered on those terms.
+   */
+  | 'CONDITIONAL'
+  /** Every condition of a clause holds for the firm. */
+  | 'ELIGIBLE';
+
+/**
+ * One way to qualify for a policy measure, as the plan words it: all of its conditions must hold. Conditions on the
+ * firm are decided from the graph (or not known); conditions on the project (its foreign capital, what kind of
+ * project it is) cannot be decided before the investment, so a firm that meets the rest is offered the measure
+ * CONDITIONALLY.
+ */
+export type EligibilityClause = {
+  __typename?: 'EligibilityClause';
+  /** The conditions, all of which must hold. */
+  conditions: Array<MeasureCondition>;
+  /** The measure's terms (1-based, as in `terms`) this clause words. */
+  terms: Array<Scalars['Int']['output']>;
+};
+
+/** Why a firm qualifies: one condition of the clause it qualifies through. */
+export type EligibilityReason = {
+  __typename?: 'EligibilityReason';
+  /** The condition. */
+  condition: MeasureConditionKind;
+  /** Whether it holds or is still to be decided. */
+  state: ConditionState;
+  /** In English. */
+  text: Scalars['String']['output'];
+  /** In Chinese. */
+  textZh: Scalars['String']['output'];
+};
+
+/** A policy measure a target firm qualifies for, with how and why. */
+export type EligibleIncentive = {
+  __typename?: 'EligibleIncentive';
+  /**
+   * Every clause the firm qualifies through, in the measure's order: a foreign firm may qualify for 四(六)'s support
+   * of an introduced project (term 2) and, on its capital, for 一事一议 (term 3). The best one is given above.
+   */
+  clauses: Array<QualifyingClause>;
+  /** ELIGIBLE, or CONDITIONAL on what the reasons mark UNDECIDED. */
+  eligibility: Eligibility;
+  /** The measure. */
+  measure: PolicyMeasure;
+  /** Each condition of the qualifying clause: met, or to be decided. */
+  reasons: Array<EligibilityReason>;
+  /** The measure's terms (1-based) that the qualifying clause words; empty when the measure records no condition. */
+  terms: Array<Scalars['Int']['output']>;
+};
+
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type Enterprise = {
   __typename?: 'Enterprise';
@@ -357,6 +419,8 @@ export type Enterprise = {
   flags: EnterpriseFlags;
   /** Names it was registered or listed under before, newest first where known (新诺威 for 石药创新制药); empty when none. */
   formerNames: Array<Scalars['String']['output']>;
+  /** In the Fortune Global 500 (世界500强), as a cited source says; null when not known. */
+  fortuneGlobal500?: Maybe<Scalars['Boolean']['output']>;
   /** Stable id, for example `ent-shiyao`. */
   id: Scalars['ID']['output'];
   /** The company's industry in a published classification (申万 2021 level 3, or Tushare's for companies listed later). */
@@ -853,6 +917,48 @@ export type Market =
   /** STAR Market, Shanghai (科创板). */
   | 'STAR';
 
+/** One condition of a measure. */
+export type MeasureCondition = {
+  __typename?: 'MeasureCondition';
+  /** What it asks. */
+  kind: MeasureConditionKind;
+  /** OWNERSHIP: the ownership types. */
+  ownership?: Maybe<Array<Ownership>>;
+  /** REGION: the regions. */
+  regionIds?: Maybe<Array<Scalars['ID']['output']>>;
+  /** SEGMENT: the segments. */
+  segmentIds?: Maybe<Array<Scalars['ID']['output']>>;
+  /** SIZE_BAND: the size bands. */
+  sizeBands?: Maybe<Array<SizeBand>>;
+  /** The condition in Chinese, as the plan words it (required for PROJECT). */
+  text?: Maybe<Scalars['String']['output']>;
+  /** The condition in English, where given. */
+  textEn?: Maybe<Scalars['String']['output']>;
+  /** FOREIGN_CAPITAL_AT_LEAST: the least foreign capital, in USD million. */
+  usdMillion?: Maybe<Scalars['Float']['output']>;
+};
+
+/** What a measure asks of a firm or of its project. */
+export type MeasureConditionKind =
+  /** The project brings at least `usdMillion` USD million of foreign capital actually in place (never decidable from the data). */
+  | 'FOREIGN_CAPITAL_AT_LEAST'
+  /** The firm is in the Fortune Global 500 (世界500强). */
+  | 'FORTUNE_GLOBAL_500'
+  /** The firm operates in a chain, industry or segment the measure applies to. */
+  | 'IN_SCOPE'
+  /** The firm is listed on a stock exchange. */
+  | 'LISTED'
+  /** The firm's ownership type is one of `ownership`. */
+  | 'OWNERSHIP'
+  /** A condition on the project that `text` states (never decidable from the data). */
+  | 'PROJECT'
+  /** The firm is located in one of `regionIds` (or below one). */
+  | 'REGION'
+  /** The firm operates in one of `segmentIds`. */
+  | 'SEGMENT'
+  /** The firm's size band is one of `sizeBands`. */
+  | 'SIZE_BAND';
+
 /** Changes to the graph. Every mutation needs an API key with the editor role (`Authorization: Bearer <key>`). */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -1040,12 +1146,19 @@ export type PolicyMeasure = {
   __typename?: 'PolicyMeasure';
   /** Chains it applies to. */
   chains: Array<IndustrialChain>;
+  /**
+   * Who it is for: a firm qualifies through any one clause, whose conditions must all hold. Empty: every firm in the
+   * measure's scope (its chains, industries or segments) qualifies.
+   */
+  eligibility: Array<EligibilityClause>;
   /** Stable id. */
   id: Scalars['ID']['output'];
   /** Industries it applies to. */
   industries: Array<Industry>;
   /** Its number within the policy. */
   number: Scalars['Int']['output'];
+  /** Whether it can be offered to a firm at all; false for an internal measure (a leading group, supervision). */
+  offerable: Scalars['Boolean']['output'];
   /** The policy it belongs to. */
   policy: Policy;
   /** Programmes it funds or supports. */
@@ -1164,6 +1277,17 @@ export type ProvenanceSource =
   | 'PLAN'
   /** Publicly known, for example a listed company's main business or an administrative division. */
   | 'PUBLIC';
+
+/** One clause of a measure that a firm qualifies through. */
+export type QualifyingClause = {
+  __typename?: 'QualifyingClause';
+  /** ELIGIBLE, or CONDITIONAL on what the reasons mark UNDECIDED. */
+  eligibility: Eligibility;
+  /** Each condition of the clause: met, or to be decided. */
+  reasons: Array<EligibilityReason>;
+  /** The measure's terms (1-based) this clause words. */
+  terms: Array<Scalars['Int']['output']>;
+};
 
 /** A quantity a programme states. */
 export type Quantity = {
@@ -1442,6 +1566,8 @@ export type QuerySegmentArgs = {
 export type QueryTargetFirmsArgs = {
   chainId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  listedOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  ownership?: InputMaybe<Array<Ownership>>;
   regionId: Scalars['ID']['input'];
   segmentId?: InputMaybe<Scalars['ID']['input']>;
   sources?: InputMaybe<Array<ProvenanceSource>>;
@@ -1947,6 +2073,8 @@ export type TargetFirm = {
   __typename?: 'TargetFirm';
   /** Distance in km between its region and the target region, where both have coordinates. */
   distanceKm?: Maybe<Scalars['Float']['output']>;
+  /** The measures this firm qualifies for, each with how (ELIGIBLE or CONDITIONAL), the terms that apply and why. */
+  eligibleIncentives: Array<EligibleIncentive>;
   /** The enterprise (never one located in the region). */
   enterprise: Enterprise;
   /** The graph facts behind fit and linkage. */
@@ -1955,7 +2083,10 @@ export type TargetFirm = {
   factors: Array<ScoreFactor>;
   /** The gap segments it would fill. */
   fills: Array<ChainGap>;
-  /** The plan's policy measures that could be offered to it (those applying to the chain or its industries). */
+  /**
+   * The plan's policy measures this firm qualifies for, eligibly or conditionally (see `eligibleIncentives` for which
+   * and why): never an internal measure that cannot be offered, nor one whose conditions the firm does not meet.
+   */
   incentives: Array<PolicyMeasure>;
   /** 0–100: 100 × Σ(weight × factor) / Σ(weight). */
   score: Scalars['Float']['output'];
@@ -2124,11 +2255,16 @@ export type ResolversTypes = ResolversObject<{
   ChainGap: ResolverTypeWrapper<Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversTypes['Enterprise']>, segment: ResolversTypes['ChainSegment'] }>;
   ChainGapReport: ResolverTypeWrapper<Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversTypes['IndustrialChain'], gaps: Array<ResolversTypes['ChainGap']>, region: ResolversTypes['Region'] }>;
   ChainSegment: ResolverTypeWrapper<ProjectionModel>;
+  ConditionState: ConditionState;
   Coordinates: ResolverTypeWrapper<Coordinates>;
   CoverageSummary: ResolverTypeWrapper<CoverageSummary>;
   DemonstrationBase: ResolverTypeWrapper<ProjectionModel>;
   DemonstrationBaseKind: DemonstrationBaseKind;
   DemonstrationBaseStatus: DemonstrationBaseStatus;
+  Eligibility: Eligibility;
+  EligibilityClause: ResolverTypeWrapper<EligibilityClause>;
+  EligibilityReason: ResolverTypeWrapper<EligibilityReason>;
+  EligibleIncentive: ResolverTypeWrapper<Omit<EligibleIncentive, 'measure'> & { measure: ResolversTypes['PolicyMeasure'] }>;
   Enterprise: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseConnection: ResolverTypeWrapper<ProjectionModel>;
   EnterpriseContact: ResolverTypeWrapper<ProjectionModel>;
@@ -2163,6 +2299,8 @@ export type ResolversTypes = ResolversObject<{
   LinkBasis: LinkBasis;
   LossImpact: ResolverTypeWrapper<Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversTypes['SupplyLoss']>, region: ResolversTypes['Region'], segment?: Maybe<ResolversTypes['ChainSegment']>, segmentsAffected: Array<ResolversTypes['SegmentStatusChange']> }>;
   Market: Market;
+  MeasureCondition: ResolverTypeWrapper<MeasureCondition>;
+  MeasureConditionKind: MeasureConditionKind;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Ownership: Ownership;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -2182,6 +2320,7 @@ export type ResolversTypes = ResolversObject<{
   Project: ResolverTypeWrapper<ProjectionModel>;
   Provenance: ResolverTypeWrapper<Provenance>;
   ProvenanceSource: ProvenanceSource;
+  QualifyingClause: ResolverTypeWrapper<QualifyingClause>;
   Quantity: ResolverTypeWrapper<Quantity>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReachedEnterprise: ResolverTypeWrapper<Omit<ReachedEnterprise, 'enterprise' | 'path'> & { enterprise: ResolversTypes['Enterprise'], path: Array<ResolversTypes['Enterprise']> }>;
@@ -2216,7 +2355,7 @@ export type ResolversTypes = ResolversObject<{
   Target: ResolverTypeWrapper<ProjectionModel>;
   TargetComparator: TargetComparator;
   TargetFactor: TargetFactor;
-  TargetFirm: ResolverTypeWrapper<Omit<TargetFirm, 'enterprise' | 'fills' | 'incentives'> & { enterprise: ResolversTypes['Enterprise'], fills: Array<ResolversTypes['ChainGap']>, incentives: Array<ResolversTypes['PolicyMeasure']> }>;
+  TargetFirm: ResolverTypeWrapper<Omit<TargetFirm, 'eligibleIncentives' | 'enterprise' | 'fills' | 'incentives'> & { eligibleIncentives: Array<ResolversTypes['EligibleIncentive']>, enterprise: ResolversTypes['Enterprise'], fills: Array<ResolversTypes['ChainGap']>, incentives: Array<ResolversTypes['PolicyMeasure']> }>;
   TargetFirmReport: ResolverTypeWrapper<Omit<TargetFirmReport, 'gaps' | 'recommendations' | 'region'> & { gaps: Array<ResolversTypes['ChainGap']>, recommendations: Array<ResolversTypes['TargetFirm']>, region: ResolversTypes['Region'] }>;
   TargetMetric: TargetMetric;
   TargetPeriod: TargetPeriod;
@@ -2236,6 +2375,9 @@ export type ResolversParentTypes = ResolversObject<{
   Coordinates: Coordinates;
   CoverageSummary: CoverageSummary;
   DemonstrationBase: ProjectionModel;
+  EligibilityClause: EligibilityClause;
+  EligibilityReason: EligibilityReason;
+  EligibleIncentive: Omit<EligibleIncentive, 'measure'> & { measure: ResolversParentTypes['PolicyMeasure'] };
   Enterprise: ProjectionModel;
   EnterpriseConnection: ProjectionModel;
   EnterpriseContact: ProjectionModel;
@@ -2259,6 +2401,7 @@ export type ResolversParentTypes = ResolversObject<{
   IndustryClass: IndustryClass;
   Int: Scalars['Int']['output'];
   LossImpact: Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversParentTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversParentTypes['SupplyLoss']>, region: ResolversParentTypes['Region'], segment?: Maybe<ResolversParentTypes['ChainSegment']>, segmentsAffected: Array<ResolversParentTypes['SegmentStatusChange']> };
+  MeasureCondition: MeasureCondition;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PathNode: PathNode;
@@ -2273,6 +2416,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProgrammeField: ProjectionModel;
   Project: ProjectionModel;
   Provenance: Provenance;
+  QualifyingClause: QualifyingClause;
   Quantity: Quantity;
   Query: Record<PropertyKey, never>;
   ReachedEnterprise: Omit<ReachedEnterprise, 'enterprise' | 'path'> & { enterprise: ResolversParentTypes['Enterprise'], path: Array<ResolversParentTypes['Enterprise']> };
@@ -2296,7 +2440,7 @@ export type ResolversParentTypes = ResolversObject<{
   SupplyLink: ProjectionModel;
   SupplyLoss: Omit<SupplyLoss, 'enterprise' | 'lostSuppliers'> & { enterprise: ResolversParentTypes['Enterprise'], lostSuppliers: Array<ResolversParentTypes['Enterprise']> };
   Target: ProjectionModel;
-  TargetFirm: Omit<TargetFirm, 'enterprise' | 'fills' | 'incentives'> & { enterprise: ResolversParentTypes['Enterprise'], fills: Array<ResolversParentTypes['ChainGap']>, incentives: Array<ResolversParentTypes['PolicyMeasure']> };
+  TargetFirm: Omit<TargetFirm, 'eligibleIncentives' | 'enterprise' | 'fills' | 'incentives'> & { eligibleIncentives: Array<ResolversParentTypes['EligibleIncentive']>, enterprise: ResolversParentTypes['Enterprise'], fills: Array<ResolversParentTypes['ChainGap']>, incentives: Array<ResolversParentTypes['PolicyMeasure']> };
   TargetFirmReport: Omit<TargetFirmReport, 'gaps' | 'recommendations' | 'region'> & { gaps: Array<ResolversParentTypes['ChainGap']>, recommendations: Array<ResolversParentTypes['TargetFirm']>, region: ResolversParentTypes['Region'] };
   TargetProgress: ProjectionModel;
   TargetWeights: TargetWeights;
@@ -2398,6 +2542,26 @@ export type DemonstrationBaseResolvers<ContextType = GraphQLContext, ParentType 
   status?: Resolver<ResolversTypes['DemonstrationBaseStatus'], ParentType, ContextType>;
 }>;
 
+export type EligibilityClauseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EligibilityClause'] = ResolversParentTypes['EligibilityClause']> = ResolversObject<{
+  conditions?: Resolver<Array<ResolversTypes['MeasureCondition']>, ParentType, ContextType>;
+  terms?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type EligibilityReasonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EligibilityReason'] = ResolversParentTypes['EligibilityReason']> = ResolversObject<{
+  condition?: Resolver<ResolversTypes['MeasureConditionKind'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['ConditionState'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  textZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type EligibleIncentiveResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EligibleIncentive'] = ResolversParentTypes['EligibleIncentive']> = ResolversObject<{
+  clauses?: Resolver<Array<ResolversTypes['QualifyingClause']>, ParentType, ContextType>;
+  eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType>;
+  measure?: Resolver<ResolversTypes['PolicyMeasure'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['EligibilityReason']>, ParentType, ContextType>;
+  terms?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Enterprise'] = ResolversParentTypes['Enterprise']> = ResolversObject<{
   aliases?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   contact?: Resolver<Maybe<ResolversTypes['EnterpriseContact']>, ParentType, ContextType>;
@@ -2408,6 +2572,7 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   downstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseDownstreamArgs, 'depth'>>;
   flags?: Resolver<ResolversTypes['EnterpriseFlags'], ParentType, ContextType>;
   formerNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  fortuneGlobal500?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   industryClass?: Resolver<Maybe<ResolversTypes['IndustryClass']>, ParentType, ContextType>;
   listedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2548,6 +2713,17 @@ export type LossImpactResolvers<ContextType = GraphQLContext, ParentType extends
   segmentsAffected?: Resolver<Array<ResolversTypes['SegmentStatusChange']>, ParentType, ContextType>;
 }>;
 
+export type MeasureConditionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MeasureCondition'] = ResolversParentTypes['MeasureCondition']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['MeasureConditionKind'], ParentType, ContextType>;
+  ownership?: Resolver<Maybe<Array<ResolversTypes['Ownership']>>, ParentType, ContextType>;
+  regionIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  segmentIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  sizeBands?: Resolver<Maybe<Array<ResolversTypes['SizeBand']>>, ParentType, ContextType>;
+  text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  textEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  usdMillion?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   importRecords?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportRecordsArgs, 'acceptValid' | 'content' | 'format' | 'kind'>>;
 }>;
@@ -2604,9 +2780,11 @@ export type PolicyResolvers<ContextType = GraphQLContext, ParentType extends Res
 
 export type PolicyMeasureResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PolicyMeasure'] = ResolversParentTypes['PolicyMeasure']> = ResolversObject<{
   chains?: Resolver<Array<ResolversTypes['IndustrialChain']>, ParentType, ContextType>;
+  eligibility?: Resolver<Array<ResolversTypes['EligibilityClause']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   industries?: Resolver<Array<ResolversTypes['Industry']>, ParentType, ContextType>;
   number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  offerable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   policy?: Resolver<ResolversTypes['Policy'], ParentType, ContextType>;
   programmes?: Resolver<Array<ResolversTypes['Programme']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
@@ -2662,6 +2840,12 @@ export type ProvenanceResolvers<ContextType = GraphQLContext, ParentType extends
   source?: Resolver<ResolversTypes['ProvenanceSource'], ParentType, ContextType>;
 }>;
 
+export type QualifyingClauseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QualifyingClause'] = ResolversParentTypes['QualifyingClause']> = ResolversObject<{
+  eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['EligibilityReason']>, ParentType, ContextType>;
+  terms?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type QuantityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quantity'] = ResolversParentTypes['Quantity']> = ResolversObject<{
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2687,7 +2871,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   search?: Resolver<Array<ResolversTypes['SearchHit']>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'text'>>;
   segment?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
   serviceInfo?: Resolver<ResolversTypes['ServiceInfo'], ParentType, ContextType>;
-  targetFirms?: Resolver<ResolversTypes['TargetFirmReport'], ParentType, ContextType, RequireFields<QueryTargetFirmsArgs, 'regionId'>>;
+  targetFirms?: Resolver<ResolversTypes['TargetFirmReport'], ParentType, ContextType, RequireFields<QueryTargetFirmsArgs, 'listedOnly' | 'regionId'>>;
   targets?: Resolver<Array<ResolversTypes['Target']>, ParentType, ContextType, Partial<QueryTargetsArgs>>;
 }>;
 
@@ -2848,6 +3032,7 @@ export type TargetResolvers<ContextType = GraphQLContext, ParentType extends Res
 
 export type TargetFirmResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetFirm'] = ResolversParentTypes['TargetFirm']> = ResolversObject<{
   distanceKm?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  eligibleIncentives?: Resolver<Array<ResolversTypes['EligibleIncentive']>, ParentType, ContextType>;
   enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
   evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
   factors?: Resolver<Array<ResolversTypes['ScoreFactor']>, ParentType, ContextType>;
@@ -2884,6 +3069,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Coordinates?: CoordinatesResolvers<ContextType>;
   CoverageSummary?: CoverageSummaryResolvers<ContextType>;
   DemonstrationBase?: DemonstrationBaseResolvers<ContextType>;
+  EligibilityClause?: EligibilityClauseResolvers<ContextType>;
+  EligibilityReason?: EligibilityReasonResolvers<ContextType>;
+  EligibleIncentive?: EligibleIncentiveResolvers<ContextType>;
   Enterprise?: EnterpriseResolvers<ContextType>;
   EnterpriseConnection?: EnterpriseConnectionResolvers<ContextType>;
   EnterpriseContact?: EnterpriseContactResolvers<ContextType>;
@@ -2901,6 +3089,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Industry?: IndustryResolvers<ContextType>;
   IndustryClass?: IndustryClassResolvers<ContextType>;
   LossImpact?: LossImpactResolvers<ContextType>;
+  MeasureCondition?: MeasureConditionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PathNode?: PathNodeResolvers<ContextType>;
@@ -2914,6 +3103,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   ProgrammeField?: ProgrammeFieldResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
+  QualifyingClause?: QualifyingClauseResolvers<ContextType>;
   Quantity?: QuantityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReachedEnterprise?: ReachedEnterpriseResolvers<ContextType>;

@@ -1,6 +1,6 @@
 import { readNodeList } from '../../data/graph/queries.js';
 import { selectionOf } from '../../data/graph/selection.js';
-import type { PolicyTerm, Quantity, Resolvers } from '../generated/resolvers.js';
+import type { EligibilityClause, PolicyTerm, Quantity, Resolvers } from '../generated/resolvers.js';
 import { limitsOf, parsedJson } from './support.js';
 
 const PERIOD_STORED: Record<string, string> = {
@@ -75,6 +75,7 @@ export const planResolvers: Resolvers = {
   },
   PolicyMeasure: {
     terms: (parent, _args, _context, info) => parsedJson<PolicyTerm[]>(parent, info.path.key),
+    eligibility: (parent, _args, _context, info) => parsedJson<EligibilityClause[]>(parent, info.path.key),
   },
   TargetProgress: {
     // Projected once per response key (see Target.current in src/data/graph/spec.ts).
