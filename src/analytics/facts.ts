@@ -16,6 +16,7 @@ import {
   type Structure,
 } from './aggregates.js';
 import type { SegmentFacts, Stage } from './gaps.js';
+import { quotientFromAggregates } from './scale.js';
 import type { CandidateFacts } from './targets.js';
 import { badUserInput } from '../errors.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
@@ -72,6 +73,8 @@ export interface GapFactsRequest {
    * out. Absent: the statement reads it.
    */
   readonly cachedSegmentIds?: readonly string[];
+  /** Each region's nation (scale.ts): its aggregates are read too, for the location quotient. */
+  readonly nations?: ReadonlyMap<string, string | null>;
 }
 
 /**
@@ -134,7 +137,12 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
         ? { cachedSegmentIds: cached }
         : { chainIds: request.chainIds, segmentScopeId: request.segmentScopeId ?? null }),
       sources: request.sources,
-      aggregateRegionIds: request.regionIds,
+      aggregateRegionIds: [
+        ...new Set([
+          ...request.regionIds,
+          ...[...(request.nations?.values() ?? [])].filter((id): id is string => id !== null),
+        ]),
+      ],
       aggregateFilter: filterKey(request.sources),
       regionIds: request.regionIds,
       localEnterprises: request.localEnterprises ?? 0,
@@ -183,15 +191,26 @@ export function gapFactsFrom(
   aggregates: ReadonlyMap<string, RegionCounts>,
   regionIds: readonly string[],
   scenarios: readonly (ReadonlyMap<string, RegionCounts> | null)[],
+  nations: ReadonlyMap<string, string | null> = new Map(),
 ): GapFactsRow[] {
   const rows: GapFactsRow[] = [];
   for (const regionId of regionIds) {
     const counts = aggregates.get(regionId) ?? new Map<string, SegmentCounts>();
+    const nationId = nations.get(regionId) ?? null;
+    const nation = nationId === null ? undefined : (aggregates.get(nationId) ?? new Map());
     scenarios.forEach((leftOut, scenario) => {
       const removed = leftOut?.get(regionId);
+      const removedFromNation = nationId === null ? undefined : leftOut?.get(nationId);
       for (const segment of structure) {
         const all = counts.get(segment.segmentId) ?? NO_COUNTS;
         const minus = removed?.get(segment.segmentId) ?? NO_COUNTS;
+        const quotient = quotientFromAggregates(
+          segment.segmentId,
+          counts,
+          nation,
+          removed,
+          removedFromNation,
+        );
         rows.push({
           chainId: segment.chainId,
           scenario,
@@ -209,6 +228,8 @@ export function gapFactsFrom(
           downstreamAll: Number(segment.downstreamAll),
           downstreamInChain: Number(segment.downstreamInChain),
           chainSize: Number(segment.chainSize),
+          locationQuotient: quotient.value,
+          locationQuotientBasis: quotient.basis,
         });
       }
     });
@@ -261,7 +282,14 @@ export async function readAggregateStructure(executor: Executor): Promise<Struct
  */
 export async function readContributions(
   executor: Executor,
-  request: { firmIds: readonly string[]; regionId: string; sources: Sources; structure: Structure },
+  request: {
+    firmIds: readonly string[];
+    regionId: string;
+    sources: Sources;
+    structure: Structure;
+    /** The region's nation, whose counts the firms leave too (for the location quotient). */
+    nationId?: string | null;
+  },
 ): Promise<Map<string, RegionCounts>> {
   if (request.firmIds.length === 0) return new Map();
   const { structure } = request;
@@ -271,10 +299,9 @@ export async function readContributions(
     await executor.read('scenario-supply', supplyCountsQuery(scope, structure)),
   ];
   const key = filterKey(request.sources);
-  const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set([request.regionId]), [
-    key,
-  ]);
-  return new Map([[request.regionId, sums.get(request.regionId)?.get(key) ?? new Map()]]);
+  const wanted = [request.regionId, ...(request.nationId ? [request.nationId] : [])];
+  const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
+  return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
 }
 
 /**

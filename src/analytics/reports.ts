@@ -37,6 +37,7 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
+import { nationOf } from './scale.js';
 import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
@@ -68,6 +69,13 @@ function validThresholds(input: ThresholdsInput | null | undefined): GapThreshol
   }
   if (!(thresholds.maxOutsideSupplyShare >= 0 && thresholds.maxOutsideSupplyShare <= 1)) {
     throw badUserInput('thresholds.maxOutsideSupplyShare', 'must be between 0 and 1');
+  }
+  // Below 1 would call a segment strong where the region is below the national share.
+  if (!(thresholds.strongLocationQuotient >= 1 && thresholds.strongLocationQuotient <= 1000)) {
+    throw badUserInput(
+      'thresholds.strongLocationQuotient',
+      'must be a number from 1 to 1000 (1000 turns the scale rule off in practice)',
+    );
   }
   return thresholds;
 }
@@ -141,6 +149,10 @@ async function gapFacts(
   // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
   // version is the one the request's check saw; a write to the shape since then reads it afresh.
   const structures = context.refresher.structures;
+  // Each region's nation (the root of its tree), whose stored counts give the location quotient's national shares.
+  const ancestors = (await aggregateStructure(context, prepared)).ancestors;
+  const nations = new Map(request.regionIds.map((id) => [id, nationOf(id, ancestors)]));
+  request = { ...request, nations };
   const key = gapStructureKey(request);
   const cached = structures.get<StructureRow[]>(key, prepared.structureVersion);
   let parts = await readGapFactParts(context.executor, {
@@ -185,11 +197,12 @@ async function gapFacts(
             regionId: request.regionIds[0]!,
             sources: request.sources,
             structure: await aggregateStructure(context, prepared),
+            nationId: nations.get(request.regionIds[0]!) ?? null,
           }),
     );
   }
   return {
-    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions),
+    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions, nations),
     basis: { ...parts.basis, asOf },
     localIds: parts.localIds,
   };
@@ -234,6 +247,8 @@ function gapObject(
     status: assessment.status,
     criticality: assessment.criticality,
     score: assessment.score,
+    locationQuotient: facts.locationQuotient ?? null,
+    locationQuotientBasis: facts.locationQuotientBasis ?? null,
     reasons: assessment.reasons,
     localEnterpriseCount: facts.localEnterpriseCount,
     leadingCount: facts.leadingCount,

@@ -255,6 +255,7 @@ export const GRAPH_SPEC: GraphSpec = {
     fields: {
       ...same('id', 'name', 'nameEn', 'sizeBand', 'creditCode', 'description'),
       ...same('stockCode', 'shortName', 'ownership', 'controller', 'market', 'listedOn'),
+      ...same('revenueCnyMillion', 'outputCnyMillion', 'figuresYear'),
       industryClass: {
         kind: 'expression',
         expression: (v) =>
