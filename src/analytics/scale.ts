@@ -61,8 +61,7 @@ export function locationQuotient(
   nationAll: Readonly<SegmentCounts>,
 ): LocationQuotient {
   const byRevenue = nationAll.listed > 0 && nationAll.listedWithRevenue === nationAll.listed;
-  const pick = (counts: Readonly<SegmentCounts>) =>
-    byRevenue ? counts.listedRevenue / 1000 : counts.listed;
+  const pick = (counts: Readonly<SegmentCounts>) => (byRevenue ? counts.listedRevenue / 1000 : counts.listed);
   const figures = {
     regionInSegment: pick(regionInSegment),
     regionAll: pick(regionAll),
@@ -72,8 +71,7 @@ export function locationQuotient(
   if (figures.nationInSegment <= 0 || figures.regionAll <= 0 || figures.nationAll <= 0) {
     return { ...NO_QUOTIENT, ...figures };
   }
-  const value =
-    figures.regionInSegment / figures.regionAll / (figures.nationInSegment / figures.nationAll);
+  const value = figures.regionInSegment / figures.regionAll / (figures.nationInSegment / figures.nationAll);
   return { value: round(value), basis: byRevenue ? 'LISTED_REVENUE' : 'LISTED_FIRMS', ...figures };
 }
 
