@@ -108,8 +108,8 @@ describe('location quotient (pure)', () => {
       fc.property(population, (p) => {
         const before = quotient(p);
         fc.pre(before !== null);
-        expect(quotient({ ...p, c: p.c + 1 })!).toBeLessThanOrEqual(before! + 1e-4);
-        expect(quotient({ ...p, x: p.x + 1 })!).toBeLessThanOrEqual(before! + 1e-4);
+        expect(quotient({ ...p, c: p.c + 1 })!).toBeLessThanOrEqual(before + 1e-4);
+        expect(quotient({ ...p, x: p.x + 1 })!).toBeLessThanOrEqual(before + 1e-4);
       }),
     );
   });
