@@ -207,8 +207,16 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('specialised', ['specialized', '专精特新'], boolean),
       column('description', ['简介', '主营业务'], text),
       // Scale, in million CNY of the year `figuresYear` (src/analytics/scale.ts weighs listed firms by revenue).
-      column('revenueCnyMillion', ['revenue', '营业收入', '营业收入（百万元）', '营业收入(百万元)'], millionCny),
-      column('outputCnyMillion', ['output', '工业总产值', '工业总产值（百万元）', '工业总产值(百万元)'], millionCny),
+      column(
+        'revenueCnyMillion',
+        ['revenue', '营业收入', '营业收入（百万元）', '营业收入(百万元)'],
+        millionCny,
+      ),
+      column(
+        'outputCnyMillion',
+        ['output', '工业总产值', '工业总产值（百万元）', '工业总产值(百万元)'],
+        millionCny,
+      ),
       column('figuresYear', ['figures_year', '数据年份', '年份'], year),
       // Contact details: only authenticated API callers can read them (Enterprise.contact).
       column('website', ['官网', '网址', '网站', '官方网站'], contact('website')),
