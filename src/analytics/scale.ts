@@ -26,9 +26,15 @@ import type { GapReason } from './gaps.js';
  * in the shipped data). Its figures are the counts kept for it — its whole subtree, each firm once — so that a firm
  * placed at the country itself (a listed company whose city is not known) is in the national population too.
  *
- * Null (no quotient) when the basis is too thin to give one: no national listed firm in the segment (E_s = 0), or
- * no listed firm in the region in any segment (e_r = 0), or the region's tree has no single root.
+ * Null (no quotient) when the basis is too thin to give one: fewer than MIN_NATIONAL_LISTED listed firms of the
+ * nation in the segment, or no listed firm in the region in any segment (e_r = 0), or the region's tree has no single
+ * root. The first matters on the shipped data: the public classification (申万) knows 原料药 but not antibiotic or
+ * vitamin APIs, so the nation's only listed firm in 抗生素原料药 is 华北制药 itself, and a quotient of 91 would
+ * measure nothing but how few listed firms the city has.
  */
+
+/** Fewest listed firms of the nation in a segment for a quotient (by count or by revenue). */
+export const MIN_NATIONAL_LISTED = 5;
 
 export type LocationQuotientBasis = 'LISTED_FIRMS' | 'LISTED_REVENUE';
 
@@ -68,7 +74,12 @@ export function locationQuotient(
     nationInSegment: pick(nationInSegment),
     nationAll: pick(nationAll),
   };
-  if (figures.nationInSegment <= 0 || figures.regionAll <= 0 || figures.nationAll <= 0) {
+  if (
+    nationInSegment.listed < MIN_NATIONAL_LISTED ||
+    figures.nationInSegment <= 0 ||
+    figures.regionAll <= 0 ||
+    figures.nationAll <= 0
+  ) {
     return { ...NO_QUOTIENT, ...figures };
   }
   const value = figures.regionInSegment / figures.regionAll / (figures.nationInSegment / figures.nationAll);

@@ -13,21 +13,21 @@ import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
  * SCALE_STRENGTH, the revenue basis, the threshold, and firm revenue / output through the import.
  *
  * Graph "scale" (nation `cn` is the root; `prov` and `other` under it, `city` under `prov`). Segments: `tcm`, `api`
- * with the narrower `anti` and `vit`, `dev`, `svc`. Listed firms (a stock code) are starred:
+ * with the narrower `anti` and `vit`, `dev`, `svc`, `thin`. Listed firms (a stock code) are starred:
  *
- *   city:  C1* tcm (leading)   C2* anti   C3* anti+vit (leading)   C4 tcm   C5* dev   C6 svc
- *   other: O1*..O4* dev   O5* tcm   O6* anti   O7 tcm
+ *   city:  C1* tcm (leading)   C2* anti   C3* anti+vit (leading)   C4 tcm   C5* dev   C6 svc   C8 thin
+ *   other: T1*..T4* tcm, O7 tcm   A1*..A3* anti   V1*..V4* vit   D1*..D8* dev   H1* H2* thin
  *   platforms in city: P1 supports tcm, P2 supports vit (so api too)
  *
- * Listed firms, each once: city 4 (C1 C2 C3 C5), nation 10. By segment (city / nation): tcm 1/2, api 2/3 (C3 once),
- * anti 2/3, vit 1/1, dev 1/5, svc 0/0. Location quotients (city / nation shares):
- *   tcm  (1/4)/(2/10) = 1.25    ≥ 1.25: strong. Local C1 C4 (2 < 3), leading 1, platform 1 → COVERED, SCALE_STRENGTH
- *   api  (2/4)/(3/10) = 1.6667  strong. Local C2 C3, leading C3, platform P2 → COVERED, SCALE_STRENGTH
- *   anti (2/4)/(3/10) = 1.6667  strong. Local C2 C3, leading C3, no platform → WEAK (NO_PLATFORM, SCALE_STRENGTH)
- *   vit  (1/4)/(1/10) = 2.5     strong. Local C3 alone (else DEPENDENT), leading, P2 → COVERED, SCALE_STRENGTH
- *   dev  (1/4)/(5/10) = 0.5     not strong. Local C5 alone → DEPENDENT (SINGLE_LOCAL_ENTERPRISE)
- *   svc  no national listed firm → null. Local C6 alone → DEPENDENT
- * For the nation itself every quotient is 1 (or null for svc).
+ * Listed firms, each once: city 4 (C1 C2 C3 C5), nation 25. By segment (city / nation): tcm 1/5, api 2/9 (C3 once),
+ * anti 2/5, vit 1/5, dev 1/9, svc 0/0, thin 0/2. Location quotients (city share ÷ national share):
+ *   tcm  (1/4)/(5/25) = 1.25    ≥ 1.25: strong. Local C1 C4 (2 < 3), leading 1, platform 1 → COVERED, SCALE_STRENGTH
+ *   api  (2/4)/(9/25) = 1.3889  strong. Local C2 C3, leading C3, platform P2 → COVERED, SCALE_STRENGTH
+ *   anti (2/4)/(5/25) = 2.5     strong. Local C2 C3, leading C3, no platform → WEAK (NO_PLATFORM, SCALE_STRENGTH)
+ *   vit  (1/4)/(5/25) = 1.25    strong. Local C3 alone (else DEPENDENT), leading, P2 → COVERED, SCALE_STRENGTH
+ *   dev  (1/4)/(9/25) = 0.6944  not strong. Local C5 alone → DEPENDENT (SINGLE_LOCAL_ENTERPRISE)
+ *   svc  no national listed firm → null; thin: 2 national listed firms (< 5) → null. Each: one local firm → DEPENDENT
+ * For the nation itself every quotient is 1 (or null for svc and thin).
  */
 
 const EDITOR_KEY = 'editor-key-for-the-scale-test';
@@ -65,6 +65,15 @@ interface GapsData {
   chainGaps: { thresholds: { strongLocationQuotient: number }; gaps: Gap[] };
 }
 
+/** `count` listed firms of region `other` in one segment, named prefix1, prefix2, … */
+const listedIn = (prefix: string, count: number, segment: string, region = 'other') =>
+  Array.from({ length: count }, (_, index) => ({
+    id: `${prefix}${index + 1}`,
+    region,
+    segments: [segment],
+    stockCode: code(),
+  }));
+
 function scaleGraph(): TestGraphSpec {
   return {
     regions: [
@@ -81,6 +90,7 @@ function scaleGraph(): TestGraphSpec {
       { id: 'tcm', stage: 'DOWNSTREAM' },
       { id: 'dev', stage: 'MIDSTREAM' },
       { id: 'svc', stage: 'MIDSTREAM' },
+      { id: 'thin', stage: 'MIDSTREAM' },
     ],
     firms: [
       { id: 'C1', region: 'city', segments: ['tcm'], leading: true, stockCode: code() },
@@ -89,10 +99,13 @@ function scaleGraph(): TestGraphSpec {
       { id: 'C4', region: 'city', segments: ['tcm'] },
       { id: 'C5', region: 'city', segments: ['dev'], stockCode: code() },
       { id: 'C6', region: 'city', segments: ['svc'] },
-      ...[1, 2, 3, 4].map((n) => ({ id: `O${n}`, region: 'other', segments: ['dev'], stockCode: code() })),
-      { id: 'O5', region: 'other', segments: ['tcm'], stockCode: code() },
-      { id: 'O6', region: 'other', segments: ['anti'], stockCode: code() },
+      { id: 'C8', region: 'city', segments: ['thin'] },
+      ...listedIn('T', 4, 'tcm'),
       { id: 'O7', region: 'other', segments: ['tcm'] },
+      ...listedIn('A', 3, 'anti'),
+      ...listedIn('V', 4, 'vit'),
+      ...listedIn('D', 8, 'dev'),
+      ...listedIn('H', 2, 'thin'),
     ],
     platforms: [
       { id: 'P1', region: 'city', supports: ['tcm'] },
@@ -133,13 +146,21 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
     const quotients = Object.fromEntries(
       Object.entries(gapsOf).map(([segment, gap]) => [segment, gap.locationQuotient]),
     );
-    expect(quotients).toEqual({ tcm: 1.25, api: 1.6667, anti: 1.6667, vit: 2.5, dev: 0.5, svc: null });
+    expect(quotients).toEqual({
+      tcm: 1.25,
+      api: 1.3889,
+      anti: 2.5,
+      vit: 1.25,
+      dev: 0.6944,
+      svc: null,
+      thin: null,
+    });
     expect(gapsOf['tcm']!.locationQuotientBasis).toBe('LISTED_FIRMS');
     expect(gapsOf['svc']!.locationQuotientBasis).toBeNull();
     // The nation against itself: 1 wherever it has listed firms.
     const nation = bySegment(await gaps({ ...ALL_SOURCES, chainId: id('chain'), regionId: id('cn') }));
     expect(Object.values(nation).map((gap) => gap.locationQuotient)).toEqual(
-      Object.values(nation).map((gap) => (gap.segment.id === id('svc') ? null : 1)),
+      Object.values(nation).map((gap) => ([id('svc'), id('thin')].includes(gap.segment.id) ? null : 1)),
     );
   });
 
@@ -160,11 +181,12 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
       vit: ['COVERED', 'SCALE_STRENGTH'],
       dev: ['DEPENDENT', 'SINGLE_LOCAL_ENTERPRISE'],
       svc: ['DEPENDENT', 'SINGLE_LOCAL_ENTERPRISE'],
+      thin: ['DEPENDENT', 'SINGLE_LOCAL_ENTERPRISE'],
     });
     const reason = gapsOf['vit']!.reasons[0]!;
-    expect(reason.text).toContain('location quotient 2.5 (threshold 1.25)');
+    expect(reason.text).toContain('location quotient 1.25 (threshold 1.25)');
     expect(reason.text).toContain('a single local enterprise is no gap');
-    expect(reason.textZh).toContain('区位熵2.5（标准1.25）');
+    expect(reason.textZh).toContain('区位熵1.25（标准1.25）');
   });
 
   it('applies the threshold the request gives, and refuses one below 1', async () => {
@@ -176,7 +198,7 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
         thresholds: { strongLocationQuotient: 1.3 },
       }),
     );
-    // tcm (1.25) is no longer strong: its two firms are few again; api (1.6667) still is.
+    // tcm (1.25) is no longer strong: its two firms are few again; api (1.3889) still is.
     expect(strict['tcm']!.status).toBe('WEAK');
     expect(strict['tcm']!.reasons.map((reason) => reason.code)).toEqual(['FEW_ENTERPRISES']);
     expect(strict['api']!.status).toBe('COVERED');
@@ -194,8 +216,9 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
   });
 
   it('weighs by revenue when every listed firm of the nation has one, by count as soon as one has not', async () => {
-    // city2: A* s1 300, B* s2 100; other2: C* s1 100, D* s2 500. By revenue: city s1 300/400 = 0.75 against the
-    // nation's 400/1000 = 0.4 → 1.875 (by count it would be (1/2)/(2/4) = 1); s2: (100/400)/(600/1000) = 0.4167.
+    // city2: A* s1 300, B* s2 100; other2: C1*..C4* s1 25 each, D1*..D5* s2 100 each. By revenue: city s1 300/400 =
+    // 0.75 against the nation's 400/1000 = 0.4 → 1.875 (by count it would be (1/2)/(5/11) = 1.1); s2:
+    // (100/400)/(600/1000) = 0.4167.
     const spec: TestGraphSpec = {
       regions: [{ id: 'n2' }, { id: 'city2', parent: 'n2' }, { id: 'other2', parent: 'n2' }],
       chain: 'chain',
@@ -206,8 +229,8 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
       firms: [
         { id: 'A', region: 'city2', segments: ['s1'], stockCode: code(), revenue: 300 },
         { id: 'B', region: 'city2', segments: ['s2'], stockCode: code(), revenue: 100 },
-        { id: 'C', region: 'other2', segments: ['s1'], stockCode: code(), revenue: 100 },
-        { id: 'D', region: 'other2', segments: ['s2'], stockCode: code(), revenue: 500 },
+        ...listedIn('C', 4, 's1', 'other2').map((firm) => ({ ...firm, revenue: 25 })),
+        ...listedIn('D', 5, 's2', 'other2').map((firm) => ({ ...firm, revenue: 100 })),
       ],
     };
     await createTestGraph(database.executor, revenuePrefix, spec);
@@ -225,15 +248,15 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
       locationQuotient: 0.4167,
       locationQuotientBasis: 'LISTED_REVENUE',
     });
-    // A listed firm without revenue joins other2 in s2: the shares fall back to counts,
-    // s1: (1/2)/(2/5) = 1.25; s2: (1/2)/(3/5) = 0.8333.
+    // A listed firm without revenue joins other2 in s2: the shares fall back to counts, of 12 listed firms:
+    // s1: (1/2)/(5/12) = 1.2; s2: (1/2)/(7/12) = 0.8571.
     await createTestGraph(database.executor, revenuePrefix, {
       ...spec,
       firms: [{ id: 'E', region: 'other2', segments: ['s2'], stockCode: code() }],
     });
     const byCount = bySegment(await gaps(variables), revenuePrefix);
-    expect(byCount['s1']).toMatchObject({ locationQuotient: 1.25, locationQuotientBasis: 'LISTED_FIRMS' });
-    expect(byCount['s2']).toMatchObject({ locationQuotient: 0.8333, locationQuotientBasis: 'LISTED_FIRMS' });
+    expect(byCount['s1']).toMatchObject({ locationQuotient: 1.2, locationQuotientBasis: 'LISTED_FIRMS' });
+    expect(byCount['s2']).toMatchObject({ locationQuotient: 0.8571, locationQuotientBasis: 'LISTED_FIRMS' });
   });
 
   it('imports revenue, output and their year (Chinese headers) and shows them on the enterprise', async () => {
@@ -285,7 +308,7 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
   it('property: moving a listed firm of a segment into the region never lowers the region’s quotient in it', async () => {
     // The invariant stated precisely (unit/scale.test.ts proves it and shows why a plain "one more firm in the region"
     // is not one: that firm joins the nation too, and a region that is all one segment can then fall): random
-    // listed firms per (region, segment) over two regions and three segments, plus one listed firm of s0 in `rest`;
+    // listed firms per (region, segment) over two regions and three segments, plus five listed firms of s0 in `rest`;
     // moving that firm to `city` (a write through the real write path: its location is replaced) must leave the
     // quotient of s0 in city at least where it was, or make it defined.
     let round = 0;
@@ -312,6 +335,8 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
                   })),
                 ),
               ),
+              // With the mover, the nation always has the 5 listed firms of s0 a quotient needs.
+              ...listedIn('base', 4, 's0', 'rest'),
               mover,
             ],
           };

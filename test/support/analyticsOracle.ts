@@ -188,8 +188,8 @@ interface RegionRow {
 
 /**
  * The location quotient from scratch (issue 15): listed firms with a segment, in the region and in the nation, each
- * once; weighed by revenue when every listed firm of the nation has one. Null without a nation, without a listed
- * firm of the nation in the segment, or without a listed firm in the region.
+ * once; weighed by revenue when every listed firm of the nation has one. Null without a nation, with fewer than 5
+ * listed firms of the nation in the segment, or without a listed firm in the region.
  */
 function oracleQuotient(
   region: RegionRow,
@@ -206,7 +206,9 @@ function oracleQuotient(
       .filter((firm) => !inScope || firm.segments.some((id) => scope.has(id)))
       .reduce((sum, firm) => sum + (byRevenue ? firm.revenue! : 1), 0);
   const [rs, r, ns, n] = [weigh(local, true), weigh(local, false), weigh(nation, true), weigh(nation, false)];
-  if (ns <= 0 || r <= 0 || n <= 0) return { value: null, basis: null };
+  // Fewer than 5 listed firms of the nation in the segment: too thin a basis (src/analytics/scale.ts).
+  const nationalFirms = nation.filter((firm) => firm.segments.some((id) => scope.has(id))).length;
+  if (nationalFirms < 5 || ns <= 0 || r <= 0 || n <= 0) return { value: null, basis: null };
   return {
     value: Math.round((rs / r / (ns / n)) * 1e4) / 1e4,
     basis: byRevenue ? 'LISTED_REVENUE' : 'LISTED_FIRMS',

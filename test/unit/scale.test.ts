@@ -41,16 +41,19 @@ const codes = (assessment: ReturnType<typeof assessSegment>) => assessment.reaso
 
 describe('location quotient (pure)', () => {
   it('is (region share) ÷ (national share) over listed firms', () => {
-    expect(lq(1, 4, 2, 10)).toBe(1.25);
-    expect(lq(2, 4, 3, 10)).toBe(1.6667);
-    expect(lq(0, 4, 3, 10)).toBe(0);
-    expect(locationQuotient(listed(1), listed(4), listed(2), listed(10)).basis).toBe('LISTED_FIRMS');
+    expect(lq(1, 4, 5, 25)).toBe(1.25);
+    expect(lq(2, 4, 9, 25)).toBe(1.3889);
+    expect(lq(0, 4, 5, 25)).toBe(0);
+    expect(locationQuotient(listed(1), listed(4), listed(5), listed(25)).basis).toBe('LISTED_FIRMS');
   });
 
-  it('is null when the basis is too thin: no national firm in the segment, or no listed firm in the region', () => {
+  it('is null when the basis is too thin: fewer than 5 national firms in the segment, or none in the region', () => {
     expect(lq(0, 4, 0, 10)).toBeNull();
-    expect(lq(0, 0, 3, 10)).toBeNull();
-    expect(locationQuotient(listed(0), listed(0), listed(3), listed(10)).basis).toBeNull();
+    // 抗生素原料药 on the shipped data: the city's one listed firm is the nation's only one.
+    expect(lq(1, 91, 1, 8281)).toBeNull();
+    expect(lq(1, 4, 4, 25)).toBeNull();
+    expect(lq(0, 0, 5, 25)).toBeNull();
+    expect(locationQuotient(listed(0), listed(0), listed(5), listed(25)).basis).toBeNull();
   });
 
   it('weighs by revenue only when every listed firm of the nation has one', () => {
@@ -58,8 +61,8 @@ describe('location quotient (pure)', () => {
     const all = locationQuotient(
       listed(1, 1, 300_000),
       listed(2, 2, 400_000),
-      listed(2, 2, 400_000),
-      listed(4, 4, 1_000_000),
+      listed(5, 5, 400_000),
+      listed(11, 11, 1_000_000),
     );
     expect(all).toMatchObject({
       value: 1.875,
@@ -70,10 +73,10 @@ describe('location quotient (pure)', () => {
     const oneMissing = locationQuotient(
       listed(1, 1, 300_000),
       listed(2, 2, 400_000),
-      listed(2, 2, 400_000),
-      listed(5, 4, 1_000_000),
+      listed(5, 5, 400_000),
+      listed(12, 11, 1_000_000),
     );
-    expect(oneMissing).toMatchObject({ value: 1.25, basis: 'LISTED_FIRMS' });
+    expect(oneMissing).toMatchObject({ value: 1.2, basis: 'LISTED_FIRMS' });
   });
 
   it('takes the single root of the region tree as the nation', () => {
@@ -97,7 +100,8 @@ describe('location quotient (pure)', () => {
         fc.pre(p.c > 0);
         const before = quotient(p);
         const after = quotient({ ...p, a: p.a + 1, c: p.c - 1 });
-        expect(after).not.toBeNull();
+        // The national figures do not change: the quotient is there after whenever the nation has enough firms.
+        if (p.a + p.c >= 5) expect(after).not.toBeNull();
         if (before !== null) expect(after!).toBeGreaterThanOrEqual(before - 1e-4);
       }),
     );
@@ -115,10 +119,10 @@ describe('location quotient (pure)', () => {
   });
 
   it('a firm added to the region joins the nation too, so one more local firm can lower the quotient', () => {
-    // Why the integration property moves a firm rather than adds one: a region all in one segment (1 of 1) against
-    // a nation at 1 of 2 has 2; one more local firm in it makes 2 of 2 against 2 of 3: 1.5.
-    expect(quotient({ a: 1, x: 0, c: 0, y: 1 })).toBe(2);
-    expect(quotient({ a: 2, x: 0, c: 0, y: 1 })).toBe(1.5);
+    // Why the integration property moves a firm rather than adds one: a region all in one segment (5 of 5) against
+    // a nation at 5 of 10 has 2; one more local firm in it makes 6 of 6 against 6 of 11: 1.8333.
+    expect(quotient({ a: 5, x: 0, c: 0, y: 5 })).toBe(2);
+    expect(quotient({ a: 6, x: 0, c: 0, y: 5 })).toBe(1.8333);
   });
 });
 

@@ -94,7 +94,9 @@ export type ChainGap = {
    * segment it operates in, and once among all segments). The nation is the root of the region's tree (`china`).
    * When every listed firm of the nation counted under `sources` has a revenue (`Enterprise.revenueCnyMillion`), firms
    * are weighed by revenue instead (see `locationQuotientBasis`). Above 1: the segment weighs more in the region than
-   * in the nation. Null when the basis is too thin: no listed firm of the nation in the segment, or none in the region.
+   * in the nation. Null when the basis is too thin: fewer than 5 listed firms of the nation in the segment (the public
+   * classification does not split every segment: antibiotic APIs have one listed firm in the country), or no listed
+   * firm in the region.
    */
   locationQuotient?: Maybe<Scalars['Float']['output']>;
   /** What `locationQuotient` weighs firms by; null when there is no quotient. */
