@@ -25,6 +25,7 @@ import {
   assertLabel,
   MAX_REGION_DEPTH,
   MAX_SEGMENT_DEPTH,
+  InternalLabel as I,
   NodeLabel as L,
   PROVENANCE_SOURCES,
   RelationshipType as T,
@@ -73,8 +74,6 @@ export interface GapFactsRequest {
    * out. Absent: the statement reads it.
    */
   readonly cachedSegmentIds?: readonly string[];
-  /** Each region's nation (scale.ts): its aggregates are read too, for the location quotient. */
-  readonly nations?: ReadonlyMap<string, string | null>;
 }
 
 /**
@@ -116,6 +115,16 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
      ${REGION_AGGREGATES_SUBQUERY}
      ${BASIS_SUBQUERY}
      CALL {
+       // Each region's nation (scale.ts): the single root of its tree, and that root's aggregate, in this statement.
+       UNWIND $regionIds AS nationOf
+       OPTIONAL MATCH (:${L.Region} { id: nationOf })-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(root:${L.Region})
+       WHERE NOT EXISTS { (root)-[:${T.PART_OF}]->(:${L.Region}) }
+       WITH nationOf, collect(DISTINCT root.id) AS roots
+       WITH nationOf, CASE WHEN size(roots) = 1 THEN roots[0] END AS nationId
+       OPTIONAL MATCH (n:${I.RegionAggregate} { key: nationId + '|' + $aggregateFilter })
+       RETURN collect([nationOf, nationId, n.data]) AS nations
+     }
+     CALL {
        UNWIND CASE WHEN $localEnterprises > 0 THEN [$regionIds[0]] ELSE [] END AS localRegionId
        MATCH (:${L.Region} { id: localRegionId })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[located:${T.LOCATED_IN}]-(e:${L.Enterprise})
        WHERE located.source IN $sources AND e.source IN $sources
@@ -130,19 +139,14 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
-     RETURN segments, aggregates, asOf, pendingChanges, structureVersion, maxOperations, localIds,
+     RETURN segments, aggregates, nations, asOf, pendingChanges, structureVersion, maxOperations, localIds,
             size(localFirms) > $localScanLimit AS localsCut`,
     {
       ...(cached !== undefined
         ? { cachedSegmentIds: cached }
         : { chainIds: request.chainIds, segmentScopeId: request.segmentScopeId ?? null }),
       sources: request.sources,
-      aggregateRegionIds: [
-        ...new Set([
-          ...request.regionIds,
-          ...[...(request.nations?.values() ?? [])].filter((id): id is string => id !== null),
-        ]),
-      ],
+      aggregateRegionIds: request.regionIds,
       aggregateFilter: filterKey(request.sources),
       regionIds: request.regionIds,
       localEnterprises: request.localEnterprises ?? 0,
@@ -245,9 +249,17 @@ export interface GapFacts {
 /** Raw facts of one read: the structure, the aggregates and their basis. */
 export async function readGapFactParts(executor: Executor, request: GapFactsRequest) {
   const [row] = await executor.read('gap-facts', gapFactsQuery(request));
+  const nationRows = (
+    (row?.['nations'] as [string, string | null, string | null][] | undefined) ?? []
+  ).filter((entry): entry is [string, string, string | null] => entry[1] !== null);
   return {
     structure: (row?.['segments'] as StructureRow[] | undefined) ?? [],
-    aggregates: aggregatesFrom(row?.['aggregates']),
+    aggregates: new Map([
+      ...aggregatesFrom(row?.['aggregates']),
+      ...aggregatesFrom(nationRows.map(([, nationId, data]) => [nationId, data])),
+    ]),
+    /** Each region's nation (null: none, or several roots). */
+    nations: new Map(nationRows.map(([regionId, nationId]) => [regionId, nationId])),
     /** The first local enterprises of each segment in the first region, when asked for. */
     /** The region has more firms than one request may list from: the listing was not made. */
     localsCut: row?.['localsCut'] === true,

@@ -37,7 +37,6 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
-import { nationOf } from './scale.js';
 import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
@@ -149,10 +148,6 @@ async function gapFacts(
   // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
   // version is the one the request's check saw; a write to the shape since then reads it afresh.
   const structures = context.refresher.structures;
-  // Each region's nation (the root of its tree), whose stored counts give the location quotient's national shares.
-  const ancestors = (await aggregateStructure(context, prepared)).ancestors;
-  const nations = new Map(request.regionIds.map((id) => [id, nationOf(id, ancestors)]));
-  request = { ...request, nations };
   const key = gapStructureKey(request);
   const cached = structures.get<StructureRow[]>(key, prepared.structureVersion);
   let parts = await readGapFactParts(context.executor, {
@@ -197,12 +192,13 @@ async function gapFacts(
             regionId: request.regionIds[0]!,
             sources: request.sources,
             structure: await aggregateStructure(context, prepared),
-            nationId: nations.get(request.regionIds[0]!) ?? null,
+            // Each region's nation (the root of its tree), read with the facts.
+            nationId: parts.nations.get(request.regionIds[0]!) ?? null,
           }),
     );
   }
   return {
-    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions, nations),
+    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions, parts.nations),
     basis: { ...parts.basis, asOf },
     localIds: parts.localIds,
   };
