@@ -137,7 +137,17 @@ function scopeParams(scope: CountScope): Record<string, unknown> {
   return isFirmScope(scope) ? { firmIds: scope.firmIds } : { homeIds: scope.homeIds ?? [] };
 }
 
-/** Enterprises per (home, segment scope, codes), with how many are leading and high-tech. */
+/**
+ * The pseudo segment under which every firm operating in any segment is counted once: the location quotient's
+ * denominator (a region's firms in all segments, src/analytics/scale.ts).
+ */
+export const ALL_SEGMENTS = '*';
+
+/**
+ * Enterprises per (home, segment scope, codes), with how many are leading and high-tech, and how many are listed
+ * (have a stock code) — of which how many have a revenue, and its sum in thousand CNY (an integer, so that sums are
+ * exact whatever the order). Each firm also counts once under ALL_SEGMENTS.
+ */
 export function firmCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
   const located = isFirmScope(scope)
     ? `UNWIND $firmIds AS firmId
@@ -146,11 +156,15 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
   return cypher(
     `${located}
      MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-     UNWIND coalesce($scopeRoots[d.id], []) AS segmentId
+     UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
      WITH home, e, segmentId, collect(DISTINCT ${codeOf('[e.source, loc.source, op.source, d.source]')}) AS codes
      RETURN home.id AS homeId, segmentId, codes, count(*) AS n,
             sum(CASE WHEN e.leading = true THEN 1 ELSE 0 END) AS leading,
-            sum(CASE WHEN e.highTech = true THEN 1 ELSE 0 END) AS highTech`,
+            sum(CASE WHEN e.highTech = true THEN 1 ELSE 0 END) AS highTech,
+            sum(CASE WHEN e.stockCode IS NOT NULL THEN 1 ELSE 0 END) AS listed,
+            sum(CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL THEN 1 ELSE 0 END) AS listedWithRevenue,
+            sum(CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL
+                     THEN toInteger(round(e.revenueCnyMillion * 1000)) ELSE 0 END) AS listedRevenue`,
     { ...scopeParams(scope), scopeRoots: structure.scopeRoots },
   );
 }
@@ -228,7 +242,16 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
 
 // --- Cells and their sums (pure) ---
 
-type FirmEntry = [segmentId: string, codes: number[], n: number, leading: number, highTech: number];
+type FirmEntry = [
+  segmentId: string,
+  codes: number[],
+  n: number,
+  leading: number,
+  highTech: number,
+  listed?: number,
+  listedWithRevenue?: number,
+  listedRevenue?: number,
+];
 type PlatformEntry = [segmentId: string, codes: number[], n: number];
 type SupplyEntry = [segmentId: string, codes: number[], localAt: number[], n: number];
 
@@ -247,6 +270,12 @@ export interface SegmentCounts {
   platforms: number;
   localSupplyEdges: number;
   outsideSupplyEdges: number;
+  /** Listed firms (with a stock code): the population of the location quotient. */
+  listed: number;
+  /** Of which with a revenue. */
+  listedWithRevenue: number;
+  /** Their revenue, in thousand CNY. */
+  listedRevenue: number;
 }
 
 export const NO_COUNTS: Readonly<SegmentCounts> = {
@@ -256,6 +285,9 @@ export const NO_COUNTS: Readonly<SegmentCounts> = {
   platforms: 0,
   localSupplyEdges: 0,
   outsideSupplyEdges: 0,
+  listed: 0,
+  listedWithRevenue: 0,
+  listedRevenue: 0,
 };
 
 /** Segment id → counts. */
@@ -279,6 +311,9 @@ export function cellsFrom(firms: readonly Row[], platforms: readonly Row[], supp
       Number(row['n']),
       Number(row['leading']),
       Number(row['highTech']),
+      Number(row['listed'] ?? 0),
+      Number(row['listedWithRevenue'] ?? 0),
+      Number(row['listedRevenue'] ?? 0),
     ]);
   }
   for (const row of platforms) {
@@ -321,12 +356,15 @@ export function sumCells(
     chain.forEach((regionId, index) => {
       if (wanted !== null && !wanted.has(regionId)) return;
       for (const [key, mask] of masks) {
-        for (const [segmentId, codes, n, leading, highTech] of cell.firms) {
+        for (const [segmentId, codes, n, leading, highTech, listed, withRevenue, revenue] of cell.firms) {
           if (!admits(mask, codes)) continue;
           const counts = countsOf(regionId, key, segmentId);
           counts.enterprises += n;
           counts.leading += leading;
           counts.highTech += highTech;
+          counts.listed += listed ?? 0;
+          counts.listedWithRevenue += withRevenue ?? 0;
+          counts.listedRevenue += revenue ?? 0;
         }
         for (const [segmentId, codes, n] of cell.platforms) {
           if (admits(mask, codes)) countsOf(regionId, key, segmentId).platforms += n;
@@ -349,7 +387,17 @@ export function encodeCounts(counts: RegionCounts): string {
     Object.fromEntries(
       [...counts].map(([segmentId, c]) => [
         segmentId,
-        [c.enterprises, c.leading, c.highTech, c.platforms, c.localSupplyEdges, c.outsideSupplyEdges],
+        [
+          c.enterprises,
+          c.leading,
+          c.highTech,
+          c.platforms,
+          c.localSupplyEdges,
+          c.outsideSupplyEdges,
+          c.listed,
+          c.listedWithRevenue,
+          c.listedRevenue,
+        ],
       ]),
     ),
   );
@@ -360,9 +408,32 @@ export function decodeCounts(data: unknown): RegionCounts {
   const parsed = JSON.parse(data) as Record<string, number[]>;
   return new Map(
     Object.entries(parsed).map(
-      ([segmentId, [enterprises = 0, leading = 0, highTech = 0, platforms = 0, local = 0, outside = 0]]) => [
+      ([
         segmentId,
-        { enterprises, leading, highTech, platforms, localSupplyEdges: local, outsideSupplyEdges: outside },
+        [
+          enterprises = 0,
+          leading = 0,
+          highTech = 0,
+          platforms = 0,
+          local = 0,
+          outside = 0,
+          listed = 0,
+          listedWithRevenue = 0,
+          listedRevenue = 0,
+        ],
+      ]) => [
+        segmentId,
+        {
+          enterprises,
+          leading,
+          highTech,
+          platforms,
+          localSupplyEdges: local,
+          outsideSupplyEdges: outside,
+          listed,
+          listedWithRevenue,
+          listedRevenue,
+        },
       ],
     ),
   );
@@ -394,6 +465,11 @@ export interface RefreshOptions {
 }
 
 const STATE_ID = 'aggregates';
+/**
+ * The layout of cells and aggregates. A store whose aggregates were built with an older layout (before the listed
+ * counts and ALL_SEGMENTS of issue 15) is recounted in full by its next refresh, once.
+ */
+const CELL_FORMAT = 2;
 /** Firms whose rank keys one statement of a full rebuild recomputes. */
 const RANK_BATCH = 20_000;
 const DEFAULT_REFRESH_TIMEOUT_MS = 600_000;
@@ -413,8 +489,9 @@ export async function refreshAggregates(
         cypher(
           `MERGE (s:${I.AggregateState} { id: $id })
            SET s.lockedAt = datetime()
-           RETURN s.builtAt IS NOT NULL AS built, s.maxOperations IS NOT NULL AS hasMaxOperations`,
-          { id: STATE_ID },
+           RETURN s.builtAt IS NOT NULL AS built, s.maxOperations IS NOT NULL AS hasMaxOperations,
+                  coalesce(s.cellFormat, 1) = $cellFormat AS currentFormat`,
+          { id: STATE_ID, cellFormat: CELL_FORMAT },
         ),
       );
       const changes = await run(
@@ -428,7 +505,10 @@ export async function refreshAggregates(
       // build: they depend on each firm and its own operations, never on the chains' or regions' shape, so a
       // structural change (which does recount every cell) leaves them to the touched firms like any other write.
       const everyFirm = options.full === true || state?.['built'] !== true;
-      const full = everyFirm || changes.some((change) => change['structural'] === true);
+      const full =
+        everyFirm ||
+        state?.['currentFormat'] !== true ||
+        changes.some((change) => change['structural'] === true);
       if (!full && changes.length === 0) {
         return { changes: 0, full, everyFirm, homes: 0, regions: 0, seconds: 0, asOf: null };
       }
@@ -527,13 +607,14 @@ export async function refreshAggregates(
           `MATCH (c:${I.AggregateChange}) WHERE c.id IN $consumed DELETE c
            WITH count(*) AS consumed
            MATCH (s:${I.AggregateState} { id: $id })
-           SET s.builtAt = datetime(), s.lastRefreshMs = $ms, s.full = $full
+           SET s.builtAt = datetime(), s.lastRefreshMs = $ms, s.full = $full, s.cellFormat = $cellFormat
            RETURN toString(s.builtAt) AS asOf`,
           {
             id: STATE_ID,
             consumed: changes.map((change) => change['id']),
             ms: Date.now() - started,
             full,
+            cellFormat: CELL_FORMAT,
           },
         ),
       );

@@ -16,6 +16,7 @@ import {
   type Structure,
 } from './aggregates.js';
 import type { SegmentFacts, SegmentKind, Stage } from './gaps.js';
+import { quotientFromAggregates } from './scale.js';
 import type { CandidateFacts } from './targets.js';
 import { badUserInput } from '../errors.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
@@ -24,6 +25,7 @@ import {
   assertLabel,
   MAX_REGION_DEPTH,
   MAX_SEGMENT_DEPTH,
+  InternalLabel as I,
   NodeLabel as L,
   PROVENANCE_SOURCES,
   RelationshipType as T,
@@ -119,6 +121,16 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
      ${REGION_AGGREGATES_SUBQUERY}
      ${BASIS_SUBQUERY}
      CALL {
+       // Each region's nation (scale.ts): the single root of its tree, and that root's aggregate, in this statement.
+       UNWIND $regionIds AS nationOf
+       OPTIONAL MATCH (:${L.Region} { id: nationOf })-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(root:${L.Region})
+       WHERE NOT EXISTS { (root)-[:${T.PART_OF}]->(:${L.Region}) }
+       WITH nationOf, collect(DISTINCT root.id) AS roots
+       WITH nationOf, CASE WHEN size(roots) = 1 THEN roots[0] END AS nationId
+       OPTIONAL MATCH (n:${I.RegionAggregate} { key: nationId + '|' + $aggregateFilter })
+       RETURN collect([nationOf, nationId, n.data]) AS nations
+     }
+     CALL {
        UNWIND CASE WHEN $localEnterprises > 0 THEN [$regionIds[0]] ELSE [] END AS localRegionId
        MATCH (:${L.Region} { id: localRegionId })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[located:${T.LOCATED_IN}]-(e:${L.Enterprise})
        WHERE located.source IN $sources AND e.source IN $sources
@@ -133,7 +145,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
-     RETURN segments, aggregates, asOf, pendingChanges, structureVersion, maxOperations, localIds,
+     RETURN segments, aggregates, nations, asOf, pendingChanges, structureVersion, maxOperations, localIds,
             size(localFirms) > $localScanLimit AS localsCut`,
     {
       ...(cached !== undefined
@@ -190,15 +202,26 @@ export function gapFactsFrom(
   aggregates: ReadonlyMap<string, RegionCounts>,
   regionIds: readonly string[],
   scenarios: readonly (ReadonlyMap<string, RegionCounts> | null)[],
+  nations: ReadonlyMap<string, string | null> = new Map(),
 ): GapFactsRow[] {
   const rows: GapFactsRow[] = [];
   for (const regionId of regionIds) {
     const counts = aggregates.get(regionId) ?? new Map<string, SegmentCounts>();
+    const nationId = nations.get(regionId) ?? null;
+    const nation = nationId === null ? undefined : (aggregates.get(nationId) ?? new Map());
     scenarios.forEach((leftOut, scenario) => {
       const removed = leftOut?.get(regionId);
+      const removedFromNation = nationId === null ? undefined : leftOut?.get(nationId);
       for (const segment of structure) {
         const all = counts.get(segment.segmentId) ?? NO_COUNTS;
         const minus = removed?.get(segment.segmentId) ?? NO_COUNTS;
+        const quotient = quotientFromAggregates(
+          segment.segmentId,
+          counts,
+          nation,
+          removed,
+          removedFromNation,
+        );
         rows.push({
           chainId: segment.chainId,
           scenario,
@@ -217,6 +240,8 @@ export function gapFactsFrom(
           downstreamAll: Number(segment.downstreamAll),
           downstreamInChain: Number(segment.downstreamInChain),
           chainSize: Number(segment.chainSize),
+          locationQuotient: quotient.value,
+          locationQuotientBasis: quotient.basis,
         });
       }
     });
@@ -232,9 +257,17 @@ export interface GapFacts {
 /** Raw facts of one read: the structure, the aggregates and their basis. */
 export async function readGapFactParts(executor: Executor, request: GapFactsRequest) {
   const [row] = await executor.read('gap-facts', gapFactsQuery(request));
+  const nationRows = (
+    (row?.['nations'] as [string, string | null, string | null][] | undefined) ?? []
+  ).filter((entry): entry is [string, string, string | null] => entry[1] !== null);
   return {
     structure: (row?.['segments'] as StructureRow[] | undefined) ?? [],
-    aggregates: aggregatesFrom(row?.['aggregates']),
+    aggregates: new Map([
+      ...aggregatesFrom(row?.['aggregates']),
+      ...aggregatesFrom(nationRows.map(([, nationId, data]) => [nationId, data])),
+    ]),
+    /** Each region's nation (null: none, or several roots). */
+    nations: new Map(nationRows.map(([regionId, nationId]) => [regionId, nationId])),
     /** The first local enterprises of each segment in the first region, when asked for. */
     /** The region has more firms than one request may list from: the listing was not made. */
     localsCut: row?.['localsCut'] === true,
@@ -269,7 +302,14 @@ export async function readAggregateStructure(executor: Executor): Promise<Struct
  */
 export async function readContributions(
   executor: Executor,
-  request: { firmIds: readonly string[]; regionId: string; sources: Sources; structure: Structure },
+  request: {
+    firmIds: readonly string[];
+    regionId: string;
+    sources: Sources;
+    structure: Structure;
+    /** The region's nation, whose counts the firms leave too (for the location quotient). */
+    nationId?: string | null;
+  },
 ): Promise<Map<string, RegionCounts>> {
   if (request.firmIds.length === 0) return new Map();
   const { structure } = request;
@@ -279,10 +319,9 @@ export async function readContributions(
     await executor.read('scenario-supply', supplyCountsQuery(scope, structure)),
   ];
   const key = filterKey(request.sources);
-  const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set([request.regionId]), [
-    key,
-  ]);
-  return new Map([[request.regionId, sums.get(request.regionId)?.get(key) ?? new Map()]]);
+  const wanted = [request.regionId, ...(request.nationId ? [request.nationId] : [])];
+  const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
+  return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
 }
 
 /**

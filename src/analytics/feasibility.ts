@@ -1,7 +1,15 @@
 import { cypher } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
 import { InternalLabel as I } from '../data/model.js';
-import { admits, filterKey, filterMask, type Cell, type RegionCounts, type Structure } from './aggregates.js';
+import {
+  admits,
+  ALL_SEGMENTS,
+  filterKey,
+  filterMask,
+  type Cell,
+  type RegionCounts,
+  type Structure,
+} from './aggregates.js';
 import type { StructureCache } from './structureCache.js';
 
 /**
@@ -50,7 +58,10 @@ export function presenceFromCells(cells: ReadonlyMap<string, Cell>, mask: number
   const presence = new Map<string, Set<string>>();
   for (const [homeId, cell] of cells) {
     const present = new Set<string>();
-    for (const [segmentId, codes, n] of cell.firms) if (n > 0 && admits(mask, codes)) present.add(segmentId);
+    for (const [segmentId, codes, n] of cell.firms) {
+      // The pseudo-segment that counts each firm once over all segments is no capability of its own.
+      if (segmentId !== ALL_SEGMENTS && n > 0 && admits(mask, codes)) present.add(segmentId);
+    }
     if (present.size > 0) presence.set(homeId, present);
   }
   return presence;

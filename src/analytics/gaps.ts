@@ -1,3 +1,10 @@
+import {
+  DEFAULT_STRONG_LOCATION_QUOTIENT,
+  isScaleStrong,
+  scaleStrengthReason,
+  type LocationQuotientBasis,
+} from './scale.js';
+
 /**
  * Chain-gap classification (补链 · 强链): pure functions from the facts the graph gives about a segment in a region
  * to a status, a score and reasons. Nothing here touches the database, so the rules are explainable and tested on
@@ -22,6 +29,8 @@ export interface GapThresholds {
   readonly minLeading: number;
   readonly minPlatforms: number;
   readonly maxOutsideSupplyShare: number;
+  /** A segment with a location quotient at least this (and a local firm) is not a gap for its firm count (scale.ts). */
+  readonly strongLocationQuotient: number;
 }
 
 export const DEFAULT_THRESHOLDS: GapThresholds = {
@@ -29,6 +38,7 @@ export const DEFAULT_THRESHOLDS: GapThresholds = {
   minLeading: 1,
   minPlatforms: 1,
   maxOutsideSupplyShare: 0.5,
+  strongLocationQuotient: DEFAULT_STRONG_LOCATION_QUOTIENT,
 };
 
 /** What the graph says about one segment of a chain in one region (sub-regions included). */
@@ -54,6 +64,9 @@ export interface SegmentFacts {
   readonly downstreamAll: number;
   /** Number of segments in the chain (for criticality). */
   readonly chainSize: number;
+  /** The segment's location quotient in the region (scale.ts); absent or null when there is none. */
+  readonly locationQuotient?: number | null;
+  readonly locationQuotientBasis?: LocationQuotientBasis | null;
 }
 
 export type GapReasonCode =
@@ -63,7 +76,8 @@ export type GapReasonCode =
   | 'FEW_ENTERPRISES'
   | 'NO_LEADING_ENTERPRISE'
   | 'NO_PLATFORM'
-  | 'DOWNSTREAM_DEPENDENCE';
+  | 'DOWNSTREAM_DEPENDENCE'
+  | 'SCALE_STRENGTH';
 
 export interface GapReason {
   readonly code: GapReasonCode;
@@ -115,6 +129,10 @@ export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): G
   const reasons: GapReason[] = [];
   let status: GapStatus;
   let severity: number;
+  // A nationally strong segment (scale.ts) is not DEPENDENT or WEAK for its number of firms: the count-based reasons
+  // give way to SCALE_STRENGTH; outside supply, leading firms and platforms are judged as for any segment.
+  const strong = isScaleStrong(local, facts.locationQuotient, thresholds.strongLocationQuotient);
+  const countExcused = strong && (local === 1 || local < thresholds.minEnterprises);
 
   if (local === 0) {
     status = 'MISSING';
@@ -126,11 +144,11 @@ export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): G
     });
   } else {
     const suppliedFromOutside = facts.outsideSupplyEdges > 0 && share > thresholds.maxOutsideSupplyShare;
-    if (local === 1 || suppliedFromOutside) {
+    if ((local === 1 && !strong) || suppliedFromOutside) {
       status = 'DEPENDENT';
       // 0.6–0.7: more outside supply makes the dependence worse.
       severity = 0.6 + 0.1 * share;
-      if (local === 1) {
+      if (local === 1 && !strong) {
         reasons.push({
           code: 'SINGLE_LOCAL_ENTERPRISE',
           text: `a single local enterprise carries ${name}`,
@@ -147,11 +165,11 @@ export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): G
       }
     } else {
       const shortfalls = [
-        thresholds.minEnterprises > 0 ? Math.max(0, 1 - local / thresholds.minEnterprises) : 0,
+        thresholds.minEnterprises > 0 && !strong ? Math.max(0, 1 - local / thresholds.minEnterprises) : 0,
         thresholds.minLeading > 0 ? Math.max(0, 1 - facts.leadingCount / thresholds.minLeading) : 0,
         thresholds.minPlatforms > 0 ? Math.max(0, 1 - facts.platformCount / thresholds.minPlatforms) : 0,
       ];
-      if (local < thresholds.minEnterprises) {
+      if (local < thresholds.minEnterprises && !strong) {
         reasons.push({
           code: 'FEW_ENTERPRISES',
           text: `only ${local} local enterprises in ${name} (threshold ${thresholds.minEnterprises})`,
@@ -181,6 +199,18 @@ export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): G
         severity = 0;
       }
     }
+  }
+
+  if (countExcused) {
+    reasons.push(
+      scaleStrengthReason(
+        name,
+        local,
+        facts.locationQuotient!,
+        facts.locationQuotientBasis,
+        thresholds.strongLocationQuotient,
+      ),
+    );
   }
 
   const criticality = criticalityOf(facts);

@@ -71,6 +71,13 @@ function validThresholds(input: ThresholdsInput | null | undefined): GapThreshol
   if (!(thresholds.maxOutsideSupplyShare >= 0 && thresholds.maxOutsideSupplyShare <= 1)) {
     throw badUserInput('thresholds.maxOutsideSupplyShare', 'must be between 0 and 1');
   }
+  // Below 1 would call a segment strong where the region is below the national share.
+  if (!(thresholds.strongLocationQuotient >= 1 && thresholds.strongLocationQuotient <= 1000)) {
+    throw badUserInput(
+      'thresholds.strongLocationQuotient',
+      'must be a number from 1 to 1000 (1000 turns the scale rule off in practice)',
+    );
+  }
   return thresholds;
 }
 
@@ -188,11 +195,13 @@ async function gapFacts(
             regionId: request.regionIds[0]!,
             sources: request.sources,
             structure: await aggregateStructure(context, prepared),
+            // Each region's nation (the root of its tree), read with the facts.
+            nationId: parts.nations.get(request.regionIds[0]!) ?? null,
           }),
     );
   }
   return {
-    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions),
+    rows: gapFactsFrom(structure, parts.aggregates, request.regionIds, subtractions, parts.nations),
     basis: { ...parts.basis, asOf },
     localIds: parts.localIds,
     aggregates: parts.aggregates,
@@ -290,6 +299,8 @@ function gapObject(
     score: assessment.score,
     relatedness: related,
     priority: priorityOf(assessment.score, related),
+    locationQuotient: facts.locationQuotient ?? null,
+    locationQuotientBasis: facts.locationQuotientBasis ?? null,
     reasons: assessment.reasons,
     localEnterpriseCount: facts.localEnterpriseCount,
     leadingCount: facts.leadingCount,

@@ -57,6 +57,24 @@ export const integer: Parser<number> = (raw) =>
     ? ok(Number(raw))
     : fail(`'${clip(raw)}' is not a whole number`);
 
+/**
+ * An amount in million CNY (营业收入, 工业总产值): a non-negative decimal, thousands separators allowed (1,234.5),
+ * at most 100,000,000 (the largest Chinese firm's yearly revenue is some 3,000,000).
+ */
+export const millionCny: Parser<number> = (raw) => {
+  const plain = raw.replace(/[,，]/g, '');
+  const value = Number(plain);
+  return /^\d+(\.\d+)?$/.test(plain) && value <= 100_000_000
+    ? ok(value)
+    : fail(`'${clip(raw)}' is not an amount in million CNY (a number from 0 to 100000000, e.g. 1234.5)`);
+};
+
+/** A calendar year from 1980 to 2100. */
+export const year: Parser<number> = (raw) =>
+  /^\d{4}$/.test(raw) && Number(raw) >= 1980 && Number(raw) <= 2100
+    ? ok(Number(raw))
+    : fail(`'${clip(raw)}' is not a year from 1980 to 2100`);
+
 /** A list in one cell: items separated by ; ； 、 or |. */
 export const list: Parser<string[]> = (raw) =>
   ok(
@@ -155,6 +173,7 @@ type Row = Record<string, unknown>;
 const str = (row: Row, key: string) => row[key] as string | undefined;
 const strs = (row: Row, key: string) => row[key] as string[] | undefined;
 const flag = (row: Row, key: string) => row[key] as boolean | undefined;
+const num = (row: Row, key: string) => row[key] as number | undefined;
 const provenanceOf = (row: Row): Provenance => ({
   source: row['source'] as Provenance['source'],
   section: str(row, 'section'),
@@ -202,6 +221,18 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
       column('specialised', ['specialized', '专精特新'], boolean),
       column('fortuneGlobal500', ['fortune_global_500', 'fortune500', '世界500强'], boolean),
       column('description', ['简介', '主营业务'], text),
+      // Scale, in million CNY of the year `figuresYear` (src/analytics/scale.ts weighs listed firms by revenue).
+      column(
+        'revenueCnyMillion',
+        ['revenue', '营业收入', '营业收入（百万元）', '营业收入(百万元)'],
+        millionCny,
+      ),
+      column(
+        'outputCnyMillion',
+        ['output', '工业总产值', '工业总产值（百万元）', '工业总产值(百万元)'],
+        millionCny,
+      ),
+      column('figuresYear', ['figures_year', '数据年份', '年份'], year),
       // Contact details: only authenticated API callers can read them (Enterprise.contact).
       column('website', ['官网', '网址', '网站', '官方网站'], contact('website')),
       column('phone', ['电话', '联系电话', 'telephone', 'tel'], contact('phone')),
@@ -238,6 +269,9 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
             },
             fortuneGlobal500: flag(row, 'fortuneGlobal500'),
             description: str(row, 'description'),
+            revenueCnyMillion: num(row, 'revenueCnyMillion'),
+            outputCnyMillion: num(row, 'outputCnyMillion'),
+            figuresYear: num(row, 'figuresYear'),
             contact: Object.values(contact).some((value) => value !== undefined) ? contact : undefined,
             provenance: provenanceOf(row),
           },

@@ -213,6 +213,15 @@ export const enterpriseRecord = z.strictObject({
   industryClass: z
     .strictObject({ scheme: oneOf(INDUSTRY_SCHEME), code: optionalText, name: text })
     .optional(),
+  /**
+   * Operating revenue (营业收入) and gross industrial output value (工业总产值), in million CNY, of the year
+   * `figuresYear`. Optional: give them only from a cited source (an annual report, a statistics yearbook). Revenue,
+   * when every listed firm has it, is what the location quotient weighs firms by (src/analytics/scale.ts).
+   */
+  revenueCnyMillion: z.number().finite().min(0).max(100_000_000).optional(),
+  outputCnyMillion: z.number().finite().min(0).max(100_000_000).optional(),
+  /** The financial year the revenue and output figures are for. */
+  figuresYear: z.number().int().min(1980).max(2100).optional(),
   /** The group company that controls it (SUBSIDIARY_OF), with the source that says so. */
   parent: z.strictObject({ enterpriseId: id, provenance: provenanceSchema }).optional(),
   description: optionalText,

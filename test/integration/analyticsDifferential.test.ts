@@ -82,6 +82,7 @@ function documents(features: SchemaFeatures) {
       segment { id } status criticality score reasons { code text textZh }
       localEnterpriseCount leadingCount highTechCount platformCount localSupplyEdges outsideSupplyEdges
       downstreamSegmentCount downstreamSegmentCountAllChains ${localEnterprises} { id }
+      locationQuotient locationQuotientBasis
     }`;
   const summary =
     'fragment Summary on CoverageSummary { segments covered weak dependent missing coverageRatio }';
@@ -89,7 +90,7 @@ function documents(features: SchemaFeatures) {
     chainGaps: `query ($chainId: ID!, $regionId: ID!, $thresholds: GapThresholds, $sources: [ProvenanceSource!]) {
       report: chainGaps(chainId: $chainId, regionId: $regionId, thresholds: $thresholds, sources: $sources) {
         chain { id } region { id }
-        thresholds { minEnterprises minLeading minPlatforms maxOutsideSupplyShare }
+        thresholds { minEnterprises minLeading minPlatforms maxOutsideSupplyShare strongLocationQuotient }
         gaps { ...Gap } stages { stage summary { ...Summary } } total { ...Summary } ${basis}
       }
     } ${gap} ${summary}`,

@@ -110,6 +110,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
          WHERE located.source IN $sources AND e.source IN $sources
          RETURN collect({
            id: e.id, leading: coalesce(e.leading, false), highTech: coalesce(e.highTech, false),
+           listed: e.stockCode IS NOT NULL, revenue: e.revenueCnyMillion,
            segments: COLLECT { MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE op.source IN $sources AND d.source IN $sources RETURN d.id },
            suppliers: COLLECT {
              MATCH (e)<-[supply:${T.SUPPLIES}]-(supplier:${L.Enterprise})
@@ -127,7 +128,22 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
          WHERE p.source IN $sources AND support.source IN $sources
          RETURN collect([p.id, d.id]) AS platforms
        }
-       RETURN collect({ regionId: region.id, firms: firms, platforms: platforms }) AS regions
+       // The nation of the location quotient (issue 15): the root of the region's tree, when there is one root; its
+       // listed firms, each with its segments, recounted from scratch.
+       CALL (region) {
+         MATCH (region)-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(root:${L.Region})
+         WHERE NOT EXISTS { (root)-[:${T.PART_OF}]->(:${L.Region}) }
+         WITH collect(DISTINCT root) AS roots
+         RETURN CASE WHEN size(roots) = 1 THEN roots[0].id END AS nationId,
+                CASE WHEN size(roots) = 1 THEN COLLECT {
+                  MATCH (nation:${L.Region} { id: roots[0].id })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[located:${T.LOCATED_IN}]-(e:${L.Enterprise})
+                  WHERE located.source IN $sources AND e.source IN $sources AND e.stockCode IS NOT NULL
+                  WITH DISTINCT e
+                  RETURN { id: e.id, revenue: e.revenueCnyMillion,
+                           segments: COLLECT { MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE op.source IN $sources AND d.source IN $sources RETURN d.id } }
+                } ELSE [] END AS nationFirms
+       }
+       RETURN collect({ regionId: region.id, firms: firms, platforms: platforms, nationId: nationId, nationFirms: nationFirms }) AS regions
      }
      RETURN segments, regions`,
     {
@@ -156,6 +172,8 @@ interface LocalFirm {
   id: string;
   leading: boolean;
   highTech: boolean;
+  listed: boolean;
+  revenue: number | null;
   segments: string[];
   suppliers: { id: string; local: boolean; segments: string[] }[];
 }
@@ -164,6 +182,37 @@ interface RegionRow {
   regionId: string;
   firms: LocalFirm[];
   platforms: [string, string][];
+  nationId: string | null;
+  nationFirms: { id: string; revenue: number | null; segments: string[] }[];
+}
+
+/**
+ * The location quotient from scratch (issue 15): listed firms with a segment, in the region and in the nation, each
+ * once; weighed by revenue when every listed firm of the nation has one. Null without a nation, with fewer than 5
+ * listed firms of the nation in the segment, or without a listed firm in the region.
+ */
+function oracleQuotient(
+  region: RegionRow,
+  firms: readonly LocalFirm[],
+  excluded: ReadonlySet<string>,
+  scope: ReadonlySet<string>,
+): { value: number | null; basis: 'LISTED_FIRMS' | 'LISTED_REVENUE' | null } {
+  if (region.nationId === null) return { value: null, basis: null };
+  const nation = region.nationFirms.filter((firm) => !excluded.has(firm.id) && firm.segments.length > 0);
+  const local = firms.filter((firm) => firm.listed && firm.segments.length > 0);
+  const byRevenue = nation.length > 0 && nation.every((firm) => firm.revenue !== null);
+  const weigh = (list: readonly { revenue: number | null; segments: string[] }[], inScope: boolean) =>
+    list
+      .filter((firm) => !inScope || firm.segments.some((id) => scope.has(id)))
+      .reduce((sum, firm) => sum + (byRevenue ? firm.revenue! : 1), 0);
+  const [rs, r, ns, n] = [weigh(local, true), weigh(local, false), weigh(nation, true), weigh(nation, false)];
+  // Fewer than 5 listed firms of the nation in the segment: too thin a basis (src/analytics/scale.ts).
+  const nationalFirms = nation.filter((firm) => firm.segments.some((id) => scope.has(id))).length;
+  if (nationalFirms < 5 || ns <= 0 || r <= 0 || n <= 0) return { value: null, basis: null };
+  return {
+    value: Math.round((rs / r / (ns / n)) * 1e4) / 1e4,
+    basis: byRevenue ? 'LISTED_REVENUE' : 'LISTED_FIRMS',
+  };
 }
 
 export interface GapFactsRow extends SegmentFacts {
@@ -203,7 +252,10 @@ export function gapFactsFrom(
             else outsideSupplyEdges += 1;
           }
         }
+        const quotient = oracleQuotient(region, firms, excluded, scope);
         rows.push({
+          locationQuotient: quotient.value,
+          locationQuotientBasis: quotient.basis,
           chainId: segment.chainId,
           scenario,
           regionId: region.regionId,
@@ -562,6 +614,8 @@ export interface GapData {
   outsideSupplyEdges: number;
   downstreamSegmentCount: number;
   downstreamSegmentCountAllChains: number;
+  locationQuotient: number | null;
+  locationQuotientBasis: string | null;
   /** The first LOCAL_ENTERPRISES_COMPARED local enterprises by id. */
   localEnterprises: { id: string }[];
 }
@@ -589,6 +643,8 @@ export function gapData(assessment: GapAssessment): GapData {
     outsideSupplyEdges: facts.outsideSupplyEdges,
     downstreamSegmentCount: facts.downstreamInChain,
     downstreamSegmentCountAllChains: facts.downstreamAll,
+    locationQuotient: facts.locationQuotient ?? null,
+    locationQuotientBasis: facts.locationQuotientBasis ?? null,
     localEnterprises: [...idsOf(facts)]
       .sort()
       .slice(0, LOCAL_ENTERPRISES_COMPARED)

@@ -30,6 +30,10 @@ export interface TestGraphSpec {
     highTech?: boolean;
     sizeBand?: 'LARGE' | 'MEDIUM' | 'SMALL' | 'MICRO';
     source?: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE';
+    /** A stock code makes the firm listed (the location quotient's population); unique across the graph. */
+    stockCode?: string;
+    /** Operating revenue in million CNY. */
+    revenue?: number;
   }[];
   readonly platforms?: readonly { id: string; region: string; supports: readonly string[] }[];
   readonly measures?: readonly { id: string; number: number; appliesToChain: boolean }[];
@@ -79,9 +83,11 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
       flags: {
         leading: firm.leading ?? false,
         highTech: firm.highTech ?? false,
-        listed: false,
+        listed: firm.stockCode !== undefined,
         specialised: false,
       },
+      stockCode: firm.stockCode,
+      revenueCnyMillion: firm.revenue,
       provenance:
         firm.source === 'PLAN'
           ? { ...provenance, source: 'PLAN', section: 'test' }

@@ -543,6 +543,27 @@ export interface WriteTarget {
 
 const name = (prefix: string, local: string) => `${prefix} ${local}`;
 
+/**
+ * Listed firms for the location quotient (issue 15): every other firm (by its number) has a stock code, and most of
+ * those a revenue — so that some cases weigh by revenue and most by count. Batches always write both (a replace
+ * would drop them otherwise); imports never do (the import has no stock-code column; a merge keeps them). Codes
+ * are unique across cases and runs: 98xxxx.SZ is no exchange's, from a random base.
+ */
+const stockCodes = new Map<string, string>();
+let lastStockCode = Math.floor(Math.random() * 5000);
+function listedFields(prefix: string, firm: string): Properties {
+  const number = Number(firm.slice(1));
+  if (number % 2 === 1) return {};
+  const key = `${prefix}-${firm}`;
+  let code = stockCodes.get(key);
+  if (code === undefined) {
+    lastStockCode = (lastStockCode + 1) % 10_000;
+    code = `98${String(lastStockCode).padStart(4, '0')}.SZ`;
+    stockCodes.set(key, code);
+  }
+  return { stockCode: code, ...(number % 6 === 4 ? {} : { revenueCnyMillion: 10 * (number + 1) }) };
+}
+
 /** The structure through graphBuilder (regions, chains, segments, measures), then its provenance mix through upsertAll. */
 export async function buildStructure(
   target: WriteTarget,
@@ -766,6 +787,7 @@ export async function applyWrite(target: WriteTarget, prefix: string, write: Wri
         highTech: firm.highTech,
         listed: false,
         specialised: false,
+        ...listedFields(prefix, firm.id),
         source: firm.source,
       })),
     },

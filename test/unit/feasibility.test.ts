@@ -22,6 +22,9 @@ const counts = (enterprises: number): SegmentCounts => ({
   platforms: 0,
   localSupplyEdges: 0,
   outsideSupplyEdges: 0,
+  listed: 0,
+  listedWithRevenue: 0,
+  listedRevenue: 0,
 });
 const regionCounts = (present: readonly string[]): RegionCounts =>
   new Map(present.map((segment) => [segment, counts(1)]));

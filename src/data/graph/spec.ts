@@ -265,6 +265,7 @@ export const GRAPH_SPEC: GraphSpec = {
     fields: {
       ...same('id', 'name', 'nameEn', 'sizeBand', 'creditCode', 'description'),
       ...same('stockCode', 'shortName', 'ownership', 'controller', 'market', 'listedOn', 'fortuneGlobal500'),
+      ...same('revenueCnyMillion', 'outputCnyMillion', 'figuresYear'),
       industryClass: {
         kind: 'expression',
         expression: (v) =>

@@ -44,6 +44,11 @@ export type GapReasonCode =
   | 'NO_LOCAL_ENTERPRISE'
   /** Fewer supporting platforms than the threshold. */
   | 'NO_PLATFORM'
+  /**
+   * The segment is nationally strong in the region (location quotient at least `strongLocationQuotient`), so its few
+   * local enterprises are not counted against it (they would otherwise make it DEPENDENT or WEAK).
+   */
+  | 'SCALE_STRENGTH'
   /** Exactly one local enterprise operates in it. */
   | 'SINGLE_LOCAL_ENTERPRISE'
   /** Local downstream firms buy the segment's products mostly from outside the region. */

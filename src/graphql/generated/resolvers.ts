@@ -42,6 +42,8 @@ export type AppliedThresholds = {
   minLeading: Scalars['Int']['output'];
   /** Fewest local supporting platforms. */
   minPlatforms: Scalars['Int']['output'];
+  /** Smallest location quotient of a nationally strong segment. */
+  strongLocationQuotient: Scalars['Float']['output'];
 };
 
 /** The weights a ranking applied. */
@@ -85,6 +87,21 @@ export type ChainGap = {
   localEnterprises: Array<Enterprise>;
   /** Supply edges for the segment's products into local firms of the segments it feeds, from inside the region. */
   localSupplyEdges: Scalars['Int']['output'];
+  /**
+   * How concentrated the segment is in the region compared with the nation (区位熵):
+   * (region's listed firms in the segment ÷ region's listed firms in all segments) ÷ (the same two for the nation).
+   * Listed firms (those with a stock code) are the population because the public data pack holds every listed company
+   * of the country, so the national shares are real; sub-regions are included and each firm counts once (in every
+   * segment it operates in, and once among all segments). The nation is the root of the region's tree (`china`).
+   * When every listed firm of the nation counted under `sources` has a revenue (`Enterprise.revenueCnyMillion`), firms
+   * are weighed by revenue instead (see `locationQuotientBasis`). Above 1: the segment weighs more in the region than
+   * in the nation. Null when the basis is too thin: fewer than 5 listed firms of the nation in the segment (the public
+   * classification does not split every segment: antibiotic APIs have one listed firm in the country), or no listed
+   * firm in the region.
+   */
+  locationQuotient?: Maybe<Scalars['Float']['output']>;
+  /** What `locationQuotient` weighs firms by; null when there is no quotient. */
+  locationQuotientBasis?: Maybe<LocationQuotientBasis>;
   /** The same, from outside the region. */
   outsideSupplyEdges: Scalars['Int']['output'];
   /** Local platforms supporting the segment or its narrower segments. */
@@ -415,6 +432,8 @@ export type Enterprise = {
   description?: Maybe<Scalars['String']['output']>;
   /** What lies downstream of this enterprise: segments its segments feed, and its customers, their customers, … */
   downstream: EnterpriseReach;
+  /** The financial year `revenueCnyMillion` and `outputCnyMillion` are for. */
+  figuresYear?: Maybe<Scalars['Int']['output']>;
   /** Its status flags. */
   flags: EnterpriseFlags;
   /** Names it was registered or listed under before, newest first where known (新诺威 for 石药创新制药); empty when none. */
@@ -433,6 +452,8 @@ export type Enterprise = {
   name: Scalars['String']['output'];
   /** English name, where known. Invented firms end with (illustrative). */
   nameEn?: Maybe<Scalars['String']['output']>;
+  /** Gross industrial output value (工业总产值) in million CNY, of the year `figuresYear`, where a cited source gives it. */
+  outputCnyMillion?: Maybe<Scalars['Float']['output']>;
   /** Who ultimately controls a listed company (实际控制人的类型), as the exchanges' data give it; null when not published. */
   ownership?: Maybe<Ownership>;
   /**
@@ -448,6 +469,12 @@ export type Enterprise = {
   provenance: Provenance;
   /** Where it is located. */
   region: Region;
+  /**
+   * Operating revenue (营业收入) in million CNY, of the year `figuresYear`, where a cited source gives it (null
+   * otherwise; the shipped data give none). When every listed firm counted has it, the location quotient weighs firms
+   * by it (see `ChainGap.locationQuotient`).
+   */
+  revenueCnyMillion?: Maybe<Scalars['Float']['output']>;
   /** The segments it operates in, with its role and main products in each. */
   segments: Array<EnterpriseSegment>;
   /** The short name (简称) a listed company trades under, for example 华北制药. */
@@ -697,6 +724,11 @@ export type GapReasonCode =
   | 'NO_LOCAL_ENTERPRISE'
   /** Fewer supporting platforms than the threshold. */
   | 'NO_PLATFORM'
+  /**
+   * The segment is nationally strong in the region (location quotient at least `strongLocationQuotient`), so its few
+   * local enterprises are not counted against it (they would otherwise make it DEPENDENT or WEAK).
+   */
+  | 'SCALE_STRENGTH'
   /** Exactly one local enterprise operates in it. */
   | 'SINGLE_LOCAL_ENTERPRISE'
   /** Local downstream firms buy the segment's products mostly from outside the region. */
@@ -717,7 +749,10 @@ export type GapStatus =
  * When a segment that has local enterprises still counts as weak. A segment is MISSING with no local enterprise;
  * DEPENDENT when a single local enterprise carries it, or when local downstream firms buy its products mostly from
  * outside the region (more than `maxOutsideSupplyShare` of their supply edges for it); WEAK when below any threshold
- * here; COVERED otherwise.
+ * here; COVERED otherwise. A nationally strong segment (location quotient at least `strongLocationQuotient`, see
+ * `ChainGap.locationQuotient`, with at least one local enterprise) is never DEPENDENT or WEAK for its number of firms:
+ * the firm-count rules give way to the reason SCALE_STRENGTH (it is COVERED unless outside supply, leading firms or
+ * platforms make it DEPENDENT or WEAK).
  */
 export type GapThresholds = {
   /** Largest share (0–1) of local downstream supply edges for the segment's products that may come from outside. */
@@ -728,6 +763,8 @@ export type GapThresholds = {
   minLeading?: InputMaybe<Scalars['Int']['input']>;
   /** Fewest local platforms supporting the segment. */
   minPlatforms?: InputMaybe<Scalars['Int']['input']>;
+  /** Smallest location quotient (1–1000) at which a segment counts as nationally strong in the region (1000: never, in practice). */
+  strongLocationQuotient?: InputMaybe<Scalars['Float']['input']>;
 };
 
 /** How the content of an import is written. */
@@ -888,6 +925,13 @@ export type LinkBasis =
   | 'INDUSTRY_CLASSIFICATION'
   /** A source names the firm's business in the segment: the plan, the firm's disclosures or a cited public fact. */
   | 'STATED';
+
+/** What a location quotient is computed over. */
+export type LocationQuotientBasis =
+  /** The number of listed firms (each firm counted once per segment and once among all segments). */
+  | 'LISTED_FIRMS'
+  /** The revenue of listed firms (every listed firm of the nation counted has one); a firm's whole revenue in each of its segments. */
+  | 'LISTED_REVENUE';
 
 /** What a region would lose with an enterprise or a segment's local capacity gone. */
 export type LossImpact = {
@@ -2297,6 +2341,7 @@ export type ResolversTypes = ResolversObject<{
   IndustryTier: IndustryTier;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LinkBasis: LinkBasis;
+  LocationQuotientBasis: LocationQuotientBasis;
   LossImpact: ResolverTypeWrapper<Omit<LossImpact, 'enterprise' | 'firmsLosingLocalSupply' | 'region' | 'segment' | 'segmentsAffected'> & { enterprise?: Maybe<ResolversTypes['Enterprise']>, firmsLosingLocalSupply: Array<ResolversTypes['SupplyLoss']>, region: ResolversTypes['Region'], segment?: Maybe<ResolversTypes['ChainSegment']>, segmentsAffected: Array<ResolversTypes['SegmentStatusChange']> }>;
   Market: Market;
   MeasureCondition: ResolverTypeWrapper<MeasureCondition>;
@@ -2457,6 +2502,7 @@ export type AppliedThresholdsResolvers<ContextType = GraphQLContext, ParentType 
   minEnterprises?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minLeading?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minPlatforms?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  strongLocationQuotient?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
 export type AppliedWeightsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AppliedWeights'] = ResolversParentTypes['AppliedWeights']> = ResolversObject<{
@@ -2476,6 +2522,8 @@ export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends R
   localEnterpriseCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   localEnterprises?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<ChainGapLocalEnterprisesArgs, 'first'>>;
   localSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  locationQuotient?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  locationQuotientBasis?: Resolver<Maybe<ResolversTypes['LocationQuotientBasis']>, ParentType, ContextType>;
   outsideSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   platformCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -2570,6 +2618,7 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   customers?: Resolver<Array<ResolversTypes['SupplyLink']>, ParentType, ContextType, Partial<EnterpriseCustomersArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   downstream?: Resolver<ResolversTypes['EnterpriseReach'], ParentType, ContextType, RequireFields<EnterpriseDownstreamArgs, 'depth'>>;
+  figuresYear?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   flags?: Resolver<ResolversTypes['EnterpriseFlags'], ParentType, ContextType>;
   formerNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   fortuneGlobal500?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -2579,12 +2628,14 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   market?: Resolver<Maybe<ResolversTypes['Market']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outputCnyMillion?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   ownership?: Resolver<Maybe<ResolversTypes['Ownership']>, ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['EnterpriseGroupLink']>, ParentType, ContextType>;
   platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  revenueCnyMillion?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   segments?: Resolver<Array<ResolversTypes['EnterpriseSegment']>, ParentType, ContextType, Partial<EnterpriseSegmentsArgs>>;
   shortName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sizeBand?: Resolver<ResolversTypes['SizeBand'], ParentType, ContextType>;
