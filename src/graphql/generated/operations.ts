@@ -40,10 +40,12 @@ export type GapReasonCode =
   | 'FEW_ENTERPRISES'
   /** Fewer local leading enterprises than the threshold. */
   | 'NO_LEADING_ENTERPRISE'
-  /** No local enterprise operates in the segment. */
+  /** No local enterprise operates in the segment (the region's firm data is a census). */
   | 'NO_LOCAL_ENTERPRISE'
   /** Fewer supporting platforms than the threshold. */
   | 'NO_PLATFORM'
+  /** No recorded local enterprise, where the region's firm data is listed companies only or partial: not proof of absence. */
+  | 'NO_RECORDED_ENTERPRISE'
   /** Exactly one local enterprise operates in it. */
   | 'SINGLE_LOCAL_ENTERPRISE'
   /** Local downstream firms buy the segment's products mostly from outside the region. */
@@ -55,8 +57,14 @@ export type GapStatus =
   | 'COVERED'
   /** A single local enterprise carries it, or local downstream firms buy it from outside the region. */
   | 'DEPENDENT'
-  /** No local enterprise: a broken link (断链). */
+  /** No local enterprise, and the region's firm data is a census (CENSUS): a broken link (断链). */
   | 'MISSING'
+  /**
+   * No recorded local enterprise, but the region's firm data is not a census (LISTED_ONLY or PARTIAL), so that is not
+   * proof that none exists: verify before treating it as a broken link. Ranked just below MISSING and above every
+   * status with a recorded local firm (severity 0.8); `targetFirms` treats it as a gap.
+   */
+  | 'UNKNOWN'
   /** Covered, but below a threshold (enterprises, leading enterprises or platforms). */
   | 'WEAK';
 
