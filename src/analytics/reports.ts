@@ -4,7 +4,13 @@ import { selectedFields, selectionsAt, type Selection } from '../data/graph/sele
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel, PROVENANCE_SOURCES } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
-import type { AggregateBasis, RegionCounts, Structure } from './aggregates.js';
+import {
+  NO_COUNTS,
+  type AggregateBasis,
+  type RegionCounts,
+  type SegmentCounts,
+  type Structure,
+} from './aggregates.js';
 import { comparability, illustrativeShare, leastComplete } from './basis.js';
 import {
   gapFactsFrom,
@@ -145,11 +151,12 @@ function basisObject(
   facts: FactsBasis,
   regionIds: readonly string[],
 ) {
-  const sum = (pick: (regionId: string) => ReadonlyMap<string, RegionCounts>) => {
+  // Over several regions (compareRegions) the counts are summed region by region.
+  const sum = (byRegion: ReadonlyMap<string, RegionCounts>): RegionCounts => {
     const total: RegionCounts = new Map();
     for (const regionId of regionIds) {
-      for (const [segmentId, counts] of pick(regionId).get(regionId) ?? new Map()) {
-        const entry = total.get(segmentId) ?? { ...counts, enterprises: 0 };
+      for (const [segmentId, counts] of byRegion.get(regionId) ?? new Map<string, SegmentCounts>()) {
+        const entry = total.get(segmentId) ?? { ...NO_COUNTS };
         entry.enterprises += counts.enterprises;
         total.set(segmentId, entry);
       }
@@ -159,11 +166,7 @@ function basisObject(
   return {
     sources: PROVENANCE_SOURCES.filter((source) => facts.sources.includes(source)),
     completeness: leastComplete(regionIds.map((id) => facts.completeness.get(id) ?? 'PARTIAL')),
-    illustrativeShare: illustrativeShare(
-      sum(() => facts.aggregates),
-      sum(() => facts.realAggregates),
-      facts.segmentIds,
-    ),
+    illustrativeShare: illustrativeShare(sum(facts.aggregates), sum(facts.realAggregates), facts.segmentIds),
     asOf: basis.asOf,
     current: basis.pendingChanges === 0,
     pendingChanges: basis.pendingChanges,
