@@ -8,7 +8,14 @@ import type { Provenance, Records } from '../../src/ingest/records.js';
  * prefixes every one of them, so each test owns its data and `deleteByPrefix` removes exactly it.
  */
 export interface TestGraphSpec {
-  readonly regions: readonly { id: string; parent?: string; lat?: number; lon?: number }[];
+  readonly regions: readonly {
+    id: string;
+    parent?: string;
+    lat?: number;
+    lon?: number;
+    /** How complete the region's firm data is (absent: inherited, else PARTIAL). */
+    completeness?: 'CENSUS' | 'LISTED_ONLY' | 'PARTIAL';
+  }[];
   /** Existing graph ids that test regions may hang under (not prefixed). */
   readonly externalParents?: Readonly<Record<string, string>>;
   readonly chain: string;
@@ -64,6 +71,7 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
         region.lat !== undefined && region.lon !== undefined
           ? { lat: region.lat, lon: region.lon }
           : undefined,
+      completeness: region.completeness,
       provenance,
     })),
     chains: [{ id: id(spec.chain), name: `${prefix} chain`, industryIds: [], provenance }],
