@@ -112,7 +112,7 @@ function bases(value: unknown, found: Record<string, unknown>[] = []): Record<st
   else if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       if (key === 'basis' && child !== null && typeof child === 'object' && 'sources' in child)
-        found.push(child as Record<string, unknown>);
+        found.push(child);
       bases(child, found);
     }
   }
