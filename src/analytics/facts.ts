@@ -15,6 +15,7 @@ import {
   type SegmentCounts,
   type Structure,
 } from './aggregates.js';
+import { appliedSources, BASIS_FACTS_SUBQUERY, effectiveCompleteness, realFilterKey } from './basis.js';
 import type { SegmentFacts, SegmentKind, Stage } from './gaps.js';
 import { quotientFromAggregates } from './scale.js';
 import type { CandidateFacts } from './targets.js';
@@ -27,7 +28,6 @@ import {
   MAX_SEGMENT_DEPTH,
   InternalLabel as I,
   NodeLabel as L,
-  PROVENANCE_SOURCES,
   RelationshipType as T,
 } from '../data/model.js';
 
@@ -38,9 +38,13 @@ import {
 
 export type Sources = readonly string[];
 
-export function sourcesOrAll(sources: readonly string[] | null | undefined): Sources {
-  return sources && sources.length > 0 ? sources : PROVENANCE_SOURCES;
+/** The sources an analytics request applies: those given, else real data only (PLAN and PUBLIC). */
+export function sourcesOrDefault(sources: readonly string[] | null | undefined): Sources {
+  return appliedSources(sources);
 }
+
+/** @deprecated Analytics default to real data (issue 15): the same as sourcesOrDefault, kept for callers' names. */
+export const sourcesOrAll = sourcesOrDefault;
 
 /** A traversal depth, validated before any statement is built (variable-length bounds must be literals). */
 export function traversalDepth(value: unknown, max: number, argument = 'depth'): number {
@@ -119,6 +123,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   return cypher(
     `${structure}
      ${REGION_AGGREGATES_SUBQUERY}
+     ${BASIS_FACTS_SUBQUERY}
      ${BASIS_SUBQUERY}
      CALL {
        // Each region's nation (scale.ts): the single root of its tree, and that root's aggregate, in this statement.
@@ -145,7 +150,8 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
-     RETURN segments, aggregates, nations, asOf, pendingChanges, structureVersion, maxOperations, localIds,
+     RETURN segments, aggregates, realAggregates, declaredCompleteness, nations, asOf, pendingChanges, structureVersion,
+            maxOperations, localIds,
             size(localFirms) > $localScanLimit AS localsCut`,
     {
       ...(cached !== undefined
@@ -154,6 +160,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
       sources: request.sources,
       aggregateRegionIds: request.regionIds,
       aggregateFilter: filterKey(request.sources),
+      realFilter: realFilterKey(request.sources),
       regionIds: request.regionIds,
       localEnterprises: request.localEnterprises ?? 0,
       localScanLimit: LOCAL_ENTERPRISE_SCAN_LIMIT,
@@ -268,6 +275,18 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
     ]),
     /** Each region's nation (null: none, or several roots). */
     nations: new Map(nationRows.map(([regionId, nationId]) => [regionId, nationId])),
+    /** The same counts without ILLUSTRATIVE (for basis.illustrativeShare). */
+    realAggregates: aggregatesFrom(row?.['realAggregates']),
+    /** Each region's effective firm-data completeness. */
+    completeness: new Map(
+      ((row?.['declaredCompleteness'] as [string, [number, unknown][]][] | undefined) ?? []).map(
+        ([regionId, declared]) =>
+          [
+            regionId,
+            effectiveCompleteness(declared.map(([steps, value]) => [Number(steps), value] as const)),
+          ] as const,
+      ),
+    ),
     /** The first local enterprises of each segment in the first region, when asked for. */
     /** The region has more firms than one request may list from: the listing was not made. */
     localsCut: row?.['localsCut'] === true,

@@ -11,17 +11,30 @@ import {
  * their own (including by property-based tests).
  */
 
-export type GapStatus = 'MISSING' | 'DEPENDENT' | 'WEAK' | 'COVERED';
+export type GapStatus = 'MISSING' | 'UNKNOWN' | 'DEPENDENT' | 'WEAK' | 'COVERED';
+/** How complete a region's firm data is (see src/analytics/basis.ts); the same words as the record model's. */
+export type DataCompleteness = 'CENSUS' | 'LISTED_ONLY' | 'PARTIAL';
 export type Stage = 'UPSTREAM' | 'MIDSTREAM' | 'DOWNSTREAM';
 export type SegmentKind = 'PRODUCT' | 'SERVICE';
 
-/** Worst first; a lower rank is a worse status. */
+/**
+ * Worst first; a lower rank is a worse status. UNKNOWN (no recorded firm where the data is not a census) sits just
+ * below MISSING: it may be a break, it is not a confirmed one, and it is worse than any segment known to have a
+ * local firm — so recording a firm never makes a status worse.
+ */
 export const STATUS_RANK: Readonly<Record<GapStatus, number>> = {
   MISSING: 0,
-  DEPENDENT: 1,
-  WEAK: 2,
-  COVERED: 3,
+  UNKNOWN: 1,
+  DEPENDENT: 2,
+  WEAK: 3,
+  COVERED: 4,
 };
+/**
+ * Severity of UNKNOWN: between MISSING (1) and the most DEPENDENT can reach (0.7), so an unverified absence ranks
+ * below a confirmed break and above every segment with a recorded local firm (a planner should verify it first), and
+ * recording a firm never raises a segment's score.
+ */
+export const UNKNOWN_SEVERITY = 0.8;
 export const STAGES: readonly Stage[] = ['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM'];
 
 export interface GapThresholds {
@@ -71,6 +84,7 @@ export interface SegmentFacts {
 
 export type GapReasonCode =
   | 'NO_LOCAL_ENTERPRISE'
+  | 'NO_RECORDED_ENTERPRISE'
   | 'SINGLE_LOCAL_ENTERPRISE'
   | 'SUPPLIED_FROM_OUTSIDE'
   | 'FEW_ENTERPRISES'
@@ -121,8 +135,28 @@ export function criticalityOf(facts: SegmentFacts): number {
 
 const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Status, severity, criticality, score and reasons of one segment. */
-export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): GapAssessment {
+/** Why "no recorded firm" is not "no firm" under a basis that is not a census. */
+const NOT_PROOF: Readonly<Record<Exclude<DataCompleteness, 'CENSUS'>, { en: string; zh: string }>> = {
+  LISTED_ONLY: {
+    en: 'the region’s firm data holds listed companies only, so unlisted firms in it are not known',
+    zh: '本地区企业数据仅含上市公司，未上市企业未被收录',
+  },
+  PARTIAL: {
+    en: 'the region’s firm data is partial (a curated list, not a registry of every firm)',
+    zh: '本地区企业数据不完整（仅为整理名单，非全量企业登记）',
+  },
+};
+
+/**
+ * Status, severity, criticality, score and reasons of one segment. `completeness` is the region's firm-data basis:
+ * only under CENSUS is a segment with no recorded local firm MISSING (断链); otherwise it is UNKNOWN. Absent: PARTIAL,
+ * as for a region that declares nothing.
+ */
+export function assessSegment(
+  facts: SegmentFacts,
+  thresholds: GapThresholds,
+  completeness: DataCompleteness = 'PARTIAL',
+): GapAssessment {
   const local = facts.localEnterpriseCount;
   const share = outsideSupplyShare(facts);
   const name = facts.name;
@@ -134,13 +168,22 @@ export function assessSegment(facts: SegmentFacts, thresholds: GapThresholds): G
   const strong = isScaleStrong(local, facts.locationQuotient, thresholds.strongLocationQuotient);
   const countExcused = strong && (local === 1 || local < thresholds.minEnterprises);
 
-  if (local === 0) {
+  if (local === 0 && completeness === 'CENSUS') {
     status = 'MISSING';
     severity = 1;
     reasons.push({
       code: 'NO_LOCAL_ENTERPRISE',
       text: `no local enterprise in ${name}`,
       textZh: `本地无企业布局${name}环节（断链）`,
+    });
+  } else if (local === 0) {
+    status = 'UNKNOWN';
+    severity = UNKNOWN_SEVERITY;
+    const why = NOT_PROOF[completeness as Exclude<DataCompleteness, 'CENSUS'>];
+    reasons.push({
+      code: 'NO_RECORDED_ENTERPRISE',
+      text: `no recorded enterprise in ${name}; not proof of absence: ${why.en} — verify before treating it as a broken link`,
+      textZh: `${name}环节暂无已收录的本地企业，不能据此认定断链：${why.zh}，需核实`,
     });
   } else {
     const suppliedFromOutside = facts.outsideSupplyEdges > 0 && share > thresholds.maxOutsideSupplyShare;
@@ -244,6 +287,12 @@ export interface CoverageSummary {
   readonly weak: number;
   readonly dependent: number;
   readonly missing: number;
+  readonly unknown: number;
+  /** Share of segments with at least one local firm. */
+  readonly presenceRatio: number;
+  /** Share of segments COVERED. */
+  readonly coveredRatio: number;
+  /** Deprecated: the same as presenceRatio. */
   readonly coverageRatio: number;
 }
 
@@ -251,13 +300,18 @@ export function summarise(assessments: readonly GapAssessment[]): CoverageSummar
   const count = (status: GapStatus) =>
     assessments.filter((assessment) => assessment.status === status).length;
   const segments = assessments.length;
+  const present = assessments.filter((assessment) => assessment.facts.localEnterpriseCount > 0).length;
+  const presenceRatio = segments === 0 ? 0 : round(present / segments);
   return {
     segments,
     covered: count('COVERED'),
     weak: count('WEAK'),
     dependent: count('DEPENDENT'),
     missing: count('MISSING'),
-    coverageRatio: segments === 0 ? 0 : round((segments - count('MISSING')) / segments),
+    unknown: count('UNKNOWN'),
+    presenceRatio,
+    coveredRatio: segments === 0 ? 0 : round(count('COVERED') / segments),
+    coverageRatio: presenceRatio,
   };
 }
 

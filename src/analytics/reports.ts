@@ -2,10 +2,17 @@ import type { Executor } from '../data/executor.js';
 import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
 import { selectedFields, selectionsAt, type Selection } from '../data/graph/selection.js';
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
-import { NodeLabel } from '../data/model.js';
+import { NodeLabel, PROVENANCE_SOURCES } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
-import type { AggregateBasis, RegionCounts, Structure } from './aggregates.js';
 import { byPriority, gapRelatedness, priorityOf } from './feasibility.js';
+import {
+  NO_COUNTS,
+  type AggregateBasis,
+  type RegionCounts,
+  type SegmentCounts,
+  type Structure,
+} from './aggregates.js';
+import { comparability, illustrativeShare, leastComplete } from './basis.js';
 import {
   gapFactsFrom,
   gapStructureKey,
@@ -20,7 +27,7 @@ import {
   readLocalEnterprisesOfSegment,
   readSegmentScopes,
   readSupplyLosses,
-  sourcesOrAll,
+  sourcesOrDefault,
   type GapFactsRequest,
   type GapFactsRow,
   type StructureRow,
@@ -34,6 +41,7 @@ import {
   summarise,
   summariseByStage,
   withDefaults,
+  type DataCompleteness,
   type GapAssessment,
   type GapThresholds,
   type ThresholdsInput,
@@ -122,13 +130,56 @@ function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Prom
   );
 }
 
-function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAssessment[] {
-  return rows.map((row) => assessSegment(row, thresholds)).sort(compareAssessments);
+function assess(
+  rows: readonly GapFactsRow[],
+  thresholds: GapThresholds,
+  completeness: ReadonlyMap<string, DataCompleteness>,
+): GapAssessment[] {
+  return rows
+    .map((row) => assessSegment(row, thresholds, completeness.get(row.regionId) ?? 'PARTIAL'))
+    .sort(compareAssessments);
 }
 
-/** How current an answer's counts are, as the API reports it. */
-function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
-  return { asOf: basis.asOf, current: basis.pendingChanges === 0, pendingChanges: basis.pendingChanges };
+/** What gapFacts learns of the data basis of each region. */
+interface FactsBasis {
+  readonly sources: readonly string[];
+  readonly completeness: ReadonlyMap<string, DataCompleteness>;
+  readonly aggregates: ReadonlyMap<string, RegionCounts>;
+  readonly realAggregates: ReadonlyMap<string, RegionCounts>;
+  /** The report's segments (the counts the share is over). */
+  readonly segmentIds: readonly string[];
+}
+
+/**
+ * The basis of an answer over the given regions, as the API reports it: the sources applied, the (least)
+ * completeness, the illustrative share of what was counted (from the stored aggregates: no firm is read), and how
+ * current the counts are.
+ */
+function basisObject(
+  basis: AggregateBasis & { readonly asOf: string },
+  facts: FactsBasis,
+  regionIds: readonly string[],
+) {
+  // Over several regions (compareRegions) the counts are summed region by region.
+  const sum = (byRegion: ReadonlyMap<string, RegionCounts>): RegionCounts => {
+    const total: RegionCounts = new Map();
+    for (const regionId of regionIds) {
+      for (const [segmentId, counts] of byRegion.get(regionId) ?? new Map<string, SegmentCounts>()) {
+        const entry = total.get(segmentId) ?? { ...NO_COUNTS };
+        entry.enterprises += counts.enterprises;
+        total.set(segmentId, entry);
+      }
+    }
+    return total;
+  };
+  return {
+    sources: PROVENANCE_SOURCES.filter((source) => facts.sources.includes(source)),
+    completeness: leastComplete(regionIds.map((id) => facts.completeness.get(id) ?? 'PARTIAL')),
+    illustrativeShare: illustrativeShare(sum(facts.aggregates), sum(facts.realAggregates), facts.segmentIds),
+    asOf: basis.asOf,
+    current: basis.pendingChanges === 0,
+    pendingChanges: basis.pendingChanges,
+  };
 }
 
 /**
@@ -147,6 +198,7 @@ async function gapFacts(
   basis: AggregateBasis & { readonly asOf: string };
   localIds: ReadonlyMap<string, readonly string[]>;
   aggregates: ReadonlyMap<string, RegionCounts>;
+  facts: FactsBasis;
 }> {
   // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
   // version is the one the request's check saw; a write to the shape since then reads it afresh.
@@ -205,6 +257,13 @@ async function gapFacts(
     basis: { ...parts.basis, asOf },
     localIds: parts.localIds,
     aggregates: parts.aggregates,
+    facts: {
+      sources: request.sources,
+      completeness: parts.completeness,
+      aggregates: parts.aggregates,
+      realAggregates: parts.realAggregates,
+      segmentIds: [...new Set(structure.map((row) => row.segmentId))],
+    },
   };
 }
 
@@ -349,16 +408,16 @@ export async function chainGapReport(
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
   ]);
-  const sources = sourcesOrAll(args.sources);
+  const sources = sourcesOrDefault(args.sources);
   const firstLocals = localEnterprisesWanted(selection, [['gaps']], context.limits);
-  const { rows, basis, localIds, aggregates } = await gapFacts(context, prepared, {
+  const { rows, basis, localIds, aggregates, facts } = await gapFacts(context, prepared, {
     chainIds: [args.chainId],
     regionIds: [args.regionId],
     sources,
     maxDepth: context.limits.maxTraversalDepth,
     localEnterprises: firstLocals,
   });
-  const byScore = assess(rows, thresholds);
+  const byScore = assess(rows, thresholds, facts.completeness);
   const orderBy = args.orderBy ?? 'SCORE';
   const relatedness =
     orderBy === 'PRIORITY' || wantsFeasibility(selection, [['gaps']])
@@ -387,7 +446,7 @@ export async function chainGapReport(
     gaps: assessments.map((assessment) => gapObject(assessment, nodes, localIds, relatedness)),
     stages: summariseByStage(assessments),
     total: summarise(assessments),
-    basis: basisObject(basis),
+    basis: basisObject(basis, facts, [args.regionId]),
   };
 }
 
@@ -412,10 +471,10 @@ export async function compareRegions(
     { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
     ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
   ]);
-  const { rows, basis } = await gapFacts(context, prepared, {
+  const { rows, basis, facts } = await gapFacts(context, prepared, {
     chainIds: [args.chainId],
     regionIds,
-    sources: sourcesOrAll(args.sources),
+    sources: sourcesOrDefault(args.sources),
     maxDepth: context.limits.maxTraversalDepth,
   });
   const byRegion = new Map(
@@ -424,6 +483,7 @@ export async function compareRegions(
       assess(
         rows.filter((row) => row.regionId === id),
         thresholds,
+        facts.completeness,
       ),
     ]),
   );
@@ -450,13 +510,20 @@ export async function compareRegions(
   const orderedSegments = segmentIds.sort(
     (a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0),
   );
+  const regionBases = regionIds.map((id) => ({ id, basis: basisObject(basis, facts, [id]) }));
+  const { comparable, note } = comparability(
+    regionBases.map(({ id, basis: regionBasis }) => ({ regionId: id, ...regionBasis })),
+  );
   return {
     chain: nodes.ref(args.chainId),
-    regions: regionIds.map((id) => ({
+    regions: regionBases.map(({ id, basis: regionBasis }) => ({
       region: nodes.ref(id),
       stages: summariseByStage(byRegion.get(id) ?? []),
       total: summarise(byRegion.get(id) ?? []),
+      basis: regionBasis,
     })),
+    comparable,
+    comparabilityNote: note,
     segments: orderedSegments.map((segmentId) => ({
       segment: nodes.ref(segmentId),
       byRegion: regionIds.map((regionId) => {
@@ -465,12 +532,13 @@ export async function compareRegions(
           ?.find((candidate) => candidate.facts.segmentId === segmentId);
         return {
           region: nodes.ref(regionId),
-          status: assessment?.status ?? 'MISSING',
+          status:
+            assessment?.status ?? (facts.completeness.get(regionId) === 'CENSUS' ? 'MISSING' : 'UNKNOWN'),
           localEnterpriseCount: assessment?.facts.localEnterpriseCount ?? 0,
         };
       }),
     })),
-    basis: basisObject(basis),
+    basis: basisObject(basis, facts, regionIds),
   };
 }
 
@@ -501,7 +569,7 @@ export async function targetFirms(
   const thresholds = validThresholds(args.thresholds);
   const weights = validWeights(args.weights);
   const first = pageSize(args.first, context.limits, { argument: 'first', fallback: 10 });
-  const sources = sourcesOrAll(args.sources);
+  const sources = sourcesOrDefault(args.sources);
   const prepared = await prepare(context, [
     ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
@@ -515,7 +583,7 @@ export async function targetFirms(
     [['gaps'], ['recommendations', 'fills']],
     context.limits,
   );
-  const { rows, basis, localIds, aggregates } = await gapFacts(context, prepared, {
+  const { rows, basis, localIds, aggregates, facts } = await gapFacts(context, prepared, {
     chainIds,
     regionIds: [args.regionId],
     sources,
@@ -523,7 +591,9 @@ export async function targetFirms(
     segmentScopeId: args.segmentId ?? null,
     localEnterprises: firstLocals,
   });
-  const gaps = assess(rows, thresholds).filter((assessment) => assessment.status !== 'COVERED');
+  const gaps = assess(rows, thresholds, facts.completeness).filter(
+    (assessment) => assessment.status !== 'COVERED',
+  );
   const gapById = new Map(
     gaps.map((gap) => [
       gap.facts.segmentId,
@@ -625,7 +695,7 @@ export async function targetFirms(
       })),
       distanceKm: recommendation.candidate.distanceKm,
     })),
-    basis: basisObject(basis),
+    basis: basisObject(basis, facts, [args.regionId]),
   };
 }
 
@@ -647,7 +717,7 @@ export async function impactOfLosing(
     );
   }
   const thresholds = validThresholds(args.thresholds);
-  const sources = sourcesOrAll(args.sources);
+  const sources = sourcesOrDefault(args.sources);
   const prepared = await prepare(context, [
     ...(args.enterpriseId
       ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
@@ -686,22 +756,25 @@ export async function impactOfLosing(
     ...(args.segmentId ? { segmentId: args.segmentId } : {}),
     sources,
   });
-  const { rows, basis } = await gapFacts(
+  const { rows, basis, facts } = await gapFacts(
     context,
     prepared,
     { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
     [[], removed],
   );
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
+  const completeness = facts.completeness.get(args.regionId) ?? 'PARTIAL';
   const before = new Map(
-    rows.filter((row) => row.scenario === 0).map((row) => [key(row), assessSegment(row, thresholds)]),
+    rows
+      .filter((row) => row.scenario === 0)
+      .map((row) => [key(row), assessSegment(row, thresholds, completeness)]),
   );
   const changes = rows
     .filter((row) => row.scenario === 1)
-    .map((row) => ({ before: before.get(key(row))!, after: assessSegment(row, thresholds) }))
+    .map((row) => ({ before: before.get(key(row))!, after: assessSegment(row, thresholds, completeness) }))
     .filter(
       ({ before: was, after }) =>
-        (after.status === 'MISSING' || after.status === 'DEPENDENT') &&
+        (after.status === 'MISSING' || after.status === 'UNKNOWN' || after.status === 'DEPENDENT') &&
         STATUS_RANK[after.status] < STATUS_RANK[was.status],
     )
     .sort((a, b) => compareAssessments(a.after, b.after));
@@ -766,6 +839,6 @@ export async function impactOfLosing(
       products: loss.products,
       lostSuppliers: loss.lostSupplierIds.map((id) => nodes.ref(id)),
     })),
-    basis: basisObject(basis),
+    basis: basisObject(basis, facts, [args.regionId]),
   };
 }

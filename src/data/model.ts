@@ -110,6 +110,8 @@ export function assertRelationship(type: string): RelationshipType {
 /** Where a fact comes from. Stored as `source` on every node and relationship. */
 export const PROVENANCE_SOURCES = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'] as const;
 export type ProvenanceSource = (typeof PROVENANCE_SOURCES)[number];
+/** What analytics count when no `sources` is given: real data only (illustrative data only when asked for). */
+export const DEFAULT_ANALYTICS_SOURCES: readonly ProvenanceSource[] = ['PLAN', 'PUBLIC'];
 
 /** Deepest region nesting followed when a question includes sub-regions (country → … → district is 4). */
 export const MAX_REGION_DEPTH = 8;

@@ -521,6 +521,7 @@ function batchesFor(kind: KindName, rows: readonly Row[], index: ReferenceIndex)
   );
   return toBatches(
     {
+      regions: all('regions'),
       enterprises: all('enterprises'),
       segmentLinks: all('segmentLinks'),
       supplies: all('supplies'),
@@ -543,7 +544,13 @@ function countsOf(
       : reports.find(
           (report) =>
             report.kind ===
-            (kind === 'enterprises' ? L.Enterprise : kind === 'platforms' ? L.Platform : L.PolicyMeasure),
+            (kind === 'enterprises'
+              ? L.Enterprise
+              : kind === 'platforms'
+                ? L.Platform
+                : kind === 'regions'
+                  ? L.Region
+                  : L.PolicyMeasure),
         );
   return primary?.counts ?? { created: 0, updated: 0, unchanged: 0 };
 }
@@ -594,6 +601,8 @@ async function inParallel<T>(
 }
 
 const WRITE_ORDER: readonly KindName[] = [
+  // Regions first: the other kinds' rows may be located in a region of the same import.
+  'regions',
   'enterprises',
   'platforms',
   'policies',

@@ -5,6 +5,7 @@ import { creditCodeProblem } from '../ingest/creditCode.js';
 import type {
   EnterpriseRecord,
   MeasureRecord,
+  RegionRecord,
   PlatformRecord,
   Provenance,
   Records,
@@ -12,11 +13,13 @@ import type {
   SupplyRecord,
 } from '../ingest/records.js';
 import {
+  DATA_COMPLETENESS,
   EVIDENCE_KIND,
   idProblem,
   notOneOf,
   PLATFORM_KIND,
   PLATFORM_LEVEL,
+  REGION_LEVEL,
   SEGMENT_ROLE,
   SIZE_BAND,
   SOURCE,
@@ -149,7 +152,14 @@ const PROVENANCE_COLUMNS: Column[] = [
   column('note', ['备注', '说明'], text),
 ];
 
-export const KIND_NAMES = ['enterprises', 'segment-links', 'supplies', 'platforms', 'policies'] as const;
+export const KIND_NAMES = [
+  'enterprises',
+  'segment-links',
+  'supplies',
+  'platforms',
+  'policies',
+  'regions',
+] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 export interface KindSpec {
@@ -450,6 +460,39 @@ export const KINDS: Readonly<Record<KindName, KindSpec>> = {
         ],
       };
     },
+  },
+  // Regions, so that an import can declare how complete its firm data is (a registry extract is CENSUS).
+  regions: {
+    name: 'regions',
+    fileNames: ['region', '地区', '区域'],
+    columns: [
+      column('id', ['编号', '地区编号'], id, true),
+      column('name', ['地区名称', '名称'], text, true),
+      column('nameEn', ['name_en', '英文名称'], text),
+      column('level', ['级别', '行政级别'], enumeration(REGION_LEVEL), true),
+      column('code', ['行政区划代码', '区划代码'], text),
+      column('parentId', ['parent', 'parent_id', '上级地区'], id),
+      column(
+        'completeness',
+        ['data_completeness', '数据完整性', '企业数据完整性', '数据范围'],
+        enumeration(DATA_COMPLETENESS),
+      ),
+      ...PROVENANCE_COLUMNS,
+    ],
+    toRecords: (row) => ({
+      regions: [
+        {
+          id: row['id'] as string,
+          name: row['name'] as string,
+          nameEn: str(row, 'nameEn'),
+          level: row['level'] as RegionRecord['level'],
+          code: str(row, 'code'),
+          parentId: str(row, 'parentId'),
+          completeness: row['completeness'] as RegionRecord['completeness'],
+          provenance: provenanceOf(row),
+        },
+      ],
+    }),
   },
 };
 

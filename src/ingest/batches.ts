@@ -129,6 +129,7 @@ export function toBatches(records: Partial<Records>, mode: WriteMode = 'replace'
         code: region.code,
         lat: region.coordinates?.lat,
         lon: region.coordinates?.lon,
+        completeness: region.completeness,
       },
       origin,
     );

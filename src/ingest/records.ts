@@ -9,6 +9,7 @@ import {
   BASE_STATUS,
   COMPARATOR,
   CONDITION_KIND,
+  DATA_COMPLETENESS,
   EVIDENCE_KIND,
   FIELD_KIND,
   idProblem,
@@ -130,6 +131,8 @@ export const regionRecord = z.strictObject({
   coordinates: z
     .strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
     .optional(),
+  /** How complete its firm data is; absent: as its nearest ancestor that declares it, else PARTIAL. */
+  completeness: oneOf(DATA_COMPLETENESS).optional(),
   provenance: provenanceSchema,
 });
 

@@ -55,6 +55,21 @@ export const REGION_LEVEL = vocabulary([
   'COUNTY',
   'NEW_AREA',
 ]);
+/**
+ * How complete a region's firm data is: CENSUS (a registry, every firm), LISTED_ONLY (the listed companies only, as
+ * the public data pack), PARTIAL (some firms: a curated list, the firms picked as targets). Only under CENSUS does
+ * "no recorded firm" mean "no firm" (see src/analytics/basis.ts).
+ */
+export const DATA_COMPLETENESS = vocabulary(['CENSUS', 'LISTED_ONLY', 'PARTIAL'], {
+  全量: 'CENSUS',
+  普查: 'CENSUS',
+  全部企业: 'CENSUS',
+  仅上市公司: 'LISTED_ONLY',
+  上市公司: 'LISTED_ONLY',
+  部分: 'PARTIAL',
+  部分企业: 'PARTIAL',
+});
+export type DataCompleteness = (typeof DATA_COMPLETENESS.values)[number];
 export const INDUSTRY_TIER = vocabulary(['PILLAR', 'CULTIVATED', 'FUTURE', 'ATTRACTION_FIELD']);
 export const STAGE = vocabulary(['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM']);
 /** PRODUCT: makes goods that other segments use; SERVICE: serves them (testing, distribution, hospitals…). */

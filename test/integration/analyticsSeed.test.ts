@@ -37,22 +37,34 @@ describe('analytics on the seed graph', () => {
       expect(chain.id).toBe(chainId);
       expect(region.id).toBe('shijiazhuang');
       expect(total.segments).toBeGreaterThanOrEqual(22);
-      expect(total.missing).toBeGreaterThan(0);
-      expect(total.covered).toBeGreaterThan(0);
-      expect(gaps[0]!.status).toBe('MISSING');
+      // Issue 15: Shijiazhuang's firm data is PARTIAL (no census is shipped), so a segment with no recorded firm is
+      // UNKNOWN, never MISSING.
+      expect(total.unknown).toBeGreaterThan(0);
+      expect(total.missing).toBe(0);
+      // Real data only by default (issue 15): some segments have recorded local firms, though few are COVERED.
+      expect(total.presenceRatio).toBeGreaterThan(0);
+      expect(gaps[0]!.status).toBe('UNKNOWN');
       // Worst first.
       expect(gaps.map((gap) => gap.score)).toEqual([...gaps.map((gap) => gap.score)].sort((a, b) => b - a));
       for (const gap of gaps.filter((candidate) => candidate.status !== 'COVERED'))
         expect(gap.reasons.length).toBeGreaterThan(0);
 
-      const top = gaps[0]!.segment.id;
-      const targets = await graphql.data<{
-        targetFirms: { recommendations: { enterprise: { id: string; region: { id: string } } }[] };
-      }>(
-        'query ($s: ID!) { targetFirms(segmentId: $s, regionId: "shijiazhuang") { recommendations { enterprise { id region { id } } } } }',
-        { s: top },
-      );
-      expect(targets.targetFirms.recommendations.length, `targets for ${top}`).toBeGreaterThan(0);
+      // Real data only (issue 15): not every gap has a real outside firm recorded in it; the worst one that has gets
+      // targets.
+      let targeted: string | undefined;
+      for (const gap of gaps.filter((candidate) => candidate.status !== 'COVERED').slice(0, 5)) {
+        const targets = await graphql.data<{
+          targetFirms: { recommendations: { enterprise: { id: string; region: { id: string } } }[] };
+        }>(
+          'query ($s: ID!) { targetFirms(segmentId: $s, regionId: "shijiazhuang") { recommendations { enterprise { id region { id } } } } }',
+          { s: gap.segment.id },
+        );
+        if (targets.targetFirms.recommendations.length > 0) {
+          targeted = gap.segment.id;
+          break;
+        }
+      }
+      expect(targeted, `targets for one of the top gaps of ${chainId}`).toBeDefined();
     },
   );
 
@@ -99,6 +111,8 @@ describe('analytics on the seed graph', () => {
     // invented suppliers (local and outside) are linked only among the demo firms.
     const result = await graphql.run<ShiyaoUpstreamQuery>(savedOperation('shiyao-upstream'), {
       enterpriseId: 'ent-led-gaoxin-smd-demo',
+      // Issue 15: reach follows real data only unless illustrative data is asked for.
+      sources: ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'],
     });
     expect(result.errors).toBeUndefined();
     expect(result.roundTrips).toBe(1);
@@ -119,7 +133,8 @@ describe('analytics on the seed graph', () => {
     const { regions, segments } = result.data!.compareRegions;
     expect(regions.map((entry) => entry.region.id)).toEqual(['shijiazhuang', 'tianjin']);
     // Both regions have real coverage, and they differ somewhere.
-    for (const entry of regions) expect(entry.total.coverageRatio).toBeGreaterThan(0.3);
+    // Real data only by default (issue 15): both have recorded firms in some segments.
+    for (const entry of regions) expect(entry.total.presenceRatio).toBeGreaterThan(0.1);
     expect(segments.some((segment) => segment.byRegion[0]!.status !== segment.byRegion[1]!.status)).toBe(
       true,
     );
@@ -133,7 +148,8 @@ describe('analytics on the seed graph', () => {
       expect.objectContaining({
         segment: expect.objectContaining({ id: 'ic-packaging-substrates' }),
         before: 'DEPENDENT',
-        after: 'MISSING',
+        // Issue 15: Shijiazhuang's firm data is PARTIAL, so no recorded firm is UNKNOWN, not MISSING.
+        after: 'UNKNOWN',
       }),
     );
     expect(impact.firmsLosingLocalSupply.map((loss) => loss.enterprise.id)).toContain('ent-cetc13');

@@ -4,7 +4,7 @@ import {
   MAX_REGION_DEPTH,
   MAX_SEGMENT_DEPTH,
   NodeLabel as L,
-  PROVENANCE_SOURCES,
+  DEFAULT_ANALYTICS_SOURCES,
   RelationshipType as T,
 } from '../../src/data/model.js';
 import {
@@ -41,7 +41,8 @@ import {
 export type Sources = readonly string[];
 
 export function sourcesOrAll(sources: readonly string[] | null | undefined): Sources {
-  return sources && sources.length > 0 ? sources : PROVENANCE_SOURCES;
+  // The service's default (issue 15): real data only.
+  return sources && sources.length > 0 ? sources : DEFAULT_ANALYTICS_SOURCES;
 }
 
 /** A traversal depth, validated before any statement is built (variable-length bounds must be literals). */
@@ -724,7 +725,8 @@ export async function oracleCompareRegions(
           ?.find((candidate) => candidate.facts.segmentId === segmentId);
         return {
           region: { id: regionId },
-          status: assessment?.status ?? 'MISSING',
+          // No region in these graphs declares CENSUS: a segment without a row has no recorded firm, UNKNOWN.
+          status: assessment?.status ?? 'UNKNOWN',
           localEnterpriseCount: assessment ? idsOf(assessment.facts).length : 0,
         };
       }),
@@ -872,7 +874,7 @@ export async function oracleImpactOfLosing(
     .map((row) => ({ before: before.get(key(row))!, after: assessSegment(row, thresholds) }))
     .filter(
       ({ before: was, after }) =>
-        (after.status === 'MISSING' || after.status === 'DEPENDENT') &&
+        (after.status === 'MISSING' || after.status === 'UNKNOWN' || after.status === 'DEPENDENT') &&
         STATUS_RANK[after.status] < STATUS_RANK[was.status],
     )
     .sort((a, b) => compareAssessments(a.after, b.after));

@@ -8,7 +8,14 @@ import type { Provenance, Records } from '../../src/ingest/records.js';
  * prefixes every one of them, so each test owns its data and `deleteByPrefix` removes exactly it.
  */
 export interface TestGraphSpec {
-  readonly regions: readonly { id: string; parent?: string; lat?: number; lon?: number }[];
+  readonly regions: readonly {
+    id: string;
+    parent?: string;
+    lat?: number;
+    lon?: number;
+    /** How complete the region's firm data is (absent: inherited, else PARTIAL). */
+    completeness?: 'CENSUS' | 'LISTED_ONLY' | 'PARTIAL';
+  }[];
   /** Existing graph ids that test regions may hang under (not prefixed). */
   readonly externalParents?: Readonly<Record<string, string>>;
   readonly chain: string;
@@ -50,7 +57,14 @@ export interface TestGraph {
 /** The records of a test graph: the write model's, written through its toBatches() as seeds and imports are. */
 export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<Records> {
   const id = (local: string) => `${prefix}-${local}`;
-  const provenance: Provenance = { source: 'ILLUSTRATIVE', note: 'test data' };
+  // A hand-worked graph stands for real data (PLAN), which the analytics count by default; a firm marked
+  // ILLUSTRATIVE is a demo firm, and so are its links (no invented fact touches a real entity).
+  const provenance: Provenance = { source: 'PLAN', section: 'test graph', note: 'test data' };
+  const sourceOf = new Map(spec.firms.map((firm) => [firm.id, firm.source ?? 'PLAN']));
+  const linkProvenance = (...firmIds: string[]): Provenance => {
+    const sources = firmIds.map((firmId) => sourceOf.get(firmId) ?? 'PLAN');
+    return sources.includes('ILLUSTRATIVE') ? { source: 'ILLUSTRATIVE', note: 'test data' } : provenance;
+  };
   const measures = spec.measures ?? [];
   return {
     regions: spec.regions.map((region) => ({
@@ -62,6 +76,7 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
         region.lat !== undefined && region.lon !== undefined
           ? { lat: region.lat, lon: region.lon }
           : undefined,
+      completeness: region.completeness,
       provenance,
     })),
     chains: [{ id: id(spec.chain), name: `${prefix} chain`, industryIds: [], provenance }],
@@ -89,9 +104,11 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
       stockCode: firm.stockCode,
       revenueCnyMillion: firm.revenue,
       provenance:
-        firm.source === 'PLAN'
-          ? { ...provenance, source: 'PLAN', section: 'test' }
-          : { ...provenance, source: firm.source ?? 'ILLUSTRATIVE' },
+        firm.source === 'PUBLIC'
+          ? { source: 'PUBLIC', note: 'test data' }
+          : firm.source === 'ILLUSTRATIVE'
+            ? { source: 'ILLUSTRATIVE', note: 'test data' }
+            : { ...provenance, section: 'test' },
     })),
     segmentLinks: spec.firms.flatMap((firm) =>
       firm.segments.map((segment) => {
@@ -101,7 +118,7 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
           segmentId: id(operation.id),
           role: operation.role,
           mainProducts: ('products' in operation ? operation.products : undefined) ?? [],
-          provenance,
+          provenance: linkProvenance(firm.id),
         };
       }),
     ),
@@ -110,7 +127,7 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
         supplierId: id(firm.id),
         customerId: id(customer),
         products: [`${firm.id} goods`],
-        provenance,
+        provenance: linkProvenance(firm.id, customer),
       })),
     ),
     platforms: (spec.platforms ?? []).map((platform) => ({

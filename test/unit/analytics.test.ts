@@ -50,7 +50,9 @@ describe('gap assessment rules', () => {
       outsideSupplyEdges: 0,
       ...changes,
     });
-    expect(assessSegment(facts({ localEnterpriseCount: 0 }), DEFAULT_THRESHOLDS).status).toBe('MISSING');
+    expect(assessSegment(facts({ localEnterpriseCount: 0 }), DEFAULT_THRESHOLDS, 'CENSUS').status).toBe(
+      'MISSING',
+    );
     expect(
       assessSegment(facts({ localEnterpriseCount: 1, leadingCount: 1, platformCount: 5 }), DEFAULT_THRESHOLDS)
         .status,
@@ -80,7 +82,8 @@ describe('gap assessment rules', () => {
   it('keeps scores in 0–100, zero exactly when covered, and missing exactly without local firms', () => {
     fc.assert(
       fc.property(factsArbitrary, (facts) => {
-        const assessment = assessSegment(facts, DEFAULT_THRESHOLDS);
+        // Under a census (the only basis on which no recorded firm means none: see test/unit/basis.test.ts).
+        const assessment = assessSegment(facts, DEFAULT_THRESHOLDS, 'CENSUS');
         expect(assessment.score).toBeGreaterThanOrEqual(0);
         expect(assessment.score).toBeLessThanOrEqual(100);
         expect(assessment.score === 0).toBe(assessment.status === 'COVERED');

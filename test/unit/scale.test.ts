@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { NO_COUNTS, type SegmentCounts } from '../../src/analytics/aggregates.js';
-import { assessSegment, DEFAULT_THRESHOLDS, type SegmentFacts } from '../../src/analytics/gaps.js';
+import { assessSegment, DEFAULT_THRESHOLDS, STATUS_RANK, type SegmentFacts } from '../../src/analytics/gaps.js';
 import { isScaleStrong, locationQuotient, nationOf } from '../../src/analytics/scale.js';
 
 /** Counts with only the listed figures set. */
@@ -195,7 +195,7 @@ describe('SCALE_STRENGTH (pure rule of gaps.ts)', () => {
       outsideSupplyEdges: fc.nat(3),
       downstreamInChain: fc.nat(4),
     });
-    const rank = { MISSING: 0, DEPENDENT: 1, WEAK: 2, COVERED: 3 } as const;
+    const rank = STATUS_RANK;
     fc.assert(
       fc.property(factsArb, fc.double({ min: 0, max: 10, noNaN: true }), (f, q) => {
         const plain = assessSegment(facts(f), DEFAULT_THRESHOLDS);

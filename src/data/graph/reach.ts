@@ -1,5 +1,5 @@
 import { badUserInput } from '../../errors.js';
-import { NodeLabel as L, RelationshipType as T } from '../model.js';
+import { DEFAULT_ANALYTICS_SOURCES, NodeLabel as L, RelationshipType as T } from '../model.js';
 import { locatedIn, supplyEvidence } from './patterns.js';
 import type { Selection } from './selection.js';
 import { pageSize, projectNode, responseKeyName, type CypherScope, type GraphSpec } from './translate.js';
@@ -281,7 +281,8 @@ export function reachExpression(
     scope,
     direction,
     depth: traversalDepthArgument(args['depth'], scope.limits.maxTraversalDepth),
-    sources: list(args['sources']),
+    // Real data unless illustrative data is asked for (issue 15).
+    sources: list(args['sources']) ?? scope.param([...DEFAULT_ANALYTICS_SOURCES]),
     region: typeof args['regionId'] === 'string' ? scope.param(args['regionId']) : null,
     stages: list(args['stages']),
   };

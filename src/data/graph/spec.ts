@@ -121,6 +121,18 @@ export const GRAPH_SPEC: GraphSpec = {
       },
       parent: relation({ target: 'Region', pattern: out(T.PART_OF, L.Region), many: false }),
       children: relation({ target: 'Region', pattern: into(T.PART_OF, L.Region), many: true }),
+      // The nearest declaration up the region tree (least complete first at equal distance), else PARTIAL: the
+      // rule of src/analytics/basis.ts effectiveCompleteness.
+      completeness: {
+        kind: 'expression',
+        expression: (v) =>
+          `coalesce(COLLECT { MATCH completenessPath = (${v})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(declaring:${L.Region})
+             WHERE declaring.completeness IN ['CENSUS', 'LISTED_ONLY', 'PARTIAL']
+             RETURN declaring.completeness
+             ORDER BY length(completenessPath), CASE declaring.completeness WHEN 'PARTIAL' THEN 0 WHEN 'LISTED_ONLY' THEN 1 ELSE 2 END
+             LIMIT 1 }[0], 'PARTIAL')`,
+      },
+      declaredCompleteness: property('completeness'),
       enterprises: relation({
         target: 'Enterprise',
         pattern: locatedBelow(L.Enterprise),

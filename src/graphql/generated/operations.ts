@@ -3,6 +3,19 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/**
+ * How complete a region's firm data is. A region declares it (`completeness` on the region record or the regions
+ * import table); a region that does not inherits it from its nearest ancestor that does, else PARTIAL. Nothing shipped
+ * is CENSUS: the public data pack holds listed companies only.
+ */
+export type DataCompleteness =
+  /** Every firm (a business registry, a census): no recorded firm means no firm (全量/普查). */
+  | 'CENSUS'
+  /** Listed companies only, as the public data pack (仅上市公司). */
+  | 'LISTED_ONLY'
+  /** Some firms: a curated list, firms picked as targets (部分). */
+  | 'PARTIAL';
+
 /** What a demonstration base record is. */
 export type DemonstrationBaseKind =
   /** A national demonstration zone (国家级示范区). */
@@ -40,10 +53,12 @@ export type GapReasonCode =
   | 'FEW_ENTERPRISES'
   /** Fewer local leading enterprises than the threshold. */
   | 'NO_LEADING_ENTERPRISE'
-  /** No local enterprise operates in the segment. */
+  /** No local enterprise operates in the segment (the region's firm data is a census). */
   | 'NO_LOCAL_ENTERPRISE'
   /** Fewer supporting platforms than the threshold. */
   | 'NO_PLATFORM'
+  /** No recorded local enterprise, where the region's firm data is listed companies only or partial: not proof of absence. */
+  | 'NO_RECORDED_ENTERPRISE'
   /**
    * The segment is nationally strong in the region (location quotient at least `strongLocationQuotient`), so its few
    * local enterprises are not counted against it (they would otherwise make it DEPENDENT or WEAK).
@@ -60,8 +75,14 @@ export type GapStatus =
   | 'COVERED'
   /** A single local enterprise carries it, or local downstream firms buy it from outside the region. */
   | 'DEPENDENT'
-  /** No local enterprise: a broken link (断链). */
+  /** No local enterprise, and the region's firm data is a census (CENSUS): a broken link (断链). */
   | 'MISSING'
+  /**
+   * No recorded local enterprise, but the region's firm data is not a census (LISTED_ONLY or PARTIAL), so that is not
+   * proof that none exists: verify before treating it as a broken link. Ranked just below MISSING and above every
+   * status with a recorded local firm (severity 0.8); `targetFirms` treats it as a gap.
+   */
+  | 'UNKNOWN'
   /** Covered, but below a threshold (enterprises, leading enterprises or platforms). */
   | 'WEAK';
 
@@ -373,7 +394,7 @@ export type GapReportQueryVariables = Exact<{
 }>;
 
 
-export type GapReportQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+export type GapReportQuery = { chainGaps: { chain: { id: string, name: string }, region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number } }>, gaps: Array<{ status: GapStatus, score: number, criticality: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, outsideSupplyEdges: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean } } };
 
 export type PlatformsSupportingIcDesignQueryVariables = Exact<{
   segmentId?: string | null | undefined;
@@ -386,18 +407,20 @@ export type IcTargetFirmsQueryVariables = Exact<{
   regionId?: string;
   first?: number | null | undefined;
   weights?: TargetWeights | null | undefined;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
 }>;
 
 
-export type IcTargetFirmsQuery = { targetFirms: { gaps: Array<{ status: GapStatus, score: number, segment: { id: string, name: string } }>, weights: { fit: number, capability: number, linkage: number, proximity: number, breadth: number }, recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, region: { id: string, name: string }, provenance: { source: ProvenanceSource } }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, fills: Array<{ status: GapStatus, segment: { id: string, name: string } }>, evidence: Array<{ factor: TargetFactor, description: string, relationships: Array<string>, nodes: Array<{ kind: string, id: string, name: string }> }>, incentives: Array<{ number: number, title: string, terms: Array<{ text: string }> }> }> } };
+export type IcTargetFirmsQuery = { targetFirms: { gaps: Array<{ status: GapStatus, score: number, segment: { id: string, name: string } }>, weights: { fit: number, capability: number, linkage: number, proximity: number, breadth: number }, recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, region: { id: string, name: string }, provenance: { source: ProvenanceSource } }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, fills: Array<{ status: GapStatus, segment: { id: string, name: string } }>, evidence: Array<{ factor: TargetFactor, description: string, relationships: Array<string>, nodes: Array<{ kind: string, id: string, name: string }> }>, incentives: Array<{ number: number, title: string, terms: Array<{ text: string }> }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean } } };
 
 export type ImpactOfLosingZhongciQueryVariables = Exact<{
   enterpriseId?: string | null | undefined;
   regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
 }>;
 
 
-export type ImpactOfLosingZhongciQuery = { impactOfLosing: { enterprise: { id: string, name: string } | null, segmentsAffected: Array<{ before: GapStatus, after: GapStatus, localEnterprisesBefore: number, localEnterprisesAfter: number, segment: { id: string, name: string, chain: { id: string } } }>, firmsLosingLocalSupply: Array<{ products: Array<string>, enterprise: { id: string, name: string }, lostSuppliers: Array<{ id: string, name: string }> }> } };
+export type ImpactOfLosingZhongciQuery = { impactOfLosing: { enterprise: { id: string, name: string } | null, segmentsAffected: Array<{ before: GapStatus, after: GapStatus, localEnterprisesBefore: number, localEnterprisesAfter: number, segment: { id: string, name: string, chain: { id: string } } }>, firmsLosingLocalSupply: Array<{ products: Array<string>, enterprise: { id: string, name: string }, lostSuppliers: Array<{ id: string, name: string }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean } } };
 
 export type ListedCompanyQueryVariables = Exact<{
   stockCode?: string;
@@ -423,7 +446,7 @@ export type MapChainQueryVariables = Exact<{
 }>;
 
 
-export type MapChainQuery = { chain: { id: string, name: string, nameEn: string | null, segments: Array<{ id: string, name: string, nameEn: string | null, stage: Stage, parent: { id: string } | null, feeds: Array<{ segment: { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } } }>, fedBy: Array<{ segment: { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } } }> }> } | null, chainGaps: { region: { id: string, name: string, nameEn: string | null }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, gaps: Array<{ status: GapStatus, score: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, segment: { id: string }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
+export type MapChainQuery = { chain: { id: string, name: string, nameEn: string | null, segments: Array<{ id: string, name: string, nameEn: string | null, stage: Stage, parent: { id: string } | null, feeds: Array<{ segment: { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } } }>, fedBy: Array<{ segment: { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } } }> }> } | null, chainGaps: { region: { id: string, name: string, nameEn: string | null }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number }, gaps: Array<{ status: GapStatus, score: number, localEnterpriseCount: number, leadingCount: number, platformCount: number, segment: { id: string }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }> } };
 
 export type MapFlowEndFragment = { id: string, name: string, nameEn: string | null, stage: Stage, chain: { id: string, name: string, nameEn: string | null } };
 
@@ -446,10 +469,11 @@ export type MapSegmentQuery = { segment: { id: string, name: string, nameEn: str
 
 export type NevShijiazhuangVsTianjinQueryVariables = Exact<{
   regionIds?: Array<string> | string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
 }>;
 
 
-export type NevShijiazhuangVsTianjinQuery = { compareRegions: { chain: { id: string, name: string }, regions: Array<{ region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, coverageRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, missing: number, coverageRatio: number } }> }>, segments: Array<{ segment: { id: string, name: string, stage: Stage }, byRegion: Array<{ status: GapStatus, localEnterpriseCount: number, region: { id: string } }> }> } };
+export type NevShijiazhuangVsTianjinQuery = { compareRegions: { comparable: boolean, comparabilityNote: string | null, chain: { id: string, name: string }, regions: Array<{ region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number } }>, basis: { completeness: DataCompleteness, illustrativeShare: number } }>, segments: Array<{ segment: { id: string, name: string, stage: Stage }, byRegion: Array<{ status: GapStatus, localEnterpriseCount: number, region: { id: string } }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean } } };
 
 export type PlanOverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -481,6 +505,7 @@ export type ShiyaoUpstreamQueryVariables = Exact<{
   enterpriseId?: string;
   depth?: number;
   regionId?: string | null | undefined;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
 }>;
 
 

@@ -17,18 +17,32 @@ export type Scalars = {
 };
 
 /**
- * What an analytics answer was counted from. Reports read counts kept per region and segment (they are not recounted
- * per request); writes are folded into them in the background, and a report waits a bounded time (AGGREGATE_WAIT_MS)
- * for the writes made before it. `current: false` means some were not folded in yet: the answer is as of `asOf`.
+ * What an analytics answer was counted from: the provenances applied, how complete the region's firm data is, how much
+ * of the count is illustrative, and how current it is. Reports read counts kept per region and segment (they are not
+ * recounted per request); writes are folded into them in the background, and a report waits a bounded time
+ * (AGGREGATE_WAIT_MS) for the writes made before it. `current: false` means some were not folded in yet: the answer is
+ * as of `asOf`.
  */
 export type AnalyticsBasis = {
   __typename?: 'AnalyticsBasis';
   /** When the counts were last brought up to date (ISO 8601). */
   asOf: Scalars['String']['output'];
+  /**
+   * How complete the region's firm data is (`Region.completeness`). Under anything but CENSUS a segment with no recorded
+   * firm is UNKNOWN, not MISSING. Over several regions (compareRegions): the least complete of them.
+   */
+  completeness: DataCompleteness;
   /** True when every write made before the request is counted. */
   current: Scalars['Boolean']['output'];
+  /**
+   * Share (0–1) of the local enterprise counts the answer rests on (each firm once per segment of the report) that come
+   * from illustrative (demo) data; 0 unless `sources` includes ILLUSTRATIVE.
+   */
+  illustrativeShare: Scalars['Float']['output'];
   /** Writes (import batches, seed loads, generator batches) not yet folded into the counts. */
   pendingChanges: Scalars['Int']['output'];
+  /** The provenances the answer counted (default: PLAN and PUBLIC). */
+  sources: Array<ProvenanceSource>;
 };
 
 /** The thresholds a report applied. */
@@ -125,7 +139,8 @@ export type ChainGap = {
    */
   relatedness: Scalars['Float']['output'];
   /**
-   * 0–100, higher is worse: 100 × severity × (0.5 + 0.5 × criticality), where severity is 1 for MISSING, 0.6–0.7 for
+   * 0–100, higher is worse: 100 × severity × (0.5 + 0.5 × criticality), where severity is 1 for MISSING, 0.8 for
+   * UNKNOWN, 0.6–0.7 for
    * DEPENDENT (more with more outside supply), 0.2–0.4 for WEAK (more the further below the thresholds) and 0 for
    * COVERED.
    */
@@ -301,19 +316,41 @@ export type Coordinates = {
 /** Segment counts by status, and the share covered. */
 export type CoverageSummary = {
   __typename?: 'CoverageSummary';
-  /** Share of segments with at least one local enterprise (0–1). */
+  /**
+   * Share of segments with at least one local enterprise (0–1).
+   * @deprecated Counts WEAK and DEPENDENT segments as covered; use presenceRatio (the same figure) or coveredRatio (COVERED only).
+   */
   coverageRatio: Scalars['Float']['output'];
   /** Segments with status COVERED. */
   covered: Scalars['Int']['output'];
+  /** Share of segments with status COVERED (0–1): WEAK and DEPENDENT segments do not count. */
+  coveredRatio: Scalars['Float']['output'];
   /** Segments with status DEPENDENT. */
   dependent: Scalars['Int']['output'];
   /** Segments with status MISSING. */
   missing: Scalars['Int']['output'];
+  /** Share of segments with at least one recorded local enterprise (0–1), whatever their status. */
+  presenceRatio: Scalars['Float']['output'];
   /** Segments counted. */
   segments: Scalars['Int']['output'];
+  /** Segments with status UNKNOWN (no recorded local enterprise, firm data not a census). */
+  unknown: Scalars['Int']['output'];
   /** Segments with status WEAK. */
   weak: Scalars['Int']['output'];
 };
+
+/**
+ * How complete a region's firm data is. A region declares it (`completeness` on the region record or the regions
+ * import table); a region that does not inherits it from its nearest ancestor that does, else PARTIAL. Nothing shipped
+ * is CENSUS: the public data pack holds listed companies only.
+ */
+export type DataCompleteness =
+  /** Every firm (a business registry, a census): no recorded firm means no firm (全量/普查). */
+  | 'CENSUS'
+  /** Listed companies only, as the public data pack (仅上市公司). */
+  | 'LISTED_ONLY'
+  /** Some firms: a curated list, firms picked as targets (部分). */
+  | 'PARTIAL';
 
 /** A demonstration base or zone (示范基地) and its focus industries. */
 export type DemonstrationBase = {
@@ -720,10 +757,12 @@ export type GapReasonCode =
   | 'FEW_ENTERPRISES'
   /** Fewer local leading enterprises than the threshold. */
   | 'NO_LEADING_ENTERPRISE'
-  /** No local enterprise operates in the segment. */
+  /** No local enterprise operates in the segment (the region's firm data is a census). */
   | 'NO_LOCAL_ENTERPRISE'
   /** Fewer supporting platforms than the threshold. */
   | 'NO_PLATFORM'
+  /** No recorded local enterprise, where the region's firm data is listed companies only or partial: not proof of absence. */
+  | 'NO_RECORDED_ENTERPRISE'
   /**
    * The segment is nationally strong in the region (location quotient at least `strongLocationQuotient`), so its few
    * local enterprises are not counted against it (they would otherwise make it DEPENDENT or WEAK).
@@ -740,14 +779,20 @@ export type GapStatus =
   | 'COVERED'
   /** A single local enterprise carries it, or local downstream firms buy it from outside the region. */
   | 'DEPENDENT'
-  /** No local enterprise: a broken link (断链). */
+  /** No local enterprise, and the region's firm data is a census (CENSUS): a broken link (断链). */
   | 'MISSING'
+  /**
+   * No recorded local enterprise, but the region's firm data is not a census (LISTED_ONLY or PARTIAL), so that is not
+   * proof that none exists: verify before treating it as a broken link. Ranked just below MISSING and above every
+   * status with a recorded local firm (severity 0.8); `targetFirms` treats it as a gap.
+   */
+  | 'UNKNOWN'
   /** Covered, but below a threshold (enterprises, leading enterprises or platforms). */
   | 'WEAK';
 
 /**
- * When a segment that has local enterprises still counts as weak. A segment is MISSING with no local enterprise;
- * DEPENDENT when a single local enterprise carries it, or when local downstream firms buy its products mostly from
+ * When a segment that has local enterprises still counts as weak. A segment with no recorded local enterprise is
+ * MISSING when the region's firm data is a census (`Region.completeness` CENSUS), UNKNOWN otherwise; DEPENDENT when a single local enterprise carries it, or when local downstream firms buy its products mostly from
  * outside the region (more than `maxOutsideSupplyShare` of their supply edges for it); WEAK when below any threshold
  * here; COVERED otherwise. A nationally strong segment (location quotient at least `strongLocationQuotient`, see
  * `ChainGap.locationQuotient`, with at least one local enterprise) is never DEPENDENT or WEAK for its number of firms:
@@ -782,6 +827,8 @@ export type ImportKind =
   | 'PLATFORMS'
   /** Policy measures, with their policy. */
   | 'POLICIES'
+  /** Regions (id, name, level, parent, code) with how complete their firm data is (`completeness`: CENSUS, LISTED_ONLY or PARTIAL; 全量/普查, 仅上市公司, 部分). */
+  | 'REGIONS'
   /** Which enterprise operates in which segment, with role and main products. */
   | 'SEGMENT_LINKS'
   /** Who supplies whom, with products. */
@@ -946,7 +993,7 @@ export type LossImpact = {
   region: Region;
   /** The segment taken away, if one was. */
   segment?: Maybe<ChainSegment>;
-  /** Segments whose status would worsen to MISSING or DEPENDENT, with their status before and after. */
+  /** Segments whose status would worsen to MISSING, UNKNOWN or DEPENDENT, with their status before and after. */
   segmentsAffected: Array<SegmentStatusChange>;
 };
 
@@ -1686,8 +1733,15 @@ export type Region = {
   children: Array<Region>;
   /** GB/T 2260 administrative division code (130100 for 石家庄市), where known; every province and prefecture-level city has one. */
   code?: Maybe<Scalars['String']['output']>;
+  /**
+   * How complete the firm data of this region is: its own declaration, else its nearest ancestor's, else PARTIAL.
+   * Only under CENSUS is a segment with no recorded firm reported MISSING (断链); otherwise UNKNOWN.
+   */
+  completeness: DataCompleteness;
   /** Approximate centre, where known (drives the proximity factor of target-firm ranking). */
   coordinates?: Maybe<Coordinates>;
+  /** What this region itself declares, or null when it inherits. */
+  declaredCompleteness?: Maybe<DataCompleteness>;
   /** Demonstration bases located in this region or any of its sub-regions. */
   demonstrationBases: Array<DemonstrationBase>;
   /** Enterprises located in this region or any of its sub-regions. */
@@ -1731,10 +1785,18 @@ export type RegionPlatformsArgs = {
 /** A chain's coverage in several regions, side by side. */
 export type RegionComparison = {
   __typename?: 'RegionComparison';
-  /** What the answer was counted from, and how current it is. */
+  /** What the answer was counted from (over all regions), and how current it is. */
   basis: AnalyticsBasis;
   /** The chain. */
   chain: IndustrialChain;
+  /** Why the regions are not comparable; null when they are. */
+  comparabilityNote?: Maybe<Scalars['String']['output']>;
+  /**
+   * Whether the regions' coverages can be read side by side: their firm data have the same completeness, one that
+   * selects firms by a single rule (CENSUS or LISTED_ONLY; two PARTIAL lists were drawn up by different choices), and
+   * illustrative data weighs in all of them or none.
+   */
+  comparable: Scalars['Boolean']['output'];
   /** Per region: coverage per stage and in total. */
   regions: Array<RegionCoverage>;
   /** Per segment: its status in each region, in the order of `regions`. */
@@ -1744,6 +1806,8 @@ export type RegionComparison = {
 /** One region's coverage of a chain. */
 export type RegionCoverage = {
   __typename?: 'RegionCoverage';
+  /** This region's data basis: its completeness and illustrative share. */
+  basis: AnalyticsBasis;
   /** The region. */
   region: Region;
   /** Coverage per stage. */
@@ -2141,7 +2205,7 @@ export type TargetFirmReport = {
   __typename?: 'TargetFirmReport';
   /** What the answer was counted from, and how current it is. */
   basis: AnalyticsBasis;
-  /** The gaps in scope (segments not COVERED), worst first. */
+  /** The gaps in scope (segments not COVERED, UNKNOWN included), worst first. */
   gaps: Array<ChainGap>;
   /** The recommendations, best first (ties by id). */
   recommendations: Array<TargetFirm>;
@@ -2302,6 +2366,7 @@ export type ResolversTypes = ResolversObject<{
   ConditionState: ConditionState;
   Coordinates: ResolverTypeWrapper<Coordinates>;
   CoverageSummary: ResolverTypeWrapper<CoverageSummary>;
+  DataCompleteness: DataCompleteness;
   DemonstrationBase: ResolverTypeWrapper<ProjectionModel>;
   DemonstrationBaseKind: DemonstrationBaseKind;
   DemonstrationBaseStatus: DemonstrationBaseStatus;
@@ -2493,8 +2558,11 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type AnalyticsBasisResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AnalyticsBasis'] = ResolversParentTypes['AnalyticsBasis']> = ResolversObject<{
   asOf?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  completeness?: Resolver<ResolversTypes['DataCompleteness'], ParentType, ContextType>;
   current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  illustrativeShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   pendingChanges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['ProvenanceSource']>, ParentType, ContextType>;
 }>;
 
 export type AppliedThresholdsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AppliedThresholds'] = ResolversParentTypes['AppliedThresholds']> = ResolversObject<{
@@ -2573,9 +2641,12 @@ export type CoordinatesResolvers<ContextType = GraphQLContext, ParentType extend
 export type CoverageSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CoverageSummary'] = ResolversParentTypes['CoverageSummary']> = ResolversObject<{
   coverageRatio?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   covered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  coveredRatio?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   dependent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   missing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  presenceRatio?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   segments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unknown?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   weak?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
@@ -2952,7 +3023,9 @@ export type ReachedSegmentEnterpriseResolvers<ContextType = GraphQLContext, Pare
 export type RegionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Region'] = ResolversParentTypes['Region']> = ResolversObject<{
   children?: Resolver<Array<ResolversTypes['Region']>, ParentType, ContextType>;
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completeness?: Resolver<ResolversTypes['DataCompleteness'], ParentType, ContextType>;
   coordinates?: Resolver<Maybe<ResolversTypes['Coordinates']>, ParentType, ContextType>;
+  declaredCompleteness?: Resolver<Maybe<ResolversTypes['DataCompleteness']>, ParentType, ContextType>;
   demonstrationBases?: Resolver<Array<ResolversTypes['DemonstrationBase']>, ParentType, ContextType>;
   enterprises?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType, Partial<RegionEnterprisesArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2967,11 +3040,14 @@ export type RegionResolvers<ContextType = GraphQLContext, ParentType extends Res
 export type RegionComparisonResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegionComparison'] = ResolversParentTypes['RegionComparison']> = ResolversObject<{
   basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
+  comparabilityNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  comparable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   regions?: Resolver<Array<ResolversTypes['RegionCoverage']>, ParentType, ContextType>;
   segments?: Resolver<Array<ResolversTypes['SegmentComparison']>, ParentType, ContextType>;
 }>;
 
 export type RegionCoverageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegionCoverage'] = ResolversParentTypes['RegionCoverage']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   stages?: Resolver<Array<ResolversTypes['StageCoverage']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;

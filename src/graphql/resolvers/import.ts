@@ -10,6 +10,7 @@ const KIND_NAME: Readonly<Record<ImportKind, KindName>> = {
   SUPPLIES: 'supplies',
   PLATFORMS: 'platforms',
   POLICIES: 'policies',
+  REGIONS: 'regions',
 };
 const IMPORT_KIND = Object.fromEntries(
   Object.entries(KIND_NAME).map(([kind, name]) => [name, kind]),

@@ -25,7 +25,7 @@ import {
   type ListedRow,
   type SwCompanyRow,
 } from './listedCompanies.js';
-import { packRegions, type DivisionRow, type SeedRegion } from './regions.js';
+import { packRegions, type DivisionRow, type PackRegions, type SeedRegion } from './regions.js';
 
 /**
  * The public data pack: real, public records loaded with the curated seeds — the regions of China from
@@ -116,6 +116,26 @@ function parseJson(file: string, content: string, problems: Problem[]): unknown 
   }
 }
 
+/**
+ * The pack's regions hold the listed companies only (LISTED_ONLY); one that also holds a curated firm of the seeds
+ * (in it or a city of it) holds a mix and is PARTIAL. Neither is a census: no firm registry is shipped.
+ */
+function withCompleteness(regions: PackRegions, curated: readonly CuratedListed[]): PackRegions {
+  const parentOf = new Map(regions.records.map((record) => [record.id, record.parentId]));
+  const partial = new Set<string>();
+  for (const enterprise of curated) {
+    for (let id = enterprise.regionId; id !== undefined && parentOf.has(id); id = parentOf.get(id))
+      partial.add(id);
+  }
+  return {
+    ...regions,
+    records: regions.records.map((record) => ({
+      ...record,
+      completeness: partial.has(record.id) ? 'PARTIAL' : 'LISTED_ONLY',
+    })),
+  };
+}
+
 /** The seeds the pack builds on. */
 export interface PackSeeds {
   readonly regions: readonly SeedRegion[];
@@ -148,10 +168,13 @@ export function buildPack(files: PackFiles, seeds: PackSeeds, problems: Problem[
     });
 
   const divisionsFile = `${DIVISIONS.provinces.split('/')[0]} dist`;
-  const regions = packRegions(
-    parseJson(divisionsFile, files.provinces, problems) as DivisionRow[],
-    parseJson(divisionsFile, files.cities, problems) as DivisionRow[],
-    seeds.regions,
+  const regions = withCompleteness(
+    packRegions(
+      parseJson(divisionsFile, files.provinces, problems) as DivisionRow[],
+      parseJson(divisionsFile, files.cities, problems) as DivisionRow[],
+      seeds.regions,
+    ),
+    seeds.enterprises,
   );
   const codes = new Map<string, string>();
   for (const region of [...seeds.regions, ...regions.records]) {

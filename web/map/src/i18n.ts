@@ -19,8 +19,10 @@ interface Strings {
   readonly segment: string;
   readonly segmentPlaceholder: string;
   readonly segmentOption: (name: string, status: string) => string;
-  readonly hideIllustrative: string;
-  readonly hideIllustrativeHint: string;
+  readonly showIllustrative: string;
+  readonly showIllustrativeHint: string;
+  /** The notice shown above the map while illustrative (demo) data is in it. */
+  readonly demoNotice: string;
   readonly otherLanguage: string;
   readonly otherLanguageLabel: string;
   readonly exportPng: string;
@@ -32,7 +34,7 @@ interface Strings {
   readonly close: string;
   readonly closePanel: string;
   readonly mapLabel: (chain: string, region: string) => string;
-  readonly caption: (chain: string, region: string, illustrativeHidden: boolean) => string;
+  readonly caption: (chain: string, region: string, illustrativeShown: boolean) => string;
   readonly legend: string;
   readonly legendFeeds: string;
   readonly legendCross: string;
@@ -93,8 +95,11 @@ const zh: Strings = {
   segment: '环节',
   segmentPlaceholder: '选择环节查看详情…',
   segmentOption: (name, status) => `${name}（${status}）`,
-  hideIllustrative: '隐藏示例数据',
-  hideIllustrativeHint: '只使用规划与公开来源（PLAN、PUBLIC）的数据',
+  showIllustrative: '显示示例数据',
+  showIllustrativeHint:
+    '加入虚构的示例（演示）企业与关系（ILLUSTRATIVE）；默认只用规划与公开来源（PLAN、PUBLIC）的真实数据',
+  demoNotice:
+    '当前图中含示例（演示）数据：标注“示例”的企业与关系为虚构，仅用于演示分析方法，不代表真实情况。取消“显示示例数据”即回到真实数据。',
   otherLanguage: 'English',
   otherLanguageLabel: 'Switch to English',
   exportPng: '导出 PNG',
@@ -106,7 +111,7 @@ const zh: Strings = {
   close: '关闭',
   closePanel: '关闭详情面板',
   mapLabel: (chain, region) => `${chain}产业链在${region}的缺口图谱`,
-  caption: (chain, region, hidden) => `${chain} · ${region}${hidden ? '（不含示例数据）' : ''}`,
+  caption: (chain, region, shown) => `${chain} · ${region}${shown ? '（含示例数据，非真实）' : ''}`,
   legend: '图例',
   legendFeeds: '供给关系',
   legendCross: '跨产业链供给',
@@ -118,9 +123,10 @@ const zh: Strings = {
   optionsFailed: '无法加载地区和产业链列表',
   segmentFailed: '环节详情加载失败',
   networkFailed: (status) => `服务无响应（${status}）`,
-  status: { MISSING: '缺失', DEPENDENT: '依赖', WEAK: '薄弱', COVERED: '覆盖' },
+  status: { MISSING: '缺失', UNKNOWN: '未知', DEPENDENT: '依赖', WEAK: '薄弱', COVERED: '覆盖' },
   statusHelp: {
-    MISSING: '本地没有企业（断链）',
+    MISSING: '本地没有企业（断链；企业数据为全量）',
+    UNKNOWN: '暂无已收录的本地企业（企业数据不完整，不能认定断链，需核实）',
     DEPENDENT: '仅一家本地企业，或主要依赖外地供给',
     WEAK: '有本地企业，但低于阈值',
     COVERED: '覆盖良好',
@@ -199,8 +205,11 @@ const en: Strings = {
   segment: 'Segment',
   segmentPlaceholder: 'Choose a segment for details…',
   segmentOption: (name, status) => `${name} (${status})`,
-  hideIllustrative: 'Hide illustrative data',
-  hideIllustrativeHint: 'Use only facts from the plan and public sources (PLAN, PUBLIC)',
+  showIllustrative: 'Show illustrative data',
+  showIllustrativeHint:
+    'Add the invented demo firms and links (ILLUSTRATIVE); by default only real facts from the plan and public sources (PLAN, PUBLIC) are used',
+  demoNotice:
+    'This map includes illustrative (demo) data: the firms and links tagged “Illustrative” are invented to show how the analysis works and are not real. Untick “Show illustrative data” to return to real data.',
   otherLanguage: '中文',
   otherLanguageLabel: '切换到中文',
   exportPng: 'Export PNG',
@@ -212,7 +221,8 @@ const en: Strings = {
   close: 'Close',
   closePanel: 'Close the details panel',
   mapLabel: (chain, region) => `Gap map of the ${chain} chain in ${region}`,
-  caption: (chain, region, hidden) => `${chain} · ${region}${hidden ? ' (illustrative data hidden)' : ''}`,
+  caption: (chain, region, shown) =>
+    `${chain} · ${region}${shown ? ' (includes illustrative data, not real)' : ''}`,
   legend: 'Legend',
   legendFeeds: 'Supplies',
   legendCross: 'Supplies across chains',
@@ -224,9 +234,16 @@ const en: Strings = {
   optionsFailed: 'The regions and chains could not be loaded',
   segmentFailed: 'The segment details could not be loaded',
   networkFailed: (status) => `The service did not answer (${status})`,
-  status: { MISSING: 'Missing', DEPENDENT: 'Dependent', WEAK: 'Weak', COVERED: 'Covered' },
+  status: {
+    MISSING: 'Missing',
+    UNKNOWN: 'Unknown',
+    DEPENDENT: 'Dependent',
+    WEAK: 'Weak',
+    COVERED: 'Covered',
+  },
   statusHelp: {
-    MISSING: 'No local firm (a broken link)',
+    MISSING: 'No local firm (a broken link; the firm data is a census)',
+    UNKNOWN: 'No recorded local firm (the firm data is incomplete: not proof of a broken link, verify)',
     DEPENDENT: 'One local firm, or supplied mostly from outside',
     WEAK: 'Local firms, but below a threshold',
     COVERED: 'Well covered',

@@ -10,6 +10,7 @@ import { ChainMapView, STATUS_COLOURS, type EdgeSummary, type NodeSummary } from
 
 const DEFAULT_REGION = 'shijiazhuang';
 const REAL_SOURCES: ProvenanceSource[] = ['PLAN', 'PUBLIC'];
+const ALL_SOURCES: ProvenanceSource[] = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'];
 const TARGETS_SHOWN = 5;
 
 type MapState = 'loading' | 'ready' | 'error';
@@ -20,7 +21,8 @@ interface State {
   /** Empty until the chains are known: then the first one. */
   chainId: string;
   lang: Lang;
-  hideIllustrative: boolean;
+  /** Illustrative (demo) data is left out unless asked for (real data by default). */
+  showIllustrative: boolean;
   selected: string | null;
 }
 
@@ -47,7 +49,8 @@ const elements = {
   regionPicker: byId<HTMLSelectElement>('region-picker'),
   chainPicker: byId<HTMLSelectElement>('chain-picker'),
   segmentPicker: byId<HTMLSelectElement>('segment-picker'),
-  hideIllustrative: byId<HTMLInputElement>('hide-illustrative'),
+  showIllustrative: byId<HTMLInputElement>('show-illustrative'),
+  demoNotice: byId('demo-notice'),
   languageToggle: byId<HTMLButtonElement>('language-toggle'),
   exportPng: byId<HTMLButtonElement>('export-png'),
   exportSvg: byId<HTMLButtonElement>('export-svg'),
@@ -72,7 +75,7 @@ function readState(): State {
     regionId: params.get('region') ?? DEFAULT_REGION,
     chainId: params.get('chain') ?? '',
     lang: params.get('lang') === 'en' ? 'en' : 'zh',
-    hideIllustrative: params.get('real') === '1',
+    showIllustrative: params.get('demo') === '1',
     selected: params.get('segment'),
   };
 }
@@ -90,8 +93,9 @@ let focusBeforePanel: HTMLElement | null = null;
 
 const view = new ChainMapView(elements.map, { onSelect: (id) => openPanel(id, false) });
 
-function sources(): ProvenanceSource[] | null {
-  return state.hideIllustrative ? REAL_SOURCES : null;
+/** Always explicit, so every list and count on the page (segments and flows too) uses the same sources. */
+function sources(): ProvenanceSource[] {
+  return state.showIllustrative ? ALL_SOURCES : REAL_SOURCES;
 }
 
 function t() {
@@ -103,7 +107,7 @@ function writeUrl(): void {
   params.set('region', state.regionId);
   if (state.chainId) params.set('chain', state.chainId);
   if (state.lang === 'en') params.set('lang', 'en');
-  if (state.hideIllustrative) params.set('real', '1');
+  if (state.showIllustrative) params.set('demo', '1');
   if (state.selected) params.set('segment', state.selected);
   window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
 }
@@ -165,7 +169,9 @@ function applyLanguage(): void {
   elements.languageToggle.lang = state.lang === 'en' ? 'zh-CN' : 'en';
   elements.languageToggle.setAttribute('aria-label', strings.otherLanguageLabel);
   elements.languageToggle.setAttribute('aria-pressed', String(state.lang === 'en'));
-  elements.hideIllustrative.title = strings.hideIllustrativeHint;
+  elements.showIllustrative.title = strings.showIllustrativeHint;
+  elements.showIllustrative.checked = state.showIllustrative;
+  elements.demoNotice.hidden = !state.showIllustrative;
   renderPickers();
   renderLegend();
   renderSegmentPicker();
@@ -177,6 +183,7 @@ function renderLegend(): void {
   const total = model?.total;
   const counts: Record<string, number | undefined> = {
     MISSING: total?.missing,
+    UNKNOWN: total?.unknown,
     DEPENDENT: total?.dependent,
     WEAK: total?.weak,
     COVERED: total?.covered,
@@ -380,7 +387,7 @@ async function loadChain(): Promise<void> {
     return;
   }
   showMapMessage(model.segments.length === 0 ? t().noData : null);
-  view.render(model, state.lang, state.hideIllustrative);
+  view.render(model, state.lang, state.showIllustrative);
   renderLegend();
   renderSegmentPicker();
   describeMap();
@@ -392,7 +399,7 @@ async function loadChain(): Promise<void> {
 // ---- the side panel ---------------------------------------------------------------------------------------
 
 function detailsKey(segmentId: string): string {
-  return JSON.stringify([segmentId, state.regionId, state.hideIllustrative]);
+  return JSON.stringify([segmentId, state.regionId, state.showIllustrative]);
 }
 
 function renderPanel(): void {
@@ -490,7 +497,7 @@ function download(blob: Blob, file: string): void {
 
 function exportAs(kind: 'png' | 'svg'): void {
   if (!model) return;
-  const file = `chain-map-${model.chain.id}-${model.region.id}${state.hideIllustrative ? '-real' : ''}.${kind}`;
+  const file = `chain-map-${model.chain.id}-${model.region.id}${state.showIllustrative ? '-demo' : ''}.${kind}`;
   try {
     const blob =
       kind === 'png' ? view.png() : new Blob([view.svg()], { type: 'image/svg+xml;charset=utf-8' });
@@ -517,8 +524,10 @@ elements.segmentPicker.addEventListener('change', () => {
   if (id) openPanel(id, false);
   else closePanel(false);
 });
-elements.hideIllustrative.addEventListener('change', () => {
-  state.hideIllustrative = elements.hideIllustrative.checked;
+elements.showIllustrative.addEventListener('change', () => {
+  state.showIllustrative = elements.showIllustrative.checked;
+  elements.demoNotice.hidden = !state.showIllustrative;
+  writeUrl();
   details = null;
   void loadChain();
 });
@@ -568,6 +577,6 @@ window.chainMap = {
   clientPoint: (id) => view.clientPoint(id),
 };
 
-elements.hideIllustrative.checked = state.hideIllustrative;
+elements.showIllustrative.checked = state.showIllustrative;
 applyLanguage();
 void loadOptions();

@@ -46,7 +46,7 @@ export interface MapModel {
 
 export const STAGES: readonly Stage[] = ['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM'];
 export const COLUMNS: readonly Column[] = ['INBOUND', 'UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM', 'OUTBOUND'];
-export const STATUSES: readonly GapStatus[] = ['MISSING', 'DEPENDENT', 'WEAK', 'COVERED'];
+export const STATUSES: readonly GapStatus[] = ['MISSING', 'UNKNOWN', 'DEPENDENT', 'WEAK', 'COVERED'];
 
 function named(value: { id: string; name: string; nameEn: string | null }): Named {
   return { id: value.id, name: value.name, nameEn: value.nameEn };

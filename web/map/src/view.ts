@@ -24,6 +24,8 @@ export const FONT_FAMILY = [
 export const STATUS_COLOURS: Readonly<Record<GapStatus, { readonly fill: string; readonly border: string }>> =
   {
     MISSING: { fill: '#f26d64', border: '#a72c24' },
+    // No recorded local firm where the firm data is not a census: not known to be missing (hatched grey-violet).
+    UNKNOWN: { fill: '#c3b4e0', border: '#5e4a8c' },
     DEPENDENT: { fill: '#f7a65a', border: '#ad5a12' },
     WEAK: { fill: '#f4d55f', border: '#98790a' },
     COVERED: { fill: '#79c993', border: '#2a7443' },
@@ -274,7 +276,7 @@ export class ChainMapView {
   private model: MapModel | null = null;
   private lang: Lang = 'zh';
   private chosen: string | null = null;
-  private illustrativeHidden = false;
+  private illustrativeShown = false;
   private readonly measureContext: CanvasRenderingContext2D | null;
 
   constructor(
@@ -366,10 +368,10 @@ export class ChainMapView {
   }
 
   /** Draws the model in the language given, replacing whatever was drawn. */
-  render(model: MapModel, lang: Lang, illustrativeHidden: boolean): void {
+  render(model: MapModel, lang: Lang, illustrativeShown: boolean): void {
     this.model = model;
     this.lang = lang;
-    this.illustrativeHidden = illustrativeHidden;
+    this.illustrativeShown = illustrativeShown;
     const cy = this.cy;
     cy.batch(() => {
       cy.elements().remove();
@@ -395,7 +397,7 @@ export class ChainMapView {
 
   /** Re-renders the same data in another language (labels change size, so the layout is redone). */
   setLanguage(lang: Lang): void {
-    if (this.model) this.render(this.model, lang, this.illustrativeHidden);
+    if (this.model) this.render(this.model, lang, this.illustrativeShown);
     else this.lang = lang;
   }
 
@@ -510,7 +512,7 @@ export class ChainMapView {
         label: STRINGS[this.lang].caption(
           nameIn(this.lang, model.chain),
           nameIn(this.lang, model.region),
-          this.illustrativeHidden,
+          this.illustrativeShown,
         ),
       },
       position: { x: firstBand, y: top - 22 },
