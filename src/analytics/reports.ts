@@ -37,6 +37,7 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
+import { segmentScenarioScope } from './segmentScope.js';
 import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
@@ -59,7 +60,7 @@ export interface AnalyticsContext {
 
 type Sources = readonly string[] | null | undefined;
 
-function validThresholds(input: ThresholdsInput | null | undefined): GapThresholds {
+export function validThresholds(input: ThresholdsInput | null | undefined): GapThresholds {
   const thresholds = withDefaults(input);
   for (const key of ['minEnterprises', 'minLeading', 'minPlatforms'] as const) {
     if (!Number.isInteger(thresholds[key]) || thresholds[key] < 0 || thresholds[key] > 1000) {
@@ -87,7 +88,7 @@ function validWeights(input: WeightsInput | null | undefined): TargetWeights {
  * Refuses unknown ids, then folds pending writes into the aggregates (waiting at most AGGREGATE_WAIT_MS) so that
  * the facts read next include every write made before the request.
  */
-async function prepare(
+export async function prepare(
   context: AnalyticsContext,
   checks: readonly { argument: string; label: string; id: string }[],
 ): Promise<Prepared> {
@@ -101,13 +102,13 @@ async function prepare(
 }
 
 /** What a report learnt before reading facts. */
-interface Prepared {
+export interface Prepared {
   /** The structure version seen by the request's check: the key of the structures this process cached. */
   readonly structureVersion: number;
 }
 
 /** The region and segment trees, from this process's cache when the structure has not changed since. */
-function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
+export function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
   return context.refresher.structures.through('aggregate-structure', prepared.structureVersion, () =>
     readAggregateStructure(context.executor),
   );
@@ -118,7 +119,7 @@ function assess(rows: readonly GapFactsRow[], thresholds: GapThresholds): GapAss
 }
 
 /** How current an answer's counts are, as the API reports it. */
-function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
+export function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
   return { asOf: basis.asOf, current: basis.pendingChanges === 0, pendingChanges: basis.pendingChanges };
 }
 
@@ -128,11 +129,13 @@ function basisObject(basis: AggregateBasis & { readonly asOf: string }) {
  * scenario (a list of firms to leave out; the empty list is the graph as it is) subtracts what those
  * firms contribute to the first region.
  */
-async function gapFacts(
+export async function gapFacts(
   context: AnalyticsContext,
   prepared: Prepared,
   request: GapFactsRequest,
   scenarios: readonly (readonly string[])[] = [[]],
+  /** A segment scenario: the left-out firms lose only their operations in these segments (readContributions). */
+  excludeSegmentIds?: readonly string[],
 ): Promise<{
   rows: GapFactsRow[];
   basis: AggregateBasis & { readonly asOf: string };
@@ -185,6 +188,7 @@ async function gapFacts(
             regionId: request.regionIds[0]!,
             sources: request.sources,
             structure: await aggregateStructure(context, prepared),
+            ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
           }),
     );
   }
@@ -555,11 +559,17 @@ export async function impactOfLosing(
     ...(args.segmentId ? { segmentId: args.segmentId } : {}),
     sources,
   });
+  // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its narrower
+  // segments, and the supply pairs counted through those — not the firms: their other segments stay.
+  const lostScope = args.segmentId
+    ? segmentScenarioScope(await aggregateStructure(context, prepared), args.segmentId, sources)
+    : undefined;
   const { rows, basis } = await gapFacts(
     context,
     prepared,
     { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
     [[], removed],
+    lostScope?.segmentIds,
   );
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
   const before = new Map(
@@ -576,7 +586,12 @@ export async function impactOfLosing(
     .sort((a, b) => compareAssessments(a.after, b.after));
   const losses =
     removed.length > 0
-      ? await readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources })
+      ? await readSupplyLosses(context.executor, {
+          regionId: args.regionId,
+          removed,
+          sources,
+          ...(lostScope ? { segment: lostScope } : {}),
+        })
       : [];
   const nodes = await hydrate(
     context.executor,
