@@ -28,8 +28,8 @@ import {
  * rather than answering from part of the data.
  */
 
-/** Most local supply links among the chain's local firms one chainResilience request reads. */
-export const MAX_RESILIENCE_LINKS = 5000;
+/** Most local supply links among the chain's local firms one chainResilience request reads (MAX_RESILIENCE_LINKS). */
+export const DEFAULT_MAX_RESILIENCE_LINKS = 5000;
 
 /** Default number of single points of failure listed. */
 export const DEFAULT_RESILIENCE_FIRST = 10;
@@ -164,7 +164,11 @@ export function singlePointsOfFailure(input: ResilienceInput): SinglePointOfFail
       );
       if (!feedsBuyer) continue;
       const key = `${link.buyerId}|${segmentId}`;
-      const entry = suppliersOf.get(key) ?? { buyerId: link.buyerId, segmentId, suppliers: new Set<string>() };
+      const entry = suppliersOf.get(key) ?? {
+        buyerId: link.buyerId,
+        segmentId,
+        suppliers: new Set<string>(),
+      };
       entry.suppliers.add(link.supplierId);
       suppliersOf.set(key, entry);
     }
@@ -293,16 +297,14 @@ export async function chainResilience(
     )
     .reduce((sum, row) => sum + row.localEnterpriseCount, 0);
   const maxFirms = context.maxScenarioFirms;
-  const maxLinks = context.maxResilienceLinks ?? MAX_RESILIENCE_LINKS;
+  const maxLinks = context.maxResilienceLinks ?? DEFAULT_MAX_RESILIENCE_LINKS;
   const tooLarge = (what: string) =>
     new AppError(
       ErrorCode.QUERY_TOO_COMPLEX,
       `chainResilience of chain '${clip(args.chainId)}' in region '${clip(args.regionId)}' would read ${what}; ask for a smaller region or narrower sources`,
     );
   if (localFirmsBound > maxFirms) {
-    throw tooLarge(
-      `up to ${localFirmsBound} local enterprises, more than ${maxFirms} (MAX_SCENARIO_FIRMS)`,
-    );
+    throw tooLarge(`up to ${localFirmsBound} local enterprises, more than ${maxFirms} (MAX_SCENARIO_FIRMS)`);
   }
   const [row] = await context.executor.read(
     'chain-resilience',

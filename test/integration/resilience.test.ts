@@ -89,7 +89,7 @@ describe('chain resilience on a graph with known answers', () => {
     expect(response.body.errors).toBeUndefined();
     const report = response.body.data!.chainResilience;
     expect([report.totalCount, report.localEnterpriseCount, report.localSupplyLinkCount]).toEqual([4, 6, 5]);
-    const id = graph.id;
+    const id = (local: string) => graph.id(local);
     expect(report.singlePointsOfFailure).toEqual([
       {
         enterprise: { id: id('A') },
@@ -98,7 +98,9 @@ describe('chain resilience on a graph with known answers', () => {
           { segment: { id: id('a') }, criticality: 0.5, status: 'DEPENDENT', weight: 1.5 },
           { segment: { id: id('a1') }, criticality: 0, status: 'DEPENDENT', weight: 1 },
         ],
-        buyersStranded: [{ enterprise: { id: id('M1') }, segments: [{ id: id('a') }], products: ['A goods'] }],
+        buyersStranded: [
+          { enterprise: { id: id('M1') }, segments: [{ id: id('a') }], products: ['A goods'] },
+        ],
         paths: [
           {
             kind: 'SOLE_LOCAL_FIRM',
@@ -201,9 +203,25 @@ describe('chain resilience on a graph with known answers', () => {
     }
   });
 
+  it('refuses more local supply links than MAX_RESILIENCE_LINKS, naming the limit', async () => {
+    const small = await serveTestApp(database.executor, { MAX_RESILIENCE_LINKS: '4' });
+    try {
+      const response = await resilience({ regionId: graph.id('city') }, small.url);
+      expect(response.body.errors?.[0]?.extensions.code).toBe('QUERY_TOO_COMPLEX');
+      expect(response.body.errors?.[0]?.message).toContain(
+        'more than 4 local supply links (MAX_RESILIENCE_LINKS)',
+      );
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses unknown ids with BAD_USER_INPUT naming the argument', async () => {
     const response = await resilience({ regionId: `${prefix}-nowhere` });
-    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'regionId' });
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argument: 'regionId',
+    });
   });
 
   describe('segment-mode impactOfLosing', () => {
@@ -222,7 +240,11 @@ describe('chain resilience on a graph with known answers', () => {
           localEnterprisesBefore: number;
           localEnterprisesAfter: number;
         }[];
-        firmsLosingLocalSupply: { enterprise: { id: string }; products: string[]; lostSuppliers: { id: string }[] }[];
+        firmsLosingLocalSupply: {
+          enterprise: { id: string };
+          products: string[];
+          lostSuppliers: { id: string }[];
+        }[];
       };
     };
 
@@ -268,14 +290,17 @@ describe('chain resilience on a graph with known answers', () => {
       });
       expect(response.body.errors).toBeUndefined();
       const impact = response.body.data!.impactOfLosing;
-      expect(
-        impact.segmentsAffected.map((change) => [graph.local(change.segment.id), change.after]),
-      ).toEqual([
-        ['a', 'MISSING'],
-        ['a1', 'MISSING'],
-        ['m', 'DEPENDENT'],
+      expect(impact.segmentsAffected.map((change) => [graph.local(change.segment.id), change.after])).toEqual(
+        [
+          ['a', 'MISSING'],
+          ['a1', 'MISSING'],
+          ['m', 'DEPENDENT'],
+        ],
+      );
+      expect(impact.firmsLosingLocalSupply.map((loss) => graph.local(loss.enterprise.id))).toEqual([
+        'P',
+        'R',
       ]);
-      expect(impact.firmsLosingLocalSupply.map((loss) => graph.local(loss.enterprise.id))).toEqual(['P', 'R']);
     });
   });
 });

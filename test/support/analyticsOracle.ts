@@ -479,7 +479,7 @@ export async function readSupplyLosses(
   // A segment scenario loses the links of that segment only: from a removed firm operating in the segment (or a
   // narrower one) to a buyer operating in a segment that the segment, a narrower or a broader one feeds.
   const inSegment = `(:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId })`;
-  const segmentMode = request.segmentId != null;
+  const segmentMode = request.segmentId !== null && request.segmentId !== undefined;
   const rows = await executor.read(
     'supply-losses',
     cypher(
@@ -861,7 +861,9 @@ export async function oracleImpactOfLosing(
           sources,
           maxDepth: context.maxTraversalDepth,
           // Losing a segment takes the firms' capacity in it (the segment and its narrower ones), not the firms.
-          ...(args.segmentId ? { dropSegmentIds: await readSegmentScope(context.executor, args.segmentId) } : {}),
+          ...(args.segmentId
+            ? { dropSegmentIds: await readSegmentScope(context.executor, args.segmentId) }
+            : {}),
         })
       : [];
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;

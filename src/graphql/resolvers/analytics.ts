@@ -36,7 +36,11 @@ export const analyticsResolvers: Resolvers = {
     impactOfLosing: (_parent, args, context, info) =>
       impactOfLosing(analyticsContext(context), args, selectionOf(info)),
     chainResilience: (_parent, args, context, info) =>
-      chainResilience(analyticsContext(context), args, selectionOf(info)),
+      chainResilience(
+        { ...analyticsContext(context), maxResilienceLinks: context.config.aggregates.maxResilienceLinks },
+        args,
+        selectionOf(info),
+      ),
   },
   ChainGap: {
     // The report fetched as many local firms as the largest `first` selected; each alias keeps its own page.
