@@ -68,6 +68,7 @@ const environmentSchema = z.object({
   AGGREGATE_POLL_MS: integer(0, 3_600_000).default(2_000),
   AGGREGATE_REFRESH_TIMEOUT_MS: integer(1_000, 86_400_000).default(1_800_000),
   MAX_SCENARIO_FIRMS: integer(1, 1_000_000).default(500),
+  MAX_RESILIENCE_LINKS: integer(1, 1_000_000).default(5_000),
 
   NEO4J_LOCAL_DATA_DIR: z.string().trim().min(1).default('.data/neo4j'),
   // No default here: whether it was set decides what happens when the port is taken (see localNeo4j.ts).
@@ -228,8 +229,10 @@ export interface Config {
     readonly pollMs: number;
     /** Transaction timeout of one refresh (a full rebuild at a million firms takes minutes). */
     readonly refreshTimeoutMs: number;
-    /** Most local firms `impactOfLosing` may leave out for a segment. */
+    /** Most local firms `impactOfLosing` may leave out for a segment (and `chainResilience` may read in a chain). */
     readonly maxScenarioFirms: number;
+    /** Most local supply links among a chain's local firms `chainResilience` may read. */
+    readonly maxResilienceLinks: number;
   };
   /** The most rank-index rows one targetFirms request may read before it is refused (src/analytics/candidates.ts). */
   readonly targetScanLimit: number;
@@ -340,6 +343,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       pollMs: env.AGGREGATE_POLL_MS,
       refreshTimeoutMs: env.AGGREGATE_REFRESH_TIMEOUT_MS,
       maxScenarioFirms: env.MAX_SCENARIO_FIRMS,
+      maxResilienceLinks: env.MAX_RESILIENCE_LINKS,
     },
     targetScanLimit: env.TARGET_SCAN_LIMIT,
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },

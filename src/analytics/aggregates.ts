@@ -122,19 +122,38 @@ export function structureFrom(row: Row | undefined): Structure {
 
 // --- Counting statements: per home region, or for a given set of firms (the firms a scenario leaves out) ---
 
-/** Whose facts to count: the firms (and platforms) located in these homes (null: everywhere), or these firms. */
+/**
+ * Whose facts to count: the firms (and platforms) located in these homes (null: everywhere), or these firms — with,
+ * for a segment scenario (impactOfLosing a segment), their operations in `excludeSegmentIds` left out, as if they had
+ * stopped operating there (their other segments kept).
+ */
 export type CountScope =
-  { readonly homeIds: readonly string[] | null } | { readonly firmIds: readonly string[] };
+  | { readonly homeIds: readonly string[] | null }
+  | { readonly firmIds: readonly string[]; readonly excludeSegmentIds?: readonly string[] };
 
-const isFirmScope = (scope: CountScope): scope is { readonly firmIds: readonly string[] } =>
+const isFirmScope = (
+  scope: CountScope,
+): scope is { readonly firmIds: readonly string[]; readonly excludeSegmentIds?: readonly string[] } =>
   'firmIds' in scope;
+
+/**
+ * A WHERE clause leaving out the scope firms' operations in the excluded segments; none when nothing is excluded,
+ * so the refresh's statements stay as they were.
+ */
+function keptOperation(scope: CountScope, firm: string, segment: string): string {
+  return isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0
+    ? `WHERE NOT (${firm}.id IN $firmIds AND ${segment}.id IN $excludeSegmentIds)`
+    : '';
+}
 
 function homeFilter(scope: CountScope, variable: string): string {
   return !isFirmScope(scope) && scope.homeIds !== null ? `WHERE ${variable}.id IN $homeIds` : '';
 }
 
 function scopeParams(scope: CountScope): Record<string, unknown> {
-  return isFirmScope(scope) ? { firmIds: scope.firmIds } : { homeIds: scope.homeIds ?? [] };
+  return isFirmScope(scope)
+    ? { firmIds: scope.firmIds, excludeSegmentIds: scope.excludeSegmentIds ?? [] }
+    : { homeIds: scope.homeIds ?? [] };
 }
 
 /**
@@ -155,7 +174,7 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
     : `MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise}) ${homeFilter(scope, 'home')}`;
   return cypher(
     `${located}
-     MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
+     MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) ${keptOperation(scope, 'e', 'd')}
      UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
      WITH home, e, segmentId, collect(DISTINCT ${codeOf('[e.source, loc.source, op.source, d.source]')}) AS codes
      RETURN home.id AS homeId, segmentId, codes, count(*) AS n,
@@ -201,7 +220,7 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
        }
        WITH DISTINCT b, sp
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
-       WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source] } AS buyerOps
+       WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) ${keptOperation(scope, 'b', 't')} RETURN [t.id, op.source, t.source] } AS buyerOps
        WHERE size(buyerOps) > 0
        MATCH (b)<-[sup:${T.SUPPLIES}]-(sp)`
     : `MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b:${L.Enterprise}) ${homeFilter(scope, 'hb')}
@@ -212,7 +231,7 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
     `${pairs}
      WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources
      WITH hb, b, lb, buyerOps, sp, supplySources,
-          COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id } AS supplierSegments,
+          COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) ${keptOperation(scope, 'sp', 'd')} RETURN DISTINCT d.id } AS supplierSegments,
           COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id } AS supplierHomes
      WITH hb, b, lb, buyerOps, sp, supplySources, supplierHomes,
           reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds

@@ -328,19 +328,53 @@ export async function readContributions(
     structure: Structure;
     /** The region's nation, whose counts the firms leave too (for the location quotient). */
     nationId?: string | null;
+    /**
+     * Subtract only what the firms contribute through their operations in these segments (a segment scenario):
+     * what they count with every operation, minus what they would still count without these — so a firm that also
+     * operates elsewhere keeps those segments, and its supply pairs counted through them.
+     */
+    excludeSegmentIds?: readonly string[];
   },
 ): Promise<Map<string, RegionCounts>> {
   if (request.firmIds.length === 0) return new Map();
   const { structure } = request;
-  const scope = { firmIds: request.firmIds };
-  const [firms, supply] = [
-    await executor.read('scenario-firms', firmCountsQuery(scope, structure)),
-    await executor.read('scenario-supply', supplyCountsQuery(scope, structure)),
-  ];
   const key = filterKey(request.sources);
   const wanted = [request.regionId, ...(request.nationId ? [request.nationId] : [])];
-  const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
-  return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
+  const counted = async (scope: {
+    firmIds: readonly string[];
+    excludeSegmentIds?: readonly string[];
+  }): Promise<Map<string, RegionCounts>> => {
+    const [firms, supply] = [
+      await executor.read('scenario-firms', firmCountsQuery(scope, structure)),
+      await executor.read('scenario-supply', supplyCountsQuery(scope, structure)),
+    ];
+    const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
+    return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
+  };
+  const all = await counted({ firmIds: request.firmIds });
+  const excluded = request.excludeSegmentIds ?? [];
+  if (excluded.length === 0) return all;
+  const kept = await counted({ firmIds: request.firmIds, excludeSegmentIds: excluded });
+  return new Map(
+    wanted.map((id) => {
+      const lost: RegionCounts = new Map();
+      for (const [segmentId, counts] of all.get(id)!) {
+        const rest = kept.get(id)!.get(segmentId) ?? NO_COUNTS;
+        lost.set(segmentId, {
+          enterprises: counts.enterprises - rest.enterprises,
+          leading: counts.leading - rest.leading,
+          highTech: counts.highTech - rest.highTech,
+          platforms: 0,
+          localSupplyEdges: counts.localSupplyEdges - rest.localSupplyEdges,
+          outsideSupplyEdges: counts.outsideSupplyEdges - rest.outsideSupplyEdges,
+          listed: counts.listed - rest.listed,
+          listedWithRevenue: counts.listedWithRevenue - rest.listedWithRevenue,
+          listedRevenue: counts.listedRevenue - rest.listedRevenue,
+        });
+      }
+      return [id, lost];
+    }),
+  );
 }
 
 /**
@@ -495,20 +529,42 @@ export interface SupplyLossRow {
  */
 export async function readSupplyLosses(
   executor: Executor,
-  request: { regionId: string; removed: readonly string[]; sources: Sources },
+  request: {
+    regionId: string;
+    removed: readonly string[];
+    sources: Sources;
+    /**
+     * A segment scenario: only the supply links of that segment are lost — from a removed firm operating in one of
+     * `segmentIds` (the segment and its narrower segments) to a buyer operating in one of `fedSegmentIds` (what those
+     * segments, or the segment's broader ones, feed: how the aggregates attribute a supply pair to a segment) — and
+     * a buyer is left without local supply when no other local firm supplies it from those segments.
+     */
+    segment?: { segmentIds: readonly string[]; fedSegmentIds: readonly string[] };
+  },
 ): Promise<SupplyLossRow[]> {
+  const segment = request.segment ?? null;
   const rows = await executor.read(
     'supply-losses',
     cypher(
       `MATCH (region:${L.Region} { id: $regionId })
        WITH ${REGION_SUBTREE('region')} AS regions
        MATCH (lost:${L.Enterprise})-[supply:${T.SUPPLIES}]->(buyer:${L.Enterprise})
-       WHERE lost.id IN $removed AND NOT buyer.id IN $removed AND supply.source IN $sources AND buyer.source IN $sources
+       WHERE lost.id IN $removed AND (${segment ? 'true' : 'NOT buyer.id IN $removed'}) AND supply.source IN $sources AND buyer.source IN $sources
          AND EXISTS { MATCH (lost)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
          AND EXISTS { MATCH (buyer)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
+         ${
+           segment
+             ? `AND EXISTS { MATCH (lost)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $segmentIds AND op.source IN $sources }
+         AND EXISTS { MATCH (buyer)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) WHERE t.id IN $fedSegmentIds AND op.source IN $sources }`
+             : ''
+         }
        WITH regions, buyer, collect(lost) AS lostSuppliers, collect(supply) AS supplies
        WITH regions, buyer, lostSuppliers, supplies,
-            COLLECT { UNWIND lostSuppliers AS l MATCH (l)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) RETURN DISTINCT seg } AS segments
+            ${
+              segment
+                ? `COLLECT { MATCH (seg:${L.ChainSegment}) WHERE seg.id IN $segmentIds RETURN seg }`
+                : `COLLECT { UNWIND lostSuppliers AS l MATCH (l)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) RETURN DISTINCT seg }`
+            } AS segments
        WHERE NOT EXISTS {
          MATCH (other:${L.Enterprise})-[s:${T.SUPPLIES}]->(buyer)
          WHERE NOT other.id IN $removed AND s.source IN $sources
@@ -519,7 +575,13 @@ export async function readSupplyLosses(
               reduce(all = [], s IN supplies | all + coalesce(s.products, [])) AS products,
               [l IN lostSuppliers | l.id] AS lostSupplierIds
        ORDER BY buyer.name, buyer.id`,
-      { regionId: request.regionId, removed: request.removed, sources: request.sources },
+      {
+        regionId: request.regionId,
+        removed: request.removed,
+        sources: request.sources,
+        segmentIds: segment?.segmentIds ?? [],
+        fedSegmentIds: segment?.fedSegmentIds ?? [],
+      },
     ),
   );
   return rows.map((row) => ({

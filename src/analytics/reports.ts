@@ -47,6 +47,7 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
+import { segmentScenarioScope } from './segmentScope.js';
 import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
@@ -69,7 +70,7 @@ export interface AnalyticsContext {
 
 type Sources = readonly string[] | null | undefined;
 
-function validThresholds(input: ThresholdsInput | null | undefined): GapThresholds {
+export function validThresholds(input: ThresholdsInput | null | undefined): GapThresholds {
   const thresholds = withDefaults(input);
   for (const key of ['minEnterprises', 'minLeading', 'minPlatforms'] as const) {
     if (!Number.isInteger(thresholds[key]) || thresholds[key] < 0 || thresholds[key] > 1000) {
@@ -104,7 +105,7 @@ function validWeights(input: WeightsInput | null | undefined): TargetWeights {
  * Refuses unknown ids, then folds pending writes into the aggregates (waiting at most AGGREGATE_WAIT_MS) so that
  * the facts read next include every write made before the request.
  */
-async function prepare(
+export async function prepare(
   context: AnalyticsContext,
   checks: readonly { argument: string; label: string; id: string }[],
 ): Promise<Prepared> {
@@ -118,13 +119,13 @@ async function prepare(
 }
 
 /** What a report learnt before reading facts. */
-interface Prepared {
+export interface Prepared {
   /** The structure version seen by the request's check: the key of the structures this process cached. */
   readonly structureVersion: number;
 }
 
 /** The region and segment trees, from this process's cache when the structure has not changed since. */
-function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
+export function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
   return context.refresher.structures.through('aggregate-structure', prepared.structureVersion, () =>
     readAggregateStructure(context.executor),
   );
@@ -155,7 +156,7 @@ interface FactsBasis {
  * completeness, the illustrative share of what was counted (from the stored aggregates: no firm is read), and how
  * current the counts are.
  */
-function basisObject(
+export function basisObject(
   basis: AggregateBasis & { readonly asOf: string },
   facts: FactsBasis,
   regionIds: readonly string[],
@@ -188,11 +189,13 @@ function basisObject(
  * scenario (a list of firms to leave out; the empty list is the graph as it is) subtracts what those
  * firms contribute to the first region.
  */
-async function gapFacts(
+export async function gapFacts(
   context: AnalyticsContext,
   prepared: Prepared,
   request: GapFactsRequest,
   scenarios: readonly (readonly string[])[] = [[]],
+  /** A segment scenario: the left-out firms lose only their operations in these segments (readContributions). */
+  excludeSegmentIds?: readonly string[],
 ): Promise<{
   rows: GapFactsRow[];
   basis: AggregateBasis & { readonly asOf: string };
@@ -249,6 +252,7 @@ async function gapFacts(
             structure: await aggregateStructure(context, prepared),
             // Each region's nation (the root of its tree), read with the facts.
             nationId: parts.nations.get(request.regionIds[0]!) ?? null,
+            ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
           }),
     );
   }
@@ -756,11 +760,17 @@ export async function impactOfLosing(
     ...(args.segmentId ? { segmentId: args.segmentId } : {}),
     sources,
   });
+  // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its narrower
+  // segments, and the supply pairs counted through those — not the firms: their other segments stay.
+  const lostScope = args.segmentId
+    ? segmentScenarioScope(await aggregateStructure(context, prepared), args.segmentId, sources)
+    : undefined;
   const { rows, basis, facts } = await gapFacts(
     context,
     prepared,
     { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
     [[], removed],
+    lostScope?.segmentIds,
   );
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
   const completeness = facts.completeness.get(args.regionId) ?? 'PARTIAL';
@@ -780,7 +790,12 @@ export async function impactOfLosing(
     .sort((a, b) => compareAssessments(a.after, b.after));
   const losses =
     removed.length > 0
-      ? await readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources })
+      ? await readSupplyLosses(context.executor, {
+          regionId: args.regionId,
+          removed,
+          sources,
+          ...(lostScope ? { segment: lostScope } : {}),
+        })
       : [];
   const nodes = await hydrate(
     context.executor,

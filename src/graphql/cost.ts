@@ -121,6 +121,7 @@ const ROOT_PAGE_DEFAULTS: Readonly<Record<string, number>> = {
   platforms: 20,
   search: 20,
   targetFirms: 10,
+  chainResilience: 10,
 };
 
 /** Object fields whose list children take the parent's `first`. */
@@ -128,6 +129,7 @@ const PAGED_CHILDREN: Readonly<Record<string, readonly string[]>> = {
   EnterpriseConnection: ['nodes', 'edges'],
   PlatformConnection: ['nodes', 'edges'],
   TargetFirmReport: ['recommendations'],
+  ChainResilience: ['singlePointsOfFailure'],
 };
 
 const FIXED_LIST_SIZES: Readonly<Record<string, number>> = {
@@ -309,6 +311,9 @@ function work(
       return PRICES.gapAssessment + PRICES.candidateSearch;
     case 'impactOfLosing':
       return PRICES.gapAssessment * 2 * PRICES.impactChains + PRICES.supplyLosses;
+    case 'chainResilience':
+      // The chain's stored counts, then one bounded read of its local firms and their links.
+      return PRICES.gapAssessment + PRICES.supplyLosses;
     default:
       return 0;
   }

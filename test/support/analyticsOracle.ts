@@ -66,6 +66,11 @@ export interface GapFactsRequest {
   readonly maxDepth: number;
   /** Restrict to this segment and its narrower segments. */
   readonly segmentScopeId?: string | null;
+  /**
+   * A segment scenario: the scenario's firms are not left out but lose their operations in these segments (and, with
+   * them, the supply they were counted for through those operations).
+   */
+  readonly dropSegmentIds?: readonly string[];
 }
 
 /**
@@ -175,8 +180,8 @@ interface LocalFirm {
   highTech: boolean;
   listed: boolean;
   revenue: number | null;
-  segments: string[];
-  suppliers: { id: string; local: boolean; segments: string[] }[];
+  segments: readonly string[];
+  suppliers: { id: string; local: boolean; segments: readonly string[] }[];
 }
 
 interface RegionRow {
@@ -197,12 +202,20 @@ function oracleQuotient(
   firms: readonly LocalFirm[],
   excluded: ReadonlySet<string>,
   scope: ReadonlySet<string>,
+  keep: (firmId: string, segmentIds: readonly string[]) => readonly string[],
 ): { value: number | null; basis: 'LISTED_FIRMS' | 'LISTED_REVENUE' | null } {
   if (region.nationId === null) return { value: null, basis: null };
-  const nation = region.nationFirms.filter((firm) => !excluded.has(firm.id) && firm.segments.length > 0);
+  // The scenario's firms leave the nation as they leave the region: whole, or their operations in the dropped segments.
+  const nation = region.nationFirms
+    .filter((firm) => !excluded.has(firm.id))
+    .map((firm) => ({ ...firm, segments: keep(firm.id, firm.segments) }))
+    .filter((firm) => firm.segments.length > 0);
   const local = firms.filter((firm) => firm.listed && firm.segments.length > 0);
   const byRevenue = nation.length > 0 && nation.every((firm) => firm.revenue !== null);
-  const weigh = (list: readonly { revenue: number | null; segments: string[] }[], inScope: boolean) =>
+  const weigh = (
+    list: readonly { revenue: number | null; segments: readonly string[] }[],
+    inScope: boolean,
+  ) =>
     list
       .filter((firm) => !inScope || firm.segments.some((id) => scope.has(id)))
       .reduce((sum, firm) => sum + (byRevenue ? firm.revenue! : 1), 0);
@@ -229,12 +242,28 @@ export function gapFactsFrom(
   structure: readonly StructureRow[],
   regions: readonly RegionRow[],
   scenarios: readonly (readonly string[])[],
+  dropSegmentIds?: readonly string[],
 ): GapFactsRow[] {
   const rows: GapFactsRow[] = [];
+  const dropped = dropSegmentIds ? new Set(dropSegmentIds) : null;
   for (const region of regions) {
-    scenarios.forEach((excludedIds, scenario) => {
-      const excluded = new Set(excludedIds);
-      const firms = region.firms.filter((firm) => !excluded.has(firm.id));
+    scenarios.forEach((scenarioIds, scenario) => {
+      // Whole firms leave (an enterprise scenario), or the scenario's firms lose their operations in the dropped
+      // segments, as buyers and as suppliers (a segment scenario).
+      const excluded = new Set(dropped ? [] : scenarioIds);
+      const shrunk = new Set(dropped ? scenarioIds : []);
+      const keep = (firmId: string, segmentIds: readonly string[]) =>
+        shrunk.has(firmId) ? segmentIds.filter((id) => !dropped!.has(id)) : segmentIds;
+      const firms = region.firms
+        .filter((firm) => !excluded.has(firm.id))
+        .map((firm) => ({
+          ...firm,
+          segments: keep(firm.id, firm.segments),
+          suppliers: firm.suppliers.map((supplier) => ({
+            ...supplier,
+            segments: keep(supplier.id, supplier.segments),
+          })),
+        }));
       for (const segment of structure) {
         const scope = new Set(segment.scope);
         const feeds = new Set(segment.feeds);
@@ -253,7 +282,7 @@ export function gapFactsFrom(
             else outsideSupplyEdges += 1;
           }
         }
-        const quotient = oracleQuotient(region, firms, excluded, scope);
+        const quotient = oracleQuotient(region, firms, excluded, scope, keep);
         rows.push({
           locationQuotient: quotient.value,
           locationQuotientBasis: quotient.basis,
@@ -287,6 +316,7 @@ export async function readGapFacts(executor: Executor, request: GapFactsRequest)
     (row?.['segments'] as StructureRow[] | undefined) ?? [],
     (row?.['regions'] as RegionRow[] | undefined) ?? [],
     request.scenarios,
+    request.dropSegmentIds,
   );
 }
 
@@ -505,20 +535,35 @@ export interface SupplyLossRow {
  */
 export async function readSupplyLosses(
   executor: Executor,
-  request: { regionId: string; removed: readonly string[]; sources: Sources },
+  request: { regionId: string; removed: readonly string[]; sources: Sources; segmentId?: string | null },
 ): Promise<SupplyLossRow[]> {
+  // A segment scenario loses the links of that segment only: from a removed firm operating in the segment (or a
+  // narrower one) to a buyer operating in a segment that the segment, a narrower or a broader one feeds.
+  const inSegment = `(:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId })`;
+  const segmentMode = request.segmentId !== null && request.segmentId !== undefined;
   const rows = await executor.read(
     'supply-losses',
     cypher(
       `MATCH (region:${L.Region} { id: $regionId })
        WITH ${REGION_SUBTREE('region')} AS regions
        MATCH (lost:${L.Enterprise})-[supply:${T.SUPPLIES}]->(buyer:${L.Enterprise})
-       WHERE lost.id IN $removed AND NOT buyer.id IN $removed AND supply.source IN $sources AND buyer.source IN $sources
+       WHERE lost.id IN $removed AND ($segmentId IS NOT NULL OR NOT buyer.id IN $removed) AND supply.source IN $sources AND buyer.source IN $sources
          AND EXISTS { MATCH (lost)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
          AND EXISTS { MATCH (buyer)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
+         AND ($segmentId IS NULL OR (
+           EXISTS { MATCH (lost)-[op:${T.OPERATES_IN}]->${inSegment} WHERE op.source IN $sources }
+           AND EXISTS {
+             MATCH (buyer)-[op:${T.OPERATES_IN}]->(:${L.ChainSegment})<-[f:${T.FEEDS}]-(feeder:${L.ChainSegment})
+             WHERE op.source IN $sources AND f.source IN $sources
+               AND (EXISTS { MATCH (feeder)-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId }) }
+                    OR EXISTS { MATCH (:${L.ChainSegment} { id: $segmentId })-[:${T.SUBSEGMENT_OF}*1..${MAX_SEGMENT_DEPTH}]->(feeder) })
+           }))
        WITH regions, buyer, collect(lost) AS lostSuppliers, collect(supply) AS supplies
        WITH regions, buyer, lostSuppliers, supplies,
-            COLLECT { UNWIND lostSuppliers AS l MATCH (l)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) RETURN DISTINCT seg } AS segments
+            CASE WHEN $segmentId IS NULL
+                 THEN COLLECT { UNWIND lostSuppliers AS l MATCH (l)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) RETURN DISTINCT seg }
+                 ELSE COLLECT { MATCH (seg:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId }) RETURN DISTINCT seg }
+            END AS segments
        WHERE NOT EXISTS {
          MATCH (other:${L.Enterprise})-[s:${T.SUPPLIES}]->(buyer)
          WHERE NOT other.id IN $removed AND s.source IN $sources
@@ -529,7 +574,12 @@ export async function readSupplyLosses(
               reduce(all = [], s IN supplies | all + coalesce(s.products, [])) AS products,
               [l IN lostSuppliers | l.id] AS lostSupplierIds
        ORDER BY buyer.name, buyer.id`,
-      { regionId: request.regionId, removed: request.removed, sources: request.sources },
+      {
+        regionId: request.regionId,
+        removed: request.removed,
+        sources: request.sources,
+        segmentId: segmentMode ? request.segmentId : null,
+      },
     ),
   );
   return rows.map((row) => ({
@@ -554,6 +604,19 @@ export async function readLocalEnterprisesOfSegment(
          AND EXISTS { MATCH (e)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
        RETURN DISTINCT e.id AS id ORDER BY id`,
       request,
+    ),
+  );
+  return rows.map((row) => String(row['id']));
+}
+
+/** A segment and its narrower segments. */
+async function readSegmentScope(executor: Executor, segmentId: string): Promise<string[]> {
+  const rows = await executor.read(
+    'segment-scope',
+    cypher(
+      `MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId })
+       RETURN DISTINCT d.id AS id`,
+      { segmentId },
     ),
   );
   return rows.map((row) => String(row['id']));
@@ -863,6 +926,10 @@ export async function oracleImpactOfLosing(
           scenarios: [[], removed],
           sources,
           maxDepth: context.maxTraversalDepth,
+          // Losing a segment takes the firms' capacity in it (the segment and its narrower ones), not the firms.
+          ...(args.segmentId
+            ? { dropSegmentIds: await readSegmentScope(context.executor, args.segmentId) }
+            : {}),
         })
       : [];
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
@@ -880,7 +947,12 @@ export async function oracleImpactOfLosing(
     .sort((a, b) => compareAssessments(a.after, b.after));
   const losses =
     removed.length > 0
-      ? await readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources })
+      ? await readSupplyLosses(context.executor, {
+          regionId: args.regionId,
+          removed,
+          sources,
+          segmentId: args.segmentId ?? null,
+        })
       : [];
   return {
     region: { id: args.regionId },

@@ -196,6 +196,13 @@ export type RegionLevel =
   /** A province (省) or autonomous region. */
   | 'PROVINCE';
 
+/** Why a path is there. */
+export type ResiliencePathKind =
+  /** Enterprise —OPERATES_IN→ segment (—SUBSEGMENT_OF→ the broader segment it alone carries). */
+  | 'SOLE_LOCAL_FIRM'
+  /** Supplier —SUPPLIES→ buyer: the buyer's only local supplier of a segment. */
+  | 'SOLE_LOCAL_SUPPLIER';
+
 /** The property a search hit matched on. */
 export type SearchField =
   /** One of the firm's aliases (中电科13所). */
@@ -365,6 +372,16 @@ export type BiomedicinePolicyMeasuresQueryVariables = Exact<{
 
 
 export type BiomedicinePolicyMeasuresQuery = { chain: { id: string, name: string, policyMeasures: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string | null, value: number | null, unit: string | null }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
+
+export type ChainResilienceQueryVariables = Exact<{
+  chainId?: string;
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type ChainResilienceQuery = { chainResilience: { totalCount: number, localEnterpriseCount: number, localSupplyLinkCount: number, singlePointsOfFailure: Array<{ impact: number, enterprise: { id: string, name: string }, segmentsBroken: Array<{ criticality: number, status: GapStatus, weight: number, segment: { id: string, name: string } }>, buyersStranded: Array<{ products: Array<string>, enterprise: { id: string, name: string }, segments: Array<{ id: string, name: string }> }>, paths: Array<{ kind: ResiliencePathKind, description: string, relationships: Array<string>, nodes: Array<{ kind: string, id: string, name: string }> }> }>, basis: { asOf: string, current: boolean } } };
 
 export type ChainStructureQueryVariables = Exact<{
   chainId?: string;

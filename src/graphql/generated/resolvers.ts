@@ -75,6 +75,19 @@ export type AppliedWeights = {
   proximity: Scalars['Float']['output'];
 };
 
+/** A segment that would have no local enterprise left. */
+export type BrokenSegment = {
+  __typename?: 'BrokenSegment';
+  /** The share (0–1) of the chain's other segments reachable downstream from it. */
+  criticality: Scalars['Float']['output'];
+  /** The segment. */
+  segment: ChainSegment;
+  /** Its status now (with one local enterprise: DEPENDENT, unless thresholds say otherwise). */
+  status: GapStatus;
+  /** What it adds to the impact: 1 + criticality. */
+  weight: Scalars['Float']['output'];
+};
+
 /** One segment's coverage and status in a region. */
 export type ChainGap = {
   __typename?: 'ChainGap';
@@ -174,6 +187,25 @@ export type ChainGapReport = {
   thresholds: AppliedThresholds;
   /** Coverage over the whole chain. */
   total: CoverageSummary;
+};
+
+/** A chain's single points of failure in a region. */
+export type ChainResilience = {
+  __typename?: 'ChainResilience';
+  /** What the answer was counted from, and how current it is. */
+  basis: AnalyticsBasis;
+  /** The chain. */
+  chain: IndustrialChain;
+  /** The chain's local enterprises examined. */
+  localEnterpriseCount: Scalars['Int']['output'];
+  /** The supply links among them examined. */
+  localSupplyLinkCount: Scalars['Int']['output'];
+  /** The region. */
+  region: Region;
+  /** The first `first` single points of failure, most impact first. */
+  singlePointsOfFailure: Array<SinglePointOfFailure>;
+  /** How many single points of failure there are in all. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /**
@@ -1413,6 +1445,23 @@ export type Query = {
    * then segment id. See `GapThresholds` for how statuses are decided and `ChainGap.score` for the score.
    */
   chainGaps: ChainGapReport;
+  /**
+   * The region's single points of failure in a chain: local enterprises whose loss would leave a segment with no
+   * local enterprise (it turns MISSING, 断链) or leave a local buyer with no local supplier of some segment's products —
+   * most impact first (ties by enterprise id). A supply link counts for segment S when the supplier operates in S (or a
+   * narrower segment) and the buyer directly in a segment S feeds, as the gap statuses count local supply; a firm in a
+   * narrower segment counts in the broader one.
+   *
+   * `impact` = Σ over the segments it alone carries of (1 + the segment's criticality) + the number of distinct local
+   * buyers it strands: a broken segment weighs 1 to 2 (more the further its products reach downstream in the chain), a
+   * stranded buyer 1.
+   *
+   * Bounded: answered from the stored counts and one read of the chain's local enterprises and the supply links among
+   * them. A region with more than MAX_SCENARIO_FIRMS (500) local enterprises in the chain (by the stored counts, or as
+   * read), or more than MAX_RESILIENCE_LINKS (5000) local supply links among them, is refused with QUERY_TOO_COMPLEX:
+   * ask for a smaller region.
+   */
+  chainResilience: ChainResilience;
   /** All industrial chains, ordered by id. */
   chains: Array<IndustrialChain>;
   /** The same coverage side by side for two or more regions (at most 10). */
@@ -1429,6 +1478,11 @@ export type Query = {
   /**
    * What the region would lose if an enterprise (or all of the region's capacity in a segment) disappeared: the
    * segments that would become MISSING or DEPENDENT, and the local firms downstream that would lose their local supply.
+   *
+   * With `segmentId`, the region's capacity in that segment goes, not its firms: each local enterprise of the segment
+   * loses its links to the segment and its narrower segments, and the supply links counted through them (to buyers in
+   * the segments those feed, or that the segment's broader segments feed); its other segments, and its supply counted
+   * through them, stay. Losing antibiotic-API capacity takes away 华北制药's antibiotic APIs, not its vaccines.
    */
   impactOfLosing: LossImpact;
   /** Innovation platforms matching a filter, a page at a time (keyset cursors; `totalCount` computed only when selected). */
@@ -1494,6 +1548,23 @@ export type QueryChainArgs = {
 export type QueryChainGapsArgs = {
   chainId: Scalars['ID']['input'];
   orderBy?: InputMaybe<GapOrder>;
+  regionId: Scalars['ID']['input'];
+  sources?: InputMaybe<Array<ProvenanceSource>>;
+  thresholds?: InputMaybe<GapThresholds>;
+};
+
+
+/**
+ * Read access to the industrial-chain knowledge graph: industries, chains and their segments, enterprises, regions,
+ * platforms, demonstration bases, programmes, policies and targets.
+ *
+ * Conventions: ids are stable readable strings (`ic`, `ic-photoresist`, `shijiazhuang`). Every node and link carries a
+ * `provenance`. Region filters always include sub-regions. Lists are ordered deterministically (by name, then id,
+ * unless stated otherwise).
+ */
+export type QueryChainResilienceArgs = {
+  chainId: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
   regionId: Scalars['ID']['input'];
   sources?: InputMaybe<Array<ProvenanceSource>>;
   thresholds?: InputMaybe<GapThresholds>;
@@ -1833,6 +1904,26 @@ export type RegionLevel =
   /** A province (省) or autonomous region. */
   | 'PROVINCE';
 
+/** A graph path behind a single point of failure. */
+export type ResiliencePath = {
+  __typename?: 'ResiliencePath';
+  /** The path in words. */
+  description: Scalars['String']['output'];
+  /** Which kind of dependence it shows. */
+  kind: ResiliencePathKind;
+  /** The nodes along the path, in order. */
+  nodes: Array<PathNode>;
+  /** The relationship types between consecutive nodes (SUBSEGMENT_OF may span several steps). */
+  relationships: Array<Scalars['String']['output']>;
+};
+
+/** Why a path is there. */
+export type ResiliencePathKind =
+  /** Enterprise —OPERATES_IN→ segment (—SUBSEGMENT_OF→ the broader segment it alone carries). */
+  | 'SOLE_LOCAL_FIRM'
+  /** Supplier —SUPPLIES→ buyer: the buyer's only local supplier of a segment. */
+  | 'SOLE_LOCAL_SUPPLIER';
+
 /** One factor of a target-firm score. */
 export type ScoreFactor = {
   __typename?: 'ScoreFactor';
@@ -2038,6 +2129,21 @@ export type ServiceInfo = {
   version: Scalars['String']['output'];
 };
 
+/** A local enterprise whose loss alone would break segments or leave local buyers without local supply. */
+export type SinglePointOfFailure = {
+  __typename?: 'SinglePointOfFailure';
+  /** The local buyers it is the only local supplier of some segment's products to. */
+  buyersStranded: Array<StrandedBuyer>;
+  /** The enterprise. */
+  enterprise: Enterprise;
+  /** Σ over `segmentsBroken` of (1 + criticality) + the number of `buyersStranded`. */
+  impact: Scalars['Float']['output'];
+  /** The graph paths behind each broken segment and stranded buyer. */
+  paths: Array<ResiliencePath>;
+  /** The chain segments it is the only local enterprise of (they would turn MISSING), heaviest first. */
+  segmentsBroken: Array<BrokenSegment>;
+};
+
 /** A company's size band. */
 export type SizeBand =
   /** Large enterprise. */
@@ -2077,6 +2183,17 @@ export type StageCoverage = {
   stage: Stage;
   /** Its figures. */
   summary: CoverageSummary;
+};
+
+/** A local buyer that would have no local supplier of some segment's products. */
+export type StrandedBuyer = {
+  __typename?: 'StrandedBuyer';
+  /** The buyer. */
+  enterprise: Enterprise;
+  /** The products of its supply link with the single point of failure. */
+  products: Array<Scalars['String']['output']>;
+  /** The segments whose products it could no longer buy locally. */
+  segments: Array<ChainSegment>;
 };
 
 /** The document a supply link rests on. */
@@ -2360,8 +2477,10 @@ export type ResolversTypes = ResolversObject<{
   AppliedThresholds: ResolverTypeWrapper<AppliedThresholds>;
   AppliedWeights: ResolverTypeWrapper<AppliedWeights>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BrokenSegment: ResolverTypeWrapper<Omit<BrokenSegment, 'segment'> & { segment: ResolversTypes['ChainSegment'] }>;
   ChainGap: ResolverTypeWrapper<Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversTypes['Enterprise']>, segment: ResolversTypes['ChainSegment'] }>;
   ChainGapReport: ResolverTypeWrapper<Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversTypes['IndustrialChain'], gaps: Array<ResolversTypes['ChainGap']>, region: ResolversTypes['Region'] }>;
+  ChainResilience: ResolverTypeWrapper<Omit<ChainResilience, 'chain' | 'region' | 'singlePointsOfFailure'> & { chain: ResolversTypes['IndustrialChain'], region: ResolversTypes['Region'], singlePointsOfFailure: Array<ResolversTypes['SinglePointOfFailure']> }>;
   ChainSegment: ResolverTypeWrapper<ProjectionModel>;
   ConditionState: ConditionState;
   Coordinates: ResolverTypeWrapper<Coordinates>;
@@ -2440,6 +2559,8 @@ export type ResolversTypes = ResolversObject<{
   RegionComparison: ResolverTypeWrapper<Omit<RegionComparison, 'chain' | 'regions' | 'segments'> & { chain: ResolversTypes['IndustrialChain'], regions: Array<ResolversTypes['RegionCoverage']>, segments: Array<ResolversTypes['SegmentComparison']> }>;
   RegionCoverage: ResolverTypeWrapper<Omit<RegionCoverage, 'region'> & { region: ResolversTypes['Region'] }>;
   RegionLevel: RegionLevel;
+  ResiliencePath: ResolverTypeWrapper<ResiliencePath>;
+  ResiliencePathKind: ResiliencePathKind;
   ScoreFactor: ResolverTypeWrapper<ScoreFactor>;
   SearchField: SearchField;
   SearchHit: ResolverTypeWrapper<SearchHitRecordModel>;
@@ -2454,10 +2575,12 @@ export type ResolversTypes = ResolversObject<{
   SegmentRole: SegmentRole;
   SegmentStatusChange: ResolverTypeWrapper<Omit<SegmentStatusChange, 'segment'> & { segment: ResolversTypes['ChainSegment'] }>;
   ServiceInfo: ResolverTypeWrapper<ServiceInfo>;
+  SinglePointOfFailure: ResolverTypeWrapper<Omit<SinglePointOfFailure, 'buyersStranded' | 'enterprise' | 'segmentsBroken'> & { buyersStranded: Array<ResolversTypes['StrandedBuyer']>, enterprise: ResolversTypes['Enterprise'], segmentsBroken: Array<ResolversTypes['BrokenSegment']> }>;
   SizeBand: SizeBand;
   SortDirection: SortDirection;
   Stage: Stage;
   StageCoverage: ResolverTypeWrapper<StageCoverage>;
+  StrandedBuyer: ResolverTypeWrapper<Omit<StrandedBuyer, 'enterprise' | 'segments'> & { enterprise: ResolversTypes['Enterprise'], segments: Array<ResolversTypes['ChainSegment']> }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupplyEvidence: ResolverTypeWrapper<SupplyEvidence>;
   SupplyLink: ResolverTypeWrapper<ProjectionModel>;
@@ -2479,8 +2602,10 @@ export type ResolversParentTypes = ResolversObject<{
   AppliedThresholds: AppliedThresholds;
   AppliedWeights: AppliedWeights;
   Boolean: Scalars['Boolean']['output'];
+  BrokenSegment: Omit<BrokenSegment, 'segment'> & { segment: ResolversParentTypes['ChainSegment'] };
   ChainGap: Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversParentTypes['Enterprise']>, segment: ResolversParentTypes['ChainSegment'] };
   ChainGapReport: Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversParentTypes['IndustrialChain'], gaps: Array<ResolversParentTypes['ChainGap']>, region: ResolversParentTypes['Region'] };
+  ChainResilience: Omit<ChainResilience, 'chain' | 'region' | 'singlePointsOfFailure'> & { chain: ResolversParentTypes['IndustrialChain'], region: ResolversParentTypes['Region'], singlePointsOfFailure: Array<ResolversParentTypes['SinglePointOfFailure']> };
   ChainSegment: ProjectionModel;
   Coordinates: Coordinates;
   CoverageSummary: CoverageSummary;
@@ -2535,6 +2660,7 @@ export type ResolversParentTypes = ResolversObject<{
   Region: ProjectionModel;
   RegionComparison: Omit<RegionComparison, 'chain' | 'regions' | 'segments'> & { chain: ResolversParentTypes['IndustrialChain'], regions: Array<ResolversParentTypes['RegionCoverage']>, segments: Array<ResolversParentTypes['SegmentComparison']> };
   RegionCoverage: Omit<RegionCoverage, 'region'> & { region: ResolversParentTypes['Region'] };
+  ResiliencePath: ResiliencePath;
   ScoreFactor: ScoreFactor;
   SearchHit: SearchHitRecordModel;
   SegmentComparison: Omit<SegmentComparison, 'byRegion' | 'segment'> & { byRegion: Array<ResolversParentTypes['SegmentInRegion']>, segment: ResolversParentTypes['ChainSegment'] };
@@ -2544,7 +2670,9 @@ export type ResolversParentTypes = ResolversObject<{
   SegmentReach: Omit<SegmentReach, 'enterprises' | 'segments'> & { enterprises: Array<ResolversParentTypes['ReachedSegmentEnterprise']>, segments: Array<ResolversParentTypes['ReachedSegment']> };
   SegmentStatusChange: Omit<SegmentStatusChange, 'segment'> & { segment: ResolversParentTypes['ChainSegment'] };
   ServiceInfo: ServiceInfo;
+  SinglePointOfFailure: Omit<SinglePointOfFailure, 'buyersStranded' | 'enterprise' | 'segmentsBroken'> & { buyersStranded: Array<ResolversParentTypes['StrandedBuyer']>, enterprise: ResolversParentTypes['Enterprise'], segmentsBroken: Array<ResolversParentTypes['BrokenSegment']> };
   StageCoverage: StageCoverage;
+  StrandedBuyer: Omit<StrandedBuyer, 'enterprise' | 'segments'> & { enterprise: ResolversParentTypes['Enterprise'], segments: Array<ResolversParentTypes['ChainSegment']> };
   String: Scalars['String']['output'];
   SupplyEvidence: SupplyEvidence;
   SupplyLink: ProjectionModel;
@@ -2581,6 +2709,13 @@ export type AppliedWeightsResolvers<ContextType = GraphQLContext, ParentType ext
   proximity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
+export type BrokenSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BrokenSegment'] = ResolversParentTypes['BrokenSegment']> = ResolversObject<{
+  criticality?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['ChainSegment'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['GapStatus'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
 export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainGap'] = ResolversParentTypes['ChainGap']> = ResolversObject<{
   criticality?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   downstreamSegmentCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2610,6 +2745,16 @@ export type ChainGapReportResolvers<ContextType = GraphQLContext, ParentType ext
   stages?: Resolver<Array<ResolversTypes['StageCoverage']>, ParentType, ContextType>;
   thresholds?: Resolver<ResolversTypes['AppliedThresholds'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
+}>;
+
+export type ChainResilienceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainResilience'] = ResolversParentTypes['ChainResilience']> = ResolversObject<{
+  basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
+  chain?: Resolver<ResolversTypes['IndustrialChain'], ParentType, ContextType>;
+  localEnterpriseCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  localSupplyLinkCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
+  singlePointsOfFailure?: Resolver<Array<ResolversTypes['SinglePointOfFailure']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type ChainSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChainSegment'] = ResolversParentTypes['ChainSegment']> = ResolversObject<{
@@ -2979,6 +3124,7 @@ export type QuantityResolvers<ContextType = GraphQLContext, ParentType extends R
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   chain?: Resolver<Maybe<ResolversTypes['IndustrialChain']>, ParentType, ContextType, RequireFields<QueryChainArgs, 'id'>>;
   chainGaps?: Resolver<ResolversTypes['ChainGapReport'], ParentType, ContextType, RequireFields<QueryChainGapsArgs, 'chainId' | 'orderBy' | 'regionId'>>;
+  chainResilience?: Resolver<ResolversTypes['ChainResilience'], ParentType, ContextType, RequireFields<QueryChainResilienceArgs, 'chainId' | 'regionId'>>;
   chains?: Resolver<Array<ResolversTypes['IndustrialChain']>, ParentType, ContextType, Partial<QueryChainsArgs>>;
   compareRegions?: Resolver<ResolversTypes['RegionComparison'], ParentType, ContextType, RequireFields<QueryCompareRegionsArgs, 'chainId' | 'regionIds'>>;
   demonstrationBases?: Resolver<Array<ResolversTypes['DemonstrationBase']>, ParentType, ContextType>;
@@ -3053,6 +3199,13 @@ export type RegionCoverageResolvers<ContextType = GraphQLContext, ParentType ext
   total?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
 }>;
 
+export type ResiliencePathResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResiliencePath'] = ResolversParentTypes['ResiliencePath']> = ResolversObject<{
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ResiliencePathKind'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['PathNode']>, ParentType, ContextType>;
+  relationships?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type ScoreFactorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreFactor'] = ResolversParentTypes['ScoreFactor']> = ResolversObject<{
   explanation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['TargetFactor'], ParentType, ContextType>;
@@ -3116,9 +3269,23 @@ export type ServiceInfoResolvers<ContextType = GraphQLContext, ParentType extend
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type SinglePointOfFailureResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SinglePointOfFailure'] = ResolversParentTypes['SinglePointOfFailure']> = ResolversObject<{
+  buyersStranded?: Resolver<Array<ResolversTypes['StrandedBuyer']>, ParentType, ContextType>;
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  impact?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['ResiliencePath']>, ParentType, ContextType>;
+  segmentsBroken?: Resolver<Array<ResolversTypes['BrokenSegment']>, ParentType, ContextType>;
+}>;
+
 export type StageCoverageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StageCoverage'] = ResolversParentTypes['StageCoverage']> = ResolversObject<{
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['CoverageSummary'], ParentType, ContextType>;
+}>;
+
+export type StrandedBuyerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StrandedBuyer'] = ResolversParentTypes['StrandedBuyer']> = ResolversObject<{
+  enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+  products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  segments?: Resolver<Array<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
 }>;
 
 export type SupplyEvidenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupplyEvidence'] = ResolversParentTypes['SupplyEvidence']> = ResolversObject<{
@@ -3190,8 +3357,10 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   AnalyticsBasis?: AnalyticsBasisResolvers<ContextType>;
   AppliedThresholds?: AppliedThresholdsResolvers<ContextType>;
   AppliedWeights?: AppliedWeightsResolvers<ContextType>;
+  BrokenSegment?: BrokenSegmentResolvers<ContextType>;
   ChainGap?: ChainGapResolvers<ContextType>;
   ChainGapReport?: ChainGapReportResolvers<ContextType>;
+  ChainResilience?: ChainResilienceResolvers<ContextType>;
   ChainSegment?: ChainSegmentResolvers<ContextType>;
   Coordinates?: CoordinatesResolvers<ContextType>;
   CoverageSummary?: CoverageSummaryResolvers<ContextType>;
@@ -3239,6 +3408,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Region?: RegionResolvers<ContextType>;
   RegionComparison?: RegionComparisonResolvers<ContextType>;
   RegionCoverage?: RegionCoverageResolvers<ContextType>;
+  ResiliencePath?: ResiliencePathResolvers<ContextType>;
   ScoreFactor?: ScoreFactorResolvers<ContextType>;
   SearchHit?: SearchHitResolvers<ContextType>;
   SegmentComparison?: SegmentComparisonResolvers<ContextType>;
@@ -3248,7 +3418,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   SegmentReach?: SegmentReachResolvers<ContextType>;
   SegmentStatusChange?: SegmentStatusChangeResolvers<ContextType>;
   ServiceInfo?: ServiceInfoResolvers<ContextType>;
+  SinglePointOfFailure?: SinglePointOfFailureResolvers<ContextType>;
   StageCoverage?: StageCoverageResolvers<ContextType>;
+  StrandedBuyer?: StrandedBuyerResolvers<ContextType>;
   SupplyEvidence?: SupplyEvidenceResolvers<ContextType>;
   SupplyLink?: SupplyLinkResolvers<ContextType>;
   SupplyLoss?: SupplyLossResolvers<ContextType>;

@@ -6,6 +6,7 @@ import {
   targetFirms,
   type AnalyticsContext,
 } from '../../analytics/reports.js';
+import { chainResilience } from '../../analytics/resilience.js';
 import { resolveNodeRefs } from '../../data/graph/hydrate.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import type { GraphQLContext } from '../context.js';
@@ -34,6 +35,12 @@ export const analyticsResolvers: Resolvers = {
       targetFirms(analyticsContext(context), args, selectionOf(info)),
     impactOfLosing: (_parent, args, context, info) =>
       impactOfLosing(analyticsContext(context), args, selectionOf(info)),
+    chainResilience: (_parent, args, context, info) =>
+      chainResilience(
+        { ...analyticsContext(context), maxResilienceLinks: context.config.aggregates.maxResilienceLinks },
+        args,
+        selectionOf(info),
+      ),
   },
   ChainGap: {
     // The report fetched as many local firms as the largest `first` selected; each alias keeps its own page.
