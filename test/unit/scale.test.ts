@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { NO_COUNTS, type SegmentCounts } from '../../src/analytics/aggregates.js';
-import { assessSegment, DEFAULT_THRESHOLDS, STATUS_RANK, type SegmentFacts } from '../../src/analytics/gaps.js';
+import {
+  assessSegment,
+  DEFAULT_THRESHOLDS,
+  STATUS_RANK,
+  type SegmentFacts,
+} from '../../src/analytics/gaps.js';
 import { isScaleStrong, locationQuotient, nationOf } from '../../src/analytics/scale.js';
 
 /** Counts with only the listed figures set. */
