@@ -479,7 +479,7 @@ async function waitForSettledAggregates(
   since: number,
 ): Promise<Settle> {
   const query =
-    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId) { basis { current pendingChanges asOf } } }';
+    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { basis { current pendingChanges asOf } } }';
   const deadline = since + settings.settleTimeoutSeconds * 1000;
   let lastProgress = 0;
   let pending: number | null = null;
@@ -658,26 +658,28 @@ function scenarios(pools: Pools, size: number): Scenario[] {
     {
       name: 'segment upstream, depth 6',
       query:
-        'query SegmentUpstream($id: ID!) { segment(id: $id) { upstream(depth: 6) { segments { segment { id } distance } } } }',
+        'query SegmentUpstream($id: ID!) { segment(id: $id) { upstream(depth: 6, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segments { segment { id } distance } } } }',
       variables: (next) => ({ id: pick(pools.segments, next) }),
     },
     {
       name: 'firm upstream, depth 3',
       query:
-        'query Upstream3($id: ID!) { enterprise(id: $id) { upstream(depth: 3) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
+        'query Upstream3($id: ID!) { enterprise(id: $id) { upstream(depth: 3, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
       variables: (next) => ({ id: enterpriseId(next) }),
     },
     {
       name: 'firm upstream, depth 6',
       query:
-        'query Upstream6($id: ID!) { enterprise(id: $id) { upstream(depth: 6) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
+        'query Upstream6($id: ID!) { enterprise(id: $id) { upstream(depth: 6, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segments { segment { id } distance } enterprises(first: 50) { enterprise { id } distance } } } }',
       variables: (next) => ({ id: enterpriseId(next) }),
       goal: { p95: 50 },
     },
+    // The generated province is illustrative data (src/generate/): the analytics, which count real data by default,
+    // are asked for every source so that they work over all of it.
     {
       name: 'chainGaps',
       query:
-        'query Gaps($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId) { gaps { segment { id name } status score localEnterpriseCount } total { coverageRatio } } }',
+        'query Gaps($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { gaps { segment { id name } status score localEnterpriseCount } total { coverageRatio } } }',
       variables: chainAndCity,
       analytics: true,
       variants: 6,
@@ -685,7 +687,7 @@ function scenarios(pools: Pools, size: number): Scenario[] {
     {
       name: 'targetFirms',
       query:
-        'query Targets($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 10) { recommendations { enterprise { id name } score factors { name value } } } }',
+        'query Targets($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 10, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { recommendations { enterprise { id name } score factors { name value } } } }',
       variables: chainAndCity,
       analytics: true,
       variants: 6,
@@ -693,7 +695,7 @@ function scenarios(pools: Pools, size: number): Scenario[] {
     {
       name: 'impactOfLosing (a firm)',
       query:
-        'query LoseFirm($enterpriseId: ID!, $regionId: ID!) { impactOfLosing(enterpriseId: $enterpriseId, regionId: $regionId) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
+        'query LoseFirm($enterpriseId: ID!, $regionId: ID!) { impactOfLosing(enterpriseId: $enterpriseId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
       variables: (_next, variant) => {
         const firm = pools.lossFirms[variant % pools.lossFirms.length]!;
         return { enterpriseId: firm.id, regionId: firm.regionId };
@@ -704,7 +706,7 @@ function scenarios(pools: Pools, size: number): Scenario[] {
     {
       name: 'impactOfLosing (a segment)',
       query:
-        'query LoseSegment($segmentId: ID!, $regionId: ID!) { impactOfLosing(segmentId: $segmentId, regionId: $regionId) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
+        'query LoseSegment($segmentId: ID!, $regionId: ID!) { impactOfLosing(segmentId: $segmentId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
       variables: (next) => {
         const { chainId, regionId } = chainAndCity(next);
         return { segmentId: pick(pools.segmentsOfChain[chainId] ?? pools.segments, next), regionId };
@@ -715,7 +717,7 @@ function scenarios(pools: Pools, size: number): Scenario[] {
     {
       name: 'compareRegions (5 regions)',
       query:
-        'query Compare($chainId: ID!, $regionIds: [ID!]!) { compareRegions(chainId: $chainId, regionIds: $regionIds) { regions { region { id } total { coverageRatio } } segments { segment { id } byRegion { status localEnterpriseCount } } } }',
+        'query Compare($chainId: ID!, $regionIds: [ID!]!) { compareRegions(chainId: $chainId, regionIds: $regionIds, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { regions { region { id } total { coverageRatio } } segments { segment { id } byRegion { status localEnterpriseCount } } } }',
       variables: (next) => {
         const cities = [...pools.cities];
         // The first five of a seeded Fisher–Yates shuffle: five different cities.

@@ -15,7 +15,7 @@ import { isLocal, launchChromium } from '../support/browser.js';
 import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
 
 const CHAINS = ['ic', 'nev', 'led', 'biomedicine', 'military-civil'] as const;
-const STATUSES = ['MISSING', 'DEPENDENT', 'WEAK', 'COVERED'] as const;
+const STATUSES = ['MISSING', 'UNKNOWN', 'DEPENDENT', 'WEAK', 'COVERED'] as const;
 const STAGE_ORDER = ['INBOUND', 'UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM', 'OUTBOUND'];
 
 // What the page exposes on `window.chainMap` (web/map/src/main.ts). The page's own types use the DOM library,
@@ -261,19 +261,20 @@ describe('the chain map in a real browser, with the network off', () => {
         expect(normaliseColour(node!.color), gap.segment.id).toBe(rgb(palette[gap.status]!.fill));
         expect(node!.localEnterpriseCount, gap.segment.id).toBe(gap.localEnterpriseCount);
       }
-      // Four statuses, four distinct colours.
-      expect(new Set(STATUSES.map((status) => palette[status]!.fill)).size).toBe(4);
+      // Five statuses, five distinct colours.
+      expect(new Set(STATUSES.map((status) => palette[status]!.fill)).size).toBe(5);
       await page.close();
     }
   });
 
   it('lists the target firms of a gap segment in the side panel when the segment is clicked', async () => {
-    // The worst IC gap in Shijiazhuang that has recommendations, chosen through the API rather than assumed.
+    // The worst IC gap in Shijiazhuang that has recommendations, chosen through the API rather than assumed. The
+    // city's firm data is not a census, so a segment with no recorded firm is UNKNOWN rather than MISSING.
     const { chainGaps } = await graphql<{ chainGaps: { gaps: Gap[] } }>(
       '{ chainGaps(chainId: "ic", regionId: "shijiazhuang") { gaps { segment { id } status } } }',
     );
     let chosen: { id: string; names: string[] } | undefined;
-    for (const gap of chainGaps.gaps.filter((candidate) => candidate.status === 'MISSING')) {
+    for (const gap of chainGaps.gaps.filter((candidate) => candidate.status === 'UNKNOWN')) {
       const { targetFirms } = await graphql<{
         targetFirms: { recommendations: { enterprise: { name: string } }[] };
       }>(
@@ -298,7 +299,7 @@ describe('the chain map in a real browser, with the network off', () => {
         break;
       }
     }
-    expect(chosen, 'a missing IC segment with target firms').toBeDefined();
+    expect(chosen, 'an IC segment with no recorded firm and with target firms').toBeDefined();
 
     const { page, problems } = await openMap('chain=ic&region=shijiazhuang', 'ic');
     await page.locator('#map').focus();
@@ -314,7 +315,7 @@ describe('the chain map in a real browser, with the network off', () => {
     expect(await targets.first().locator('.target-incentives summary').innerText()).toMatch(/\(\d+\)/);
     // The gap's reasons are there, in Chinese by default.
     expect(await panel.locator('.reasons li').count()).toBeGreaterThan(0);
-    expect(await panel.locator('.status-pill').getAttribute('data-status')).toBe('MISSING');
+    expect(await panel.locator('.status-pill').getAttribute('data-status')).toBe('UNKNOWN');
     expect(page.url()).toContain(`segment=${chosen!.id}`);
 
     // The panel is closable from the keyboard, and focus goes back where it was.
@@ -384,10 +385,10 @@ describe('the chain map in a real browser, with the network off', () => {
     await page.close();
   });
 
-  it('leaves illustrative data out when asked, passing sources [PLAN, PUBLIC] to the queries', async () => {
-    const { chainGaps } = await graphql<{ chainGaps: { gaps: Gap[] } }>(`
+  it('opens on real data, and adds the demo data only when asked, with a notice saying so', async () => {
+    const query = (sources: string) => `
       {
-        chainGaps(chainId: "nev", regionId: "shijiazhuang", sources: [PLAN, PUBLIC]) {
+        chainGaps(chainId: "nev", regionId: "shijiazhuang", sources: ${sources}) {
           gaps {
             segment {
               id
@@ -397,24 +398,35 @@ describe('the chain map in a real browser, with the network off', () => {
           }
         }
       }
-    `);
+    `;
+    const real = await graphql<{ chainGaps: { gaps: Gap[] } }>(query('[PLAN, PUBLIC]'));
+    const demo = await graphql<{ chainGaps: { gaps: Gap[] } }>(query('[PLAN, PUBLIC, ILLUSTRATIVE]'));
+    const expectShown = async (page: Page, gaps: readonly Gap[]) => {
+      const { nodes } = await summary(page);
+      const byId = new Map(nodes.map((node) => [node.id, node]));
+      for (const gap of gaps) {
+        expect(byId.get(gap.segment.id)?.status, gap.segment.id).toBe(gap.status);
+        expect(byId.get(gap.segment.id)?.localEnterpriseCount, gap.segment.id).toBe(gap.localEnterpriseCount);
+      }
+    };
     const { page } = await openMap('chain=nev', 'nev');
+    // Real data by default: no notice, and the statuses the API gives for PLAN and PUBLIC.
+    expect(await page.locator('#demo-notice').isVisible()).toBe(false);
+    await expectShown(page, real.chainGaps.gaps);
+    // Asking for the demo data sends ILLUSTRATIVE too, shows the notice and puts demo=1 in the address.
     const [request] = await Promise.all([
       page.waitForRequest((candidate) => (candidate.postData() ?? '').includes('"MapChain"')),
-      page.locator('#hide-illustrative').check(),
+      page.locator('#show-illustrative').check(),
     ]);
     expect((request.postDataJSON() as { variables: { sources: unknown } }).variables.sources).toEqual([
       'PLAN',
       'PUBLIC',
+      'ILLUSTRATIVE',
     ]);
     await waitForMap(page, 'nev');
-    const { nodes } = await summary(page);
-    const byId = new Map(nodes.map((node) => [node.id, node]));
-    for (const gap of chainGaps.gaps) {
-      expect(byId.get(gap.segment.id)?.status, gap.segment.id).toBe(gap.status);
-      expect(byId.get(gap.segment.id)?.localEnterpriseCount, gap.segment.id).toBe(gap.localEnterpriseCount);
-    }
-    expect(page.url()).toContain('real=1');
+    await expectShown(page, demo.chainGaps.gaps);
+    await page.locator('#demo-notice').waitFor({ state: 'visible' });
+    expect(page.url()).toContain('demo=1');
     await page.close();
   });
 

@@ -85,7 +85,7 @@ function documents(features: SchemaFeatures) {
       locationQuotient locationQuotientBasis
     }`;
   const summary =
-    'fragment Summary on CoverageSummary { segments covered weak dependent missing coverageRatio }';
+    'fragment Summary on CoverageSummary { segments covered weak dependent missing unknown coverageRatio presenceRatio coveredRatio }';
   return {
     chainGaps: `query ($chainId: ID!, $regionId: ID!, $thresholds: GapThresholds, $sources: [ProvenanceSource!]) {
       report: chainGaps(chainId: $chainId, regionId: $regionId, thresholds: $thresholds, sources: $sources) {

@@ -78,7 +78,8 @@ describe('analytics structure cache and scenario bounds', () => {
     expect(first.byId).toEqual({ up: 1, mid: 0, down: 0 });
     expect(await downstream(graphql)).toEqual(first);
 
-    const provenance = { source: 'ILLUSTRATIVE', note: 'test data' };
+    // Real (PLAN) like the rest of the test graph: the reports count real data by default.
+    const provenance = { source: 'PLAN', section: 'test', note: 'test data' };
     await upsertAll(
       database.executor,
       'test-structure',

@@ -27,7 +27,13 @@ import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
  *   m 36 × 0.4375 = 15.75, p 13.33 × 0.625 = 8.33.
  */
 const SPEC: TestGraphSpec = {
-  regions: [{ id: 'city' }, { id: 'district', parent: 'city' }, { id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
+  regions: [
+    { id: 'city', completeness: 'CENSUS' },
+    { id: 'district', parent: 'city' },
+    { id: 'h1' },
+    { id: 'h2' },
+    { id: 'h3' },
+  ],
   chain: 'chain',
   segments: [
     { id: 'u', stage: 'UPSTREAM', feeds: ['m'] },
@@ -79,7 +85,7 @@ describe('feasibility: segment kind, relatedness and priority (hand-worked graph
     chainId: string,
     regionId: string,
     orderBy?: 'SCORE' | 'PRIORITY',
-    sources: string[] = ['ILLUSTRATIVE'],
+    sources: string[] = ['PLAN'],
   ): Promise<Gap[]> {
     const response = await postGraphQL<{ chainGaps: { gaps: Gap[] } }>(server.url, {
       query: GAPS,

@@ -36,7 +36,13 @@ describe('chain resilience on a graph with known answers', () => {
     database = await openTestDatabase();
     server = await serveTestApp(database.executor);
     graph = await createTestGraph(database.executor, prefix, {
-      regions: [{ id: 'city' }, { id: 'dist', parent: 'city' }, { id: 'town' }, { id: 'far' }],
+      // Census regions: a segment left with no firm is MISSING (断链), not UNKNOWN.
+      regions: [
+        { id: 'city', completeness: 'CENSUS' },
+        { id: 'dist', parent: 'city' },
+        { id: 'town', completeness: 'CENSUS' },
+        { id: 'far', completeness: 'CENSUS' },
+      ],
       chain: 'chain',
       segments: [
         { id: 'a', stage: 'UPSTREAM', feeds: ['m'] },
@@ -179,7 +185,8 @@ describe('chain resilience on a graph with known answers', () => {
   });
 
   it('leaves out facts of a provenance not asked for', async () => {
-    const response = await resilience({ regionId: graph.id('city'), sources: ['PLAN', 'PUBLIC'] });
+    // The test graph's facts are PLAN: asking for PUBLIC and ILLUSTRATIVE only must count none of them.
+    const response = await resilience({ regionId: graph.id('city'), sources: ['PUBLIC', 'ILLUSTRATIVE'] });
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data!.chainResilience).toMatchObject({
       totalCount: 0,

@@ -111,15 +111,15 @@ describe('TargetProgress.met for a RANGE target', () => {
     const response = await postGraphQL<{
       targets: {
         id: string;
-        partial: { value: number; met: boolean | null; asOf: string } | null;
-        child: { value: number; met: boolean | null } | null;
+        partial: { value: number; met: boolean | null; asOf: string; completeness: string } | null;
+        child: { value: number; met: boolean | null; completeness: string } | null;
       }[];
     }>(server.url, {
       query: `query ($partial: ID!, $child: ID!) {
         targets(countable: true) {
           id
-          partial: current(regionId: $partial, sources: [PLAN]) { value met asOf }
-          child: current(regionId: $child, sources: [PLAN]) { value met }
+          partial: current(regionId: $partial, sources: [PLAN]) { value met asOf completeness }
+          child: current(regionId: $child, sources: [PLAN]) { value met completeness }
         }
       }`,
       variables: { partial: `${prefix}-partial`, child: `${prefix}-child` },
@@ -127,8 +127,8 @@ describe('TargetProgress.met for a RANGE target', () => {
     expect(response.body.errors).toBeUndefined();
     const target = response.body.data!.targets.find((candidate) => candidate.id === `${prefix}-target`)!;
     // 1 of a 2–3 range in the census region's child is not met; 2 where the firm data is partial is unknown.
-    expect(target.child).toEqual({ value: 1, met: false });
-    expect(target.partial).toMatchObject({ value: 2, met: null });
+    expect(target.child).toEqual({ value: 1, met: false, completeness: 'CENSUS' });
+    expect(target.partial).toMatchObject({ value: 2, met: null, completeness: 'PARTIAL' });
     expect(Date.parse(target.partial!.asOf)).toBeGreaterThan(Date.now() - 60_000);
   });
 });

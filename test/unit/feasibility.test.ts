@@ -118,9 +118,10 @@ describe('proximity, density and priority (pure)', () => {
       downstreamAll: 3,
       chainSize: 4,
     };
-    const product = assessSegment(facts, DEFAULT_THRESHOLDS);
+    // Under a census, where no firm means a broken link (MISSING, severity 1).
+    const product = assessSegment(facts, DEFAULT_THRESHOLDS, 'CENSUS');
     expect([product.criticality, product.score]).toEqual([1, 100]);
-    const service = assessSegment({ ...facts, kind: 'SERVICE' }, DEFAULT_THRESHOLDS);
+    const service = assessSegment({ ...facts, kind: 'SERVICE' }, DEFAULT_THRESHOLDS, 'CENSUS');
     expect([service.criticality, service.score]).toEqual([0, 50]);
     expect(service.reasons.map((reason) => reason.code)).toEqual(['NO_LOCAL_ENTERPRISE']);
   });

@@ -185,6 +185,7 @@ describe('SCALE_STRENGTH (pure rule of gaps.ts)', () => {
     const missing = assessSegment(
       facts({ localEnterpriseCount: 0, locationQuotient: 0 }),
       DEFAULT_THRESHOLDS,
+      'CENSUS',
     );
     expect(missing.status).toBe('MISSING');
     const enough = assessSegment(facts({ localEnterpriseCount: 5, locationQuotient: 4 }), DEFAULT_THRESHOLDS);

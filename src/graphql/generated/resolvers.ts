@@ -2368,6 +2368,11 @@ export type TargetProgress = {
   /** What exactly was counted, in words. */
   basis: Scalars['String']['output'];
   /**
+   * How complete the counted region's firm data is (its own declaration, else its nearest ancestor's, else PARTIAL).
+   * Only a CENSUS count decides `met` either way; a partial count can only be an undercount.
+   */
+  completeness: DataCompleteness;
+  /**
    * Whether the count meets the target under its comparator: AT_LEAST when count ≥ value, EXACTLY when count = value,
    * RANGE when value ≤ count ≤ valueMax (both bounds inclusive, so a count above the range is not met). Null (unknown)
    * when the region's firm data is not a census (see `completeness`) and a fuller count could change the answer: a
@@ -3346,6 +3351,7 @@ export type TargetFirmReportResolvers<ContextType = GraphQLContext, ParentType e
 export type TargetProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TargetProgress'] = ResolversParentTypes['TargetProgress']> = ResolversObject<{
   asOf?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   basis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  completeness?: Resolver<ResolversTypes['DataCompleteness'], ParentType, ContextType>;
   met?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   ratio?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   region?: Resolver<Maybe<ResolversTypes['Region']>, ParentType, ContextType>;
