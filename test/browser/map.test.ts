@@ -218,7 +218,10 @@ describe('the chain map in a real browser, with the network off', () => {
         others.every((node) => node.chainId !== chainId && ['INBOUND', 'OUTBOUND'].includes(node.column)),
       ).toBe(true);
       const crossLinks = edges.filter((edge) => edge.kind === 'cross');
-      expect(crossLinks.length, `${chainId} has links to other chains`).toBeGreaterThan(0);
+      // The map opens on real data: biomedicine's only links to other chains (to OLED materials and aviation
+      // operations) are illustrative, so it shows none until the demo data is asked for.
+      if (chainId === 'biomedicine') expect(crossLinks.length, 'biomedicine, real data').toBe(0);
+      else expect(crossLinks.length, `${chainId} has links to other chains`).toBeGreaterThan(0);
       expect(crossLinks.every((edge) => edge.lineStyle === 'dashed')).toBe(true);
       expect(edges.filter((edge) => edge.kind === 'feeds').every((edge) => edge.lineStyle === 'solid')).toBe(
         true,

@@ -214,10 +214,12 @@ describe('firm contact details', () => {
       enterprise(id: $a) {
         id
         customers { enterprise { id contact { email } } }
-        downstream(depth: 1) { enterprises { enterprise { id contact { email } } } }
+        downstream(depth: 1, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { enterprises { enterprise { id contact { email } } } }
       }
       segment(id: $mid) { enterprises { enterprise { id contact { email } } } }
-      targetFirms(chainId: $chainId, regionId: $city) { recommendations { enterprise { id contact { email } } } }
+      targetFirms(chainId: $chainId, regionId: $city, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) {
+        recommendations { enterprise { id contact { email } } }
+      }
     }`;
     const variables = {
       a: graph.id('a'),
