@@ -116,6 +116,9 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        RETURN collect({
          chainId: chain.id, chainSize: chainSize, segmentId: s.id, name: s.name, nameEn: s.nameEn, stage: s.stage,
          kind: coalesce(s.kind, 'PRODUCT'),
+         // Its broader segments, nearest first: where the location quotient falls back when its own basis is thin.
+         broader: COLLECT { MATCH up = (s)-[:${T.SUBSEGMENT_OF}*1..${MAX_SEGMENT_DEPTH}]->(b:${L.ChainSegment})
+                            WHERE b.source IN $sources RETURN [b.id, b.name] ORDER BY length(up), b.id },
          downstreamAll: downstreamAll, downstreamInChain: downstreamInChain
        }) AS segments
      }
@@ -190,6 +193,8 @@ export interface StructureRow {
   nameEn: string | null;
   stage: Stage;
   kind: SegmentKind;
+  /** Its broader segments as [id, name], nearest first. */
+  broader?: readonly (readonly [string, string])[];
   downstreamAll: number;
   downstreamInChain: number;
 }
@@ -222,13 +227,19 @@ export function gapFactsFrom(
       for (const segment of structure) {
         const all = counts.get(segment.segmentId) ?? NO_COUNTS;
         const minus = removed?.get(segment.segmentId) ?? NO_COUNTS;
-        const quotient = quotientFromAggregates(
-          segment.segmentId,
-          counts,
-          nation,
-          removed,
-          removedFromNation,
-        );
+        // The segment's own quotient, else (its national basis too thin) the nearest broader segment's that has one.
+        let quotient = quotientFromAggregates(segment.segmentId, counts, nation, removed, removedFromNation);
+        let quotientSegmentId: string | null = quotient.value === null ? null : segment.segmentId;
+        let quotientSegmentName: string | null = null;
+        for (const [broaderId, broaderName] of quotient.value === null ? (segment.broader ?? []) : []) {
+          const broader = quotientFromAggregates(broaderId, counts, nation, removed, removedFromNation);
+          if (broader.value !== null) {
+            quotient = broader;
+            quotientSegmentId = broaderId;
+            quotientSegmentName = broaderName;
+            break;
+          }
+        }
         rows.push({
           chainId: segment.chainId,
           scenario,
@@ -249,6 +260,8 @@ export function gapFactsFrom(
           chainSize: Number(segment.chainSize),
           locationQuotient: quotient.value,
           locationQuotientBasis: quotient.basis,
+          locationQuotientSegmentId: quotientSegmentId,
+          locationQuotientSegmentName: quotientSegmentName,
         });
       }
     });

@@ -80,6 +80,10 @@ export interface SegmentFacts {
   /** The segment's location quotient in the region (scale.ts); absent or null when there is none. */
   readonly locationQuotient?: number | null;
   readonly locationQuotientBasis?: LocationQuotientBasis | null;
+  /** The segment whose quotient it is: the segment itself, or a broader one when its own basis is too thin. */
+  readonly locationQuotientSegmentId?: string | null;
+  /** That broader segment's name, when the quotient is a broader segment's (for the reason's words). */
+  readonly locationQuotientSegmentName?: string | null;
 }
 
 export type GapReasonCode =
@@ -252,6 +256,7 @@ export function assessSegment(
         facts.locationQuotient!,
         facts.locationQuotientBasis,
         thresholds.strongLocationQuotient,
+        facts.locationQuotientSegmentName ?? null,
       ),
     );
   }

@@ -364,6 +364,10 @@ function gapObject(
     priority: priorityOf(assessment.score, related),
     locationQuotient: facts.locationQuotient ?? null,
     locationQuotientBasis: facts.locationQuotientBasis ?? null,
+    locationQuotientSegment:
+      facts.locationQuotientSegmentId === null || facts.locationQuotientSegmentId === undefined
+        ? null
+        : nodes.ref(facts.locationQuotientSegmentId),
     reasons: assessment.reasons,
     localEnterpriseCount: facts.localEnterpriseCount,
     leadingCount: facts.leadingCount,
@@ -392,6 +396,11 @@ function gapHydration(
       typeName: 'Enterprise',
       ids: assessments.flatMap((assessment) => localIds.get(assessment.facts.segmentId) ?? []),
       at: [...gapPath, 'localEnterprises'],
+    },
+    {
+      typeName: 'ChainSegment',
+      ids: assessments.flatMap((assessment) => assessment.facts.locationQuotientSegmentId ?? []),
+      at: [...gapPath, 'locationQuotientSegment'],
     },
   ];
 }

@@ -164,11 +164,14 @@ export function scaleStrengthReason(
   quotient: number,
   basis: LocationQuotientBasis | null | undefined,
   threshold: number,
+  /** The broader segment whose quotient this is, when the segment's own national basis is too thin. */
+  broaderName: string | null = null,
 ): GapReason {
   const byRevenue = basis === 'LISTED_REVENUE';
+  const of = broaderName === null ? 'it' : broaderName;
   return {
     code: 'SCALE_STRENGTH',
-    text: `${name} is nationally strong here: location quotient ${figure(quotient)} (threshold ${figure(threshold)}) — the region's share of listed firms${byRevenue ? "' revenue" : ''} in it is ${figure(quotient)} times the national share — so ${local === 1 ? 'a single local enterprise is' : `${local} local enterprises are`} no gap`,
-    textZh: `${name}环节区位熵${figure(quotient)}（标准${figure(threshold)}）：本地上市企业${byRevenue ? '营业收入' : '数量'}中该环节占比为全国的${figure(quotient)}倍，属全国优势环节，本地企业${local}家不构成短板`,
+    text: `${name} is nationally strong here: location quotient ${figure(quotient)} (threshold ${figure(threshold)})${broaderName === null ? '' : ` of its broader segment ${broaderName}, the finest level the national data separates`} — the region's share of listed firms${byRevenue ? "' revenue" : ''} in ${of} is ${figure(quotient)} times the national share — so ${local === 1 ? 'a single local enterprise is' : `${local} local enterprises are`} no gap`,
+    textZh: `${name}环节区位熵${figure(quotient)}（标准${figure(threshold)}${broaderName === null ? '' : `，取其上级环节${broaderName}：全国数据未再细分`}）：本地上市企业${byRevenue ? '营业收入' : '数量'}中${broaderName === null ? '该' : broaderName}环节占比为全国的${figure(quotient)}倍，属全国优势环节，本地企业${local}家不构成短板`,
   };
 }

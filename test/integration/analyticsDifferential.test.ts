@@ -82,7 +82,7 @@ function documents(features: SchemaFeatures) {
       segment { id } status criticality score reasons { code text textZh }
       localEnterpriseCount leadingCount highTechCount platformCount localSupplyEdges outsideSupplyEdges
       downstreamSegmentCount downstreamSegmentCountAllChains ${localEnterprises} { id }
-      locationQuotient locationQuotientBasis
+      locationQuotient locationQuotientBasis locationQuotientSegment { id }
     }`;
   const summary =
     'fragment Summary on CoverageSummary { segments covered weak dependent missing unknown coverageRatio presenceRatio coveredRatio }';

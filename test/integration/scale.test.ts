@@ -49,7 +49,7 @@ const ALL_SOURCES = { sources: ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'] };
 const GAPS = `query ($chainId: ID!, $regionId: ID!, $thresholds: GapThresholds, $sources: [ProvenanceSource!]) {
   chainGaps(chainId: $chainId, regionId: $regionId, thresholds: $thresholds, sources: $sources) {
     thresholds { strongLocationQuotient }
-    gaps { segment { id } status locationQuotient locationQuotientBasis localEnterpriseCount reasons { code text textZh } }
+    gaps { segment { id } status locationQuotient locationQuotientBasis locationQuotientSegment { id } localEnterpriseCount reasons { code text textZh } }
   }
 }`;
 
@@ -58,6 +58,7 @@ interface Gap {
   status: string;
   locationQuotient: number | null;
   locationQuotientBasis: string | null;
+  locationQuotientSegment: { id: string } | null;
   localEnterpriseCount: number;
   reasons: { code: string; text: string; textZh: string }[];
 }
@@ -87,6 +88,8 @@ function scaleGraph(): TestGraphSpec {
       { id: 'api', stage: 'UPSTREAM', feeds: ['tcm'] },
       { id: 'anti', stage: 'UPSTREAM', parent: 'api' },
       { id: 'vit', stage: 'UPSTREAM', parent: 'api' },
+      // No listed firm of the nation: its quotient is its broader segment api's.
+      { id: 'apix', stage: 'UPSTREAM', parent: 'api' },
       { id: 'tcm', stage: 'DOWNSTREAM' },
       { id: 'dev', stage: 'MIDSTREAM' },
       { id: 'svc', stage: 'MIDSTREAM' },
@@ -102,6 +105,7 @@ function scaleGraph(): TestGraphSpec {
       { id: 'C8', region: 'city', segments: ['thin'] },
       ...listedIn('T', 4, 'tcm'),
       { id: 'O7', region: 'other', segments: ['tcm'] },
+      { id: 'O9', region: 'other', segments: ['apix'] },
       ...listedIn('A', 3, 'anti'),
       ...listedIn('V', 4, 'vit'),
       ...listedIn('D', 8, 'dev'),
@@ -151,10 +155,16 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
       api: 1.3889,
       anti: 2.5,
       vit: 1.25,
+      // Too thin a national basis of its own (no listed firm): api's quotient, and it says so.
+      apix: 1.3889,
       dev: 0.6944,
       svc: null,
       thin: null,
     });
+    expect(gapsOf['apix']!.locationQuotientSegment).toEqual({ id: id('api') });
+    expect(gapsOf['anti']!.locationQuotientSegment).toEqual({ id: id('anti') });
+    // thin has no broader segment to fall back on.
+    expect(gapsOf['thin']!.locationQuotientSegment).toBeNull();
     expect(gapsOf['tcm']!.locationQuotientBasis).toBe('LISTED_FIRMS');
     expect(gapsOf['svc']!.locationQuotientBasis).toBeNull();
     // The nation against itself: 1 wherever it has listed firms.
@@ -179,6 +189,7 @@ describe('scale-aware status (issue 15): location quotient and SCALE_STRENGTH ov
       api: ['COVERED', 'SCALE_STRENGTH'],
       anti: ['WEAK', 'NO_PLATFORM', 'SCALE_STRENGTH'],
       vit: ['COVERED', 'SCALE_STRENGTH'],
+      apix: ['UNKNOWN', 'NO_RECORDED_ENTERPRISE'],
       dev: ['DEPENDENT', 'SINGLE_LOCAL_ENTERPRISE'],
       svc: ['DEPENDENT', 'SINGLE_LOCAL_ENTERPRISE'],
       thin: ['DEPENDENT', 'SINGLE_LOCAL_ENTERPRISE'],

@@ -103,6 +103,10 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        RETURN collect({
          chainId: chain.id, chainSize: chainSize, segmentId: s.id, name: s.name, nameEn: s.nameEn, stage: s.stage,
          scope: COLLECT { MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(s) RETURN d.id },
+         broader: COLLECT { MATCH up = (s)-[:${T.SUBSEGMENT_OF}*1..${MAX_SEGMENT_DEPTH}]->(b:${L.ChainSegment})
+                            WHERE b.source IN $sources
+                            RETURN [b.id, b.name, COLLECT { MATCH (d:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(b) RETURN d.id }]
+                            ORDER BY length(up), b.id },
          feeds: COLLECT { MATCH (s)-[f:${T.FEEDS}]->(t:${L.ChainSegment}) WHERE f.source IN $sources RETURN t.id },
          downstreamAll: downstreamAll, downstreamInChain: downstreamInChain
        }) AS segments
@@ -169,6 +173,8 @@ interface StructureRow {
   nameEn: string | null;
   stage: Stage;
   scope: string[];
+  /** Broader segments, nearest first: [id, name, scope]. */
+  broader: [string, string, string[]][];
   feeds: string[];
   downstreamAll: number;
   downstreamInChain: number;
@@ -282,10 +288,23 @@ export function gapFactsFrom(
             else outsideSupplyEdges += 1;
           }
         }
-        const quotient = oracleQuotient(region, firms, excluded, scope, keep);
+        // Its own quotient, else the nearest broader segment's that has one (its own national basis too thin).
+        let quotient = oracleQuotient(region, firms, excluded, scope, keep);
+        let quotientSegment: [string, string | null] | null =
+          quotient.value === null ? null : [segment.segmentId, null];
+        for (const [broaderId, broaderName, broaderScope] of quotient.value === null ? segment.broader : []) {
+          const broader = oracleQuotient(region, firms, excluded, new Set(broaderScope), keep);
+          if (broader.value !== null) {
+            quotient = broader;
+            quotientSegment = [broaderId, broaderName];
+            break;
+          }
+        }
         rows.push({
           locationQuotient: quotient.value,
           locationQuotientBasis: quotient.basis,
+          locationQuotientSegmentId: quotientSegment?.[0] ?? null,
+          locationQuotientSegmentName: quotientSegment?.[1] ?? null,
           chainId: segment.chainId,
           scenario,
           regionId: region.regionId,
@@ -680,6 +699,7 @@ export interface GapData {
   downstreamSegmentCountAllChains: number;
   locationQuotient: number | null;
   locationQuotientBasis: string | null;
+  locationQuotientSegment: { id: string } | null;
   /** The first LOCAL_ENTERPRISES_COMPARED local enterprises by id. */
   localEnterprises: { id: string }[];
 }
@@ -709,6 +729,7 @@ export function gapData(assessment: GapAssessment): GapData {
     downstreamSegmentCountAllChains: facts.downstreamAll,
     locationQuotient: facts.locationQuotient ?? null,
     locationQuotientBasis: facts.locationQuotientBasis ?? null,
+    locationQuotientSegment: facts.locationQuotientSegmentId ? { id: facts.locationQuotientSegmentId } : null,
     localEnterprises: [...idsOf(facts)]
       .sort()
       .slice(0, LOCAL_ENTERPRISES_COMPARED)

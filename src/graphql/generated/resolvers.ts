@@ -122,13 +122,16 @@ export type ChainGap = {
    * segment it operates in, and once among all segments). The nation is the root of the region's tree (`china`).
    * When every listed firm of the nation counted under `sources` has a revenue (`Enterprise.revenueCnyMillion`), firms
    * are weighed by revenue instead (see `locationQuotientBasis`). Above 1: the segment weighs more in the region than
-   * in the nation. Null when the basis is too thin: fewer than 5 listed firms of the nation in the segment (the public
-   * classification does not split every segment: antibiotic APIs have one listed firm in the country), or no listed
-   * firm in the region.
+   * in the nation. When fewer than 5 listed firms of the nation operate in the segment (the public classification does
+   * not split every segment: antibiotic APIs have one listed firm in the country), the quotient is that of the nearest
+   * broader segment with a basis (原料药 for antibiotic APIs), named by `locationQuotientSegment`. Null when no segment
+   * up the tree has one, or the region has no listed firm.
    */
   locationQuotient?: Maybe<Scalars['Float']['output']>;
   /** What `locationQuotient` weighs firms by; null when there is no quotient. */
   locationQuotientBasis?: Maybe<LocationQuotientBasis>;
+  /** The segment `locationQuotient` is computed for: this segment, or a broader one when its own basis is too thin. */
+  locationQuotientSegment?: Maybe<ChainSegment>;
   /** The same, from outside the region. */
   outsideSupplyEdges: Scalars['Int']['output'];
   /** Local platforms supporting the segment or its narrower segments. */
@@ -2483,7 +2486,7 @@ export type ResolversTypes = ResolversObject<{
   AppliedWeights: ResolverTypeWrapper<AppliedWeights>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BrokenSegment: ResolverTypeWrapper<Omit<BrokenSegment, 'segment'> & { segment: ResolversTypes['ChainSegment'] }>;
-  ChainGap: ResolverTypeWrapper<Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversTypes['Enterprise']>, segment: ResolversTypes['ChainSegment'] }>;
+  ChainGap: ResolverTypeWrapper<Omit<ChainGap, 'localEnterprises' | 'locationQuotientSegment' | 'segment'> & { localEnterprises: Array<ResolversTypes['Enterprise']>, locationQuotientSegment?: Maybe<ResolversTypes['ChainSegment']>, segment: ResolversTypes['ChainSegment'] }>;
   ChainGapReport: ResolverTypeWrapper<Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversTypes['IndustrialChain'], gaps: Array<ResolversTypes['ChainGap']>, region: ResolversTypes['Region'] }>;
   ChainResilience: ResolverTypeWrapper<Omit<ChainResilience, 'chain' | 'region' | 'singlePointsOfFailure'> & { chain: ResolversTypes['IndustrialChain'], region: ResolversTypes['Region'], singlePointsOfFailure: Array<ResolversTypes['SinglePointOfFailure']> }>;
   ChainSegment: ResolverTypeWrapper<ProjectionModel>;
@@ -2608,7 +2611,7 @@ export type ResolversParentTypes = ResolversObject<{
   AppliedWeights: AppliedWeights;
   Boolean: Scalars['Boolean']['output'];
   BrokenSegment: Omit<BrokenSegment, 'segment'> & { segment: ResolversParentTypes['ChainSegment'] };
-  ChainGap: Omit<ChainGap, 'localEnterprises' | 'segment'> & { localEnterprises: Array<ResolversParentTypes['Enterprise']>, segment: ResolversParentTypes['ChainSegment'] };
+  ChainGap: Omit<ChainGap, 'localEnterprises' | 'locationQuotientSegment' | 'segment'> & { localEnterprises: Array<ResolversParentTypes['Enterprise']>, locationQuotientSegment?: Maybe<ResolversParentTypes['ChainSegment']>, segment: ResolversParentTypes['ChainSegment'] };
   ChainGapReport: Omit<ChainGapReport, 'chain' | 'gaps' | 'region'> & { chain: ResolversParentTypes['IndustrialChain'], gaps: Array<ResolversParentTypes['ChainGap']>, region: ResolversParentTypes['Region'] };
   ChainResilience: Omit<ChainResilience, 'chain' | 'region' | 'singlePointsOfFailure'> & { chain: ResolversParentTypes['IndustrialChain'], region: ResolversParentTypes['Region'], singlePointsOfFailure: Array<ResolversParentTypes['SinglePointOfFailure']> };
   ChainSegment: ProjectionModel;
@@ -2732,6 +2735,7 @@ export type ChainGapResolvers<ContextType = GraphQLContext, ParentType extends R
   localSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   locationQuotient?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   locationQuotientBasis?: Resolver<Maybe<ResolversTypes['LocationQuotientBasis']>, ParentType, ContextType>;
+  locationQuotientSegment?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
   outsideSupplyEdges?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   platformCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
