@@ -58,6 +58,16 @@ const QUERIES: Readonly<Record<string, string>> = {
       ${BASIS}
     }
   }`,
+  chainResilience: `query ($sources: [ProvenanceSource!]) {
+    chainResilience(chainId: "led", regionId: "shijiazhuang", sources: $sources, first: 50) {
+      singlePointsOfFailure {
+        enterprise { ${NODE} }
+        segmentsBroken { segment { ${NODE} } }
+        buyersStranded { enterprise { ${NODE} } segments { ${NODE} } }
+      }
+      ${BASIS}
+    }
+  }`,
   segmentReach: `query ($sources: [ProvenanceSource!]) {
     segment(id: "led-packaging") {
       upstream(depth: 3, regionId: "shijiazhuang", sources: $sources) {
