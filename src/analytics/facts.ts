@@ -43,9 +43,6 @@ export function sourcesOrDefault(sources: readonly string[] | null | undefined):
   return appliedSources(sources);
 }
 
-/** @deprecated Analytics default to real data (issue 15): the same as sourcesOrDefault, kept for callers' names. */
-export const sourcesOrAll = sourcesOrDefault;
-
 /** A traversal depth, validated before any statement is built (variable-length bounds must be literals). */
 export function traversalDepth(value: unknown, max: number, argument = 'depth'): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {

@@ -123,7 +123,7 @@ export const MAX_SEGMENT_DEPTH = 6;
  * those about a future project (FOREIGN_CAPITAL_AT_LEAST, PROJECT). Shared by the record schema (a clause needs one)
  * and the eligibility rule (src/analytics/incentives.ts: a conditional offer needs one met).
  */
-export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set([
+export const FIRM_CONDITION_KIND_VALUES = [
   'IN_SCOPE',
   'SEGMENT',
   'REGION',
@@ -131,4 +131,7 @@ export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set([
   'LISTED',
   'FORTUNE_GLOBAL_500',
   'SIZE_BAND',
-]);
+] as const;
+export const FIRM_CONDITION_KINDS: ReadonlySet<string> = new Set(FIRM_CONDITION_KIND_VALUES);
+/** The conditions about a future project: never decided before the investment. */
+export const PROJECT_CONDITION_KIND_VALUES = ['FOREIGN_CAPITAL_AT_LEAST', 'PROJECT'] as const;

@@ -1,4 +1,8 @@
-import { PROVENANCE_SOURCES } from '../data/model.js';
+import {
+  FIRM_CONDITION_KIND_VALUES,
+  PROJECT_CONDITION_KIND_VALUES,
+  PROVENANCE_SOURCES,
+} from '../data/model.js';
 import { clip } from '../errors.js';
 
 /**
@@ -158,17 +162,7 @@ export const OWNERSHIP = vocabulary(
  * IN_SCOPE, SEGMENT, REGION, OWNERSHIP, LISTED, FORTUNE_GLOBAL_500 and SIZE_BAND ask about the firm (decided from the
  * graph, or not known); FOREIGN_CAPITAL_AT_LEAST and PROJECT ask about an investment not yet made (never decided).
  */
-export const CONDITION_KIND = vocabulary([
-  'IN_SCOPE',
-  'SEGMENT',
-  'REGION',
-  'OWNERSHIP',
-  'LISTED',
-  'FORTUNE_GLOBAL_500',
-  'SIZE_BAND',
-  'FOREIGN_CAPITAL_AT_LEAST',
-  'PROJECT',
-]);
+export const CONDITION_KIND = vocabulary([...FIRM_CONDITION_KIND_VALUES, ...PROJECT_CONDITION_KIND_VALUES]);
 /** The board a company is listed on. */
 export const MARKET = vocabulary(['MAIN_BOARD', 'CHINEXT', 'STAR', 'BSE'], {
   主板: 'MAIN_BOARD',
