@@ -22,6 +22,7 @@ import type { Executor } from '../../src/data/executor.js';
 import {
   MAX_REGION_DEPTH,
   NodeLabel as L,
+  DEFAULT_ANALYTICS_SOURCES,
   PROVENANCE_SOURCES,
   RelationshipType as T,
 } from '../../src/data/model.js';
@@ -384,7 +385,8 @@ describe('target firms ranked in the database', () => {
               { segmentId: gap.segment.id, name: gap.segment.name, score: gap.score },
             ]),
           );
-          const sources = request.sources ?? PROVENANCE_SOURCES;
+          // No sources given: the analytics count real data (PLAN and PUBLIC) by default.
+          const sources = request.sources ?? DEFAULT_ANALYTICS_SOURCES;
           const expected = shapeOf(
             await plainRanking(database.executor, prefix, {
               regionId,
