@@ -18,6 +18,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { ExplorerPage, loadSavedOperations, renderExplorer } from './explorer.js';
 import { createMapRouter } from './map.js';
+import { createReportsRouter } from './reports.js';
 
 export interface Readiness {
   /** Set once migrations have been applied. */
@@ -229,32 +230,35 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     app.use('/map', createMapRouter());
   }
 
+  // One context per HTTP request, for /graphql and for the reports (which run saved operations through Apollo).
+  const contextFor = async (req: Request, res: express.Response): Promise<GraphQLContext> => {
+    const requestId = String(res.locals['requestId']);
+    return {
+      requestId,
+      executor: executor.forRequest(requestId, undefined, {
+        timeoutMs: config.requestTimeoutMs,
+        startedAt: Number(res.locals['receivedAt']),
+      }),
+      config,
+      logger: logger.child({ requestId }),
+      costBudget: new CostBudget(),
+      refresher,
+      caller: await authenticate(
+        { authorization: req.header('authorization'), 'x-api-key': req.header('x-api-key') },
+        config.access,
+      ),
+    };
+  };
+
+  app.use('/reports', createReportsRouter(apollo, contextFor));
+
   app.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
     limitBatchSize(config.limits.maxBatchSize),
     limitVariableValues(config.limits.maxVariableValues),
     batchCostLimit(config),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = String(res.locals['requestId']);
-        return {
-          requestId,
-          executor: executor.forRequest(requestId, undefined, {
-            timeoutMs: config.requestTimeoutMs,
-            startedAt: Number(res.locals['receivedAt']),
-          }),
-          config,
-          logger: logger.child({ requestId }),
-          costBudget: new CostBudget(),
-          refresher,
-          caller: await authenticate(
-            { authorization: req.header('authorization'), 'x-api-key': req.header('x-api-key') },
-            config.access,
-          ),
-        };
-      },
-    }),
+    expressMiddleware(apollo, { context: ({ req, res }) => contextFor(req, res) }),
   );
   app.use(bodyErrorsAsGraphQL(logger, config.limits.maxBodyBytes));
 

@@ -32,6 +32,16 @@ export type DemonstrationBaseStatus =
   /** The plan asks for it. */
   | 'PLANNED';
 
+/** How a firm qualifies for a measure. */
+export type Eligibility =
+  /**
+   * The firm meets a clause's conditions on the firm (at least one), and the rest cannot be decided from the data
+   * (the size or kind of a future investment, an ownership type not published): offered on those terms.
+   */
+  | 'CONDITIONAL'
+  /** Every condition of a clause holds for the firm. */
+  | 'ELIGIBLE';
+
 /** Kinds of document a supply link can rest on. */
 export type EvidenceKind =
   /** An annual report (年报). */
@@ -102,6 +112,13 @@ export type LinkBasis =
   | 'INDUSTRY_CLASSIFICATION'
   /** A source names the firm's business in the segment: the plan, the firm's disclosures or a cited public fact. */
   | 'STATED';
+
+/** What a location quotient is computed over. */
+export type LocationQuotientBasis =
+  /** The number of listed firms (each firm counted once per segment and once among all segments). */
+  | 'LISTED_FIRMS'
+  /** The revenue of listed firms (every listed firm of the nation counted has one); a firm's whole revenue in each of its segments. */
+  | 'LISTED_REVENUE';
 
 /** The board of a Chinese stock exchange a company is listed on. */
 export type Market =
@@ -372,6 +389,22 @@ export type BiomedicinePolicyMeasuresQueryVariables = Exact<{
 
 
 export type BiomedicinePolicyMeasuresQuery = { chain: { id: string, name: string, policyMeasures: Array<{ id: string, number: number, title: string, titleEn: string | null, terms: Array<{ text: string, textEn: string | null, value: number | null, unit: string | null }>, provenance: { source: ProvenanceSource, section: string | null } }> } | null };
+
+export type ChainReportQueryVariables = Exact<{
+  chainId: string;
+  regionId?: string;
+  sources?: Array<ProvenanceSource> | ProvenanceSource | null | undefined;
+  first?: number | null | undefined;
+  compareRegionIds?: Array<string> | string;
+  withComparison?: boolean;
+}>;
+
+
+export type ChainReportQuery = { chain: { id: string, name: string, nameEn: string | null, segments: Array<{ id: string, name: string, nameEn: string | null, stage: Stage, parent: { id: string } | null, feeds: Array<{ segment: { id: string, chain: { id: string } } }> }> } | null, chainGaps: { chain: { id: string, name: string, nameEn: string | null }, region: { id: string, name: string, nameEn: string | null }, thresholds: { minEnterprises: number, minLeading: number, minPlatforms: number, maxOutsideSupplyShare: number, strongLocationQuotient: number }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number }, stages: Array<{ stage: Stage, summary: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number } }>, gaps: Array<{ status: GapStatus, priority: number, score: number, criticality: number, relatedness: number, locationQuotient: number | null, locationQuotientBasis: LocationQuotientBasis | null, localEnterpriseCount: number, leadingCount: number, highTechCount: number, platformCount: number, localSupplyEdges: number, outsideSupplyEdges: number, downstreamSegmentCount: number, segment: { id: string, name: string, nameEn: string | null, stage: Stage }, reasons: Array<{ code: GapReasonCode, text: string, textZh: string }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean, pendingChanges: number } }, targetFirms: { weights: { fit: number, capability: number, linkage: number, proximity: number, breadth: number }, recommendations: Array<{ score: number, distanceKm: number | null, enterprise: { id: string, name: string, nameEn: string | null, shortName: string | null, stockCode: string | null, creditCode: string | null, ownership: Ownership | null, sizeBand: SizeBand, listedOn: string | null, region: { id: string, name: string }, flags: { leading: boolean, highTech: boolean, listed: boolean }, provenance: { source: ProvenanceSource }, contact: { website: string | null, phone: string | null, email: string | null, address: string | null, person: string | null } | null }, factors: Array<{ name: TargetFactor, value: number, weight: number, explanation: string }>, fills: Array<{ status: GapStatus, segment: { id: string, name: string } }>, evidence: Array<{ factor: TargetFactor, description: string }>, eligibleIncentives: Array<{ eligibility: Eligibility, terms: Array<number>, measure: { number: number, title: string } }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean, pendingChanges: number } }, compareRegions?: { comparable: boolean, comparabilityNote: string | null, regions: Array<{ region: { id: string, name: string }, total: { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number }, basis: { completeness: DataCompleteness, illustrativeShare: number } }>, segments: Array<{ segment: { id: string, name: string, stage: Stage }, byRegion: Array<{ status: GapStatus, localEnterpriseCount: number, region: { id: string } }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean, pendingChanges: number } } };
+
+export type ReportCoverageFragment = { segments: number, covered: number, weak: number, dependent: number, missing: number, unknown: number, presenceRatio: number, coveredRatio: number };
+
+export type ReportBasisFragment = { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean, pendingChanges: number };
 
 export type ChainResilienceQueryVariables = Exact<{
   chainId?: string;
