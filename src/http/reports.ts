@@ -54,7 +54,10 @@ function sendErrors(response: Response, status: number, errors: readonly GraphQL
  * Each runs the saved ChainReport operation through Apollo with the caller's own context (see collect.ts), so a
  * report can do nothing a POST to /graphql with the same credential could not.
  */
-export function createReportsRouter(apollo: ApolloServer<GraphQLContext>, contextFor: ContextFor): express.Router {
+export function createReportsRouter(
+  apollo: ApolloServer<GraphQLContext>,
+  contextFor: ContextFor,
+): express.Router {
   const router = express.Router();
 
   const withReport =
@@ -80,8 +83,15 @@ export function createReportsRouter(apollo: ApolloServer<GraphQLContext>, contex
           return;
         }
         // The credential was refused while the context was built (a bad token): its AppError says why.
-        const { extensions, message } = (error ?? {}) as { extensions?: Record<string, unknown>; message?: string };
-        if (extensions && typeof extensions['code'] === 'string' && extensions['code'] !== 'INTERNAL_SERVER_ERROR') {
+        const { extensions, message } = (error ?? {}) as {
+          extensions?: Record<string, unknown>;
+          message?: string;
+        };
+        if (
+          extensions &&
+          typeof extensions['code'] === 'string' &&
+          extensions['code'] !== 'INTERNAL_SERVER_ERROR'
+        ) {
           sendErrors(response, statusOfCode(extensions['code']), [
             { message: message ?? '', extensions: { code: extensions['code'] } },
           ]);
@@ -127,7 +137,11 @@ export function createReportsRouter(apollo: ApolloServer<GraphQLContext>, contex
   );
 
   router.get('/report.css', (_request, response) => {
-    response.status(200).type('text/css; charset=utf-8').setHeader('cache-control', 'no-cache').send(REPORT_CSS);
+    response
+      .status(200)
+      .type('text/css; charset=utf-8')
+      .setHeader('cache-control', 'no-cache')
+      .send(REPORT_CSS);
   });
 
   return router;

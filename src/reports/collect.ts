@@ -75,7 +75,10 @@ export function statusOfCode(code: unknown): number {
 
 function badInput(parameter: string, message: string): ReportError {
   return new ReportError(400, [
-    { message: `Parameter '${parameter}': ${message}`, extensions: { code: ErrorCode.BAD_USER_INPUT, parameter } },
+    {
+      message: `Parameter '${parameter}': ${message}`,
+      extensions: { code: ErrorCode.BAD_USER_INPUT, parameter },
+    },
   ]);
 }
 
@@ -99,7 +102,8 @@ function list(query: Query, name: string): string[] | null {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
-  if (items.length > MAX_LIST_ITEMS) throw badInput(name, `give at most ${MAX_LIST_ITEMS} comma-separated values`);
+  if (items.length > MAX_LIST_ITEMS)
+    throw badInput(name, `give at most ${MAX_LIST_ITEMS} comma-separated values`);
   return items;
 }
 
@@ -155,7 +159,11 @@ export async function collectChainReport(
   if (request.sources !== null) variables['sources'] = request.sources;
   if (request.first !== null) variables['first'] = request.first;
   const response = await apollo.executeOperation<ChainReportQuery, ChainReportQueryVariables>(
-    { query: chainReportOperation(), operationName: 'ChainReport', variables: variables as ChainReportQueryVariables },
+    {
+      query: chainReportOperation(),
+      operationName: 'ChainReport',
+      variables: variables as ChainReportQueryVariables,
+    },
     { contextValue },
   );
   if (response.body.kind !== 'single') {
@@ -177,7 +185,7 @@ export async function collectChainReport(
   }
   return {
     request,
-    data: data as ChainReportData,
+    data,
     // The resolver's own rule (src/graphql/resolvers/enterprise.ts), so the note holds when no firm is listed too.
     contactsReadable: roleAtLeast(contextValue.caller?.role ?? null, 'viewer') && errors.length === 0,
     generatedAt: new Date().toISOString(),

@@ -14,7 +14,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | null | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
 }
 
@@ -179,7 +179,10 @@ export function chainReportPage(report: ChainReport): string {
 <td class="num">${formatNumber(target.score, 1)}</td>
 <td>${target.fills.map((gap) => escapeHtml(gap.segment.name)).join('、')}</td>
 <td>${target.eligibleIncentives
-        .map((incentive) => `<div>${escapeHtml(`${incentive.measure.number}. ${incentive.measure.title}`)}</div>`)
+        .map(
+          (incentive) =>
+            `<div>${escapeHtml(`${incentive.measure.number}. ${incentive.measure.title}`)}</div>`,
+        )
         .join('')}</td>
 </tr>`,
     )

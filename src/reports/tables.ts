@@ -246,7 +246,11 @@ function aboutTable(report: ChainReport): Table {
   add('产业链 Chain', `${chainGaps.chain.name} (${chainGaps.chain.id})`, chainGaps.chain.nameEn);
   add('地区 Region', `${chainGaps.region.name} (${chainGaps.region.id})`, chainGaps.region.nameEn);
   add('生成时间 Generated at', report.generatedAt);
-  add('数据来源 Sources', chainGaps.basis.sources.join(', '), 'ILLUSTRATIVE = 示例数据 (invented demo firms)');
+  add(
+    '数据来源 Sources',
+    chainGaps.basis.sources.join(', '),
+    'ILLUSTRATIVE = 示例数据 (invented demo firms)',
+  );
   add(
     '数据完整性 Completeness',
     chainGaps.basis.completeness,
@@ -255,7 +259,11 @@ function aboutTable(report: ChainReport): Table {
   add('截至 As of', chainGaps.basis.asOf);
   add('数据最新 Current', chainGaps.basis.current ? '是 yes' : '否 no', 'false: writes not yet counted');
   add('待计入变更 Pending changes', chainGaps.basis.pendingChanges);
-  add('示例占比 Illustrative share', chainGaps.basis.illustrativeShare, 'share of the counts from ILLUSTRATIVE data');
+  add(
+    '示例占比 Illustrative share',
+    chainGaps.basis.illustrativeShare,
+    'share of the counts from ILLUSTRATIVE data',
+  );
   const { thresholds, total } = chainGaps;
   add('阈值 Min enterprises', thresholds.minEnterprises);
   add('阈值 Min leading', thresholds.minLeading);
@@ -271,7 +279,11 @@ function aboutTable(report: ChainReport): Table {
   add('有企业占比 Presence ratio', total.presenceRatio);
   add('覆盖占比 Covered ratio', total.coveredRatio);
   for (const stage of chainGaps.stages) {
-    add(`${stage.stage} 覆盖占比 covered ratio`, stage.summary.coveredRatio, `${stage.summary.segments} segments`);
+    add(
+      `${stage.stage} 覆盖占比 covered ratio`,
+      stage.summary.coveredRatio,
+      `${stage.summary.segments} segments`,
+    );
   }
   if (targetFirms) {
     const { weights } = targetFirms;

@@ -27,6 +27,9 @@ interface Strings {
   readonly otherLanguageLabel: string;
   readonly exportPng: string;
   readonly exportSvg: string;
+  readonly reportXlsx: string;
+  readonly reportCsv: string;
+  readonly reportPrint: string;
   readonly fit: string;
   readonly loading: string;
   readonly retry: string;
@@ -104,6 +107,9 @@ const zh: Strings = {
   otherLanguageLabel: 'Switch to English',
   exportPng: '导出 PNG',
   exportSvg: '导出 SVG',
+  reportXlsx: '报告 Excel',
+  reportCsv: '缺口 CSV',
+  reportPrint: '打印报告',
   fit: '适应窗口',
   loading: '加载中…',
   retry: '重试',
@@ -214,6 +220,9 @@ const en: Strings = {
   otherLanguageLabel: '切换到中文',
   exportPng: 'Export PNG',
   exportSvg: 'Export SVG',
+  reportXlsx: 'Report (Excel)',
+  reportCsv: 'Gaps (CSV)',
+  reportPrint: 'Printable report',
   fit: 'Fit to window',
   loading: 'Loading…',
   retry: 'Retry',

@@ -54,6 +54,9 @@ const elements = {
   languageToggle: byId<HTMLButtonElement>('language-toggle'),
   exportPng: byId<HTMLButtonElement>('export-png'),
   exportSvg: byId<HTMLButtonElement>('export-svg'),
+  reportXlsx: byId<HTMLAnchorElement>('report-xlsx'),
+  reportCsv: byId<HTMLAnchorElement>('report-csv'),
+  reportPrint: byId<HTMLAnchorElement>('report-print'),
   fit: byId<HTMLButtonElement>('fit'),
   banner: byId('banner'),
   bannerText: byId('banner-text'),
@@ -110,6 +113,17 @@ function writeUrl(): void {
   if (state.showIllustrative) params.set('demo', '1');
   if (state.selected) params.set('segment', state.selected);
   window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
+  writeReportLinks();
+}
+
+/** The report links (workbook, gaps CSV, printable page) follow the chain, region and sources on screen. */
+function writeReportLinks(): void {
+  const params = new URLSearchParams({ chainId: state.chainId, regionId: state.regionId });
+  params.set('sources', sources().join(','));
+  elements.reportXlsx.href = `/reports/chain.xlsx?${params.toString()}`;
+  elements.reportPrint.href = `/reports/chain?${params.toString()}`;
+  params.set('sheet', 'gaps');
+  elements.reportCsv.href = `/reports/chain.csv?${params.toString()}`;
 }
 
 function setMapState(next: MapState): void {
