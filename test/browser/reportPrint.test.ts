@@ -27,9 +27,12 @@ interface GapAnswer {
   chainGaps: { chain: { name: string }; region: { name: string }; gaps: { segment: { name: string } }[] };
 }
 
-/** Text as pdf.js extracts it: the layout splits a line into runs, so spacing is not compared. */
+/**
+ * Text as pdf.js extracts it: the layout splits a line into runs, so spacing is not compared; and the CJK font's
+ * ToUnicode map gives some ideographs as their Kangxi radicals (石 as ⽯, 工 as ⼯), which NFKC folds back.
+ */
 function compact(text: string): string {
-  return text.replace(/\s+/g, '');
+  return text.normalize('NFKC').replace(/\s+/g, '');
 }
 
 describe('the printable chain report', () => {
