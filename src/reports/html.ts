@@ -95,7 +95,7 @@ export function chainMapSvg(report: ChainReport): string {
       const to = position.get(feed.segment.id);
       if (!to || feed.segment.chain.id !== report.data.chainGaps.chain.id) continue;
       const sameColumn = from.x === to.x;
-      const x1 = sameColumn ? from.x + BOX_WIDTH : from.x + BOX_WIDTH;
+      const x1 = from.x + BOX_WIDTH;
       const x2 = sameColumn ? to.x + BOX_WIDTH : to.x;
       const y1 = from.y + BOX_HEIGHT / 2;
       const y2 = to.y + BOX_HEIGHT / 2;
@@ -103,7 +103,7 @@ export function chainMapSvg(report: ChainReport): string {
         ? `M${x1},${y1} C${x1 + 30},${y1} ${x2 + 30},${y2} ${x2},${y2}`
         : `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
       parts.push(
-        `<path d="${path}" fill="none" stroke="#7a8694" stroke-width="1.2" marker-end="url(#arrow)"/>`,
+        `<path d="${path}" fill="none" stroke="#7a8694" stroke-width="0.9" stroke-opacity="0.55" marker-end="url(#arrow)"/>`,
       );
     }
   }
