@@ -150,7 +150,11 @@ export async function collectChainReport(
   contextValue: GraphQLContext,
   request: ChainReportRequest,
 ): Promise<ChainReport> {
+  // Contact details are asked for only where the caller's role lets it read them (the resolver's own rule,
+  // src/graphql/resolvers/enterprise.ts); the pipeline still enforces it, and any refusal leaves the cells empty.
+  const withContact = roleAtLeast(contextValue.caller?.role ?? null, 'viewer');
   const variables: Record<string, unknown> = {
+    withContact,
     chainId: request.chainId,
     regionId: request.regionId,
     compareRegionIds: [request.regionId, ...request.compareWith],
@@ -186,8 +190,7 @@ export async function collectChainReport(
   return {
     request,
     data,
-    // The resolver's own rule (src/graphql/resolvers/enterprise.ts), so the note holds when no firm is listed too.
-    contactsReadable: roleAtLeast(contextValue.caller?.role ?? null, 'viewer') && errors.length === 0,
+    contactsReadable: withContact && errors.length === 0,
     generatedAt: new Date().toISOString(),
   };
 }

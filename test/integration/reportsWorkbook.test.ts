@@ -140,6 +140,7 @@ describe('the chain report workbook and CSV', () => {
           regionId: graph.id('city'),
           sources: SOURCES,
           compareRegionIds: [graph.id('city'), graph.id('peer')],
+          withContact: true,
         },
       },
       { 'x-api-key': VIEWER_KEY },
@@ -292,6 +293,24 @@ describe('the chain report workbook and CSV', () => {
     expect(about.find((row) => row['项目 Item'] === '联系方式 Contact details')?.['值 Value']).toBe(
       '未包含 not included',
     );
+
+    // The saved operation itself, asked anonymously for the contacts, is refused them at each `contact`.
+    const asked = await postGraphQL(server.url, {
+      query: CHAIN_REPORT,
+      variables: {
+        chainId: graph.id('chain'),
+        regionId: graph.id('city'),
+        sources: SOURCES,
+        withComparison: false,
+        withContact: true,
+      },
+    });
+    expect(asked.body.errors?.length).toBeGreaterThan(0);
+    for (const error of asked.body.errors ?? []) {
+      expect(error.extensions.code).toBe('UNAUTHENTICATED');
+      expect(error.path?.at(-1)).toBe('contact');
+    }
+    for (const value of Object.values(CONTACT)) expect(asked.text).not.toContain(value);
 
     const viewer = await openWorkbook(
       (await get(`${server.url}/reports/chain.xlsx?${query}`, { 'x-api-key': VIEWER_KEY })).body,
