@@ -286,7 +286,7 @@ async function quiesce(driver: Driver, step: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const result = await session.run(
-        `SHOW TRANSACTIONS YIELD transactionId, currentQuery
+        `SHOW TRANSACTIONS YIELD transactionId, currentQuery, metaData
          WHERE NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
            AND (metaData.requestId IS NOT NULL OR metaData.app = 'chain-kg-bench-direct')
          RETURN collect(transactionId) AS ids`,
