@@ -1051,12 +1051,15 @@ async function benchSize(
       const libraryResult = libraryRounds.length > 0 ? pool(libraryRounds) : null;
       const p50Of = (round: Round) => percentile(ascending(round.samples), 0.5);
       const directRatio = spread(ourRounds.map((round, index) => p50Of(round) / p50Of(directRounds[index]!)));
+      // A round where either side finished nothing says nothing about their ratio (the operation outlasts the round):
+      // it is left out, and when every round is, the ratio is n/a (their pooled figures still show).
       const libraryRatio =
         libraryRounds.length > 0
           ? spread(
-              ourRounds.map(
-                (round, index) => round.samples.length / Math.max(1, libraryRounds[index]!.samples.length),
-              ),
+              ourRounds.map((round, index) => {
+                const theirs = libraryRounds[index]!.samples.length;
+                return round.samples.length > 0 && theirs > 0 ? round.samples.length / theirs : NaN;
+              }),
             )
           : null;
       log(
