@@ -64,6 +64,8 @@ export function categoryOf(frame: CallFrame): Category | null {
   if (/\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|on-exit-leak-free)\//.test(url))
     return 'logging';
   if (url.includes('/src/logger.ts')) return 'logging';
+  // JSON.stringify runs inside these frames (a builtin leaves no frame of its own).
+  if (/stringify/i.test(functionName) && /\/@apollo\//.test(url)) return 'response serialisation';
   if (url.includes('/src/data/convert.ts')) return 'value conversion';
   if (/\/neo4j-driver[^/]*\//.test(url) || /\/src\/data\/(executor|availability|errors|driver)\.ts/.test(url))
     return 'executor and driver (sessions, transactions, Bolt)';
@@ -71,7 +73,9 @@ export function categoryOf(frame: CallFrame): Category | null {
     return 'translation: selection → Cypher (resolvers, builders)';
   if (
     /\/(graphql-armor|@escape\.tech)\//.test(url) ||
-    /\/graphql\/(validation|utilities\/TypeInfo|utilities\/coerceInputValue|execution\/values)/.test(url) ||
+    /\/graphql\/(validation|utilities\/TypeInfo|utilities\/coerceInputValue|execution\/values|language\/visitor)/.test(
+      url,
+    ) ||
     /\/src\/graphql\/(cost|argumentLimits|guardrails|admission)\.ts/.test(url)
   )
     return 'validation rules (graphql-js, graphql-armor), cost and argument checks';
@@ -99,7 +103,25 @@ export interface Summary {
   readonly byCategory: readonly { category: Category; selfMs: number; inclusiveMs: number }[];
   readonly topSelf: readonly { frame: string; category: string; ms: number }[];
   readonly topInclusive: readonly { frame: string; category: string; ms: number }[];
+  readonly selected: readonly { label: string; ms: number }[];
 }
+
+/** Frames the issue asks about by name, with their inclusive time (each sample counted once per label). */
+const SELECTED: readonly { label: string; pattern: RegExp }[] = [
+  { label: 'Bolt BEGIN (explicit transactions)', pattern: /^BoltProtocol\.beginTransaction / },
+  { label: 'Bolt RUN + PULL', pattern: /^BoltProtocol\.run / },
+  { label: 'Bolt COMMIT', pattern: /^BoltProtocol\.commitTransaction / },
+  { label: 'driver: stack capture per result', pattern: /^captureStacktrace / },
+  { label: "Apollo's per-field instrumentation (cache control)", pattern: /^field\.resolve @apollo/ },
+  { label: 'argument-length check (argumentLimits.ts)', pattern: /^(findOverlongArgument|checkArguments) / },
+  { label: 'cost pricing (cost.ts operationCost)', pattern: /^operationCost / },
+  { label: "Apollo's query hash (sha256 per request)", pattern: /^computeQueryHash / },
+  { label: 'express ETag of the response', pattern: /^generateETag / },
+  { label: 'body parser (express.json)', pattern: /^jsonParser / },
+  { label: 'pino child logger per request', pattern: /^child .*pino/ },
+  { label: 'value conversion (toPlain)', pattern: /^toPlain / },
+  { label: 'selection → Cypher (selectionOf, projectNode)', pattern: /^(selectionOf|projectNode) / },
+];
 
 /** Sample markers of request handling: frames of Apollo's HTTP request pipeline. */
 const REQUEST_FRAME = /\/@apollo\/server\//;
@@ -144,6 +166,7 @@ export function summarise(profile: CpuProfile, top = 25): Summary {
   const inclusive = new Map<string, { category: string; ms: number }>();
   const categorySelf = new Map<Category, number>();
   const categoryInclusive = new Map<Category, number>();
+  const selected = new Map<string, number>();
   let busy = 0;
   let idle = 0;
   let window = 0;
@@ -184,6 +207,10 @@ export function summarise(profile: CpuProfile, top = 25): Summary {
       inclusive.set(name, entry);
     }
     for (const seen of seenCategories) categoryInclusive.set(seen, (categoryInclusive.get(seen) ?? 0) + ms);
+    for (const { label, pattern } of SELECTED) {
+      if ([...seenFrames].some((name) => pattern.test(name)))
+        selected.set(label, (selected.get(label) ?? 0) + ms);
+    }
   }
   const ranked = (map: Map<string, { category: string; ms: number }>) =>
     [...map]
@@ -202,6 +229,7 @@ export function summarise(profile: CpuProfile, top = 25): Summary {
     })),
     topSelf: ranked(self),
     topInclusive: ranked(inclusive),
+    selected: SELECTED.map(({ label }) => ({ label, ms: selected.get(label) ?? 0 })),
   };
 }
 
@@ -225,6 +253,12 @@ export function renderSummary(summary: Summary, title: string, note = ''): strin
       (row) =>
         `| ${row.category} | ${ms(row.selfMs)} | ${share(row.selfMs)} | ${ms(row.inclusiveMs)} | ${share(row.inclusiveMs)} |`,
     ),
+    '',
+    '## Selected frames (inclusive)',
+    '',
+    '| what | ms | share |',
+    '|---|---|---|',
+    ...summary.selected.map((row) => `| ${row.label} | ${ms(row.ms)} | ${share(row.ms)} |`),
     '',
     '## Top frames by self time',
     '',
