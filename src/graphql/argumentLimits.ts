@@ -18,7 +18,7 @@ import {
 import type { Config } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { GraphQLContext } from './context.js';
-import { allStringsWithin } from './requestCache.js';
+import { allStringsWithin, shapeOf } from './requestCache.js';
 
 /**
  * One length limit for every ID and String argument of every field, wherever it appears (root fields, nested
@@ -133,12 +133,12 @@ function checkArguments(
 
 export function argumentLimitsPlugin(limits: ArgumentLimits): ApolloServerPlugin<GraphQLContext> {
   /**
-   * Operations (Apollo hands the same node to every request with the same query text, see requestCache.ts) found
-   * clean once with variables that were all short. When a request's variables are all short too, an over-long value
-   * could only come from the document itself (a literal, a variable's default, an argument's default), which that
-   * check already passed: the walk over the document is skipped.
+   * Per operation (Apollo hands the same node to every request with the same query text, see requestCache.ts), the
+   * shapes of variables (requestCache.ts shapeOf) it was found clean with, all strings short. A request of the same
+   * shape with short strings only takes the same defaults, so an over-long value could only come from the document
+   * itself (a literal, a default), which that check already passed: the walk over the document is skipped.
    */
-  const clean = new WeakSet<OperationDefinitionNode>();
+  const clean = new WeakMap<OperationDefinitionNode, Set<string>>();
   const shortest = Math.min(limits.maxIdLength, limits.maxStringLength);
   return {
     requestDidStart: () =>
@@ -147,10 +147,15 @@ export function argumentLimitsPlugin(limits: ArgumentLimits): ApolloServerPlugin
           if (!operation) return Promise.resolve();
           const variables = request.variables ?? {};
           const short = allStringsWithin(variables, shortest);
-          if (short && clean.has(operation)) return Promise.resolve();
+          const shape = short ? shapeOf(variables) : '';
+          if (short && clean.get(operation)?.has(shape)) return Promise.resolve();
           const { problem, checked } = checkArguments(schema, document, operation, variables, limits);
           if (problem) return Promise.reject(problem);
-          if (short && checked) clean.add(operation);
+          if (short && checked) {
+            let shapes = clean.get(operation);
+            if (!shapes || shapes.size >= 64) clean.set(operation, (shapes = new Set()));
+            shapes.add(shape);
+          }
           return Promise.resolve();
         },
       }),

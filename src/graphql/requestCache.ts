@@ -140,3 +140,21 @@ export function allStringsWithin(value: unknown, max: number): boolean {
   }
   return true;
 }
+
+/**
+ * The shape of variable values: which keys are present (recursively), list lengths and value kinds, with every
+ * string and number left out. Defaults (a variable's, an input field's) apply where a value is absent, so two
+ * requests of one document with the same shape and only short strings take the same defaults.
+ */
+export function shapeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(shapeOf).join(',')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${shapeOf((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return typeof value;
+}
