@@ -27,7 +27,13 @@ import { ascending, percentile, round1 } from './stats.js';
  * settled, and measures, with concurrent clients over HTTP on loopback, the latency and throughput of the
  * service's main operations; the same Cypher run straight through the driver (the floor); the Neo4j GraphQL
  * Library on the operations it can express; the server's peak memory. Then compares the sizes and checks the
- * goals of issue 12. Writes bench/results/latest.json and latest.md.
+ * goals of issues 12 and 17. Writes bench/results/latest.json and latest.md (BENCH_OUTPUT names another stem).
+ *
+ * Settings (environment): BENCH_ENTERPRISES, BENCH_SEED, BENCH_SECONDS (one round of one contender, default 2),
+ * BENCH_ROUNDS (default 6), BENCH_CONNECTIONS, BENCH_DATA_DIR, BENCH_IMPORT_ROWS (0 skips the import),
+ * BENCH_LIBRARY, BENCH_SETTLE_TIMEOUT_S, BENCH_FRESH, BENCH_OPERATIONS (comma-separated operation names; all when
+ * unset), BENCH_OUTPUT (the result files' stem), BENCH_CPU_PROF (a directory: our service runs under
+ * `node --cpu-prof` and writes its profile there; bench/profileSummary.ts sums it up).
  *
  * One store per size (`<BENCH_DATA_DIR>-<size>`), not one store grown from size to size: the generator draws every
  * supply link after all enterprises, from a random stream and per-segment samplers that depend on the size, so
@@ -60,14 +66,33 @@ function readSettings(env: NodeJS.ProcessEnv) {
   const library = env['BENCH_LIBRARY'] ?? 'first';
   if (library !== 'first' && library !== 'all' && library !== 'none')
     throw new Error(`BENCH_LIBRARY must be first, all or none, not '${library}'`);
+  const operations = (env['BENCH_OPERATIONS'] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const output = env['BENCH_OUTPUT'] ?? 'latest';
+  if (!/^[A-Za-z0-9._-]+$/.test(output))
+    throw new Error(`BENCH_OUTPUT must be a file name stem (letters, digits, . _ -), not '${output}'`);
   return {
     /** Ascending: the ratios compare the largest size with the smallest. */
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     seed: whole('BENCH_SEED', 42, 0),
-    seconds: whole('BENCH_SECONDS', 8),
+    /**
+     * Seconds of one round of one contender. The contenders (ours, direct Cypher, @neo4j/graphql) take turns,
+     * round after round, so that what else the machine does at the time falls on all of them alike.
+     */
+    seconds: whole('BENCH_SECONDS', 2),
+    rounds: whole('BENCH_ROUNDS', 6),
     connections: whole('BENCH_CONNECTIONS', 10),
     dataDir: env['BENCH_DATA_DIR'] ?? '.data/bench-neo4j',
-    importRows: whole('BENCH_IMPORT_ROWS', 50_000),
+    /** 0 skips the import measurement (and the aggregate refresh it causes), e.g. to profile the reads. */
+    importRows: whole('BENCH_IMPORT_ROWS', 50_000, 0),
+    /** Only the operations of these names (all when empty). */
+    operations,
+    /** bench/results/<output>.md and .json. */
+    output,
+    /** Runs our service under `node --cpu-prof`, writing its profile into this directory (none when empty). */
+    cpuProfileDir: env['BENCH_CPU_PROF'] ?? '',
     /** At which sizes to measure the Neo4j GraphQL Library too (it only does the cheap reads; at 1M it adds minutes). */
     library,
     /** How long to wait for the analytics aggregates to settle after generation (and for the service to start). */
@@ -104,6 +129,23 @@ interface Latencies {
   readonly unfinished: number;
 }
 
+/** One round of one contender: its latency samples (ms) and what failed. */
+interface Round {
+  readonly samples: readonly number[];
+  readonly errors: number;
+  readonly unfinished: number;
+}
+
+/** The figures of several rounds of one contender, their samples pooled. */
+function pool(rounds: readonly Round[]): Latencies {
+  return summarise(
+    rounds.flatMap((round) => round.samples),
+    rounds.reduce((sum, round) => sum + round.errors, 0),
+    settings.seconds * rounds.length,
+    rounds.reduce((sum, round) => sum + round.unfinished, 0),
+  );
+}
+
 function summarise(samples: readonly number[], errors: number, seconds: number, unfinished = 0): Latencies {
   const sorted = ascending(samples);
   return {
@@ -125,7 +167,7 @@ async function httpLoad(
   url: string,
   query: string,
   variables: readonly Record<string, unknown>[],
-): Promise<Latencies> {
+): Promise<Round> {
   const samples: number[] = [];
   let errors = 0;
   let index = 0;
@@ -164,7 +206,7 @@ async function httpLoad(
     });
   });
   // `index` counts the requests built, and autocannon builds one only to send it.
-  return summarise(samples, errors + result.errors + result.timeouts, settings.seconds, index - responses);
+  return { samples, errors: errors + result.errors + result.timeouts, unfinished: index - responses };
 }
 
 interface Statement {
@@ -176,7 +218,7 @@ interface Statement {
 const statementTimeoutMs = () => Math.max(30_000, settings.seconds * 3000);
 
 /** The floor: the same statements through the driver, `connections` workers for `seconds`. */
-async function directLoad(executor: Executor, statementSets: readonly Statement[][]): Promise<Latencies> {
+async function directLoad(executor: Executor, statementSets: readonly Statement[][]): Promise<Round> {
   const samples: number[] = [];
   let errors = 0;
   const deadline = Date.now() + settings.seconds * 1000;
@@ -199,13 +241,44 @@ async function directLoad(executor: Executor, statementSets: readonly Statement[
       }
     }),
   );
-  return summarise(samples, errors, settings.seconds);
+  return { samples, errors, unfinished: 0 };
+}
+
+/** The median of some numbers (the mean of the middle two for an even count); NaN for none. */
+function median(values: readonly number[]): number {
+  const sorted = ascending(values.filter((value) => !Number.isNaN(value)));
+  if (sorted.length === 0) return NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Per-round ratios summed up: their median and their spread. */
+interface RatioSpread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rounds: readonly number[];
+}
+
+function spread(ratios: readonly number[]): RatioSpread | null {
+  const finite = ratios.filter((value) => Number.isFinite(value));
+  if (finite.length === 0) return null;
+  const round2 = (value: number) => Math.round(value * 100) / 100;
+  return {
+    median: round2(median(finite)),
+    min: round2(Math.min(...finite)),
+    max: round2(Math.max(...finite)),
+    rounds: finite.map(round2),
+  };
 }
 
 /**
  * Waits (at most 10 s) until no other transaction runs in Neo4j, then terminates what still runs. Work abandoned at
  * the end of a measurement — a request the client gave up on that the service still executes, a direct statement
  * past its deadline — would otherwise slow the next measurement, or take the connections it needs.
+ * Only the measured work counts: the service's requests (they carry a requestId) and the direct statements. The
+ * service's own background work (the aggregate refresher) is part of what it does under load and is left alone:
+ * terminating it only makes it start over.
  */
 async function quiesce(driver: Driver, step: string): Promise<void> {
   const session = driver.session({ database: 'neo4j' });
@@ -213,8 +286,9 @@ async function quiesce(driver: Driver, step: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const result = await session.run(
-        `SHOW TRANSACTIONS YIELD transactionId, currentQuery
+        `SHOW TRANSACTIONS YIELD transactionId, currentQuery, metaData
          WHERE NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
+           AND (metaData.requestId IS NOT NULL OR metaData.app = 'chain-kg-bench-direct')
          RETURN collect(transactionId) AS ids`,
       );
       const ids = (result.records[0]?.get('ids') as string[] | undefined) ?? [];
@@ -739,6 +813,10 @@ interface OperationResult {
   readonly graphql: Latencies | null;
   readonly direct: Latencies | null;
   readonly library: Latencies | null;
+  /** Our p50 / direct Cypher's p50, round by round. */
+  readonly directRatio: RatioSpread | null;
+  /** Our requests / the library's requests, round by round (the same seconds: the ratio of req/s). */
+  readonly libraryRatio: RatioSpread | null;
   /** Statements per request, from the first variable set. */
   readonly statements: number;
   readonly variants: number;
@@ -811,10 +889,20 @@ async function benchSize(
 
     // Read before the import: its rows are removed again, so the graph asked about is the same.
     const pools = await readPools(executor);
-    log(`${label} npm run import of ${count(settings.importRows)} enterprises from CSV`);
-    const imported = await measureImport(store.neo4j.uri, pools.districts);
-    log(`${label} imported at ${count(imported.rowsPerSecond)} enterprises/s; removing them again`);
-    await removeImported(executor);
+    let imported: ImportFigures = {
+      rows: 0,
+      created: 0,
+      what: 'not measured (BENCH_IMPORT_ROWS=0)',
+      seconds: 0,
+      rowsPerSecond: 0,
+      wallSeconds: 0,
+    };
+    if (settings.importRows > 0) {
+      log(`${label} npm run import of ${count(settings.importRows)} enterprises from CSV`);
+      imported = await measureImport(store.neo4j.uri, pools.districts);
+      log(`${label} imported at ${count(imported.rowsPerSecond)} enterprises/s; removing them again`);
+      await removeImported(executor);
+    }
 
     const [sizeRow] = await executor.read(
       'bench',
@@ -827,7 +915,14 @@ async function benchSize(
     log(`${label} starting the GraphQL service`);
     const serviceStarted = Date.now();
     const ours = await startProcess(
-      ['--import', 'tsx', 'src/main.ts'],
+      [
+        ...(settings.cpuProfileDir === ''
+          ? []
+          : ['--cpu-prof', '--cpu-prof-dir', path.resolve(ROOT, settings.cpuProfileDir)]),
+        '--import',
+        'tsx',
+        'src/main.ts',
+      ],
       {
         NEO4J_URI: store.neo4j.uri,
         PORT: '0',
@@ -864,7 +959,9 @@ async function benchSize(
     if (library) children.push(library.child);
 
     const results: OperationResult[] = [];
-    const list = scenarios(pools, size);
+    const list = scenarios(pools, size).filter(
+      (scenario) => settings.operations.length === 0 || settings.operations.includes(scenario.name),
+    );
     for (const [position, scenario] of list.entries()) {
       const step = `${label} (${position + 1}/${list.length}) ${scenario.name}`;
       const next = random(settings.seed + scenario.name.length);
@@ -878,7 +975,8 @@ async function benchSize(
       let failure: string | null = null;
       const captureStarted = Date.now();
       for (const variables of variableSets) {
-        if (measured.length > 0 && Date.now() - captureStarted > settings.seconds * 1000) break;
+        if (measured.length > 0 && Date.now() - captureStarted > settings.seconds * settings.rounds * 1000)
+          break;
         const statements: Statement[] = [];
         const response = await apollo.executeOperation(
           { query: scenario.query, variables },
@@ -912,6 +1010,8 @@ async function benchSize(
           graphql: null,
           direct: null,
           library: null,
+          directRatio: null,
+          libraryRatio: null,
           statements: 0,
           variants: 0,
           failure,
@@ -919,15 +1019,8 @@ async function benchSize(
         });
         continue;
       }
-      log(`${step}: GraphQL`);
-      const graphql = await httpLoad(ours.url, scenario.query, measured);
-      await quiesce(store.driver, step);
-      log(`${step}: direct Cypher`);
-      const direct = await directLoad(store.directExecutor, statementSets);
-      await quiesce(store.driver, step);
-      let libraryResult: Latencies | null = null;
+      const libraryVariables = scenario.library ? measured.map(scenario.library.variables) : [];
       if (scenario.library && library) {
-        const libraryVariables = measured.map(scenario.library.variables);
         const check = await fetch(library.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -935,12 +1028,42 @@ async function benchSize(
         });
         const body = (await check.json()) as { errors?: unknown };
         if (body.errors) throw new Error(`@neo4j/graphql ${scenario.name}: ${JSON.stringify(body.errors)}`);
-        log(`${step}: @neo4j/graphql`);
-        libraryResult = await httpLoad(library.url, scenario.library.query, libraryVariables);
-        await quiesce(store.driver, step);
       }
+      // The contenders take turns in short rounds (ours, direct, library, ours, …): a burst of other work on the
+      // machine then slows one round of each rather than the whole measurement of one, and the ratios are taken
+      // round by round (each round's p50 against the same round's other contenders), then their median.
+      const ourRounds: Round[] = [];
+      const directRounds: Round[] = [];
+      const libraryRounds: Round[] = [];
+      for (let round = 1; round <= settings.rounds; round += 1) {
+        log(`${step}: round ${round}/${settings.rounds}`);
+        ourRounds.push(await httpLoad(ours.url, scenario.query, measured));
+        await quiesce(store.driver, step);
+        directRounds.push(await directLoad(store.directExecutor, statementSets));
+        await quiesce(store.driver, step);
+        if (scenario.library && library) {
+          libraryRounds.push(await httpLoad(library.url, scenario.library.query, libraryVariables));
+          await quiesce(store.driver, step);
+        }
+      }
+      const graphql = pool(ourRounds);
+      const direct = pool(directRounds);
+      const libraryResult = libraryRounds.length > 0 ? pool(libraryRounds) : null;
+      const p50Of = (round: Round) => percentile(ascending(round.samples), 0.5);
+      const directRatio = spread(ourRounds.map((round, index) => p50Of(round) / p50Of(directRounds[index]!)));
+      // A round where either side finished nothing says nothing about their ratio (the operation outlasts the round):
+      // it is left out, and when every round is, the ratio is n/a (their pooled figures still show).
+      const libraryRatio =
+        libraryRounds.length > 0
+          ? spread(
+              ourRounds.map((round, index) => {
+                const theirs = libraryRounds[index]!.samples.length;
+                return round.samples.length > 0 && theirs > 0 ? round.samples.length / theirs : NaN;
+              }),
+            )
+          : null;
       log(
-        `${step}: GraphQL p95 ${graphql.p95} ms, ${graphql.requests} answered, ${graphql.errors} errors, ${graphql.unfinished} in flight at the end`,
+        `${step}: GraphQL p50 ${graphql.p50} ms (${directRatio?.median ?? 'n/a'} × direct${libraryRatio ? `, ${libraryRatio.median} × the library's req/s` : ''}), p95 ${graphql.p95} ms, ${graphql.requests} answered, ${graphql.errors} errors`,
       );
       results.push({
         scenario: scenario.name,
@@ -948,6 +1071,8 @@ async function benchSize(
         graphql,
         direct,
         library: libraryResult,
+        directRatio,
+        libraryRatio,
         statements: statementSets[0]!.length,
         variants: measured.length,
         failure: null,
@@ -1052,8 +1177,38 @@ function goals(sizes: readonly SizeReport[], growth: Report['growth']): Goal[] {
   return list;
 }
 
+/**
+ * Issue 17's goals, at the smallest size: our p50 at most 1.3 × direct Cypher's on every non-analytics operation,
+ * and at least 1.5 × @neo4j/graphql's req/s on the lookup by id and the nested relationship page (medians of rounds).
+ */
+function floorGoals(sizes: readonly SizeReport[]): Goal[] {
+  const smallest = sizes[0]!;
+  const list: Goal[] = [];
+  for (const result of smallest.results.filter((item) => !item.analytics)) {
+    const value = result.directRatio;
+    list.push({
+      goal: `${result.scenario}: GraphQL p50 ≤ 1.3 × direct Cypher at ${count(smallest.size)}`,
+      met: value !== null && value.median <= 1.3,
+      detail: result.failure ?? `${spreadText(value)}`,
+    });
+  }
+  for (const name of ['lookup by id', 'nested relationship page']) {
+    const result = smallest.results.find((item) => item.scenario === name);
+    if (!result) continue;
+    const value = result.libraryRatio;
+    list.push({
+      goal: `${name}: ≥ 1.5 × the req/s of @neo4j/graphql at ${count(smallest.size)}`,
+      met: value !== null && value.median >= 1.5,
+      detail: value === null ? 'not measured' : spreadText(value),
+    });
+  }
+  return list;
+}
+
 const row = (cells: readonly unknown[]) => `| ${cells.join(' | ')} |`;
-const ratio = (a: number, b: number) => (b > 0 && !Number.isNaN(a) ? (a / b).toFixed(2) : 'n/a');
+/** A per-round ratio: its median over the rounds, and its smallest and largest round in brackets. */
+const spreadText = (value: RatioSpread | null) =>
+  value === null ? 'n/a' : `${value.median.toFixed(2)} (${value.min.toFixed(2)}–${value.max.toFixed(2)})`;
 const figure = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value);
 
 function renderSize(size: SizeReport, report: Report): string[] {
@@ -1073,7 +1228,7 @@ function renderSize(size: SizeReport, report: Report): string[] {
     `Aggregate build: ${aggregates}.`,
     `Import: ${count(size.import.rows)} enterprises in ${size.import.seconds} s = **${count(size.import.rowsPerSecond)} enterprises/s** (as \`npm run import\` reports it; the whole command with its start-up took ${size.import.wallSeconds} s).`,
     '',
-    '| operation | GraphQL p50 | p95 | p99 | req/s | direct Cypher p50 | p95 | req/s | GraphQL / direct (p50) | @neo4j/graphql p50 | req/s | ours / theirs (req/s) | errors |',
+    '| operation | GraphQL p50 | p95 | p99 | req/s | direct Cypher p50 | p95 | req/s | GraphQL / direct (p50), median of rounds (min–max) | @neo4j/graphql p50 | req/s | ours / theirs (req/s), median of rounds (min–max) | errors |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...size.results.map((result) =>
       result.failure !== null
@@ -1093,10 +1248,10 @@ function renderSize(size: SizeReport, report: Report): string[] {
             figure(result.direct?.p50),
             figure(result.direct?.p95),
             figure(result.direct?.throughput),
-            ratio(result.graphql?.p50 ?? NaN, result.direct?.p50 ?? NaN),
+            spreadText(result.directRatio),
             figure(result.library?.p50),
             figure(result.library?.throughput),
-            result.library ? ratio(result.graphql?.throughput ?? NaN, result.library.throughput) : '—',
+            result.library ? spreadText(result.libraryRatio) : '—',
             (result.graphql?.errors ?? 0) + (result.direct?.errors ?? 0) + (result.library?.errors ?? 0),
           ]),
     ),
@@ -1116,7 +1271,7 @@ function renderMarkdown(report: Report): string {
       .map(([key, value]) => `${key} ${value}`)
       .join('; ')}.`,
     `Sizes: ${report.sizes.map((size) => count(size.size)).join(', ')} generated enterprises (seed ${report.settings.seed}), each in its own store.`,
-    `Load: ${report.settings.connections} concurrent clients on loopback, ${report.settings.seconds} s per measurement. Latencies in ms; percentiles are nearest-rank (bench/stats.ts). A GraphQL answer with \`errors\` counts as an error.`,
+    `Load: ${report.settings.connections} concurrent clients on loopback. The contenders (our GraphQL service, the same Cypher straight through the driver, @neo4j/graphql) take turns in ${report.settings.rounds} rounds of ${report.settings.seconds} s each per operation, so that other load on the machine falls on all of them alike; p50/p95/p99 and req/s pool the samples of all rounds, the ratios are taken round by round (each round against the same round of the other contender) and given as their median with the smallest and largest round. Latencies in ms; percentiles are nearest-rank (bench/stats.ts). A GraphQL answer with \`errors\` counts as an error.`,
     `Import: ${smallest.import.what}; removed again before the aggregates settle.`,
     '',
     ...report.sizes.flatMap((size) => renderSize(size, report)),
@@ -1157,6 +1312,12 @@ function renderMarkdown(report: Report): string {
     '',
     ...report.goals.map((goal) => `- ${goal.goal}: **${goal.met ? 'met' : 'missed'}** (${goal.detail})`),
     '',
+    '## Goals of issue 17',
+    '',
+    ...floorGoals(report.sizes).map(
+      (goal) => `- ${goal.goal}: **${goal.met ? 'met' : 'missed'}** (${goal.detail})`,
+    ),
+    '',
     `Whole run: ${report.durationSeconds} s (${report.sizes.map((size) => `${count(size.size)}: ${size.seconds} s`).join(', ')}).`,
     '',
   );
@@ -1167,7 +1328,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, NEO4J_URI: '', LOG_LEVEL: 'warn' });
   const logger = createLogger('warn');
   log(
-    `sizes ${settings.sizes.map(count).join(', ')}; ${settings.seconds} s per measurement; @neo4j/graphql: ${settings.library}`,
+    `sizes ${settings.sizes.map(count).join(', ')}; ${settings.rounds} rounds of ${settings.seconds} s per contender; @neo4j/graphql: ${settings.library}`,
   );
   const apollo = createApolloServer(config, logger);
   await apollo.start();
@@ -1189,9 +1350,10 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - benchStarted) / 1000),
   };
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-  await writeFile(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const output = path.join(ROOT, 'bench/results', settings.output);
+  await writeFile(`${output}.json`, `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
-  await writeFile(path.join(ROOT, 'bench/results/latest.md'), markdown);
+  await writeFile(`${output}.md`, markdown);
   process.stdout.write(markdown);
 }
 

@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { OperationTypeNode, type ValidationRule } from 'graphql';
 
 import type { Config } from '../config.js';
@@ -48,6 +51,23 @@ const variableSuggestionBlockingPlugin: ApolloServerPlugin<GraphQLContext> = {
     }),
 };
 const SUGGESTION = /\s*Did you mean .+\?$/s;
+
+/**
+ * Every answer is `cache-control: no-store`, as Apollo's cache-control plugin made it (the schema has no cache
+ * hints, so that plugin never said anything else). That plugin is disabled: to collect hints it wraps every field
+ * resolver of the schema, per field per request — about 5 % of the service's CPU on a lookup
+ * (bench/results/profile-before.md) for a header that is always the same.
+ */
+const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ response }) => {
+        if (!response.http.headers.has('cache-control'))
+          response.http.headers.set('cache-control', 'no-store');
+        return Promise.resolve();
+      },
+    }),
+};
 
 /**
  * The schema has no Subscription type (the service answers over plain HTTP only). graphql-js 16 lets such an
@@ -100,6 +120,8 @@ export function createApolloServer(
       costLimitPlugin(costLimitsOf(config), new AdmissionControl(admissionSettingsOf(config))),
       // Apollo's own landing page loads from a CDN; the service serves its own offline explorer instead.
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      noStorePlugin,
       errorLoggingPlugin,
       ...(config.introspectionEnabled ? [] : [variableSuggestionBlockingPlugin]),
     ],

@@ -18,6 +18,7 @@ import {
 import type { Config } from '../config.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { GraphQLContext } from './context.js';
+import { allStringsWithin, shapeOf } from './requestCache.js';
 
 /**
  * One length limit for every ID and String argument of every field, wherever it appears (root fields, nested
@@ -88,9 +89,20 @@ export function findOverlongArgument(
   variables: Record<string, unknown>,
   limits: ArgumentLimits,
 ): AppError | null {
+  return checkArguments(schema, document, operation, variables, limits).problem;
+}
+
+/** findOverlongArgument, also telling whether the variables coerced (only then was anything checked). */
+function checkArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: ArgumentLimits,
+): { problem: AppError | null; checked: boolean } {
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
   // Variables that do not coerce are refused by execution itself, with graphql-js's own message.
-  if (coerced.errors) return null;
+  if (coerced.errors) return { problem: null, checked: false };
   const typeInfo = new TypeInfo(schema);
   let found: AppError | null = null;
   const visitor = visitWithTypeInfo(typeInfo, {
@@ -114,20 +126,37 @@ export function findOverlongArgument(
   // The operation and the fragments it may spread (unused fragments fail validation before this runs).
   for (const definition of document.definitions) {
     if (definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
-    if (found) return found;
+    if (found) return { problem: found, checked: true };
   }
-  return null;
+  return { problem: null, checked: true };
 }
 
 export function argumentLimitsPlugin(limits: ArgumentLimits): ApolloServerPlugin<GraphQLContext> {
+  /**
+   * Per operation (Apollo hands the same node to every request with the same query text, see requestCache.ts), the
+   * shapes of variables (requestCache.ts shapeOf) it was found clean with, all strings short. A request of the same
+   * shape with short strings only takes the same defaults, so an over-long value could only come from the document
+   * itself (a literal, a default), which that check already passed: the walk over the document is skipped.
+   */
+  const clean = new WeakMap<OperationDefinitionNode, Set<string>>();
+  const shortest = Math.min(limits.maxIdLength, limits.maxStringLength);
   return {
     requestDidStart: () =>
       Promise.resolve({
         didResolveOperation: ({ schema, document, operation, request }) => {
-          const problem = operation
-            ? findOverlongArgument(schema, document, operation, request.variables ?? {}, limits)
-            : null;
-          return problem ? Promise.reject(problem) : Promise.resolve();
+          if (!operation) return Promise.resolve();
+          const variables = request.variables ?? {};
+          const short = allStringsWithin(variables, shortest);
+          const shape = short ? shapeOf(variables) : '';
+          if (short && clean.get(operation)?.has(shape)) return Promise.resolve();
+          const { problem, checked } = checkArguments(schema, document, operation, variables, limits);
+          if (problem) return Promise.reject(problem);
+          if (short && checked) {
+            let shapes = clean.get(operation);
+            if (!shapes || shapes.size >= 64) clean.set(operation, (shapes = new Set()));
+            shapes.add(shape);
+          }
+          return Promise.resolve();
         },
       }),
   };

@@ -39,6 +39,7 @@ import { OWNERSHIP, SIZE_BAND } from '../ingest/vocabulary.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { AdmissionControl, Release } from './admission.js';
 import type { GraphQLContext } from './context.js';
+import { PriceCache } from './requestCache.js';
 import { loadTypeDefs } from './typeDefs.js';
 
 /**
@@ -506,6 +507,8 @@ export function costLimitPlugin(
   limits: CostLimits,
   admission?: AdmissionControl,
 ): ApolloServerPlugin<GraphQLContext> {
+  // The price depends on the document and a few variables only (requestCache.ts): computed once per combination.
+  const prices = new PriceCache();
   return {
     requestDidStart: () => {
       // One listener per operation (Apollo starts a request per operation of a batch).
@@ -517,7 +520,9 @@ export function costLimitPlugin(
           const coerced = coerceVariables(schema, operation, request.variables ?? {});
           // Variables that do not coerce fail the operation before it runs, with graphql's own error.
           if (coerced === null) return;
-          const cost = operationCost(schema, document, operation, coerced, limits);
+          const cost = prices.price(schema, document.definitions, operation, coerced, () =>
+            operationCost(schema, document, operation, coerced, limits),
+          );
           if (cost > limits.maxCost) throw costError(cost, limits.maxCost);
           // A batch's operations share one budget (see CostBudget); a lone request charges it once.
           const charged = contextValue.costBudget?.charge(cost);
