@@ -78,6 +78,16 @@ export interface GapFactsRequest {
    * out. Absent: the statement reads it.
    */
   readonly cachedSegmentIds?: readonly string[];
+  /**
+   * Ids the request must find (each with its label): the statement reports the indexes of those it does not find
+   * (`missing`), so that a report checks its arguments in the same round trip as it reads its facts.
+   */
+  readonly checks?: readonly { readonly label: string; readonly id: string }[];
+  /**
+   * More CALL subqueries to run in the same statement (the hydration of nodes known in advance, hydrate.ts) and the
+   * columns they return; their parameters must not clash with the ones here (theirs are `$p…`).
+   */
+  readonly extra?: { readonly query: CypherQuery | null; readonly columns: readonly string[] };
 }
 
 /**
@@ -90,6 +100,8 @@ export interface GapFactsRequest {
 export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   const depth = traversalDepth(request.maxDepth, 12, 'maxDepth');
   const cached = request.cachedSegmentIds;
+  const checks = request.checks ?? [];
+  const extra = request.extra;
   // With the structure cached (structureCache.ts) only the segment ids are needed, to list local enterprises.
   // A SERVICE segment passes no dependence on (issue 15): it reaches nothing itself, and a downstream path may end
   // at a service but not run through one (the inner nodes of the path are products).
@@ -150,10 +162,18 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
+     ${extra?.query?.cypher ?? ''}
      RETURN segments, aggregates, realAggregates, declaredCompleteness, nations, asOf, pendingChanges, structureVersion,
             maxOperations, localIds,
-            size(localFirms) > $localScanLimit AS localsCut`,
+            size(localFirms) > $localScanLimit AS localsCut,
+            [missing IN [${checks.map(
+              (check, index) =>
+                `CASE WHEN EXISTS { MATCH (:${assertLabel(check.label)} { id: $check${index} }) } THEN null ELSE ${index} END`,
+            )}] WHERE missing IS NOT NULL] AS missing
+            ${extra?.columns.map((column) => `, ${column}`).join('') ?? ''}`,
     {
+      ...(extra?.query?.params ?? {}),
+      ...Object.fromEntries(checks.map((check, index) => [`check${index}`, check.id])),
       ...(cached !== undefined
         ? { cachedSegmentIds: cached }
         : { chainIds: request.chainIds, segmentScopeId: request.segmentScopeId ?? null }),
@@ -304,6 +324,10 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
       ((row?.['localIds'] as [string, string[]][] | undefined) ?? []).map(([id, ids]) => [id, ids]),
     ),
     basis: basisFrom(row),
+    /** The indexes of `request.checks` not found. */
+    missing: ((row?.['missing'] as number[] | undefined) ?? []).map(Number),
+    /** The statement's row, for the columns of `request.extra`. */
+    row,
   };
 }
 
