@@ -31,6 +31,7 @@ import {
   type GapFactsRequest,
   type GapFactsRow,
   type StructureRow,
+  type SupplyLossRow,
 } from './facts.js';
 import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
 import { firmForEligibility, incentivesFor, measuresForEligibility } from './incentives.js';
@@ -857,13 +858,16 @@ export async function impactOfLosing(
   }
   const thresholds = validThresholds(args.thresholds);
   const sources = sourcesOrDefault(args.sources);
-  const prepared = await prepare(context, [
+  const checks: RequestCheck[] = [
     ...(args.enterpriseId
       ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
       : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
-  ]);
+  ];
+  if (args.enterpriseId)
+    return impactOfLosingFirm(context, { ...args, enterpriseId: args.enterpriseId }, selection, checks);
+  const prepared = await prepare(context, checks);
   // Leaving firms out costs work per firm (their own counts and links): a segment of a large region is refused,
   // first on the stored count (no firm read), then on the firms found (the count may lag pending writes).
   const tooMany = () =>
@@ -907,6 +911,27 @@ export async function impactOfLosing(
     [[], removed],
     lostScope?.segmentIds,
   );
+  const losses =
+    removed.length > 0
+      ? await readSupplyLosses(context.executor, {
+          regionId: args.regionId,
+          removed,
+          sources,
+          ...(lostScope ? { segment: lostScope } : {}),
+        })
+      : [];
+  return lossReport(context, args, selection, thresholds, { rows, basis, facts }, losses);
+}
+
+/** The report of a loss from its facts (scenario 0: as it is, 1: after the loss) and the supply losses. */
+async function lossReport(
+  context: AnalyticsContext,
+  args: { enterpriseId?: string | null; segmentId?: string | null; regionId: string },
+  selection: Selection,
+  thresholds: GapThresholds,
+  { rows, basis, facts }: Pick<GapFactsResult, 'rows' | 'basis' | 'facts'>,
+  losses: readonly SupplyLossRow[],
+) {
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
   const completeness = facts.completeness.get(args.regionId) ?? 'PARTIAL';
   const before = new Map(
@@ -923,15 +948,6 @@ export async function impactOfLosing(
         STATUS_RANK[after.status] < STATUS_RANK[was.status],
     )
     .sort((a, b) => compareAssessments(a.after, b.after));
-  const losses =
-    removed.length > 0
-      ? await readSupplyLosses(context.executor, {
-          regionId: args.regionId,
-          removed,
-          sources,
-          ...(lostScope ? { segment: lostScope } : {}),
-        })
-      : [];
   const nodes = await hydrate(
     context.executor,
     selection,
@@ -991,4 +1007,30 @@ export async function impactOfLosing(
     })),
     basis: basisObject(basis, facts, [args.regionId]),
   };
+}
+
+/**
+ * Losing one firm: its chains and the local firms left without supply (two statements at once), then the checks,
+ * the facts and the firm's own contributions, then the nodes — four round trips in sequence, whatever the region.
+ */
+async function impactOfLosingFirm(
+  context: AnalyticsContext,
+  args: { enterpriseId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
+  selection: Selection,
+  checks: readonly RequestCheck[],
+) {
+  const thresholds = validThresholds(args.thresholds);
+  const sources = sourcesOrDefault(args.sources);
+  const removed = [args.enterpriseId];
+  const [chainIds, losses] = await Promise.all([
+    readChainsOf(context.executor, { enterpriseId: args.enterpriseId, sources }),
+    readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources }),
+  ]);
+  const { facts } = await checkedGapFacts(
+    context,
+    checks,
+    { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
+    { scenarios: [[], removed] },
+  );
+  return lossReport(context, args, selection, thresholds, facts, losses);
 }
