@@ -867,59 +867,44 @@ export async function impactOfLosing(
   ];
   if (args.enterpriseId)
     return impactOfLosingFirm(context, { ...args, enterpriseId: args.enterpriseId }, selection, checks);
+  const segmentId = args.segmentId!;
   const prepared = await prepare(context, checks);
   // Leaving firms out costs work per firm (their own counts and links): a segment of a large region is refused,
   // first on the stored count (no firm read), then on the firms found (the count may lag pending writes).
   const tooMany = () =>
     new AppError(
       ErrorCode.QUERY_TOO_COMPLEX,
-      `Losing segment '${clip(args.segmentId!)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
+      `Losing segment '${clip(segmentId)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
     );
-  if (
-    args.segmentId &&
-    (await readLocalEnterpriseCount(context.executor, {
-      segmentId: args.segmentId,
-      regionId: args.regionId,
-      sources,
-    })) > context.maxScenarioFirms
-  ) {
-    throw tooMany();
-  }
-  const removed = args.enterpriseId
-    ? [args.enterpriseId]
-    : await readLocalEnterprisesOfSegment(context.executor, {
-        segmentId: args.segmentId!,
-        regionId: args.regionId,
-        sources,
-        limit: context.maxScenarioFirms + 1,
-      });
-  if (removed.length > context.maxScenarioFirms) throw tooMany();
-  const chainIds = await readChainsOf(context.executor, {
-    ...(args.enterpriseId ? { enterpriseId: args.enterpriseId } : {}),
-    ...(args.segmentId ? { segmentId: args.segmentId } : {}),
+  // Independent reads go out at once: they cost the same work, but the request waits for one round trip, not two.
+  const [localCount, chainIds, structure] = await Promise.all([
+    readLocalEnterpriseCount(context.executor, { segmentId, regionId: args.regionId, sources }),
+    readChainsOf(context.executor, { segmentId, sources }),
+    aggregateStructure(context, prepared),
+  ]);
+  if (localCount > context.maxScenarioFirms) throw tooMany();
+  const removed = await readLocalEnterprisesOfSegment(context.executor, {
+    segmentId,
+    regionId: args.regionId,
     sources,
+    limit: context.maxScenarioFirms + 1,
   });
+  if (removed.length > context.maxScenarioFirms) throw tooMany();
   // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its narrower
   // segments, and the supply pairs counted through those — not the firms: their other segments stay.
-  const lostScope = args.segmentId
-    ? segmentScenarioScope(await aggregateStructure(context, prepared), args.segmentId, sources)
-    : undefined;
-  const { rows, basis, facts } = await gapFacts(
-    context,
-    prepared,
-    { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
-    [[], removed],
-    lostScope?.segmentIds,
-  );
-  const losses =
+  const lostScope = segmentScenarioScope(structure, segmentId, sources);
+  const [{ rows, basis, facts }, losses] = await Promise.all([
+    gapFacts(
+      context,
+      prepared,
+      { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
+      [[], removed],
+      lostScope.segmentIds,
+    ),
     removed.length > 0
-      ? await readSupplyLosses(context.executor, {
-          regionId: args.regionId,
-          removed,
-          sources,
-          ...(lostScope ? { segment: lostScope } : {}),
-        })
-      : [];
+      ? readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources, segment: lostScope })
+      : Promise.resolve([]),
+  ]);
   return lossReport(context, args, selection, thresholds, { rows, basis, facts }, losses);
 }
 
