@@ -78,6 +78,16 @@ export interface GapFactsRequest {
    * out. Absent: the statement reads it.
    */
   readonly cachedSegmentIds?: readonly string[];
+  /**
+   * Ids the request must find (each with its label): the statement reports the indexes of those it does not find
+   * (`missing`), so that a report checks its arguments in the same round trip as it reads its facts.
+   */
+  readonly checks?: readonly { readonly label: string; readonly id: string }[];
+  /**
+   * More CALL subqueries to run in the same statement (the hydration of nodes known in advance, hydrate.ts) and the
+   * columns they return; their parameters must not clash with the ones here (theirs are `$p…`).
+   */
+  readonly extra?: { readonly query: CypherQuery | null; readonly columns: readonly string[] };
 }
 
 /**
@@ -90,6 +100,8 @@ export interface GapFactsRequest {
 export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
   const depth = traversalDepth(request.maxDepth, 12, 'maxDepth');
   const cached = request.cachedSegmentIds;
+  const checks = request.checks ?? [];
+  const extra = request.extra;
   // With the structure cached (structureCache.ts) only the segment ids are needed, to list local enterprises.
   // A SERVICE segment passes no dependence on (issue 15): it reaches nothing itself, and a downstream path may end
   // at a service but not run through one (the inner nodes of the path are products).
@@ -150,10 +162,20 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
        WITH segmentId, collect(DISTINCT id)[0..toInteger($localEnterprises)] AS ids
        RETURN collect([segmentId, ids]) AS localIds
      }
+     ${extra?.query?.cypher ?? ''}
      RETURN segments, aggregates, realAggregates, declaredCompleteness, nations, asOf, pendingChanges, structureVersion,
             maxOperations, localIds,
-            size(localFirms) > $localScanLimit AS localsCut`,
+            size(localFirms) > $localScanLimit AS localsCut,
+            [missing IN [${checks
+              .map(
+                (check, index) =>
+                  `CASE WHEN EXISTS { MATCH (:${assertLabel(check.label)} { id: $check${index} }) } THEN null ELSE ${index} END`,
+              )
+              .join(', ')}] WHERE missing IS NOT NULL] AS missing
+            ${extra?.columns.map((column) => `, ${column}`).join('') ?? ''}`,
     {
+      ...(extra?.query?.params ?? {}),
+      ...Object.fromEntries(checks.map((check, index) => [`check${index}`, check.id])),
       ...(cached !== undefined
         ? { cachedSegmentIds: cached }
         : { chainIds: request.chainIds, segmentScopeId: request.segmentScopeId ?? null }),
@@ -304,6 +326,10 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
       ((row?.['localIds'] as [string, string[]][] | undefined) ?? []).map(([id, ids]) => [id, ids]),
     ),
     basis: basisFrom(row),
+    /** The indexes of `request.checks` not found. */
+    missing: ((row?.['missing'] as number[] | undefined) ?? []).map(Number),
+    /** The statement's row, for the columns of `request.extra`. */
+    row,
   };
 }
 
@@ -350,21 +376,23 @@ export async function readContributions(
   const { structure } = request;
   const key = filterKey(request.sources);
   const wanted = [request.regionId, ...(request.nationId ? [request.nationId] : [])];
-  const counted = async (scope: {
-    firmIds: readonly string[];
-    excludeSegmentIds?: readonly string[];
-  }): Promise<Map<string, RegionCounts>> => {
-    const [firms, supply] = [
-      await executor.read('scenario-firms', firmCountsQuery(scope, structure)),
-      await executor.read('scenario-supply', supplyCountsQuery(scope, structure)),
-    ];
+  const excluded = request.excludeSegmentIds ?? [];
+  // Every count in ONE statement: what the firms count with all their operations, and (a segment scenario) without
+  // the excluded ones.
+  const scopes = [
+    { firmIds: request.firmIds },
+    ...(excluded.length > 0 ? [{ firmIds: request.firmIds, excludeSegmentIds: excluded }] : []),
+  ];
+  const [row] = await executor.read('scenario-counts', contributionsQuery(scopes, structure));
+  const counted = (index: number): Map<string, RegionCounts> => {
+    const firms = (row?.[`f${index}`] as Row[] | undefined) ?? [];
+    const supply = (row?.[`s${index}`] as Row[] | undefined) ?? [];
     const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
     return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
   };
-  const all = await counted({ firmIds: request.firmIds });
-  const excluded = request.excludeSegmentIds ?? [];
+  const all = counted(0);
   if (excluded.length === 0) return all;
-  const kept = await counted({ firmIds: request.firmIds, excludeSegmentIds: excluded });
+  const kept = counted(1);
   return new Map(
     wanted.map((id) => {
       const lost: RegionCounts = new Map();
@@ -385,6 +413,35 @@ export async function readContributions(
       return [id, lost];
     }),
   );
+}
+
+/**
+ * The firm and supply counts (aggregates.ts) of each scope in one statement: columns `f<i>` and `s<i>` hold the
+ * rows the two counting statements would return. Each count is collected inside its own CALL, so that a count with
+ * no rows still leaves the statement its one row. The scopes share `$firmIds`; only a scope that excludes segments
+ * refers to `$excludeSegmentIds`, so at most one scope may exclude any.
+ */
+function contributionsQuery(
+  scopes: readonly { firmIds: readonly string[]; excludeSegmentIds?: readonly string[] }[],
+  structure: Structure,
+): CypherQuery {
+  const calls: string[] = [];
+  const columns: string[] = [];
+  let params: Record<string, unknown> = {};
+  scopes.forEach((scope, index) => {
+    const firms = firmCountsQuery(scope, structure);
+    const supply = supplyCountsQuery(scope, structure);
+    params = { ...params, ...firms.params, ...supply.params };
+    calls.push(
+      `CALL { CALL { ${firms.cypher} }
+         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, n: n, leading: leading, highTech: highTech,
+                          listed: listed, listedWithRevenue: listedWithRevenue, listedRevenue: listedRevenue }) AS f${index} }`,
+      `CALL { CALL { ${supply.cypher} }
+         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, localAt: localAt, n: n }) AS s${index} }`,
+    );
+    columns.push(`f${index}`, `s${index}`);
+  });
+  return { cypher: `${calls.join('\n')}\nRETURN ${columns.join(', ')}`, params };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Executor } from '../data/executor.js';
-import { hydrate, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
+import { hydrate, hydrationPart, type Hydrated, type HydrationRequest } from '../data/graph/hydrate.js';
 import { selectedFields, selectionsAt, type Selection } from '../data/graph/selection.js';
 import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel, PROVENANCE_SOURCES } from '../data/model.js';
@@ -31,6 +31,7 @@ import {
   type GapFactsRequest,
   type GapFactsRow,
   type StructureRow,
+  type SupplyLossRow,
 } from './facts.js';
 import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
 import { firmForEligibility, incentivesFor, measuresForEligibility } from './incentives.js';
@@ -196,13 +197,7 @@ export async function gapFacts(
   scenarios: readonly (readonly string[])[] = [[]],
   /** A segment scenario: the left-out firms lose only their operations in these segments (readContributions). */
   excludeSegmentIds?: readonly string[],
-): Promise<{
-  rows: GapFactsRow[];
-  basis: AggregateBasis & { readonly asOf: string };
-  localIds: ReadonlyMap<string, readonly string[]>;
-  aggregates: ReadonlyMap<string, RegionCounts>;
-  facts: FactsBasis;
-}> {
+): Promise<GapFactsResult> {
   // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
   // version is the one the request's check saw; a write to the shape since then reads it afresh.
   const structures = context.refresher.structures;
@@ -224,6 +219,22 @@ export async function gapFacts(
     // or may not be in what it read, and a later request seeing the newer version must read it again.
     structures.set(key, Math.min(prepared.structureVersion, parts.basis.structureVersion), structure);
   }
+  return factsFrom(context, prepared, request, parts, structure, scenarios, excludeSegmentIds);
+}
+
+type GapFactParts = Awaited<ReturnType<typeof readGapFactParts>>;
+type GapFactsResult = Awaited<ReturnType<typeof factsFrom>>;
+
+/** The facts of a read (`gapFacts`, `checkedGapFacts`), with each scenario's firms subtracted. */
+async function factsFrom(
+  context: AnalyticsContext,
+  prepared: Prepared,
+  request: GapFactsRequest,
+  parts: GapFactParts,
+  structure: readonly StructureRow[],
+  scenarios: readonly (readonly string[])[],
+  excludeSegmentIds: readonly string[] | undefined,
+) {
   if (parts.localsCut) {
     throw new AppError(
       ErrorCode.QUERY_TOO_COMPLEX,
@@ -268,6 +279,78 @@ export async function gapFacts(
       realAggregates: parts.realAggregates,
       segmentIds: [...new Set(structure.map((row) => row.segmentId))],
     },
+  };
+}
+
+/** An argument a report must find, with the label it must have. */
+export interface RequestCheck {
+  readonly argument: string;
+  readonly label: string;
+  readonly id: string;
+}
+
+/**
+ * `prepare` and `gapFacts` — and, when `hydration` is given and the chains' structure is cached (so the segments
+ * are known before the read), the projection of the nodes the report shows — in ONE statement: on a settled store
+ * an analytics report then costs one round trip. The arguments are checked in that statement; when it finds writes
+ * not yet folded into the aggregates, or a structure newer than the cached one, the report catches up and reads
+ * again the usual way (`nodes` is then null: the caller hydrates).
+ */
+export async function checkedGapFacts(
+  context: AnalyticsContext,
+  checks: readonly RequestCheck[],
+  request: GapFactsRequest,
+  options: {
+    readonly scenarios?: readonly (readonly string[])[];
+    readonly excludeSegmentIds?: readonly string[];
+    /** What to project, given the cached structure rows (a superset of the ids the report mentions is fine). */
+    readonly hydration?: (structure: readonly StructureRow[]) => {
+      readonly selection: Selection;
+      readonly requests: readonly HydrationRequest[];
+    };
+  } = {},
+): Promise<{ prepared: Prepared; facts: GapFactsResult; nodes: Hydrated | null }> {
+  const scenarios = options.scenarios ?? [[]];
+  const structures = context.refresher.structures;
+  const key = gapStructureKey(request);
+  const cached = structures.peek<StructureRow[]>(key);
+  const hydration = cached && options.hydration ? options.hydration(cached.value) : null;
+  const part = hydration ? hydrationPart(hydration.selection, hydration.requests, context.limits) : null;
+  const parts = await readGapFactParts(context.executor, {
+    ...request,
+    checks,
+    ...(cached ? { cachedSegmentIds: cached.value.map((row) => row.segmentId) } : {}),
+    ...(part?.query ? { extra: part } : {}),
+  });
+  const missing = parts.missing[0];
+  if (missing !== undefined) {
+    const check = checks[missing]!;
+    throw badUserInput(check.argument, `no ${check.label} with id '${clip(check.id)}'`);
+  }
+  const prepared: Prepared = { structureVersion: parts.basis.structureVersion };
+  const settled = parts.basis.pendingChanges === 0 && parts.basis.asOf !== null;
+  if (!settled || (cached !== undefined && cached.version !== parts.basis.structureVersion)) {
+    if (!settled) await context.refresher.catchUp();
+    return {
+      prepared,
+      facts: await gapFacts(context, prepared, request, scenarios, options.excludeSegmentIds),
+      nodes: null,
+    };
+  }
+  const structure = cached?.value ?? parts.structure;
+  if (cached === undefined) structures.set(key, parts.basis.structureVersion, structure);
+  return {
+    prepared,
+    facts: await factsFrom(
+      context,
+      prepared,
+      request,
+      parts,
+      structure,
+      scenarios,
+      options.excludeSegmentIds,
+    ),
+    nodes: part ? part.from(parts.row) : null,
   };
 }
 
@@ -405,6 +488,27 @@ function gapHydration(
   ];
 }
 
+/**
+ * What gapHydration projects, from the structure alone (before the counts are read): every segment of the report,
+ * and every broader segment its location quotient may fall back to (a superset of those it does).
+ */
+function structureHydration(
+  gapPath: readonly string[],
+  structure: readonly StructureRow[],
+): HydrationRequest[] {
+  return [
+    { typeName: 'ChainSegment', ids: structure.map((row) => row.segmentId), at: [...gapPath, 'segment'] },
+    {
+      typeName: 'ChainSegment',
+      ids: [
+        ...structure.map((row) => row.segmentId),
+        ...structure.flatMap((row) => (row.broader ?? []).map(([id]) => id)),
+      ],
+      at: [...gapPath, 'locationQuotientSegment'],
+    },
+  ];
+}
+
 export async function chainGapReport(
   context: AnalyticsContext,
   args: {
@@ -417,19 +521,39 @@ export async function chainGapReport(
   selection: Selection,
 ) {
   const thresholds = validThresholds(args.thresholds);
-  const prepared = await prepare(context, [
-    { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
-    { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
-  ]);
   const sources = sourcesOrDefault(args.sources);
   const firstLocals = localEnterprisesWanted(selection, [['gaps']], context.limits);
-  const { rows, basis, localIds, aggregates, facts } = await gapFacts(context, prepared, {
-    chainIds: [args.chainId],
-    regionIds: [args.regionId],
-    sources,
-    maxDepth: context.limits.maxTraversalDepth,
-    localEnterprises: firstLocals,
-  });
+  const fixedNodes = [
+    { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
+    { typeName: 'Region', ids: [args.regionId], at: ['region'] },
+  ];
+  const {
+    prepared,
+    facts: { rows, basis, localIds, aggregates, facts },
+    nodes: read,
+  } = await checkedGapFacts(
+    context,
+    [
+      { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
+      { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
+    ],
+    {
+      chainIds: [args.chainId],
+      regionIds: [args.regionId],
+      sources,
+      maxDepth: context.limits.maxTraversalDepth,
+      localEnterprises: firstLocals,
+    },
+    // The local enterprises listed are known only after the read: then the nodes are projected afterwards.
+    firstLocals > 0
+      ? {}
+      : {
+          hydration: (structure) => ({
+            selection,
+            requests: [...fixedNodes, ...structureHydration(['gaps'], structure)],
+          }),
+        },
+  );
   const byScore = assess(rows, thresholds, facts.completeness);
   const orderBy = args.orderBy ?? 'SCORE';
   const relatedness =
@@ -442,16 +566,14 @@ export async function chainGapReport(
         )
       : new Map<string, number>();
   const assessments = orderBy === 'PRIORITY' ? [...byScore].sort(priorityOrder(relatedness)) : byScore;
-  const nodes = await hydrate(
-    context.executor,
-    selection,
-    [
-      { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
-      { typeName: 'Region', ids: [args.regionId], at: ['region'] },
-      ...gapHydration(['gaps'], assessments, localIds),
-    ],
-    context.limits,
-  );
+  const nodes =
+    read ??
+    (await hydrate(
+      context.executor,
+      selection,
+      [...fixedNodes, ...gapHydration(['gaps'], assessments, localIds)],
+      context.limits,
+    ));
   return {
     chain: nodes.ref(args.chainId),
     region: nodes.ref(args.regionId),
@@ -480,16 +602,34 @@ export async function compareRegions(
   if (regionIds.length < 2 || regionIds.length > MAX_COMPARED_REGIONS) {
     throw badUserInput('regionIds', `give 2 to ${MAX_COMPARED_REGIONS} different regions`);
   }
-  const prepared = await prepare(context, [
-    { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
-    ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
-  ]);
-  const { rows, basis, facts } = await gapFacts(context, prepared, {
-    chainIds: [args.chainId],
-    regionIds,
-    sources: sourcesOrDefault(args.sources),
-    maxDepth: context.limits.maxTraversalDepth,
-  });
+  const nodeRequests = (segmentIds: readonly string[]): HydrationRequest[] => [
+    { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
+    { typeName: 'Region', ids: regionIds, at: ['regions', 'region'] },
+    { typeName: 'Region', ids: regionIds, at: ['segments', 'byRegion', 'region'] },
+    { typeName: 'ChainSegment', ids: segmentIds, at: ['segments', 'segment'] },
+  ];
+  const {
+    facts: { rows, basis, facts },
+    nodes: read,
+  } = await checkedGapFacts(
+    context,
+    [
+      { argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId },
+      ...regionIds.map((id, index) => ({ argument: `regionIds[${index}]`, label: NodeLabel.Region, id })),
+    ],
+    {
+      chainIds: [args.chainId],
+      regionIds,
+      sources: sourcesOrDefault(args.sources),
+      maxDepth: context.limits.maxTraversalDepth,
+    },
+    {
+      hydration: (structure) => ({
+        selection,
+        requests: nodeRequests(structure.map((row) => row.segmentId)),
+      }),
+    },
+  );
   const byRegion = new Map(
     regionIds.map((id) => [
       id,
@@ -501,21 +641,8 @@ export async function compareRegions(
     ]),
   );
   const segmentIds = [...new Set(rows.map((row) => row.segmentId))];
-  const nodes = await hydrate(
-    context.executor,
-    selection,
-    [
-      { typeName: 'IndustrialChain', ids: [args.chainId], at: ['chain'] },
-      { typeName: 'Region', ids: regionIds, at: ['regions', 'region'] },
-      { typeName: 'Region', ids: regionIds, at: ['segments', 'byRegion', 'region'] },
-      {
-        typeName: 'ChainSegment',
-        ids: segmentIds,
-        at: ['segments', 'segment'],
-      },
-    ],
-    context.limits,
-  );
+  const nodes =
+    read ?? (await hydrate(context.executor, selection, nodeRequests(segmentIds), context.limits));
   // Segments in the order of the first region's report (worst first there), then by id.
   const order = new Map(
     (byRegion.get(regionIds[0]!) ?? []).map((assessment, index) => [assessment.facts.segmentId, index]),
@@ -731,56 +858,65 @@ export async function impactOfLosing(
   }
   const thresholds = validThresholds(args.thresholds);
   const sources = sourcesOrDefault(args.sources);
-  const prepared = await prepare(context, [
+  const checks: RequestCheck[] = [
     ...(args.enterpriseId
       ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
       : []),
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
-  ]);
+  ];
+  if (args.enterpriseId)
+    return impactOfLosingFirm(context, { ...args, enterpriseId: args.enterpriseId }, selection, checks);
+  const segmentId = args.segmentId!;
+  const prepared = await prepare(context, checks);
   // Leaving firms out costs work per firm (their own counts and links): a segment of a large region is refused,
   // first on the stored count (no firm read), then on the firms found (the count may lag pending writes).
   const tooMany = () =>
     new AppError(
       ErrorCode.QUERY_TOO_COMPLEX,
-      `Losing segment '${clip(args.segmentId!)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
+      `Losing segment '${clip(segmentId)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
     );
-  if (
-    args.segmentId &&
-    (await readLocalEnterpriseCount(context.executor, {
-      segmentId: args.segmentId,
-      regionId: args.regionId,
-      sources,
-    })) > context.maxScenarioFirms
-  ) {
-    throw tooMany();
-  }
-  const removed = args.enterpriseId
-    ? [args.enterpriseId]
-    : await readLocalEnterprisesOfSegment(context.executor, {
-        segmentId: args.segmentId!,
-        regionId: args.regionId,
-        sources,
-        limit: context.maxScenarioFirms + 1,
-      });
-  if (removed.length > context.maxScenarioFirms) throw tooMany();
-  const chainIds = await readChainsOf(context.executor, {
-    ...(args.enterpriseId ? { enterpriseId: args.enterpriseId } : {}),
-    ...(args.segmentId ? { segmentId: args.segmentId } : {}),
+  // Independent reads go out at once: they cost the same work, but the request waits for one round trip, not two.
+  const [localCount, chainIds, structure] = await Promise.all([
+    readLocalEnterpriseCount(context.executor, { segmentId, regionId: args.regionId, sources }),
+    readChainsOf(context.executor, { segmentId, sources }),
+    aggregateStructure(context, prepared),
+  ]);
+  if (localCount > context.maxScenarioFirms) throw tooMany();
+  const removed = await readLocalEnterprisesOfSegment(context.executor, {
+    segmentId,
+    regionId: args.regionId,
     sources,
+    limit: context.maxScenarioFirms + 1,
   });
+  if (removed.length > context.maxScenarioFirms) throw tooMany();
   // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its narrower
   // segments, and the supply pairs counted through those — not the firms: their other segments stay.
-  const lostScope = args.segmentId
-    ? segmentScenarioScope(await aggregateStructure(context, prepared), args.segmentId, sources)
-    : undefined;
-  const { rows, basis, facts } = await gapFacts(
-    context,
-    prepared,
-    { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
-    [[], removed],
-    lostScope?.segmentIds,
-  );
+  const lostScope = segmentScenarioScope(structure, segmentId, sources);
+  const [{ rows, basis, facts }, losses] = await Promise.all([
+    gapFacts(
+      context,
+      prepared,
+      { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
+      [[], removed],
+      lostScope.segmentIds,
+    ),
+    removed.length > 0
+      ? readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources, segment: lostScope })
+      : Promise.resolve([]),
+  ]);
+  return lossReport(context, args, selection, thresholds, { rows, basis, facts }, losses);
+}
+
+/** The report of a loss from its facts (scenario 0: as it is, 1: after the loss) and the supply losses. */
+async function lossReport(
+  context: AnalyticsContext,
+  args: { enterpriseId?: string | null; segmentId?: string | null; regionId: string },
+  selection: Selection,
+  thresholds: GapThresholds,
+  { rows, basis, facts }: Pick<GapFactsResult, 'rows' | 'basis' | 'facts'>,
+  losses: readonly SupplyLossRow[],
+) {
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
   const completeness = facts.completeness.get(args.regionId) ?? 'PARTIAL';
   const before = new Map(
@@ -797,15 +933,6 @@ export async function impactOfLosing(
         STATUS_RANK[after.status] < STATUS_RANK[was.status],
     )
     .sort((a, b) => compareAssessments(a.after, b.after));
-  const losses =
-    removed.length > 0
-      ? await readSupplyLosses(context.executor, {
-          regionId: args.regionId,
-          removed,
-          sources,
-          ...(lostScope ? { segment: lostScope } : {}),
-        })
-      : [];
   const nodes = await hydrate(
     context.executor,
     selection,
@@ -865,4 +992,30 @@ export async function impactOfLosing(
     })),
     basis: basisObject(basis, facts, [args.regionId]),
   };
+}
+
+/**
+ * Losing one firm: its chains and the local firms left without supply (two statements at once), then the checks,
+ * the facts and the firm's own contributions, then the nodes — four round trips in sequence, whatever the region.
+ */
+async function impactOfLosingFirm(
+  context: AnalyticsContext,
+  args: { enterpriseId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
+  selection: Selection,
+  checks: readonly RequestCheck[],
+) {
+  const thresholds = validThresholds(args.thresholds);
+  const sources = sourcesOrDefault(args.sources);
+  const removed = [args.enterpriseId];
+  const [chainIds, losses] = await Promise.all([
+    readChainsOf(context.executor, { enterpriseId: args.enterpriseId, sources }),
+    readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources }),
+  ]);
+  const { facts } = await checkedGapFacts(
+    context,
+    checks,
+    { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
+    { scenarios: [[], removed] },
+  );
+  return lossReport(context, args, selection, thresholds, facts, losses);
 }

@@ -37,6 +37,21 @@ export class StructureCache {
     return entry.value as T;
   }
 
+  /**
+   * The value stored under `key` whatever its version, with that version, if still fresh: for a statement that reads
+   * the current version together with what the cached value lets it leave out (the caller must check the version it
+   * reads against this one, and read afresh when they differ).
+   */
+  peek<T>(key: string): { readonly version: number; readonly value: T } | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (Date.now() - entry.storedAt > this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return { version: entry.version, value: entry.value as T };
+  }
+
   set(key: string, version: number, value: unknown): void {
     this.entries.delete(key);
     this.entries.set(key, { version, storedAt: Date.now(), value });

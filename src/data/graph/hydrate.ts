@@ -105,6 +105,16 @@ export function hydrationPlan(selection: Selection, requests: readonly Hydration
 }
 
 export function hydrationQuery(plan: Plan, limits: TranslationLimits): CypherQuery | null {
+  const calls = hydrationCalls(plan, limits);
+  if (calls === null) return null;
+  return {
+    cypher: `${calls.cypher}\nRETURN ${plan.groups.map((_, index) => `h${index}`).join(', ')}`,
+    params: calls.params,
+  };
+}
+
+/** The CALL subqueries of a hydration (one per group, returning column `h<index>`), or null when there is none. */
+function hydrationCalls(plan: Plan, limits: TranslationLimits): CypherQuery | null {
   if (plan.groups.length === 0) return null;
   const scope = new CypherScope(limits);
   const calls = plan.groups.map((group, index) => {
@@ -118,9 +128,36 @@ export function hydrationQuery(plan: Plan, limits: TranslationLimits): CypherQue
       RETURN collect([n.id, ${projection}]) AS h${index} }`;
   });
   scope.assertBudget();
+  return { cypher: calls.join('\n'), params: scope.params };
+}
+
+/**
+ * The hydration as a part of another statement (an analytics fact read whose ids are known in advance), so that the
+ * root field costs one round trip: `query` holds only CALL subqueries (parameters `$p…`, columns `h…`) to put before
+ * that statement's RETURN, `columns` what to add to the RETURN, and `from` reads the projections back from its row.
+ * Null `query` when nothing is to be projected.
+ */
+export function hydrationPart(
+  selection: Selection,
+  requests: readonly HydrationRequest[],
+  limits: TranslationLimits,
+): {
+  query: CypherQuery | null;
+  columns: string[];
+  from: (row: Record<string, unknown> | undefined) => Hydrated;
+} {
+  const plan = hydrationPlan(selection, requests);
+  const query = hydrationCalls(plan, limits);
   return {
-    cypher: `${calls.join('\n')}\nRETURN ${plan.groups.map((_, index) => `h${index}`).join(', ')}`,
-    params: scope.params,
+    query,
+    columns: query === null ? [] : plan.groups.map((_, index) => `h${index}`),
+    from: (row) =>
+      new Hydrated(
+        plan.groupOfPath,
+        plan.groups.map(
+          (_, index) => new Map((row?.[`h${index}`] as [string, Projection][] | undefined) ?? []),
+        ),
+      ),
   };
 }
 
@@ -130,12 +167,11 @@ export async function hydrate(
   requests: readonly HydrationRequest[],
   limits: TranslationLimits,
 ): Promise<Hydrated> {
-  const plan = hydrationPlan(selection, requests);
-  const query = hydrationQuery(plan, limits);
-  if (query === null) return new Hydrated(new Map(), []);
-  const [row] = await executor.read('hydrate', query);
-  const byGroup = plan.groups.map(
-    (_, index) => new Map((row?.[`h${index}`] as [string, Projection][] | undefined) ?? []),
-  );
-  return new Hydrated(plan.groupOfPath, byGroup);
+  const part = hydrationPart(selection, requests, limits);
+  if (part.query === null) return part.from(undefined);
+  const [row] = await executor.read('hydrate', {
+    cypher: `${part.query.cypher}\nRETURN ${part.columns.join(', ')}`,
+    params: part.query.params,
+  });
+  return part.from(row);
 }

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
+
+/**
+ * Issue 12 (latency): on this 2-core machine every statement costs milliseconds of CPU in Neo4j and in Node whatever
+ * it reads, so an analytics root field must not pay for a round trip it can fold into another. On a settled store
+ * with the chain's structure cached, chainGaps and compareRegions check their arguments, read their facts and project
+ * their nodes in ONE statement (they took 3); impactOfLosing a firm sends 5 (it sent 7), of which two at once. The
+ * answers stay those of the old path (the exact-answer tests in analytics*.test.ts and resilience.test.ts hold them);
+ * here each answer is also compared with the one read the usual way.
+ *
+ * city: U1, U2 [up] supply M1 [mid]; M1 supplies D1 [down]. up feeds mid, mid feeds down.
+ */
+describe('analytics round trips per request', () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let graph: TestGraph;
+  let statements: string[] = [];
+  const prefix = uniquePrefix('roundtrips');
+  const ALL = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'];
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // Every statement the app sends goes through this view of the executor, which records it.
+    const observed = database.executor.forRequest('round-trips', (event) => {
+      statements.push(event.query.cypher);
+    });
+    server = await serveTestApp(observed);
+    graph = await createTestGraph(database.executor, prefix, {
+      regions: [{ id: 'city' }, { id: 'town' }],
+      chain: 'chain',
+      segments: [
+        { id: 'up', stage: 'UPSTREAM', feeds: ['mid'] },
+        { id: 'mid', stage: 'MIDSTREAM', feeds: ['down'] },
+        { id: 'down', stage: 'DOWNSTREAM' },
+      ],
+      firms: [
+        { id: 'U1', region: 'city', segments: ['up'], supplies: ['M1'] },
+        { id: 'U2', region: 'city', segments: ['up'], supplies: ['M1'] },
+        { id: 'M1', region: 'city', segments: ['mid'], supplies: ['D1'] },
+        { id: 'D1', region: 'city', segments: ['down'] },
+        { id: 'T1', region: 'town', segments: ['up'] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await server.close();
+    await database.close();
+  });
+
+  /** Posts a request and returns its body with the statements it sent. */
+  const run = async (query: string, variables: Record<string, unknown>) => {
+    statements = [];
+    const response = await postGraphQL<Record<string, unknown>>(server.url, { query, variables });
+    return { body: response.body, statements: [...statements] };
+  };
+
+  const GAPS = `query ($chainId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
+    chainGaps(chainId: $chainId, regionId: $regionId, sources: $sources) {
+      chain { id name } region { id name }
+      gaps { segment { id name } status score localEnterpriseCount localSupplyEdges locationQuotientSegment { id } }
+      total { segments coverageRatio }
+      basis { current }
+    }
+  }`;
+
+  it('answers chainGaps in one statement once the structure is cached, with the same answer', async () => {
+    const variables = { chainId: graph.id('chain'), regionId: graph.id('city'), sources: ALL };
+    // The first request folds in the test graph's writes and reads the structure: the usual way.
+    const first = await run(GAPS, variables);
+    expect(first.body.errors).toBeUndefined();
+    const second = await run(GAPS, variables);
+    expect(second.body.errors).toBeUndefined();
+    expect(second.body.data).toEqual(first.body.data);
+    expect(second.statements).toHaveLength(1);
+    const gaps = (second.body.data as { chainGaps: { gaps: { segment: { id: string } }[] } }).chainGaps.gaps;
+    expect(gaps.map((gap) => graph.local(gap.segment.id)).sort()).toEqual(['down', 'mid', 'up']);
+  });
+
+  it('still names an unknown argument when it checks in the facts statement', async () => {
+    await run(GAPS, { chainId: graph.id('chain'), regionId: graph.id('city'), sources: ALL });
+    const unknown = await run(GAPS, {
+      chainId: graph.id('chain'),
+      regionId: graph.id('nowhere'),
+      sources: ALL,
+    });
+    expect(unknown.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(unknown.body.errors?.[0]?.message).toContain('regionId');
+    expect(unknown.statements).toHaveLength(1);
+  });
+
+  it('answers compareRegions in one statement once the structure is cached, with the same answer', async () => {
+    const query = `query ($chainId: ID!, $regionIds: [ID!]!, $sources: [ProvenanceSource!]) {
+      compareRegions(chainId: $chainId, regionIds: $regionIds, sources: $sources) {
+        chain { id } regions { region { id name } total { coverageRatio } }
+        segments { segment { id name } byRegion { region { id } status localEnterpriseCount } }
+      }
+    }`;
+    const variables = {
+      chainId: graph.id('chain'),
+      regionIds: [graph.id('city'), graph.id('town')],
+      sources: ALL,
+    };
+    const first = await run(query, variables);
+    expect(first.body.errors).toBeUndefined();
+    const second = await run(query, variables);
+    expect(second.body.data).toEqual(first.body.data);
+    expect(second.statements).toHaveLength(1);
+    const segments = (
+      second.body.data as {
+        compareRegions: {
+          segments: { segment: { id: string }; byRegion: { localEnterpriseCount: number }[] }[];
+        };
+      }
+    ).compareRegions.segments;
+    const up = segments.find((segment) => graph.local(segment.segment.id) === 'up')!;
+    expect(up.byRegion.map((entry) => entry.localEnterpriseCount)).toEqual([2, 1]);
+  });
+
+  it('answers impactOfLosing a firm in five statements, naming the buyer left without local supply', async () => {
+    const query = `query ($enterpriseId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
+      impactOfLosing(enterpriseId: $enterpriseId, regionId: $regionId, sources: $sources) {
+        enterprise { id }
+        segmentsAffected { segment { id } before after localEnterprisesBefore localEnterprisesAfter }
+        firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } }
+      }
+    }`;
+    const variables = { enterpriseId: graph.id('M1'), regionId: graph.id('city'), sources: ALL };
+    const first = await run(query, variables);
+    expect(first.body.errors).toBeUndefined();
+    const second = await run(query, variables);
+    expect(second.body.data).toEqual(first.body.data);
+    expect(second.statements).toHaveLength(5);
+    const impact = (
+      second.body.data as {
+        impactOfLosing: {
+          segmentsAffected: { segment: { id: string }; localEnterprisesAfter: number }[];
+          firmsLosingLocalSupply: { enterprise: { id: string }; lostSuppliers: { id: string }[] }[];
+        };
+      }
+    ).impactOfLosing;
+    // M1 is the only local firm of mid, and D1's only local supplier.
+    expect(impact.segmentsAffected.map((change) => graph.local(change.segment.id))).toContain('mid');
+    expect(
+      impact.segmentsAffected.find((change) => graph.local(change.segment.id) === 'mid')
+        ?.localEnterprisesAfter,
+    ).toBe(0);
+    expect(impact.firmsLosingLocalSupply.map((loss) => graph.local(loss.enterprise.id))).toEqual(['D1']);
+    expect(impact.firmsLosingLocalSupply[0]?.lostSuppliers.map((firm) => graph.local(firm.id))).toEqual([
+      'M1',
+    ]);
+  });
+});
