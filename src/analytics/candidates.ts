@@ -377,7 +377,7 @@ export async function readRankedCandidates(
     .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
   const scopeIds = walks.map((walk) => walk.segmentId);
   const read = new Set<string>();
-  const candidates: CandidateFacts[] = [];
+  let candidates: CandidateFacts[] = [];
   const profiles = new Map<string, CandidateProfile>();
   /** The region and every region above it. */
   const ancestry = (regionId: string) => {
@@ -422,6 +422,14 @@ export async function readRankedCandidates(
       })
       .sort(byScore);
     kthBest = scored.length >= request.first ? scored[request.first - 1]!.score : -Infinity;
+    // The first-th best only rises, so a firm that cannot reach it now never will: it is dropped, and the rounds
+    // after score only the firms still in the race (thousands fewer at province scale).
+    const contenders = scored.filter((recommendation) => upper(recommendation) >= kthBest);
+    if (contenders.length < candidates.length) {
+      const keep = new Set(contenders.map((recommendation) => recommendation.candidate.id));
+      candidates = candidates.filter((candidate) => keep.has(candidate.id));
+      scored = contenders;
+    }
   };
   const readLinkage = async (recommendations: readonly TargetRecommendation[]) => {
     for (let start = 0; start < recommendations.length; start += LINKAGE_BATCH) {
@@ -461,28 +469,31 @@ export async function readRankedCandidates(
       );
       return breadthValue(Math.min(open.size, request.maxOperations ?? Infinity), request.gaps.size);
     };
-    const boundOf = (walk: Walk) => {
+    const boundAt = (walk: Walk, capability: number) =>
+      unseenBound(
+        {
+          gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
+          frontier: { core: walk.lane === 'core', capabilityKey: capability },
+          maxProximity,
+          maxBreadth: breadthAt(capability),
+          lane: walk.lane,
+        },
+        request.weights,
+      );
+    const kthId = scored.length >= request.first ? scored[request.first - 1]!.candidate.id : null;
+    // Whether an unread firm of the walk could still enter the top `first`. Those of the frontier's capability come
+    // after the last one read in id order (the rank key ends with the id); those of a lower one may have any id.
+    // Ties are decided by id, so an unread firm that can at most tie the first-th best enters only if its id is
+    // smaller: once the walk is past that id, firms that score alike no longer hold it up (many do at province
+    // scale, where the same capability, distance and linkage give the same score to the hundredth).
+    const open = (walk: Walk) => {
       const ceiling = walk.frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE;
-      let bound = -Infinity;
-      for (const capability of [ceiling, ...CAPABILITY_KEYS.filter((key) => key < ceiling)]) {
-        bound = Math.max(
-          bound,
-          unseenBound(
-            {
-              gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
-              frontier: { core: walk.lane === 'core', capabilityKey: capability },
-              maxProximity,
-              maxBreadth: breadthAt(capability),
-              lane: walk.lane,
-            },
-            request.weights,
-          ),
-        );
-      }
-      return bound;
+      if (CAPABILITY_KEYS.some((key) => key < ceiling && boundAt(walk, key) >= kthBest)) return true;
+      const atCeiling = boundAt(walk, ceiling);
+      if (atCeiling !== kthBest || walk.frontier === null || kthId === null) return atCeiling >= kthBest;
+      return kthId > walk.after.slice(walk.after.indexOf('|') + 1);
     };
-    // A walk whose unread firms could tie the first-th best must go on: a tie is decided by id.
-    const active = walks.filter((walk) => !walk.exhausted && boundOf(walk) >= kthBest);
+    const active = walks.filter((walk) => !walk.exhausted && open(walk));
     if (active.length === 0) break;
     const budget = request.scanLimit - stats.rowsRead;
     if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);
@@ -585,11 +596,11 @@ export async function readRankedCandidates(
         ...placeOf(homeId),
       });
       added = true;
+      stats.candidatesScored += 1;
     }
     if (added) await settleLinkage();
     size *= 2;
   }
-  stats.candidatesScored = candidates.length;
 
   // Only read firms can reach the top now, and each of them that could has its exact score (settleLinkage ran after
   // the last firm was added; a firm whose linkage was not read scores below the first-th best even with linkage 1).
