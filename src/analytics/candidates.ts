@@ -27,7 +27,8 @@ import { AppError, ErrorCode } from '../errors.js';
  * firm's capability (size, leading, high-tech, platforms hosted, all counted) descending, then the firm's id — and
  * the segment's id, indexed together (`operates_in_rank`, src/data/migrations.ts). A gap segment's firms are then
  * read best-first from the index, a page at a time, and the walk stops as soon as no unread firm can reach the top
- * (Fagin's threshold algorithm). Supply links are read only for the read firms that can still reach it.
+ * (Fagin's threshold algorithm). The linkage factor is read only for the read firms that can still reach it, and
+ * the links themselves only for the firms ranked.
  */
 
 /**
@@ -324,12 +325,12 @@ function tooComplex(scanLimit: number, rowsRead: number): AppError {
 /**
  * The top `first` target firms, exactly as rankCandidates over every outside firm of the gaps' segments (with its
  * supply links) would rank them, ties by id. Threshold algorithm: each scope segment's firms are walked best-first
- * from the index; each read firm is scored without linkage (a lower bound of its score), and the firms that could
- * still reach the top get their supply links read, best upper bound first, a few per round, which gives their
- * exact score. The walk stops when the `first`-th best of those bounds is above the highest score any unread firm
- * could have (unseenBound: fit of a core role, capability at the walk's frontier, linkage 1, the best proximity of
- * any outside region, breadth of the gaps still walked). The read firms that could still reach the top are then
- * ranked with the full formula.
+ * from the index; each read firm is scored without linkage (a lower bound of its score), and every read firm that
+ * could still reach the top gets its linkage factor read (readCandidateLinkage, a few index rows a firm), which gives
+ * its exact score, so the first-th best is exact among the firms read. A walk stops when no unread firm of it could
+ * beat the first-th best (unseenBound: fit of its role, capability at the walk's frontier, linkage 1, the best
+ * proximity of any outside region, breadth of the gaps still walked) or only tie it with a larger id. The top
+ * `first` then get their links listed, for the linkage factor's explanation and evidence.
  */
 export async function readRankedCandidates(
   executor: Executor,
@@ -405,7 +406,9 @@ export async function readRankedCandidates(
   // Linkage can still change this firm's score and its score could reach the top: read it. (With linkage weighing
   // nothing a score is exact without it, and only the firms finally listed need their links, for the evidence.)
   const wantsLinkage = (recommendation: TargetRecommendation) =>
-    !known(recommendation) && upper(recommendation) > recommendation.score && upper(recommendation) >= kthBest;
+    !known(recommendation) &&
+    upper(recommendation) > recommendation.score &&
+    upper(recommendation) >= kthBest;
   const byScore = (a: TargetRecommendation, b: TargetRecommendation) =>
     b.score - a.score || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0);
   let scored: TargetRecommendation[] = [];
@@ -608,8 +611,13 @@ export async function readRankedCandidates(
   // the same factor, so the ranking is unchanged.
   const top = scored.slice(0, request.first);
   const ids = top.map((recommendation) => recommendation.candidate.id);
-  const links = await readCandidateLinks(executor, { regionId: request.regionId, ids, sources: request.sources });
-  for (const id of ids) linksOf.set(id, links.get(id) ?? { suppliesLocal: [], buysFromLocal: [], indirect: [] });
+  const links = await readCandidateLinks(executor, {
+    regionId: request.regionId,
+    ids,
+    sources: request.sources,
+  });
+  for (const id of ids)
+    linksOf.set(id, links.get(id) ?? { suppliesLocal: [], buysFromLocal: [], indirect: [] });
   stats.linksRead += ids.length;
   const ranked = rankCandidates(
     top.map((recommendation) => withLinks(recommendation.candidate)),
