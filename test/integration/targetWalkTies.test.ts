@@ -285,7 +285,7 @@ describe('target firms among many that score alike', () => {
     expect(shapeOf(slow.ranked)).toEqual(expected);
     // Pages of 1, 2, 4 rows: the third one takes it past the third firm's id.
     expect(slow.stats.rowsRead).toBeLessThanOrEqual(7);
-  });
+  }, 600_000);
 
   it('reads the linkage of every read firm that could reach the top, so its first-th best is exact', async () => {
     // 60 medium firms, two in each of 30 regions; only the four of the two farthest regions supply a local firm,
@@ -343,7 +343,7 @@ describe('target firms among many that score alike', () => {
     expect(walked.stats.rowsRead).toBeLessThanOrEqual(60);
     // Links (the evidence) are listed only for the firms ranked.
     expect(walked.stats.linksRead).toBe(3);
-  });
+  }, 600_000);
 
   it('equals the plain ranking on random graphs built to tie (few capabilities, regions and links)', async () => {
     const worldArbitrary = fc.record({
