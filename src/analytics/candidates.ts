@@ -1,4 +1,4 @@
-import { readCandidateLinks, type Sources } from './facts.js';
+import { readCandidateLinkage, readCandidateLinks, type Sources } from './facts.js';
 import type { StructureCache } from './structureCache.js';
 import {
   breadthValue,
@@ -27,7 +27,8 @@ import { AppError, ErrorCode } from '../errors.js';
  * firm's capability (size, leading, high-tech, platforms hosted, all counted) descending, then the firm's id — and
  * the segment's id, indexed together (`operates_in_rank`, src/data/migrations.ts). A gap segment's firms are then
  * read best-first from the index, a page at a time, and the walk stops as soon as no unread firm can reach the top
- * (Fagin's threshold algorithm). Supply links are read only for the read firms that can still reach it.
+ * (Fagin's threshold algorithm). The linkage factor is read only for the read firms that can still reach it, and
+ * the links themselves only for the firms ranked.
  */
 
 /**
@@ -53,10 +54,13 @@ const CAPABILITY_KEYS: readonly number[] = [
   ),
 ].sort((a, b) => b - a);
 
-/** Firms whose supply links one round reads at least (more when `first` is larger). */
-const LINKS_PER_ROUND = 20;
-/** Firms whose supply links one statement reads once the walk has stopped. */
-const FINAL_LINK_BATCH = 200;
+/**
+ * Firms whose linkage factor one statement reads (readCandidateLinkage). Every read firm whose score could still
+ * reach the top gets it, so the first-th best score rises to its true value as the walk goes: with linkage read for
+ * a few firms only (20 a round, as before), the first-th best stayed a lower bound some 15 points below it, no unread
+ * firm could be ruled out, and the walk read the whole segment (TARGET_SCAN_LIMIT at 200,000 firms).
+ */
+const LINKAGE_BATCH = 1_000;
 
 /** The role digit, the capability key counted down (5 digits), the firm's id: ascending order is best first. */
 const RANK_KEY_DIGITS = 5;
@@ -284,7 +288,15 @@ export interface RankedCandidates {
   /** The profile of each ranked firm. */
   readonly profiles: ReadonlyMap<string, CandidateProfile>;
   /** What the walk did, for tests and logs. */
-  readonly stats: { rounds: number; rowsRead: number; candidatesScored: number; linksRead: number };
+  readonly stats: {
+    rounds: number;
+    rowsRead: number;
+    candidatesScored: number;
+    /** Firms whose linkage factor was read (readCandidateLinkage). */
+    linkageRead: number;
+    /** Firms whose supply links were listed (readCandidateLinks): the ones ranked. */
+    linksRead: number;
+  };
 }
 
 interface Walk {
@@ -313,18 +325,18 @@ function tooComplex(scanLimit: number, rowsRead: number): AppError {
 /**
  * The top `first` target firms, exactly as rankCandidates over every outside firm of the gaps' segments (with its
  * supply links) would rank them, ties by id. Threshold algorithm: each scope segment's firms are walked best-first
- * from the index; each read firm is scored without linkage (a lower bound of its score), and the firms that could
- * still reach the top get their supply links read, best upper bound first, a few per round, which gives their
- * exact score. The walk stops when the `first`-th best of those bounds is above the highest score any unread firm
- * could have (unseenBound: fit of a core role, capability at the walk's frontier, linkage 1, the best proximity of
- * any outside region, breadth of the gaps still walked). The read firms that could still reach the top are then
- * ranked with the full formula.
+ * from the index; each read firm is scored without linkage (a lower bound of its score), and every read firm that
+ * could still reach the top gets its linkage factor read (readCandidateLinkage, a few index rows a firm), which gives
+ * its exact score, so the first-th best is exact among the firms read. A walk stops when no unread firm of it could
+ * beat the first-th best (unseenBound: fit of its role, capability at the walk's frontier, linkage 1, the best
+ * proximity of any outside region, breadth of the gaps still walked) or only tie it with a larger id. The top
+ * `first` then get their links listed, for the linkage factor's explanation and evidence.
  */
 export async function readRankedCandidates(
   executor: Executor,
   request: RankedCandidatesRequest,
 ): Promise<RankedCandidates> {
-  const stats = { rounds: 0, rowsRead: 0, candidatesScored: 0, linksRead: 0 };
+  const stats = { rounds: 0, rowsRead: 0, candidatesScored: 0, linkageRead: 0, linksRead: 0 };
   if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
     return { ranked: [], profiles: new Map(), stats };
   }
@@ -366,7 +378,7 @@ export async function readRankedCandidates(
     .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
   const scopeIds = walks.map((walk) => walk.segmentId);
   const read = new Set<string>();
-  const candidates: CandidateFacts[] = [];
+  let candidates: CandidateFacts[] = [];
   const profiles = new Map<string, CandidateProfile>();
   /** The region and every region above it. */
   const ancestry = (regionId: string) => {
@@ -379,55 +391,69 @@ export async function readRankedCandidates(
       chain.push(current);
     return chain;
   };
-  // Supply links (the linkage factor) are read for the few firms that could reach the top, best first: a firm with
-  // its links has its exact score, one without them a lower bound (linkage 0) and an upper bound (linkage 1).
+  // The linkage factor is read for the read firms that could reach the top (readCandidateLinkage): a firm with it
+  // has its exact score, one without it a lower bound (linkage 0) and an upper bound (linkage 1). The links
+  // themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
+  const linkageOf = new Map<string, number>();
   const linksOf = new Map<string, Pick<CandidateFacts, 'suppliesLocal' | 'buysFromLocal' | 'indirect'>>();
   const withLinks = (candidate: CandidateFacts): CandidateFacts => ({
     ...candidate,
     ...linksOf.get(candidate.id),
   });
+  const known = (recommendation: TargetRecommendation) => linkageOf.has(recommendation.candidate.id);
   const upper = (recommendation: TargetRecommendation) =>
-    linksOf.has(recommendation.candidate.id)
-      ? recommendation.score
-      : scoreWithLinkage(recommendation, 1, request.weights);
-  // Links can still change this firm's score and its score could reach the top: read them. (With linkage weighing
-  // nothing a score is exact without links, and only the firms finally listed need them, for their evidence.)
-  const wantsLinks = (recommendation: TargetRecommendation) =>
-    !linksOf.has(recommendation.candidate.id) &&
+    known(recommendation) ? recommendation.score : scoreWithLinkage(recommendation, 1, request.weights);
+  // Linkage can still change this firm's score and its score could reach the top: read it. (With linkage weighing
+  // nothing a score is exact without it, and only the firms finally listed need their links, for the evidence.)
+  const wantsLinkage = (recommendation: TargetRecommendation) =>
+    !known(recommendation) &&
     upper(recommendation) > recommendation.score &&
     upper(recommendation) >= kthBest;
-  /** The firms whose links are wanted, best upper bound first, ties by id. */
-  const linkQueue = () =>
-    scored
-      .filter(wantsLinks)
-      .sort(
-        (a, b) =>
-          upper(b) - upper(a) ||
-          (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0),
-      );
+  const byScore = (a: TargetRecommendation, b: TargetRecommendation) =>
+    b.score - a.score || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0);
   let scored: TargetRecommendation[] = [];
   let kthBest = -Infinity;
+  // Scores with linkage 0, then the exact score of each firm whose linkage is known (the same weighted mean as
+  // scoreCandidate with that factor), best first, ties by id.
   const rescore = () => {
-    scored = rankCandidates(candidates.map(withLinks), request.gaps, request.weights);
+    scored = rankCandidates(candidates.map(withLinks), request.gaps, request.weights)
+      .map((recommendation) => {
+        const linkage = linkageOf.get(recommendation.candidate.id);
+        return linkage === undefined || linksOf.has(recommendation.candidate.id)
+          ? recommendation
+          : { ...recommendation, score: scoreWithLinkage(recommendation, linkage, request.weights) };
+      })
+      .sort(byScore);
     kthBest = scored.length >= request.first ? scored[request.first - 1]!.score : -Infinity;
+    // The first-th best only rises, so a firm that cannot reach it now never will: it is dropped, and the rounds
+    // after score only the firms still in the race (thousands fewer at province scale).
+    const contenders = scored.filter((recommendation) => upper(recommendation) >= kthBest);
+    if (contenders.length < candidates.length) {
+      const keep = new Set(contenders.map((recommendation) => recommendation.candidate.id));
+      candidates = candidates.filter((candidate) => keep.has(candidate.id));
+      scored = contenders;
+    }
   };
-  const fetchLinks = async (recommendations: readonly TargetRecommendation[]) => {
-    if (recommendations.length === 0) return;
-    const ids = recommendations.map((recommendation) => recommendation.candidate.id);
-    const links = await readCandidateLinks(executor, {
-      regionId: request.regionId,
-      ids,
-      sources: request.sources,
-    });
-    for (const id of ids)
-      linksOf.set(id, links.get(id) ?? { suppliesLocal: [], buysFromLocal: [], indirect: [] });
-    stats.linksRead += ids.length;
+  const readLinkage = async (recommendations: readonly TargetRecommendation[]) => {
+    for (let start = 0; start < recommendations.length; start += LINKAGE_BATCH) {
+      const ids = recommendations
+        .slice(start, start + LINKAGE_BATCH)
+        .map((recommendation) => recommendation.candidate.id);
+      const linkage = await readCandidateLinkage(executor, {
+        regionId: request.regionId,
+        ids,
+        sources: request.sources,
+      });
+      for (const id of ids) linkageOf.set(id, linkage.get(id) ?? 0);
+      stats.linkageRead += ids.length;
+    }
   };
-  // Raises the first-th best lower bound with exact scores, so the walk can stop early whatever linkage weighs.
-  const settleLinks = async () => {
+  // Raises the first-th best to its true value among the read firms, so the walk can stop early whatever linkage
+  // weighs. Each read firm has its linkage read at most once, so this reads no more firms than the walk's rows.
+  const settleLinkage = async () => {
     rescore();
-    const open = linkQueue().slice(0, Math.max(2 * request.first, LINKS_PER_ROUND));
-    await fetchLinks(open);
+    const open = scored.filter(wantsLinkage);
+    await readLinkage(open);
     if (open.length > 0) rescore();
   };
   let size = request.firstPage ?? FIRST_WALK_PAGE;
@@ -446,28 +472,31 @@ export async function readRankedCandidates(
       );
       return breadthValue(Math.min(open.size, request.maxOperations ?? Infinity), request.gaps.size);
     };
-    const boundOf = (walk: Walk) => {
+    const boundAt = (walk: Walk, capability: number) =>
+      unseenBound(
+        {
+          gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
+          frontier: { core: walk.lane === 'core', capabilityKey: capability },
+          maxProximity,
+          maxBreadth: breadthAt(capability),
+          lane: walk.lane,
+        },
+        request.weights,
+      );
+    const kthId = scored.length >= request.first ? scored[request.first - 1]!.candidate.id : null;
+    // Whether an unread firm of the walk could still enter the top `first`. Those of the frontier's capability come
+    // after the last one read in id order (the rank key ends with the id); those of a lower one may have any id.
+    // Ties are decided by id, so an unread firm that can at most tie the first-th best enters only if its id is
+    // smaller: once the walk is past that id, firms that score alike no longer hold it up (many do at province
+    // scale, where the same capability, distance and linkage give the same score to the hundredth).
+    const open = (walk: Walk) => {
       const ceiling = walk.frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE;
-      let bound = -Infinity;
-      for (const capability of [ceiling, ...CAPABILITY_KEYS.filter((key) => key < ceiling)]) {
-        bound = Math.max(
-          bound,
-          unseenBound(
-            {
-              gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
-              frontier: { core: walk.lane === 'core', capabilityKey: capability },
-              maxProximity,
-              maxBreadth: breadthAt(capability),
-              lane: walk.lane,
-            },
-            request.weights,
-          ),
-        );
-      }
-      return bound;
+      if (CAPABILITY_KEYS.some((key) => key < ceiling && boundAt(walk, key) >= kthBest)) return true;
+      const atCeiling = boundAt(walk, ceiling);
+      if (atCeiling !== kthBest || walk.frontier === null || kthId === null) return atCeiling >= kthBest;
+      return kthId > walk.after.slice(walk.after.indexOf('|') + 1);
     };
-    // A walk whose unread firms could tie the first-th best must go on: a tie is decided by id.
-    const active = walks.filter((walk) => !walk.exhausted && boundOf(walk) >= kthBest);
+    const active = walks.filter((walk) => !walk.exhausted && open(walk));
     if (active.length === 0) break;
     const budget = request.scanLimit - stats.rowsRead;
     if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);
@@ -570,39 +599,31 @@ export async function readRankedCandidates(
         ...placeOf(homeId),
       });
       added = true;
+      stats.candidatesScored += 1;
     }
-    if (added) await settleLinks();
+    if (added) await settleLinkage();
     size *= 2;
   }
-  stats.candidatesScored = candidates.length;
 
-  // Only read firms can reach the top now. Those whose score could still reach the first-th best get their links,
-  // best upper bound first, a batch at a time: each batch's exact scores can raise the first-th best and end it
-  // early. Reading a firm's links (two hops for indirect ones) costs more than an index row, so at most a tenth of
-  // the scan limit of firms may have them read.
-  const linkLimit = Math.max(LINKS_PER_ROUND, Math.floor(request.scanLimit / 10));
-  for (;;) {
-    const open = linkQueue();
-    if (open.length === 0) break;
-    const batch = open.slice(0, FINAL_LINK_BATCH);
-    if (stats.linksRead + batch.length > linkLimit) throw tooComplex(request.scanLimit, stats.rowsRead);
-    await fetchLinks(batch);
-    rescore();
-  }
-  const contenders = scored.filter((recommendation) => upper(recommendation) >= kthBest);
-  const rank = () =>
-    rankCandidates(
-      contenders.map((recommendation) => withLinks(recommendation.candidate)),
-      request.gaps,
-      request.weights,
-    ).slice(0, request.first);
-  let ranked = rank();
-  // The listed firms show their linkage factor and evidence even when it weighs nothing in their score.
-  const unlinked = ranked.filter((recommendation) => !linksOf.has(recommendation.candidate.id));
-  if (unlinked.length > 0) {
-    await fetchLinks(unlinked);
-    ranked = rank();
-  }
+  // Only read firms can reach the top now, and each of them that could has its exact score (settleLinkage ran after
+  // the last firm was added; a firm whose linkage was not read scores below the first-th best even with linkage 1).
+  // The top `first` get their links listed, for the linkage factor's explanation and evidence; the same links give
+  // the same factor, so the ranking is unchanged.
+  const top = scored.slice(0, request.first);
+  const ids = top.map((recommendation) => recommendation.candidate.id);
+  const links = await readCandidateLinks(executor, {
+    regionId: request.regionId,
+    ids,
+    sources: request.sources,
+  });
+  for (const id of ids)
+    linksOf.set(id, links.get(id) ?? { suppliesLocal: [], buysFromLocal: [], indirect: [] });
+  stats.linksRead += ids.length;
+  const ranked = rankCandidates(
+    top.map((recommendation) => withLinks(recommendation.candidate)),
+    request.gaps,
+    request.weights,
+  );
   return {
     ranked,
     profiles: new Map(

@@ -513,6 +513,39 @@ export async function readCandidateLinks(
   );
 }
 
+/**
+ * The linkage factor of each listed firm (1: supplies a local firm, 0.7: buys from one, 0.4: supplies an outside
+ * firm that supplies a local one, 0: none), under exactly the conditions readCandidateLinks lists its links by, but
+ * without listing them: each firm stops at its first link of the best kind, so a walk can score hundreds of firms
+ * exactly for the cost of a few index rows each (targetFirms, candidates.ts). Firms not found are left out.
+ */
+export async function readCandidateLinkage(
+  executor: Executor,
+  request: { regionId: string; ids: readonly string[]; sources: Sources },
+): Promise<Map<string, number>> {
+  if (request.ids.length === 0) return new Map();
+  const rows = await executor.read(
+    'target-linkage',
+    cypher(
+      `MATCH (region:${L.Region} { id: $regionId })
+       WITH ${REGION_SUBTREE('region')} AS regions
+       UNWIND $ids AS id
+       MATCH (e:${L.Enterprise} { id: id })
+       RETURN e.id AS id, CASE
+         WHEN EXISTS { MATCH (e)-[s:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
+                       WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 1.0
+         WHEN EXISTS { MATCH (l:${L.Enterprise})-[s:${T.SUPPLIES}]->(e) MATCH (l)-[:${T.LOCATED_IN}]->(x:${L.Region})
+                       WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 0.7
+         WHEN EXISTS { MATCH (e)-[s1:${T.SUPPLIES}]->(m:${L.Enterprise})-[s2:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
+                       WHERE x IN regions AND s1.source IN $sources AND s2.source IN $sources AND m <> e AND l <> e
+                         AND NOT EXISTS { MATCH (m)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions } } THEN 0.4
+         ELSE 0.0 END AS linkage`,
+      { regionId: request.regionId, ids: request.ids, sources: request.sources },
+    ),
+  );
+  return new Map(rows.map((row) => [String(row['id']), Number(row['linkage'])]));
+}
+
 /** Segment ids in the scope of each gap segment (the segment and its narrower segments). */
 export async function readSegmentScopes(
   executor: Executor,
