@@ -182,6 +182,11 @@ try {
       const files = await writeRejects(result.rejected);
       process.stdout.write(`Rejected rows written to ${files.join(', ')}\n`);
     }
+    const { parseMs, referencesMs, validateMs, writeMs } = result.phases;
+    const phase = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    process.stdout.write(
+      `Phases: parse ${phase(parseMs)}, reference look-ups ${phase(referencesMs)}, validation ${phase(validateMs)}, writing ${phase(writeMs)}\n`,
+    );
     process.stdout.write(
       `Imported ${rows.toLocaleString('en')} rows into ${database.uri} in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s)\n`,
     );

@@ -97,7 +97,8 @@ export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
      WITH row, existing IS NULL AS isNew, ${changed} AS isChanged
      MERGE (n:${label} { id: row.id })
      ${merge ? 'ON CREATE SET n += $defaults SET n += row' : 'SET n = row'}
-     ${COUNTS}`,
+     ${COUNTS},
+       collect(CASE WHEN NOT isNew THEN row.id END) AS existingIds`,
     {
       rows: [...batch.rows].sort((a, b) => byText(a['id'], b['id'])).map(storedProperties),
       ...(merge ? { defaults: storedProperties(batch.defaults ?? {}) } : {}),
@@ -114,8 +115,18 @@ export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
  * which is enough to make check-then-create safe — every writer of a pair locks the same source first — while the
  * target is only read. Pairs are unique within a batch (the last row wins), since rows of one statement do not see
  * each other's CREATEs.
+ *
+ * `sourcesLocked`: every source node was already written (so write-locked) earlier in the same transaction — an
+ * import's enterprise batch before its locations — and the locking no-op SET is left out: it would write one more
+ * property per row for a lock the transaction holds.
+ *
+ * An exclusive type also returns `formerIds`: the targets whose relationship was replaced (a firm's old home), which
+ * the aggregates' change record needs and which no later statement of the transaction can read again.
  */
-export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery {
+export function upsertRelationshipsQuery(
+  batch: RelationshipBatch,
+  options: { readonly sourcesLocked?: boolean } = {},
+): CypherQuery {
   const type = assertRelationship(batch.type);
   const from = assertLabel(batch.from);
   const to = assertLabel(batch.to);
@@ -123,10 +134,11 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
   const exclusive = batch.exclusive
     ? `CALL (a, b) {
          OPTIONAL MATCH (a)-[other:${type}]->(elsewhere:${to}) WHERE elsewhere <> b
+         WITH other, elsewhere.id AS formerId
          DELETE other
-         RETURN count(other) AS moved
+         RETURN count(other) AS moved, collect(formerId) AS formerIds
        }`
-    : 'WITH a, b, row, 0 AS moved';
+    : 'WITH a, b, row, 0 AS moved, [] AS formerIds';
   const merge = batch.mode === 'merge';
   const derived = DERIVED_RELATIONSHIP_PROPERTIES[type] ?? [];
   const differs = merge
@@ -144,16 +156,16 @@ export function upsertRelationshipsQuery(batch: RelationshipBatch): CypherQuery 
     `UNWIND $rows AS row
      MATCH (a:${from} { id: row.from })
      MATCH (b:${to} { id: row.to })
-     SET a.id = a.id
+     ${options.sourcesLocked === true ? '' : 'SET a.id = a.id'}
      WITH a, b, row
      ${exclusive}
      OPTIONAL MATCH (a)-[existing:${type}]->(b)
-     WITH a, b, row, existing${kept}, existing IS NULL AND moved = 0 AS isNew,
+     WITH a, b, row, formerIds, existing${kept}, existing IS NULL AND moved = 0 AS isNew,
           (existing IS NULL AND moved > 0) OR (existing IS NOT NULL AND ${differs}) AS isChanged
      FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] ELSE [] END |
        CREATE (a)-[created:${type}]->(b) SET created = ${merge ? '$defaults SET created += ' : ''}row.properties)
      FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing ${merge ? '+=' : '='} row.properties${restore})
-     ${COUNTS}`,
+     ${COUNTS}${batch.exclusive ? ',\n       collect(CASE WHEN size(formerIds) > 0 THEN formerIds END) AS formerIds' : ''}`,
     {
       ...(merge ? { defaults: storedProperties(batch.defaults ?? {}) } : {}),
       ...(!merge && derived.length > 0 ? { derived } : {}),
@@ -213,9 +225,67 @@ export function touchedBy(
 }
 
 /**
+ * The homes the touched firms and platforms count in after the writes of this transaction. A node the transaction
+ * created has no link it did not write: its home is the region its location row names, and the firms it supplies
+ * are touched themselves. Only the nodes that existed before are looked up (a large import of new firms reads
+ * nothing).
+ */
+async function homesAfter(
+  run: (query: CypherQuery) => Promise<Row[]>,
+  touched: TouchedNodes,
+  nodes: readonly NodeBatch[],
+  relationships: readonly RelationshipBatch[],
+  rowsOf: readonly Row[][],
+): Promise<string[]> {
+  const created = new Map<string, Set<unknown>>();
+  nodes.forEach((batch, index) => {
+    const existing = new Set((rowsOf[index]?.[0]?.['existingIds'] as unknown[] | undefined) ?? []);
+    const set = created.get(batch.label) ?? new Set<unknown>();
+    for (const row of batch.rows) if (!existing.has(row['id'])) set.add(row['id']);
+    created.set(batch.label, set);
+  });
+  const isNew = (label: string, id: unknown) => created.get(label)?.has(id) === true;
+  const homes: string[] = [];
+  for (const batch of relationships) {
+    if (
+      batch.type !== RelationshipType.LOCATED_IN ||
+      batch.to !== NodeLabel.Region ||
+      (batch.from !== NodeLabel.Enterprise && batch.from !== NodeLabel.Platform)
+    )
+      continue;
+    for (const row of batch.rows) if (isNew(batch.from, row.from)) homes.push(row.to);
+  }
+  const earlier: TouchedNodes = {
+    ...touched,
+    enterpriseIds: touched.enterpriseIds.filter((id) => !isNew(NodeLabel.Enterprise, id)),
+    platformIds: touched.platformIds.filter((id) => !isNew(NodeLabel.Platform, id)),
+  };
+  if (earlier.enterpriseIds.length > 0 || earlier.platformIds.length > 0) {
+    const [row] = await run(touchedHomesQuery(earlier));
+    homes.push(...((row?.['homeIds'] as string[] | undefined) ?? []));
+  }
+  return homes;
+}
+
+/** The ids of the nodes of each label that the node batches write. */
+function writtenIds(nodes: readonly NodeBatch[]): Map<string, Set<unknown>> {
+  const ids = new Map<string, Set<unknown>>();
+  for (const batch of nodes) {
+    const set = ids.get(batch.label) ?? new Set<unknown>();
+    for (const row of batch.rows) set.add(row['id']);
+    ids.set(batch.label, set);
+  }
+  return ids;
+}
+
+/**
  * Writes node batches then relationship batches in one transaction: everything applies or nothing does. When
  * anything was created or changed, the same transaction records an AggregateChange naming the home regions the
  * write touched, before and after it (see src/analytics/aggregates.ts), so the analytics never miss a write.
+ *
+ * The homes are read once, after the writes: an upsert never removes a supply link nor a node, so the homes a
+ * touched firm or platform counts in afterwards include all it counted in before, except the home it moved away from
+ * — and those are returned by the statement that replaced the location (`formerIds`).
  */
 export async function upsertAll(
   executor: Executor,
@@ -226,30 +296,50 @@ export async function upsertAll(
 ): Promise<UpsertReport[]> {
   const nonEmptyNodes = nodes.filter((batch) => batch.rows.length > 0);
   const nonEmptyRelationships = relationships.filter((batch) => batch.rows.length > 0);
+  const written = writtenIds(nonEmptyNodes);
   const queries = [
-    ...nonEmptyNodes.map(upsertNodesQuery),
-    ...nonEmptyRelationships.map(upsertRelationshipsQuery),
+    ...nonEmptyNodes.map((batch) => upsertNodesQuery(batch)),
+    ...nonEmptyRelationships.map((batch) =>
+      upsertRelationshipsQuery(batch, {
+        // The node statements run first in this transaction and SET every row's node, which write-locks it.
+        sourcesLocked: batch.rows.every((row) => written.get(batch.from)?.has(row.from) === true),
+      }),
+    ),
   ];
   const kinds = [
     ...nonEmptyNodes.map((batch) => batch.label as string),
     ...nonEmptyRelationships.map((batch) => `(:${batch.from})-[:${batch.type}]->(:${batch.to})`),
   ];
+  // The relationship statements whose replaced targets are former homes (a firm's or a platform's old region).
+  const homeMoves = new Set(
+    nonEmptyRelationships.flatMap((batch, index) =>
+      batch.type === RelationshipType.LOCATED_IN &&
+      batch.exclusive === true &&
+      batch.to === NodeLabel.Region &&
+      (batch.from === NodeLabel.Enterprise || batch.from === NodeLabel.Platform)
+        ? [nonEmptyNodes.length + index]
+        : [],
+    ),
+  );
   const touched = touchedBy(nonEmptyNodes, nonEmptyRelationships);
   const tracked = touched.structural || touched.enterpriseIds.length > 0 || touched.platformIds.length > 0;
-  const homesOf = async (run: (query: CypherQuery) => Promise<Row[]>) =>
-    tracked ? (((await run(touchedHomesQuery(touched)))[0]?.['homeIds'] as string[] | undefined) ?? []) : [];
   const results = await executor.transaction(
     operation,
     async (run) => {
-      const before = await homesOf(run);
-      const written: Row[][] = [];
-      for (const query of queries) written.push(await run(query));
-      const changed = written.some(
+      const rowsOf: Row[][] = [];
+      for (const query of queries) rowsOf.push(await run(query));
+      const changed = rowsOf.some(
         (rows) => Number(rows[0]?.['created'] ?? 0) + Number(rows[0]?.['updated'] ?? 0) > 0,
       );
-      if (tracked && changed) await run(recordChangeQuery(touched, [...before, ...(await homesOf(run))]));
+      if (tracked && changed) {
+        const homes = await homesAfter(run, touched, nonEmptyNodes, nonEmptyRelationships, rowsOf);
+        const former = [...homeMoves].flatMap((index) =>
+          ((rowsOf[index]?.[0]?.['formerIds'] as string[][] | undefined) ?? []).flat(),
+        );
+        await run(recordChangeQuery(touched, [...homes, ...former]));
+      }
       if (touched.shape && changed) await run(bumpStructureVersionQuery());
-      return written;
+      return rowsOf;
     },
     options,
   );

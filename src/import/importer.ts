@@ -67,6 +67,15 @@ export interface ImportResult {
   readonly summaries: KindSummary[];
   readonly problems: ImportProblem[];
   readonly rejected: RejectedRow[];
+  /** Where the time went, in ms: reading and checking cells, looking up references, checking them, writing. */
+  readonly phases: ImportPhases;
+}
+
+export interface ImportPhases {
+  readonly parseMs: number;
+  readonly referencesMs: number;
+  readonly validateMs: number;
+  readonly writeMs: number;
 }
 
 export interface ImportOptions {
@@ -615,13 +624,23 @@ export async function importSources(
   sources: readonly ImportSource[],
   options: ImportOptions,
 ): Promise<ImportResult> {
+  let clock = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round(now - clock);
+    clock = now;
+    return ms;
+  };
   const parsed = sources.map((source) => parseSource(source, options));
   const fileProblems = parsed.flatMap((entry) => entry.fileProblems);
   const rows = parsed.flatMap((entry) => entry.rows);
+  const parseMs = lap();
   if (fileProblems.length > 0) {
-    return { written: false, summaries: [], problems: fileProblems, rejected: [] };
+    const phases = { parseMs, referencesMs: 0, validateMs: 0, writeMs: 0 };
+    return { written: false, summaries: [], problems: fileProblems, rejected: [], phases };
   }
   const index = await loadReferences(executor, rows);
+  const referencesMs = lap();
   resolveCreditCodes(rows, index);
   checkReferences(
     locatedRows(rows, (record) => enterpriseIdOf(record, index)),
@@ -637,6 +656,7 @@ export async function importSources(
     reasons: row.problems.map((problem) => `${problem.column ?? ''}: ${problem.reason}`),
   }));
   const good = rows.filter((row) => row.problems.length === 0);
+  const validateMs = lap();
   const summaries: KindSummary[] = [];
   const written = bad.length === 0 || options.acceptValid;
   const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -664,7 +684,8 @@ export async function importSources(
     }
     summaries.push({ kind, rows: ofKind.length, ...totals, rejected: ofKind.length - valid.length });
   }
-  return { written, summaries, problems, rejected };
+  const phases = { parseMs, referencesMs, validateMs, writeMs: lap() };
+  return { written, summaries, problems, rejected, phases };
 }
 
 /** The kind of a file from its name, when the caller does not say. */
