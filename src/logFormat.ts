@@ -87,7 +87,7 @@ export function isTable(value: unknown): value is Record<string, Cell>[] {
         typeof row === 'object' &&
         row !== null &&
         !Array.isArray(row) &&
-        Object.values(row as object).every((cell) => cell === null || typeof cell !== 'object'),
+        Object.values(row).every((cell) => cell === null || typeof cell !== 'object'),
     )
   );
 }
