@@ -172,6 +172,9 @@ export function renderExplorer(endpoint: string, operations: readonly SavedOpera
     title: 'Industrial-chain knowledge graph — GraphQL explorer',
     endpoint,
     defaultQuery: tabs[0]?.query ?? `${guide}{ serviceInfo { name version } }`,
+    // GraphiQL fills the open tab's variables editor from this, not from defaultTabs[0]: without it, the first tab
+    // (a gap report, whose chain comes from its variables) would run with none.
+    ...(tabs[0]?.variables === undefined ? {} : { variables: tabs[0].variables }),
     // Passed through to GraphiQL: one tab per saved operation.
     defaultTabs: tabs,
   });
