@@ -23,10 +23,12 @@ export interface SavedOperation {
 }
 
 /**
- * The saved operations a newcomer should meet first, in this order: the plan's questions as a planner asks them (where
- * the chains are weak, who would fill the gaps, what depends on what, how far from the targets, and finding things).
+ * The saved operations a newcomer should meet first, in this order: the welcome tab (cheap to run, headed by the
+ * guide), then the plan's questions as a planner asks them (where the chains are weak, who would fill the gaps, what
+ * depends on what, how far from the targets, and finding things).
  */
 export const LEADING_OPERATIONS: readonly string[] = [
+  'welcome.graphql',
   'gap-report.graphql',
   'ic-target-firms.graphql',
   'shiyao-upstream.graphql',
@@ -150,9 +152,9 @@ export function explorerGuide(operations: readonly SavedOperation[]): string {
       return `#   ${String(index + 1).padStart(width)}  ${tabLabel(operation)}${about ? ` — ${about}` : ''}`;
     }),
     '#',
-    "# Press ▶ (Ctrl+Enter) to run the operation below, the first gap report. Each tab's example variables are in the",
-    '# Variables pane; the Docs button lists every type and field. Answers rest on real data (PLAN, PUBLIC) unless',
-    '# `sources` adds ILLUSTRATIVE (the demo firms). The chain map is at /map.',
+    "# Press ▶ (Ctrl+Enter) to run the operation below, then open the next tab. Each tab's example variables",
+    '# are in the Variables pane; the Docs button lists every type and field. Answers rest on real data (PLAN,',
+    '# PUBLIC) unless `sources` adds ILLUSTRATIVE (the demo firms). The chain map is at /map.',
     '',
   ].join('\n');
 }

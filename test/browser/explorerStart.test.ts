@@ -49,10 +49,12 @@ describe('the explorer starts with the plan’s questions', () => {
     const tabs = page.locator('.graphiql-tab');
     await expect.poll(() => tabs.count(), { timeout: 15_000 }).toBe(operations.length);
 
-    // Tabs left to right: gap report (one per chain), target firms, upstream, targets vs plan, search, then the rest.
+    // Tabs left to right: the welcome, the gap report (one per chain), target firms, upstream, targets vs plan,
+    // search, then the rest.
     const titles = (await tabs.allInnerTexts()).map((title) => title.trim());
     expect(titles).toEqual(operations.map((operation) => operationName(operation.query)));
-    expect(titles.slice(0, 9)).toEqual([
+    expect(titles.slice(0, 10)).toEqual([
+      'Welcome',
       ...Array<string>(5).fill('GapReport'),
       'IcTargetFirms',
       'ShiyaoUpstream',
@@ -62,30 +64,37 @@ describe('the explorer starts with the plan’s questions', () => {
     expect(await tabs.first().getAttribute('class')).toMatch(/graphiql-tab-active/);
 
     // The open editor shows the guide (Monaco draws spaces as no-break spaces).
-    const editor = page.locator('.graphiql-query-editor');
-    const guide = async () => (await editor.innerText()).replaceAll('\u00a0', ' ');
-    await expect.poll(guide, { timeout: 15_000 }).toContain('It answers the plan');
-    const text = await guide();
+    const editorText = async () =>
+      (await page.locator('.graphiql-query-editor').innerText()).replaceAll('\u00a0', ' ');
+    await expect.poll(editorText, { timeout: 15_000 }).toContain('It answers the plan');
+    const text = await editorText();
     expect(text).toContain('Where is each chain weak or broken');
     expect(text).toContain('Who would fill a gap');
-    expect(text).toContain('tab 1–5 GapReport');
-    expect(text).toContain('tab 6 IcTargetFirms');
+    expect(text).toContain('tab 2–6 GapReport');
+    expect(text).toContain('tab 7 IcTargetFirms');
 
-    // The first tab runs as it stands: the guide is comments, and the gap report gets its tab's variables.
+    // The first tab runs as it stands: the guide is comments above a cheap operation.
     const [response] = await Promise.all([
       page.waitForResponse(
         (candidate) =>
           candidate.url().endsWith('/graphql') &&
           candidate.request().method() === 'POST' &&
-          (candidate.request().postData() ?? '').includes('GapReport'),
+          (candidate.request().postData() ?? '').includes('Welcome'),
       ),
       page.locator('.graphiql-execute-button').click(),
     ]);
-    const sent = JSON.parse(response.request().postData()!) as { variables?: Record<string, unknown> };
-    expect(sent.variables).toEqual(JSON.parse(operations[0]!.variables!));
-    const body = (await response.json()) as { data?: { chainGaps?: unknown }; errors?: unknown };
+    const body = (await response.json()) as { data?: { chains?: unknown[] }; errors?: unknown };
     expect(body.errors).toBeUndefined();
-    expect(body.data?.chainGaps).toBeTruthy();
+    expect(body.data?.chains).toHaveLength(5);
+
+    // The next tab is the first gap report, with its chain in the variables pane.
+    await tabs.nth(1).locator('.graphiql-tab-button').click();
+    const variables = page.locator('.graphiql-editor-tool');
+    await expect
+      .poll(async () => (await variables.innerText()).replaceAll('\u00a0', ' '), { timeout: 15_000 })
+      .toContain(
+        `"chainId": "${String((JSON.parse(operations[1]!.variables!) as { chainId: string }).chainId)}"`,
+      );
 
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/explorer-start.png' });

@@ -17,6 +17,7 @@ describe('the explorer order', () => {
     const ordered = explorerOrder(
       [
         op('a.graphql'),
+        op('welcome.graphql'),
         op('gap-report.graphql', 'biomedicine'),
         op('gap-report.graphql', 'ic'),
         op('ic-target-firms.graphql'),
@@ -29,6 +30,7 @@ describe('the explorer order', () => {
       LEADING_OPERATIONS,
     );
     expect(ordered.map(({ file, variant }) => (variant ? `${file}/${variant}` : file))).toEqual([
+      'welcome.graphql',
       'gap-report.graphql/biomedicine',
       'gap-report.graphql/ic',
       'ic-target-firms.graphql',
@@ -51,7 +53,7 @@ describe('the explorer order', () => {
     expect(input.map(({ file }) => file)).toEqual(['b.graphql', 'search.graphql', 'a.graphql']);
   });
 
-  it('orders the saved operations in queries/: gap report, target firms, upstream, targets vs plan, search, then the rest by file name', () => {
+  it('orders the saved operations in queries/: welcome, gap report, target firms, upstream, targets vs plan, search, then the rest by file name', () => {
     const operations = loadSavedOperations();
     const files = operations.map(({ file }) => file);
     // Renaming a leading file would silently drop it from the front: every one must exist.
@@ -63,14 +65,15 @@ describe('the explorer order', () => {
     const rest = files.slice(leadingCount);
     expect(rest.some((file) => LEADING_OPERATIONS.includes(file))).toBe(false);
     expect(rest).toEqual([...rest].sort());
-    expect(operations.slice(0, 5).map(tabLabel)).toEqual([
+    expect(operations.slice(0, 6).map(tabLabel)).toEqual([
+      'Welcome',
       'GapReport (biomedicine)',
       'GapReport (ic)',
       'GapReport (led)',
       'GapReport (military-civil)',
       'GapReport (nev)',
     ]);
-    expect(operations.slice(5, 9).map(tabLabel)).toEqual([
+    expect(operations.slice(6, 10).map(tabLabel)).toEqual([
       'IcTargetFirms',
       'ShiyaoUpstream',
       'TargetsVersusGraph',
@@ -96,8 +99,8 @@ describe('the guide on the first tab', () => {
     ]) {
       expect(guide).toContain(text);
     }
-    expect(guide).toContain('tab 1–5 GapReport');
-    expect(guide).toContain('tab 6 IcTargetFirms');
+    expect(guide).toContain('tab 2–6 GapReport');
+    expect(guide).toContain('tab 7 IcTargetFirms');
     const numbered = lines
       .map((line) => /^#\s+(\d+)\s{2}(\S+(?: \([\w-]+\))?)/.exec(line))
       .filter((match) => match !== null)
@@ -109,7 +112,7 @@ describe('the guide on the first tab', () => {
     const html = renderExplorer('/graphql', operations);
     const first = `${guide}\n${operations[0]!.query}`;
     expect(parse(first).definitions).toHaveLength(parse(operations[0]!.query).definitions.length);
-    // The page carries the tabs as JSON: the first is the guide with the gap report under it.
+    // The page carries the tabs as JSON: the first is the guide with the welcome operation under it.
     expect(html).toContain(JSON.stringify(first).slice(1, 200));
   });
 });
