@@ -56,6 +56,11 @@ const environmentSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z
+    .enum(['auto', 'pretty', 'json'], { message: 'expected auto, pretty or json' })
+    .default('auto'),
+  // The no-color.org convention: any non-empty value turns colours off.
+  NO_COLOR: z.string().optional(),
 
   NEO4J_URI: neo4jUri.optional(),
   NEO4J_USER: z.string().min(1).default('neo4j'),
@@ -156,6 +161,13 @@ export interface Config {
   readonly environment: 'development' | 'production' | 'test';
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: string;
+  /**
+   * `pretty`: one readable line per record (tables for lists of records); `json`: JSON lines for log collectors;
+   * `auto`: pretty when standard output is a terminal, JSON otherwise (see src/logger.ts).
+   */
+  readonly logFormat: 'auto' | 'pretty' | 'json';
+  /** NO_COLOR is set: pretty logs stay uncoloured even on a terminal. */
+  readonly noColor: boolean;
   /**
    * Wall-clock budget of one GraphQL request, driver connection acquisition included: past it, the request's
    * statements fail with TIMEOUT (see executor.ts).
@@ -290,6 +302,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     environment: env.NODE_ENV,
     http: { host: env.HOST, port: env.PORT },
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
+    noColor: env.NO_COLOR !== undefined,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     neo4j: {
       uri: env.NEO4J_URI,

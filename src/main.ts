@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 
 import { exitWithFailure } from './cli/failure.js';
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createConfiguredLogger } from './logger.js';
 import { startService } from './service.js';
 
 /** `npm start`: the GraphQL service, with the local Neo4j unless NEO4J_URI names another server. */
@@ -15,7 +15,7 @@ try {
 } catch (error) {
   exitWithFailure(error);
 }
-const logger = createLogger(config.logLevel);
+const logger = createConfiguredLogger(config);
 
 let service: Awaited<ReturnType<typeof startService>> | undefined;
 /**

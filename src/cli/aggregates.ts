@@ -1,7 +1,7 @@
 import { exitWithFailure } from './failure.js';
 import { refreshAggregates } from '../analytics/aggregates.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createConfiguredLogger } from '../logger.js';
 import { openDatabase } from '../service.js';
 
 const USAGE = `Usage: npm run aggregates [-- --pending]
@@ -22,7 +22,7 @@ if (unknown.length > 0) {
 }
 try {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const logger = createConfiguredLogger(config, config.logLevel === 'info' ? 'warn' : config.logLevel);
   const database = await openDatabase(config, logger);
   try {
     const summary = await refreshAggregates(database.executor, {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../config.js';
 import { generateGraph } from '../generate/generator.js';
-import { createLogger } from '../logger.js';
+import { createConfiguredLogger } from '../logger.js';
 import { isDatabaseEmpty, loadSeeds } from '../seed/load.js';
 import { openDatabase } from '../service.js';
 
@@ -45,7 +45,7 @@ try {
   const config = loadConfig();
   const database = await openDatabase(
     config,
-    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    createConfiguredLogger(config, config.logLevel === 'info' ? 'warn' : config.logLevel),
   );
   try {
     if (await isDatabaseEmpty(database.executor)) await loadSeeds(database.executor);

@@ -17,7 +17,8 @@ import {
   type RejectedRow,
 } from '../import/importer.js';
 import { KIND_NAMES, type KindName } from '../import/kinds.js';
-import { createLogger } from '../logger.js';
+import { formatTable } from '../logFormat.js';
+import { createConfiguredLogger } from '../logger.js';
 import { openDatabase } from '../service.js';
 
 const USAGE = `Usage: npm run import -- [options] <file> [<file> ...]
@@ -146,7 +147,7 @@ try {
   const config = loadConfig();
   const database = await openDatabase(
     config,
-    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    createConfiguredLogger(config, config.logLevel === 'info' ? 'warn' : config.logLevel),
   );
   try {
     const progress = progressReporter();
@@ -163,16 +164,19 @@ try {
       process.stderr.write(`… and ${result.problems.length - 200} more problems\n`);
     const rows = result.summaries.reduce((sum, summary) => sum + summary.rows - summary.rejected, 0);
     const seconds = progress.elapsedSeconds();
-    process.stdout.write(
-      `\n${'kind'.padEnd(15)}${'rows'.padStart(9)}${'created'.padStart(9)}${'updated'.padStart(9)}${'unchanged'.padStart(11)}${'rejected'.padStart(10)}\n` +
-        result.summaries
-          .map(
-            (summary) =>
-              `${summary.kind.padEnd(15)}${String(summary.rows).padStart(9)}${String(summary.created).padStart(9)}${String(summary.updated).padStart(9)}${String(summary.unchanged).padStart(11)}${String(summary.rejected).padStart(10)}`,
-          )
-          .join('\n') +
-        '\n',
+    // Columns sized to their contents (terminal columns, so wide characters line up); plain numbers, which
+    // scripts (bench/run.ts) read back.
+    const table = formatTable(
+      result.summaries.map(({ kind, rows, created, updated, unchanged, rejected }) => ({
+        kind,
+        rows,
+        created,
+        updated,
+        unchanged,
+        rejected,
+      })),
     );
+    process.stdout.write(`\n${table.join('\n')}\n`);
     if (!result.written) {
       fail(
         `\nNothing was written: ${result.problems.length} problem(s) above. Fix them, or pass --accept-valid to import the valid rows.`,

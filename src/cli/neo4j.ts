@@ -1,6 +1,6 @@
 import { exitWithFailure } from './failure.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createConfiguredLogger } from '../logger.js';
 import { startLocalNeo4j } from '../neo4j/localNeo4j.js';
 
 /**
@@ -9,7 +9,7 @@ import { startLocalNeo4j } from '../neo4j/localNeo4j.js';
  */
 try {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createConfiguredLogger(config);
   const local = await startLocalNeo4j({ ...config.localNeo4j, logger });
   process.stdout.write(
     `Local Neo4j running at ${local.uri} (store ${config.localNeo4j.dataDir}); Ctrl-C stops it\n`,

@@ -23,11 +23,45 @@ export interface SavedOperation {
 }
 
 /**
- * The saved example operations in queries/, sorted by file name. An operation's example variables live beside it,
- * either as one `<name>.variables.json` or, for one operation run with several sets (the gap report per chain), as
- * `<name>.variables/<variant>.json`: each such file gives the operation once more, as its own explorer tab.
+ * The saved operations a newcomer should meet first, in this order: the welcome tab (cheap to run, headed by the
+ * guide), then the plan's questions as a planner asks them (where the chains are weak, who would fill the gaps, what
+ * depends on what, how far from the targets, and finding things).
+ */
+export const LEADING_OPERATIONS: readonly string[] = [
+  'welcome.graphql',
+  'gap-report.graphql',
+  'ic-target-firms.graphql',
+  'shiyao-upstream.graphql',
+  'targets-vs-graph.graphql',
+  'search.graphql',
+];
+
+/**
+ * The explorer's order: the leading operations first, in their order, then the rest as they come (by file name).
+ * Stable, so an operation's variants keep their order.
+ */
+export function explorerOrder<T extends { readonly file: string }>(
+  operations: readonly T[],
+  leading: readonly string[] = LEADING_OPERATIONS,
+): T[] {
+  const rank = (file: string) => {
+    const index = leading.indexOf(file);
+    return index === -1 ? leading.length : index;
+  };
+  return [...operations].sort((a, b) => rank(a.file) - rank(b.file));
+}
+
+/**
+ * The saved example operations in queries/, in the explorer's order (see explorerOrder). An operation's example
+ * variables live beside it, either as one `<name>.variables.json` or, for one operation run with several sets (the
+ * gap report per chain), as `<name>.variables/<variant>.json`: each such file gives the operation once more, as its
+ * own explorer tab.
  */
 export function loadSavedOperations(directory: string = QUERIES_DIR): SavedOperation[] {
+  return explorerOrder(loadSortedOperations(directory));
+}
+
+function loadSortedOperations(directory: string): SavedOperation[] {
   return readdirSync(directory, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.graphql'))
     .sort()
@@ -51,21 +85,100 @@ export function loadSavedOperations(directory: string = QUERIES_DIR): SavedOpera
     });
 }
 
+/** The plan's questions, each with the saved operations (by file) that answer it, for the guide on the first tab. */
+const QUESTIONS: readonly { readonly question: string; readonly files: readonly string[] }[] = [
+  {
+    question: 'Where is each chain weak or broken (补链 · 强链), and how critical is each gap?',
+    files: ['gap-report.graphql', 'chain-resilience.graphql'],
+  },
+  {
+    question: 'Who would fill a gap (产业链招商), and with which incentives?',
+    files: ['ic-target-firms.graphql'],
+  },
+  {
+    question: 'What depends on what, upstream and downstream?',
+    files: ['shiyao-upstream.graphql', 'chain-structure.graphql', 'impact-of-losing-zhongci.graphql'],
+  },
+  { question: "How far is the city from the plan's targets?", files: ['targets-vs-graph.graphql'] },
+  { question: 'How does it compare with another region?', files: ['nev-shijiazhuang-vs-tianjin.graphql'] },
+  { question: 'Where is a firm, segment, platform or policy measure?', files: ['search.graphql'] },
+];
+
+/** The name a tab shows: the operation's name, with its variables' variant (the chain of a gap report). */
+export function tabLabel(operation: SavedOperation): string {
+  const name = /^\s*(?:query|mutation|subscription)\s+(\w+)/m.exec(operation.query)?.[1] ?? operation.file;
+  return operation.variant === undefined ? name : `${name} (${operation.variant})`;
+}
+
+/** Tab numbers as a reader counts them: `1–5` for a run, `7` for one. */
+function tabNumbers(operations: readonly SavedOperation[], file: string): string | undefined {
+  const numbers = operations.flatMap((operation, index) => (operation.file === file ? [index + 1] : []));
+  if (numbers.length === 0) return undefined;
+  return numbers.length === 1 ? String(numbers[0]) : `${numbers[0]}–${numbers[numbers.length - 1]}`;
+}
+
+/** First sentence of an operation's leading comment: what it answers, in a few words. */
+function summary(operation: SavedOperation): string {
+  const comment = /^#\s*(.*)$/m.exec(operation.query)?.[1] ?? '';
+  const sentence = (/^(.*?[.?!:])(\s|$)/.exec(comment)?.[1] ?? comment).replace(/:$/, '');
+  return sentence.length > 90 ? `${sentence.slice(0, 89)}…` : sentence;
+}
+
+/**
+ * The guide on the explorer's first tab, as GraphQL comments above the first operation (so the tab still runs): what
+ * the service answers, which tab answers which of the plan's questions, and every tab in order.
+ */
+export function explorerGuide(operations: readonly SavedOperation[]): string {
+  const questions = QUESTIONS.flatMap(({ question, files }) => {
+    const tabs = files.flatMap((file) => {
+      const numbers = tabNumbers(operations, file);
+      const operation = operations.find((candidate) => candidate.file === file);
+      return numbers === undefined || operation === undefined
+        ? []
+        : [`tab ${numbers} ${tabLabel({ ...operation, variant: undefined })}`];
+    });
+    return tabs.length === 0 ? [] : [`#   · ${question}`, `#       → ${tabs.join(', ')}`];
+  });
+  const width = String(operations.length).length;
+  return [
+    "# Welcome. This service is a knowledge graph of Shijiazhuang's industrial chains, built from the 2018–2020",
+    "# strategic emerging industry plan and public data. It answers the plan's questions:",
+    ...questions,
+    '#',
+    '# The tabs above hold these questions as ready-made operations, in this order:',
+    ...operations.map((operation, index) => {
+      // An operation's further variants (the gap report of another chain) need no second description.
+      const about = operations[index - 1]?.file === operation.file ? '' : summary(operation);
+      return `#   ${String(index + 1).padStart(width)}  ${tabLabel(operation)}${about ? ` — ${about}` : ''}`;
+    }),
+    '#',
+    "# Press ▶ (Ctrl+Enter) to run the operation below, then open the next tab. Each tab's example variables",
+    '# are in the Variables pane; the Docs button lists every type and field. Answers rest on real data (PLAN,',
+    '# PUBLIC) unless `sources` adds ILLUSTRATIVE (the demo firms). The chain map is at /map.',
+    '',
+  ].join('\n');
+}
+
 /**
  * The explorer: GraphiQL inlined into one HTML page from our own node_modules (no CDN, so it works offline),
- * opening with one tab per saved operation.
+ * opening with one tab per saved operation, the first of them headed by the guide (explorerGuide).
  */
 export function renderExplorer(endpoint: string, operations: readonly SavedOperation[]): string {
+  const guide = explorerGuide(operations);
+  const tabs = operations.map((operation, index) => ({
+    query: index === 0 ? `${guide}\n${operation.query}` : operation.query,
+    ...(operation.variables ? { variables: operation.variables } : {}),
+  }));
   // The options object is forwarded to GraphiQL as it is; `defaultTabs` is one of GraphiQL's own props.
   return renderGraphiQL({
     title: 'Industrial-chain knowledge graph — GraphQL explorer',
     endpoint,
-    defaultQuery: operations[0]?.query ?? '{ serviceInfo { name version } }',
+    defaultQuery: tabs[0]?.query ?? `${guide}{ serviceInfo { name version } }`,
+    // GraphiQL fills the open tab's variables editor from this, not from defaultTabs[0]: without it, the first tab
+    // (a gap report, whose chain comes from its variables) would run with none.
+    ...(tabs[0]?.variables === undefined ? {} : { variables: tabs[0].variables }),
     // Passed through to GraphiQL: one tab per saved operation.
-    defaultTabs: operations.map((operation) => ({
-      query: operation.query,
-      ...(operation.variables ? { variables: operation.variables } : {}),
-    })),
+    defaultTabs: tabs,
   });
 }
 

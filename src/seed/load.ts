@@ -30,11 +30,21 @@ export async function isDatabaseEmpty(executor: Executor): Promise<boolean> {
   return rows[0]?.['empty'] === true;
 }
 
-export function summariseReports(reports: readonly UpsertReport[]): string {
-  return reports
-    .map(
-      (report) =>
-        `${report.kind}: ${report.total} (created ${report.counts.created}, updated ${report.counts.updated}, unchanged ${report.counts.unchanged})`,
-    )
-    .join('\n');
+/** One row per kind written, for a log field (a table in pretty logs, a list of objects in JSON ones). */
+export interface SeedSummaryRow {
+  readonly kind: string;
+  readonly total: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+export function summariseReports(reports: readonly UpsertReport[]): SeedSummaryRow[] {
+  return reports.map((report) => ({
+    kind: report.kind,
+    total: report.total,
+    created: report.counts.created,
+    updated: report.counts.updated,
+    unchanged: report.counts.unchanged,
+  }));
 }

@@ -38,7 +38,13 @@ export const importResolvers: Resolvers = {
         throw error;
       });
       context.logger.info(
-        { caller: caller.name, kind, written: result.written, rejected: result.rejected.length },
+        {
+          caller: caller.name,
+          kind,
+          written: result.written,
+          rejected: result.rejected.length,
+          summary: result.summaries,
+        },
         'importRecords',
       );
       return {
