@@ -568,3 +568,8 @@ export type TargetsVersusGraphQueryVariables = Exact<{
 
 
 export type TargetsVersusGraphQuery = { targets: Array<{ id: string, name: string, nameEn: string | null, value: number, unit: string, comparator: TargetComparator, period: TargetPeriod, metric: TargetMetric | null, current: { value: number, ratio: number, met: boolean | null, basis: string, completeness: DataCompleteness, asOf: string, region: { id: string, name: string } | null } | null, provenance: { source: ProvenanceSource, section: string | null } }> };
+
+export type WelcomeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WelcomeQuery = { serviceInfo: { name: string, version: string }, chains: Array<{ id: string, name: string, nameEn: string | null }> };
