@@ -50,7 +50,10 @@ function run(
   );
   const command = [process.execPath, '--import', 'tsx', ...args];
   const child = options.terminal
-    ? spawn(SCRIPT, ['-qfec', command.map(quote).join(' '), '/dev/null'], {
+    ? // `exec`: script(1) runs the command through $SHELL, or /bin/sh when SHELL is unset (as under CI). dash does
+      // not exec a lone command, and on Ctrl-C it kills itself once its child exits, so script reported 130 even
+      // though the service itself stopped cleanly with 0. With exec the shell becomes the service.
+      spawn(SCRIPT, ['-qfec', `exec ${command.map(quote).join(' ')}`, '/dev/null'], {
         cwd: PROJECT_ROOT,
         env: { ...inherited, ...env },
         stdio: ['pipe', 'pipe', 'pipe'],
