@@ -79,6 +79,24 @@ const PING: CypherQuery = { cypher: 'RETURN 1 AS ok', params: {} };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Calls `start` (a driver call that makes a Result) with stack capture off. The driver's Result captures a stack
+ * trace in its constructor (`new Error('').stack`, formatted through the source-map support tsx installs) to graft
+ * onto a failure later: 3.6 % of the service's CPU under the benchmark (bench/results/profile-after.md), on every
+ * statement, for a trace that would only name this file's call site. Our errors never show driver stacks to clients
+ * (src/data/errors.ts maps them), and a logged driver failure keeps its message and code. Synchronous, so no other
+ * code runs while the limit is 0.
+ */
+function withoutStackCapture<T>(start: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return start();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * The only code that talks to Neo4j. Always names the database, sets a transaction timeout and metadata (visible
  * in Neo4j's query log), closes sessions, converts values to plain JavaScript and maps driver errors once.
  * One instance per process; `forRequest` derives a per-request view that reports to an observer.
@@ -324,10 +342,11 @@ export class Executor {
           ...(this.requestId ? { requestId: this.requestId } : {}),
         },
       };
-      if (autoCommit) return await work((cypher, params) => session.run(cypher, params, config));
+      if (autoCommit)
+        return await work((cypher, params) => withoutStackCapture(() => session.run(cypher, params, config)));
       const tx = await session.beginTransaction(config);
       try {
-        const result = await work((cypher, params) => tx.run(cypher, params));
+        const result = await work((cypher, params) => withoutStackCapture(() => tx.run(cypher, params)));
         await tx.commit();
         return result;
       } catch (error) {

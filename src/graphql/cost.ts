@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestHandler } from 'express';
 import {
   buildASTSchema,
   concatAST,
@@ -555,27 +554,25 @@ export function costLimitPlugin(
  * parseable, unknown operation, variables that do not coerce, persisted-query hashes) are priced by the plugin
  * when Apollo resolves them, against the same per-request budget.
  */
-export function batchCostLimit(config: Config): RequestHandler {
+export function batchCostRefusal(config: Config): (body: unknown) => {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  extensions: Record<string, unknown>;
+} | null {
   const schema = buildASTSchema(concatAST(loadTypeDefs()));
   const limits = costLimitsOf(config);
   const { maxTokens } = config.limits.query;
-  return (request, response, next) => {
-    const body: unknown = request.body;
-    if (!Array.isArray(body)) {
-      next();
-      return;
-    }
+  return (body) => {
+    if (!Array.isArray(body)) return null;
     let total = 0;
     for (const piece of body) {
       if (typeof piece !== 'object' || piece === null) continue;
       total += requestCost(schema, piece as Record<string, unknown>, limits, maxTokens) ?? 0;
     }
-    if (total > limits.maxCost) {
-      const error = costError(total, limits.maxCost, { operations: body.length });
-      const { http: _http, ...extensions } = error.extensions;
-      response.status(400).json({ errors: [{ message: error.message, extensions }] });
-      return;
-    }
-    next();
+    if (total <= limits.maxCost) return null;
+    const error = costError(total, limits.maxCost, { operations: body.length });
+    const { http: _http, ...extensions } = error.extensions;
+    return { status: 400, code: error.code, message: error.message, extensions };
   };
 }

@@ -13,11 +13,12 @@ import type { Config } from '../config.js';
 import type { Executor } from '../data/executor.js';
 import { ErrorCode } from '../errors.js';
 import { createApolloServer } from '../graphql/apollo.js';
-import { batchCostLimit, CostBudget } from '../graphql/cost.js';
+import { batchCostRefusal, CostBudget } from '../graphql/cost.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { ExplorerPage, loadSavedOperations, renderExplorer } from './explorer.js';
 import { createMapRouter } from './map.js';
+import { graphqlFastPath, refusalBody, type BodyRefusal } from './graphqlFastPath.js';
 import { createReportsRouter } from './reports.js';
 
 export interface Readiness {
@@ -32,6 +33,11 @@ export interface HttpAppOptions {
   readonly readiness: Readiness;
   /** The process's aggregate refresher (the service starts its background checks); made here when not given. */
   readonly refresher?: AggregateRefresher;
+  /**
+   * Whether plain JSON POSTs to /graphql take the lean path (graphqlFastPath.ts) instead of Express's middleware
+   * chain (default true). Off only to compare the two paths (test/integration/httpFastPath.test.ts).
+   */
+  readonly graphqlFastPath?: boolean;
 }
 
 export interface HttpApp {
@@ -48,8 +54,7 @@ const READY_TIMEOUT_MS = 1_000;
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
-function requestIdOf(request: Request): string {
-  const given = request.header('x-request-id');
+function requestIdOf(given: string | undefined): string {
   return given !== undefined && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
@@ -64,24 +69,22 @@ function sendGraphQLError(
 }
 
 /** Batched requests (a JSON array body) are allowed up to a size, so one request cannot carry unbounded work. */
-function limitBatchSize(maxBatchSize: number): RequestHandler {
-  return (request, response, next) => {
-    const body: unknown = request.body;
-    if (Array.isArray(body) && body.length > maxBatchSize) {
-      sendGraphQLError(
-        response,
-        400,
-        ErrorCode.QUERY_TOO_COMPLEX,
-        `A batch may hold at most ${maxBatchSize} operations; this one has ${body.length}`,
-      );
-      return;
-    }
-    if (Array.isArray(body) && body.length === 0) {
-      sendGraphQLError(response, 400, ErrorCode.BAD_USER_INPUT, 'A batch must hold at least one operation');
-      return;
-    }
-    next();
-  };
+function batchSizeRefusal(body: unknown, maxBatchSize: number): BodyRefusal | null {
+  if (Array.isArray(body) && body.length > maxBatchSize) {
+    return {
+      status: 400,
+      code: ErrorCode.QUERY_TOO_COMPLEX,
+      message: `A batch may hold at most ${maxBatchSize} operations; this one has ${body.length}`,
+    };
+  }
+  if (Array.isArray(body) && body.length === 0) {
+    return {
+      status: 400,
+      code: ErrorCode.BAD_USER_INPUT,
+      message: 'A batch must hold at least one operation',
+    };
+  }
+  return null;
 }
 
 /**
@@ -111,27 +114,41 @@ export function jsonValuesBeyond(value: unknown, max: number): number | null {
  * list items held the event loop — and so /health and every other request — for 0.3 s, while no argument of the
  * schema needs more than a few dozen items (an import's content is one string). Refused before Apollo sees it.
  */
-function limitVariableValues(maxValues: number): RequestHandler {
+function variableValuesRefusal(body: unknown, maxValues: number): BodyRefusal | null {
+  const operations: unknown[] = Array.isArray(body) ? body : [body];
+  const variables = operations.map((operation) =>
+    typeof operation === 'object' && operation !== null
+      ? (operation as { variables?: unknown }).variables
+      : undefined,
+  );
+  // The variables objects themselves are not counted, only what they hold.
+  const found = jsonValuesBeyond(variables, maxValues + 1 + variables.length);
+  if (found === null) return null;
+  return {
+    status: 400,
+    code: ErrorCode.BAD_USER_INPUT,
+    message: `The variables hold more than ${maxValues} values (MAX_VARIABLE_VALUES): send smaller lists`,
+  };
+}
+
+/** The checks on a parsed /graphql body before Apollo sees it, shared by the lean path and the Express path. */
+function bodyChecks(config: Config): (body: unknown) => BodyRefusal | null {
+  const batchCost = batchCostRefusal(config);
+  return (body) =>
+    batchSizeRefusal(body, config.limits.maxBatchSize) ??
+    variableValuesRefusal(body, config.limits.maxVariableValues) ??
+    batchCost(body);
+}
+
+/** The Express form of bodyChecks, for the requests the lean path leaves to Express. */
+function checkBody(check: (body: unknown) => BodyRefusal | null): RequestHandler {
   return (request, response, next) => {
-    const body: unknown = request.body;
-    const operations: unknown[] = Array.isArray(body) ? body : [body];
-    const variables = operations.map((operation) =>
-      typeof operation === 'object' && operation !== null
-        ? (operation as { variables?: unknown }).variables
-        : undefined,
-    );
-    // The variables objects themselves are not counted, only what they hold.
-    const found = jsonValuesBeyond(variables, maxValues + 1 + variables.length);
-    if (found !== null) {
-      sendGraphQLError(
-        response,
-        400,
-        ErrorCode.BAD_USER_INPUT,
-        `The variables hold more than ${maxValues} values (MAX_VARIABLE_VALUES): send smaller lists`,
-      );
+    const refusal = check(request.body);
+    if (refusal === null) {
+      next();
       return;
     }
-    next();
+    response.status(refusal.status).json(refusalBody(refusal));
   };
 }
 
@@ -176,13 +193,17 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     });
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  // The lean path answers plain JSON POSTs to /graphql (set below, once Apollo has started); Express the rest.
+  let fastPath: ((request: http.IncomingMessage, response: http.ServerResponse) => boolean) | undefined;
+  const httpServer = http.createServer((request, response) => {
+    if (fastPath?.(request, response) !== true) app(request, response);
+  });
 
   const apollo = createApolloServer(config, logger, [ApolloServerPluginDrainHttpServer({ httpServer })]);
   await apollo.start();
 
   app.use((request, response, next) => {
-    const requestId = requestIdOf(request);
+    const requestId = requestIdOf(request.header('x-request-id'));
     response.locals['requestId'] = requestId;
     // The request's deadline counts from here, so time spent reading the body is part of it.
     response.locals['receivedAt'] = Date.now();
@@ -231,36 +252,54 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   }
 
   // One context per HTTP request, for /graphql and for the reports (which run saved operations through Apollo).
-  const contextFor = async (req: Request, res: express.Response): Promise<GraphQLContext> => {
-    const requestId = String(res.locals['requestId']);
-    return {
-      requestId,
-      executor: executor.forRequest(requestId, undefined, {
-        timeoutMs: config.requestTimeoutMs,
-        startedAt: Number(res.locals['receivedAt']),
-      }),
-      config,
-      logger: logger.child({ requestId }),
-      costBudget: new CostBudget(),
-      refresher,
-      caller: await authenticate(
-        { authorization: req.header('authorization'), 'x-api-key': req.header('x-api-key') },
-        config.access,
-      ),
-    };
+  const contextOf = async (
+    requestId: string,
+    receivedAt: number,
+    headers: { readonly authorization?: string; readonly 'x-api-key'?: string },
+  ): Promise<GraphQLContext> => ({
+    requestId,
+    executor: executor.forRequest(requestId, undefined, {
+      timeoutMs: config.requestTimeoutMs,
+      startedAt: receivedAt,
+    }),
+    config,
+    logger: logger.child({ requestId }),
+    costBudget: new CostBudget(),
+    refresher,
+    caller: await authenticate(
+      { authorization: headers.authorization, 'x-api-key': headers['x-api-key'] },
+      config.access,
+    ),
+  });
+  const contextFor = (req: Request, res: express.Response): Promise<GraphQLContext> => {
+    const authorization = req.header('authorization');
+    const apiKey = req.header('x-api-key');
+    return contextOf(String(res.locals['requestId']), Number(res.locals['receivedAt']), {
+      ...(authorization === undefined ? {} : { authorization }),
+      ...(apiKey === undefined ? {} : { 'x-api-key': apiKey }),
+    });
   };
 
   app.use('/reports', createReportsRouter(apollo, contextFor));
 
+  const checks = bodyChecks(config);
   app.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
-    limitBatchSize(config.limits.maxBatchSize),
-    limitVariableValues(config.limits.maxVariableValues),
-    batchCostLimit(config),
+    checkBody(checks),
     expressMiddleware(apollo, { context: ({ req, res }) => contextFor(req, res) }),
   );
   app.use(bodyErrorsAsGraphQL(logger, config.limits.maxBodyBytes));
+  if (options.graphqlFastPath !== false) {
+    fastPath = graphqlFastPath({
+      apollo,
+      logger,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      requestIdOf,
+      checkBody: checks,
+      contextOf,
+    });
+  }
 
   return {
     httpServer,
