@@ -391,5 +391,6 @@ describe('the lean POST /graphql path', () => {
         `${operation.file} cut ${round}`,
       );
     }
-  });
+    // Three requests per saved operation, the analytics ones among them: minutes on a loaded 2-core machine.
+  }, 600_000);
 });
