@@ -60,6 +60,7 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
   const regions = [city, ...districts];
   const HEADER = 'id,name,creditCode,regionId,sizeBand,highTech,leading,source';
   const codes = new Map<string, string>();
+  let segments: [string, string];
   const firmId = (tag: string, index: number) => `${prefix}-${tag}-${String(index).padStart(3, '0')}`;
   const row = (id: string, index: number, district: string, highTech = false) => {
     if (!codes.has(id)) codes.set(id, creditCode());
@@ -73,6 +74,14 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     observed = database.executor.forRequest('import-throughput', ({ operation, query }) => {
       sent.push({ operation, cypher: query.cypher, params: query.params });
     });
+    const [pair] = await database.executor.read(
+      'test',
+      cypher(
+        `MATCH (s:ChainSegment)-[:FEEDS]->(t:ChainSegment) WHERE s <> t
+         RETURN s.id AS supplier, t.id AS buyer ORDER BY supplier, buyer LIMIT 1`,
+      ),
+    );
+    segments = [String(pair!['supplier']), String(pair!['buyer'])];
     server = await serveTestApp(observed, { API_KEYS: `ed:editor:${hashKey(EDITOR_KEY)}` });
     const result = await importSources(
       database.executor,
@@ -161,17 +170,32 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
       ),
     );
     expect(stored).toEqual({ firms: 12, locations: 12, highTech: 3 });
+    // Segments, so that the firms count in the aggregates (a firm counts under the segments it operates in).
+    const links = await importSources(
+      database.executor,
+      [
+        csv(
+          'segment-links',
+          'links.csv',
+          'enterpriseId,segmentId,role,source',
+          newFirms.map((id, index) => `${id},${segments[index % 2]},CORE,ILLUSTRATIVE`),
+        ),
+      ],
+      { acceptValid: false },
+    );
+    expect(links.problems).toEqual([]);
     await expectAggregatesEqualRecount();
   });
 
   it('firms that move or change: still one write statement, and the change record names the former homes and the homes of the firms they supply', async () => {
-    // n-000 (d0) supplies n-002 (d2): moving n-000 to d1 changes the supply edges counted at d2.
+    // n-000 (d0, the feeding segment) supplies n-005 (d2, the fed one): moving n-000 to d1 changes the supply
+    // edges counted at d2.
     await database.executor.write(
       'test',
       cypher(
         `MATCH (s:Enterprise { id: $supplier }), (b:Enterprise { id: $buyer })
          CREATE (s)-[:SUPPLIES { source: 'ILLUSTRATIVE', products: [] }]->(b)`,
-        { supplier: newFirms[0], buyer: newFirms[2] },
+        { supplier: newFirms[0], buyer: newFirms[5] },
       ),
     );
     const { answer, writes } = await importOverHttp([
