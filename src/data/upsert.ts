@@ -14,6 +14,8 @@ import {
   RelationshipType,
 } from './model.js';
 
+const T_SUPPLIES = RelationshipType.SUPPLIES;
+
 /** A property value Neo4j can store; undefined and null mean "no such property" and are dropped. */
 export type PropertyValue = string | number | boolean | string[] | number[] | null | undefined;
 export type Properties = Record<string, PropertyValue>;
@@ -176,6 +178,112 @@ export function upsertRelationshipsQuery(
   );
 }
 
+/**
+ * The writes of an import's enterprise batch in one statement: the enterprises (merge) and their single location.
+ * Apart, they cost a statement each, a second index seek of every firm, a re-read of every node for its location, and
+ * for a batch with firms that existed, a third statement for the homes they count in. Here each row is looked up
+ * once, and a firm the batch creates skips the checks only an existing firm needs (a location to replace, a link to
+ * update, the firms it supplies). The counts are those of upsertNodesQuery and upsertRelationshipsQuery on the same
+ * rows, and a missing region still skips only the location.
+ *
+ * Each row: `id`, `props` (the node's properties, id included), `region` (the location's target), `rel` (its
+ * properties). Besides the counts it returns `extraHomes`: the homes only the graph knows that the write touched — a
+ * moved firm's former home and, for a firm that existed, the homes of the firms it supplies (what touchedHomesQuery
+ * reads). Every firm of the batch counts in its row's region afterwards; the caller adds those.
+ */
+export function upsertLocatedEnterprisesQuery(nodes: NodeBatch, locations: RelationshipBatch): CypherQuery {
+  const label = assertLabel(nodes.label);
+  const type = assertRelationship(locations.type);
+  const to = assertLabel(locations.to);
+  const locationOf = new Map(locations.rows.map((row) => [row.from, row]));
+  const rows = [...nodes.rows]
+    .sort((a, b) => byText(a['id'], b['id']))
+    .map((row) => {
+      const location = locationOf.get(String(row['id']))!;
+      return {
+        id: row['id'],
+        props: storedProperties(row),
+        region: location.to,
+        rel: storedProperties(location.properties),
+      };
+    });
+  return cypher(
+    `UNWIND $rows AS row
+     OPTIONAL MATCH (existing:${label} { id: row.id })
+     WITH row, existing IS NULL AS isNew,
+          existing IS NOT NULL AND any(key IN keys(row.props) WHERE existing[key] IS NULL OR existing[key] <> row.props[key]) AS isChanged
+     MERGE (a:${label} { id: row.id })
+     ON CREATE SET a += $defaults
+     SET a += row.props
+     WITH a, row, isNew, isChanged
+     OPTIONAL MATCH (b:${to} { id: row.region })
+     CALL (a, b, isNew) {
+       OPTIONAL MATCH (a)-[other:${type}]->(elsewhere:${to}) WHERE NOT isNew AND b IS NOT NULL AND elsewhere <> b
+       WITH other, elsewhere.id AS formerId
+       DELETE other
+       RETURN count(other) AS moved, collect(formerId) AS formerIds
+     }
+     CALL (a, isNew) {
+       OPTIONAL MATCH (a)-[:${T_SUPPLIES}]->(:${label})-[:${type}]->(h:${to}) WHERE NOT isNew
+       RETURN collect(DISTINCT h.id) AS buyerHomes
+     }
+     OPTIONAL MATCH (a)-[existing:${type}]->(b) WHERE NOT isNew
+     WITH a, b, row, isNew, isChanged, moved, formerIds + buyerHomes AS extraHomes, existing,
+          b IS NOT NULL AND existing IS NULL AND moved = 0 AS relNew,
+          b IS NOT NULL AND ((existing IS NULL AND moved > 0)
+            OR (existing IS NOT NULL AND any(key IN keys(row.rel) WHERE existing[key] IS NULL OR existing[key] <> row.rel[key]))) AS relChanged
+     FOREACH (_ IN CASE WHEN b IS NOT NULL AND existing IS NULL THEN [1] ELSE [] END |
+       CREATE (a)-[created:${type}]->(b) SET created = $relDefaults SET created += row.rel)
+     FOREACH (_ IN CASE WHEN existing IS NULL THEN [] ELSE [1] END | SET existing += row.rel)
+     WITH count(*) AS total,
+          sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created,
+          sum(CASE WHEN isChanged THEN 1 ELSE 0 END) AS updated,
+          sum(CASE WHEN b IS NOT NULL THEN 1 ELSE 0 END) AS relTotal,
+          sum(CASE WHEN relNew THEN 1 ELSE 0 END) AS relCreated,
+          sum(CASE WHEN relChanged THEN 1 ELSE 0 END) AS relUpdated,
+          collect(CASE WHEN size(extraHomes) > 0 THEN extraHomes END) AS extraHomeLists
+     RETURN total, created, updated, relTotal, relCreated, relUpdated,
+            COLLECT { UNWIND extraHomeLists AS homes UNWIND homes AS homeId RETURN DISTINCT homeId } AS extraHomes`,
+    {
+      rows,
+      defaults: storedProperties(nodes.defaults ?? {}),
+      relDefaults: storedProperties(locations.defaults ?? {}),
+    },
+  );
+}
+
+/**
+ * Whether the batches are an import's enterprises with their locations and nothing else, each firm with exactly one
+ * location row: what upsertLocatedEnterprisesQuery writes in one statement. Anything else (seeds and the generator
+ * replace, a file with parent companies, platforms) goes the general way.
+ */
+function locatedEnterprises(
+  nodes: readonly NodeBatch[],
+  relationships: readonly RelationshipBatch[],
+): { nodes: NodeBatch; locations: RelationshipBatch } | null {
+  const [batch, more] = nodes;
+  const [locations, moreLinks] = relationships;
+  if (!batch || more || !locations || moreLinks) return null;
+  if (batch.label !== NodeLabel.Enterprise || batch.mode !== 'merge') return null;
+  if (
+    locations.type !== RelationshipType.LOCATED_IN ||
+    locations.from !== NodeLabel.Enterprise ||
+    locations.to !== NodeLabel.Region ||
+    locations.exclusive !== true ||
+    locations.mode !== 'merge' ||
+    locations.rows.length !== batch.rows.length
+  )
+    return null;
+  const ids = new Set(batch.rows.map((row) => row['id']));
+  if (ids.size !== batch.rows.length) return null;
+  const located = new Set<unknown>();
+  for (const row of locations.rows) {
+    if (!ids.has(row.from) || located.has(row.from)) return null;
+    located.add(row.from);
+  }
+  return { nodes: batch, locations };
+}
+
 export interface UpsertReport {
   readonly kind: string;
   readonly total: number;
@@ -296,6 +404,43 @@ export async function upsertAll(
 ): Promise<UpsertReport[]> {
   const nonEmptyNodes = nodes.filter((batch) => batch.rows.length > 0);
   const nonEmptyRelationships = relationships.filter((batch) => batch.rows.length > 0);
+  const combined = locatedEnterprises(nonEmptyNodes, nonEmptyRelationships);
+  if (combined) {
+    // Two statements in one transaction: the writes, then (when anything changed) the change record, whose homes
+    // are the rows' regions and those the writes returned. A failing batch rolls back both.
+    const { nodes: batch, locations } = combined;
+    const row = await executor.transaction(
+      operation,
+      async (run) => {
+        const [result = {}] = await run(upsertLocatedEnterprisesQuery(batch, locations));
+        const changes = ['created', 'updated', 'relCreated', 'relUpdated'].reduce(
+          (sum, key) => sum + Number(result[key] ?? 0),
+          0,
+        );
+        if (changes > 0) {
+          await run(
+            recordChangeQuery(touchedBy([batch], [locations]), [
+              ...locations.rows.map((location) => location.to),
+              ...((result['extraHomes'] as string[] | undefined) ?? []),
+            ]),
+          );
+        }
+        return result;
+      },
+      options,
+    );
+    const report = (kind: string, prefix: '' | 'rel'): UpsertReport => {
+      const key = (name: string) => (prefix === '' ? name : `rel${name[0]!.toUpperCase()}${name.slice(1)}`);
+      const total = Number(row[key('total')] ?? 0);
+      const created = Number(row[key('created')] ?? 0);
+      const updated = Number(row[key('updated')] ?? 0);
+      return { kind, total, counts: { created, updated, unchanged: total - created - updated } };
+    };
+    return [
+      report(batch.label, ''),
+      report(`(:${locations.from})-[:${locations.type}]->(:${locations.to})`, 'rel'),
+    ];
+  }
   const written = writtenIds(nonEmptyNodes);
   const queries = [
     ...nonEmptyNodes.map((batch) => upsertNodesQuery(batch)),
