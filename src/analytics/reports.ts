@@ -5,12 +5,7 @@ import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel, PROVENANCE_SOURCES } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
 import { byPriority, gapRelatedness, priorityOf } from './feasibility.js';
-import {
-  NO_COUNTS,
-  type AggregateBasis,
-  type RegionCounts,
-  type Structure,
-} from './aggregates.js';
+import { NO_COUNTS, type AggregateBasis, type RegionCounts, type Structure } from './aggregates.js';
 import { comparability, illustrativeShare, leastComplete } from './basis.js';
 import {
   gapFactsFrom,
