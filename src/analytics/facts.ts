@@ -302,13 +302,16 @@ export async function readGapFactParts(executor: Executor, request: GapFactsRequ
   return {
     structure: (row?.['segments'] as StructureRow[] | undefined) ?? [],
     aggregates: new Map([
-      ...aggregatesFrom(row?.['aggregates']),
-      ...aggregatesFrom(nationRows.map(([, nationId, data]) => [nationId, data])),
+      ...aggregatesFrom(row?.['aggregates'], filterKey(request.sources)),
+      ...aggregatesFrom(
+        nationRows.map(([, nationId, data]) => [nationId, data]),
+        filterKey(request.sources),
+      ),
     ]),
     /** Each region's nation (null: none, or several roots). */
     nations: new Map(nationRows.map(([regionId, nationId]) => [regionId, nationId])),
     /** The same counts without ILLUSTRATIVE (for basis.illustrativeShare). */
-    realAggregates: aggregatesFrom(row?.['realAggregates']),
+    realAggregates: aggregatesFrom(row?.['realAggregates'], realFilterKey(request.sources)),
     /** Each region's effective firm-data completeness. */
     completeness: new Map(
       ((row?.['declaredCompleteness'] as [string, [number, unknown][]][] | undefined) ?? []).map(

@@ -5,13 +5,7 @@ import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel, PROVENANCE_SOURCES } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
 import { byPriority, gapRelatedness, priorityOf } from './feasibility.js';
-import {
-  NO_COUNTS,
-  type AggregateBasis,
-  type RegionCounts,
-  type SegmentCounts,
-  type Structure,
-} from './aggregates.js';
+import { NO_COUNTS, type AggregateBasis, type RegionCounts, type Structure } from './aggregates.js';
 import { comparability, illustrativeShare, leastComplete } from './basis.js';
 import {
   gapFactsFrom,
@@ -162,15 +156,20 @@ export function basisObject(
   facts: FactsBasis,
   regionIds: readonly string[],
 ) {
-  // Over several regions (compareRegions) the counts are summed region by region.
+  // Over several regions (compareRegions) the counts are summed region by region. Only the report's segments
+  // count in the share: a region's stored counts hold every segment of every chain, not worth summing.
   const sum = (byRegion: ReadonlyMap<string, RegionCounts>): RegionCounts => {
     const total: RegionCounts = new Map();
-    for (const regionId of regionIds) {
-      for (const [segmentId, counts] of byRegion.get(regionId) ?? new Map<string, SegmentCounts>()) {
-        const entry = total.get(segmentId) ?? { ...NO_COUNTS };
-        entry.enterprises += counts.enterprises;
-        total.set(segmentId, entry);
+    for (const segmentId of facts.segmentIds) {
+      let enterprises = 0;
+      let counted = false;
+      for (const regionId of regionIds) {
+        const counts = byRegion.get(regionId)?.get(segmentId);
+        if (counts === undefined) continue;
+        enterprises += counts.enterprises;
+        counted = true;
       }
+      if (counted) total.set(segmentId, { ...NO_COUNTS, enterprises });
     }
     return total;
   };
@@ -630,16 +629,21 @@ export async function compareRegions(
       }),
     },
   );
+  // Each region assessed once, in one pass over the rows; each segment's assessment per region is then a lookup
+  // (the report objects below are built from these, never recomputed per segment or per field).
+  const rowsOf = new Map<string, GapFactsRow[]>(regionIds.map((id) => [id, []]));
+  for (const row of rows) rowsOf.get(row.regionId)?.push(row);
   const byRegion = new Map(
-    regionIds.map((id) => [
-      id,
-      assess(
-        rows.filter((row) => row.regionId === id),
-        thresholds,
-        facts.completeness,
-      ),
-    ]),
+    regionIds.map((id) => [id, assess(rowsOf.get(id) ?? [], thresholds, facts.completeness)]),
   );
+  const bySegment = new Map<string, Map<string, GapAssessment>>();
+  for (const [id, assessments] of byRegion) {
+    const of = new Map<string, GapAssessment>();
+    // The first (worst) assessment of a segment, as a search of the report would find.
+    for (const assessment of assessments)
+      if (!of.has(assessment.facts.segmentId)) of.set(assessment.facts.segmentId, assessment);
+    bySegment.set(id, of);
+  }
   const segmentIds = [...new Set(rows.map((row) => row.segmentId))];
   const nodes =
     read ?? (await hydrate(context.executor, selection, nodeRequests(segmentIds), context.limits));
@@ -667,9 +671,7 @@ export async function compareRegions(
     segments: orderedSegments.map((segmentId) => ({
       segment: nodes.ref(segmentId),
       byRegion: regionIds.map((regionId) => {
-        const assessment = byRegion
-          .get(regionId)
-          ?.find((candidate) => candidate.facts.segmentId === segmentId);
+        const assessment = bySegment.get(regionId)?.get(segmentId);
         return {
           region: nodes.ref(regionId),
           status:

@@ -59,6 +59,14 @@ export const NO_QUOTIENT: LocationQuotient = {
 
 const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/**
+ * A cell's figure by the basis: revenue (million CNY, in thousands) or listed firms. A module function, not a closure
+ * per call: this runs for every segment of every region of a report.
+ */
+function figureOf(counts: Readonly<SegmentCounts>, byRevenue: boolean): number {
+  return byRevenue ? counts.listedRevenue / 1000 : counts.listed;
+}
+
 /** The location quotient from the four cells of counts (region × segment, region, nation × segment, nation). */
 export function locationQuotient(
   regionInSegment: Readonly<SegmentCounts>,
@@ -67,12 +75,11 @@ export function locationQuotient(
   nationAll: Readonly<SegmentCounts>,
 ): LocationQuotient {
   const byRevenue = nationAll.listed > 0 && nationAll.listedWithRevenue === nationAll.listed;
-  const pick = (counts: Readonly<SegmentCounts>) => (byRevenue ? counts.listedRevenue / 1000 : counts.listed);
   const figures = {
-    regionInSegment: pick(regionInSegment),
-    regionAll: pick(regionAll),
-    nationInSegment: pick(nationInSegment),
-    nationAll: pick(nationAll),
+    regionInSegment: figureOf(regionInSegment, byRevenue),
+    regionAll: figureOf(regionAll, byRevenue),
+    nationInSegment: figureOf(nationInSegment, byRevenue),
+    nationAll: figureOf(nationAll, byRevenue),
   };
   if (
     nationInSegment.listed < MIN_NATIONAL_LISTED ||

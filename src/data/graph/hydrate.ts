@@ -28,7 +28,7 @@ const NODE_REF = Symbol('node reference');
 /** A node of an analytics result, projected later for the path where the client selected it. */
 export type NodeRef = Projection & { readonly [NODE_REF]: { readonly nodes: Hydrated; readonly id: string } };
 
-function isNodeRef(value: unknown): value is NodeRef {
+export function isNodeRef(value: unknown): value is NodeRef {
   return typeof value === 'object' && value !== null && NODE_REF in value;
 }
 

@@ -1,6 +1,6 @@
 import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 
-import { resolveNodeRefs } from '../../data/graph/hydrate.js';
+import { isNodeRef, resolveNodeRefs } from '../../data/graph/hydrate.js';
 import { REACH_TYPES } from '../../data/graph/reach.js';
 import { GRAPH_SPEC } from '../../data/graph/spec.js';
 import type { TranslationLimits } from '../../data/graph/translate.js';
@@ -54,8 +54,13 @@ export const projectionFieldResolver: GraphQLFieldResolver<unknown, GraphQLConte
   if (RESPONSE_KEYED_TYPES.has(info.parentType.name)) {
     return (source as Record<string, unknown>)[String(info.path.key)];
   }
-  // Plain objects (analytics results) hold references to nodes, projected per path of the selection.
-  return resolveNodeRefs((source as Record<string, unknown>)[info.fieldName], pathBelowRoot(info));
+  // Plain objects (analytics results) hold references to nodes, projected per path of the selection. Most of their
+  // fields hold no reference (scalars, plain objects, lists of them): those are read as they are, without building
+  // the field's path (a compareRegions answer has thousands of such fields).
+  const value = (source as Record<string, unknown>)[info.fieldName];
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value) ? !value.some(isNodeRef) : !isNodeRef(value)) return value;
+  return resolveNodeRefs(value, pathBelowRoot(info));
 };
 
 /** Reads a field of a projection that holds JSON text (stored that way in Neo4j) and parses it. */
