@@ -3,6 +3,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashKey } from '../../src/auth.js';
+import { random } from '../../src/generate/generator.js';
 import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { loadSavedOperations } from '../../src/http/explorer.js';
 import { createLogger } from '../../src/logger.js';
@@ -85,18 +86,6 @@ const INSTANT = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g;
 function comparable(answer: RawAnswer): RawAnswer {
   const headers = Object.fromEntries(Object.entries(answer.headers).filter(([key]) => !UNCOMPARED.has(key)));
   return { ...answer, headers, text: answer.text.replace(INSTANT, '<instant>') };
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('the lean POST /graphql path', () => {

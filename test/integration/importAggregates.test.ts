@@ -1,21 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  cellsFrom,
-  decodeCounts,
-  filterKey,
-  firmCountsQuery,
-  platformCountsQuery,
-  refreshAggregates,
-  structureFrom,
-  structureQuery,
-  sumCells,
-  supplyCountsQuery,
-} from '../../src/analytics/aggregates.js';
-import { cypher, type CypherQuery } from '../../src/data/cypher.js';
+import { filterKey, refreshAggregates } from '../../src/analytics/aggregates.js';
+import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
 import { creditCodeCheckCharacter } from '../../src/import/creditCode.js';
 import { importSources, type ImportSource } from '../../src/import/importer.js';
+import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 
 /**
@@ -101,29 +91,12 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
 
   /** Refreshes, then compares the stored aggregates of this file's regions with a recount of its homes. */
   async function expectAggregatesEqualRecount(): Promise<number> {
-    await refreshAggregates(database.executor);
-    const read = (query: CypherQuery) => database.executor.read('test', query);
-    const structure = structureFrom((await read(structureQuery))[0]);
-    const scope = { homeIds: districts };
-    const cells = cellsFrom(
-      await read(firmCountsQuery(scope, structure)),
-      await read(platformCountsQuery(scope, structure)),
-      await read(supplyCountsQuery(scope, structure)),
-    );
-    const expected = new Map<string, unknown>();
-    for (const [regionId, byFilter] of sumCells(cells, structure.ancestors, new Set(regions))) {
-      for (const [key, counts] of byFilter) expected.set(`${regionId}|${key}`, Object.fromEntries(counts));
-    }
-    const stored = await read(
-      cypher(`MATCH (a:RegionAggregate) WHERE a.regionId IN $regions RETURN a.key AS key, a.data AS data`, {
-        regions,
-      }),
-    );
-    const actual = new Map(
-      stored.map((row) => [String(row['key']), Object.fromEntries(decodeCounts(row['data']))] as const),
-    );
-    expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
-    const all = expected.get(`${city}|${filterKey(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])}`) as
+    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
+      homeIds: districts,
+      regions,
+    });
+    expect(stored).toEqual(recounted);
+    const all = recounted[`${city}|${filterKey(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])}`] as
       Record<string, { enterprises: number }> | undefined;
     return all?.['*']?.enterprises ?? 0;
   }

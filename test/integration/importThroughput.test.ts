@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  cellsFrom,
-  decodeCounts,
-  firmCountsQuery,
-  platformCountsQuery,
-  refreshAggregates,
-  structureFrom,
-  structureQuery,
-  sumCells,
-  supplyCountsQuery,
-} from '../../src/analytics/aggregates.js';
+import { refreshAggregates } from '../../src/analytics/aggregates.js';
 import { hashKey } from '../../src/auth.js';
-import { cypher, type CypherQuery } from '../../src/data/cypher.js';
+import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
 import { creditCodeCheckCharacter } from '../../src/import/creditCode.js';
 import { importSources, type ImportSource } from '../../src/import/importer.js';
+import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
@@ -122,29 +113,12 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
 
   /** Refreshes, then compares the stored aggregates of this file's regions with a from-scratch recount. */
   async function expectAggregatesEqualRecount(): Promise<void> {
-    await refreshAggregates(database.executor);
-    const read = (query: CypherQuery) => database.executor.read('test', query);
-    const structure = structureFrom((await read(structureQuery))[0]);
-    const scope = { homeIds: districts };
-    const cells = cellsFrom(
-      await read(firmCountsQuery(scope, structure)),
-      await read(platformCountsQuery(scope, structure)),
-      await read(supplyCountsQuery(scope, structure)),
-    );
-    const expected = new Map<string, unknown>();
-    for (const [regionId, byFilter] of sumCells(cells, structure.ancestors, new Set(regions))) {
-      for (const [key, counts] of byFilter) expected.set(`${regionId}|${key}`, Object.fromEntries(counts));
-    }
-    const stored = await read(
-      cypher(`MATCH (a:RegionAggregate) WHERE a.regionId IN $regions RETURN a.key AS key, a.data AS data`, {
-        regions,
-      }),
-    );
-    const actual = new Map(
-      stored.map((entry) => [String(entry['key']), Object.fromEntries(decodeCounts(entry['data']))] as const),
-    );
-    expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
-    expect(expected.size).toBeGreaterThan(0);
+    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
+      homeIds: districts,
+      regions,
+    });
+    expect(stored).toEqual(recounted);
+    expect(Object.keys(recounted).length).toBeGreaterThan(0);
   }
 
   const newFirms = Array.from({ length: 12 }, (_, index) => firmId('n', index));
