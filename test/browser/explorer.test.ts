@@ -3,33 +3,20 @@ import { mkdir } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { loadSavedOperations } from '../../src/http/explorer.js';
-import { createLogger } from '../../src/logger.js';
-import { isLocal, launchChromium } from '../support/browser.js';
-import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
+import { isLocal, openBrowserFixture, type BrowserFixture } from '../support/browser.js';
 
 describe('the explorer in a real browser, with the network off', () => {
-  let database: TestDatabase;
-  let app: HttpApp;
+  let fixture: BrowserFixture;
   let baseUrl: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    database = await openTestDatabase();
-    app = await createHttpApp({
-      config: testConfig(),
-      logger: createLogger('silent'),
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    baseUrl = await app.listen();
-    browser = await launchChromium();
+    fixture = await openBrowserFixture();
+    ({ baseUrl, browser } = fixture);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
+    await fixture?.close();
   });
 
   it('loads GraphiQL with the saved operations and runs one, and no request leaves the machine', async () => {

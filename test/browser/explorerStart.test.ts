@@ -3,36 +3,23 @@ import { mkdir } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { loadSavedOperations } from '../../src/http/explorer.js';
-import { createLogger } from '../../src/logger.js';
-import { isLocal, launchChromium } from '../support/browser.js';
-import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
+import { isLocal, openBrowserFixture, type BrowserFixture } from '../support/browser.js';
 
 /** The name GraphiQL shows on a tab: the document's operation name. */
 const operationName = (query: string) => /^\s*(?:query|mutation)\s+(\w+)/m.exec(query)![1]!;
 
 describe('the explorer starts with the plan’s questions', () => {
-  let database: TestDatabase;
-  let app: HttpApp;
+  let fixture: BrowserFixture;
   let baseUrl: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    database = await openTestDatabase();
-    app = await createHttpApp({
-      config: testConfig(),
-      logger: createLogger('silent'),
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    baseUrl = await app.listen();
-    browser = await launchChromium();
+    fixture = await openBrowserFixture();
+    ({ baseUrl, browser } = fixture);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
+    await fixture?.close();
   });
 
   it('opens on a first tab that explains what the service answers, with the tabs in the plan’s order', async () => {

@@ -8,11 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildMap } from '../../scripts/build-map.mjs';
-import { createHttpApp, type HttpApp } from '../../src/http/app.js';
 import { createMapRouter } from '../../src/http/map.js';
-import { createLogger } from '../../src/logger.js';
-import { isLocal, launchChromium } from '../support/browser.js';
-import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
+import { isLocal, openBrowserFixture, type BrowserFixture } from '../support/browser.js';
 
 const CHAINS = ['ic', 'nev', 'led', 'biomedicine', 'military-civil'] as const;
 const STATUSES = ['MISSING', 'UNKNOWN', 'DEPENDENT', 'WEAK', 'COVERED'] as const;
@@ -67,28 +64,18 @@ function normaliseColour(colour: string): string {
 }
 
 describe('the chain map in a real browser, with the network off', () => {
-  let database: TestDatabase;
-  let app: HttpApp;
+  let fixture: BrowserFixture;
   let baseUrl: string;
   let browser: Browser;
 
   beforeAll(async () => {
     // The page is served from web/map/dist, so the bundle under test is built from the sources first.
     await buildMap();
-    database = await openTestDatabase();
-    app = await createHttpApp({
-      config: testConfig(),
-      logger: createLogger('silent'),
-      executor: database.executor,
-      readiness: { migrationsApplied: true },
-    });
-    baseUrl = await app.listen();
-    browser = await launchChromium();
+    fixture = await openBrowserFixture();
+    ({ baseUrl, browser } = fixture);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
+    await fixture?.close();
   });
 
   async function graphql<TData>(query: string, variables: Record<string, unknown> = {}): Promise<TData> {

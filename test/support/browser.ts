@@ -2,6 +2,10 @@ import { existsSync } from 'node:fs';
 
 import { chromium, type Browser } from 'playwright-core';
 
+import { createHttpApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { openTestDatabase, testConfig } from './database.js';
+
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 /**
@@ -34,4 +38,32 @@ export function isLocal(url: string): boolean {
   const { protocol, hostname } = new URL(url);
   if (protocol === 'data:' || protocol === 'blob:' || protocol === 'about:') return true;
   return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+}
+
+/** The real HTTP app over the test Neo4j, listening on a free port, and a headless Chromium to drive it. */
+export interface BrowserFixture {
+  readonly baseUrl: string;
+  readonly browser: Browser;
+  readonly close: () => Promise<void>;
+}
+
+export async function openBrowserFixture(): Promise<BrowserFixture> {
+  const database = await openTestDatabase();
+  const app = await createHttpApp({
+    config: testConfig(),
+    logger: createLogger('silent'),
+    executor: database.executor,
+    readiness: { migrationsApplied: true },
+  });
+  const baseUrl = await app.listen();
+  const browser = await launchChromium();
+  return {
+    baseUrl,
+    browser,
+    close: async () => {
+      await browser.close();
+      await app.close();
+      await database.close();
+    },
+  };
 }
