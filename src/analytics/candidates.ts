@@ -5,6 +5,7 @@ import {
   CAPABILITY_KEY_SCALE,
   capabilityKey,
   haversineKm,
+  LINKAGE_VALUE,
   proximityValue,
   rankCandidates,
   scoreWithLinkage,
@@ -65,17 +66,20 @@ const LINKAGE_BATCH = 1_000;
 /** The role digit, the capability key counted down (5 digits), the firm's id: ascending order is best first. */
 const RANK_KEY_DIGITS = 5;
 
+/** Cypher: the capability key of firm `e`, the same table as capabilityKey in targets.ts (every platform counted). */
+const CAPABILITY_KEY_OF_E = `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
+        + CASE WHEN e.leading = true THEN 2500 ELSE 0 END
+        + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
+        + 750 * CASE WHEN COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } >= 2 THEN 2
+                     ELSE COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } END)`;
+
 /**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
  * operations from its size, flags and every platform it hosts — the same table as capabilityKey in targets.ts —
  * and writes it only where it changed, so that running it again writes nothing.
  */
 const RANK_BODY = `
-  WITH e, CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
-        + CASE WHEN e.leading = true THEN 2500 ELSE 0 END
-        + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
-        + 750 * CASE WHEN COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } >= 2 THEN 2
-                     ELSE COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } END AS capabilityKey
+  WITH e, ${CAPABILITY_KEY_OF_E} AS capabilityKey
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
   WITH e, op, d.id AS segmentId,
        CASE WHEN op.role = 'CORE' THEN '0' ELSE '1' END
@@ -130,6 +134,94 @@ export function frontierOf(rankKey: string): WalkFrontier {
 }
 
 /**
+ * What the ranking reads of a candidate `e` (a map; `$scopeIds` and `$sources` are parameters of the statement):
+ * the walk and the linked read return the same facts, so a firm is admitted and scored alike whichever read it.
+ */
+const FIRM_FACTS = `{
+       id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false),
+       highTech: coalesce(e.highTech, false), source: e.source,
+       ownership: e.ownership, controller: e.controller, stockCode: e.stockCode, market: e.market,
+       listed: coalesce(e.listed, false) OR e.stockCode IS NOT NULL, fortuneGlobal500: e.fortuneGlobal500,
+       homeIds: [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id],
+       platformsHosted: size([(e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources | p]),
+       operations: [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
+                    { segmentId: d.id, segmentName: d.name, role: o.role, mainProducts: coalesce(o.mainProducts, []) }]
+     }`;
+
+/**
+ * The firms with a direct supply link to the region — they supply a local firm (linkage SUPPLIES_LOCAL) or buy from
+ * one (BUYS_FROM_LOCAL), under exactly readCandidateLinkage's conditions — that operate in a scope segment: for each,
+ * its linkage, source, homes and the rank key of each scope operation, enough to bound its score without reading its
+ * facts (those are read with firmFactsQuery for the few that can reach the top). Read before the walks: once every
+ * such firm is known, an unread firm's linkage is at most INDIRECT, which is what lets the walks stop after a few
+ * rows (with linkage 1 assumed for every unread firm, a city's biomedicine gaps at 200,000 firms needed some 16,000
+ * index rows; with the linked firms known, 7).
+ *
+ * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than
+ * `maxLocals` firms (counted from the relationship degrees, no firm read) is not walked at all, and the walk over
+ * the links stops after `maxLinks`. `complete` says whether every link was seen; only then may the caller lower
+ * the unread firms' linkage bound.
+ */
+export function linkedCandidatesQuery(request: {
+  readonly regionId: string;
+  readonly scopeIds: readonly string[];
+  readonly sources: Sources;
+  readonly maxLocals: number;
+  readonly maxLinks: number;
+  /** Firms of a lower capability key (as RANK_BODY computes it) cannot reach the top: left out unread. */
+  readonly minCapabilityKey: number;
+}): CypherQuery {
+  return cypher(
+    `MATCH (region:${L.Region} { id: $regionId })
+     WITH COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(region) RETURN sub } AS regions
+     WITH regions, reduce(n = 0, x IN regions | n + COUNT { (x)<-[:${T.LOCATED_IN}]-() }) AS locals
+     CALL {
+       WITH regions, locals
+       WITH regions WHERE locals <= $maxLocals
+       UNWIND regions AS x
+       MATCH (x)<-[:${T.LOCATED_IN}]-(l:${L.Enterprise}) WHERE l.source IN $sources
+       MATCH (l)-[s:${T.SUPPLIES}]-(e:${L.Enterprise}) WHERE s.source IN $sources
+       WITH s, e LIMIT $maxLinks
+       RETURN count(*) AS links, collect({ e: e, out: startNode(s) = e }) AS seen
+     }
+     WITH locals, links, seen
+     UNWIND (CASE WHEN size(seen) = 0 THEN [null] ELSE seen END) AS link
+     WITH locals, links, link.e AS e,
+          max(CASE WHEN link.out THEN ${LINKAGE_VALUE.SUPPLIES_LOCAL} ELSE ${LINKAGE_VALUE.BUYS_FROM_LOCAL} END) AS linkage
+     WITH locals, links, e, linkage,
+          CASE WHEN e IS NULL OR ${CAPABILITY_KEY_OF_E} < $minCapabilityKey THEN [] ELSE
+            [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
+             [d.id, o.rankKey]] END AS operations
+     RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links,
+            collect(CASE WHEN size(operations) > 0 THEN
+              { id: e.id, source: e.source, linkage: linkage, operations: operations,
+                homeIds: [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id] } END) AS firms`,
+    {
+      regionId: request.regionId,
+      scopeIds: request.scopeIds,
+      sources: request.sources,
+      maxLocals: neo4j.int(request.maxLocals),
+      maxLinks: neo4j.int(request.maxLinks),
+      minCapabilityKey: request.minCapabilityKey,
+    },
+  );
+}
+
+/** The facts (FIRM_FACTS) of the listed firms; firms not found are left out. */
+export function firmFactsQuery(request: {
+  readonly ids: readonly string[];
+  readonly scopeIds: readonly string[];
+  readonly sources: Sources;
+}): CypherQuery {
+  return cypher(
+    `UNWIND $ids AS id
+     MATCH (e:${L.Enterprise} { id: id })
+     RETURN collect(${FIRM_FACTS}) AS firms`,
+    { ids: request.ids, scopeIds: request.scopeIds, sources: request.sources },
+  );
+}
+
+/**
  * One round of the walks: the next `size` operations of each listed segment in rank order, read from the
  * relationship index (index order, no sort: see targetRanking.test.ts), with the facts of each firm they belong to.
  * Filters (provenance, region) are applied by the caller, so that a page costs the same whatever they are.
@@ -152,16 +244,7 @@ export function walkQuery(request: {
      }
      WITH index, op, startNode(op) AS e
      WITH collect({ list: index, key: op.rankKey }) AS walked, collect(DISTINCT e) AS firms
-     RETURN walked, [e IN firms | {
-       id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false),
-       highTech: coalesce(e.highTech, false), source: e.source,
-       ownership: e.ownership, controller: e.controller, stockCode: e.stockCode, market: e.market,
-       listed: coalesce(e.listed, false) OR e.stockCode IS NOT NULL, fortuneGlobal500: e.fortuneGlobal500,
-       homeIds: [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id],
-       platformsHosted: size([(e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources | p]),
-       operations: [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
-                    { segmentId: d.id, segmentName: d.name, role: o.role, mainProducts: coalesce(o.mainProducts, []) }]
-     }] AS firms`,
+     RETURN walked, [e IN firms | ${FIRM_FACTS}] AS firms`,
     {
       lists: request.lists,
       size: neo4j.int(request.size),
@@ -273,6 +356,11 @@ export interface RankedCandidatesRequest {
   /** Rows per segment in the first round (FIRST_WALK_PAGE); tests set it small to walk in many rounds. */
   readonly firstPage?: number;
   /**
+   * Bounds of the linked read (linkedCandidatesQuery): the most firms the region may have, and the most supply links
+   * of them read, for it to run (defaults: the scan limit). Tests set them small to see the walk without it.
+   */
+  readonly linkedLimits?: { readonly maxLocals: number; readonly maxLinks: number };
+  /**
    * At least the most segments any firm operates in (AggregateState.maxOperations), which bounds how many gaps an
    * unread firm can fill; null when not known (then only the gaps still walked bound it).
    */
@@ -294,9 +382,43 @@ export interface RankedCandidates {
     candidatesScored: number;
     /** Firms whose linkage factor was read (readCandidateLinkage). */
     linkageRead: number;
+    /** Supply links of the region's firms read by the linked read (0 when it did not run). */
+    linkedLinks: number;
+    /** Whether the linked read saw every link, so that unread firms' linkage was bounded by INDIRECT. */
+    linkedComplete: boolean;
+    /** Linked firms whose facts were read (firmFactsQuery). */
+    linkedRead: number;
     /** Firms whose supply links were listed (readCandidateLinks): the ones ranked. */
     linksRead: number;
   };
+}
+
+/** A firm as linkedCandidatesQuery returns it: its scope operations as [segment id, rank key]. */
+interface LinkedFirmRow {
+  id: string;
+  source: string;
+  linkage: number;
+  homeIds: string[];
+  operations: [string, string | null][];
+}
+
+/** A firm as FIRM_FACTS returns it. */
+interface FirmRow {
+  id: string;
+  name: string;
+  sizeBand: string;
+  leading: boolean;
+  highTech: boolean;
+  source: string;
+  homeIds: string[];
+  platformsHosted: number;
+  ownership: string | null;
+  controller: string | null;
+  stockCode: string | null;
+  market: string | null;
+  listed: boolean;
+  fortuneGlobal500: boolean | null;
+  operations: { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[];
 }
 
 interface Walk {
@@ -336,7 +458,16 @@ export async function readRankedCandidates(
   executor: Executor,
   request: RankedCandidatesRequest,
 ): Promise<RankedCandidates> {
-  const stats = { rounds: 0, rowsRead: 0, candidatesScored: 0, linkageRead: 0, linksRead: 0 };
+  const stats = {
+    rounds: 0,
+    rowsRead: 0,
+    candidatesScored: 0,
+    linkageRead: 0,
+    linksRead: 0,
+    linkedLinks: 0,
+    linkedComplete: false,
+    linkedRead: 0,
+  };
   if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
     return { ranked: [], profiles: new Map(), stats };
   }
@@ -395,14 +526,21 @@ export async function readRankedCandidates(
   // has its exact score, one without it a lower bound (linkage 0) and an upper bound (linkage 1). The links
   // themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
   const linkageOf = new Map<string, number>();
+  /** The linkage of every firm with a direct link to the region, when the linked read saw them all. */
+  const linkedLinkage = new Map<string, number>();
   const linksOf = new Map<string, Pick<CandidateFacts, 'suppliesLocal' | 'buysFromLocal' | 'indirect'>>();
   const withLinks = (candidate: CandidateFacts): CandidateFacts => ({
     ...candidate,
     ...linksOf.get(candidate.id),
   });
   const known = (recommendation: TargetRecommendation) => linkageOf.has(recommendation.candidate.id);
+  // The most linkage a firm whose linkage is not known can have: 1, or INDIRECT once the linked read has read every
+  // firm with a direct link (they all have their linkage known, so any other firm has at most an indirect one).
+  let linkageCeiling: number = LINKAGE_VALUE.SUPPLIES_LOCAL;
   const upper = (recommendation: TargetRecommendation) =>
-    known(recommendation) ? recommendation.score : scoreWithLinkage(recommendation, 1, request.weights);
+    known(recommendation)
+      ? recommendation.score
+      : scoreWithLinkage(recommendation, linkageCeiling, request.weights);
   // Linkage can still change this firm's score and its score could reach the top: read it. (With linkage weighing
   // nothing a score is exact without it, and only the firms finally listed need their links, for the evidence.)
   const wantsLinkage = (recommendation: TargetRecommendation) =>
@@ -456,6 +594,164 @@ export async function readRankedCandidates(
     await readLinkage(open);
     if (open.length > 0) rescore();
   };
+  /** Admits a firm read by a walk or the linked read as a candidate of the full ranking; false if it is not one. */
+  const addFirm = (firm: FirmRow): boolean => {
+    if (read.has(firm.id)) return false;
+    read.add(firm.id);
+    // The candidates of the full ranking: outside the region, of the given provenance, with an operation of
+    // the given provenance in a gap's scope.
+    const homeId = firm.homeIds
+      .filter((id) => !isWithin(id, home, regions))
+      .sort()
+      .at(0);
+    const profile: CandidateProfile = {
+      ownership: firm.ownership ?? null,
+      controller: firm.controller ?? null,
+      stockCode: firm.stockCode ?? null,
+      market: firm.market ?? null,
+      listed: firm.listed === true,
+      fortuneGlobal500: firm.fortuneGlobal500 ?? null,
+      sizeBand: firm.sizeBand,
+      regionIds: homeId === undefined ? [] : ancestry(homeId),
+    };
+    if (
+      homeId === undefined ||
+      !request.sources.includes(firm.source) ||
+      firm.operations.length === 0 ||
+      !admitted(profile, request.filter)
+    ) {
+      return false;
+    }
+    profiles.set(firm.id, profile);
+    candidates.push({
+      id: firm.id,
+      name: firm.name,
+      sizeBand: firm.sizeBand,
+      leading: firm.leading,
+      highTech: firm.highTech,
+      platformsHosted: Number(firm.platformsHosted),
+      operations: firm.operations
+        .map((operation) => ({
+          ...operation,
+          gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
+        }))
+        .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
+      suppliesLocal: [],
+      buysFromLocal: [],
+      indirect: [],
+      ...placeOf(homeId),
+    });
+    stats.candidatesScored += 1;
+    const linkage = linkedLinkage.get(firm.id);
+    if (linkage !== undefined) linkageOf.set(firm.id, linkage);
+    return true;
+  };
+
+  // The lowest capability key with which a firm could still reach `threshold`: core role in the worst gap, linkage,
+  // proximity and breadth at their most.
+  const lowestCapabilityToReach = (threshold: number) => {
+    const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
+    const reaches = (key: number) =>
+      unseenBound(
+        {
+          gapScore: worstGap,
+          frontier: { core: true, capabilityKey: key },
+          maxProximity,
+          maxBreadth: breadthValue(
+            Math.min(request.gaps.size, request.maxOperations ?? Infinity),
+            request.gaps.size,
+          ),
+          lane: 'core',
+        },
+        request.weights,
+      ) >= threshold;
+    return [...CAPABILITY_KEYS].reverse().find(reaches) ?? CAPABILITY_KEY_SCALE + 1;
+  };
+  // The firms with a direct link to the region, read after the first round of the walks (linkedCandidatesQuery):
+  // once they are all known, no unread firm can have more than an indirect link, and the walks stop after a few
+  // rows instead of reading the gaps' segments nearly whole. The first round's first-th best sets the lowest
+  // capability a linked firm needs to reach the top even with the best fit, proximity and breadth: the others are
+  // left out unread. Each one kept is bounded from what that read returns — its exact linkage, proximity, breadth
+  // and fit, and the capability of its rank key — and only those whose bound can still reach the first-th best
+  // have their facts read, best bound first.
+  const readLinked = async () => {
+    const linkedLimits = request.linkedLimits ?? {
+      maxLocals: request.scanLimit,
+      maxLinks: request.scanLimit,
+    };
+    const [linkedRow] = await executor.read(
+      'target-linked',
+      linkedCandidatesQuery({
+        regionId: request.regionId,
+        scopeIds,
+        sources: request.sources,
+        ...linkedLimits,
+        minCapabilityKey: lowestCapabilityToReach(kthBest),
+      }),
+    );
+    stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
+    stats.linkedComplete = linkedRow?.['complete'] === true;
+    const linked: { id: string; bound: number }[] = [];
+    if (stats.linkedComplete) {
+      for (const firm of (linkedRow?.['firms'] as LinkedFirmRow[] | undefined) ?? []) {
+        const homeId = firm.homeIds
+          .filter((id) => !isWithin(id, home, regions))
+          .sort()
+          .at(0);
+        if (homeId === undefined || !request.sources.includes(firm.source)) continue;
+        const linkage = Number(firm.linkage);
+        linkedLinkage.set(firm.id, linkage);
+        const place = placeOf(homeId);
+        const fills = new Set(
+          firm.operations.map(([segmentId]) => request.scopeToGap.get(segmentId) ?? segmentId),
+        );
+        const breadth = breadthValue(
+          [...fills].filter((gapId) => request.gaps.has(gapId)).length,
+          request.gaps.size,
+        );
+        let bound = -Infinity;
+        for (const [segmentId, rankKey] of firm.operations) {
+          // A key not written yet bounds nothing: the best role and capability stand in for it.
+          const frontier = rankKey === null ? null : frontierOf(rankKey);
+          bound = Math.max(
+            bound,
+            unseenBound(
+              {
+                gapScore: request.gaps.get(request.scopeToGap.get(segmentId) ?? segmentId)?.score ?? 100,
+                frontier,
+                maxProximity: proximityValue(place.inPriorityRegion, place.distanceKm),
+                maxBreadth: breadth,
+                lane: frontier === null || frontier.core ? 'core' : 'other',
+                maxLinkage: linkage,
+              },
+              request.weights,
+            ),
+          );
+        }
+        linked.push({ id: firm.id, bound });
+      }
+      linked.sort((a, b) => b.bound - a.bound || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      // The firms the first round read have their linkage known now too, before the lower ceiling applies to them.
+      for (const candidate of candidates) {
+        const linkage = linkedLinkage.get(candidate.id);
+        if (linkage !== undefined) linkageOf.set(candidate.id, linkage);
+      }
+      linkageCeiling = LINKAGE_VALUE.INDIRECT;
+    }
+    let linkedBatch = Math.max(2 * request.first, 20);
+    for (let next = 0; next < linked.length && linked[next]!.bound >= kthBest; linkedBatch *= 2) {
+      const ids = linked.slice(next, next + linkedBatch).map((firm) => firm.id);
+      next += ids.length;
+      const [factsRow] = await executor.read(
+        'target-linked-facts',
+        firmFactsQuery({ ids, scopeIds, sources: request.sources }),
+      );
+      stats.linkedRead += ids.length;
+      for (const firm of (factsRow?.['firms'] as FirmRow[] | undefined) ?? []) addFirm(firm);
+      await settleLinkage();
+    }
+  };
+
   let size = request.firstPage ?? FIRST_WALK_PAGE;
 
   for (;;) {
@@ -480,6 +776,7 @@ export async function readRankedCandidates(
           maxProximity,
           maxBreadth: breadthAt(capability),
           lane: walk.lane,
+          maxLinkage: linkageCeiling,
         },
         request.weights,
       );
@@ -534,72 +831,15 @@ export async function readRankedCandidates(
         walk.frontier = frontierOf(last.key);
       }
     }
-    type FirmRow = {
-      id: string;
-      name: string;
-      sizeBand: string;
-      leading: boolean;
-      highTech: boolean;
-      source: string;
-      homeIds: string[];
-      platformsHosted: number;
-      ownership: string | null;
-      controller: string | null;
-      stockCode: string | null;
-      market: string | null;
-      listed: boolean;
-      fortuneGlobal500: boolean | null;
-      operations: { segmentId: string; segmentName: string; role: string; mainProducts: string[] }[];
-    };
     let added = false;
     for (const firm of (row?.['firms'] as FirmRow[] | undefined) ?? []) {
-      if (read.has(firm.id)) continue;
-      read.add(firm.id);
-      // The candidates of the full ranking: outside the region, of the given provenance, with an operation of
-      // the given provenance in a gap's scope.
-      const homeId = firm.homeIds
-        .filter((id) => !isWithin(id, home, regions))
-        .sort()
-        .at(0);
-      const profile: CandidateProfile = {
-        ownership: firm.ownership ?? null,
-        controller: firm.controller ?? null,
-        stockCode: firm.stockCode ?? null,
-        market: firm.market ?? null,
-        listed: firm.listed === true,
-        fortuneGlobal500: firm.fortuneGlobal500 ?? null,
-        sizeBand: firm.sizeBand,
-        regionIds: homeId === undefined ? [] : ancestry(homeId),
-      };
-      if (
-        homeId === undefined ||
-        !request.sources.includes(firm.source) ||
-        firm.operations.length === 0 ||
-        !admitted(profile, request.filter)
-      ) {
-        continue;
-      }
-      profiles.set(firm.id, profile);
-      candidates.push({
-        id: firm.id,
-        name: firm.name,
-        sizeBand: firm.sizeBand,
-        leading: firm.leading,
-        highTech: firm.highTech,
-        platformsHosted: Number(firm.platformsHosted),
-        operations: firm.operations
-          .map((operation) => ({
-            ...operation,
-            gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
-          }))
-          .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
-        suppliesLocal: [],
-        buysFromLocal: [],
-        indirect: [],
-        ...placeOf(homeId),
-      });
-      added = true;
-      stats.candidatesScored += 1;
+      if (addFirm(firm)) added = true;
+    }
+    if (stats.rounds === 1) {
+      // The linked read before any linkage is read: most of the first round's contenders get theirs from it. The
+      // first-th best of the scores without linkage is a lower bound of the true one, which is all readLinked needs.
+      rescore();
+      await readLinked();
     }
     if (added) await settleLinkage();
     size *= 2;

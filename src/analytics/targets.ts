@@ -196,10 +196,16 @@ function capabilityFactor(candidate: CandidateFacts): { value: number; explanati
   return { value: round(value), explanation: parts.join(', ') };
 }
 
+/**
+ * The linkage factor's values: the firm supplies a local firm, buys from one, or supplies an outside firm that
+ * supplies one. A firm with no direct link to a local firm has at most INDIRECT (candidates.ts relies on this).
+ */
+export const LINKAGE_VALUE = { SUPPLIES_LOCAL: 1, BUYS_FROM_LOCAL: 0.7, INDIRECT: 0.4 } as const;
+
 function linkageFactor(candidate: CandidateFacts): { value: number; explanation: string } {
   if (candidate.suppliesLocal.length > 0) {
     return {
-      value: 1,
+      value: LINKAGE_VALUE.SUPPLIES_LOCAL,
       explanation: `already supplies ${candidate.suppliesLocal.length} local firm(s): ${candidate.suppliesLocal
         .map((link) => link.enterpriseName)
         .slice(0, 3)
@@ -208,7 +214,7 @@ function linkageFactor(candidate: CandidateFacts): { value: number; explanation:
   }
   if (candidate.buysFromLocal.length > 0) {
     return {
-      value: 0.7,
+      value: LINKAGE_VALUE.BUYS_FROM_LOCAL,
       explanation: `buys from ${candidate.buysFromLocal.length} local firm(s): ${candidate.buysFromLocal
         .map((link) => link.enterpriseName)
         .slice(0, 3)
@@ -218,7 +224,7 @@ function linkageFactor(candidate: CandidateFacts): { value: number; explanation:
   if (candidate.indirect.length > 0) {
     const first = candidate.indirect[0]!;
     return {
-      value: 0.4,
+      value: LINKAGE_VALUE.INDIRECT,
       explanation: `supplies ${first.viaName}, which supplies local firm ${first.toName}`,
     };
   }
@@ -414,10 +420,15 @@ export interface UnseenBoundInput {
    * that lane. Without it, the walk covers both lanes, core roles first.
    */
   readonly lane?: 'core' | 'other';
+  /**
+   * The highest linkage factor an unseen firm can have: 1 (SUPPLIES_LOCAL) unless every firm with a direct link to
+   * the region has been read already, then INDIRECT.
+   */
+  readonly maxLinkage?: number;
 }
 
 /**
- * The highest score any firm not yet read from a segment's walk can have, linkage counted at its maximum (1). The
+ * The highest score any firm not yet read from a segment's walk can have, linkage counted at `maxLinkage`. The
  * walk is ordered core roles first, then capability key descending: while it is among core roles, an unseen firm
  * is a core one with capability ≤ the frontier's or any non-core one; once past them, a non-core one with
  * capability ≤ the frontier's.
@@ -429,7 +440,7 @@ export function unseenBound(input: UnseenBoundInput, weights: TargetWeights): nu
       [
         round(fitValue(core, input.gapScore)),
         key / CAPABILITY_KEY_SCALE,
-        1,
+        input.maxLinkage ?? LINKAGE_VALUE.SUPPLIES_LOCAL,
         input.maxProximity,
         input.maxBreadth,
       ],

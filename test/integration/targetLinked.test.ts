@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { refreshAggregates } from '../../src/analytics/aggregates.js';
+import { readRankedCandidates, type RankedCandidatesRequest } from '../../src/analytics/candidates.js';
+import { readSegmentScopes } from '../../src/analytics/facts.js';
+import { withDefaultWeights, type TargetRecommendation } from '../../src/analytics/targets.js';
+import type { Executor } from '../../src/data/executor.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
+
+/**
+ * The linked read of targetFirms (issue 12: a city's biomedicine gaps at 200,000 generated firms were refused after
+ * 20,000 index rows). With linkage 1 assumed for every unread firm, a walk cannot rule out firms that score alike
+ * until it has read them all; once the firms with a direct supply link to the region are known (a few per local
+ * firm), an unread firm's linkage is at most INDIRECT and the walk stops after a few rows. Its answer must be the
+ * one the walk without the linked read gives (that walk is checked against the plain full ranking in
+ * targetWalkTies.test.ts and targetRanking.test.ts), and when the region's links are more than it may read it must
+ * fall back to that walk.
+ */
+
+const filePrefix = uniquePrefix('targetlinked');
+const ALIKE = 400;
+
+const TARGET_QUERY = `query Targets($chainId: ID!, $regionId: ID!, $first: Int) {
+  targetFirms(chainId: $chainId, regionId: $regionId, first: $first) {
+    recommendations { enterprise { id } score factors { name value } }
+  }
+}`;
+
+interface Answer {
+  recommendations: {
+    enterprise: { id: string };
+    score: number;
+    factors: { name: string; value: number }[];
+  }[];
+}
+
+const shapeOf = (recommendations: readonly TargetRecommendation[]) =>
+  recommendations.map((recommendation) => ({
+    id: recommendation.candidate.id,
+    score: recommendation.score,
+    factors: recommendation.factors.map((factor) => [factor.name, factor.value]),
+  }));
+
+describe('target firms: the firms linked to the region are read first', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  let limited: TestServer;
+  let request: RankedCandidatesRequest;
+  const prefix = `${filePrefix}-g`;
+
+  /** The walk as targetFirms runs it, with `overrides`. */
+  const walk = (executor: Executor, overrides: Partial<RankedCandidatesRequest> = {}) =>
+    readRankedCandidates(executor, { ...request, ...overrides });
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // A local firm; three small outside firms supply it (linkage 1), two buy from it (0.7); 400 medium outside
+    // firms in the same gap have no link at all. Medium beats small by 2.4 points of capability; a direct link is
+    // worth 14 to 20, so the linked ones are the top five and no unread firm can reach them once they are known.
+    graph = await createTestGraph(database.executor, prefix, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'near', lat: 31, lon: 114 },
+        { id: 'far', lat: 36, lon: 114 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: [
+        { id: 'local', region: 'home', segments: [], supplies: ['buyer-0', 'buyer-1'] },
+        ...[0, 1, 2].map((index) => ({
+          id: `supplier-${index}`,
+          region: 'far',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+          supplies: ['local'],
+        })),
+        ...[0, 1].map((index) => ({
+          id: `buyer-${index}`,
+          region: 'far',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+        })),
+        ...Array.from({ length: ALIKE }, (_, index) => ({
+          id: `alike-${String(index).padStart(3, '0')}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'MEDIUM' as const,
+        })),
+      ],
+    });
+    // The rank keys the walks read are written by the refresh that folds a write into the aggregates.
+    await refreshAggregates(database.executor);
+    const gapId = graph.id('gap');
+    const gaps = new Map([[gapId, { segmentId: gapId, name: 'gap', score: 80 }]]);
+    request = {
+      regionId: graph.id('home'),
+      scopeToGap: await readSegmentScopes(database.executor, [gapId]),
+      gaps,
+      weights: withDefaultWeights(null),
+      first: 5,
+      sources: ['PLAN', 'PUBLIC'],
+      priorityRegionIds: [],
+      scanLimit: 100_000,
+    };
+    limited = await serveTestApp(database.executor, {
+      TARGET_SCAN_LIMIT: '100',
+      MAX_QUERY_COST: '10000000',
+      REQUEST_TIMEOUT_MS: '120000',
+    });
+  });
+
+  afterAll(async () => {
+    await limited?.close();
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('ranks what the walk without it ranks, after reading a few rows instead of every firm', async () => {
+    const fast = await walk(database.executor);
+    const reference = await walk(database.executor, { linkedLimits: { maxLocals: 0, maxLinks: 1 } });
+    expect(reference.stats.linkedComplete).toBe(false);
+    expect(fast.stats.linkedComplete).toBe(true);
+    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
+      ...[0, 1, 2].map((index) => graph.id(`supplier-${index}`)),
+      ...[0, 1].map((index) => graph.id(`buyer-${index}`)),
+    ]);
+    // Without the linked read every one of the 405 firms had to be read; with it, the first round's pages only.
+    expect(reference.stats.rowsRead).toBeGreaterThanOrEqual(ALIKE);
+    expect(fast.stats.rowsRead).toBeLessThan(100);
+    expect(fast.stats.linkedLinks).toBe(5);
+  });
+
+  it('falls back to the walk without it when the region has more links or firms than it may read', async () => {
+    const reference = await walk(database.executor, { linkedLimits: { maxLocals: 0, maxLinks: 1 } });
+    for (const linkedLimits of [
+      { maxLocals: 1_000, maxLinks: 3 },
+      { maxLocals: 0, maxLinks: 1_000 },
+    ]) {
+      const limitedWalk = await walk(database.executor, { linkedLimits });
+      expect(limitedWalk.stats.linkedComplete).toBe(false);
+      expect(shapeOf(limitedWalk.ranked)).toEqual(shapeOf(reference.ranked));
+    }
+  });
+
+  it('answers over HTTP within a TARGET_SCAN_LIMIT smaller than the firms alike', async () => {
+    const response = await postGraphQL<{ targetFirms: Answer }>(limited.url, {
+      query: TARGET_QUERY,
+      variables: { chainId: graph.id('chain'), regionId: graph.id('home'), first: 3 },
+    });
+    expect(response.body.errors).toBeUndefined();
+    const recommendations = response.body.data!.targetFirms.recommendations;
+    expect(recommendations.map((recommendation) => recommendation.enterprise.id)).toEqual(
+      [0, 1, 2].map((index) => graph.id(`supplier-${index}`)),
+    );
+    expect(recommendations[0]!.factors.find((factor) => factor.name === 'LINKAGE')?.value).toBe(1);
+  });
+});
