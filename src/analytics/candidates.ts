@@ -150,12 +150,12 @@ const FIRM_FACTS = `{
 
 /**
  * The firms with a direct supply link to the region — they supply a local firm (linkage SUPPLIES_LOCAL) or buy from
- * one (BUYS_FROM_LOCAL), under exactly readCandidateLinkage's conditions — that operate in a scope segment: for each,
- * its linkage, source, homes and the rank key of each scope operation, enough to bound its score without reading its
- * facts (those are read with firmFactsQuery for the few that can reach the top). Read before the walks: once every
- * such firm is known, an unread firm's linkage is at most INDIRECT, which is what lets the walks stop after a few
- * rows (with linkage 1 assumed for every unread firm, a city's biomedicine gaps at 200,000 firms needed some 16,000
- * index rows; with the linked firms known, 7).
+ * one (BUYS_FROM_LOCAL), under exactly readCandidateLinkage's conditions: for each, its linkage, source, homes and
+ * capability key (CAPABILITY_KEY_OF_E), enough to bound its score without reading its facts (firmFactsQuery reads
+ * those for the few whose bound can reach the top). Read before the walks: once every such firm is known, an unread
+ * firm's linkage is at most INDIRECT, which is what lets the walks stop after a few rows (with linkage 1 assumed for
+ * every unread firm, a city's biomedicine gaps at 200,000 firms needed some 16,000 index rows; with the linked
+ * firms known, 7).
  *
  * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than
  * `maxLocals` firms (counted from the relationship degrees, no firm read) is not walked at all, and the walk over
@@ -164,18 +164,15 @@ const FIRM_FACTS = `{
  */
 export function linkedCandidatesQuery(request: {
   readonly regionId: string;
-  readonly scopeIds: readonly string[];
   readonly sources: Sources;
   readonly maxLocals: number;
   readonly maxLinks: number;
-  /** Firms of a lower capability key (as RANK_BODY computes it) cannot reach the top: left out unread. */
-  readonly minCapabilityKey: number;
 }): CypherQuery {
   return cypher(
     `MATCH (region:${L.Region} { id: $regionId })
      WITH COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(region) RETURN sub } AS regions
      WITH regions, reduce(n = 0, x IN regions | n + COUNT { (x)<-[:${T.LOCATED_IN}]-() }) AS locals
-     CALL {
+     OPTIONAL CALL {
        WITH regions, locals
        WITH regions WHERE locals <= $maxLocals
        UNWIND regions AS x
@@ -184,25 +181,26 @@ export function linkedCandidatesQuery(request: {
        WITH s, e LIMIT $maxLinks
        RETURN count(*) AS links, collect({ e: e, out: startNode(s) = e }) AS seen
      }
-     WITH locals, links, seen
+     WITH locals, coalesce(links, 0) AS links, coalesce(seen, []) AS seen
      UNWIND (CASE WHEN size(seen) = 0 THEN [null] ELSE seen END) AS link
      WITH locals, links, link.e AS e,
           max(CASE WHEN link.out THEN ${LINKAGE_VALUE.SUPPLIES_LOCAL} ELSE ${LINKAGE_VALUE.BUYS_FROM_LOCAL} END) AS linkage
-     WITH locals, links, e, linkage,
-          CASE WHEN e IS NULL OR ${CAPABILITY_KEY_OF_E} < $minCapabilityKey THEN [] ELSE
-            [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources |
-             [d.id, o.rankKey]] END AS operations
+     // The capability key as CAPABILITY_KEY_OF_E computes it, with the platforms counted once: each count walks the
+     // firm's relationships, and linked firms have many.
+     WITH locals, links, e, linkage, COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } AS hosted
      RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links,
-            collect(CASE WHEN size(operations) > 0 THEN
-              { id: e.id, source: e.source, linkage: linkage, operations: operations,
-                homeIds: [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id] } END) AS firms`,
+            collect(CASE WHEN e IS NOT NULL THEN
+              [e.id, e.source, linkage,
+               CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
+                 + CASE WHEN e.leading = true THEN 2500 ELSE 0 END + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
+                 + 750 * CASE WHEN hosted >= 2 THEN 2 ELSE hosted END,
+               [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id]]
+            END) AS firms`,
     {
       regionId: request.regionId,
-      scopeIds: request.scopeIds,
       sources: request.sources,
       maxLocals: neo4j.int(request.maxLocals),
       maxLinks: neo4j.int(request.maxLinks),
-      minCapabilityKey: request.minCapabilityKey,
     },
   );
 }
@@ -393,14 +391,8 @@ export interface RankedCandidates {
   };
 }
 
-/** A firm as linkedCandidatesQuery returns it: its scope operations as [segment id, rank key]. */
-interface LinkedFirmRow {
-  id: string;
-  source: string;
-  linkage: number;
-  homeIds: string[];
-  operations: [string, string | null][];
-}
+/** A firm as linkedCandidatesQuery returns it: [id, source, linkage, capability key, home ids]. */
+type LinkedFirmRow = [string, string, number, number, string[]];
 
 /** A firm as FIRM_FACTS returns it. */
 interface FirmRow {
@@ -647,33 +639,11 @@ export async function readRankedCandidates(
     return true;
   };
 
-  // The lowest capability key with which a firm could still reach `threshold`: core role in the worst gap, linkage,
-  // proximity and breadth at their most.
-  const lowestCapabilityToReach = (threshold: number) => {
-    const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
-    const reaches = (key: number) =>
-      unseenBound(
-        {
-          gapScore: worstGap,
-          frontier: { core: true, capabilityKey: key },
-          maxProximity,
-          maxBreadth: breadthValue(
-            Math.min(request.gaps.size, request.maxOperations ?? Infinity),
-            request.gaps.size,
-          ),
-          lane: 'core',
-        },
-        request.weights,
-      ) >= threshold;
-    return [...CAPABILITY_KEYS].reverse().find(reaches) ?? CAPABILITY_KEY_SCALE + 1;
-  };
-  // The firms with a direct link to the region, read after the first round of the walks (linkedCandidatesQuery):
-  // once they are all known, no unread firm can have more than an indirect link, and the walks stop after a few
-  // rows instead of reading the gaps' segments nearly whole. The first round's first-th best sets the lowest
-  // capability a linked firm needs to reach the top even with the best fit, proximity and breadth: the others are
-  // left out unread. Each one kept is bounded from what that read returns — its exact linkage, proximity, breadth
-  // and fit, and the capability of its rank key — and only those whose bound can still reach the first-th best
-  // have their facts read, best bound first.
+  // The firms with a direct link to the region first (linkedCandidatesQuery): once they are all known, no unread
+  // firm can have more than an indirect link, and the walks stop after a few rows instead of reading the gaps'
+  // segments nearly whole. Each is bounded from what that read returns — its exact linkage and proximity, its
+  // capability key (every platform counted), a core role in the worst gap and the most breadth any firm can have —
+  // and only those whose bound can still reach the first-th best have their facts read, best bound first.
   const readLinked = async () => {
     const linkedLimits = request.linkedLimits ?? {
       maxLocals: request.scanLimit,
@@ -681,66 +651,46 @@ export async function readRankedCandidates(
     };
     const [linkedRow] = await executor.read(
       'target-linked',
-      linkedCandidatesQuery({
-        regionId: request.regionId,
-        scopeIds,
-        sources: request.sources,
-        ...linkedLimits,
-        minCapabilityKey: lowestCapabilityToReach(kthBest),
-      }),
+      linkedCandidatesQuery({ regionId: request.regionId, sources: request.sources, ...linkedLimits }),
     );
     stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
     stats.linkedComplete = linkedRow?.['complete'] === true;
+    if (!stats.linkedComplete) return;
+    const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
+    const maxBreadth = breadthValue(
+      Math.min(request.gaps.size, request.maxOperations ?? Infinity),
+      request.gaps.size,
+    );
     const linked: { id: string; bound: number }[] = [];
-    if (stats.linkedComplete) {
-      for (const firm of (linkedRow?.['firms'] as LinkedFirmRow[] | undefined) ?? []) {
-        const homeId = firm.homeIds
-          .filter((id) => !isWithin(id, home, regions))
-          .sort()
-          .at(0);
-        if (homeId === undefined || !request.sources.includes(firm.source)) continue;
-        const linkage = Number(firm.linkage);
-        linkedLinkage.set(firm.id, linkage);
-        const place = placeOf(homeId);
-        const fills = new Set(
-          firm.operations.map(([segmentId]) => request.scopeToGap.get(segmentId) ?? segmentId),
-        );
-        const breadth = breadthValue(
-          [...fills].filter((gapId) => request.gaps.has(gapId)).length,
-          request.gaps.size,
-        );
-        let bound = -Infinity;
-        for (const [segmentId, rankKey] of firm.operations) {
-          // A key not written yet bounds nothing: the best role and capability stand in for it.
-          const frontier = rankKey === null ? null : frontierOf(rankKey);
-          bound = Math.max(
-            bound,
-            unseenBound(
-              {
-                gapScore: request.gaps.get(request.scopeToGap.get(segmentId) ?? segmentId)?.score ?? 100,
-                frontier,
-                maxProximity: proximityValue(place.inPriorityRegion, place.distanceKm),
-                maxBreadth: breadth,
-                lane: frontier === null || frontier.core ? 'core' : 'other',
-                maxLinkage: linkage,
-              },
-              request.weights,
-            ),
-          );
-        }
-        linked.push({ id: firm.id, bound });
-      }
-      linked.sort((a, b) => b.bound - a.bound || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      // The firms the first round read have their linkage known now too, before the lower ceiling applies to them.
-      for (const candidate of candidates) {
-        const linkage = linkedLinkage.get(candidate.id);
-        if (linkage !== undefined) linkageOf.set(candidate.id, linkage);
-      }
-      linkageCeiling = LINKAGE_VALUE.INDIRECT;
+    for (const [id, source, linkage, capability, homeIds] of (linkedRow?.['firms'] as
+      LinkedFirmRow[] | undefined) ?? []) {
+      const homeId = homeIds
+        .filter((regionId) => !isWithin(regionId, home, regions))
+        .sort()
+        .at(0);
+      if (homeId === undefined || !request.sources.includes(source)) continue;
+      linkedLinkage.set(id, Number(linkage));
+      const place = placeOf(homeId);
+      linked.push({
+        id,
+        bound: unseenBound(
+          {
+            gapScore: worstGap,
+            frontier: { core: true, capabilityKey: Number(capability) },
+            maxProximity: proximityValue(place.inPriorityRegion, place.distanceKm),
+            maxBreadth,
+            lane: 'core',
+            maxLinkage: Number(linkage),
+          },
+          request.weights,
+        ),
+      });
     }
-    let linkedBatch = Math.max(2 * request.first, 20);
-    for (let next = 0; next < linked.length && linked[next]!.bound >= kthBest; linkedBatch *= 2) {
-      const ids = linked.slice(next, next + linkedBatch).map((firm) => firm.id);
+    linked.sort((a, b) => b.bound - a.bound || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    linkageCeiling = LINKAGE_VALUE.INDIRECT;
+    let batch = Math.max(2 * request.first, 20);
+    for (let next = 0; next < linked.length && linked[next]!.bound >= kthBest; batch *= 2) {
+      const ids = linked.slice(next, next + batch).map((firm) => firm.id);
       next += ids.length;
       const [factsRow] = await executor.read(
         'target-linked-facts',
@@ -751,6 +701,7 @@ export async function readRankedCandidates(
       await settleLinkage();
     }
   };
+  await readLinked();
 
   let size = request.firstPage ?? FIRST_WALK_PAGE;
 
@@ -834,12 +785,6 @@ export async function readRankedCandidates(
     let added = false;
     for (const firm of (row?.['firms'] as FirmRow[] | undefined) ?? []) {
       if (addFirm(firm)) added = true;
-    }
-    if (stats.rounds === 1) {
-      // The linked read before any linkage is read: most of the first round's contenders get theirs from it. The
-      // first-th best of the scores without linkage is a lower bound of the true one, which is all readLinked needs.
-      rescore();
-      await readLinked();
     }
     if (added) await settleLinkage();
     size *= 2;
