@@ -61,6 +61,8 @@ export interface AnalyticsContext {
   readonly maxScenarioFirms: number;
   /** The most rank-index rows one targetFirms request may read (TARGET_SCAN_LIMIT). */
   readonly targetScanLimit?: number;
+  /** The most firms and supply links of the region targetFirms lists to find the firms linked to it (TARGET_LINK_LIMIT). */
+  readonly targetLinkLimit?: number;
 }
 
 type Sources = readonly string[] | null | undefined;
@@ -757,6 +759,9 @@ export async function targetFirms(
     sources,
     priorityRegionIds: context.priorityRegionIds,
     scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
+    ...(context.targetLinkLimit === undefined
+      ? {}
+      : { linkedLimits: { maxLocals: context.targetLinkLimit, maxLinks: context.targetLinkLimit } }),
     structures: { cache: context.refresher.structures, version: prepared.structureVersion },
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },

@@ -21,6 +21,7 @@ function analyticsContext(context: GraphQLContext): AnalyticsContext {
     refresher: context.refresher,
     maxScenarioFirms: context.config.aggregates.maxScenarioFirms,
     targetScanLimit: context.config.targetScanLimit,
+    targetLinkLimit: context.config.targetLinkLimit,
   };
 }
 
