@@ -90,10 +90,11 @@ describe('analytics on the seed graph', () => {
       [...recommendations.map((recommendation) => recommendation.score)].sort((a, b) => b - a),
     );
     // A bounded number of statements, whatever the number of gaps and candidates: id check, gap facts, gap scopes,
-    // the region index, a few rounds of the rank-index walk with the supply links of their best firms, incentives,
-    // node projections. On the seed graph the walk settles within two rounds.
+    // the region index, the firms linked to the region and the facts of the best of them (issue 12), a few rounds of
+    // the rank-index walk with the supply links of their best firms, incentives, node projections. On the seed graph
+    // the walk settles within two rounds.
     expect(result.roundTrips).toBeGreaterThanOrEqual(7);
-    expect(result.roundTrips).toBeLessThanOrEqual(11);
+    expect(result.roundTrips).toBeLessThanOrEqual(13);
   });
 
   it('answers first: 0 with the gaps and no recommendation (found by fuzzing: it used to fail)', async () => {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import http from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,7 +126,14 @@ describe('the lean POST /graphql path', () => {
   async function both(options: Parameters<typeof send>[1], label = ''): Promise<RawAnswer> {
     const requestId = `fast-path-${Math.random().toString(36).slice(2)}`;
     const withId = { ...options, headers: { 'x-request-id': requestId, ...options.headers } };
-    const [fast, slow] = [await send(leanUrl, withId), await send(expressUrl, withId)];
+    let [fast, slow] = [await send(leanUrl, withId), await send(expressUrl, withId)];
+    if (!isDeepStrictEqual(comparable(fast), comparable(slow))) {
+      // Other test files write to the shared store while this one runs, and an answer that counts the whole graph
+      // (TargetsVersusGraph) can change between the two sends. Once more, the other way round: a difference of the
+      // paths shows again, a write in between does not.
+      slow = await send(expressUrl, withId);
+      fast = await send(leanUrl, withId);
+    }
     expect({ label, ...comparable(fast) }).toEqual({ label, ...comparable(slow) });
     expect(fast.headers['x-request-id']).toBe(requestId);
     return fast;
