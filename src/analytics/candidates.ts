@@ -67,12 +67,17 @@ const LINKAGE_BATCH = 1_000;
 /** The role digit, the capability key counted down (5 digits), the firm's id: ascending order is best first. */
 const RANK_KEY_DIGITS = 5;
 
-/** Cypher: the capability key of firm `e`, the same table as capabilityKey in targets.ts (every platform counted). */
+/** Cypher: every platform firm `e` hosts, counted once (each count walks the firm's relationships). */
+const HOSTED_BY_E = `COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) }`;
+
+/**
+ * Cypher: the capability key of firm `e`, with `hosted` bound to HOSTED_BY_E — the same table as capabilityKey in
+ * targets.ts, every platform counted.
+ */
 const CAPABILITY_KEY_OF_E = `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
         + CASE WHEN e.leading = true THEN 2500 ELSE 0 END
         + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
-        + 750 * CASE WHEN COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } >= 2 THEN 2
-                     ELSE COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } END)`;
+        + 750 * CASE WHEN hosted >= 2 THEN 2 ELSE hosted END)`;
 
 /**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
@@ -80,6 +85,7 @@ const CAPABILITY_KEY_OF_E = `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIU
  * and writes it only where it changed, so that running it again writes nothing.
  */
 const RANK_BODY = `
+  WITH e, ${HOSTED_BY_E} AS hosted
   WITH e, ${CAPABILITY_KEY_OF_E} AS capabilityKey
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
   WITH e, op, d.id AS segmentId,
@@ -186,16 +192,10 @@ export function linkedCandidatesQuery(request: {
      UNWIND (CASE WHEN size(seen) = 0 THEN [null] ELSE seen END) AS link
      WITH locals, links, link.e AS e,
           max(CASE WHEN link.out THEN ${LINKAGE_VALUE.SUPPLIES_LOCAL} ELSE ${LINKAGE_VALUE.BUYS_FROM_LOCAL} END) AS linkage
-     // The capability key as CAPABILITY_KEY_OF_E computes it, with the platforms counted once: each count walks the
-     // firm's relationships, and linked firms have many.
-     WITH locals, links, e, linkage, COUNT { (e)<-[:${T.HOSTED_BY}]-(:${L.Platform}) } AS hosted
+     WITH locals, links, e, linkage, ${HOSTED_BY_E} AS hosted
      RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links,
             collect(CASE WHEN e IS NOT NULL THEN
-              [e.id, e.source, linkage,
-               CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
-                 + CASE WHEN e.leading = true THEN 2500 ELSE 0 END + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
-                 + 750 * CASE WHEN hosted >= 2 THEN 2 ELSE hosted END,
-               [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id]]
+              [e.id, e.source, linkage, ${CAPABILITY_KEY_OF_E}, [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id]]
             END) AS firms`,
     {
       regionId: request.regionId,
@@ -517,7 +517,7 @@ export async function readRankedCandidates(
     return chain;
   };
   // The linkage factor is read for the read firms that could reach the top (readCandidateLinkage): a firm with it
-  // has its exact score, one without it a lower bound (linkage 0) and an upper bound (linkage 1). The links
+  // has its exact score, one without it a lower bound (linkage 0) and an upper bound (the linkage ceiling below). The links
   // themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
   const linkageOf = new Map<string, number>();
   /** The linkage of every firm with a direct link to the region, when the linked read saw them all. */
@@ -793,7 +793,7 @@ export async function readRankedCandidates(
   }
 
   // Only read firms can reach the top now, and each of them that could has its exact score (settleLinkage ran after
-  // the last firm was added; a firm whose linkage was not read scores below the first-th best even with linkage 1).
+  // the last firm was added; a firm whose linkage was not read scores below the first-th best even with the most linkage it could have).
   // The top `first` get their links listed, for the linkage factor's explanation and evidence; the same links give
   // the same factor, so the ranking is unchanged.
   const top = scored.slice(0, request.first);
