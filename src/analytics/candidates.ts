@@ -517,8 +517,8 @@ export async function readRankedCandidates(
     return chain;
   };
   // The linkage factor is read for the read firms that could reach the top (readCandidateLinkage): a firm with it
-  // has its exact score, one without it a lower bound (linkage 0) and an upper bound (the linkage ceiling below). The links
-  // themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
+  // has its exact score, one without it a lower bound (linkage 0) and an upper bound (the linkage ceiling below).
+  // The links themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
   const linkageOf = new Map<string, number>();
   /** The linkage of every firm with a direct link to the region, when the linked read saw them all. */
   const linkedLinkage = new Map<string, number>();
@@ -793,7 +793,8 @@ export async function readRankedCandidates(
   }
 
   // Only read firms can reach the top now, and each of them that could has its exact score (settleLinkage ran after
-  // the last firm was added; a firm whose linkage was not read scores below the first-th best even with the most linkage it could have).
+  // the last firm was added; a firm whose linkage was not read scores below the first-th best even with the most
+  // linkage it could have).
   // The top `first` get their links listed, for the linkage factor's explanation and evidence; the same links give
   // the same factor, so the ranking is unchanged.
   const top = scored.slice(0, request.first);
