@@ -481,6 +481,59 @@ export interface RefreshOptions {
   readonly full?: boolean;
   /** Transaction timeout for the refresh (default 10 minutes). */
   readonly timeoutMs?: number;
+  /** The most firms one counting statement covers (default COUNT_BATCH_FIRMS); tests set it small. */
+  readonly countBatchFirms?: number;
+}
+
+/**
+ * The most firms (LOCATED_IN links of the home regions, read from their degrees) one counting statement of a refresh
+ * covers. The counts group per (home, firm, segment) before they sum, so a statement's memory grows with its firms:
+ * one statement over the 450 home regions a 50,000-firm import touched in the 1,000,000-firm bench store went past
+ * Neo4j's transaction memory (MemoryPoolOutOfMemoryError at 2.1 GiB, dbms.memory.transaction.total.max with a 3 GB
+ * heap), and since that error is transient it was retried, and failed, for as long as the service ran.
+ */
+export const COUNT_BATCH_FIRMS = 25_000;
+
+/**
+ * The home regions to count (the given ones, or every region: null) with their LOCATED_IN degree — firms and
+ * platforms located there, read from the relationship count, no firm read — leaving out those with none.
+ */
+export function homeSizesQuery(homeIds: readonly string[] | null): CypherQuery {
+  return cypher(
+    `MATCH (home:${L.Region}) ${homeIds === null ? '' : 'WHERE home.id IN $homeIds'}
+     WITH home, COUNT { (home)<-[:${T.LOCATED_IN}]-() } AS located
+     WHERE located > 0
+     RETURN home.id AS homeId, located
+     ORDER BY homeId`,
+    { homeIds: homeIds ?? [] },
+  );
+}
+
+/**
+ * Splits homes into batches of at most `maxFirms` located firms each, in the given order, each home whole (a home
+ * with more firms than that is a batch of its own). Every home is in exactly one batch, so the batches' count rows
+ * concatenate without overlap.
+ */
+export function batchHomes(
+  homes: readonly { readonly homeId: string; readonly located: number }[],
+  maxFirms: number,
+): string[][] {
+  if (!Number.isInteger(maxFirms) || maxFirms < 1)
+    throw new RangeError('maxFirms must be a positive whole number');
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let firms = 0;
+  for (const { homeId, located } of homes) {
+    if (current.length > 0 && firms + located > maxFirms) {
+      batches.push(current);
+      current = [];
+      firms = 0;
+    }
+    current.push(homeId);
+    firms += located;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 const STATE_ID = 'aggregates';
@@ -535,12 +588,23 @@ export async function refreshAggregates(
       const homeIds = full
         ? null
         : [...new Set(changes.flatMap((change) => (change['homeIds'] as string[] | null) ?? []))];
-      const scope = { homeIds };
-      const [firmRows, platformRows, supplyRows] = [
-        await run(firmCountsQuery(scope, structure)),
-        await run(platformCountsQuery(scope, structure)),
-        await run(supplyCountsQuery(scope, structure)),
-      ];
+      // Counted a batch of homes at a time (COUNT_BATCH_FIRMS): each home lies in one batch, so the rows add up.
+      const batches = batchHomes(
+        (await run(homeSizesQuery(homeIds))).map((row) => ({
+          homeId: String(row['homeId']),
+          located: Number(row['located']),
+        })),
+        options.countBatchFirms ?? COUNT_BATCH_FIRMS,
+      );
+      const firmRows: Row[] = [];
+      const platformRows: Row[] = [];
+      const supplyRows: Row[] = [];
+      for (const batch of batches) {
+        const scope = { homeIds: batch };
+        firmRows.push(...(await run(firmCountsQuery(scope, structure))));
+        platformRows.push(...(await run(platformCountsQuery(scope, structure))));
+        supplyRows.push(...(await run(supplyCountsQuery(scope, structure))));
+      }
       const fresh = cellsFrom(firmRows, platformRows, supplyRows);
       // Replace the recounted homes' cells (a home with nothing left loses its cell).
       await run(

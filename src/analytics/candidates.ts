@@ -40,8 +40,6 @@ import { AppError, ErrorCode } from '../errors.js';
  */
 export const FIRST_WALK_PAGE = 8;
 
-/** The default most index rows one targetFirms request may read before it is refused (TARGET_SCAN_LIMIT). */
-export const DEFAULT_TARGET_SCAN_LIMIT = 20_000;
 /** Every capability key a firm can have (size × leading × high-tech × platforms hosted, 0–2), highest first. */
 const CAPABILITY_KEYS: readonly number[] = [
   ...new Set(
@@ -356,10 +354,9 @@ export interface RankedCandidatesRequest {
   readonly firstPage?: number;
   /**
    * Bounds of the linked read (linkedCandidatesQuery): the most firms the region may have, and the most supply links
-   * of them read, for it to run (TARGET_LINK_LIMIT; default: the scan limit). Tests set them small to see the walk
-   * without it.
+   * of them read, for it to run (TARGET_LINK_LIMIT). Tests set them small to see the walk without it.
    */
-  readonly linkedLimits?: { readonly maxLocals: number; readonly maxLinks: number };
+  readonly linkedLimits: { readonly maxLocals: number; readonly maxLinks: number };
   /**
    * At least the most segments any firm operates in (AggregateState.maxOperations), which bounds how many gaps an
    * unread firm can fill; null when not known (then only the gaps still walked bound it).
@@ -646,18 +643,14 @@ export async function readRankedCandidates(
   // segments nearly whole. Each is bounded from what that read returns — its exact linkage and proximity, its
   // capability key (every platform counted), a core role in the worst gap and the most breadth any firm can have —
   // and only those whose bound can still reach the first-th best have their facts read, best bound first.
-  const readLinked = async () => {
-    const linkedLimits = request.linkedLimits ?? {
-      maxLocals: request.scanLimit,
-      maxLinks: request.scanLimit,
-    };
-    const [linkedRow] = await executor.read(
-      'target-linked',
-      linkedCandidatesQuery({ regionId: request.regionId, sources: request.sources, ...linkedLimits }),
-    );
-    stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
-    stats.linkedComplete = linkedRow?.['complete'] === true;
-    if (!stats.linkedComplete) return;
+  const [linkedRow] = await executor.read(
+    'target-linked',
+    linkedCandidatesQuery({ regionId: request.regionId, sources: request.sources, ...request.linkedLimits }),
+  );
+  stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
+  stats.linkedComplete = linkedRow?.['complete'] === true;
+  // An incomplete read (too many firms or links) leaves every unread firm's linkage bounded by 1, as without it.
+  if (stats.linkedComplete) {
     const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
     const maxBreadth = breadthValue(
       Math.min(request.gaps.size, request.maxOperations ?? Infinity),
@@ -702,8 +695,7 @@ export async function readRankedCandidates(
       for (const firm of (factsRow?.['firms'] as FirmRow[] | undefined) ?? []) addFirm(firm);
       await settleLinkage();
     }
-  };
-  await readLinked();
+  }
 
   let size = request.firstPage ?? FIRST_WALK_PAGE;
 

@@ -27,7 +27,7 @@ import {
   type StructureRow,
   type SupplyLossRow,
 } from './facts.js';
-import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from './candidates.js';
+import { readRankedCandidates } from './candidates.js';
 import { firmForEligibility, incentivesFor, measuresForEligibility } from './incentives.js';
 import {
   assessSegment,
@@ -60,9 +60,9 @@ export interface AnalyticsContext {
   /** Most firms a scenario (impactOfLosing a segment) may leave out. */
   readonly maxScenarioFirms: number;
   /** The most rank-index rows one targetFirms request may read (TARGET_SCAN_LIMIT). */
-  readonly targetScanLimit?: number;
+  readonly targetScanLimit: number;
   /** The most firms and supply links of the region targetFirms lists to find the firms linked to it (TARGET_LINK_LIMIT). */
-  readonly targetLinkLimit?: number;
+  readonly targetLinkLimit: number;
 }
 
 type Sources = readonly string[] | null | undefined;
@@ -758,10 +758,8 @@ export async function targetFirms(
     first,
     sources,
     priorityRegionIds: context.priorityRegionIds,
-    scanLimit: context.targetScanLimit ?? DEFAULT_TARGET_SCAN_LIMIT,
-    ...(context.targetLinkLimit === undefined
-      ? {}
-      : { linkedLimits: { maxLocals: context.targetLinkLimit, maxLinks: context.targetLinkLimit } }),
+    scanLimit: context.targetScanLimit,
+    linkedLimits: { maxLocals: context.targetLinkLimit, maxLinks: context.targetLinkLimit },
     structures: { cache: context.refresher.structures, version: prepared.structureVersion },
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },

@@ -379,6 +379,7 @@ describe('targetFirms: incentives that apply and the firm profile (issue 15)', (
         sources: ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'],
         priorityRegionIds: [],
         scanLimit: 1000,
+        linkedLimits: { maxLocals: 1000, maxLinks: 1000 },
         firstPage,
         filter: { ownership: null, listedOnly },
       });
@@ -391,6 +392,7 @@ describe('targetFirms: incentives that apply and the firm profile (issue 15)', (
       sources: ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'],
       priorityRegionIds: [],
       scanLimit: 1000,
+      linkedLimits: { maxLocals: 1000, maxLinks: 1000 },
     });
     const listed = new Set(all.filter((r) => r.enterprise.flags.listed).map((r) => r.enterprise.id));
     const reference = unfiltered.ranked

@@ -103,6 +103,7 @@ describe('target firms: the firms linked to the region are read first', () => {
       sources: ['PLAN', 'PUBLIC'],
       priorityRegionIds: [],
       scanLimit: 100_000,
+      linkedLimits: { maxLocals: 100_000, maxLinks: 100_000 },
     };
     limited = await serveTestApp(database.executor, {
       TARGET_SCAN_LIMIT: '100',

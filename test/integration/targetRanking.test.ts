@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  candidateRankQuery,
-  DEFAULT_TARGET_SCAN_LIMIT,
-  readRankedCandidates,
-  walkQuery,
-} from '../../src/analytics/candidates.js';
+import { candidateRankQuery, readRankedCandidates, walkQuery } from '../../src/analytics/candidates.js';
 import { readCandidateLinks, readSegmentScopes } from '../../src/analytics/facts.js';
 import {
   haversineKm,
@@ -417,7 +412,11 @@ describe('target firms ranked in the database', () => {
               first: request.first,
               sources,
               priorityRegionIds: [PRIORITY_REGION],
-              scanLimit: DEFAULT_TARGET_SCAN_LIMIT,
+              scanLimit: database.config.targetScanLimit,
+              linkedLimits: {
+                maxLocals: database.config.targetLinkLimit,
+                maxLinks: database.config.targetLinkLimit,
+              },
               firstPage: 1,
             });
           expect(shapeOf((await walk()).ranked)).toEqual(expected);

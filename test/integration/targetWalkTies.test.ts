@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEFAULT_TARGET_SCAN_LIMIT, readRankedCandidates } from '../../src/analytics/candidates.js';
+import { readRankedCandidates } from '../../src/analytics/candidates.js';
 import { readCandidateLinks, readSegmentScopes } from '../../src/analytics/facts.js';
 import {
   haversineKm,
@@ -176,6 +176,7 @@ async function walk(
     sources: ['PLAN', 'PUBLIC'],
     priorityRegionIds: [],
     scanLimit: request.scanLimit,
+    linkedLimits: { maxLocals: request.scanLimit, maxLinks: request.scanLimit },
     ...(request.firstPage === undefined ? {} : { firstPage: request.firstPage }),
   });
 }
@@ -412,7 +413,7 @@ describe('target firms among many that score alike', () => {
           gaps,
           weights: request.weights,
           first: request.first,
-          scanLimit: DEFAULT_TARGET_SCAN_LIMIT,
+          scanLimit: database.config.targetScanLimit,
           firstPage: request.firstPage,
         });
         expect(shapeOf(walked.ranked)).toEqual(expected);
