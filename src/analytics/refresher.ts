@@ -16,6 +16,12 @@ export interface RefresherOptions {
 }
 
 /**
+ * How long a failed refresh must have run for the next one to wait (as long again) instead of starting at once: a
+ * quick failure (Neo4j restarting, a deadlock) is retried by the next request as before.
+ */
+export const LONG_FAILURE_MS = 30_000;
+
+/**
  * Keeps the analytics aggregates of one process current. One refresh at a time (others in other processes queue on
  * the state node's lock); a caller that arrives while one runs waits for the next one, which starts after its
  * arrival and so sees every write committed before it.
@@ -27,6 +33,8 @@ export class AggregateRefresher {
   private lastFailure: Error | null = null;
   /** When the running refresh started (epoch ms). */
   private runningSince = 0;
+  /** No refresh starts before this (epoch ms): set after a long refresh failed (LONG_FAILURE_MS). */
+  private retryNotBefore = 0;
   /** The chains' structure as this process last read it, per structure version (structureCache.ts). */
   readonly structures = new StructureCache();
 
@@ -38,6 +46,9 @@ export class AggregateRefresher {
   /** Folds in every change committed before this call. */
   refresh(): Promise<RefreshSummary> {
     if (this.running === null) {
+      // Still backing off from a long failure: answer from the counts as they are rather than start it again.
+      if (this.lastFailure !== null && Date.now() < this.retryNotBefore)
+        return Promise.reject(this.lastFailure);
       const started = Date.now();
       this.runningSince = started;
       this.running = (this.options.refreshWith ?? refreshAggregates)(this.executor, {
@@ -55,7 +66,16 @@ export class AggregateRefresher {
         })
         .catch((error: unknown) => {
           this.lastFailure = error as Error;
-          this.options.logger?.warn({ err: error }, 'Refreshing the analytics aggregates failed');
+          const ranMs = Date.now() - started;
+          // A refresh that fails after minutes of work (too much for Neo4j's transaction memory, say) would fail
+          // again: started anew by every request, it kept a core busy for as long as the service ran. After a long
+          // failure the next one waits as long as the failed one ran, so at most half the time goes to failing.
+          const retryInMs = ranMs >= LONG_FAILURE_MS ? ranMs : 0;
+          this.retryNotBefore = Date.now() + retryInMs;
+          this.options.logger?.warn(
+            { err: error, ms: ranMs, retryInMs },
+            'Refreshing the analytics aggregates failed',
+          );
           throw error;
         })
         .finally(() => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { RefreshSummary } from '../../src/analytics/aggregates.js';
-import { AggregateRefresher } from '../../src/analytics/refresher.js';
+import { AggregateRefresher, LONG_FAILURE_MS } from '../../src/analytics/refresher.js';
 import type { Executor } from '../../src/data/executor.js';
 
 /**
@@ -72,5 +72,41 @@ describe('AggregateRefresher.catchUp', () => {
     // The refresh the caller's writes need runs after the current one.
     await vi.advanceTimersByTimeAsync(8_600);
     expect(refreshes()).toBe(2);
+  });
+
+  it('after a long failure, waits as long as it ran before starting again; a quick failure is retried at once', async () => {
+    vi.useFakeTimers();
+    let refreshes = 0;
+    let failAfterMs = LONG_FAILURE_MS + 10_000;
+    const refresher = new AggregateRefresher({} as Executor, {
+      waitMs: 1_000,
+      pollMs: 0,
+      timeoutMs: 600_000,
+      refreshWith: () =>
+        new Promise((_, reject) => {
+          refreshes += 1;
+          setTimeout(() => reject(new Error('out of transaction memory')), failAfterMs);
+        }),
+    });
+    const first = refresher.refresh().catch((error: Error) => error.message);
+    await vi.advanceTimersByTimeAsync(failAfterMs);
+    expect(await first).toBe('out of transaction memory');
+    // Within the back-off a request answers at once from the counts as they are, and starts nothing.
+    let answer: boolean | undefined;
+    void refresher.catchUp().then((value) => (answer = value));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(answer).toBe(false);
+    await vi.advanceTimersByTimeAsync(failAfterMs - 1_000);
+    void refresher.catchUp();
+    expect(refreshes).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_001);
+    // The back-off is over: the next request starts one; it fails quickly, and the one after starts at once.
+    failAfterMs = 100;
+    void refresher.refresh().catch(() => undefined);
+    expect(refreshes).toBe(2);
+    await vi.advanceTimersByTimeAsync(100);
+    void refresher.refresh().catch(() => undefined);
+    expect(refreshes).toBe(3);
+    await vi.advanceTimersByTimeAsync(100);
   });
 });
