@@ -91,7 +91,14 @@ export function mapDriverError(error: unknown): unknown {
   // terminated because the database is shutting down, memory pressure): nothing is wrong with the request, so the
   // client is told to try again rather than shown an internal error.
   if (error.code.startsWith('Neo.TransientError.')) {
-    return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The graph database is busy; try again shortly');
+    const busy = new AppError(
+      ErrorCode.DATABASE_UNAVAILABLE,
+      'The graph database is busy; try again shortly',
+    );
+    // Kept for the logs only (the logger's error serializer appends a cause's message; clients never see it): "busy"
+    // alone hid that a refresh at a million firms kept failing on Neo4j's transaction memory limit.
+    Object.defineProperty(busy, 'cause', { value: error, enumerable: false });
+    return busy;
   }
   return error;
 }

@@ -1,4 +1,5 @@
 import { Neo4jError } from 'neo4j-driver';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { AvailabilityMonitor } from '../../src/data/availability.js';
@@ -146,5 +147,20 @@ describe('driver errors seen during an outage', () => {
     expect((mapDriverError(timeout) as AppError).code).toBe('TIMEOUT');
     // A deadlock that outlasted the retries is still "try again", never an internal error.
     expect((mapDriverError(deadlock) as AppError).code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it("keeps a transient failure's own message for the logs, never for the client", () => {
+    const memory = driverError(
+      'The allocation of an extra 2.0 MiB would use more than the limit 2.1 GiB.',
+      'Neo.TransientError.General.MemoryPoolOutOfMemoryError',
+    );
+    const mapped = mapDriverError(memory) as AppError;
+    expect(mapped.code).toBe('DATABASE_UNAVAILABLE');
+    expect(JSON.stringify(mapped.toJSON())).not.toContain('2.1 GiB');
+    expect(JSON.stringify(mapped.toJSON())).not.toContain('MemoryPool');
+    const logged = pino.stdSerializers.err(mapped);
+    expect(logged.message).toBe(
+      'The graph database is busy; try again shortly: The allocation of an extra 2.0 MiB would use more than the limit 2.1 GiB.',
+    );
   });
 });
