@@ -353,81 +353,106 @@ export async function readAggregateStructure(executor: Executor): Promise<Struct
   return structureFrom((await executor.read('aggregate-structure', structureQuery))[0]);
 }
 
+/** Whose contributions a scenario subtracts (readContributions, contributionsPart). */
+export interface ContributionsRequest {
+  readonly firmIds: readonly string[];
+  readonly sources: Sources;
+  readonly structure: Structure;
+  /**
+   * Subtract only what the firms contribute through their operations in these segments (a segment scenario):
+   * what they count with every operation, minus what they would still count without these — so a firm that also
+   * operates elsewhere keeps those segments, and its supply pairs counted through them.
+   */
+  readonly excludeSegmentIds?: readonly string[];
+}
+
 /**
- * What the given firms contribute to the counts of one region under one filter — their own enterprise counts and
- * every supply pair they are part of — so that a scenario can subtract them. Work grows with these firms and their
- * links only.
+ * What the given firms contribute to the counts of one region (and its nation) under one filter — their own
+ * enterprise counts and every supply pair they are part of — so that a scenario can subtract them. Work grows with
+ * these firms and their links only.
  */
 export async function readContributions(
   executor: Executor,
-  request: {
-    firmIds: readonly string[];
-    regionId: string;
-    sources: Sources;
-    structure: Structure;
+  request: ContributionsRequest & {
+    readonly regionId: string;
     /** The region's nation, whose counts the firms leave too (for the location quotient). */
-    nationId?: string | null;
-    /**
-     * Subtract only what the firms contribute through their operations in these segments (a segment scenario):
-     * what they count with every operation, minus what they would still count without these — so a firm that also
-     * operates elsewhere keeps those segments, and its supply pairs counted through them.
-     */
-    excludeSegmentIds?: readonly string[];
+    readonly nationId?: string | null;
   },
 ): Promise<Map<string, RegionCounts>> {
   if (request.firmIds.length === 0) return new Map();
+  const part = contributionsPart(request);
+  const [row] = await executor.read('scenario-counts', {
+    cypher: `${part.query.cypher}\nRETURN ${part.columns.join(', ')}`,
+    params: part.query.params,
+  });
+  return part.from(row, [request.regionId, ...(request.nationId ? [request.nationId] : [])]);
+}
+
+/**
+ * The CALL subqueries that count the firms' contributions, the columns they leave, and how to read the counts of
+ * the wanted regions from a row holding those columns: readContributions runs them alone; a report whose structure
+ * is cached runs them inside its facts statement (checkedGapFacts), saving a round trip. Their parameters
+ * (`$firmIds`, `$excludeSegmentIds`, `$scopeRoots`, `$feeds`, `$ancestors`) must not clash with the host's.
+ */
+export function contributionsPart(request: ContributionsRequest): {
+  readonly query: CypherQuery;
+  readonly columns: readonly string[];
+  from(row: Row | undefined, wanted: readonly string[]): Map<string, RegionCounts>;
+} {
   const { structure } = request;
   const key = filterKey(request.sources);
-  const wanted = [request.regionId, ...(request.nationId ? [request.nationId] : [])];
   const excluded = request.excludeSegmentIds ?? [];
-  // Every count in ONE statement: what the firms count with all their operations, and (a segment scenario) without
+  // Every count in ONE part: what the firms count with all their operations, and (a segment scenario) without
   // the excluded ones.
   const scopes = [
     { firmIds: request.firmIds },
     ...(excluded.length > 0 ? [{ firmIds: request.firmIds, excludeSegmentIds: excluded }] : []),
   ];
-  const [row] = await executor.read('scenario-counts', contributionsQuery(scopes, structure));
-  const counted = (index: number): Map<string, RegionCounts> => {
-    const firms = (row?.[`f${index}`] as Row[] | undefined) ?? [];
-    const supply = (row?.[`s${index}`] as Row[] | undefined) ?? [];
-    const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
-    return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
+  const { query, columns } = contributionsQuery(scopes, structure);
+  const from = (row: Row | undefined, wanted: readonly string[]): Map<string, RegionCounts> => {
+    const counted = (index: number): Map<string, RegionCounts> => {
+      const firms = (row?.[`f${index}`] as Row[] | undefined) ?? [];
+      const supply = (row?.[`s${index}`] as Row[] | undefined) ?? [];
+      const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
+      return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
+    };
+    const all = counted(0);
+    if (excluded.length === 0) return all;
+    const kept = counted(1);
+    return new Map(
+      wanted.map((id) => {
+        const lost: RegionCounts = new Map();
+        for (const [segmentId, counts] of all.get(id)!) {
+          const rest = kept.get(id)!.get(segmentId) ?? NO_COUNTS;
+          lost.set(segmentId, {
+            enterprises: counts.enterprises - rest.enterprises,
+            leading: counts.leading - rest.leading,
+            highTech: counts.highTech - rest.highTech,
+            platforms: 0,
+            localSupplyEdges: counts.localSupplyEdges - rest.localSupplyEdges,
+            outsideSupplyEdges: counts.outsideSupplyEdges - rest.outsideSupplyEdges,
+            listed: counts.listed - rest.listed,
+            listedWithRevenue: counts.listedWithRevenue - rest.listedWithRevenue,
+            listedRevenue: counts.listedRevenue - rest.listedRevenue,
+          });
+        }
+        return [id, lost];
+      }),
+    );
   };
-  const all = counted(0);
-  if (excluded.length === 0) return all;
-  const kept = counted(1);
-  return new Map(
-    wanted.map((id) => {
-      const lost: RegionCounts = new Map();
-      for (const [segmentId, counts] of all.get(id)!) {
-        const rest = kept.get(id)!.get(segmentId) ?? NO_COUNTS;
-        lost.set(segmentId, {
-          enterprises: counts.enterprises - rest.enterprises,
-          leading: counts.leading - rest.leading,
-          highTech: counts.highTech - rest.highTech,
-          platforms: 0,
-          localSupplyEdges: counts.localSupplyEdges - rest.localSupplyEdges,
-          outsideSupplyEdges: counts.outsideSupplyEdges - rest.outsideSupplyEdges,
-          listed: counts.listed - rest.listed,
-          listedWithRevenue: counts.listedWithRevenue - rest.listedWithRevenue,
-          listedRevenue: counts.listedRevenue - rest.listedRevenue,
-        });
-      }
-      return [id, lost];
-    }),
-  );
+  return { query, columns, from };
 }
 
 /**
- * The firm and supply counts (aggregates.ts) of each scope in one statement: columns `f<i>` and `s<i>` hold the
- * rows the two counting statements would return. Each count is collected inside its own CALL, so that a count with
- * no rows still leaves the statement its one row. The scopes share `$firmIds`; only a scope that excludes segments
- * refers to `$excludeSegmentIds`, so at most one scope may exclude any.
+ * The firm and supply counts (aggregates.ts) of each scope: columns `f<i>` and `s<i>` hold the rows the two
+ * counting statements would return. Each count is collected inside its own CALL, so that a count with no rows still
+ * leaves the statement its one row. The scopes share `$firmIds`; only a scope that excludes segments refers to
+ * `$excludeSegmentIds`, so at most one scope may exclude any.
  */
 function contributionsQuery(
   scopes: readonly { firmIds: readonly string[]; excludeSegmentIds?: readonly string[] }[],
   structure: Structure,
-): CypherQuery {
+): { query: CypherQuery; columns: string[] } {
   const calls: string[] = [];
   const columns: string[] = [];
   let params: Record<string, unknown> = {};
@@ -444,7 +469,7 @@ function contributionsQuery(
     );
     columns.push(`f${index}`, `s${index}`);
   });
-  return { cypher: `${calls.join('\n')}\nRETURN ${columns.join(', ')}`, params };
+  return { query: { cypher: calls.join('\n'), params }, columns };
 }
 
 /**

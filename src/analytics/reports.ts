@@ -14,6 +14,7 @@ import {
   readAggregateStructure,
   checkRequest,
   readChainsOf,
+  contributionsPart,
   readContributions,
   readGapFactParts,
   readIncentives,
@@ -121,9 +122,12 @@ export interface Prepared {
   readonly structureVersion: number;
 }
 
+/** The cache key of the region and segment trees (aggregateStructure). */
+const AGGREGATE_STRUCTURE_KEY = 'aggregate-structure';
+
 /** The region and segment trees, from this process's cache when the structure has not changed since. */
 export function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
-  return context.refresher.structures.through('aggregate-structure', prepared.structureVersion, () =>
+  return context.refresher.structures.through(AGGREGATE_STRUCTURE_KEY, prepared.structureVersion, () =>
     readAggregateStructure(context.executor),
   );
 }
@@ -220,13 +224,22 @@ export async function gapFacts(
     // or may not be in what it read, and a later request seeing the newer version must read it again.
     structures.set(key, Math.min(prepared.structureVersion, parts.basis.structureVersion), structure);
   }
-  return factsFrom(context, prepared, request, parts, structure, scenarios, excludeSegmentIds);
+  return factsFrom(context, prepared, request, parts, structure, scenarios, excludeSegmentIds, null);
 }
 
 type GapFactParts = Awaited<ReturnType<typeof readGapFactParts>>;
 type GapFactsResult = Awaited<ReturnType<typeof factsFrom>>;
 
-/** The facts of a read (`gapFacts`, `checkedGapFacts`), with each scenario's firms subtracted. */
+/** A scenario's contributions read within the facts statement (checkedGapFacts): its firms, and how to count them. */
+interface ReadContributions {
+  readonly firmIds: readonly string[];
+  counts(wanted: readonly string[]): Map<string, RegionCounts>;
+}
+
+/**
+ * The facts of a read (`gapFacts`, `checkedGapFacts`), with each scenario's firms subtracted — from `alreadyRead`
+ * when the facts statement counted that scenario's firms too, else in a statement of their own.
+ */
 async function factsFrom(
   context: AnalyticsContext,
   prepared: Prepared,
@@ -235,6 +248,7 @@ async function factsFrom(
   structure: readonly StructureRow[],
   scenarios: readonly (readonly string[])[],
   excludeSegmentIds: readonly string[] | undefined,
+  alreadyRead: ReadContributions | null,
 ) {
   if (parts.localsCut) {
     throw new AppError(
@@ -252,20 +266,24 @@ async function factsFrom(
       }`,
     );
   }
+  const regionId = request.regionIds[0]!;
+  // Each region's nation (the root of its tree), read with the facts.
+  const nationId = parts.nations.get(regionId) ?? null;
   const subtractions = [];
   for (const firmIds of scenarios) {
     subtractions.push(
       firmIds.length === 0
         ? null
-        : await readContributions(context.executor, {
-            firmIds,
-            regionId: request.regionIds[0]!,
-            sources: request.sources,
-            structure: await aggregateStructure(context, prepared),
-            // Each region's nation (the root of its tree), read with the facts.
-            nationId: parts.nations.get(request.regionIds[0]!) ?? null,
-            ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
-          }),
+        : alreadyRead !== null && alreadyRead.firmIds === firmIds
+          ? alreadyRead.counts([regionId, ...(nationId ? [nationId] : [])])
+          : await readContributions(context.executor, {
+              firmIds,
+              regionId,
+              sources: request.sources,
+              structure: await aggregateStructure(context, prepared),
+              nationId,
+              ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
+            }),
     );
   }
   return {
@@ -292,10 +310,11 @@ export interface RequestCheck {
 
 /**
  * `prepare` and `gapFacts` — and, when `hydration` is given and the chains' structure is cached (so the segments
- * are known before the read), the projection of the nodes the report shows — in ONE statement: on a settled store
- * an analytics report then costs one round trip. The arguments are checked in that statement; when it finds writes
- * not yet folded into the aggregates, or a structure newer than the cached one, the report catches up and reads
- * again the usual way (`nodes` is then null: the caller hydrates).
+ * are known before the read), the projection of the nodes the report shows; and, when the region and segment trees
+ * are cached, what a scenario's firms contribute (a scenario of one firm list) — in ONE statement: on a settled
+ * store an analytics report then costs one round trip. The arguments are checked in that statement; when it finds
+ * writes not yet folded into the aggregates, or a structure newer than the cached one, the report catches up and
+ * reads again the usual way (`nodes` is then null: the caller hydrates).
  */
 export async function checkedGapFacts(
   context: AnalyticsContext,
@@ -317,11 +336,37 @@ export async function checkedGapFacts(
   const cached = structures.peek<StructureRow[]>(key);
   const hydration = cached && options.hydration ? options.hydration(cached.value) : null;
   const part = hydration ? hydrationPart(hydration.selection, hydration.requests, context.limits) : null;
+  // A scenario's contributions need the region and segment trees as parameters: counted here only when they are
+  // cached (otherwise factsFrom reads the trees, then the contributions).
+  const scenarioFirms = [...new Set(scenarios.filter((firmIds) => firmIds.length > 0))];
+  const trees = scenarioFirms.length === 1 ? structures.peek<Structure>(AGGREGATE_STRUCTURE_KEY) : undefined;
+  const contributions =
+    trees === undefined
+      ? null
+      : contributionsPart({
+          firmIds: scenarioFirms[0]!,
+          sources: request.sources,
+          structure: trees.value,
+          ...(options.excludeSegmentIds ? { excludeSegmentIds: options.excludeSegmentIds } : {}),
+        });
+  const extras = [part?.query ? { query: part.query, columns: part.columns } : null, contributions].filter(
+    (extra) => extra !== null,
+  );
   const parts = await readGapFactParts(context.executor, {
     ...request,
     checks,
     ...(cached ? { cachedSegmentIds: cached.value.map((row) => row.segmentId) } : {}),
-    ...(part?.query ? { extra: part } : {}),
+    ...(extras.length > 0
+      ? {
+          extra: {
+            query: {
+              cypher: extras.map((extra) => extra.query.cypher).join('\n'),
+              params: Object.fromEntries(extras.flatMap((extra) => Object.entries(extra.query.params))),
+            },
+            columns: extras.flatMap((extra) => extra.columns),
+          },
+        }
+      : {}),
   });
   const missing = parts.missing[0];
   if (missing !== undefined) {
@@ -350,6 +395,10 @@ export async function checkedGapFacts(
       structure,
       scenarios,
       options.excludeSegmentIds,
+      // Counted with the trees of the version this statement saw: else counted again by factsFrom.
+      contributions !== null && trees!.version === parts.basis.structureVersion
+        ? { firmIds: scenarioFirms[0]!, counts: (wanted) => contributions.from(parts.row, wanted) }
+        : null,
     ),
     nodes: part ? part.from(parts.row) : null,
   };
@@ -910,10 +959,40 @@ export async function impactOfLosing(
       ? readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources, segment: lostScope })
       : Promise.resolve([]),
   ]);
-  return lossReport(context, args, selection, thresholds, { rows, basis, facts }, losses);
+  return lossReport(context, args, selection, thresholds, { rows, basis, facts }, losses, null);
 }
 
-/** The report of a loss from its facts (scenario 0: as it is, 1: after the loss) and the supply losses. */
+/**
+ * What a loss report projects: its fixed nodes, the changed segments (or every segment of the report, a superset,
+ * when projected before the counts are known) and the firms of the supply losses.
+ */
+function lossHydration(
+  args: { enterpriseId?: string | null; segmentId?: string | null; regionId: string },
+  segmentIds: readonly string[],
+  losses: readonly SupplyLossRow[],
+): HydrationRequest[] {
+  return [
+    { typeName: 'Region', ids: [args.regionId], at: ['region'] },
+    ...(args.enterpriseId ? [{ typeName: 'Enterprise', ids: [args.enterpriseId], at: ['enterprise'] }] : []),
+    ...(args.segmentId ? [{ typeName: 'ChainSegment', ids: [args.segmentId], at: ['segment'] }] : []),
+    { typeName: 'ChainSegment', ids: segmentIds, at: ['segmentsAffected', 'segment'] },
+    {
+      typeName: 'Enterprise',
+      ids: losses.map((loss) => loss.buyerId),
+      at: ['firmsLosingLocalSupply', 'enterprise'],
+    },
+    {
+      typeName: 'Enterprise',
+      ids: losses.flatMap((loss) => loss.lostSupplierIds),
+      at: ['firmsLosingLocalSupply', 'lostSuppliers'],
+    },
+  ];
+}
+
+/**
+ * The report of a loss from its facts (scenario 0: as it is, 1: after the loss) and the supply losses; `read` holds
+ * its nodes when the facts statement projected them (else they are projected here).
+ */
 async function lossReport(
   context: AnalyticsContext,
   args: { enterpriseId?: string | null; segmentId?: string | null; regionId: string },
@@ -921,6 +1000,7 @@ async function lossReport(
   thresholds: GapThresholds,
   { rows, basis, facts }: Pick<GapFactsResult, 'rows' | 'basis' | 'facts'>,
   losses: readonly SupplyLossRow[],
+  read: Hydrated | null,
 ) {
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
   const completeness = facts.completeness.get(args.regionId) ?? 'PARTIAL';
@@ -938,47 +1018,18 @@ async function lossReport(
         STATUS_RANK[after.status] < STATUS_RANK[was.status],
     )
     .sort((a, b) => compareAssessments(a.after, b.after));
-  const nodes = await hydrate(
-    context.executor,
-    selection,
-    [
-      { typeName: 'Region', ids: [args.regionId], at: ['region'] },
-      ...(args.enterpriseId
-        ? [
-            {
-              typeName: 'Enterprise',
-              ids: [args.enterpriseId],
-              at: ['enterprise'],
-            },
-          ]
-        : []),
-      ...(args.segmentId
-        ? [
-            {
-              typeName: 'ChainSegment',
-              ids: [args.segmentId],
-              at: ['segment'],
-            },
-          ]
-        : []),
-      {
-        typeName: 'ChainSegment',
-        ids: changes.map((change) => change.after.facts.segmentId),
-        at: ['segmentsAffected', 'segment'],
-      },
-      {
-        typeName: 'Enterprise',
-        ids: losses.map((loss) => loss.buyerId),
-        at: ['firmsLosingLocalSupply', 'enterprise'],
-      },
-      {
-        typeName: 'Enterprise',
-        ids: losses.flatMap((loss) => loss.lostSupplierIds),
-        at: ['firmsLosingLocalSupply', 'lostSuppliers'],
-      },
-    ],
-    context.limits,
-  );
+  const nodes =
+    read ??
+    (await hydrate(
+      context.executor,
+      selection,
+      lossHydration(
+        args,
+        changes.map((change) => change.after.facts.segmentId),
+        losses,
+      ),
+      context.limits,
+    ));
   return {
     region: nodes.ref(args.regionId),
     enterprise: args.enterpriseId ? nodes.ref(args.enterpriseId) : null,
@@ -1001,7 +1052,8 @@ async function lossReport(
 
 /**
  * Losing one firm: its chains and the local firms left without supply (two statements at once), then the checks,
- * the facts and the firm's own contributions, then the nodes — four round trips in sequence, whatever the region.
+ * the facts, the firm's own contributions and the nodes — two round trips in sequence, whatever the region, once
+ * this process has cached the chains' structure and the region and segment trees (else up to four).
  */
 async function impactOfLosingFirm(
   context: AnalyticsContext,
@@ -1016,11 +1068,21 @@ async function impactOfLosingFirm(
     readChainsOf(context.executor, { enterpriseId: args.enterpriseId, sources }),
     readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources }),
   ]);
-  const { facts } = await checkedGapFacts(
+  const { facts, nodes } = await checkedGapFacts(
     context,
     checks,
     { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
-    { scenarios: [[], removed] },
+    {
+      scenarios: [[], removed],
+      hydration: (structure) => ({
+        selection,
+        requests: lossHydration(
+          args,
+          structure.map((row) => row.segmentId),
+          losses,
+        ),
+      }),
+    },
   );
-  return lossReport(context, args, selection, thresholds, facts, losses);
+  return lossReport(context, args, selection, thresholds, facts, losses, nodes);
 }
