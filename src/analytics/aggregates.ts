@@ -127,14 +127,16 @@ export function structureFrom(row: Row | undefined): Structure {
  * for a segment scenario (impactOfLosing a segment), their operations in `excludeSegmentIds` left out, as if they had
  * stopped operating there (their other segments kept).
  */
-export type CountScope =
-  | { readonly homeIds: readonly string[] | null }
-  | { readonly firmIds: readonly string[]; readonly excludeSegmentIds?: readonly string[] };
+export type CountScope = HomeScope | FirmScope;
+export interface HomeScope {
+  readonly homeIds: readonly string[] | null;
+}
+export interface FirmScope {
+  readonly firmIds: readonly string[];
+  readonly excludeSegmentIds?: readonly string[];
+}
 
-const isFirmScope = (
-  scope: CountScope,
-): scope is { readonly firmIds: readonly string[]; readonly excludeSegmentIds?: readonly string[] } =>
-  'firmIds' in scope;
+const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scope;
 
 /**
  * A WHERE clause leaving out the scope firms' operations in the excluded segments; none when nothing is excluded,
@@ -208,6 +210,10 @@ export function platformCountsQuery(
  * for segment S when the supplier operates in S's scope and the buyer in a segment S feeds; it is local for the
  * buyer's ancestor at index i of its ancestor list (`localAt`) when the supplier is located in that ancestor's
  * subtree. Each pair counts once, however many SUPPLIES links it has (their sources are alternatives).
+ *
+ * A firm scope (a scenario's few firms) returns the supplier's homes (`supplierHomes`) instead of `localAt`, and
+ * `withLocalAt` derives it from the region tree this process holds: the tree as a parameter (every region with its
+ * ancestors, 238 KB of 267 at 200,000 firms) cost more to send and decode than counting a firm's pairs did.
  */
 export function supplyCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
   const pairs = isFirmScope(scope)
@@ -243,19 +249,51 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
      WITH hb, segmentId, supplierHomes,
           reduce(acc = [], a IN supplySources |
             acc + [r IN routes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allCodes
-     WITH hb, segmentId, supplierHomes,
+     ${
+       isFirmScope(scope)
+         ? `WITH hb, segmentId, supplierHomes,
+          reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes
+     RETURN hb.id AS homeId, segmentId, codes, supplierHomes, count(*) AS n`
+         : `WITH hb, segmentId, supplierHomes,
           reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes,
           coalesce($ancestors[hb.id], [hb.id]) AS buyerAncestors,
           reduce(acc = [], h IN supplierHomes | acc + coalesce($ancestors[h], [h])) AS supplierAncestors
      RETURN hb.id AS homeId, segmentId, codes,
             [i IN range(0, size(buyerAncestors) - 1) WHERE buyerAncestors[i] IN supplierAncestors] AS localAt,
-            count(*) AS n`,
+            count(*) AS n`
+     }`,
     {
       ...scopeParams(scope),
       scopeRoots: structure.scopeRoots,
       feeds: structure.feeds,
-      ancestors: structure.ancestors,
+      ...(isFirmScope(scope) ? {} : { ancestors: structure.ancestors }),
     },
+  );
+}
+
+/**
+ * The indexes of a buyer's home's ancestors (its ancestor list, itself first) that hold one of the supplier's homes
+ * in their subtree: where the pair counts as local — what supplyCountsQuery computes as `localAt` for a home scope.
+ */
+export function localAtOf(
+  homeId: string,
+  supplierHomes: readonly string[],
+  ancestors: Readonly<Record<string, readonly string[]>>,
+): number[] {
+  const buyerAncestors = ancestors[homeId] ?? [homeId];
+  const supplierAncestors = new Set(supplierHomes.flatMap((home) => ancestors[home] ?? [home]));
+  return buyerAncestors.flatMap((regionId, index) => (supplierAncestors.has(regionId) ? [index] : []));
+}
+
+/** Supply rows of a firm scope (with `supplierHomes`) as the cells take them (with `localAt`). */
+export function withLocalAt(
+  rows: readonly Row[],
+  ancestors: Readonly<Record<string, readonly string[]>>,
+): Row[] {
+  return rows.map((row) =>
+    row['localAt'] !== undefined
+      ? row
+      : { ...row, localAt: localAtOf(String(row['homeId']), row['supplierHomes'] as string[], ancestors) },
   );
 }
 

@@ -10,7 +10,9 @@ import {
   structureQuery,
   sumCells,
   supplyCountsQuery,
+  withLocalAt,
   type AggregateBasis,
+  type FirmScope,
   type RegionCounts,
   type SegmentCounts,
   type Structure,
@@ -357,6 +359,7 @@ export async function readAggregateStructure(executor: Executor): Promise<Struct
 export interface ContributionsRequest {
   readonly firmIds: readonly string[];
   readonly sources: Sources;
+  /** The segment tree (a parameter of the counts) and the region tree (which supply pairs are local: withLocalAt). */
   readonly structure: Structure;
   /**
    * Subtract only what the firms contribute through their operations in these segments (a segment scenario):
@@ -390,9 +393,9 @@ export async function readContributions(
 
 /**
  * The CALL subqueries that count the firms' contributions, the columns they leave, and how to read the counts of
- * the wanted regions from a row holding those columns: readContributions runs them alone; a report whose structure
- * is cached runs them inside its facts statement (checkedGapFacts), saving a round trip. Their parameters
- * (`$firmIds`, `$excludeSegmentIds`, `$scopeRoots`, `$feeds`, `$ancestors`) must not clash with the host's.
+ * the wanted regions from a row holding those columns: readContributions runs them alone; a report whose trees are
+ * cached runs them inside its facts statement (checkedGapFacts), saving a round trip. Their parameters (`$firmIds`,
+ * `$excludeSegmentIds`, `$scopeRoots`, `$feeds`: 29 KB at 200,000 firms) must not clash with the host's.
  */
 export function contributionsPart(request: ContributionsRequest): {
   readonly query: CypherQuery;
@@ -412,7 +415,7 @@ export function contributionsPart(request: ContributionsRequest): {
   const from = (row: Row | undefined, wanted: readonly string[]): Map<string, RegionCounts> => {
     const counted = (index: number): Map<string, RegionCounts> => {
       const firms = (row?.[`f${index}`] as Row[] | undefined) ?? [];
-      const supply = (row?.[`s${index}`] as Row[] | undefined) ?? [];
+      const supply = withLocalAt((row?.[`s${index}`] as Row[] | undefined) ?? [], structure.ancestors);
       const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
       return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
     };
@@ -450,7 +453,7 @@ export function contributionsPart(request: ContributionsRequest): {
  * `$excludeSegmentIds`, so at most one scope may exclude any.
  */
 function contributionsQuery(
-  scopes: readonly { firmIds: readonly string[]; excludeSegmentIds?: readonly string[] }[],
+  scopes: readonly FirmScope[],
   structure: Structure,
 ): { query: CypherQuery; columns: string[] } {
   const calls: string[] = [];
@@ -465,7 +468,7 @@ function contributionsQuery(
          RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, n: n, leading: leading, highTech: highTech,
                           listed: listed, listedWithRevenue: listedWithRevenue, listedRevenue: listedRevenue }) AS f${index} }`,
       `CALL { CALL { ${supply.cypher} }
-         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, localAt: localAt, n: n }) AS s${index} }`,
+         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, supplierHomes: supplierHomes, n: n }) AS s${index} }`,
     );
     columns.push(`f${index}`, `s${index}`);
   });

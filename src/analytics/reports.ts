@@ -336,8 +336,8 @@ export async function checkedGapFacts(
   const cached = structures.peek<StructureRow[]>(key);
   const hydration = cached && options.hydration ? options.hydration(cached.value) : null;
   const part = hydration ? hydrationPart(hydration.selection, hydration.requests, context.limits) : null;
-  // A scenario's contributions need the region and segment trees as parameters: counted here only when they are
-  // cached (otherwise factsFrom reads the trees, then the contributions).
+  // A scenario's firms (one list of them) are counted in the same statement when this process holds the region and
+  // segment trees the count needs (otherwise factsFrom reads the trees, then the contributions).
   const scenarioFirms = [...new Set(scenarios.filter((firmIds) => firmIds.length > 0))];
   const trees = scenarioFirms.length === 1 ? structures.peek<Structure>(AGGREGATE_STRUCTURE_KEY) : undefined;
   const contributions =
