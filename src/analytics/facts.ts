@@ -654,30 +654,94 @@ export interface SupplyLossRow {
   readonly lostSupplierIds: string[];
 }
 
+/** Whose supply a loss takes away (readSupplyLosses, readFirmLoss). */
+interface SupplyLossRequest {
+  readonly regionId: string;
+  readonly removed: readonly string[];
+  readonly sources: Sources;
+  /**
+   * A segment scenario: only the supply links of that segment are lost — from a removed firm operating in one of
+   * `segmentIds` (the segment and its narrower segments) to a buyer operating in one of `fedSegmentIds` (what those
+   * segments, or the segment's broader ones, feed: how the aggregates attribute a supply pair to a segment) — and
+   * a buyer is left without local supply when no other local firm supplies it from those segments.
+   */
+  readonly segment?: { segmentIds: readonly string[]; fedSegmentIds: readonly string[] };
+}
+
 /**
  * Local firms that buy from the removed enterprises and have no other local supplier operating in any segment the
  * removed ones supply from.
  */
 export async function readSupplyLosses(
   executor: Executor,
-  request: {
-    regionId: string;
-    removed: readonly string[];
-    sources: Sources;
-    /**
-     * A segment scenario: only the supply links of that segment are lost — from a removed firm operating in one of
-     * `segmentIds` (the segment and its narrower segments) to a buyer operating in one of `fedSegmentIds` (what those
-     * segments, or the segment's broader ones, feed: how the aggregates attribute a supply pair to a segment) — and
-     * a buyer is left without local supply when no other local firm supplies it from those segments.
-     */
-    segment?: { segmentIds: readonly string[]; fedSegmentIds: readonly string[] };
-  },
+  request: SupplyLossRequest,
 ): Promise<SupplyLossRow[]> {
-  const segment = request.segment ?? null;
+  const losses = supplyLossesQuery(request);
   const rows = await executor.read(
     'supply-losses',
     cypher(
-      `MATCH (region:${L.Region} { id: $regionId })
+      `${losses.cypher}
+       RETURN buyer.id AS buyerId,
+              reduce(all = [], s IN supplies | all + coalesce(s.products, [])) AS products,
+              [l IN lostSuppliers | l.id] AS lostSupplierIds
+       ORDER BY buyer.name, buyer.id`,
+      losses.params,
+    ),
+  );
+  return rows.map(supplyLossFrom);
+}
+
+/**
+ * Losing one firm: the chains it operates in and the local firms its loss leaves without supply (readSupplyLosses),
+ * in one statement.
+ */
+export async function readFirmLoss(
+  executor: Executor,
+  request: { readonly enterpriseId: string; readonly regionId: string; readonly sources: Sources },
+): Promise<{ chainIds: string[]; losses: SupplyLossRow[] }> {
+  const losses = supplyLossesQuery({ ...request, removed: [request.enterpriseId] });
+  const [row] = await executor.read(
+    'firm-loss',
+    cypher(
+      `CALL {
+         MATCH (:${L.Enterprise} { id: $enterpriseId })-[op:${T.OPERATES_IN}]->(s:${L.ChainSegment})
+         WHERE op.source IN $sources
+         RETURN collect(DISTINCT s.chainId) AS chainIds
+       }
+       CALL {
+         ${losses.cypher}
+         WITH buyer, supplies, lostSuppliers ORDER BY buyer.name, buyer.id
+         RETURN collect({ buyerId: buyer.id,
+                          products: reduce(all = [], s IN supplies | all + coalesce(s.products, [])),
+                          lostSupplierIds: [l IN lostSuppliers | l.id] }) AS losses
+       }
+       RETURN chainIds, losses`,
+      { ...losses.params, enterpriseId: request.enterpriseId },
+    ),
+  );
+  return {
+    chainIds: [
+      ...new Set(
+        ((row?.['chainIds'] as unknown[] | undefined) ?? []).filter((id) => id !== null).map(String),
+      ),
+    ].sort(),
+    losses: ((row?.['losses'] as Row[] | undefined) ?? []).map(supplyLossFrom),
+  };
+}
+
+function supplyLossFrom(row: Row): SupplyLossRow {
+  return {
+    buyerId: String(row['buyerId']),
+    products: [...new Set(row['products'] as string[])],
+    lostSupplierIds: (row['lostSupplierIds'] as string[]).slice().sort(),
+  };
+}
+
+/** The buyers a loss leaves without local supply, up to (not including) what a statement returns of them. */
+function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
+  const segment = request.segment ?? null;
+  return cypher(
+    `MATCH (region:${L.Region} { id: $regionId })
        WITH ${REGION_SUBTREE('region')} AS regions
        MATCH (lost:${L.Enterprise})-[supply:${T.SUPPLIES}]->(buyer:${L.Enterprise})
        WHERE lost.id IN $removed AND (${segment ? 'true' : 'NOT buyer.id IN $removed'}) AND supply.source IN $sources AND buyer.source IN $sources
@@ -701,25 +765,15 @@ export async function readSupplyLosses(
          WHERE NOT other.id IN $removed AND s.source IN $sources
            AND EXISTS { MATCH (other)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
            AND EXISTS { MATCH (other)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) WHERE seg IN segments }
-       }
-       RETURN buyer.id AS buyerId,
-              reduce(all = [], s IN supplies | all + coalesce(s.products, [])) AS products,
-              [l IN lostSuppliers | l.id] AS lostSupplierIds
-       ORDER BY buyer.name, buyer.id`,
-      {
-        regionId: request.regionId,
-        removed: request.removed,
-        sources: request.sources,
-        segmentIds: segment?.segmentIds ?? [],
-        fedSegmentIds: segment?.fedSegmentIds ?? [],
-      },
-    ),
+       }`,
+    {
+      regionId: request.regionId,
+      removed: request.removed,
+      sources: request.sources,
+      segmentIds: segment?.segmentIds ?? [],
+      fedSegmentIds: segment?.fedSegmentIds ?? [],
+    },
   );
-  return rows.map((row) => ({
-    buyerId: String(row['buyerId']),
-    products: [...new Set(row['products'] as string[])],
-    lostSupplierIds: (row['lostSupplierIds'] as string[]).slice().sort(),
-  }));
 }
 
 /**
@@ -760,24 +814,15 @@ export async function readLocalEnterprisesOfSegment(
   return rows.map((row) => String(row['id']));
 }
 
-/** The chains an enterprise, or a segment, belongs to. */
-export async function readChainsOf(
-  executor: Executor,
-  request: { enterpriseId?: string; segmentId?: string; sources: Sources },
-): Promise<string[]> {
+/** The chain a segment belongs to (none for an unknown segment). */
+export async function readChainsOf(executor: Executor, request: { segmentId: string }): Promise<string[]> {
   const rows = await executor.read(
     'chains-of',
     cypher(
-      `OPTIONAL MATCH (e:${L.Enterprise} { id: $enterpriseId })-[op:${T.OPERATES_IN}]->(s:${L.ChainSegment})
-       WHERE op.source IN $sources
-       WITH collect(DISTINCT s.chainId) AS fromEnterprise
-       OPTIONAL MATCH (segment:${L.ChainSegment} { id: $segmentId })
-       RETURN [c IN fromEnterprise + [segment.chainId] WHERE c IS NOT NULL] AS chainIds`,
-      {
-        enterpriseId: request.enterpriseId ?? null,
-        segmentId: request.segmentId ?? null,
-        sources: request.sources,
-      },
+      `MATCH (segment:${L.ChainSegment} { id: $segmentId })
+       WHERE segment.chainId IS NOT NULL
+       RETURN collect(DISTINCT segment.chainId) AS chainIds`,
+      { segmentId: request.segmentId },
     ),
   );
   return [...new Set((rows[0]?.['chainIds'] as string[] | undefined) ?? [])].sort();

@@ -14,6 +14,7 @@ import {
   readAggregateStructure,
   checkRequest,
   readChainsOf,
+  readFirmLoss,
   contributionsPart,
   readContributions,
   readGapFactParts,
@@ -770,7 +771,7 @@ export async function targetFirms(
   ]);
   const chainIds = args.chainId
     ? [args.chainId]
-    : await readChainsOf(context.executor, { segmentId: args.segmentId!, sources });
+    : await readChainsOf(context.executor, { segmentId: args.segmentId! });
   const firstLocals = localEnterprisesWanted(
     selection,
     [['gaps'], ['recommendations', 'fills']],
@@ -933,7 +934,7 @@ export async function impactOfLosing(
   // Independent reads go out at once: they cost the same work, but the request waits for one round trip, not two.
   const [localCount, chainIds, structure] = await Promise.all([
     readLocalEnterpriseCount(context.executor, { segmentId, regionId: args.regionId, sources }),
-    readChainsOf(context.executor, { segmentId, sources }),
+    readChainsOf(context.executor, { segmentId }),
     aggregateStructure(context, prepared),
   ]);
   if (localCount > context.maxScenarioFirms) throw tooMany();
@@ -1051,9 +1052,9 @@ async function lossReport(
 }
 
 /**
- * Losing one firm: its chains and the local firms left without supply (two statements at once), then the checks,
- * the facts, the firm's own contributions and the nodes — two round trips in sequence, whatever the region, once
- * this process has cached the chains' structure and the region and segment trees (else up to four).
+ * Losing one firm: its chains and the local firms left without supply (one statement), then the checks, the facts,
+ * the firm's own contributions and the nodes (one statement) — two round trips, whatever the region, once this
+ * process has cached the chains' structure and the region and segment trees (else up to four).
  */
 async function impactOfLosingFirm(
   context: AnalyticsContext,
@@ -1064,10 +1065,11 @@ async function impactOfLosingFirm(
   const thresholds = validThresholds(args.thresholds);
   const sources = sourcesOrDefault(args.sources);
   const removed = [args.enterpriseId];
-  const [chainIds, losses] = await Promise.all([
-    readChainsOf(context.executor, { enterpriseId: args.enterpriseId, sources }),
-    readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources }),
-  ]);
+  const { chainIds, losses } = await readFirmLoss(context.executor, {
+    enterpriseId: args.enterpriseId,
+    regionId: args.regionId,
+    sources,
+  });
   const { facts, nodes } = await checkedGapFacts(
     context,
     checks,
