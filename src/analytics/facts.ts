@@ -676,19 +676,8 @@ export async function readSupplyLosses(
   executor: Executor,
   request: SupplyLossRequest,
 ): Promise<SupplyLossRow[]> {
-  const losses = supplyLossesQuery(request);
-  const rows = await executor.read(
-    'supply-losses',
-    cypher(
-      `${losses.cypher}
-       RETURN buyer.id AS buyerId,
-              reduce(all = [], s IN supplies | all + coalesce(s.products, [])) AS products,
-              [l IN lostSuppliers | l.id] AS lostSupplierIds
-       ORDER BY buyer.name, buyer.id`,
-      losses.params,
-    ),
-  );
-  return rows.map(supplyLossFrom);
+  const [row] = await executor.read('supply-losses', supplyLossesQuery(request));
+  return lossesFrom(row);
 }
 
 /**
@@ -708,36 +697,31 @@ export async function readFirmLoss(
          WHERE op.source IN $sources
          RETURN collect(DISTINCT s.chainId) AS chainIds
        }
-       CALL {
-         ${losses.cypher}
-         WITH buyer, supplies, lostSuppliers ORDER BY buyer.name, buyer.id
-         RETURN collect({ buyerId: buyer.id,
-                          products: reduce(all = [], s IN supplies | all + coalesce(s.products, [])),
-                          lostSupplierIds: [l IN lostSuppliers | l.id] }) AS losses
-       }
+       CALL { ${losses.cypher} }
        RETURN chainIds, losses`,
       { ...losses.params, enterpriseId: request.enterpriseId },
     ),
   );
   return {
-    chainIds: [
-      ...new Set(
-        ((row?.['chainIds'] as unknown[] | undefined) ?? []).filter((id) => id !== null).map(String),
-      ),
-    ].sort(),
-    losses: ((row?.['losses'] as Row[] | undefined) ?? []).map(supplyLossFrom),
+    // collect() leaves out segments without a chain.
+    chainIds: ((row?.['chainIds'] as string[] | undefined) ?? []).slice().sort(),
+    losses: lossesFrom(row),
   };
 }
 
-function supplyLossFrom(row: Row): SupplyLossRow {
-  return {
-    buyerId: String(row['buyerId']),
-    products: [...new Set(row['products'] as string[])],
-    lostSupplierIds: (row['lostSupplierIds'] as string[]).slice().sort(),
-  };
+/** The `losses` column of supplyLossesQuery. */
+function lossesFrom(row: Row | undefined): SupplyLossRow[] {
+  return ((row?.['losses'] as Row[] | undefined) ?? []).map((loss) => ({
+    buyerId: String(loss['buyerId']),
+    products: [...new Set(loss['products'] as string[])],
+    lostSupplierIds: (loss['lostSupplierIds'] as string[]).slice().sort(),
+  }));
 }
 
-/** The buyers a loss leaves without local supply, up to (not including) what a statement returns of them. */
+/**
+ * The buyers a loss leaves without local supply, as one row with one column, `losses`, in buyer name order: run
+ * alone (readSupplyLosses) or as a CALL subquery (readFirmLoss).
+ */
 function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
   const segment = request.segment ?? null;
   return cypher(
@@ -765,7 +749,11 @@ function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
          WHERE NOT other.id IN $removed AND s.source IN $sources
            AND EXISTS { MATCH (other)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
            AND EXISTS { MATCH (other)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) WHERE seg IN segments }
-       }`,
+       }
+       WITH buyer, supplies, lostSuppliers ORDER BY buyer.name, buyer.id
+       RETURN collect({ buyerId: buyer.id,
+                        products: reduce(all = [], s IN supplies | all + coalesce(s.products, [])),
+                        lostSupplierIds: [l IN lostSuppliers | l.id] }) AS losses`,
     {
       regionId: request.regionId,
       removed: request.removed,
