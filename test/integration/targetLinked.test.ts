@@ -159,3 +159,77 @@ describe('target firms: the firms linked to the region are read first', () => {
     expect(recommendations[0]!.factors.find((factor) => factor.name === 'LINKAGE')?.value).toBe(1);
   });
 });
+
+describe('target firms: the linked read keeps only firms of the gaps’ segments', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  const prefix = `${filePrefix}-s`;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // Five outside firms supply the local one; two operate in the gap, three only in another segment. The three are
+    // no candidates, so their facts must not be read (at 200,000 firms most of a city's linked firms are such).
+    graph = await createTestGraph(database.executor, prefix, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'far', lat: 36, lon: 114 },
+      ],
+      chain: 'chain',
+      segments: [
+        { id: 'gap', stage: 'MIDSTREAM' },
+        { id: 'other', stage: 'UPSTREAM' },
+      ],
+      firms: [
+        { id: 'local', region: 'home', segments: ['other'] },
+        ...[0, 1].map((index) => ({
+          id: `fits-${index}`,
+          region: 'far',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+          supplies: ['local'],
+        })),
+        ...[0, 1, 2].map((index) => ({
+          id: `elsewhere-${index}`,
+          region: 'far',
+          segments: ['other'],
+          sizeBand: 'LARGE' as const,
+          supplies: ['local'],
+        })),
+      ],
+    });
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('reads the facts of the linked firms in the gap only, and ranks what the walk without it ranks', async () => {
+    const gapId = graph.id('gap');
+    const request: RankedCandidatesRequest = {
+      regionId: graph.id('home'),
+      scopeToGap: await readSegmentScopes(database.executor, [gapId]),
+      gaps: new Map([[gapId, { segmentId: gapId, name: 'gap', score: 80 }]]),
+      weights: withDefaultWeights(null),
+      first: 5,
+      sources: ['PLAN', 'PUBLIC'],
+      priorityRegionIds: [],
+      scanLimit: 100_000,
+      linkedLimits: { maxLocals: 100_000, maxLinks: 100_000 },
+    };
+    const fast = await readRankedCandidates(database.executor, request);
+    const reference = await readRankedCandidates(database.executor, {
+      ...request,
+      linkedLimits: { maxLocals: 0, maxLinks: 1 },
+    });
+    expect(fast.stats.linkedComplete).toBe(true);
+    expect(fast.stats.linkedLinks).toBe(5);
+    expect(fast.stats.linkedRead).toBe(2);
+    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
+      graph.id('fits-0'),
+      graph.id('fits-1'),
+    ]);
+  });
+});
