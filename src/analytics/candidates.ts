@@ -170,10 +170,12 @@ const FIRM_FACTS = `{
  * firms known, 7).
  *
  * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than
- * `maxLocals` firms (counted from the relationship degrees, no firm read) is not walked at all, and the walk over
- * the links stops after `maxLinks`. `complete` says whether every link was seen; only then may the caller lower
- * the unread firms' linkage bound. A firm's homes are read without checking their label: a firm's LOCATED_IN only
- * ever ends at a region (src/ingest/batches.ts), and the check cost db hits per firm (see HOSTED_BY_E).
+ * `maxLocals` firms (counted from the relationship degrees, no firm read) is not walked at all, nor is one whose
+ * firms have `maxLinks` supply links or more (their degrees, summed; `links` is then that sum, else the links read).
+ * `complete` says whether every link was seen; only then may the caller lower
+ * the unread firms' linkage bound. A firm's homes and its supply partners are read without checking their label: a
+ * firm's LOCATED_IN only ever ends at a region and a SUPPLIES link only ever joins two enterprises
+ * (src/ingest/batches.ts), and each check cost a db hit per firm or link (see HOSTED_BY_E).
  */
 export function linkedCandidatesQuery(request: {
   readonly regionId: string;
@@ -192,9 +194,17 @@ export function linkedCandidatesQuery(request: {
        WITH regions WHERE locals <= $maxLocals
        UNWIND regions AS x
        MATCH (x)<-[:${T.LOCATED_IN}]-(l:${L.Enterprise}) WHERE l.source IN $sources
-       MATCH (l)-[s:${T.SUPPLIES}]-(e:${L.Enterprise}) WHERE s.source IN $sources
-       WITH s, e LIMIT $maxLinks
-       RETURN count(*) AS links, collect({ e: e, out: startNode(s) = e }) AS seen
+       // The supply degree of the local firms bounds the links the walk would read (a link between two of them is
+       // read from both ends and counted twice, alike): over the limit, none is read — a firm's degree costs a db hit,
+       // a link several.
+       WITH collect(l) AS localFirms, sum(COUNT { (l)-[:${T.SUPPLIES}]-() }) AS degree
+       CALL {
+         WITH localFirms, degree
+         UNWIND (CASE WHEN degree < $maxLinks THEN localFirms ELSE [] END) AS l
+         MATCH (l)-[s:${T.SUPPLIES}]-(e) WHERE s.source IN $sources
+         RETURN count(*) AS walked, collect({ e: e, out: startNode(s) = e }) AS seen
+       }
+       RETURN CASE WHEN degree < $maxLinks THEN walked ELSE degree END AS links, seen
      }
      WITH locals, coalesce(links, 0) AS links, coalesce(seen, []) AS seen
      UNWIND (CASE WHEN size(seen) = 0 THEN [null] ELSE seen END) AS link

@@ -142,6 +142,8 @@ describe('target firms: the firms linked to the region are read first', () => {
     ]) {
       const limitedWalk = await walk(database.executor, { linkedLimits });
       expect(limitedWalk.stats.linkedComplete).toBe(false);
+      // Over the link limit no link is read: the local firm's supply degree (5) says so beforehand.
+      expect(limitedWalk.stats.linkedLinks).toBe(linkedLimits.maxLinks === 3 ? 5 : 0);
       expect(shapeOf(limitedWalk.ranked)).toEqual(shapeOf(reference.ranked));
     }
   });
