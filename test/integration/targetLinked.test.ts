@@ -43,6 +43,22 @@ const shapeOf = (recommendations: readonly TargetRecommendation[]) =>
     factors: recommendation.factors.map((factor) => [factor.name, factor.value]),
   }));
 
+/** The top 5 candidates for the test graph's one gap (`gap`, score 80) in its region `home`, limits out of the way. */
+async function gapRequest(executor: Executor, graph: TestGraph): Promise<RankedCandidatesRequest> {
+  const gapId = graph.id('gap');
+  return {
+    regionId: graph.id('home'),
+    scopeToGap: await readSegmentScopes(executor, [gapId]),
+    gaps: new Map([[gapId, { segmentId: gapId, name: 'gap', score: 80 }]]),
+    weights: withDefaultWeights(null),
+    first: 5,
+    sources: ['PLAN', 'PUBLIC'],
+    priorityRegionIds: [],
+    scanLimit: 100_000,
+    linkedLimits: { maxLocals: 100_000, maxLinks: 100_000 },
+  };
+}
+
 describe('target firms: the firms linked to the region are read first', () => {
   let database: TestDatabase;
   let graph: TestGraph;
@@ -92,19 +108,7 @@ describe('target firms: the firms linked to the region are read first', () => {
     });
     // The rank keys the walks read are written by the refresh that folds a write into the aggregates.
     await refreshAggregates(database.executor);
-    const gapId = graph.id('gap');
-    const gaps = new Map([[gapId, { segmentId: gapId, name: 'gap', score: 80 }]]);
-    request = {
-      regionId: graph.id('home'),
-      scopeToGap: await readSegmentScopes(database.executor, [gapId]),
-      gaps,
-      weights: withDefaultWeights(null),
-      first: 5,
-      sources: ['PLAN', 'PUBLIC'],
-      priorityRegionIds: [],
-      scanLimit: 100_000,
-      linkedLimits: { maxLocals: 100_000, maxLinks: 100_000 },
-    };
+    request = await gapRequest(database.executor, graph);
     limited = await serveTestApp(database.executor, {
       TARGET_SCAN_LIMIT: '100',
       MAX_QUERY_COST: '10000000',
@@ -208,18 +212,7 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
   });
 
   it('reads the facts of the linked firms in the gap only, and ranks what the walk without it ranks', async () => {
-    const gapId = graph.id('gap');
-    const request: RankedCandidatesRequest = {
-      regionId: graph.id('home'),
-      scopeToGap: await readSegmentScopes(database.executor, [gapId]),
-      gaps: new Map([[gapId, { segmentId: gapId, name: 'gap', score: 80 }]]),
-      weights: withDefaultWeights(null),
-      first: 5,
-      sources: ['PLAN', 'PUBLIC'],
-      priorityRegionIds: [],
-      scanLimit: 100_000,
-      linkedLimits: { maxLocals: 100_000, maxLinks: 100_000 },
-    };
+    const request = await gapRequest(database.executor, graph);
     const fast = await readRankedCandidates(database.executor, request);
     const reference = await readRankedCandidates(database.executor, {
       ...request,
