@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,10 +15,10 @@ import { applyMigrations } from '../src/data/migrations.js';
 import { generateGraph, random } from '../src/generate/generator.js';
 import { AggregateRefresher } from '../src/analytics/refresher.js';
 import { createApolloServer } from '../src/graphql/apollo.js';
-import { creditCodeCheckCharacter } from '../src/import/creditCode.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { startLocalNeo4j, type LocalNeo4jHandle } from '../src/neo4j/localNeo4j.js';
 import { isDatabaseEmpty, loadSeeds } from '../src/seed/load.js';
+import { IMPORTED_ID_PREFIX, runEnterpriseImport } from './importCommand.js';
 import { ascending, percentile, round1 } from './stats.js';
 
 /**
@@ -458,8 +458,9 @@ async function removeImported(executor: Executor): Promise<void> {
     const [row] = await executor.write(
       'bench-cleanup',
       cypher(
-        `MATCH (e:Enterprise) WHERE e.id STARTS WITH 'bench-import-'
+        `MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix
          WITH e LIMIT 10000 DETACH DELETE e RETURN count(*) AS removed`,
+        { prefix: IMPORTED_ID_PREFIX },
       ),
     );
     if (Number(row?.['removed'] ?? 0) === 0) return;
@@ -483,51 +484,22 @@ interface ImportFigures {
   readonly wallSeconds: number;
 }
 
-/**
- * `npm run import` of a CSV of new enterprises into this store, as a user runs it. The rows are spread over the
- * generated districts (as a real register would be), so the import writes to many regions, not one. They are
- * removed afterwards, before the service starts: the aggregates then settle on the generated graph alone.
- */
 /** The passes behind an import figure, for the report; empty for a single pass. */
 function passesNote(figures: ImportFigures): string {
   if (figures.passes.length < 2) return '';
   return `; last of ${figures.passes.length} passes, each removed before the next: ${figures.passes.map((rate) => `${count(rate)}/s`).join(', ')} — the first on a Neo4j just started`;
 }
 
+/**
+ * `npm run import` of a CSV of new enterprises into this store (runEnterpriseImport). They are removed afterwards,
+ * before the service starts: the aggregates then settle on the generated graph alone.
+ */
 async function measureImport(uri: string, districts: readonly string[]): Promise<ImportFigures> {
-  const runPrefix = `bench-import-${Date.now()}`;
-  const sizeBands = ['LARGE', 'MEDIUM', 'SMALL', 'SMALL', 'MICRO', 'MICRO'];
-  const rows = Array.from({ length: settings.importRows }, (_, index) => {
-    const body = `92130100BK${String(index).padStart(7, '0')}`;
-    const region = districts[index % districts.length] ?? 'shijiazhuang';
-    const highTech = index % 8 === 0 ? '是' : '否';
-    const leading = index % 100 === 0 ? '是' : '否';
-    return `${runPrefix}-${index},导入基准企业${index},${body}${creditCodeCheckCharacter(body)!},${region},${sizeBands[index % sizeBands.length]},${highTech},${leading},ILLUSTRATIVE`;
+  const { output, wallSeconds, command } = await runEnterpriseImport({
+    uri,
+    districts,
+    rows: settings.importRows,
   });
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'chain-kg-bench-'));
-  const file = path.join(directory, 'enterprises.csv');
-  await writeFile(file, ['id,name,creditCode,regionId,sizeBand,highTech,leading,source', ...rows].join('\n'));
-  const args = ['run', '--silent', 'import', '--', '--kind', 'enterprises', file];
-  const started = performance.now();
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn('npm', args, {
-      cwd: ROOT,
-      // A generous transaction deadline: a slow batch is what this measures, not a reason to stop.
-      env: { ...process.env, NEO4J_URI: uri, LOG_LEVEL: 'warn', NEO4J_TX_TIMEOUT_MS: '600000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(text)
-        : reject(new Error(`npm run import exited with ${code}: ${text.slice(-500)}`)),
-    );
-  });
-  const wallSeconds = (performance.now() - started) / 1000;
-  await rm(directory, { recursive: true, force: true });
   const done = /Imported ([\d,]+) rows into \S+ in ([\d.]+) s/.exec(output);
   const summary = /^enterprises\s+(\d+)\s+(\d+)/m.exec(output);
   if (!done || !summary) throw new Error(`cannot read the figures of npm run import: ${output.slice(-500)}`);
@@ -537,7 +509,7 @@ async function measureImport(uri: string, districts: readonly string[]): Promise
     rows: imported,
     passes: [],
     created: Number(summary[2]),
-    what: `\`npm run ${args.slice(2).join(' ').replace(file, 'enterprises.csv')}\`: ${count(settings.importRows)} new enterprises (id, name, credit code, region, size band, high-tech, leading, source) over ${count(Math.min(districts.length, settings.importRows))} generated districts, batches of 5,000, NEO4J_TX_TIMEOUT_MS=600000`,
+    what: `\`${command}\`: ${count(settings.importRows)} new enterprises (id, name, credit code, region, size band, high-tech, leading, source) over ${count(Math.min(districts.length, settings.importRows))} generated districts, batches of 5,000, NEO4J_TX_TIMEOUT_MS=600000`,
     seconds,
     rowsPerSecond: Math.round(imported / Math.max(seconds, 0.001)),
     wallSeconds: round1(wallSeconds),
