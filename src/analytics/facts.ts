@@ -782,23 +782,62 @@ export async function readLocalEnterpriseCount(
   return aggregatesFrom(row?.['aggregates']).get(request.regionId)?.get(request.segmentId)?.enterprises ?? 0;
 }
 
-/** Local enterprises operating in a segment (its narrower segments included) — what "losing the segment" removes. */
-export async function readLocalEnterprisesOfSegment(
-  executor: Executor,
-  request: { segmentId: string; regionId: string; sources: Sources; limit: number },
-): Promise<string[]> {
-  const rows = await executor.read(
-    'segment-locals',
-    cypher(
-      `MATCH (region:${L.Region} { id: $regionId })
-       WITH ${REGION_SUBTREE('region')} AS regions
-       MATCH (e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(:${L.ChainSegment} { id: $segmentId })
+/**
+ * Local enterprises operating in a segment (its narrower segments included) — what "losing the segment" removes —
+ * first `limit` by id. No index joins a segment to a region, so they are found from whichever side has fewer
+ * relationships to walk, counted from the degrees first (no firm read): the region's located firms, each checked for
+ * an operation in the segment, or the segment's operations, each checked for a home in the region. Reading the
+ * segment's side always walked every firm of the segment in the country: 51 ms for bio-health-services in a city at
+ * 200,000 firms, five times as many firms at a million. `side` forces one (tests compare the two).
+ */
+export function localEnterprisesOfSegmentQuery(request: {
+  segmentId: string;
+  regionId: string;
+  sources: Sources;
+  limit: number;
+  side?: 'region' | 'segment';
+}): CypherQuery {
+  return cypher(
+    `MATCH (region:${L.Region} { id: $regionId }), (segment:${L.ChainSegment} { id: $segmentId })
+     WITH ${REGION_SUBTREE('region')} AS regions,
+          COLLECT { MATCH (s:${L.ChainSegment})-[:${T.SUBSEGMENT_OF}*0..${MAX_SEGMENT_DEPTH}]->(segment) RETURN DISTINCT s } AS scope
+     WITH regions, scope,
+          coalesce($side, CASE
+            WHEN reduce(n = 0, x IN regions | n + COUNT { (x)<-[:${T.LOCATED_IN}]-() })
+                 <= reduce(n = 0, s IN scope | n + COUNT { (s)<-[:${T.OPERATES_IN}]-() })
+            THEN 'region' ELSE 'segment' END) AS side
+     CALL {
+       WITH regions, scope, side
+       WITH regions, scope WHERE side = 'region'
+       UNWIND regions AS x
+       MATCH (x)<-[:${T.LOCATED_IN}]-(e:${L.Enterprise})-[op:${T.OPERATES_IN}]->(s)
+       WHERE s IN scope AND e.source IN $sources AND op.source IN $sources
+       RETURN e
+       UNION
+       WITH regions, scope, side
+       WITH regions, scope WHERE side = 'segment'
+       UNWIND scope AS s
+       MATCH (s)<-[op:${T.OPERATES_IN}]-(e:${L.Enterprise})
        WHERE e.source IN $sources AND op.source IN $sources
          AND EXISTS { MATCH (e)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
-       RETURN DISTINCT e.id AS id ORDER BY id LIMIT toInteger($limit)`,
-      request,
-    ),
+       RETURN e
+     }
+     RETURN DISTINCT e.id AS id ORDER BY id LIMIT toInteger($limit)`,
+    {
+      segmentId: request.segmentId,
+      regionId: request.regionId,
+      sources: request.sources,
+      limit: request.limit,
+      side: request.side ?? null,
+    },
   );
+}
+
+export async function readLocalEnterprisesOfSegment(
+  executor: Executor,
+  request: Parameters<typeof localEnterprisesOfSegmentQuery>[0],
+): Promise<string[]> {
+  const rows = await executor.read('segment-locals', localEnterprisesOfSegmentQuery(request));
   return rows.map((row) => String(row['id']));
 }
 
