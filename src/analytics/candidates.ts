@@ -164,18 +164,18 @@ const FIRM_FACTS = `{
  * capability key (CAPABILITY_KEY_OF_E), enough to bound its score without reading its facts (firmFactsQuery reads
  * those for the few whose bound can reach the top). Only firms with an operation in the gaps' segments are listed:
  * the others are no candidates, and for chengdu × integrated circuits at 200,000 firms they were most of the 11,937
- * linked firms, whose keys took 231,000 of the statement's 329,000 db hits and whose facts took five more statements. Read before the walks: once every such firm is known, an unread
- * firm's linkage is at most INDIRECT, which is what lets the walks stop after a few rows (with linkage 1 assumed for
- * every unread firm, a city's biomedicine gaps at 200,000 firms needed some 16,000 index rows; with the linked
- * firms known, 7).
+ * linked firms, whose keys took 231,000 of the statement's 329,000 db hits and whose facts took five more
+ * statements. Read before the walks: once every such firm is known, an unread firm's linkage is at most INDIRECT,
+ * which is what lets the walks stop after a few rows (with linkage 1 assumed for every unread firm, a city's
+ * biomedicine gaps at 200,000 firms needed some 16,000 index rows; with the linked firms known, 7).
  *
- * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than
- * `maxLocals` firms (counted from the relationship degrees, no firm read) is not walked at all, nor is one whose
- * firms have `maxLinks` supply links or more (their degrees, summed; `links` is then that sum, else the links read).
- * `complete` says whether every link was seen; only then may the caller lower
- * the unread firms' linkage bound. A firm's homes and its supply partners are read without checking their label: a
- * firm's LOCATED_IN only ever ends at a region and a SUPPLIES link only ever joins two enterprises
- * (src/ingest/batches.ts), and each check cost a db hit per firm or link (see HOSTED_BY_E).
+ * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than `maxLocals`
+ * firms (counted from the relationship degrees, no firm read) is not walked at all, nor is one whose firms have
+ * `maxLinks` supply links or more (their degrees, summed; `links` is then that sum, else the links read).
+ * `complete` says whether every link was seen; only then may the caller lower the unread firms' linkage bound. A
+ * firm's homes and its supply partners are read without checking their label: a firm's LOCATED_IN only ever ends at
+ * a region and a SUPPLIES link only ever joins two enterprises (src/ingest/batches.ts), and each check cost a db hit
+ * per firm or link (see HOSTED_BY_E).
  */
 export function linkedCandidatesQuery(request: {
   readonly regionId: string;

@@ -833,6 +833,7 @@ export function localEnterprisesOfSegmentQuery(request: {
   );
 }
 
+/** Runs localEnterprisesOfSegmentQuery: the ids, in order. */
 export async function readLocalEnterprisesOfSegment(
   executor: Executor,
   request: Parameters<typeof localEnterprisesOfSegmentQuery>[0],
