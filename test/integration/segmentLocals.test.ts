@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readLocalEnterprisesOfSegment, type Sources } from '../../src/analytics/facts.js';
+import { random } from '../../src/generate/generator.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 import { createTestGraph, type TestGraph, type TestGraphSpec } from '../support/graphBuilder.js';
 
@@ -11,18 +12,6 @@ import { createTestGraph, type TestGraph, type TestGraphSpec } from '../support/
  */
 
 const filePrefix = uniquePrefix('seglocals');
-
-/** A small seeded generator (mulberry32), so a failing graph can be rebuilt from its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REGIONS = [
   { id: 'province' },
@@ -40,7 +29,8 @@ const SEGMENTS = [
 const SOURCES = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'] as const;
 
 function randomSpec(seed: number): TestGraphSpec {
-  const next = generator(seed);
+  // Seeded, so that a failing graph can be rebuilt from its seed.
+  const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   // Some regions crowded and some segments crowded, so that either side can be the cheaper one.
   const firms = Array.from({ length: 30 + Math.floor(next() * 40) }, (_, index) => ({
