@@ -72,6 +72,7 @@ const environmentSchema = z.object({
   AGGREGATE_WAIT_MS: integer(0, 600_000).default(5_000),
   AGGREGATE_POLL_MS: integer(0, 3_600_000).default(2_000),
   AGGREGATE_REFRESH_TIMEOUT_MS: integer(1_000, 86_400_000).default(1_800_000),
+  ANALYTICS_STRUCTURE_TTL_MS: integer(1_000, 86_400_000).default(60_000),
   MAX_SCENARIO_FIRMS: integer(1, 1_000_000).default(500),
   MAX_RESILIENCE_LINKS: integer(1, 1_000_000).default(5_000),
 
@@ -242,6 +243,11 @@ export interface Config {
     readonly pollMs: number;
     /** Transaction timeout of one refresh (a full rebuild at a million firms takes minutes). */
     readonly refreshTimeoutMs: number;
+    /**
+     * How long a cached chain structure is trusted without a version change, which writes made outside this service
+     * do not make (src/analytics/structureCache.ts); one in use is read again in the background from half that age.
+     */
+    readonly structureTtlMs: number;
     /** Most local firms `impactOfLosing` may leave out for a segment (and `chainResilience` may read in a chain). */
     readonly maxScenarioFirms: number;
     /** Most local supply links among a chain's local firms `chainResilience` may read. */
@@ -362,6 +368,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       waitMs: env.AGGREGATE_WAIT_MS,
       pollMs: env.AGGREGATE_POLL_MS,
       refreshTimeoutMs: env.AGGREGATE_REFRESH_TIMEOUT_MS,
+      structureTtlMs: env.ANALYTICS_STRUCTURE_TTL_MS,
       maxScenarioFirms: env.MAX_SCENARIO_FIRMS,
       maxResilienceLinks: env.MAX_RESILIENCE_LINKS,
     },

@@ -126,6 +126,7 @@ export async function startService(
       waitMs: config.aggregates.waitMs,
       pollMs: config.aggregates.pollMs,
       timeoutMs: config.aggregates.refreshTimeoutMs,
+      structureTtlMs: config.aggregates.structureTtlMs,
       logger,
     });
     refresher.start();

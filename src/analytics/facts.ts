@@ -295,9 +295,16 @@ export interface GapFacts {
   readonly basis: AggregateBasis;
 }
 
-/** Raw facts of one read: the structure, the aggregates and their basis. */
-export async function readGapFactParts(executor: Executor, request: GapFactsRequest) {
-  const [row] = await executor.read('gap-facts', gapFactsQuery(request));
+/**
+ * Raw facts of one read: the structure, the aggregates and their basis. `operation` names the statement in Neo4j's
+ * query log (a background read of the structure names itself apart from a request's).
+ */
+export async function readGapFactParts(
+  executor: Executor,
+  request: GapFactsRequest,
+  operation = 'gap-facts',
+) {
+  const [row] = await executor.read(operation, gapFactsQuery(request));
   const nationRows = (
     (row?.['nations'] as [string, string | null, string | null][] | undefined) ?? []
   ).filter((entry): entry is [string, string, string | null] => entry[1] !== null);
@@ -351,8 +358,11 @@ function basisFrom(row: Row | undefined): AggregateBasis {
 }
 
 /** The region and segment trees the counting statements need (read once per structure version: structureCache.ts). */
-export async function readAggregateStructure(executor: Executor): Promise<Structure> {
-  return structureFrom((await executor.read('aggregate-structure', structureQuery))[0]);
+export async function readAggregateStructure(
+  executor: Executor,
+  operation = 'aggregate-structure',
+): Promise<Structure> {
+  return structureFrom((await executor.read(operation, structureQuery))[0]);
 }
 
 /** Whose contributions a scenario subtracts (readContributions, contributionsPart). */

@@ -10,6 +10,8 @@ export interface RefresherOptions {
   readonly pollMs: number;
   /** Transaction timeout of one refresh. */
   readonly timeoutMs: number;
+  /** How long a cached structure is trusted without a version change (default STRUCTURE_CACHE_TTL_MS). */
+  readonly structureTtlMs?: number;
   readonly logger?: Logger;
   /** What one refresh does (default: refreshAggregates); tests give a stand-in to drive the timing. */
   readonly refreshWith?: (executor: Executor, options: { timeoutMs: number }) => Promise<RefreshSummary>;
@@ -36,12 +38,31 @@ export class AggregateRefresher {
   /** No refresh starts before this (epoch ms): set after a long refresh failed (LONG_FAILURE_MS). */
   private retryNotBefore = 0;
   /** The chains' structure as this process last read it, per structure version (structureCache.ts). */
-  readonly structures = new StructureCache();
+  readonly structures: StructureCache;
 
   constructor(
     private readonly executor: Executor,
     private readonly options: RefresherOptions,
-  ) {}
+  ) {
+    this.structures = new StructureCache(options.structureTtlMs);
+  }
+
+  /**
+   * Reads a cached structure again in the background when it is due (StructureCache.refreshAhead), with this
+   * process's executor: not a request's, whose deadline and statements must not include it.
+   */
+  refreshStructureAhead<T>(key: string, version: number, load: (executor: Executor) => Promise<T>): void {
+    this.structures.refreshAhead(
+      key,
+      version,
+      () => load(this.executor),
+      (error) =>
+        this.options.logger?.warn(
+          { err: error, key },
+          'Reading a cached structure again failed; it expires as before',
+        ),
+    );
+  }
 
   /** Folds in every change committed before this call. */
   refresh(): Promise<RefreshSummary> {

@@ -127,10 +127,31 @@ export interface Prepared {
 const AGGREGATE_STRUCTURE_KEY = 'aggregate-structure';
 
 /** The region and segment trees, from this process's cache when the structure has not changed since. */
-export function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
-  return context.refresher.structures.through(AGGREGATE_STRUCTURE_KEY, prepared.structureVersion, () =>
-    readAggregateStructure(context.executor),
+export async function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
+  const structure = await context.refresher.structures.through(
+    AGGREGATE_STRUCTURE_KEY,
+    prepared.structureVersion,
+    () => readAggregateStructure(context.executor),
   );
+  context.refresher.refreshStructureAhead(AGGREGATE_STRUCTURE_KEY, prepared.structureVersion, (executor) =>
+    readAggregateStructure(executor, STRUCTURE_REFRESH_OPERATION),
+  );
+  return structure;
+}
+
+/** What the background reads of a cached structure are called (Neo4j's query log, observers). */
+export const STRUCTURE_REFRESH_OPERATION = 'structure-refresh';
+
+/** The chains' structure of `request` (gapStructureKey), read again in the background when its entry is due. */
+function refreshGapStructureAhead(
+  context: AnalyticsContext,
+  request: GapFactsRequest,
+  version: number,
+): void {
+  context.refresher.refreshStructureAhead(gapStructureKey(request), version, async (executor) => {
+    const parts = await readGapFactParts(executor, request, STRUCTURE_REFRESH_OPERATION);
+    return parts.structure;
+  });
 }
 
 function assess(
@@ -219,6 +240,7 @@ export async function gapFacts(
     parts = await readGapFactParts(context.executor, request);
     structure = undefined;
   }
+  if (structure) refreshGapStructureAhead(context, request, prepared.structureVersion);
   if (structure === undefined) {
     structure = parts.structure;
     // Under the older of the two versions seen: a write to the shape that committed while this statement ran may
@@ -386,6 +408,11 @@ export async function checkedGapFacts(
   }
   const structure = cached?.value ?? parts.structure;
   if (cached === undefined) structures.set(key, parts.basis.structureVersion, structure);
+  else refreshGapStructureAhead(context, request, cached.version);
+  if (trees !== undefined && trees.version === parts.basis.structureVersion)
+    context.refresher.refreshStructureAhead(AGGREGATE_STRUCTURE_KEY, trees.version, (executor) =>
+      readAggregateStructure(executor, STRUCTURE_REFRESH_OPERATION),
+    );
   return {
     prepared,
     facts: await factsFrom(

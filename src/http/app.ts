@@ -189,6 +189,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       waitMs: config.aggregates.waitMs,
       pollMs: 0,
       timeoutMs: config.aggregates.refreshTimeoutMs,
+      structureTtlMs: config.aggregates.structureTtlMs,
       logger,
     });
   const app = express();
