@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,7 @@ import { ascending, percentile, round1 } from './stats.js';
  * Settings (environment): BENCH_ENTERPRISES, BENCH_SEED, BENCH_SECONDS (one round of one contender, default 2),
  * BENCH_ROUNDS (default 6), BENCH_CONNECTIONS, BENCH_DATA_DIR, BENCH_IMPORT_ROWS (0 skips the import),
  * BENCH_IMPORT_PASSES (default 3: the import is run and removed this many times, the first on a Neo4j just started),
+ * BENCH_PAGECACHE_MB (Neo4j's page cache; by default sized to the store, see pageCacheMbFor),
  * BENCH_LIBRARY, BENCH_SETTLE_TIMEOUT_S, BENCH_FRESH, BENCH_OPERATIONS (comma-separated operation names; all when
  * unset), BENCH_OUTPUT (the result files' stem), BENCH_CPU_PROF (a directory: our service runs under
  * `node --cpu-prof` and writes its profile there; bench/profileSummary.ts sums it up).
@@ -101,6 +102,8 @@ function readSettings(env: NodeJS.ProcessEnv) {
     settleTimeoutSeconds: whole('BENCH_SETTLE_TIMEOUT_S', 1800),
     /** Drop the stores and generate afresh. */
     fresh: env['BENCH_FRESH'] === '1',
+    /** Neo4j's page cache in MiB; 0 (the default) sizes it to the store (pageCacheMbFor). */
+    pageCacheMb: whole('BENCH_PAGECACHE_MB', 0, 0),
   };
 }
 
@@ -394,6 +397,36 @@ interface Store {
   readonly dataDir: string;
   /** Why the store was dropped and generated afresh, if it was. */
   readonly wiped: string | null;
+  readonly pageCacheMb: number;
+}
+
+/** Bytes a generated enterprise takes on disk with its links, indexes and aggregates, rounded up (1M: 3.6 GB). */
+const STORE_BYTES_PER_ENTERPRISE = 6 * 1024;
+
+/**
+ * The page cache for a store of `size` enterprises: its files with a fifth more for growth (the import writes into it),
+ * and at least 3 GiB. Neo4j's own rule of thumb is store size + expected growth + 10 %
+ * (https://neo4j.com/developer/kb/how-to-estimate-initial-memory-configuration). A cache smaller than the store makes
+ * the larger size measure page faults rather than the queries: at 1M the store is 3.6 GB on disk, and it used to run
+ * with 3 GiB. Sized from the larger of the files already on disk and the estimate, so that a store generated in this
+ * run is covered too.
+ */
+async function pageCacheMbFor(size: number, dataDir: string): Promise<number> {
+  if (settings.pageCacheMb > 0) return settings.pageCacheMb;
+  const onDisk = await directoryBytes(path.join(dataDir, 'data', 'databases', 'neo4j'));
+  const bytes = Math.max(onDisk, size * STORE_BYTES_PER_ENTERPRISE) * 1.2;
+  return Math.max(3072, Math.ceil(bytes / 2 ** 20));
+}
+
+async function directoryBytes(directory: string): Promise<number> {
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries) {
+    const entryPath = path.join(directory, entry.name);
+    if (entry.isDirectory()) total += await directoryBytes(entryPath);
+    else if (entry.isFile()) total += (await stat(entryPath)).size;
+  }
+  return total;
 }
 
 async function openStore(size: number, config: Config, logger: Logger): Promise<Store> {
@@ -404,13 +437,14 @@ async function openStore(size: number, config: Config, logger: Logger): Promise<
     wiped = 'BENCH_FRESH=1';
   }
   for (;;) {
-    log(`starting the local Neo4j (APOC on) in ${dataDir}`);
+    const pageCacheMb = await pageCacheMbFor(size, dataDir);
+    log(`starting the local Neo4j (APOC on, heap 3072 MiB, page cache ${pageCacheMb} MiB) in ${dataDir}`);
     const neo4j = await startLocalNeo4j({
       ...config.localNeo4j,
       dataDir,
       port: 0,
       heapMb: 3072,
-      pageCacheMb: 3072,
+      pageCacheMb,
       apoc: true,
       logger,
     });
@@ -448,7 +482,7 @@ async function openStore(size: number, config: Config, logger: Logger): Promise<
       txTimeoutMs: statementTimeoutMs(),
       appName: 'chain-kg-bench-direct',
     });
-    return { neo4j, driver, executor, directDriver, directExecutor, dataDir, wiped };
+    return { neo4j, driver, executor, directDriver, directExecutor, dataDir, wiped, pageCacheMb };
   }
 }
 
@@ -815,6 +849,7 @@ interface OperationResult {
 interface SizeReport {
   readonly size: number;
   readonly dataDir: string;
+  readonly pageCacheMb: number;
   readonly graph: { readonly enterprises: number; readonly relationships: number };
   readonly generation: {
     readonly seconds: number | null;
@@ -1080,6 +1115,7 @@ async function benchSize(
     return {
       size,
       dataDir: store.dataDir,
+      pageCacheMb: store.pageCacheMb,
       graph: {
         enterprises: Number(sizeRow?.['enterprises']),
         relationships: Number(sizeRow?.['relationships']),
@@ -1248,7 +1284,7 @@ function renderSize(size: SizeReport, report: Report): string[] {
   return [
     `## ${count(size.size)} enterprises`,
     '',
-    `Graph: ${count(size.graph.enterprises)} enterprises, ${count(size.graph.relationships)} relationships (seed ${report.settings.seed}, ${generated}; store ${size.dataDir}).`,
+    `Graph: ${count(size.graph.enterprises)} enterprises, ${count(size.graph.relationships)} relationships (seed ${report.settings.seed}, ${generated}; store ${size.dataDir}; Neo4j heap 3,072 MiB, page cache ${count(size.pageCacheMb)} MiB).`,
     `Aggregate build: ${aggregates}.`,
     size.import.rows === 0
       ? 'Import: not measured (BENCH_IMPORT_ROWS=0).'
