@@ -304,6 +304,7 @@ async function factsFrom(
               regionId,
               sources: request.sources,
               structure: await aggregateStructure(context, prepared),
+              segmentIds: structure.map((row) => row.segmentId),
               nationId,
               ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
             }),
@@ -371,6 +372,7 @@ export async function checkedGapFacts(
           sources: request.sources,
           structure: trees.value,
           ...(options.excludeSegmentIds ? { excludeSegmentIds: options.excludeSegmentIds } : {}),
+          ...(cached ? { segmentIds: cached.value.map((row) => row.segmentId) } : {}),
         });
   const extras = [part?.query ? { query: part.query, columns: part.columns } : null, contributions].filter(
     (extra) => extra !== null,
