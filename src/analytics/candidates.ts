@@ -144,10 +144,26 @@ export function frontierOf(rankKey: string): WalkFrontier {
 }
 
 /**
- * What the ranking reads of a candidate `e` (a map; `$scopeIds` and `$sources` are parameters of the statement):
- * the walk and the linked read return the same facts, so a firm is admitted and scored alike whichever read it.
+ * What the ranking reads of a candidate `e` while it walks (`$scopeIds` and `$sources` are parameters of the
+ * statement): only what its score and its admission need, as a list — [id, source, size band, leading, high-tech,
+ * platforms hosted, home ids, ownership, listed, operations as [segment id, role]] — with no names, products or map
+ * keys. The walk and the linked read return the same facts, so a firm is admitted and scored alike whichever read
+ * it. Most firms read are pruned at once; shipping each one's whole profile (FIRM_DETAILS) made a walk round's answer
+ * 100–400 KB at 200,000 firms, and decoding it was most of the request's CPU in Node.
  */
-const FIRM_FACTS = `{
+const FIRM_SCORE_FACTS = `[
+       e.id, e.source, e.sizeBand, coalesce(e.leading, false), coalesce(e.highTech, false),
+       size([(e)<-[:${T.HOSTED_BY}]-(p:${L.Platform}) WHERE p.source IN $sources | p]),
+       [(e)-[:${T.LOCATED_IN}]->(home:${L.Region}) | home.id],
+       e.ownership, coalesce(e.listed, false) OR e.stockCode IS NOT NULL,
+       [(e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $scopeIds AND o.source IN $sources | [d.id, o.role]]
+     ]`;
+
+/**
+ * What a recommendation shows of a ranked firm (a map): FIRM_SCORE_FACTS with names, products and the profile, read
+ * for the `first` firms ranked only.
+ */
+const FIRM_DETAILS = `{
        id: e.id, name: e.name, sizeBand: e.sizeBand, leading: coalesce(e.leading, false),
        highTech: coalesce(e.highTech, false), source: e.source,
        ownership: e.ownership, controller: e.controller, stockCode: e.stockCode, market: e.market,
@@ -231,24 +247,30 @@ export function linkedCandidatesQuery(request: {
   );
 }
 
-/** The facts (FIRM_FACTS) of the listed firms; firms not found are left out. */
+/**
+ * The facts of the listed firms: what scoring needs (FIRM_SCORE_FACTS), or with `details` what a recommendation
+ * shows (FIRM_DETAILS); firms not found are left out.
+ */
 export function firmFactsQuery(request: {
   readonly ids: readonly string[];
   readonly scopeIds: readonly string[];
   readonly sources: Sources;
+  readonly details?: boolean;
 }): CypherQuery {
   return cypher(
     `UNWIND $ids AS id
      MATCH (e:${L.Enterprise} { id: id })
-     RETURN collect(${FIRM_FACTS}) AS firms`,
+     RETURN collect(${request.details === true ? FIRM_DETAILS : FIRM_SCORE_FACTS}) AS firms`,
     { ids: request.ids, scopeIds: request.scopeIds, sources: request.sources },
   );
 }
 
 /**
  * One round of the walks: the next `size` operations of each listed segment in rank order, read from the
- * relationship index (index order, no sort: see targetRanking.test.ts), with the facts of each firm they belong to.
- * Filters (provenance, region) are applied by the caller, so that a page costs the same whatever they are.
+ * relationship index (index order, no sort: see targetRanking.test.ts), with the score facts of each firm they belong
+ * to (FIRM_SCORE_FACTS). `walked` holds, per walk read, [its index in `lists`, the last rank key read, the rows
+ * read]: all the caller needs to move the walk on. Filters (provenance, region) are applied by the caller, so that
+ * a page costs the same whatever they are.
  */
 export function walkQuery(request: {
   /** Each walk: its segment and the range of rank keys still to read, after `after` and before `before`. */
@@ -266,9 +288,12 @@ export function walkQuery(request: {
        WHERE op.rankSegmentId = list.segmentId AND op.rankKey > list.after AND op.rankKey < list.before
        RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
      }
-     WITH index, op, startNode(op) AS e
-     WITH collect({ list: index, key: op.rankKey }) AS walked, collect(DISTINCT e) AS firms
-     RETURN walked, [e IN firms | ${FIRM_FACTS}] AS firms`,
+     WITH index, max(op.rankKey) AS last, count(op) AS rows, collect(startNode(op)) AS starts
+     WITH collect([index, last, rows]) AS walked, collect(starts) AS startLists
+     UNWIND startLists AS starts
+     UNWIND starts AS e
+     WITH walked, collect(DISTINCT e) AS firms
+     RETURN walked, [e IN firms | ${FIRM_SCORE_FACTS}] AS firms`,
     {
       lists: request.lists,
       size: neo4j.int(request.size),
@@ -420,7 +445,24 @@ export interface RankedCandidates {
 /** A firm as linkedCandidatesQuery returns it: [id, source, linkage, capability key, home ids]. */
 type LinkedFirmRow = [string, string, number, number, string[]];
 
-/** A firm as FIRM_FACTS returns it. */
+/**
+ * A firm as FIRM_SCORE_FACTS returns it: id, source, size band, leading, high-tech, platforms hosted, home ids,
+ * ownership, listed, operations in scope as [segment id, role].
+ */
+type FirmScoreRow = [
+  string,
+  string,
+  string,
+  boolean,
+  boolean,
+  number,
+  string[],
+  string | null,
+  boolean,
+  [string, string][],
+];
+
+/** A firm as FIRM_DETAILS returns it. */
 interface FirmRow {
   id: string;
   name: string;
@@ -528,7 +570,8 @@ export async function readRankedCandidates(
   const scopeIds = walks.map((walk) => walk.segmentId);
   const read = new Set<string>();
   let candidates: CandidateFacts[] = [];
-  const profiles = new Map<string, CandidateProfile>();
+  /** The home (outside the region) of each admitted firm. */
+  const homeOf = new Map<string, string>();
   /** The region and every region above it. */
   const ancestry = (regionId: string) => {
     const chain: string[] = [];
@@ -540,6 +583,24 @@ export async function readRankedCandidates(
       chain.push(current);
     return chain;
   };
+  /** A candidate of the full ranking, its operations mapped to the gaps they fill, in segment order. */
+  const candidateFrom = (
+    firm: Pick<CandidateFacts, 'id' | 'name' | 'sizeBand' | 'leading' | 'highTech' | 'platformsHosted'>,
+    operations: readonly Omit<CandidateFacts['operations'][number], 'gapSegmentId'>[],
+    homeId: string,
+  ): CandidateFacts => ({
+    ...firm,
+    operations: operations
+      .map((operation) => ({
+        ...operation,
+        gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
+      }))
+      .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
+    suppliesLocal: [],
+    buysFromLocal: [],
+    indirect: [],
+    ...placeOf(homeId),
+  });
   // The linkage factor is read for the read firms that could reach the top (readCandidateLinkage): a firm with it
   // has its exact score, one without it a lower bound (linkage 0) and an upper bound (the linkage ceiling below).
   // The links themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
@@ -613,55 +674,47 @@ export async function readRankedCandidates(
     if (open.length > 0) rescore();
   };
   /** Admits a firm read by a walk or the linked read as a candidate of the full ranking; false if it is not one. */
-  const addFirm = (firm: FirmRow): boolean => {
-    if (read.has(firm.id)) return false;
-    read.add(firm.id);
+  const addFirm = ([
+    id,
+    source,
+    sizeBand,
+    leading,
+    highTech,
+    platformsHosted,
+    homeIds,
+    ownership,
+    listed,
+    operations,
+  ]: FirmScoreRow): boolean => {
+    if (read.has(id)) return false;
+    read.add(id);
     // The candidates of the full ranking: outside the region, of the given provenance, with an operation of
     // the given provenance in a gap's scope.
-    const homeId = firm.homeIds
-      .filter((id) => !isWithin(id, home, regions))
+    const homeId = homeIds
+      .filter((regionId) => !isWithin(regionId, home, regions))
       .sort()
       .at(0);
-    const profile: CandidateProfile = {
-      ownership: firm.ownership ?? null,
-      controller: firm.controller ?? null,
-      stockCode: firm.stockCode ?? null,
-      market: firm.market ?? null,
-      listed: firm.listed === true,
-      fortuneGlobal500: firm.fortuneGlobal500 ?? null,
-      sizeBand: firm.sizeBand,
-      regionIds: homeId === undefined ? [] : ancestry(homeId),
-    };
     if (
       homeId === undefined ||
-      !request.sources.includes(firm.source) ||
-      firm.operations.length === 0 ||
-      !admitted(profile, request.filter)
+      !request.sources.includes(source) ||
+      operations.length === 0 ||
+      !admitted({ ownership: ownership ?? null, listed: listed === true }, request.filter)
     ) {
       return false;
     }
-    profiles.set(firm.id, profile);
-    candidates.push({
-      id: firm.id,
-      name: firm.name,
-      sizeBand: firm.sizeBand,
-      leading: firm.leading,
-      highTech: firm.highTech,
-      platformsHosted: Number(firm.platformsHosted),
-      operations: firm.operations
-        .map((operation) => ({
-          ...operation,
-          gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
-        }))
-        .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
-      suppliesLocal: [],
-      buysFromLocal: [],
-      indirect: [],
-      ...placeOf(homeId),
-    });
+    homeOf.set(id, homeId);
+    // Names and products only word the explanations, which are written again from the ranked firms' details
+    // (FIRM_DETAILS) before anything is returned; the score reads neither.
+    candidates.push(
+      candidateFrom(
+        { id, name: '', sizeBand, leading, highTech, platformsHosted: Number(platformsHosted) },
+        operations.map(([segmentId, role]) => ({ segmentId, segmentName: '', role, mainProducts: [] })),
+        homeId,
+      ),
+    );
     stats.candidatesScored += 1;
-    const linkage = linkedLinkage.get(firm.id);
-    if (linkage !== undefined) linkageOf.set(firm.id, linkage);
+    const linkage = linkedLinkage.get(id);
+    if (linkage !== undefined) linkageOf.set(id, linkage);
     return true;
   };
 
@@ -726,7 +779,7 @@ export async function readRankedCandidates(
         firmFactsQuery({ ids, scopeIds, sources: request.sources }),
       );
       stats.linkedRead += ids.length;
-      for (const firm of (factsRow?.['firms'] as FirmRow[] | undefined) ?? []) addFirm(firm);
+      for (const firm of (factsRow?.['firms'] as FirmScoreRow[] | undefined) ?? []) addFirm(firm);
       await settleLinkage();
     }
   }
@@ -737,7 +790,13 @@ export async function readRankedCandidates(
     // An unread firm of capability c fills at most the gaps with a lane whose walk has not got past c (it would
     // have been read there otherwise), and at most as many as any firm has segments: the tighter breadth, taken
     // over every capability a firm can have.
+    // Both are asked for the same few capabilities of every walk many times a round (CAPABILITY_KEYS × walks, each
+    // breadth a pass over the walks), and nothing they read changes before the round's read: each is computed once.
+    const breadthMemo = new Map<number, number>();
+    const boundMemo = new Map<string, number>();
     const breadthAt = (capability: number) => {
+      const known = breadthMemo.get(capability);
+      if (known !== undefined) return known;
       const open = new Set(
         walks
           .filter(
@@ -745,10 +804,15 @@ export async function readRankedCandidates(
           )
           .map((walk) => walk.gapId),
       );
-      return breadthValue(Math.min(open.size, request.maxOperations ?? Infinity), request.gaps.size);
+      const breadth = breadthValue(Math.min(open.size, request.maxOperations ?? Infinity), request.gaps.size);
+      breadthMemo.set(capability, breadth);
+      return breadth;
     };
-    const boundAt = (walk: Walk, capability: number) =>
-      unseenBound(
+    const boundAt = (walk: Walk, capability: number) => {
+      const key = `${walk.gapId}\u0000${walk.lane}\u0000${capability}`;
+      const known = boundMemo.get(key);
+      if (known !== undefined) return known;
+      const bound = unseenBound(
         {
           gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
           frontier: { core: walk.lane === 'core', capabilityKey: capability },
@@ -759,6 +823,9 @@ export async function readRankedCandidates(
         },
         request.weights,
       );
+      boundMemo.set(key, bound);
+      return bound;
+    };
     const kthId = scored.length >= request.first ? scored[request.first - 1]!.candidate.id : null;
     // Whether an unread firm of the walk could still enter the top `first`. Those of the frontier's capability come
     // after the last one read in id order (the rank key ends with the id); those of a lower one may have any id.
@@ -791,16 +858,12 @@ export async function readRankedCandidates(
       }),
     );
     stats.rounds += 1;
-    const walked = (row?.['walked'] as { list: number; key: string }[] | undefined) ?? [];
-    stats.rowsRead += walked.length;
+    // Per walk read: [its index in the request, the last rank key read, the rows read] (walkQuery).
+    const walked = (row?.['walked'] as [number, string, number][] | undefined) ?? [];
     const lastKey = new Map<number, { key: string; count: number }>();
-    for (const step of walked) {
-      const list = Number(step.list);
-      const seen = lastKey.get(list);
-      lastKey.set(list, {
-        key: seen === undefined || step.key > seen.key ? step.key : seen.key,
-        count: (seen?.count ?? 0) + 1,
-      });
+    for (const [list, key, rows] of walked) {
+      lastKey.set(Number(list), { key, count: Number(rows) });
+      stats.rowsRead += Number(rows);
     }
     for (const [list, walk] of active.entries()) {
       const last = lastKey.get(list);
@@ -811,7 +874,7 @@ export async function readRankedCandidates(
       }
     }
     let added = false;
-    for (const firm of (row?.['firms'] as FirmRow[] | undefined) ?? []) {
+    for (const firm of (row?.['firms'] as FirmScoreRow[] | undefined) ?? []) {
       if (addFirm(firm)) added = true;
     }
     if (added) await settleLinkage();
@@ -821,31 +884,63 @@ export async function readRankedCandidates(
   // Only read firms can reach the top now, and each of them that could has its exact score (settleLinkage ran after
   // the last firm was added; a firm whose linkage was not read scores below the first-th best even with the most
   // linkage it could have).
-  // The top `first` get their links listed, for the linkage factor's explanation and evidence; the same links give
-  // the same factor, so the ranking is unchanged.
+  // The top `first` get their links listed, for the linkage factor's explanation and evidence, and their details
+  // read (names, products, profile: FIRM_DETAILS), for the explanations and the recommendation; the same links and
+  // operations give the same factors, so the ranking is unchanged. Both reads go out together.
   const top = scored.slice(0, request.first);
   const ids = top.map((recommendation) => recommendation.candidate.id);
-  const links = await readCandidateLinks(executor, {
-    regionId: request.regionId,
-    ids,
-    sources: request.sources,
-  });
+  const [links, detailsRow] = await Promise.all([
+    readCandidateLinks(executor, { regionId: request.regionId, ids, sources: request.sources }),
+    ids.length === 0
+      ? Promise.resolve(undefined)
+      : executor
+          .read('target-details', firmFactsQuery({ ids, scopeIds, sources: request.sources, details: true }))
+          .then(([row]) => row),
+  ]);
   for (const id of ids)
     linksOf.set(id, links.get(id) ?? { suppliesLocal: [], buysFromLocal: [], indirect: [] });
   stats.linksRead += ids.length;
-  const ranked = rankCandidates(
-    top.map((recommendation) => withLinks(recommendation.candidate)),
-    request.gaps,
-    request.weights,
+  const details = new Map(
+    ((detailsRow?.['firms'] as FirmRow[] | undefined) ?? []).map((firm) => [firm.id, firm]),
   );
+  const profiles = new Map<string, CandidateProfile>();
+  const detailed: CandidateFacts[] = [];
+  for (const { candidate } of top) {
+    const firm = details.get(candidate.id);
+    const homeId = homeOf.get(candidate.id)!;
+    // A firm removed since the walk read it is not recommended (hydration would not find it either).
+    if (firm === undefined) continue;
+    profiles.set(candidate.id, {
+      ownership: firm.ownership ?? null,
+      controller: firm.controller ?? null,
+      stockCode: firm.stockCode ?? null,
+      market: firm.market ?? null,
+      listed: firm.listed === true,
+      fortuneGlobal500: firm.fortuneGlobal500 ?? null,
+      sizeBand: firm.sizeBand,
+      regionIds: ancestry(homeId),
+    });
+    detailed.push(
+      withLinks(
+        candidateFrom(
+          {
+            id: firm.id,
+            name: firm.name,
+            sizeBand: firm.sizeBand,
+            leading: firm.leading,
+            highTech: firm.highTech,
+            platformsHosted: Number(firm.platformsHosted),
+          },
+          firm.operations,
+          homeId,
+        ),
+      ),
+    );
+  }
+  const ranked = rankCandidates(detailed, request.gaps, request.weights);
   return {
     ranked,
-    profiles: new Map(
-      ranked.map((recommendation) => [
-        recommendation.candidate.id,
-        profiles.get(recommendation.candidate.id)!,
-      ]),
-    ),
+    profiles,
     stats,
   };
 }

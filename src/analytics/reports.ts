@@ -133,10 +133,15 @@ export async function aggregateStructure(context: AnalyticsContext, prepared: Pr
     prepared.structureVersion,
     () => readAggregateStructure(context.executor),
   );
-  context.refresher.refreshStructureAhead(AGGREGATE_STRUCTURE_KEY, prepared.structureVersion, (executor) =>
+  refreshTreesAhead(context, prepared.structureVersion);
+  return structure;
+}
+
+/** The region and segment trees (aggregateStructure), read again in the background when their entry is due. */
+function refreshTreesAhead(context: AnalyticsContext, version: number): void {
+  context.refresher.refreshStructureAhead(AGGREGATE_STRUCTURE_KEY, version, (executor) =>
     readAggregateStructure(executor, STRUCTURE_REFRESH_OPERATION),
   );
-  return structure;
 }
 
 /** What the background reads of a cached structure are called (Neo4j's query log, observers). */
@@ -412,9 +417,7 @@ export async function checkedGapFacts(
   if (cached === undefined) structures.set(key, parts.basis.structureVersion, structure);
   else refreshGapStructureAhead(context, request, cached.version);
   if (trees !== undefined && trees.version === parts.basis.structureVersion)
-    context.refresher.refreshStructureAhead(AGGREGATE_STRUCTURE_KEY, trees.version, (executor) =>
-      readAggregateStructure(executor, STRUCTURE_REFRESH_OPERATION),
-    );
+    refreshTreesAhead(context, trees.version);
   return {
     prepared,
     facts: await factsFrom(

@@ -9,8 +9,8 @@
  * after STRUCTURE_CACHE_TTL_MS, so such a write shows within that time, as the aggregates' own polling would.
  *
  * An entry in use is read again in the background once it is half that old (refreshAhead), so that no request finds
- * it expired and pays for reading it: at 1,000,000 firms that read took about a second, and the requests queued
- * behind it in the analytics admission lane made it every minute's slowest tenth.
+ * it expired and pays for reading it: at 1,000,000 firms that read took about a second, during which the requests
+ * queued behind it in the analytics admission lane waited too.
  */
 
 /** How long a cached structure is trusted without a version change (writes made outside this service). */

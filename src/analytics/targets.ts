@@ -118,6 +118,13 @@ const weightValues = (weights: TargetWeights): number[] => [
 ];
 
 /**
+ * normaliseWeights of each weights object, kept while the object lives: a ranking calls it for every score and bound
+ * it computes (tens of thousands a targetFirms request at province scale, each through toPrecision), with the same
+ * request's weights. Weights are read-only (TargetWeights), so an object's normal form cannot go stale.
+ */
+const normalised = new WeakMap<TargetWeights, TargetWeights>();
+
+/**
  * The weights divided by the largest, so the largest is exactly 1 and the sum lies between 1 and 5. Summing the raw
  * weights instead goes wrong at the extremes: with `fit: 5e-324` alone, weight × factor underflows to 0 or back to
  * 5e-324, and every firm scored 0 or 100. Each ratio is rounded to 6 significant digits (far finer than a score's
@@ -126,16 +133,20 @@ const weightValues = (weights: TargetWeights): number[] => [
  * All-zero (or non-finite) weights give all zeros; the API refuses them before this.
  */
 export function normaliseWeights(weights: TargetWeights): TargetWeights {
+  const known = normalised.get(weights);
+  if (known !== undefined) return known;
   const largest = Math.max(...weightValues(weights));
   const ratio = (value: number) =>
     largest > 0 && Number.isFinite(largest) && value > 0 ? Number((value / largest).toPrecision(6)) : 0;
-  return {
+  const normal: TargetWeights = Object.freeze({
     fit: ratio(weights.fit),
     capability: ratio(weights.capability),
     linkage: ratio(weights.linkage),
     proximity: ratio(weights.proximity),
     breadth: ratio(weights.breadth),
-  };
+  });
+  normalised.set(weights, normal);
+  return normal;
 }
 
 /** The most points linkage can add to a score (with its factor at 1), for pruning before links are fetched. */
