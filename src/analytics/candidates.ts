@@ -546,12 +546,28 @@ export async function readRankedCandidates(
   const home = new Set([request.regionId]);
   const priority = new Set(request.priorityRegionIds);
   const origin = positionOf(request.regionId, regions);
+  // Both are asked for the home of every firm read (a thousand a request at 200,000 firms), and firms share homes:
+  // each region is placed once per request.
+  const places = new Map<string, { inPriorityRegion: boolean; distanceKm: number | null }>();
   const placeOf = (regionId: string) => {
+    const known = places.get(regionId);
+    if (known !== undefined) return known;
     const position = positionOf(regionId, regions);
-    return {
+    const place = {
       inPriorityRegion: isWithin(regionId, priority, regions),
       distanceKm: origin && position ? Math.round(haversineKm(origin, position) * 10) / 10 : null,
     };
+    places.set(regionId, place);
+    return place;
+  };
+  const insideMemo = new Map<string, boolean>();
+  /** The region is the target region or lies under it. */
+  const inside = (regionId: string) => {
+    const known = insideMemo.get(regionId);
+    if (known !== undefined) return known;
+    const within = isWithin(regionId, home, regions);
+    insideMemo.set(regionId, within);
+    return within;
   };
   // The best proximity an outside firm can have: its home is one of the regions outside the subtree. It depends on
   // the region index only, so it is computed once per index (a pass over every region: thousands of walks up the
@@ -649,7 +665,8 @@ export async function readRankedCandidates(
   // Scores with linkage 0, then the exact score of each firm whose linkage is known (the same weighted mean as
   // scoreCandidate with that factor), best first, ties by id.
   const rescore = () => {
-    scored = rankCandidates(candidates.map(withLinks), request.gaps, request.weights)
+    // Scores only: the explanations are written for the firms returned (the ranking at the end).
+    scored = rankCandidates(candidates.map(withLinks), request.gaps, request.weights, false)
       .map((recommendation) => {
         const linkage = linkageOf.get(recommendation.candidate.id);
         return linkage === undefined || linksOf.has(recommendation.candidate.id)
@@ -707,7 +724,7 @@ export async function readRankedCandidates(
     // The candidates of the full ranking: outside the region, of the given provenance, with an operation of
     // the given provenance in a gap's scope.
     const homeId = homeIds
-      .filter((regionId) => !isWithin(regionId, home, regions))
+      .filter((regionId) => !inside(regionId))
       .sort()
       .at(0);
     if (
@@ -761,7 +778,7 @@ export async function readRankedCandidates(
     for (const [id, source, linkage, capability, homeIds] of (linkedRow?.['firms'] as
       LinkedFirmRow[] | undefined) ?? []) {
       const homeId = homeIds
-        .filter((regionId) => !isWithin(regionId, home, regions))
+        .filter((regionId) => !inside(regionId))
         .sort()
         .at(0);
       if (homeId === undefined || !request.sources.includes(source)) continue;
@@ -809,7 +826,17 @@ export async function readRankedCandidates(
     // Both are asked for the same few capabilities of every walk many times a round (CAPABILITY_KEYS × walks, each
     // breadth a pass over the walks), and nothing they read changes before the round's read: each is computed once.
     const breadthMemo = new Map<number, number>();
-    const boundMemo = new Map<string, number>();
+    /** Per gap and lane, the bound at each capability asked for. */
+    const boundMemo = new Map<string, Map<number, number>>();
+    const boundsOf = (walk: Walk) => {
+      const key = `${walk.gapId}\u0000${walk.lane}`;
+      let bounds = boundMemo.get(key);
+      if (bounds === undefined) {
+        bounds = new Map();
+        boundMemo.set(key, bounds);
+      }
+      return bounds;
+    };
     const breadthAt = (capability: number) => {
       const known = breadthMemo.get(capability);
       if (known !== undefined) return known;
@@ -824,9 +851,8 @@ export async function readRankedCandidates(
       breadthMemo.set(capability, breadth);
       return breadth;
     };
-    const boundAt = (walk: Walk, capability: number) => {
-      const key = `${walk.gapId}\u0000${walk.lane}\u0000${capability}`;
-      const known = boundMemo.get(key);
+    const boundAt = (walk: Walk, capability: number, bounds = boundsOf(walk)) => {
+      const known = bounds.get(capability);
       if (known !== undefined) return known;
       const bound = unseenBound(
         {
@@ -839,7 +865,7 @@ export async function readRankedCandidates(
         },
         request.weights,
       );
-      boundMemo.set(key, bound);
+      bounds.set(capability, bound);
       return bound;
     };
     const kthId = scored.length >= request.first ? scored[request.first - 1]!.candidate.id : null;
@@ -850,8 +876,9 @@ export async function readRankedCandidates(
     // scale, where the same capability, distance and linkage give the same score to the hundredth).
     const open = (walk: Walk) => {
       const ceiling = walk.frontier?.capabilityKey ?? CAPABILITY_KEY_SCALE;
-      if (CAPABILITY_KEYS.some((key) => key < ceiling && boundAt(walk, key) >= kthBest)) return true;
-      const atCeiling = boundAt(walk, ceiling);
+      const bounds = boundsOf(walk);
+      if (CAPABILITY_KEYS.some((key) => key < ceiling && boundAt(walk, key, bounds) >= kthBest)) return true;
+      const atCeiling = boundAt(walk, ceiling, bounds);
       if (atCeiling !== kthBest || walk.frontier === null || kthId === null) return atCeiling >= kthBest;
       return kthId > walk.after.slice(walk.after.indexOf('|') + 1);
     };

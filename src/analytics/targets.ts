@@ -169,15 +169,17 @@ export function haversineKm(a: { lat: number; lon: number }, b: { lat: number; l
 function fitFactor(
   candidate: CandidateFacts,
   gaps: ReadonlyMap<string, GapInScope>,
+  explain: boolean,
 ): { value: number; explanation: string } {
   let best = 0;
-  let bestText = 'operates in no gap segment';
+  let bestText = explain ? 'operates in no gap segment' : '';
   for (const operation of candidate.operations) {
     const gap = gaps.get(operation.gapSegmentId);
     if (!gap) continue;
     const value = fitValue(operation.role === 'CORE', gap.score);
     if (value > best) {
       best = value;
+      if (!explain) continue;
       const products =
         operation.mainProducts.length > 0 ? ` (${operation.mainProducts.slice(0, 3).join(', ')})` : '';
       bestText = `${operation.role.toLowerCase()} role in ${operation.segmentName}${products}, filling the gap in ${gap.name} (gap score ${gap.score})`;
@@ -193,11 +195,15 @@ function fitValue(core: boolean, gapScore: number): number {
   return roleWeight * (0.5 + 0.5 * (gapScore / 100));
 }
 
-function capabilityFactor(candidate: CandidateFacts): { value: number; explanation: string } {
+function capabilityFactor(
+  candidate: CandidateFacts,
+  explain: boolean,
+): { value: number; explanation: string } {
   const size = SIZE_VALUE[candidate.sizeBand] ?? 0.2;
   const platforms = Math.min(1, candidate.platformsHosted / 2);
   const value =
     0.4 * size + 0.25 * (candidate.leading ? 1 : 0) + 0.2 * (candidate.highTech ? 1 : 0) + 0.15 * platforms;
+  if (!explain) return { value: round(value), explanation: '' };
   const parts = [
     `${candidate.sizeBand.toLowerCase()} size`,
     candidate.leading ? 'leading enterprise' : null,
@@ -334,14 +340,19 @@ export function scoreCandidate(
   candidate: CandidateFacts,
   gaps: ReadonlyMap<string, GapInScope>,
   weights: TargetWeights,
+  /**
+   * False: the same score, factor values and fills, without the explanations and evidence (empty), for a ranking
+   * that only compares scores (candidates.ts rescores hundreds of firms a round and explains the ten it returns).
+   */
+  explain = true,
 ): TargetRecommendation {
   const fills = [...new Set(candidate.operations.map((operation) => operation.gapSegmentId))]
     .filter((segmentId) => gaps.has(segmentId))
     .sort();
   const normal = normaliseWeights(weights);
   const computed: [TargetFactor, { value: number; explanation: string }, number, number][] = [
-    ['FIT', fitFactor(candidate, gaps), weights.fit, normal.fit],
-    ['CAPABILITY', capabilityFactor(candidate), weights.capability, normal.capability],
+    ['FIT', fitFactor(candidate, gaps, explain), weights.fit, normal.fit],
+    ['CAPABILITY', capabilityFactor(candidate, explain), weights.capability, normal.capability],
     ['LINKAGE', linkageFactor(candidate), weights.linkage, normal.linkage],
     ['PROXIMITY', proximityFactor(candidate), weights.proximity, normal.proximity],
     ['BREADTH', breadthFactor(fills, gaps), weights.breadth, normal.breadth],
@@ -360,7 +371,7 @@ export function scoreCandidate(
       explanation: factor.explanation,
     })),
     fills,
-    evidence: evidenceOf(candidate, gaps),
+    evidence: explain ? evidenceOf(candidate, gaps) : [],
   };
 }
 
@@ -369,9 +380,11 @@ export function rankCandidates(
   candidates: readonly CandidateFacts[],
   gaps: ReadonlyMap<string, GapInScope>,
   weights: TargetWeights,
+  /** False: scores only, no explanations or evidence (scoreCandidate). */
+  explain = true,
 ): TargetRecommendation[] {
   return candidates
-    .map((candidate) => scoreCandidate(candidate, gaps, weights))
+    .map((candidate) => scoreCandidate(candidate, gaps, weights, explain))
     .filter((recommendation) => recommendation.fills.length > 0)
     .sort(
       (a, b) =>

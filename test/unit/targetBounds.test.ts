@@ -150,6 +150,35 @@ describe('weightedScore', () => {
   });
 });
 
+describe('scoreCandidate without explanations', () => {
+  it('gives the same score, factor values, weights and fills as with them, and neither text nor evidence', () => {
+    fc.assert(
+      fc.property(
+        gapsArbitrary.chain((gaps) =>
+          fc.tuple(fc.constant(gaps), candidateArbitrary(gaps.size), weightsArbitrary),
+        ),
+        ([gaps, candidate, weights]) => {
+          const explained = scoreCandidate(candidate, gaps, weights);
+          const bare = scoreCandidate(candidate, gaps, weights, false);
+          expect(bare.score).toBe(explained.score);
+          expect(bare.fills).toEqual(explained.fills);
+          expect(bare.factors.map(({ name, value, weight }) => ({ name, value, weight }))).toEqual(
+            explained.factors.map(({ name, value, weight }) => ({ name, value, weight })),
+          );
+          expect(bare.evidence).toEqual([]);
+          // Fit and capability build their texts from the firm's names and products; the others are short.
+          expect(
+            bare.factors
+              .filter((factor) => factor.name === 'FIT' || factor.name === 'CAPABILITY')
+              .map((factor) => factor.explanation),
+          ).toEqual(['', '']);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('unseenBound and scoreWithLinkage', () => {
   it('are never below the exact score of a firm they cover', () => {
     fc.assert(
