@@ -802,21 +802,37 @@ function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
 }
 
 /**
- * How many local enterprises operate in a segment (its narrower segments included), from the stored aggregates: a
- * scenario that would leave out too many is refused before any firm is read.
+ * Losing a segment, before any firm is read: the chains the segment belongs to (as readChainsOf) and how many local
+ * enterprises operate in it, narrower segments included, from the stored aggregates (a scenario that would leave
+ * out too many is refused before any firm is read), in one statement. An unknown segment or region gives no chain
+ * and 0.
  */
-export async function readLocalEnterpriseCount(
+export async function readSegmentLossStart(
   executor: Executor,
   request: { segmentId: string; regionId: string; sources: Sources },
-): Promise<number> {
+): Promise<{ chainIds: string[]; localCount: number }> {
   const [row] = await executor.read(
-    'segment-local-count',
-    cypher(`${REGION_AGGREGATES_SUBQUERY} RETURN aggregates`, {
-      aggregateRegionIds: [request.regionId],
-      aggregateFilter: filterKey(request.sources),
-    }),
+    'segment-loss-start',
+    cypher(
+      `${REGION_AGGREGATES_SUBQUERY}
+       CALL {
+         OPTIONAL MATCH (segment:${L.ChainSegment} { id: $segmentId })
+         WHERE segment.chainId IS NOT NULL
+         RETURN collect(DISTINCT segment.chainId) AS chainIds
+       }
+       RETURN aggregates, chainIds`,
+      {
+        aggregateRegionIds: [request.regionId],
+        aggregateFilter: filterKey(request.sources),
+        segmentId: request.segmentId,
+      },
+    ),
   );
-  return aggregatesFrom(row?.['aggregates']).get(request.regionId)?.get(request.segmentId)?.enterprises ?? 0;
+  return {
+    chainIds: [...new Set((row?.['chainIds'] as string[] | undefined) ?? [])].sort(),
+    localCount:
+      aggregatesFrom(row?.['aggregates']).get(request.regionId)?.get(request.segmentId)?.enterprises ?? 0,
+  };
 }
 
 /**

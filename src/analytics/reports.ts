@@ -19,7 +19,7 @@ import {
   readContributions,
   readGapFactParts,
   readIncentives,
-  readLocalEnterpriseCount,
+  readSegmentLossStart,
   readLocalEnterprisesOfSegment,
   readSegmentScopes,
   readSupplyLosses,
@@ -943,8 +943,6 @@ export async function impactOfLosing(
       'give exactly one of enterpriseId and segmentId',
     );
   }
-  const thresholds = validThresholds(args.thresholds);
-  const sources = sourcesOrDefault(args.sources);
   const checks: RequestCheck[] = [
     ...(args.enterpriseId
       ? [{ argument: 'enterpriseId', label: NodeLabel.Enterprise, id: args.enterpriseId }]
@@ -954,8 +952,25 @@ export async function impactOfLosing(
   ];
   if (args.enterpriseId)
     return impactOfLosingFirm(context, { ...args, enterpriseId: args.enterpriseId }, selection, checks);
-  const segmentId = args.segmentId!;
-  const prepared = await prepare(context, checks);
+  return impactOfLosingSegment(context, { ...args, segmentId: args.segmentId! }, selection, checks);
+}
+
+/**
+ * Losing a segment in four statements on a settled store whose region and segment trees this process holds: the
+ * segment's chains and stored local count (readSegmentLossStart), its local firms, the supply they leave missing, and
+ * the checks, counts, scenario and projection together (checkedGapFacts). The trees give the segment's scope before
+ * anything is read; they are checked against the structure version that last statement reads, and when the
+ * structure moved meanwhile the loss is worked out again from the trees of that version.
+ */
+async function impactOfLosingSegment(
+  context: AnalyticsContext,
+  args: { segmentId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
+  selection: Selection,
+  checks: readonly RequestCheck[],
+) {
+  const { segmentId } = args;
+  const thresholds = validThresholds(args.thresholds);
+  const sources = sourcesOrDefault(args.sources);
   // Leaving firms out costs work per firm (their own counts and links): a segment of a large region is refused,
   // first on the stored count (no firm read), then on the firms found (the count may lag pending writes).
   const tooMany = () =>
@@ -963,36 +978,63 @@ export async function impactOfLosing(
       ErrorCode.QUERY_TOO_COMPLEX,
       `Losing segment '${clip(segmentId)}' in region '${clip(args.regionId)}' would leave out more than ${context.maxScenarioFirms} local enterprises (MAX_SCENARIO_FIRMS); ask for a smaller region`,
     );
-  // Independent reads go out at once: they cost the same work, but the request waits for one round trip, not two.
-  const [localCount, chainIds, structure] = await Promise.all([
-    readLocalEnterpriseCount(context.executor, { segmentId, regionId: args.regionId, sources }),
-    readChainsOf(context.executor, { segmentId }),
-    aggregateStructure(context, prepared),
-  ]);
-  if (localCount > context.maxScenarioFirms) throw tooMany();
-  const removed = await readLocalEnterprisesOfSegment(context.executor, {
-    segmentId,
-    regionId: args.regionId,
-    sources,
-    limit: context.maxScenarioFirms + 1,
-  });
-  if (removed.length > context.maxScenarioFirms) throw tooMany();
-  // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its narrower
-  // segments, and the supply pairs counted through those — not the firms: their other segments stay.
-  const lostScope = segmentScenarioScope(structure, segmentId, sources);
-  const [{ rows, basis, facts }, losses] = await Promise.all([
-    gapFacts(
+  let trees = context.refresher.structures.peek<Structure>(AGGREGATE_STRUCTURE_KEY);
+  if (trees === undefined) {
+    // Not held yet (this process's first loss or report): the arguments are checked and the trees read first.
+    const prepared = await prepare(context, checks);
+    trees = { version: prepared.structureVersion, value: await aggregateStructure(context, prepared) };
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    const { chainIds, localCount } = await readSegmentLossStart(context.executor, {
+      segmentId,
+      regionId: args.regionId,
+      sources,
+    });
+    if (localCount > context.maxScenarioFirms) throw tooMany();
+    const removed = await readLocalEnterprisesOfSegment(context.executor, {
+      segmentId,
+      regionId: args.regionId,
+      sources,
+      limit: context.maxScenarioFirms + 1,
+    });
+    if (removed.length > context.maxScenarioFirms) throw tooMany();
+    // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its
+    // narrower segments, and the supply pairs counted through those — not the firms: their other segments stay.
+    const lostScope = segmentScenarioScope(trees.value, segmentId, sources);
+    const losses =
+      removed.length > 0
+        ? await readSupplyLosses(context.executor, {
+            regionId: args.regionId,
+            removed,
+            sources,
+            segment: lostScope,
+          })
+        : [];
+    const { prepared, facts, nodes } = await checkedGapFacts(
       context,
-      prepared,
+      checks,
       { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
-      [[], removed],
-      lostScope.segmentIds,
-    ),
-    removed.length > 0
-      ? readSupplyLosses(context.executor, { regionId: args.regionId, removed, sources, segment: lostScope })
-      : Promise.resolve([]),
-  ]);
-  return lossReport(context, args, selection, thresholds, { rows, basis, facts }, losses, null);
+      {
+        scenarios: [[], removed],
+        excludeSegmentIds: lostScope.segmentIds,
+        hydration: (structure) => ({
+          selection,
+          requests: lossHydration(
+            args,
+            structure.map((row) => row.segmentId),
+            losses,
+          ),
+        }),
+      },
+    );
+    // The structure moved after the trees were read: the scope may have changed; once more with the trees of now
+    // (a structure that keeps moving is answered from the second reading, as a read racing a write would be).
+    if (prepared.structureVersion !== trees.version && attempt === 1) {
+      trees = { version: prepared.structureVersion, value: await aggregateStructure(context, prepared) };
+      continue;
+    }
+    return lossReport(context, args, selection, thresholds, facts, losses, nodes);
+  }
 }
 
 /**

@@ -10,7 +10,8 @@ import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
  * with the chain's structure cached, chainGaps and compareRegions check their arguments, read their facts and project
  * their nodes in ONE statement (they took 3). impactOfLosing a firm sends 2 (it sent 7, then 5): one reads its
  * chains and the supply losses, one checks, reads the facts, counts the firm's contributions and projects the
- * nodes. The answers stay those of the old path (the exact-answer tests in analytics*.test.ts and resilience.test.ts
+ * nodes. impactOfLosing a segment sends 4 (it sent 8): its chains and stored local count, its local firms, the supply
+ * losses, and the checks, facts, contributions and projection together. The answers stay those of the old path (the exact-answer tests in analytics*.test.ts and resilience.test.ts
  * hold them); here each answer is also compared with the one read the usual way.
  *
  * city: U1, U2 [up] supply M1 [mid]; M1 supplies D1 [down]. up feeds mid, mid feeds down.
@@ -154,5 +155,44 @@ describe('analytics round trips per request', () => {
     expect(impact.firmsLosingLocalSupply[0]?.lostSuppliers.map((firm) => graph.local(firm.id))).toEqual([
       'M1',
     ]);
+  });
+
+  it('answers impactOfLosing a segment in four statements once the trees are held, naming what breaks', async () => {
+    const query = `query ($segmentId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
+      impactOfLosing(segmentId: $segmentId, regionId: $regionId, sources: $sources) {
+        segment { id }
+        segmentsAffected { segment { id } before after localEnterprisesBefore localEnterprisesAfter }
+        firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } }
+      }
+    }`;
+    const variables = { segmentId: graph.id('mid'), regionId: graph.id('city'), sources: ALL };
+    const first = await run(query, variables);
+    expect(first.body.errors).toBeUndefined();
+    const second = await run(query, variables);
+    expect(second.body.data).toEqual(first.body.data);
+    expect(second.statements).toHaveLength(4);
+    const impact = (
+      second.body.data as {
+        impactOfLosing: {
+          segment: { id: string };
+          segmentsAffected: { segment: { id: string }; localEnterprisesAfter: number }[];
+          firmsLosingLocalSupply: { enterprise: { id: string }; lostSuppliers: { id: string }[] }[];
+        };
+      }
+    ).impactOfLosing;
+    expect(graph.local(impact.segment.id)).toBe('mid');
+    // M1 is mid's only local firm: mid loses all its local capacity, and D1 (down, which mid feeds) its supplier.
+    expect(
+      impact.segmentsAffected.find((change) => graph.local(change.segment.id) === 'mid')
+        ?.localEnterprisesAfter,
+    ).toBe(0);
+    expect(impact.firmsLosingLocalSupply.map((loss) => graph.local(loss.enterprise.id))).toEqual(['D1']);
+    expect(impact.firmsLosingLocalSupply[0]?.lostSuppliers.map((firm) => graph.local(firm.id))).toEqual([
+      'M1',
+    ]);
+    // An unknown segment is still named as such.
+    const unknown = await run(query, { ...variables, segmentId: `${prefix}-nowhere` });
+    expect(unknown.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(unknown.body.errors?.[0]?.message).toContain('nowhere');
   });
 });

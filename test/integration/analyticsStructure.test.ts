@@ -146,4 +146,42 @@ describe('analytics structure cache and scenario bounds', () => {
     );
     expect(allowed.errors).toBeUndefined();
   });
+
+  it('losing a segment counts a narrower segment added after this process read the trees', async () => {
+    const LOSS = `query ($segmentId: ID!, $regionId: ID!) {
+      impactOfLosing(segmentId: $segmentId, regionId: $regionId) {
+        segmentsAffected { segment { id } localEnterprisesBefore localEnterprisesAfter }
+      }
+    }`;
+    type Loss = {
+      impactOfLosing: {
+        segmentsAffected: {
+          segment: { id: string };
+          localEnterprisesBefore: number;
+          localEnterprisesAfter: number;
+        }[];
+      };
+    };
+    const mid = async () => {
+      const result = await graphql.run<Loss>(LOSS, {
+        segmentId: graph.id('mid'),
+        regionId: graph.id('city'),
+      });
+      expect(result.errors).toBeUndefined();
+      return result.data!.impactOfLosing.segmentsAffected.find(
+        (change) => change.segment.id === graph.id('mid'),
+      );
+    };
+    // The trees are read and held: m1 is mid's one local firm.
+    expect(await mid()).toMatchObject({ localEnterprisesBefore: 1, localEnterprisesAfter: 0 });
+    // A narrower segment of mid, with a local firm in it: losing mid now takes that capacity too. With the trees
+    // read before (mid-part not under mid), m2 would keep counting for mid after the loss.
+    await createTestGraph(database.executor, prefix, {
+      regions: [{ id: 'city', lat: 38.0, lon: 114.5 }],
+      chain: 'chain',
+      segments: [{ id: 'mid-part', stage: 'MIDSTREAM', parent: 'mid' }],
+      firms: [{ id: 'm2', region: 'city', segments: ['mid-part'] }],
+    });
+    expect(await mid()).toMatchObject({ localEnterprisesBefore: 2, localEnterprisesAfter: 0 });
+  });
 });
