@@ -796,11 +796,7 @@ export async function targetFirms(
   const weights = validWeights(args.weights);
   const first = pageSize(args.first, context.limits, { argument: 'first', fallback: 10 });
   const sources = sourcesOrDefault(args.sources);
-  const prepared = await prepare(context, [
-    ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
-    ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
-    { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
-  ]);
+  // An unknown segment has no chain; the checks in the facts statement then name it.
   const chainIds = args.chainId
     ? [args.chainId]
     : await readChainsOf(context.executor, { segmentId: args.segmentId! });
@@ -809,14 +805,28 @@ export async function targetFirms(
     [['gaps'], ['recommendations', 'fills']],
     context.limits,
   );
-  const { rows, basis, localIds, aggregates, facts } = await gapFacts(context, prepared, {
-    chainIds,
-    regionIds: [args.regionId],
-    sources,
-    maxDepth: context.limits.maxTraversalDepth,
-    segmentScopeId: args.segmentId ?? null,
-    localEnterprises: firstLocals,
-  });
+  // The checks and the gaps' facts in one statement (checkedGapFacts), as chainGaps reads them.
+  const {
+    prepared,
+    facts: { rows, basis, localIds, aggregates, facts },
+  } = await checkedGapFacts(
+    context,
+    [
+      ...(args.chainId ? [{ argument: 'chainId', label: NodeLabel.IndustrialChain, id: args.chainId }] : []),
+      ...(args.segmentId
+        ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }]
+        : []),
+      { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
+    ],
+    {
+      chainIds,
+      regionIds: [args.regionId],
+      sources,
+      maxDepth: context.limits.maxTraversalDepth,
+      segmentScopeId: args.segmentId ?? null,
+      localEnterprises: firstLocals,
+    },
+  );
   const gaps = assess(rows, thresholds, facts.completeness).filter(
     (assessment) => assessment.status !== 'COVERED',
   );
