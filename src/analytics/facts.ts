@@ -691,7 +691,7 @@ export interface SupplyLossRow {
   readonly lostSupplierIds: string[];
 }
 
-/** Whose supply a loss takes away (readSupplyLosses, readFirmLoss). */
+/** Whose supply a loss takes away (supplyLossesQuery: readSegmentLosses, readFirmLoss). */
 interface SupplyLossRequest {
   readonly regionId: string;
   readonly removed: readonly string[];
@@ -706,19 +706,43 @@ interface SupplyLossRequest {
 }
 
 /**
- * Local firms that buy from the removed enterprises and have no other local supplier operating in any segment the
- * removed ones supply from.
+ * Losing a segment: its local firms (localEnterprisesOfSegmentQuery, first `limit` by id) and the buyers their loss
+ * leaves without local supply (supplyLossesQuery, for the segment scope `segment`), in one statement. The losses are
+ * read only when there are at most `maxFirms` firms (the caller refuses more).
  */
-export async function readSupplyLosses(
+export async function readSegmentLosses(
   executor: Executor,
-  request: SupplyLossRequest,
-): Promise<SupplyLossRow[]> {
-  const [row] = await executor.read('supply-losses', supplyLossesQuery(request));
-  return lossesFrom(row);
+  request: Parameters<typeof localEnterprisesOfSegmentQuery>[0] & {
+    readonly maxFirms: number;
+    readonly segment: { segmentIds: readonly string[]; fedSegmentIds: readonly string[] };
+  },
+): Promise<{ removed: string[]; losses: SupplyLossRow[] }> {
+  const locals = localEnterprisesOfSegmentQuery(request);
+  const losses = supplyLossesQuery({
+    regionId: request.regionId,
+    removed: 'variable',
+    sources: request.sources,
+    segment: request.segment,
+  });
+  const [row] = await executor.read(
+    'segment-losses',
+    cypher(
+      `CALL { ${locals.cypher} }
+       WITH collect(id) AS removed
+       OPTIONAL CALL {
+         WITH removed
+         WITH removed WHERE size(removed) > 0 AND size(removed) <= $maxFirms
+         ${losses.cypher}
+       }
+       RETURN removed, losses`,
+      { ...locals.params, ...losses.params, maxFirms: request.maxFirms },
+    ),
+  );
+  return { removed: ((row?.['removed'] as string[] | undefined) ?? []).map(String), losses: lossesFrom(row) };
 }
 
 /**
- * Losing one firm: the chains it operates in and the local firms its loss leaves without supply (readSupplyLosses),
+ * Losing one firm: the chains it operates in and the local firms its loss leaves without supply (supplyLossesQuery),
  * in one statement.
  */
 export async function readFirmLoss(
@@ -756,16 +780,24 @@ function lossesFrom(row: Row | undefined): SupplyLossRow[] {
 }
 
 /**
- * The buyers a loss leaves without local supply, as one row with one column, `losses`, in buyer name order: run
- * alone (readSupplyLosses) or as a CALL subquery (readFirmLoss).
+ * The buyers a loss leaves without local supply, as one row with one column, `losses`, in buyer name order, run
+ * as a CALL subquery (readFirmLoss, readSegmentLosses): local firms that buy from the removed enterprises and have no
+ * other local supplier operating in any segment the removed ones supply from.
  */
-function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
+function supplyLossesQuery(
+  request: Omit<SupplyLossRequest, 'removed'> & { readonly removed: readonly string[] | 'variable' },
+): CypherQuery {
   const segment = request.segment ?? null;
+  // The removed firms' ids: a parameter, or the variable `removed` of an enclosing statement (readSegmentLosses),
+  // which every WITH then carries along.
+  const variable = request.removed === 'variable';
+  const removed = variable ? 'removed' : '$removed';
+  const carry = variable ? 'removed, ' : '';
   return cypher(
     `MATCH (region:${L.Region} { id: $regionId })
-       WITH ${REGION_SUBTREE('region')} AS regions
+       WITH ${carry}${REGION_SUBTREE('region')} AS regions
        MATCH (lost:${L.Enterprise})-[supply:${T.SUPPLIES}]->(buyer:${L.Enterprise})
-       WHERE lost.id IN $removed AND (${segment ? 'true' : 'NOT buyer.id IN $removed'}) AND supply.source IN $sources AND buyer.source IN $sources
+       WHERE lost.id IN ${removed} AND (${segment ? 'true' : `NOT buyer.id IN ${removed}`}) AND supply.source IN $sources AND buyer.source IN $sources
          AND EXISTS { MATCH (lost)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
          AND EXISTS { MATCH (buyer)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
          ${
@@ -774,8 +806,8 @@ function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
          AND EXISTS { MATCH (buyer)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) WHERE t.id IN $fedSegmentIds AND op.source IN $sources }`
              : ''
          }
-       WITH regions, buyer, collect(lost) AS lostSuppliers, collect(supply) AS supplies
-       WITH regions, buyer, lostSuppliers, supplies,
+       WITH ${carry}regions, buyer, collect(lost) AS lostSuppliers, collect(supply) AS supplies
+       WITH ${carry}regions, buyer, lostSuppliers, supplies,
             ${
               segment
                 ? `COLLECT { MATCH (seg:${L.ChainSegment}) WHERE seg.id IN $segmentIds RETURN seg }`
@@ -783,7 +815,7 @@ function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
             } AS segments
        WHERE NOT EXISTS {
          MATCH (other:${L.Enterprise})-[s:${T.SUPPLIES}]->(buyer)
-         WHERE NOT other.id IN $removed AND s.source IN $sources
+         WHERE NOT other.id IN ${removed} AND s.source IN $sources
            AND EXISTS { MATCH (other)-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }
            AND EXISTS { MATCH (other)-[:${T.OPERATES_IN}]->(seg:${L.ChainSegment}) WHERE seg IN segments }
        }
@@ -793,7 +825,7 @@ function supplyLossesQuery(request: SupplyLossRequest): CypherQuery {
                         lostSupplierIds: [l IN lostSuppliers | l.id] }) AS losses`,
     {
       regionId: request.regionId,
-      removed: request.removed,
+      ...(variable ? {} : { removed: request.removed }),
       sources: request.sources,
       segmentIds: segment?.segmentIds ?? [],
       fedSegmentIds: segment?.fedSegmentIds ?? [],

@@ -20,9 +20,8 @@ import {
   readGapFactParts,
   readIncentives,
   readSegmentLossStart,
-  readLocalEnterprisesOfSegment,
+  readSegmentLosses,
   readSegmentScopes,
-  readSupplyLosses,
   sourcesOrDefault,
   type GapFactsRequest,
   type GapFactsRow,
@@ -966,9 +965,9 @@ export async function impactOfLosing(
 }
 
 /**
- * Losing a segment in four statements on a settled store whose region and segment trees this process holds: the
- * segment's chains and stored local count (readSegmentLossStart), its local firms, the supply they leave missing, and
- * the checks, counts, scenario and projection together (checkedGapFacts). The trees give the segment's scope before
+ * Losing a segment in three statements on a settled store whose region and segment trees this process holds: the
+ * segment's chains and stored local count (readSegmentLossStart), its local firms with the supply they leave missing
+ * (readSegmentLosses), and the checks, counts, scenario and projection together (checkedGapFacts). The trees give the segment's scope before
  * anything is read; they are checked against the structure version that last statement reads, and when the
  * structure moved meanwhile the loss is worked out again from the trees of that version.
  */
@@ -1001,25 +1000,19 @@ async function impactOfLosingSegment(
       sources,
     });
     if (localCount > context.maxScenarioFirms) throw tooMany();
-    const removed = await readLocalEnterprisesOfSegment(context.executor, {
+    // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its
+    // narrower segments, and the supply pairs counted through those — not the firms: their other segments stay.
+    const lostScope = segmentScenarioScope(trees.value, segmentId, sources);
+    // Its local firms and the buyers they leave without supply, in one statement (none past MAX_SCENARIO_FIRMS).
+    const { removed, losses } = await readSegmentLosses(context.executor, {
       segmentId,
       regionId: args.regionId,
       sources,
       limit: context.maxScenarioFirms + 1,
+      maxFirms: context.maxScenarioFirms,
+      segment: lostScope,
     });
     if (removed.length > context.maxScenarioFirms) throw tooMany();
-    // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its
-    // narrower segments, and the supply pairs counted through those — not the firms: their other segments stay.
-    const lostScope = segmentScenarioScope(trees.value, segmentId, sources);
-    const losses =
-      removed.length > 0
-        ? await readSupplyLosses(context.executor, {
-            regionId: args.regionId,
-            removed,
-            sources,
-            segment: lostScope,
-          })
-        : [];
     const { prepared, facts, nodes } = await checkedGapFacts(
       context,
       checks,

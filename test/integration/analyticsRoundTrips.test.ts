@@ -10,9 +10,10 @@ import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
  * with the chain's structure cached, chainGaps and compareRegions check their arguments, read their facts and project
  * their nodes in ONE statement (they took 3). impactOfLosing a firm sends 2 (it sent 7, then 5): one reads its
  * chains and the supply losses, one checks, reads the facts, counts the firm's contributions and projects the
- * nodes. impactOfLosing a segment sends 4 (it sent 8): its chains and stored local count, its local firms, the supply
- * losses, and the checks, facts, contributions and projection together. The answers stay those of the old path (the exact-answer tests in analytics*.test.ts and resilience.test.ts
- * hold them); here each answer is also compared with the one read the usual way.
+ * nodes. impactOfLosing a segment sends 3 (it sent 8): its chains and stored local count, its local firms with the
+ * supply losses, and the checks, facts, contributions and projection together. The answers stay those of the old
+ * path (the exact-answer tests in analytics*.test.ts and resilience.test.ts hold them); here each answer is also
+ * compared with the one read the usual way.
  *
  * city: U1, U2 [up] supply M1 [mid]; M1 supplies D1 [down]. up feeds mid, mid feeds down.
  */
@@ -157,7 +158,7 @@ describe('analytics round trips per request', () => {
     ]);
   });
 
-  it('answers impactOfLosing a segment in four statements once the trees are held, naming what breaks', async () => {
+  it('answers impactOfLosing a segment in three statements once the trees are held, naming what breaks', async () => {
     const query = `query ($segmentId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
       impactOfLosing(segmentId: $segmentId, regionId: $regionId, sources: $sources) {
         segment { id }
@@ -170,7 +171,7 @@ describe('analytics round trips per request', () => {
     expect(first.body.errors).toBeUndefined();
     const second = await run(query, variables);
     expect(second.body.data).toEqual(first.body.data);
-    expect(second.statements).toHaveLength(4);
+    expect(second.statements).toHaveLength(3);
     const impact = (
       second.body.data as {
         impactOfLosing: {
