@@ -21,7 +21,6 @@ import {
   readIncentives,
   readSegmentLossStart,
   readSegmentLosses,
-  readSegmentScopes,
   sourcesOrDefault,
   type GapFactsRequest,
   type GapFactsRow,
@@ -43,7 +42,7 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
-import { segmentScenarioScope } from './segmentScope.js';
+import { gapScopes, segmentScenarioScope } from './segmentScope.js';
 import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
 /**
@@ -835,9 +834,10 @@ export async function targetFirms(
       { segmentId: gap.facts.segmentId, name: gap.facts.name, score: gap.score },
     ]),
   );
+  // The gaps' scopes from the segment tree this process holds (read once, then kept while the structure stands).
   const scopeToGap =
     gaps.length > 0
-      ? await readSegmentScopes(context.executor, [...gapById.keys()])
+      ? gapScopes(await aggregateStructure(context, prepared), [...gapById.keys()])
       : new Map<string, string>();
   // Ranked in the database: the gaps' firms read best-first from the rank index until no unread one can reach the
   // top (src/analytics/candidates.ts), then supply links for the few that still can.
