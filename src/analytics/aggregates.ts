@@ -134,6 +134,11 @@ export interface HomeScope {
 export interface FirmScope {
   readonly firmIds: readonly string[];
   readonly excludeSegmentIds?: readonly string[];
+  /**
+   * Count only the supply pairs whose buyer is located in one of these homes (null or absent: every pair). A
+   * scenario reads the supply figures of one region only, and most pairs of its firms have their buyer elsewhere.
+   */
+  readonly buyerHomeIds?: readonly string[] | null;
 }
 
 const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scope;
@@ -154,7 +159,11 @@ function homeFilter(scope: CountScope, variable: string): string {
 
 function scopeParams(scope: CountScope): Record<string, unknown> {
   return isFirmScope(scope)
-    ? { firmIds: scope.firmIds, excludeSegmentIds: scope.excludeSegmentIds ?? [] }
+    ? {
+        firmIds: scope.firmIds,
+        excludeSegmentIds: scope.excludeSegmentIds ?? [],
+        buyerHomeIds: scope.buyerHomeIds ?? null,
+      }
     : { homeIds: scope.homeIds ?? [] };
 }
 
@@ -226,6 +235,7 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
        }
        WITH DISTINCT b, sp
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
+       WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
        WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) ${keptOperation(scope, 'b', 't')} RETURN [t.id, op.source, t.source] } AS buyerOps
        WHERE size(buyerOps) > 0
        MATCH (b)<-[sup:${T.SUPPLIES}]-(sp)`

@@ -382,7 +382,41 @@ export interface ContributionsRequest {
    * subtraction is read. The segment tree sent then shrinks to theirs (29 KB for every chain at 200,000 firms).
    */
   readonly segmentIds?: readonly string[];
+  /**
+   * The one region whose supply figures the scenario reads (a scenario reads no other region's: of its nation only
+   * the firm counts, for the location quotient). Only supply pairs whose buyer is in its subtree are counted, and
+   * the other wanted regions' supply figures are left at 0. Pairs whose buyer is elsewhere were counted for nothing:
+   * losing a segment of 115 local firms at 200,000 firms read 171 KB of supply rows, 92 KB with the filter.
+   */
+  readonly supplyRegionId?: string;
 }
+
+/**
+ * The regions in `regionId`'s subtree (each region whose ancestor list holds it), or null when it has no ancestor
+ * of its own (a nation: every home is in it, and no filter is needed). Memoised per region tree.
+ */
+function subtreeHomes(
+  ancestors: Readonly<Record<string, readonly string[]>>,
+  regionId: string,
+): string[] | null {
+  let byRegion = subtreesByTree.get(ancestors);
+  if (byRegion === undefined) {
+    byRegion = new Map();
+    subtreesByTree.set(ancestors, byRegion);
+  }
+  const held = byRegion.get(regionId);
+  if (held !== undefined) return held;
+  const own = ancestors[regionId] ?? [regionId];
+  const homes =
+    own.length <= 1
+      ? null
+      : Object.entries(ancestors)
+          .filter(([, chain]) => chain.includes(regionId))
+          .map(([homeId]) => homeId);
+  byRegion.set(regionId, homes);
+  return homes;
+}
+const subtreesByTree = new WeakMap<object, Map<string, string[] | null>>();
 
 /**
  * The segment tree cut to what counting for `segmentIds` needs: each segment whose scope holds one of them, with
@@ -441,9 +475,12 @@ export function contributionsPart(request: ContributionsRequest): {
   const excluded = request.excludeSegmentIds ?? [];
   // Every count in ONE part: what the firms count with all their operations, and (a segment scenario) without
   // the excluded ones.
+  const supplyRegionId = request.supplyRegionId;
+  const buyerHomeIds =
+    supplyRegionId === undefined ? null : subtreeHomes(structure.ancestors, supplyRegionId);
   const scopes = [
-    { firmIds: request.firmIds },
-    ...(excluded.length > 0 ? [{ firmIds: request.firmIds, excludeSegmentIds: excluded }] : []),
+    { firmIds: request.firmIds, buyerHomeIds },
+    ...(excluded.length > 0 ? [{ firmIds: request.firmIds, excludeSegmentIds: excluded, buyerHomeIds }] : []),
   ];
   const { query, columns } = contributionsQuery(
     scopes,
@@ -454,7 +491,12 @@ export function contributionsPart(request: ContributionsRequest): {
       const firms = (row?.[`f${index}`] as Row[] | undefined) ?? [];
       const supply = withLocalAt((row?.[`s${index}`] as Row[] | undefined) ?? [], structure.ancestors);
       const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
-      return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>()]));
+      return new Map(
+        wanted.map((id) => {
+          const counts = sums.get(id)?.get(key) ?? new Map<string, SegmentCounts>();
+          return [id, buyerHomeIds === null || id === supplyRegionId ? counts : withoutSupply(counts)];
+        }),
+      );
     };
     const all = counted(0);
     if (excluded.length === 0) return all;
@@ -481,6 +523,16 @@ export function contributionsPart(request: ContributionsRequest): {
     );
   };
   return { query, columns, from };
+}
+
+/** Counts with their supply figures left at 0 (not counted: see ContributionsRequest.supplyRegionId). */
+function withoutSupply(counts: RegionCounts): RegionCounts {
+  return new Map(
+    [...counts].map(([segmentId, segment]) => [
+      segmentId,
+      { ...segment, localSupplyEdges: 0, outsideSupplyEdges: 0 },
+    ]),
+  );
 }
 
 /**

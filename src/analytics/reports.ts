@@ -309,6 +309,7 @@ async function factsFrom(
               structure: await aggregateStructure(context, prepared),
               segmentIds: structure.map((row) => row.segmentId),
               nationId,
+              supplyRegionId: regionId,
               ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
             }),
     );
@@ -376,6 +377,8 @@ export async function checkedGapFacts(
           structure: trees.value,
           ...(options.excludeSegmentIds ? { excludeSegmentIds: options.excludeSegmentIds } : {}),
           ...(cached ? { segmentIds: cached.value.map((row) => row.segmentId) } : {}),
+          // A scenario is asked of one region (factsFrom subtracts it there and from its nation).
+          ...(request.regionIds.length === 1 ? { supplyRegionId: request.regionIds[0]! } : {}),
         });
   const extras = [part?.query ? { query: part.query, columns: part.columns } : null, contributions].filter(
     (extra) => extra !== null,
