@@ -123,9 +123,9 @@ export function structureFrom(row: Row | undefined): Structure {
 // --- Counting statements: per home region, or for a given set of firms (the firms a scenario leaves out) ---
 
 /**
- * Whose facts to count: the firms (and platforms) located in these homes (null: everywhere), or these firms — with,
- * for a segment scenario (impactOfLosing a segment), their operations in `excludeSegmentIds` left out, as if they had
- * stopped operating there (their other segments kept).
+ * Whose facts to count: the firms (and platforms) located in these homes (null: everywhere), or these firms — for a
+ * segment scenario (impactOfLosing a segment) with, beside their codes, the codes they would still count had they
+ * stopped operating in `excludeSegmentIds` (`keptCodes`; their other segments kept).
  */
 export type CountScope = HomeScope | FirmScope;
 export interface HomeScope {
@@ -133,6 +133,12 @@ export interface HomeScope {
 }
 export interface FirmScope {
   readonly firmIds: readonly string[];
+  /**
+   * Each row also says, in `keptCodes`, what its firms (or pairs) count without the scope firms' operations in
+   * these segments (empty: they would not count there at all). One walk gives both counts a segment scenario
+   * subtracts — with every operation and without these — where two walks, one per count, read every firm and pair
+   * twice.
+   */
   readonly excludeSegmentIds?: readonly string[];
   /**
    * Count only the supply pairs whose buyer is located in one of these homes (null or absent: every pair). A
@@ -143,15 +149,13 @@ export interface FirmScope {
 
 const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scope;
 
-/**
- * A WHERE clause leaving out the scope firms' operations in the excluded segments; none when nothing is excluded,
- * so the refresh's statements stay as they were.
- */
-function keptOperation(scope: CountScope, firm: string, segment: string): string {
-  return isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0
-    ? `WHERE NOT (${firm}.id IN $firmIds AND ${segment}.id IN $excludeSegmentIds)`
-    : '';
-}
+/** Whether the rows carry `keptCodes` (a firm scope with excluded segments). */
+const splitsKept = (scope: CountScope): boolean =>
+  isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0;
+
+/** Whether the operation of `firm` in `segment` is kept (not one of the scope firms' excluded operations). */
+const keptOperation = (firm: string, segment: string): string =>
+  `NOT (${firm}.id IN $firmIds AND ${segment}.id IN $excludeSegmentIds)`;
 
 function homeFilter(scope: CountScope, variable: string): string {
   return !isFirmScope(scope) && scope.homeIds !== null ? `WHERE ${variable}.id IN $homeIds` : '';
@@ -183,12 +187,16 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
     ? `UNWIND $firmIds AS firmId
        MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise} { id: firmId })`
     : `MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise}) ${homeFilter(scope, 'home')}`;
+  const code = codeOf('[e.source, loc.source, op.source, d.source]');
+  const split = splitsKept(scope);
   return cypher(
     `${located}
-     MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) ${keptOperation(scope, 'e', 'd')}
+     MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
      UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
-     WITH home, e, segmentId, collect(DISTINCT ${codeOf('[e.source, loc.source, op.source, d.source]')}) AS codes
-     RETURN home.id AS homeId, segmentId, codes, count(*) AS n,
+     WITH home, e, segmentId, collect(DISTINCT ${code}) AS codes${
+       split ? `, collect(DISTINCT CASE WHEN ${keptOperation('e', 'd')} THEN ${code} END) AS keptCodes` : ''
+     }
+     RETURN home.id AS homeId, segmentId, codes, ${split ? 'keptCodes, ' : ''}count(*) AS n,
             sum(CASE WHEN e.leading = true THEN 1 ELSE 0 END) AS leading,
             sum(CASE WHEN e.highTech = true THEN 1 ELSE 0 END) AS highTech,
             sum(CASE WHEN e.stockCode IS NOT NULL THEN 1 ELSE 0 END) AS listed,
@@ -225,6 +233,7 @@ export function platformCountsQuery(
  * ancestors, 238 KB of 267 at 200,000 firms) cost more to send and decode than counting a firm's pairs did.
  */
 export function supplyCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
+  const split = splitsKept(scope);
   const pairs = isFirmScope(scope)
     ? `UNWIND $firmIds AS firmId
        MATCH (x:${L.Enterprise} { id: firmId })
@@ -236,7 +245,7 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
        WITH DISTINCT b, sp
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
        WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
-       WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) ${keptOperation(scope, 'b', 't')} RETURN [t.id, op.source, t.source] } AS buyerOps
+       WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${split ? `, ${keptOperation('b', 't')}` : ''}] } AS buyerOps
        WHERE size(buyerOps) > 0
        MATCH (b)<-[sup:${T.SUPPLIES}]-(sp)`
     : `MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b:${L.Enterprise}) ${homeFilter(scope, 'hb')}
@@ -247,23 +256,45 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
     `${pairs}
      WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources
      WITH hb, b, lb, buyerOps, sp, supplySources,
-          COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) ${keptOperation(scope, 'sp', 'd')} RETURN DISTINCT d.id } AS supplierSegments,
+          COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT ${split ? `[d.id, ${keptOperation('sp', 'd')}]` : 'd.id'} } AS supplierSegments,
           COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id } AS supplierHomes
      WITH hb, b, lb, buyerOps, sp, supplySources, supplierHomes,
-          reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds
+          ${
+            split
+              ? `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d[0]], []) WHERE NOT s IN acc]) AS segmentIds,
+          reduce(acc = [], d IN supplierSegments | CASE WHEN d[1] THEN acc + [s IN coalesce($scopeRoots[d[0]], []) WHERE NOT s IN acc] ELSE acc END) AS keptSegmentIds`
+              : `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds`
+          }
      UNWIND segmentIds AS segmentId
      WITH hb, b, lb, sp, supplySources, supplierHomes, segmentId,
           reduce(acc = [], fe IN coalesce($feeds[segmentId], []) |
-            acc + [bo IN buyerOps WHERE bo[0] = fe[0] | [fe[1], bo[1], bo[2]]]) AS routes
+            acc + [bo IN buyerOps WHERE bo[0] = fe[0] | [fe[1], bo[1], bo[2]]]) AS routes${
+              split
+                ? `,
+          CASE WHEN segmentId IN keptSegmentIds THEN reduce(acc = [], fe IN coalesce($feeds[segmentId], []) |
+            acc + [bo IN buyerOps WHERE bo[0] = fe[0] AND bo[3] | [fe[1], bo[1], bo[2]]]) ELSE [] END AS keptRoutes`
+                : ''
+            }
      WHERE size(routes) > 0
      WITH hb, segmentId, supplierHomes,
           reduce(acc = [], a IN supplySources |
-            acc + [r IN routes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allCodes
+            acc + [r IN routes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allCodes${
+              split
+                ? `,
+          reduce(acc = [], a IN supplySources |
+            acc + [r IN keptRoutes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allKeptCodes`
+                : ''
+            }
      ${
        isFirmScope(scope)
          ? `WITH hb, segmentId, supplierHomes,
-          reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes
-     RETURN hb.id AS homeId, segmentId, codes, supplierHomes, count(*) AS n`
+          reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes${
+            split
+              ? `,
+          reduce(acc = [], c IN allKeptCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS keptCodes`
+              : ''
+          }
+     RETURN hb.id AS homeId, segmentId, codes, ${split ? 'keptCodes, ' : ''}supplierHomes, count(*) AS n`
          : `WITH hb, segmentId, supplierHomes,
           reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes,
           coalesce($ancestors[hb.id], [hb.id]) AS buyerAncestors,

@@ -473,23 +473,30 @@ export function contributionsPart(request: ContributionsRequest): {
   const { structure } = request;
   const key = filterKey(request.sources);
   const excluded = request.excludeSegmentIds ?? [];
-  // Every count in ONE part: what the firms count with all their operations, and (a segment scenario) without
-  // the excluded ones.
   const supplyRegionId = request.supplyRegionId;
   const buyerHomeIds =
     supplyRegionId === undefined ? null : subtreeHomes(structure.ancestors, supplyRegionId);
-  const scopes = [
-    { firmIds: request.firmIds, buyerHomeIds },
-    ...(excluded.length > 0 ? [{ firmIds: request.firmIds, excludeSegmentIds: excluded, buyerHomeIds }] : []),
-  ];
+  // Every count in ONE walk: what the firms count with all their operations, and (a segment scenario) in each row's
+  // `keptCodes`, what they count without the excluded ones.
   const { query, columns } = contributionsQuery(
-    scopes,
+    {
+      firmIds: request.firmIds,
+      buyerHomeIds,
+      ...(excluded.length > 0 ? { excludeSegmentIds: excluded } : {}),
+    },
     request.segmentIds ? segmentTreeFor(structure, request.segmentIds) : structure,
   );
   const from = (row: Row | undefined, wanted: readonly string[]): Map<string, RegionCounts> => {
-    const counted = (index: number): Map<string, RegionCounts> => {
-      const firms = (row?.[`f${index}`] as Row[] | undefined) ?? [];
-      const supply = withLocalAt((row?.[`s${index}`] as Row[] | undefined) ?? [], structure.ancestors);
+    const firmRows = (row?.['f0'] as Row[] | undefined) ?? [];
+    const supplyRows = withLocalAt((row?.['s0'] as Row[] | undefined) ?? [], structure.ancestors);
+    // The rows as they would be without the excluded operations: their kept codes, where they still count.
+    const keptOf = (rows: readonly Row[]) =>
+      rows
+        .filter((counted) => (counted['keptCodes'] as unknown[]).length > 0)
+        .map((counted) => ({ ...counted, codes: counted['keptCodes'] }));
+    const counted = (kept: boolean): Map<string, RegionCounts> => {
+      const firms = kept ? keptOf(firmRows) : firmRows;
+      const supply = kept ? keptOf(supplyRows) : supplyRows;
       const sums = sumCells(cellsFrom(firms, [], supply), structure.ancestors, new Set(wanted), [key]);
       return new Map(
         wanted.map((id) => {
@@ -498,9 +505,9 @@ export function contributionsPart(request: ContributionsRequest): {
         }),
       );
     };
-    const all = counted(0);
+    const all = counted(false);
     if (excluded.length === 0) return all;
-    const kept = counted(1);
+    const kept = counted(true);
     return new Map(
       wanted.map((id) => {
         const lost: RegionCounts = new Map();
@@ -536,32 +543,28 @@ function withoutSupply(counts: RegionCounts): RegionCounts {
 }
 
 /**
- * The firm and supply counts (aggregates.ts) of each scope: columns `f<i>` and `s<i>` hold the rows the two
- * counting statements would return. Each count is collected inside its own CALL, so that a count with no rows still
- * leaves the statement its one row. The scopes share `$firmIds`; only a scope that excludes segments refers to
- * `$excludeSegmentIds`, so at most one scope may exclude any.
+ * The firm and supply counts (aggregates.ts) of the scope: columns `f0` and `s0` hold the rows the two counting
+ * statements would return (with `keptCodes` when the scope excludes segments). Each count is collected inside its
+ * own CALL, so that a count with no rows still leaves the statement its one row.
  */
 function contributionsQuery(
-  scopes: readonly FirmScope[],
+  scope: FirmScope,
   structure: Structure,
 ): { query: CypherQuery; columns: string[] } {
-  const calls: string[] = [];
-  const columns: string[] = [];
-  let params: Record<string, unknown> = {};
-  scopes.forEach((scope, index) => {
-    const firms = firmCountsQuery(scope, structure);
-    const supply = supplyCountsQuery(scope, structure);
-    params = { ...params, ...firms.params, ...supply.params };
-    calls.push(
-      `CALL { CALL { ${firms.cypher} }
-         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, n: n, leading: leading, highTech: highTech,
-                          listed: listed, listedWithRevenue: listedWithRevenue, listedRevenue: listedRevenue }) AS f${index} }`,
-      `CALL { CALL { ${supply.cypher} }
-         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, supplierHomes: supplierHomes, n: n }) AS s${index} }`,
-    );
-    columns.push(`f${index}`, `s${index}`);
-  });
-  return { query: { cypher: calls.join('\n'), params }, columns };
+  const firms = firmCountsQuery(scope, structure);
+  const supply = supplyCountsQuery(scope, structure);
+  const kept = (scope.excludeSegmentIds?.length ?? 0) > 0 ? 'keptCodes: keptCodes, ' : '';
+  return {
+    query: {
+      cypher: `CALL { CALL { ${firms.cypher} }
+         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, ${kept}n: n, leading: leading, highTech: highTech,
+                          listed: listed, listedWithRevenue: listedWithRevenue, listedRevenue: listedRevenue }) AS f0 }
+       CALL { CALL { ${supply.cypher} }
+         RETURN collect({ homeId: homeId, segmentId: segmentId, codes: codes, ${kept}supplierHomes: supplierHomes, n: n }) AS s0 }`,
+      params: { ...firms.params, ...supply.params },
+    },
+    columns: ['f0', 's0'],
+  };
 }
 
 /**

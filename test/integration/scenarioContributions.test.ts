@@ -1,0 +1,202 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { RegionCounts } from '../../src/analytics/aggregates.js';
+import { readAggregateStructure, readContributions } from '../../src/analytics/facts.js';
+import { cypher } from '../../src/data/cypher.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+
+const SOURCE_SETS = [['PLAN'], ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'], ['ILLUSTRATIVE']] as const;
+
+/** A random world: a region tree rooted at r0 (the nation), a segment forest, firms and supply links across them. */
+const worldArb = fc.record({
+  // Region i > 0 hangs under one of the regions before it.
+  regionParents: fc.array(fc.nat(), { minLength: 2, maxLength: 6 }),
+  segmentParents: fc.array(fc.option(fc.nat(), { nil: undefined }), { minLength: 1, maxLength: 4 }),
+  firms: fc.array(
+    fc.record({
+      region: fc.nat(),
+      segments: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      supplies: fc.array(fc.nat(), { maxLength: 3 }),
+      source: fc.constantFrom('PLAN' as const, 'PUBLIC' as const, 'ILLUSTRATIVE' as const),
+      listed: fc.boolean(),
+    }),
+    { minLength: 2, maxLength: 10 },
+  ),
+  leftOut: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+  excluded: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }),
+  asked: fc.nat(),
+  sourcePick: fc.nat(),
+  salt: fc.nat(),
+});
+type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** A segment without counts reads as one with all zero (NO_COUNTS): entries of zeros are left out. */
+function nonZero(counts: RegionCounts | undefined, withSupply = true) {
+  return Object.fromEntries(
+    [...(counts ?? [])]
+      .map(
+        ([segmentId, segment]) =>
+          [
+            segmentId,
+            withSupply ? segment : { ...segment, localSupplyEdges: 0, outsideSupplyEdges: 0 },
+          ] as const,
+      )
+      .filter(([, segment]) => Object.values(segment).some((value) => value !== 0)),
+  );
+}
+
+/**
+ * What a scenario subtracts (readContributions), against plain references on random worlds (region trees, segment
+ * forests, firms with mixed provenance, supply links within and across regions):
+ * - counted for the one region asked (ContributionsRequest.supplyRegionId), that region gets what counting every
+ *   pair gives it, and the nation the same firm counts;
+ * - leaving segments out (a segment scenario, one walk with `keptCodes`) subtracts what the firms' counts lose when
+ *   their operations in those segments are really deleted from the graph.
+ */
+describe('scenario contributions', () => {
+  let database: TestDatabase;
+  const prefix = uniquePrefix('contrib');
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database.close();
+  });
+
+  async function build(world: World) {
+    const name = `${prefix}-${world.salt}-${Math.random().toString(36).slice(2, 8)}`;
+    const regionCount = world.regionParents.length;
+    const segmentIds = world.segmentParents.map((_, index) => `s${index}`);
+    const firmIds = world.firms.map((_, index) => `f${index}`);
+    const graph: TestGraph = await createTestGraph(database.executor, name, {
+      regions: world.regionParents.map((parent, index) => ({
+        id: `r${index}`,
+        ...(index > 0 ? { parent: `r${parent % index}` } : {}),
+      })),
+      chain: 'chain',
+      segments: world.segmentParents.map((parent, index) => ({
+        id: segmentIds[index]!,
+        stage: 'MIDSTREAM' as const,
+        ...(parent !== undefined && index > 0 ? { parent: segmentIds[parent % index]! } : {}),
+        // Every segment feeds the next (and the last the first): supply pairs count somewhere.
+        feeds: [segmentIds[(index + 1) % segmentIds.length]!],
+      })),
+      firms: world.firms.map((firm, index) => ({
+        id: firmIds[index]!,
+        region: `r${firm.region % regionCount}`,
+        segments: [...new Set(firm.segments.map((pick) => segmentIds[pick % segmentIds.length]!))],
+        supplies: [
+          ...new Set(
+            firm.supplies
+              .map((pick) => firmIds[pick % firmIds.length]!)
+              .filter((id) => id !== firmIds[index]),
+          ),
+        ],
+        source: firm.source,
+        ...(firm.listed ? { stockCode: `${name}-${index}` } : {}),
+      })),
+    });
+    // Asked of a region with regions under it when there is one: its subtree is what the filter must get right.
+    const parents = [...new Set(world.regionParents.slice(1).map((parent, index) => parent % (index + 1)))];
+    const inner = parents.filter((index) => index > 0);
+    const askedIndex =
+      inner.length > 0 ? inner[world.asked % inner.length]! : 1 + (world.asked % (regionCount - 1));
+    return {
+      name,
+      regionId: graph.id(`r${askedIndex}`),
+      nationId: graph.id('r0'),
+      firmIds: [...new Set(world.leftOut.map((pick) => graph.id(firmIds[pick % firmIds.length]!)))],
+      excludeSegmentIds: [
+        ...new Set(world.excluded.map((pick) => graph.id(segmentIds[pick % segmentIds.length]!))),
+      ],
+      sources: SOURCE_SETS[world.sourcePick % SOURCE_SETS.length]!,
+    };
+  }
+
+  it('gives the asked region what counting every pair gives it', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, fc.boolean(), async (world, excluding) => {
+        const built = await build(world);
+        const request = {
+          firmIds: built.firmIds,
+          sources: built.sources,
+          structure: await readAggregateStructure(database.executor),
+          regionId: built.regionId,
+          nationId: built.nationId,
+          ...(excluding ? { excludeSegmentIds: built.excludeSegmentIds } : {}),
+        };
+        const everyPair = await readContributions(database.executor, request);
+        const askedOnly = await readContributions(database.executor, {
+          ...request,
+          supplyRegionId: built.regionId,
+        });
+        expect(nonZero(askedOnly.get(built.regionId))).toEqual(nonZero(everyPair.get(built.regionId)));
+        expect(nonZero(askedOnly.get(built.nationId), false)).toEqual(
+          nonZero(everyPair.get(built.nationId), false),
+        );
+        await deleteByPrefix(database.executor, built.name);
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it('subtracts, for left-out segments, what deleting the firms’ operations there takes away', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (world) => {
+        const built = await build(world);
+        const request = {
+          firmIds: built.firmIds,
+          sources: built.sources,
+          structure: await readAggregateStructure(database.executor),
+          regionId: built.regionId,
+          nationId: built.nationId,
+        };
+        const lost = await readContributions(database.executor, {
+          ...request,
+          excludeSegmentIds: built.excludeSegmentIds,
+        });
+        // The reference: the firms' whole contributions, before and after their operations in the left-out segments
+        // are deleted (only this world's data), the difference being what they lose.
+        const before = await readContributions(database.executor, request);
+        await database.executor.write(
+          'test',
+          cypher(
+            `MATCH (e:Enterprise)-[op:OPERATES_IN]->(s:ChainSegment)
+             WHERE e.id IN $firmIds AND s.id IN $segmentIds
+             DELETE op`,
+            { firmIds: built.firmIds, segmentIds: built.excludeSegmentIds },
+          ),
+        );
+        const after = await readContributions(database.executor, request);
+        for (const regionId of [built.regionId, built.nationId]) {
+          const expected: RegionCounts = new Map();
+          const was: RegionCounts = before.get(regionId) ?? new Map();
+          const is: RegionCounts = after.get(regionId) ?? new Map();
+          for (const segmentId of new Set([...was.keys(), ...is.keys()])) {
+            const a = was.get(segmentId);
+            const b = is.get(segmentId);
+            const field = (key: keyof NonNullable<typeof a>) => (a?.[key] ?? 0) - (b?.[key] ?? 0);
+            expected.set(segmentId, {
+              enterprises: field('enterprises'),
+              leading: field('leading'),
+              highTech: field('highTech'),
+              platforms: 0,
+              localSupplyEdges: field('localSupplyEdges'),
+              outsideSupplyEdges: field('outsideSupplyEdges'),
+              listed: field('listed'),
+              listedWithRevenue: field('listedWithRevenue'),
+              listedRevenue: field('listedRevenue'),
+            });
+          }
+          expect(nonZero(lost.get(regionId)), regionId).toEqual(nonZero(expected));
+        }
+        await deleteByPrefix(database.executor, built.name);
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+});
