@@ -105,15 +105,23 @@ describe('scenario contributions', () => {
     const inner = parents.filter((index) => index > 0);
     const askedIndex =
       inner.length > 0 ? inner[world.asked % inner.length]! : 1 + (world.asked % (regionCount - 1));
+    const regionId = graph.id(`r${askedIndex}`);
+    const nationId = graph.id('r0');
     return {
       name,
-      regionId: graph.id(`r${askedIndex}`),
-      nationId: graph.id('r0'),
-      firmIds: [...new Set(world.leftOut.map((pick) => graph.id(firmIds[pick % firmIds.length]!)))],
+      regionId,
+      nationId,
       excludeSegmentIds: [
         ...new Set(world.excluded.map((pick) => graph.id(segmentIds[pick % segmentIds.length]!))),
       ],
-      sources: SOURCE_SETS[world.sourcePick % SOURCE_SETS.length]!,
+      /** What readContributions is asked: the left-out firms of the asked region (and its nation). */
+      request: {
+        firmIds: [...new Set(world.leftOut.map((pick) => graph.id(firmIds[pick % firmIds.length]!)))],
+        sources: SOURCE_SETS[world.sourcePick % SOURCE_SETS.length]!,
+        structure: await readAggregateStructure(database.executor),
+        regionId,
+        nationId,
+      },
     };
   }
 
@@ -122,11 +130,7 @@ describe('scenario contributions', () => {
       fc.asyncProperty(worldArb, fc.boolean(), async (world, excluding) => {
         const built = await build(world);
         const request = {
-          firmIds: built.firmIds,
-          sources: built.sources,
-          structure: await readAggregateStructure(database.executor),
-          regionId: built.regionId,
-          nationId: built.nationId,
+          ...built.request,
           ...(excluding ? { excludeSegmentIds: built.excludeSegmentIds } : {}),
         };
         const everyPair = await readContributions(database.executor, request);
@@ -148,13 +152,7 @@ describe('scenario contributions', () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (world) => {
         const built = await build(world);
-        const request = {
-          firmIds: built.firmIds,
-          sources: built.sources,
-          structure: await readAggregateStructure(database.executor),
-          regionId: built.regionId,
-          nationId: built.nationId,
-        };
+        const { request } = built;
         const lost = await readContributions(database.executor, {
           ...request,
           excludeSegmentIds: built.excludeSegmentIds,
@@ -168,7 +166,7 @@ describe('scenario contributions', () => {
             `MATCH (e:Enterprise)-[op:OPERATES_IN]->(s:ChainSegment)
              WHERE e.id IN $firmIds AND s.id IN $segmentIds
              DELETE op`,
-            { firmIds: built.firmIds, segmentIds: built.excludeSegmentIds },
+            { firmIds: request.firmIds, segmentIds: built.excludeSegmentIds },
           ),
         );
         const after = await readContributions(database.executor, request);
