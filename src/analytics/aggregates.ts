@@ -150,7 +150,7 @@ export interface FirmScope {
 const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scope;
 
 /** Whether the rows carry `keptCodes` (a firm scope with excluded segments). */
-const splitsKept = (scope: CountScope): boolean =>
+export const splitsKept = (scope: CountScope): boolean =>
   isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0;
 
 /** Whether the operation of `firm` in `segment` is kept (not one of the scope firms' excluded operations). */

@@ -6,6 +6,7 @@ import {
   firmCountsQuery,
   NO_COUNTS,
   REGION_AGGREGATES_SUBQUERY,
+  splitsKept,
   structureFrom,
   structureQuery,
   sumCells,
@@ -553,7 +554,7 @@ function contributionsQuery(
 ): { query: CypherQuery; columns: string[] } {
   const firms = firmCountsQuery(scope, structure);
   const supply = supplyCountsQuery(scope, structure);
-  const kept = (scope.excludeSegmentIds?.length ?? 0) > 0 ? 'keptCodes: keptCodes, ' : '';
+  const kept = splitsKept(scope) ? 'keptCodes: keptCodes, ' : '';
   return {
     query: {
       cypher: `CALL { CALL { ${firms.cypher} }

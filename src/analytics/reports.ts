@@ -1016,23 +1016,13 @@ async function impactOfLosingSegment(
       segment: lostScope,
     });
     if (removed.length > context.maxScenarioFirms) throw tooMany();
-    const { prepared, facts, nodes } = await checkedGapFacts(
-      context,
-      checks,
-      { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
-      {
-        scenarios: [[], removed],
-        excludeSegmentIds: lostScope.segmentIds,
-        hydration: (structure) => ({
-          selection,
-          requests: lossHydration(
-            args,
-            structure.map((row) => row.segmentId),
-            losses,
-          ),
-        }),
-      },
-    );
+    const { prepared, facts, nodes } = await lossFacts(context, checks, args, selection, {
+      chainIds,
+      sources,
+      removed,
+      losses,
+      excludeSegmentIds: lostScope.segmentIds,
+    });
     // The structure moved after the trees were read: the scope may have changed; once more with the trees of now
     // (a structure that keeps moving is answered from the second reading, as a read racing a write would be).
     if (prepared.structureVersion !== trees.version && attempt === 1) {
@@ -1041,6 +1031,47 @@ async function impactOfLosingSegment(
     }
     return lossReport(context, args, selection, thresholds, facts, losses, nodes);
   }
+}
+
+/**
+ * The facts of a loss — scenario 0 as it is, scenario 1 without the removed firms (or, for a segment, without their
+ * operations in `excludeSegmentIds`) — checked, counted and projected by checkedGapFacts.
+ */
+function lossFacts(
+  context: AnalyticsContext,
+  checks: readonly RequestCheck[],
+  args: { enterpriseId?: string | null; segmentId?: string | null; regionId: string },
+  selection: Selection,
+  loss: {
+    readonly chainIds: readonly string[];
+    readonly sources: readonly string[];
+    readonly removed: readonly string[];
+    readonly losses: readonly SupplyLossRow[];
+    readonly excludeSegmentIds?: readonly string[];
+  },
+) {
+  return checkedGapFacts(
+    context,
+    checks,
+    {
+      chainIds: [...loss.chainIds],
+      regionIds: [args.regionId],
+      sources: loss.sources,
+      maxDepth: context.limits.maxTraversalDepth,
+    },
+    {
+      scenarios: [[], loss.removed],
+      ...(loss.excludeSegmentIds ? { excludeSegmentIds: loss.excludeSegmentIds } : {}),
+      hydration: (structure) => ({
+        selection,
+        requests: lossHydration(
+          args,
+          structure.map((row) => row.segmentId),
+          loss.losses,
+        ),
+      }),
+    },
+  );
 }
 
 /**
@@ -1150,21 +1181,11 @@ async function impactOfLosingFirm(
     regionId: args.regionId,
     sources,
   });
-  const { facts, nodes } = await checkedGapFacts(
-    context,
-    checks,
-    { chainIds, regionIds: [args.regionId], sources, maxDepth: context.limits.maxTraversalDepth },
-    {
-      scenarios: [[], removed],
-      hydration: (structure) => ({
-        selection,
-        requests: lossHydration(
-          args,
-          structure.map((row) => row.segmentId),
-          losses,
-        ),
-      }),
-    },
-  );
+  const { facts, nodes } = await lossFacts(context, checks, args, selection, {
+    chainIds,
+    sources,
+    removed,
+    losses,
+  });
   return lossReport(context, args, selection, thresholds, facts, losses, nodes);
 }
