@@ -187,14 +187,19 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
     ? `UNWIND $firmIds AS firmId
        MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise} { id: firmId })`
     : `MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise}) ${homeFilter(scope, 'home')}`;
-  const code = codeOf('[e.source, loc.source, op.source, d.source]');
   const split = splitsKept(scope);
+  // Each operation's code once, before it is counted under each of its scope roots: written inline, the four
+  // sources were read again for every test of the code and every root (36,600 db hits for 540 rows of a scenario).
   return cypher(
     `${located}
      MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
+     WITH home, e, d, [e.source, loc.source, op.source, d.source] AS operationSources${
+       split ? `, ${keptOperation('e', 'd')} AS kept` : ''
+     }
+     WITH home, e, d, ${codeOf('operationSources')} AS code${split ? ', kept' : ''}
      UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
-     WITH home, e, segmentId, collect(DISTINCT ${code}) AS codes${
-       split ? `, collect(DISTINCT CASE WHEN ${keptOperation('e', 'd')} THEN ${code} END) AS keptCodes` : ''
+     WITH home, e, segmentId, collect(DISTINCT code) AS codes${
+       split ? `, collect(DISTINCT CASE WHEN kept THEN code END) AS keptCodes` : ''
      }
      RETURN home.id AS homeId, segmentId, codes, ${split ? 'keptCodes, ' : ''}count(*) AS n,
             sum(CASE WHEN e.leading = true THEN 1 ELSE 0 END) AS leading,
@@ -238,27 +243,27 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
     ? `UNWIND $firmIds AS firmId
        MATCH (x:${L.Enterprise} { id: firmId })
        CALL (x) {
-         MATCH (x)-[:${T.SUPPLIES}]->(b:${L.Enterprise}) RETURN b, x AS sp
+         MATCH (x)-[sup:${T.SUPPLIES}]->(b:${L.Enterprise}) RETURN b, x AS sp, sup
          UNION
-         MATCH (sp:${L.Enterprise})-[:${T.SUPPLIES}]->(x) RETURN x AS b, sp
+         MATCH (sp:${L.Enterprise})-[sup:${T.SUPPLIES}]->(x) RETURN x AS b, sp, sup
        }
-       WITH DISTINCT b, sp
+       WITH b, sp, collect(DISTINCT sup.source) AS supplySources
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
        WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
-       WITH hb, b, lb, sp, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${split ? `, ${keptOperation('b', 't')}` : ''}] } AS buyerOps
-       WHERE size(buyerOps) > 0
-       MATCH (b)<-[sup:${T.SUPPLIES}]-(sp)`
+       WITH hb, b, lb, sp, supplySources, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${split ? `, ${keptOperation('b', 't')}` : ''}] } AS buyerOps
+       WHERE size(buyerOps) > 0`
     : `MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b:${L.Enterprise}) ${homeFilter(scope, 'hb')}
        WITH hb, b, lb, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source] } AS buyerOps
        WHERE size(buyerOps) > 0
-       MATCH (b)<-[sup:${T.SUPPLIES}]-(sp:${L.Enterprise})`;
+       MATCH (b)<-[sup:${T.SUPPLIES}]-(sp:${L.Enterprise})
+       WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources`;
+  // The pair's own sources read once (the codes below test them for every supply source and route).
   return cypher(
     `${pairs}
-     WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources
-     WITH hb, b, lb, buyerOps, sp, supplySources,
+     WITH hb, b, lb, buyerOps, sp, supplySources, [b.source, lb.source, sp.source] AS pairSources,
           COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT ${split ? `[d.id, ${keptOperation('sp', 'd')}]` : 'd.id'} } AS supplierSegments,
           COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id } AS supplierHomes
-     WITH hb, b, lb, buyerOps, sp, supplySources, supplierHomes,
+     WITH hb, b, buyerOps, sp, supplySources, pairSources, supplierHomes,
           ${
             split
               ? `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d[0]], []) WHERE NOT s IN acc]) AS segmentIds,
@@ -266,7 +271,7 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
               : `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds`
           }
      UNWIND segmentIds AS segmentId
-     WITH hb, b, lb, sp, supplySources, supplierHomes, segmentId,
+     WITH hb, supplySources, pairSources, supplierHomes, segmentId,
           reduce(acc = [], fe IN coalesce($feeds[segmentId], []) |
             acc + [bo IN buyerOps WHERE bo[0] = fe[0] | [fe[1], bo[1], bo[2]]]) AS routes${
               split
@@ -278,11 +283,11 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
      WHERE size(routes) > 0
      WITH hb, segmentId, supplierHomes,
           reduce(acc = [], a IN supplySources |
-            acc + [r IN routes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allCodes${
+            acc + [r IN routes | ${codeOf('(pairSources + [a] + r)')}]) AS allCodes${
               split
                 ? `,
           reduce(acc = [], a IN supplySources |
-            acc + [r IN keptRoutes | ${codeOf('([b.source, lb.source, sp.source, a] + r)')}]) AS allKeptCodes`
+            acc + [r IN keptRoutes | ${codeOf('(pairSources + [a] + r)')}]) AS allKeptCodes`
                 : ''
             }
      ${
@@ -621,6 +626,12 @@ const STATE_ID = 'aggregates';
  * counts and ALL_SEGMENTS of issue 15) is recounted in full by its next refresh, once.
  */
 const CELL_FORMAT = 2;
+/**
+ * The layout of the keys kept on each operation (candidates.ts RANK_BODY): 2 added the firm's home (`rankHomeId`). A
+ * store whose keys are older has every firm's keys computed again by its next refresh, once; the state records the
+ * layout only after the last batch, so no reader trusts half-written keys (HOME_INDEX_SUBQUERY).
+ */
+const RANK_FORMAT = 2;
 /** Firms whose rank keys one statement of a full rebuild recomputes. */
 const RANK_BATCH = 20_000;
 const DEFAULT_REFRESH_TIMEOUT_MS = 600_000;
@@ -641,8 +652,9 @@ export async function refreshAggregates(
           `MERGE (s:${I.AggregateState} { id: $id })
            SET s.lockedAt = datetime()
            RETURN s.builtAt IS NOT NULL AS built, s.maxOperations IS NOT NULL AS hasMaxOperations,
-                  coalesce(s.cellFormat, 1) = $cellFormat AS currentFormat`,
-          { id: STATE_ID, cellFormat: CELL_FORMAT },
+                  coalesce(s.cellFormat, 1) = $cellFormat AS currentFormat,
+                  coalesce(s.rankFormat, 1) = $rankFormat AS currentRanks`,
+          { id: STATE_ID, cellFormat: CELL_FORMAT, rankFormat: RANK_FORMAT },
         ),
       );
       const changes = await run(
@@ -655,7 +667,8 @@ export async function refreshAggregates(
       // Every firm's rank keys and the most-segments count are computed again only on a requested rebuild or a first
       // build: they depend on each firm and its own operations, never on the chains' or regions' shape, so a
       // structural change (which does recount every cell) leaves them to the touched firms like any other write.
-      const everyFirm = options.full === true || state?.['built'] !== true;
+      const everyFirm =
+        options.full === true || state?.['built'] !== true || state?.['currentRanks'] !== true;
       const full =
         everyFirm ||
         state?.['currentFormat'] !== true ||
@@ -799,6 +812,13 @@ export async function refreshAggregates(
       if (last === null) break;
       after = last;
     }
+    await executor.write(
+      'candidate-ranks',
+      cypher(`MATCH (s:${I.AggregateState} { id: $id }) SET s.rankFormat = $rankFormat`, {
+        id: STATE_ID,
+        rankFormat: RANK_FORMAT,
+      }),
+    );
   }
   return { ...summary, seconds: (Date.now() - started) / 1000 };
 }
@@ -829,6 +849,16 @@ export const BASIS_SUBQUERY = `CALL {
        OPTIONAL MATCH (shape:${I.AggregateState} { id: '${STRUCTURE_STATE_ID}' })
        RETURN toString(state.builtAt) AS asOf, COUNT { MATCH (:${I.AggregateChange}) } AS pendingChanges,
               coalesce(shape.version, 0) AS structureVersion, state.maxOperations AS maxOperations
+     }`;
+
+/**
+ * Cypher fragment (inside a CALL) returning `homeIndexReady`: whether every operation's `rankHomeId` and
+ * `rankSegmentId` are current — the keys are of the current layout and no write is waiting to be folded in (the
+ * refresh that folds a write in recomputes the written firms' keys in the same transaction).
+ */
+export const HOME_INDEX_SUBQUERY = `CALL {
+       OPTIONAL MATCH (state:${I.AggregateState} { id: '${STATE_ID}' })
+       RETURN coalesce(state.rankFormat, 1) = ${RANK_FORMAT} AND NOT EXISTS { MATCH (:${I.AggregateChange}) } AS homeIndexReady
      }`;
 
 /** Cypher fragment (inside a CALL, given `$aggregateRegionIds` and `$aggregateFilter`) returning `aggregates`. */

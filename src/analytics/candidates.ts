@@ -85,18 +85,22 @@ const CAPABILITY_KEY_OF_E = `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIU
 /**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
  * operations from its size, flags and every platform it hosts — the same table as capabilityKey in targets.ts —
- * and writes it only where it changed, so that running it again writes nothing.
+ * and the firm's home region (`rankHomeId`: with `rankSegmentId` it finds a segment's firms in a region from an index,
+ * facts.ts localEnterprisesOfSegmentQuery), and writes them only where they changed, so that running it again writes
+ * nothing. A firm has at most one LOCATED_IN (src/ingest/batches.ts SINGLE); one without keeps no `rankHomeId`.
  */
 const RANK_BODY = `
-  WITH e, ${HOSTED_BY_E} AS hosted
-  WITH e, ${CAPABILITY_KEY_OF_E} AS capabilityKey
+  WITH e, ${HOSTED_BY_E} AS hosted,
+       head(COLLECT { MATCH (e)-[:${T.LOCATED_IN}]->(home:${L.Region}) RETURN home.id ORDER BY home.id }) AS homeId
+  WITH e, homeId, ${CAPABILITY_KEY_OF_E} AS capabilityKey
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-  WITH e, op, d.id AS segmentId,
+  WITH e, op, homeId, d.id AS segmentId,
        CASE WHEN op.role = 'CORE' THEN '0' ELSE '1' END
          + right('00000' + toString(${CAPABILITY_KEY_SCALE} - capabilityKey), ${RANK_KEY_DIGITS}) + '|' + e.id AS rankKey
   FOREACH (_ IN CASE WHEN op IS NOT NULL AND (op.rankSegmentId IS NULL OR op.rankSegmentId <> segmentId
-                                              OR op.rankKey IS NULL OR op.rankKey <> rankKey) THEN [1] ELSE [] END |
-    SET op.rankSegmentId = segmentId, op.rankKey = rankKey)`;
+                                              OR op.rankKey IS NULL OR op.rankKey <> rankKey
+                                              OR coalesce(op.rankHomeId, '') <> coalesce(homeId, '')) THEN [1] ELSE [] END |
+    SET op.rankSegmentId = segmentId, op.rankKey = rankKey, op.rankHomeId = homeId)`;
 
 /**
  * (Re)computes the stored rank keys of the given enterprises' operations, or of every enterprise (null). Idempotent:

@@ -997,7 +997,7 @@ async function impactOfLosingSegment(
     trees = { version: prepared.structureVersion, value: await aggregateStructure(context, prepared) };
   }
   for (let attempt = 1; ; attempt += 1) {
-    const { chainIds, localCount } = await readSegmentLossStart(context.executor, {
+    const { chainIds, localCount, homeIndexReady } = await readSegmentLossStart(context.executor, {
       segmentId,
       regionId: args.regionId,
       sources,
@@ -1014,6 +1014,8 @@ async function impactOfLosingSegment(
       limit: context.maxScenarioFirms + 1,
       maxFirms: context.maxScenarioFirms,
       segment: lostScope,
+      // From the index while its keys are current; else walked from the graph (a write not yet folded in).
+      ...(homeIndexReady ? { side: 'index' as const } : {}),
     });
     if (removed.length > context.maxScenarioFirms) throw tooMany();
     const { prepared, facts, nodes } = await lossFacts(context, checks, args, selection, {

@@ -46,6 +46,9 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE CONSTRAINT aggregatestate_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateState}) REQUIRE n.id IS UNIQUE`,
     // Target-firm ranking reads a segment's firms best-first from this index, in its order (src/analytics/candidates.ts).
     `CREATE INDEX operates_in_rank IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankSegmentId, op.rankKey)`,
+    // A segment's firms in a region, one seek per (segment, home region) (src/analytics/facts.ts
+    // localEnterprisesOfSegmentQuery): without it, losing a segment walked every firm of the city and its operations.
+    `CREATE INDEX operates_in_home IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankSegmentId, op.rankHomeId)`,
   );
   for (const index of FULLTEXT_INDEXES) statements.push(createFulltextIndex(index));
   return statements.map((text) => ({ cypher: text, params: {} }));

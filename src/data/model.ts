@@ -86,13 +86,13 @@ export type RelationshipType = (typeof RelationshipType)[keyof typeof Relationsh
 export const RELATIONSHIP_TYPES: readonly RelationshipType[] = Object.values(RelationshipType);
 
 /**
- * Properties the service derives and keeps on relationships itself — the target-ranking keys of an operation
- * (src/analytics/candidates.ts), maintained by the aggregate refresh. An upsert neither compares nor erases them, so
+ * Properties the service derives and keeps on relationships itself — the target-ranking keys of an operation and
+ * its firm's home (src/analytics/candidates.ts), maintained by the aggregate refresh. An upsert neither compares nor erases them, so
  * re-loading the same data still changes nothing.
  */
 export const DERIVED_RELATIONSHIP_PROPERTIES: Readonly<Partial<Record<RelationshipType, readonly string[]>>> =
   {
-    OPERATES_IN: ['rankSegmentId', 'rankKey'],
+    OPERATES_IN: ['rankSegmentId', 'rankKey', 'rankHomeId'],
   };
 
 export function assertLabel(label: string): NodeLabel {
