@@ -838,7 +838,7 @@ function lossesFrom(row: Row | undefined): SupplyLossRow[] {
   return ((row?.['losses'] as Row[] | undefined) ?? []).map((loss) => ({
     buyerId: String(loss['buyerId']),
     products: [...new Set(loss['products'] as string[])],
-    lostSupplierIds: (loss['lostSupplierIds'] as string[]).slice().sort(),
+    lostSupplierIds: [...new Set(loss['lostSupplierIds'] as string[])].sort(),
   }));
 }
 

@@ -962,9 +962,69 @@ export async function impactOfLosing(
     ...(args.segmentId ? [{ argument: 'segmentId', label: NodeLabel.ChainSegment, id: args.segmentId }] : []),
     { argument: 'regionId', label: NodeLabel.Region, id: args.regionId },
   ];
+  // The page sizes are checked before anything is read.
+  const pages = lossPages(selection, context.limits);
   if (args.enterpriseId)
-    return impactOfLosingFirm(context, { ...args, enterpriseId: args.enterpriseId }, selection, checks);
-  return impactOfLosingSegment(context, { ...args, segmentId: args.segmentId! }, selection, checks);
+    return impactOfLosingFirm(
+      context,
+      { ...args, enterpriseId: args.enterpriseId },
+      selection,
+      checks,
+      pages,
+    );
+  return impactOfLosingSegment(context, { ...args, segmentId: args.segmentId! }, selection, checks, pages);
+}
+
+/** Page size of LossImpact.firmsLosingLocalSupply and of SupplyLoss.lostSuppliers when `first` is left out. */
+export const DEFAULT_LOSS_PAGE = 20;
+
+/** How many buyers, and lost suppliers of each, a loss report lists: the largest `first` any alias asks for. */
+interface LossPages {
+  readonly losses: number;
+  readonly suppliers: number;
+}
+
+/**
+ * The page sizes the selection asks for (each alias is cut to its own `first` by the resolvers). Every buyer left
+ * without supply is still found — their number is an answer — but only the listed ones, and the first lost suppliers
+ * of each, are projected and returned: a hub supplier's loss at a million firms leaves hundreds of buyers.
+ */
+function lossPages(selection: Selection, limits: TranslationLimits): LossPages {
+  let losses = 0;
+  let suppliers = 0;
+  for (const [key, field] of selectedFields(selection, 'firmsLosingLocalSupply')) {
+    losses = Math.max(
+      losses,
+      pageSize(field.args['first'], limits, { argument: `${key}.first`, fallback: DEFAULT_LOSS_PAGE }),
+    );
+    for (const [inner, supplierField] of selectedFields(field.selection, 'lostSuppliers')) {
+      suppliers = Math.max(
+        suppliers,
+        pageSize(supplierField.args['first'], limits, {
+          argument: `${key}.${inner}.first`,
+          fallback: DEFAULT_LOSS_PAGE,
+        }),
+      );
+    }
+  }
+  return { losses, suppliers };
+}
+
+/** The supply losses as a report lists them: how many there are, and the first of them cut to the pages. */
+interface PagedLosses {
+  readonly count: number;
+  readonly listed: readonly (SupplyLossRow & { readonly lostSupplierCount: number })[];
+}
+
+function pagedLosses(losses: readonly SupplyLossRow[], pages: LossPages): PagedLosses {
+  return {
+    count: losses.length,
+    listed: losses.slice(0, pages.losses).map((loss) => ({
+      ...loss,
+      lostSupplierIds: loss.lostSupplierIds.slice(0, pages.suppliers),
+      lostSupplierCount: loss.lostSupplierIds.length,
+    })),
+  };
 }
 
 /**
@@ -979,6 +1039,7 @@ async function impactOfLosingSegment(
   args: { segmentId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
   selection: Selection,
   checks: readonly RequestCheck[],
+  pages: LossPages,
 ) {
   const { segmentId } = args;
   const thresholds = validThresholds(args.thresholds);
@@ -1007,7 +1068,7 @@ async function impactOfLosingSegment(
     // narrower segments, and the supply pairs counted through those — not the firms: their other segments stay.
     const lostScope = segmentScenarioScope(trees.value, segmentId, sources);
     // Its local firms and the buyers they leave without supply, in one statement (none past MAX_SCENARIO_FIRMS).
-    const { removed, losses } = await readSegmentLosses(context.executor, {
+    const { removed, losses: found } = await readSegmentLosses(context.executor, {
       segmentId,
       regionId: args.regionId,
       sources,
@@ -1018,6 +1079,7 @@ async function impactOfLosingSegment(
       ...(homeIndexReady ? { side: 'index' as const } : {}),
     });
     if (removed.length > context.maxScenarioFirms) throw tooMany();
+    const losses = pagedLosses(found, pages);
     const { prepared, facts, nodes } = await lossFacts(context, checks, args, selection, {
       chainIds,
       sources,
@@ -1048,7 +1110,7 @@ function lossFacts(
     readonly chainIds: readonly string[];
     readonly sources: readonly string[];
     readonly removed: readonly string[];
-    readonly losses: readonly SupplyLossRow[];
+    readonly losses: PagedLosses;
     readonly excludeSegmentIds?: readonly string[];
   },
 ) {
@@ -1083,7 +1145,7 @@ function lossFacts(
 function lossHydration(
   args: { enterpriseId?: string | null; segmentId?: string | null; regionId: string },
   segmentIds: readonly string[],
-  losses: readonly SupplyLossRow[],
+  losses: PagedLosses,
 ): HydrationRequest[] {
   return [
     { typeName: 'Region', ids: [args.regionId], at: ['region'] },
@@ -1092,12 +1154,12 @@ function lossHydration(
     { typeName: 'ChainSegment', ids: segmentIds, at: ['segmentsAffected', 'segment'] },
     {
       typeName: 'Enterprise',
-      ids: losses.map((loss) => loss.buyerId),
+      ids: losses.listed.map((loss) => loss.buyerId),
       at: ['firmsLosingLocalSupply', 'enterprise'],
     },
     {
       typeName: 'Enterprise',
-      ids: losses.flatMap((loss) => loss.lostSupplierIds),
+      ids: losses.listed.flatMap((loss) => loss.lostSupplierIds),
       at: ['firmsLosingLocalSupply', 'lostSuppliers'],
     },
   ];
@@ -1113,7 +1175,7 @@ async function lossReport(
   selection: Selection,
   thresholds: GapThresholds,
   { rows, basis, facts }: Pick<GapFactsResult, 'rows' | 'basis' | 'facts'>,
-  losses: readonly SupplyLossRow[],
+  losses: PagedLosses,
   read: Hydrated | null,
 ) {
   const key = (row: GapFactsRow) => `${row.chainId}|${row.segmentId}`;
@@ -1155,11 +1217,13 @@ async function lossReport(
       localEnterprisesBefore: was.facts.localEnterpriseCount,
       localEnterprisesAfter: after.facts.localEnterpriseCount,
     })),
-    firmsLosingLocalSupply: losses.map((loss) => ({
+    firmsLosingLocalSupply: losses.listed.map((loss) => ({
       enterprise: nodes.ref(loss.buyerId),
       products: loss.products,
       lostSuppliers: loss.lostSupplierIds.map((id) => nodes.ref(id)),
+      lostSupplierCount: loss.lostSupplierCount,
     })),
+    firmsLosingLocalSupplyCount: losses.count,
     basis: basisObject(basis, facts, [args.regionId]),
   };
 }
@@ -1174,15 +1238,18 @@ async function impactOfLosingFirm(
   args: { enterpriseId: string; regionId: string; thresholds?: ThresholdsInput | null; sources?: Sources },
   selection: Selection,
   checks: readonly RequestCheck[],
+  pages: LossPages,
 ) {
   const thresholds = validThresholds(args.thresholds);
   const sources = sourcesOrDefault(args.sources);
   const removed = [args.enterpriseId];
-  const { chainIds, losses } = await readFirmLoss(context.executor, {
+  const read = await readFirmLoss(context.executor, {
     enterpriseId: args.enterpriseId,
     regionId: args.regionId,
     sources,
   });
+  const { chainIds } = read;
+  const losses = pagedLosses(read.losses, pages);
   const { facts, nodes } = await lossFacts(context, checks, args, selection, {
     chainIds,
     sources,

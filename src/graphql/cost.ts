@@ -55,9 +55,12 @@ import { loadTypeDefs } from './typeDefs.js';
  *   - a list that takes `first`: the coerced `first`, or the default the resolver applies when it is left out —
  *     20 for the root connections `enterprises`, `platforms` and for `search`, 10 for `targetFirms`'
  *     recommendations, MAX_PAGE_SIZE (default 100) for nested lists (`Region.enterprises`, `ChainSegment.enterprises`,
- *     `upstream/downstream { enterprises }`); on a connection it applies to `nodes` and to `edges`;
+ *     `upstream/downstream { enterprises }`) unless the schema gives `first` a default (20 for
+ *     `ChainGap.localEnterprises`, `LossImpact.firmsLosingLocalSupply`, `SupplyLoss.lostSuppliers`); on a connection
+ *     it applies to `nodes` and to `edges`;
  *   - a list without `first` whose items are enterprises or platforms (the kinds that grow with a city's data):
  *     MAX_PAGE_SIZE;
+ *   - the lost suppliers of a supply loss below `impactOfLosing(enterpriseId)`: 1 (the firm lost);
  *   - the path of a reached segment or enterprise: depth + 1 nodes;
  *   - the segments reached by `upstream/downstream`: 10 per step of depth, at most MAX_PAGE_SIZE;
  *   - compared regions (`compareRegions … regions`, `byRegion`): the number of `regionIds`;
@@ -184,9 +187,11 @@ interface Scope {
   readonly depth: number | null;
   /** The number of regions of the enclosing `compareRegions`. */
   readonly regions: number | null;
+  /** The most lost suppliers a supply loss can have: 1 below `impactOfLosing(enterpriseId)`, the one firm lost. */
+  readonly lostSuppliers: number | null;
 }
 
-const ROOT_SCOPE: Scope = { page: null, depth: null, regions: null };
+const ROOT_SCOPE: Scope = { page: null, depth: null, regions: null, lostSuppliers: null };
 
 class TooDeep extends Error {}
 
@@ -270,6 +275,9 @@ function listSize(
   walk: Walk,
 ): number {
   const { maxPageSize } = walk.limits;
+  if (parent.name === 'SupplyLoss' && field === 'lostSuppliers' && scope.lostSuppliers !== null) {
+    return Math.min(scope.lostSuppliers, clamp(args['first'], maxPageSize, 0, maxPageSize));
+  }
   if (parent.getFields()[field]?.args.some((argument) => argument.name === 'first')) {
     const fallback = parent.name === 'Query' ? (ROOT_PAGE_DEFAULTS[field] ?? maxPageSize) : maxPageSize;
     return clamp(args['first'], fallback, 0, maxPageSize);
@@ -335,6 +343,9 @@ function childScope(
     return { ...scope, depth: clamp(args['depth'], 1, 1, walk.limits.maxTraversalDepth) };
   }
   if (parent.name === 'Query' && field === 'compareRegions') return { ...scope, regions: regionCount(args) };
+  if (parent.name === 'Query' && field === 'impactOfLosing' && typeof args['enterpriseId'] === 'string') {
+    return { ...scope, lostSuppliers: 1 };
+  }
   if (parent.name === 'Query' && field in ROOT_PAGE_DEFAULTS && field !== 'search') {
     return { ...scope, page: clamp(args['first'], ROOT_PAGE_DEFAULTS[field]!, 0, walk.limits.maxPageSize) };
   }

@@ -604,7 +604,7 @@ export async function readSupplyLosses(
   return rows.map((row) => ({
     buyerId: String(row['buyerId']),
     products: [...new Set(row['products'] as string[])],
-    lostSupplierIds: (row['lostSupplierIds'] as string[]).slice().sort(),
+    lostSupplierIds: [...new Set(row['lostSupplierIds'] as string[])].sort(),
   }));
 }
 
@@ -986,11 +986,14 @@ export async function oracleImpactOfLosing(
       localEnterprisesBefore: idsOf(was.facts).length,
       localEnterprisesAfter: idsOf(after.facts).length,
     })),
+    // Every loss and every lost supplier: a caller cuts them to the pages it asked for.
     firmsLosingLocalSupply: losses.map((loss) => ({
       enterprise: { id: loss.buyerId },
       // The statement gathers products in match order, which no answer promises: compared as a sorted set.
       products: [...loss.products].sort(),
       lostSuppliers: loss.lostSupplierIds.map((id) => ({ id })),
+      lostSupplierCount: loss.lostSupplierIds.length,
     })),
+    firmsLosingLocalSupplyCount: losses.length,
   };
 }

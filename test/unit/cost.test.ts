@@ -84,6 +84,22 @@ describe('the price of an operation', () => {
     );
   });
 
+  it('prices the supply losses of a loss by their pages, a firm loss with its one lost supplier per buyer', () => {
+    const losses = (target: string, pages = '') =>
+      price(
+        `{ impactOfLosing(${target}, regionId: "r") { firmsLosingLocalSupply${pages} { enterprise { id } lostSuppliers { id } } } }`,
+      )!;
+    const work = 2 * PRICES.impactChains * PRICES.gapAssessment + PRICES.supplyLosses;
+    // 20 buyers by default, each: the item, its enterprise with its id, and 20 lost suppliers (item and id each).
+    expect(losses('segmentId: "s"')).toBe(work + 1 + 20 * (1 + 2 + 20 * 2));
+    expect(losses('segmentId: "s"', '(first: 5)')).toBe(work + 1 + 5 * (1 + 2 + 20 * 2));
+    // Losing one firm loses one supplier per buyer, whatever the page asks.
+    expect(losses('enterpriseId: "e"')).toBe(work + 1 + 20 * (1 + 2 + 1 * 2));
+    // The benchmark's firm loss fits the cheap lane, its segment loss does not.
+    expect(losses('enterpriseId: "e"')).toBeLessThanOrEqual(config.admission.cheapMaxCost);
+    expect(losses('segmentId: "s"')).toBeGreaterThan(config.admission.cheapMaxCost);
+  });
+
   it('prices fields that merge into one response key once, and leaves out skipped fields and introspection', () => {
     expect(price('{ a: chains { id } a: chains { name } }')).toBe(20 * 3);
     expect(price('{ a: chains { id } b: chains { name } }')).toBe(2 * 20 * 2);

@@ -471,7 +471,7 @@ export type ImpactOfLosingZhongciQueryVariables = Exact<{
 }>;
 
 
-export type ImpactOfLosingZhongciQuery = { impactOfLosing: { enterprise: { id: string, name: string } | null, segmentsAffected: Array<{ before: GapStatus, after: GapStatus, localEnterprisesBefore: number, localEnterprisesAfter: number, segment: { id: string, name: string, chain: { id: string } } }>, firmsLosingLocalSupply: Array<{ products: Array<string>, enterprise: { id: string, name: string }, lostSuppliers: Array<{ id: string, name: string }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean } } };
+export type ImpactOfLosingZhongciQuery = { impactOfLosing: { firmsLosingLocalSupplyCount: number, enterprise: { id: string, name: string } | null, segmentsAffected: Array<{ before: GapStatus, after: GapStatus, localEnterprisesBefore: number, localEnterprisesAfter: number, segment: { id: string, name: string, chain: { id: string } } }>, firmsLosingLocalSupply: Array<{ products: Array<string>, enterprise: { id: string, name: string }, lostSuppliers: Array<{ id: string, name: string }> }>, basis: { sources: Array<ProvenanceSource>, completeness: DataCompleteness, illustrativeShare: number, asOf: string, current: boolean } } };
 
 export type ListedCompanyQueryVariables = Exact<{
   stockCode?: string;

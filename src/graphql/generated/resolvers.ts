@@ -1022,14 +1022,25 @@ export type LossImpact = {
   basis: AnalyticsBasis;
   /** The enterprise taken away, if one was. */
   enterprise?: Maybe<Enterprise>;
-  /** Local firms that buy from what is taken away and would have no other local supplier for it. */
+  /**
+   * Local firms that buy from what is taken away and would have no other local supplier for it, the first by name (see
+   * `firmsLosingLocalSupplyCount` for how many there are).
+   */
   firmsLosingLocalSupply: Array<SupplyLoss>;
+  /** How many local firms would lose their local supply (all of them, however many `firmsLosingLocalSupply` lists). */
+  firmsLosingLocalSupplyCount: Scalars['Int']['output'];
   /** The region. */
   region: Region;
   /** The segment taken away, if one was. */
   segment?: Maybe<ChainSegment>;
   /** Segments whose status would worsen to MISSING, UNKNOWN or DEPENDENT, with their status before and after. */
   segmentsAffected: Array<SegmentStatusChange>;
+};
+
+
+/** What a region would lose with an enterprise or a segment's local capacity gone. */
+export type LossImpactFirmsLosingLocalSupplyArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** The board of a Chinese stock exchange a company is listed on. */
@@ -2230,10 +2241,18 @@ export type SupplyLoss = {
   __typename?: 'SupplyLoss';
   /** The firm. */
   enterprise: Enterprise;
-  /** The local suppliers it loses. */
+  /** How many local suppliers it loses. */
+  lostSupplierCount: Scalars['Int']['output'];
+  /** The local suppliers it loses, the first by id (see `lostSupplierCount`). */
   lostSuppliers: Array<Enterprise>;
   /** What it buys from what is taken away. */
   products: Array<Scalars['String']['output']>;
+};
+
+
+/** A local firm that would lose its local supply. */
+export type SupplyLossLostSuppliersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A quantitative target of the plan, for example 1,300 high-tech enterprises by 2020. */
@@ -2983,7 +3002,8 @@ export type IndustryClassResolvers<ContextType = GraphQLContext, ParentType exte
 export type LossImpactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LossImpact'] = ResolversParentTypes['LossImpact']> = ResolversObject<{
   basis?: Resolver<ResolversTypes['AnalyticsBasis'], ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType>;
-  firmsLosingLocalSupply?: Resolver<Array<ResolversTypes['SupplyLoss']>, ParentType, ContextType>;
+  firmsLosingLocalSupply?: Resolver<Array<ResolversTypes['SupplyLoss']>, ParentType, ContextType, RequireFields<LossImpactFirmsLosingLocalSupplyArgs, 'first'>>;
+  firmsLosingLocalSupplyCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   segment?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
   segmentsAffected?: Resolver<Array<ResolversTypes['SegmentStatusChange']>, ParentType, ContextType>;
@@ -3313,7 +3333,8 @@ export type SupplyLinkResolvers<ContextType = GraphQLContext, ParentType extends
 
 export type SupplyLossResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SupplyLoss'] = ResolversParentTypes['SupplyLoss']> = ResolversObject<{
   enterprise?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
-  lostSuppliers?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType>;
+  lostSupplierCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lostSuppliers?: Resolver<Array<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<SupplyLossLostSuppliersArgs, 'first'>>;
   products?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 

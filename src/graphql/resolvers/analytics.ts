@@ -2,6 +2,7 @@ import {
   chainGapReport,
   compareRegions,
   DEFAULT_LOCAL_ENTERPRISES,
+  DEFAULT_LOSS_PAGE,
   impactOfLosing,
   targetFirms,
   type AnalyticsContext,
@@ -50,5 +51,17 @@ export const analyticsResolvers: Resolvers = {
         parent.localEnterprises.slice(0, Math.max(0, args.first ?? DEFAULT_LOCAL_ENTERPRISES)),
         pathBelowRoot(info),
       ) as typeof parent.localEnterprises,
+  },
+  // The report listed as many as the largest `first` selected; each alias keeps its own page.
+  LossImpact: {
+    firmsLosingLocalSupply: (parent, args) =>
+      parent.firmsLosingLocalSupply.slice(0, Math.max(0, args.first ?? DEFAULT_LOSS_PAGE)),
+  },
+  SupplyLoss: {
+    lostSuppliers: (parent, args, _context, info) =>
+      resolveNodeRefs(
+        parent.lostSuppliers.slice(0, Math.max(0, args.first ?? DEFAULT_LOSS_PAGE)),
+        pathBelowRoot(info),
+      ) as typeof parent.lostSuppliers,
   },
 };
