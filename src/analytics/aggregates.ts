@@ -227,6 +227,13 @@ export function platformCountsQuery(
   );
 }
 
+/** Cypher: the segments supplier `sp` operates in directly (with whether each is kept, in a split scope). */
+const SUPPLIER_SEGMENTS = (split: boolean) =>
+  `COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT ${split ? `[d.id, ${keptOperation('sp', 'd')}]` : 'd.id'} }`;
+
+/** Cypher: the home regions of supplier `sp`. */
+const SUPPLIER_HOMES = `COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id }`;
+
 /**
  * Supplier–buyer pairs per (buyer's home, segment scope, codes, where the supplier counts as local). A pair counts
  * for segment S when the supplier operates in S's scope and the buyer in a segment S feeds; it is local for the
@@ -248,22 +255,30 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
          MATCH (sp:${L.Enterprise})-[sup:${T.SUPPLIES}]->(x) RETURN x AS b, sp, sup
        }
        WITH b, sp, collect(DISTINCT sup.source) AS supplySources
+       // A scenario firm is the buyer of all its suppliers' pairs and the supplier of all its buyers': each buyer's
+       // home and operations, and each supplier's segments and homes, are read once, not once per pair.
+       WITH b, collect([sp, supplySources]) AS suppliers
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
        WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
-       WITH hb, b, lb, sp, supplySources, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${split ? `, ${keptOperation('b', 't')}` : ''}] } AS buyerOps
-       WHERE size(buyerOps) > 0`
+       WITH hb, b, lb, suppliers, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${split ? `, ${keptOperation('b', 't')}` : ''}] } AS buyerOps
+       WHERE size(buyerOps) > 0
+       UNWIND suppliers AS supplier
+       WITH supplier[0] AS sp, collect([hb, b, lb, buyerOps, supplier[1]]) AS buyers
+       WITH sp, buyers, ${SUPPLIER_SEGMENTS(split)} AS supplierSegments, ${SUPPLIER_HOMES} AS supplierHomes
+       UNWIND buyers AS buyer
+       WITH buyer[0] AS hb, buyer[1] AS b, buyer[2] AS lb, buyer[3] AS buyerOps, sp, buyer[4] AS supplySources,
+            supplierSegments, supplierHomes`
     : `MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b:${L.Enterprise}) ${homeFilter(scope, 'hb')}
        WITH hb, b, lb, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source] } AS buyerOps
        WHERE size(buyerOps) > 0
        MATCH (b)<-[sup:${T.SUPPLIES}]-(sp:${L.Enterprise})
-       WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources`;
+       WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources
+       WITH hb, b, lb, buyerOps, sp, supplySources,
+            ${SUPPLIER_SEGMENTS(split)} AS supplierSegments, ${SUPPLIER_HOMES} AS supplierHomes`;
   // The pair's own sources read once (the codes below test them for every supply source and route).
   return cypher(
     `${pairs}
-     WITH hb, b, lb, buyerOps, sp, supplySources, [b.source, lb.source, sp.source] AS pairSources,
-          COLLECT { MATCH (sp)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT ${split ? `[d.id, ${keptOperation('sp', 'd')}]` : 'd.id'} } AS supplierSegments,
-          COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id } AS supplierHomes
-     WITH hb, b, buyerOps, sp, supplySources, pairSources, supplierHomes,
+     WITH hb, b, buyerOps, sp, supplySources, [b.source, lb.source, sp.source] AS pairSources, supplierHomes,
           ${
             split
               ? `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d[0]], []) WHERE NOT s IN acc]) AS segmentIds,

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RegionCounts } from '../../src/analytics/aggregates.js';
+import {
+  cellsFrom,
+  filterKey,
+  firmCountsQuery,
+  sumCells,
+  supplyCountsQuery,
+  type RegionCounts,
+} from '../../src/analytics/aggregates.js';
 import { readAggregateStructure, readContributions } from '../../src/analytics/facts.js';
 import { cypher } from '../../src/data/cypher.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
@@ -53,7 +60,9 @@ function nonZero(counts: RegionCounts | undefined, withSupply = true) {
  * - counted for the one region asked (ContributionsRequest.supplyRegionId), that region gets what counting every
  *   pair gives it, and the nation the same firm counts;
  * - leaving segments out (a segment scenario, one walk with `keptCodes`) subtracts what the firms' counts lose when
- *   their operations in those segments are really deleted from the graph.
+ *   their operations in those segments are really deleted from the graph;
+ * - the firms' contributions (their own pass, which reads each buyer and supplier once) are what deleting the firms
+ *   takes from a recount of every home region (the aggregate refresh's pass, an independent walk).
  */
 describe('scenario contributions', () => {
   let database: TestDatabase;
@@ -111,6 +120,7 @@ describe('scenario contributions', () => {
       name,
       regionId,
       nationId,
+      homeIds: world.regionParents.map((_, index) => graph.id(`r${index}`)),
       excludeSegmentIds: [
         ...new Set(world.excluded.map((pick) => graph.id(segmentIds[pick % segmentIds.length]!))),
       ],
@@ -123,6 +133,20 @@ describe('scenario contributions', () => {
         nationId,
       },
     };
+  }
+
+  /** The counts of the wanted regions as the aggregate refresh counts them, from every home of the world. */
+  async function recount(
+    homeIds: readonly string[],
+    request: Awaited<ReturnType<typeof build>>['request'],
+  ): Promise<Map<string, RegionCounts>> {
+    const scope = { homeIds: [...homeIds] };
+    const firms = await database.executor.read('test', firmCountsQuery(scope, request.structure));
+    const supply = await database.executor.read('test', supplyCountsQuery(scope, request.structure));
+    const key = filterKey(request.sources);
+    const wanted = [request.regionId, request.nationId];
+    const sums = sumCells(cellsFrom(firms, [], supply), request.structure.ancestors, new Set(wanted), [key]);
+    return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map()]));
   }
 
   it('gives the asked region what counting every pair gives it', async () => {
@@ -142,6 +166,50 @@ describe('scenario contributions', () => {
         expect(nonZero(askedOnly.get(built.nationId), false)).toEqual(
           nonZero(everyPair.get(built.nationId), false),
         );
+        await deleteByPrefix(database.executor, built.name);
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it('gives what deleting the firms takes from a recount of every home', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (world) => {
+        const built = await build(world);
+        const { request } = built;
+        const contributions = await readContributions(database.executor, request);
+        const before = await recount(built.homeIds, request);
+        await database.executor.write(
+          'test',
+          cypher('MATCH (e:Enterprise) WHERE e.id IN $firmIds DETACH DELETE e', { firmIds: request.firmIds }),
+        );
+        const after = await recount(built.homeIds, request);
+        for (const regionId of [built.regionId, built.nationId]) {
+          const was: RegionCounts = before.get(regionId)!;
+          const is: RegionCounts = after.get(regionId)!;
+          const expected: RegionCounts = new Map(
+            [...new Set([...was.keys(), ...is.keys()])].map((segmentId) => {
+              const a = was.get(segmentId);
+              const b = is.get(segmentId);
+              const field = (key: keyof NonNullable<typeof a>) => (a?.[key] ?? 0) - (b?.[key] ?? 0);
+              return [
+                segmentId,
+                {
+                  enterprises: field('enterprises'),
+                  leading: field('leading'),
+                  highTech: field('highTech'),
+                  platforms: 0,
+                  localSupplyEdges: field('localSupplyEdges'),
+                  outsideSupplyEdges: field('outsideSupplyEdges'),
+                  listed: field('listed'),
+                  listedWithRevenue: field('listedWithRevenue'),
+                  listedRevenue: field('listedRevenue'),
+                },
+              ];
+            }),
+          );
+          expect(nonZero(contributions.get(regionId)), regionId).toEqual(nonZero(expected));
+        }
         await deleteByPrefix(database.executor, built.name);
       }),
       { numRuns: 15 },
