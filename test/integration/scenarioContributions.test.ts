@@ -54,6 +54,31 @@ function nonZero(counts: RegionCounts | undefined, withSupply = true) {
   );
 }
 
+/** What the counts `was` lose to become `is`, segment by segment (platforms never change in a scenario). */
+function difference(was: RegionCounts, is: RegionCounts): RegionCounts {
+  return new Map(
+    [...new Set([...was.keys(), ...is.keys()])].map((segmentId) => {
+      const a = was.get(segmentId);
+      const b = is.get(segmentId);
+      const field = (key: keyof NonNullable<typeof a>) => (a?.[key] ?? 0) - (b?.[key] ?? 0);
+      return [
+        segmentId,
+        {
+          enterprises: field('enterprises'),
+          leading: field('leading'),
+          highTech: field('highTech'),
+          platforms: 0,
+          localSupplyEdges: field('localSupplyEdges'),
+          outsideSupplyEdges: field('outsideSupplyEdges'),
+          listed: field('listed'),
+          listedWithRevenue: field('listedWithRevenue'),
+          listedRevenue: field('listedRevenue'),
+        },
+      ];
+    }),
+  );
+}
+
 /**
  * What a scenario subtracts (readContributions), against plain references on random worlds (region trees, segment
  * forests, firms with mixed provenance, supply links within and across regions):
@@ -185,29 +210,7 @@ describe('scenario contributions', () => {
         );
         const after = await recount(built.homeIds, request);
         for (const regionId of [built.regionId, built.nationId]) {
-          const was: RegionCounts = before.get(regionId)!;
-          const is: RegionCounts = after.get(regionId)!;
-          const expected: RegionCounts = new Map(
-            [...new Set([...was.keys(), ...is.keys()])].map((segmentId) => {
-              const a = was.get(segmentId);
-              const b = is.get(segmentId);
-              const field = (key: keyof NonNullable<typeof a>) => (a?.[key] ?? 0) - (b?.[key] ?? 0);
-              return [
-                segmentId,
-                {
-                  enterprises: field('enterprises'),
-                  leading: field('leading'),
-                  highTech: field('highTech'),
-                  platforms: 0,
-                  localSupplyEdges: field('localSupplyEdges'),
-                  outsideSupplyEdges: field('outsideSupplyEdges'),
-                  listed: field('listed'),
-                  listedWithRevenue: field('listedWithRevenue'),
-                  listedRevenue: field('listedRevenue'),
-                },
-              ];
-            }),
-          );
+          const expected = difference(before.get(regionId)!, after.get(regionId)!);
           expect(nonZero(contributions.get(regionId)), regionId).toEqual(nonZero(expected));
         }
         await deleteByPrefix(database.executor, built.name);
@@ -239,25 +242,8 @@ describe('scenario contributions', () => {
         );
         const after = await readContributions(database.executor, request);
         for (const regionId of [built.regionId, built.nationId]) {
-          const expected: RegionCounts = new Map();
-          const was: RegionCounts = before.get(regionId) ?? new Map();
-          const is: RegionCounts = after.get(regionId) ?? new Map();
-          for (const segmentId of new Set([...was.keys(), ...is.keys()])) {
-            const a = was.get(segmentId);
-            const b = is.get(segmentId);
-            const field = (key: keyof NonNullable<typeof a>) => (a?.[key] ?? 0) - (b?.[key] ?? 0);
-            expected.set(segmentId, {
-              enterprises: field('enterprises'),
-              leading: field('leading'),
-              highTech: field('highTech'),
-              platforms: 0,
-              localSupplyEdges: field('localSupplyEdges'),
-              outsideSupplyEdges: field('outsideSupplyEdges'),
-              listed: field('listed'),
-              listedWithRevenue: field('listedWithRevenue'),
-              listedRevenue: field('listedRevenue'),
-            });
-          }
+          const none: RegionCounts = new Map();
+          const expected = difference(before.get(regionId) ?? none, after.get(regionId) ?? none);
           expect(nonZero(lost.get(regionId)), regionId).toEqual(nonZero(expected));
         }
         await deleteByPrefix(database.executor, built.name);

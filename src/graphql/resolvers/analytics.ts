@@ -1,3 +1,5 @@
+import type { GraphQLResolveInfo } from 'graphql';
+
 import {
   chainGapReport,
   compareRegions,
@@ -26,6 +28,11 @@ function analyticsContext(context: GraphQLContext): AnalyticsContext {
   };
 }
 
+/** The first `first` of a report's node references, as projected at this field's path. */
+function pageOfNodes<T>(nodes: readonly T[], first: number, info: GraphQLResolveInfo): T[] {
+  return resolveNodeRefs(nodes.slice(0, Math.max(0, first)), pathBelowRoot(info)) as T[];
+}
+
 /** The chain analytics: each root field is a few statements (facts, then node projections), never one per row. */
 export const analyticsResolvers: Resolvers = {
   Query: {
@@ -47,10 +54,7 @@ export const analyticsResolvers: Resolvers = {
   ChainGap: {
     // The report fetched as many local firms as the largest `first` selected; each alias keeps its own page.
     localEnterprises: (parent, args, _context, info) =>
-      resolveNodeRefs(
-        parent.localEnterprises.slice(0, Math.max(0, args.first ?? DEFAULT_LOCAL_ENTERPRISES)),
-        pathBelowRoot(info),
-      ) as typeof parent.localEnterprises,
+      pageOfNodes(parent.localEnterprises, args.first ?? DEFAULT_LOCAL_ENTERPRISES, info),
   },
   // The report listed as many as the largest `first` selected; each alias keeps its own page.
   LossImpact: {
@@ -59,9 +63,6 @@ export const analyticsResolvers: Resolvers = {
   },
   SupplyLoss: {
     lostSuppliers: (parent, args, _context, info) =>
-      resolveNodeRefs(
-        parent.lostSuppliers.slice(0, Math.max(0, args.first ?? DEFAULT_LOSS_PAGE)),
-        pathBelowRoot(info),
-      ) as typeof parent.lostSuppliers,
+      pageOfNodes(parent.lostSuppliers, args.first ?? DEFAULT_LOSS_PAGE, info),
   },
 };
