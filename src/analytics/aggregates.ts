@@ -240,9 +240,10 @@ const SUPPLIER_HOMES = `COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h:${L.Region})
  * buyer's ancestor at index i of its ancestor list (`localAt`) when the supplier is located in that ancestor's
  * subtree. Each pair counts once, however many SUPPLIES links it has (their sources are alternatives).
  *
- * A firm scope (a scenario's few firms) returns the supplier's homes (`supplierHomes`) instead of `localAt`, and
- * `withLocalAt` derives it from the region tree this process holds: the tree as a parameter (every region with its
- * ancestors, 238 KB of 267 at 200,000 firms) cost more to send and decode than counting a firm's pairs did.
+ * A firm scope (a scenario's few firms) returns the supplier's homes (`supplierHomes`) instead of `localAt`: the
+ * scenario's statement (facts.ts contributionsQuery) tests them against the few regions it counts for. The region
+ * tree as a parameter (every region with its ancestors, 238 KB of 267 at 200,000 firms) cost more to send and decode
+ * than counting a firm's pairs did.
  */
 export function supplyCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
   const split = splitsKept(scope);
@@ -329,32 +330,6 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
       feeds: structure.feeds,
       ...(isFirmScope(scope) ? {} : { ancestors: structure.ancestors }),
     },
-  );
-}
-
-/**
- * The indexes of a buyer's home's ancestors (its ancestor list, itself first) that hold one of the supplier's homes
- * in their subtree: where the pair counts as local — what supplyCountsQuery computes as `localAt` for a home scope.
- */
-export function localAtOf(
-  homeId: string,
-  supplierHomes: readonly string[],
-  ancestors: Readonly<Record<string, readonly string[]>>,
-): number[] {
-  const buyerAncestors = ancestors[homeId] ?? [homeId];
-  const supplierAncestors = new Set(supplierHomes.flatMap((home) => ancestors[home] ?? [home]));
-  return buyerAncestors.flatMap((regionId, index) => (supplierAncestors.has(regionId) ? [index] : []));
-}
-
-/** Supply rows of a firm scope (with `supplierHomes`) as the cells take them (with `localAt`). */
-export function withLocalAt(
-  rows: readonly Row[],
-  ancestors: Readonly<Record<string, readonly string[]>>,
-): Row[] {
-  return rows.map((row) =>
-    row['localAt'] !== undefined
-      ? row
-      : { ...row, localAt: localAtOf(String(row['homeId']), row['supplierHomes'] as string[], ancestors) },
   );
 }
 

@@ -16,6 +16,7 @@ import {
   readChainsOf,
   readFirmLoss,
   contributionsPart,
+  FIRST_REGION_AND_NATION,
   readContributions,
   readGapFactParts,
   readIncentives,
@@ -371,15 +372,18 @@ export async function checkedGapFacts(
   const contributions =
     trees === undefined
       ? null
-      : contributionsPart({
-          firmIds: scenarioFirms[0]!,
-          sources: request.sources,
-          structure: trees.value,
-          ...(options.excludeSegmentIds ? { excludeSegmentIds: options.excludeSegmentIds } : {}),
-          ...(cached ? { segmentIds: cached.value.map((row) => row.segmentId) } : {}),
-          // A scenario is asked of one region (factsFrom subtracts it there and from its nation).
-          ...(request.regionIds.length === 1 ? { supplyRegionId: request.regionIds[0]! } : {}),
-        });
+      : contributionsPart(
+          {
+            firmIds: scenarioFirms[0]!,
+            sources: request.sources,
+            structure: trees.value,
+            ...(options.excludeSegmentIds ? { excludeSegmentIds: options.excludeSegmentIds } : {}),
+            ...(cached ? { segmentIds: cached.value.map((row) => row.segmentId) } : {}),
+            // A scenario is asked of one region (factsFrom subtracts it there and from its nation).
+            ...(request.regionIds.length === 1 ? { supplyRegionId: request.regionIds[0]! } : {}),
+          },
+          { regions: FIRST_REGION_AND_NATION, standalone: false },
+        );
   const extras = [part?.query ? { query: part.query, columns: part.columns } : null, contributions].filter(
     (extra) => extra !== null,
   );

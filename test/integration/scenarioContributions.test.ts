@@ -197,6 +197,46 @@ describe('scenario contributions', () => {
     );
   }, 120_000);
 
+  it('counts a pair local to a region when its supplier lies under it, by the subtree or by the walk up', async () => {
+    // r0 (the nation) > r1 (asked) > r2. f0 (r2) supplies f1 (r1); f1 supplies f2 (r0); f2 supplies f1. One segment,
+    // which feeds itself. Leaving f1 out: for r1, f0 → f1 is local and f2 → f1 outside (f1 → f2 has its buyer
+    // elsewhere); for the nation every pair is local.
+    const firm = (region: number, supplies: number[]) => ({
+      region,
+      segments: [0],
+      supplies,
+      source: 'PLAN' as const,
+      listed: false,
+    });
+    const built = await build({
+      regionParents: [0, 0, 1],
+      segmentParents: [undefined],
+      firms: [firm(2, [1]), firm(1, [2]), firm(0, [1])],
+      leftOut: [1],
+      excluded: [0],
+      asked: 0,
+      sourcePick: 0,
+      salt: 0,
+    });
+    const segmentId = built.excludeSegmentIds[0]!;
+    const supplyOf = (counts: RegionCounts | undefined) => [
+      counts?.get(segmentId)?.enterprises,
+      counts?.get(segmentId)?.localSupplyEdges ?? 0,
+      counts?.get(segmentId)?.outsideSupplyEdges ?? 0,
+    ];
+    // The asked region's subtree tested against the suppliers' homes (supplyRegionId), and the walk up (without).
+    const askedOnly = await readContributions(database.executor, {
+      ...built.request,
+      supplyRegionId: built.regionId,
+    });
+    const everyPair = await readContributions(database.executor, built.request);
+    expect(supplyOf(askedOnly.get(built.regionId))).toEqual([1, 1, 1]);
+    expect(supplyOf(askedOnly.get(built.nationId))).toEqual([1, 0, 0]);
+    expect(supplyOf(everyPair.get(built.regionId))).toEqual([1, 1, 1]);
+    expect(supplyOf(everyPair.get(built.nationId))).toEqual([1, 3, 0]);
+    await deleteByPrefix(database.executor, built.name);
+  });
+
   it('gives what deleting the firms takes from a recount of every home', async () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (world) => {
