@@ -827,8 +827,19 @@ export async function readSegmentLosses(
   request: Parameters<typeof localEnterprisesOfSegmentQuery>[0] & {
     readonly maxFirms: number;
     readonly segment: { segmentIds: readonly string[]; fedSegmentIds: readonly string[] };
+    /**
+     * Also read what readSegmentLossStart reads but the stored count — the segment's chains and whether the index
+     * is current — in this statement (the index side: its firm read is bounded by `limit`, so no stored count need
+     * refuse a large region first). The caller must read again from the walked side when it was not current.
+     */
+    readonly withStart?: boolean;
   },
-): Promise<{ removed: string[]; losses: SupplyLossRow[] }> {
+): Promise<{
+  removed: string[];
+  losses: SupplyLossRow[];
+  /** With `withStart`: the segment's chains and whether the index was current. */
+  start?: { chainIds: string[]; homeIndexReady: boolean };
+}> {
   const locals = localEnterprisesOfSegmentQuery(request);
   const losses = supplyLossesQuery({
     regionId: request.regionId,
@@ -840,19 +851,35 @@ export async function readSegmentLosses(
   const [row] = await executor.read(
     'segment-losses',
     cypher(
-      `CALL { ${locals.cypher} }
-       WITH collect(id) AS removed
+      `${request.withStart ? `${HOME_INDEX_SUBQUERY} ${SEGMENT_CHAINS_SUBQUERY}` : ''}
+       CALL { CALL { ${locals.cypher} } RETURN collect(id) AS removed }
        OPTIONAL CALL {
          WITH removed
          WITH removed WHERE size(removed) > 0 AND size(removed) <= $maxFirms
          ${losses.cypher}
        }
-       RETURN removed, losses`,
+       RETURN removed, losses${request.withStart ? ', homeIndexReady, chainIds' : ''}`,
       { ...locals.params, ...losses.params, maxFirms: request.maxFirms },
     ),
   );
-  return { removed: ((row?.['removed'] as string[] | undefined) ?? []).map(String), losses: lossesFrom(row) };
+  return {
+    removed: ((row?.['removed'] as string[] | undefined) ?? []).map(String),
+    losses: lossesFrom(row),
+    ...(request.withStart
+      ? { start: { chainIds: chainIdsFrom(row), homeIndexReady: row?.['homeIndexReady'] === true } }
+      : {}),
+  };
 }
+
+/** Cypher (a CALL, given `$segmentId`) returning `chainIds`: the chains of the segment (none when unknown). */
+const SEGMENT_CHAINS_SUBQUERY = `CALL {
+         OPTIONAL MATCH (segment:${L.ChainSegment} { id: $segmentId })
+         WHERE segment.chainId IS NOT NULL
+         RETURN collect(DISTINCT segment.chainId) AS chainIds
+       }`;
+
+const chainIdsFrom = (row: Row | undefined): string[] =>
+  [...new Set((row?.['chainIds'] as string[] | undefined) ?? [])].sort();
 
 /**
  * Losing one firm: the chains it operates in and the local firms its loss leaves without supply (supplyLossesQuery),
@@ -984,11 +1011,7 @@ export async function readSegmentLossStart(
     cypher(
       `${REGION_AGGREGATES_SUBQUERY}
        ${HOME_INDEX_SUBQUERY}
-       CALL {
-         OPTIONAL MATCH (segment:${L.ChainSegment} { id: $segmentId })
-         WHERE segment.chainId IS NOT NULL
-         RETURN collect(DISTINCT segment.chainId) AS chainIds
-       }
+       ${SEGMENT_CHAINS_SUBQUERY}
        RETURN aggregates, chainIds, homeIndexReady`,
       {
         aggregateRegionIds: [request.regionId],
@@ -998,9 +1021,12 @@ export async function readSegmentLossStart(
     ),
   );
   return {
-    chainIds: [...new Set((row?.['chainIds'] as string[] | undefined) ?? [])].sort(),
+    chainIds: chainIdsFrom(row),
+    // Decoded through the cache of stored texts (the same region's counts are read by its reports too).
     localCount:
-      aggregatesFrom(row?.['aggregates']).get(request.regionId)?.get(request.segmentId)?.enterprises ?? 0,
+      aggregatesFrom(row?.['aggregates'], filterKey(request.sources))
+        .get(request.regionId)
+        ?.get(request.segmentId)?.enterprises ?? 0,
     homeIndexReady: row?.['homeIndexReady'] === true,
   };
 }

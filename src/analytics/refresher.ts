@@ -39,6 +39,12 @@ export class AggregateRefresher {
   private retryNotBefore = 0;
   /** The chains' structure as this process last read it, per structure version (structureCache.ts). */
   readonly structures: StructureCache;
+  /**
+   * Whether the home index on OPERATES_IN (`rankHomeId`, aggregates.ts) was current when this process last looked:
+   * a hint for which way a segment loss first reads its firms, set by each refresh and each look. Every read from
+   * the index checks it in the same statement, and reads again the other way when it was not.
+   */
+  homeIndexReady = false;
 
   constructor(
     private readonly executor: Executor,
@@ -77,6 +83,8 @@ export class AggregateRefresher {
       })
         .then((summary) => {
           this.lastFailure = null;
+          // A refresh leaves every operation's keys in the current layout: current until the next write.
+          this.homeIndexReady = true;
           if (summary.changes > 0 || summary.full) {
             this.options.logger?.info(
               { ...summary, ms: Date.now() - started },

@@ -1032,9 +1032,11 @@ function pagedLosses(losses: readonly SupplyLossRow[], pages: LossPages): PagedL
 }
 
 /**
- * Losing a segment in three statements on a settled store whose region and segment trees this process holds: the
- * segment's chains and stored local count (readSegmentLossStart), its local firms with the supply they leave missing
- * (readSegmentLosses), and the checks, counts, scenario and projection together (checkedGapFacts). The trees give the segment's scope before
+ * Losing a segment in two statements on a settled store whose region and segment trees this process holds: its
+ * local firms from the home index with the supply they leave missing, the segment's chains and whether the index is
+ * current (readSegmentLosses), then the checks, counts, scenario and projection together (checkedGapFacts). While
+ * writes wait to be folded in, the segment's stored local count comes first (readSegmentLossStart: a large region is
+ * refused before its firms are walked), and the firms are walked. The trees give the segment's scope before
  * anything is read; they are checked against the structure version that last statement reads, and when the
  * structure moved meanwhile the loss is worked out again from the trees of that version.
  */
@@ -1062,28 +1064,42 @@ async function impactOfLosingSegment(
     trees = { version: prepared.structureVersion, value: await aggregateStructure(context, prepared) };
   }
   for (let attempt = 1; ; attempt += 1) {
-    const { chainIds, localCount, homeIndexReady } = await readSegmentLossStart(context.executor, {
-      segmentId,
-      regionId: args.regionId,
-      sources,
-    });
-    if (localCount > context.maxScenarioFirms) throw tooMany();
     // Losing a segment takes away the local firms' capacity in it — their operations in the segment and its
     // narrower segments, and the supply pairs counted through those — not the firms: their other segments stay.
     const lostScope = segmentScenarioScope(trees.value, segmentId, sources);
     // Its local firms and the buyers they leave without supply, in one statement (none past MAX_SCENARIO_FIRMS).
-    const { removed, losses: found } = await readSegmentLosses(context.executor, {
-      segmentId,
-      regionId: args.regionId,
-      sources,
-      limit: context.maxScenarioFirms + 1,
-      maxFirms: context.maxScenarioFirms,
-      segment: lostScope,
-      // From the index while its keys are current; else walked from the graph (a write not yet folded in).
-      ...(homeIndexReady ? { side: 'index' as const } : {}),
-    });
+    const lossesOf = (side: { side?: 'index'; withStart?: boolean }) =>
+      readSegmentLosses(context.executor, {
+        segmentId,
+        regionId: args.regionId,
+        sources,
+        limit: context.maxScenarioFirms + 1,
+        maxFirms: context.maxScenarioFirms,
+        segment: lostScope,
+        ...side,
+      });
+    // While the index was current at the last look, the firms come from it, with the segment's chains and whether
+    // it still is, in that one statement: the bounded index read needs no stored count to refuse a large region
+    // first. When it is not current (a write not yet folded in), the stored count is read first, then the firms
+    // are walked from the graph.
+    let found = context.refresher.homeIndexReady
+      ? await lossesOf({ side: 'index', withStart: true })
+      : undefined;
+    let chainIds = found?.start?.chainIds ?? [];
+    if (found?.start?.homeIndexReady !== true) {
+      const start = await readSegmentLossStart(context.executor, {
+        segmentId,
+        regionId: args.regionId,
+        sources,
+      });
+      context.refresher.homeIndexReady = start.homeIndexReady;
+      if (start.localCount > context.maxScenarioFirms) throw tooMany();
+      chainIds = start.chainIds;
+      found = await lossesOf(start.homeIndexReady ? { side: 'index' } : {});
+    }
+    const { removed } = found;
     if (removed.length > context.maxScenarioFirms) throw tooMany();
-    const losses = pagedLosses(found, pages);
+    const losses = pagedLosses(found.losses, pages);
     const { prepared, facts, nodes } = await lossFacts(context, checks, args, selection, {
       chainIds,
       sources,
