@@ -190,24 +190,28 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
   const split = splitsKept(scope);
   // Each operation's code once, before it is counted under each of its scope roots: written inline, the four
   // sources were read again for every test of the code and every root (36,600 db hits for 540 rows of a scenario).
+  // The firm's own figures and its home's id are read once per firm, not once per (firm, scope root) row: counted
+  // in the aggregation, they were read again for every segment the firm counts under.
   return cypher(
     `${located}
+     WITH home.id AS homeId, loc, e,
+          [CASE WHEN e.leading = true THEN 1 ELSE 0 END, CASE WHEN e.highTech = true THEN 1 ELSE 0 END,
+           CASE WHEN e.stockCode IS NOT NULL THEN 1 ELSE 0 END,
+           CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL THEN 1 ELSE 0 END,
+           CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL
+                THEN toInteger(round(e.revenueCnyMillion * 1000)) ELSE 0 END] AS figures
      MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-     WITH home, e, d, [e.source, loc.source, op.source, d.source] AS operationSources${
+     WITH homeId, e, figures, d, [e.source, loc.source, op.source, d.source] AS operationSources${
        split ? `, ${keptOperation('e', 'd')} AS kept` : ''
      }
-     WITH home, e, d, ${codeOf('operationSources')} AS code${split ? ', kept' : ''}
+     WITH homeId, e, figures, d, ${codeOf('operationSources')} AS code${split ? ', kept' : ''}
      UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
-     WITH home, e, segmentId, collect(DISTINCT code) AS codes${
+     WITH homeId, e, figures, segmentId, collect(DISTINCT code) AS codes${
        split ? `, collect(DISTINCT CASE WHEN kept THEN code END) AS keptCodes` : ''
      }
-     RETURN home.id AS homeId, segmentId, codes, ${split ? 'keptCodes, ' : ''}count(*) AS n,
-            sum(CASE WHEN e.leading = true THEN 1 ELSE 0 END) AS leading,
-            sum(CASE WHEN e.highTech = true THEN 1 ELSE 0 END) AS highTech,
-            sum(CASE WHEN e.stockCode IS NOT NULL THEN 1 ELSE 0 END) AS listed,
-            sum(CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL THEN 1 ELSE 0 END) AS listedWithRevenue,
-            sum(CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL
-                     THEN toInteger(round(e.revenueCnyMillion * 1000)) ELSE 0 END) AS listedRevenue`,
+     RETURN homeId, segmentId, codes, ${split ? 'keptCodes, ' : ''}count(*) AS n,
+            sum(figures[0]) AS leading, sum(figures[1]) AS highTech, sum(figures[2]) AS listed,
+            sum(figures[3]) AS listedWithRevenue, sum(figures[4]) AS listedRevenue`,
     { ...scopeParams(scope), scopeRoots: structure.scopeRoots },
   );
 }

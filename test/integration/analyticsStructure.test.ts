@@ -2,14 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { upsertAll } from '../../src/data/upsert.js';
 import { NodeLabel as L, RelationshipType as T } from '../../src/data/model.js';
+import { toBatches } from '../../src/ingest/batches.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { createTestGraph, testGraphRecords, type TestGraph } from '../support/graphBuilder.js';
 import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
 
 /**
  * The chains' structure is cached per process and keyed by the structure version every upsert to the shape moves
  * (src/analytics/structureCache.ts): a write to the shape must show in the very next answer of the same process.
- * A segment scenario too large for MAX_SCENARIO_FIRMS is refused from the stored counts, before any firm is read.
+ * A segment scenario too large for MAX_SCENARIO_FIRMS is refused before anything is counted: from the bounded home
+ * index read, or from the stored counts before any firm is walked.
  */
 describe('analytics structure cache and scenario bounds', () => {
   let database: TestDatabase;
@@ -135,8 +137,12 @@ describe('analytics structure cache and scenario bounds', () => {
     );
     expect(result.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
     expect(result.errors?.[0]?.message).toContain('MAX_SCENARIO_FIRMS');
-    // The refusal came from the stored count: no firm of the segment was listed.
-    expect(result.statements.some((statement) => statement.includes('LIMIT toInteger($limit)'))).toBe(false);
+    // The refusal came before anything was counted: from the home index read, which stops one firm past the limit,
+    // or (the index not current) from the stored count, before any firm is walked. No facts statement ran.
+    const listings = result.statements.filter((statement) => statement.includes('LIMIT toInteger($limit)'));
+    expect(listings.length).toBeLessThanOrEqual(1);
+    expect(listings.every((statement) => statement.includes('rankHomeId'))).toBe(true);
+    expect(result.statements.some((statement) => statement.includes('AS nations'))).toBe(false);
     // One firm is within the limit.
     const allowed = await strict.run(
       `query ($segmentId: ID!, $regionId: ID!) {
@@ -183,5 +189,37 @@ describe('analytics structure cache and scenario bounds', () => {
       firms: [{ id: 'm2', region: 'city', segments: ['mid-part'] }],
     });
     expect(await mid()).toMatchObject({ localEnterprisesBefore: 2, localEnterprisesAfter: 0 });
+  });
+
+  it('refuses from the stored count, before any firm is walked, while a write waits to be folded in', async () => {
+    const LOSE_UP = `query ($segmentId: ID!, $regionId: ID!) {
+      impactOfLosing(segmentId: $segmentId, regionId: $regionId) { segmentsAffected { segment { id } } }
+    }`;
+    const variables = { segmentId: graph.id('up'), regionId: graph.id('city') };
+    expect((await strict.run(LOSE_UP, variables)).errors?.[0]?.extensions?.['code']).toBe(
+      'QUERY_TOO_COMPLEX',
+    );
+    // A firm written, not folded in yet: the home index is not current.
+    const records = testGraphRecords(prefix, {
+      regions: [{ id: 'city' }],
+      chain: 'chain',
+      segments: [],
+      firms: [{ id: 'late', region: 'city', segments: ['down'] }],
+    });
+    const { nodes, relationships } = toBatches({
+      enterprises: records.enterprises ?? [],
+      segmentLinks: records.segmentLinks ?? [],
+    });
+    await upsertAll(database.executor, 'test', nodes, relationships);
+    const result = await strict.run(LOSE_UP, variables);
+    expect(result.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
+    // The stored count was read, and no firm was walked (an index read, which found the index stale, may have run).
+    expect(
+      result.statements.some((statement) =>
+        statement.includes('RETURN aggregates, chainIds, homeIndexReady'),
+      ),
+    ).toBe(true);
+    const listings = result.statements.filter((statement) => statement.includes('LIMIT toInteger($limit)'));
+    expect(listings.every((statement) => statement.includes('rankHomeId'))).toBe(true);
   });
 });
