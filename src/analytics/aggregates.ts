@@ -269,7 +269,11 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
        WHERE size(buyerOps) > 0
        UNWIND suppliers AS supplier
        WITH supplier[0] AS sp, collect([hb, b, lb, buyerOps, supplier[1]]) AS buyers
-       WITH sp, buyers, ${SUPPLIER_SEGMENTS(split)} AS supplierSegments, ${SUPPLIER_HOMES} AS supplierHomes
+       WITH sp, buyers, ${SUPPLIER_SEGMENTS(split)} AS supplierSegments
+       // A supplier in none of the counted segments' scopes counts for nothing (its pairs have no segment below):
+       // its homes are not read. A scenario's suppliers are mostly such, in other chains.
+       WHERE any(d IN supplierSegments WHERE $scopeRoots[${split ? 'd[0]' : 'd'}] IS NOT NULL)
+       WITH sp, buyers, supplierSegments, ${SUPPLIER_HOMES} AS supplierHomes
        UNWIND buyers AS buyer
        WITH buyer[0] AS hb, buyer[1] AS b, buyer[2] AS lb, buyer[3] AS buyerOps, sp, buyer[4] AS supplySources,
             supplierSegments, supplierHomes`
