@@ -29,6 +29,19 @@ const SPEC: TestGraphSpec = {
   ],
 };
 
+/** The part of an impactOfLosing answer these tests read. */
+type Impact = {
+  impactOfLosing: {
+    segment: { id: string };
+    segmentsAffected: {
+      segment: { id: string };
+      localEnterprisesBefore?: number;
+      localEnterprisesAfter?: number;
+    }[];
+    firmsLosingLocalSupply: { enterprise: { id: string }; lostSuppliers: { id: string }[] }[];
+  };
+};
+
 /**
  * Issue 12 (latency): on this 2-core machine every statement costs milliseconds of CPU in Neo4j and in Node whatever
  * it reads, so an analytics root field must not pay for a round trip it can fold into another. On a settled store
@@ -38,9 +51,8 @@ const SPEC: TestGraphSpec = {
  * nodes. impactOfLosing a segment sends 2 (it sent 8, then 3): its local firms from the home index with the supply
  * losses, its chains and whether the index is current, then the checks, facts, contributions and projection
  * together; while a write waits to be folded into the index, its stored local count comes first and the firms are
- * walked. The answers stay those of the old
- * path (the exact-answer tests in analytics*.test.ts and resilience.test.ts hold them); here each answer is also
- * compared with the one read the usual way.
+ * walked. The answers stay those of the old path (the exact-answer tests in analytics*.test.ts and
+ * resilience.test.ts hold them); here each answer is also compared with the one read the usual way.
  */
 describe('analytics round trips per request', () => {
   let database: TestDatabase;
@@ -148,14 +160,7 @@ describe('analytics round trips per request', () => {
     const second = await run(query, variables);
     expect(second.body.data).toEqual(first.body.data);
     expect(second.statements).toHaveLength(2);
-    const impact = (
-      second.body.data as {
-        impactOfLosing: {
-          segmentsAffected: { segment: { id: string }; localEnterprisesAfter: number }[];
-          firmsLosingLocalSupply: { enterprise: { id: string }; lostSuppliers: { id: string }[] }[];
-        };
-      }
-    ).impactOfLosing;
+    const impact = (second.body.data as Impact).impactOfLosing;
     // M1 is the only local firm of mid, and D1's only local supplier.
     expect(impact.segmentsAffected.map((change) => graph.local(change.segment.id))).toContain('mid');
     expect(
@@ -182,15 +187,7 @@ describe('analytics round trips per request', () => {
     const second = await run(query, variables);
     expect(second.body.data).toEqual(first.body.data);
     expect(second.statements).toHaveLength(2);
-    const impact = (
-      second.body.data as {
-        impactOfLosing: {
-          segment: { id: string };
-          segmentsAffected: { segment: { id: string }; localEnterprisesAfter: number }[];
-          firmsLosingLocalSupply: { enterprise: { id: string }; lostSuppliers: { id: string }[] }[];
-        };
-      }
-    ).impactOfLosing;
+    const impact = (second.body.data as Impact).impactOfLosing;
     expect(graph.local(impact.segment.id)).toBe('mid');
     // M1 is mid's only local firm: mid loses all its local capacity, and D1 (down, which mid feeds) its supplier.
     expect(
@@ -237,14 +234,7 @@ describe('analytics round trips per request', () => {
     const after = await run(query, variables);
     expect(after.body.errors).toBeUndefined();
     expect(after.statements.length).toBeGreaterThan(2);
-    const impact = (
-      after.body.data as {
-        impactOfLosing: {
-          segmentsAffected: { segment: { id: string }; localEnterprisesBefore: number }[];
-          firmsLosingLocalSupply: { enterprise: { id: string }; lostSuppliers: { id: string }[] }[];
-        };
-      }
-    ).impactOfLosing;
+    const impact = (after.body.data as Impact).impactOfLosing;
     expect(impact.firmsLosingLocalSupply.map((loss) => graph.local(loss.enterprise.id))).toEqual([
       'D1',
       'D2',
