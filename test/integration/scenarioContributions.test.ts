@@ -237,6 +237,44 @@ describe('scenario contributions', () => {
     await deleteByPrefix(database.executor, built.name);
   });
 
+  it('subtracts, for a left-out segment, the pairs routed through it on either side', async () => {
+    // s0 feeds s1, s1 feeds s2, s2 feeds s0. f0 (left out, only in s2) supplies f1 (s0); f2 (s1) supplies f0. All
+    // in r1, the region asked. Leaving s2 out: f0 no longer counts anywhere; f0 → f1 no longer counts for s2 (its
+    // supplier's side), and f2 → f0 no longer for s1 (its buyer's side: s1 feeds s2, f0's only route).
+    const firm = (segment: number, supplies: number[]) => ({
+      region: 1,
+      segments: [segment],
+      supplies,
+      source: 'PLAN' as const,
+      listed: false,
+    });
+    const built = await build({
+      regionParents: [0, 0],
+      segmentParents: [undefined, undefined, undefined],
+      firms: [firm(2, [1]), firm(0, []), firm(1, [0])],
+      leftOut: [0],
+      excluded: [2],
+      asked: 0,
+      sourcePick: 0,
+      salt: 1,
+    });
+    const lost = await readContributions(database.executor, {
+      ...built.request,
+      excludeSegmentIds: built.excludeSegmentIds,
+      supplyRegionId: built.regionId,
+    });
+    const figures = (segment: string) => {
+      const counts = lost.get(built.regionId)?.get(segment);
+      return [counts?.enterprises ?? 0, counts?.localSupplyEdges ?? 0, counts?.outsideSupplyEdges ?? 0];
+    };
+    const segment = (index: number) => `${built.name}-s${index}`;
+    expect(figures(segment(2))).toEqual([1, 1, 0]);
+    expect(figures(segment(1))).toEqual([0, 1, 0]);
+    expect(figures(segment(0))).toEqual([0, 0, 0]);
+    expect(figures('*')).toEqual([1, 0, 0]);
+    await deleteByPrefix(database.executor, built.name);
+  });
+
   it('gives what deleting the firms takes from a recount of every home', async () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (world) => {
