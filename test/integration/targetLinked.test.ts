@@ -152,6 +152,26 @@ describe('target firms: the firms linked to the region are read first', () => {
     }
   });
 
+  it('bounds the links by the supply degree of everything located in the region, whatever its source', async () => {
+    // Every firm and link of the graph is PLAN: a PUBLIC-only request admits none of the 5 links, yet the bound,
+    // read without any firm's source, counts them all. Over a limit of 3 nothing is walked and the read says 5
+    // (were the links walked, it would find 0 admitted and call itself complete).
+    const publicOnly = { ...request, sources: ['PUBLIC'] as RankedCandidatesRequest['sources'] };
+    const refused = await readRankedCandidates(database.executor, {
+      ...publicOnly,
+      linkedLimits: { maxLocals: 1_000, maxLinks: 3 },
+    });
+    expect(refused.stats.linkedComplete).toBe(false);
+    expect(refused.stats.linkedLinks).toBe(5);
+    // Under the limit the links are walked, and only the admitted ones count.
+    const walked = await readRankedCandidates(database.executor, {
+      ...publicOnly,
+      linkedLimits: { maxLocals: 1_000, maxLinks: 6 },
+    });
+    expect(walked.stats.linkedComplete).toBe(true);
+    expect(walked.stats.linkedLinks).toBe(0);
+  });
+
   it('answers over HTTP within a TARGET_SCAN_LIMIT smaller than the firms alike', async () => {
     const response = await postGraphQL<{ targetFirms: Answer }>(limited.url, {
       query: TARGET_QUERY,
