@@ -1,11 +1,7 @@
 import neo4j, { type Driver } from 'neo4j-driver';
 
-import { loadConfig } from '../src/config.js';
 import { cypher, type CypherQuery } from '../src/data/cypher.js';
-import { connectDriver } from '../src/data/driver.js';
-import { Executor } from '../src/data/executor.js';
-import { createHttpApp } from '../src/http/app.js';
-import { createLogger } from '../src/logger.js';
+import { lossFirmCityQuery, startServiceInProcess } from './inProcess.js';
 
 /**
  * `NEO4J_URI=bolt://… node --import tsx bench/analyticsProbe.ts [operation] [requests]`: what one analytics request
@@ -42,29 +38,15 @@ if (!Number.isInteger(requests) || requests < 1) throw new Error('requests must 
 const planOperators = Number(process.env['PROBE_PLAN'] ?? 0);
 const storeSize = Number(process.env['PROBE_FIRMS'] ?? 200_000);
 
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-if (!config.neo4j.uri) throw new Error('set NEO4J_URI to the bench store');
-const driver = await connectDriver(config.neo4j.uri, config.neo4j);
-
 /** The statements sent since the last reset, and whether to keep their text (only while profiling: memory). */
 const sent: { operation: string; query: CypherQuery }[] = [];
 let keepStatements = false;
 const counted = new Map<string, number>();
-const executor = new Executor(
-  driver,
-  { database: config.neo4j.database, txTimeoutMs: 60_000, appName: 'analytics-probe' },
-  (event) => {
-    counted.set(event.operation, (counted.get(event.operation) ?? 0) + 1);
-    if (keepStatements) sent.push({ operation: event.operation, query: event.query });
-  },
-);
-const app = await createHttpApp({
-  config,
-  logger: createLogger('silent'),
-  executor,
-  readiness: { migrationsApplied: true },
+const service = await startServiceInProcess('analytics-probe', (event) => {
+  counted.set(event.operation, (counted.get(event.operation) ?? 0) + 1);
+  if (keepStatements) sent.push({ operation: event.operation, query: event.query });
 });
-const url = await app.listen();
+const { config, driver, executor, url } = service;
 
 async function post(name: OperationName, variables: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${url}/graphql`, {
@@ -133,8 +115,7 @@ for (const name of (asked === undefined ? Object.keys(OPERATIONS) : [asked]) as 
     );
   }
 }
-await app.close();
-await driver.close();
+await service.close();
 
 /** Six variables sets per operation that the service answers without errors, drawn as bench/run.ts draws them. */
 async function findVariants(): Promise<Record<OperationName, Record<string, unknown>[]>> {
@@ -160,19 +141,9 @@ async function findVariants(): Promise<Record<OperationName, Record<string, unkn
   };
   const firms: Record<string, unknown>[] = [];
   for (let attempt = 0; attempt < 400 && firms.length < VARIANTS; attempt += 1) {
-    const [firm] = await executor.read(
-      'probe',
-      cypher(
-        `MATCH (e:Enterprise { id: $id })-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(city:Region)
-         WHERE city.level IN ['CITY', 'MUNICIPALITY']
-           AND EXISTS { MATCH (:Enterprise)-[:SUPPLIES]->(e) }
-           AND EXISTS { MATCH (e)-[:SUPPLIES]->(:Enterprise)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(city) }
-         RETURN city.id AS regionId LIMIT 1`,
-        { id: `gen-42-e-${(attempt * 7919) % storeSize}` },
-      ),
-    );
-    if (firm)
-      firms.push({ enterpriseId: `gen-42-e-${(attempt * 7919) % storeSize}`, regionId: firm['regionId'] });
+    const enterpriseId = `gen-42-e-${(attempt * 7919) % storeSize}`;
+    const [firm] = await executor.read('probe', lossFirmCityQuery(enterpriseId));
+    if (firm) firms.push({ enterpriseId, regionId: firm['regionId'] });
   }
   const range = (count: number) => Array.from({ length: count }, (_, index) => index);
   return {

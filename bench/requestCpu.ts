@@ -1,9 +1,5 @@
-import { loadConfig } from '../src/config.js';
 import { cypher } from '../src/data/cypher.js';
-import { connectDriver } from '../src/data/driver.js';
-import { Executor } from '../src/data/executor.js';
-import { createHttpApp } from '../src/http/app.js';
-import { createLogger } from '../src/logger.js';
+import { startServiceInProcess } from './inProcess.js';
 
 /**
  * `NEO4J_URI=bolt://… node --import tsx bench/requestCpu.ts [requests]`: the CPU time our process spends per
@@ -15,16 +11,8 @@ import { createLogger } from '../src/logger.js';
  */
 
 const requests = Number(process.argv[2] ?? 200);
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-const driver = await connectDriver(config.neo4j.uri!, config.neo4j);
-const executor = new Executor(driver, { database: 'neo4j', txTimeoutMs: 60_000, appName: 'request-cpu' });
-const app = await createHttpApp({
-  config,
-  logger: createLogger('silent'),
-  executor,
-  readiness: { migrationsApplied: true },
-});
-const url = await app.listen();
+const service = await startServiceInProcess('request-cpu');
+const { executor, url } = service;
 
 const [row] = await executor.read(
   'bench',
@@ -79,5 +67,4 @@ for (const name of Object.keys(OPERATIONS) as (keyof typeof OPERATIONS)[]) {
   );
 }
 process.stdout.write(`${lines.join('\n')}\n`);
-await app.close();
-await driver.close();
+await service.close();

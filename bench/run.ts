@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../src/logger.js';
 import { startLocalNeo4j, type LocalNeo4jHandle } from '../src/neo4j/localNeo4j.js';
 import { isDatabaseEmpty, loadSeeds } from '../src/seed/load.js';
 import { IMPORTED_ID_PREFIX, runEnterpriseImport } from './importCommand.js';
+import { lossFirmCityQuery } from './inProcess.js';
 import { ascending, percentile, round1 } from './stats.js';
 
 /**
@@ -728,17 +729,7 @@ async function findLossFirms(
   for (let attempt = 0; attempt < 1000 && found.length < wanted; attempt += 1) {
     const id = `${prefix}${Math.floor(next() * settings.sizes[0]!)}`;
     if (found.some((firm) => firm.id === id)) continue;
-    const [row] = await executor.read(
-      'bench',
-      cypher(
-        `MATCH (e:Enterprise {id: $id})-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(city:Region)
-         WHERE city.level IN ['CITY', 'MUNICIPALITY']
-           AND EXISTS { MATCH (:Enterprise)-[:SUPPLIES]->(e) }
-           AND EXISTS { MATCH (e)-[:SUPPLIES]->(:Enterprise)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(city) }
-         RETURN city.id AS regionId LIMIT 1`,
-        { id },
-      ),
-    );
+    const [row] = await executor.read('bench', lossFirmCityQuery(id));
     if (row) found.push({ id, regionId: String(row['regionId']) });
   }
   if (found.length === 0)
