@@ -8,6 +8,7 @@ import {
   testGraphRecords,
   type TestGraph,
   type TestGraphSpec,
+  linearSegments,
 } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
@@ -15,11 +16,7 @@ import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 const SPEC: TestGraphSpec = {
   regions: [{ id: 'city' }, { id: 'town' }],
   chain: 'chain',
-  segments: [
-    { id: 'up', stage: 'UPSTREAM', feeds: ['mid'] },
-    { id: 'mid', stage: 'MIDSTREAM', feeds: ['down'] },
-    { id: 'down', stage: 'DOWNSTREAM' },
-  ],
+  segments: linearSegments(),
   firms: [
     { id: 'U1', region: 'city', segments: ['up'], supplies: ['M1'] },
     { id: 'U2', region: 'city', segments: ['up'], supplies: ['M1'] },

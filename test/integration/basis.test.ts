@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { describeImportProblem, importSources } from '../../src/import/importer.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { createTestGraph, type TestGraph, linearSegments } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -103,11 +103,7 @@ describe('data basis: completeness, UNKNOWN vs MISSING, presence vs covered, ill
         { id: 'other' },
       ],
       chain: 'chain',
-      segments: [
-        { id: 's1', stage: 'UPSTREAM', feeds: ['s2'] },
-        { id: 's2', stage: 'MIDSTREAM', feeds: ['s3'] },
-        { id: 's3', stage: 'DOWNSTREAM' },
-      ],
+      segments: linearSegments('s1', 's2', 's3'),
       firms: [
         { id: 'F1', region: 'district', segments: ['s2'], leading: true },
         { id: 'F2', region: 'district', segments: ['s2'] },

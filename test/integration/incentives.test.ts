@@ -7,7 +7,7 @@ import { upsertAll } from '../../src/data/upsert.js';
 import { toBatches } from '../../src/ingest/batches.js';
 import type { EnterpriseRecord, MeasureRecord } from '../../src/ingest/records.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { testGraphRecords, type TestGraphSpec } from '../support/graphBuilder.js';
+import { testGraphRecords, type TestGraphSpec, linearSegments } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -27,11 +27,7 @@ const spec: TestGraphSpec = {
     { id: 'far', lat: 31.2, lon: 121.5 },
   ],
   chain: 'chain',
-  segments: [
-    { id: 'up', stage: 'UPSTREAM', feeds: ['mid'] },
-    { id: 'mid', stage: 'MIDSTREAM', feeds: ['down'] },
-    { id: 'down', stage: 'DOWNSTREAM' },
-  ],
+  segments: linearSegments(),
   firms: [
     { id: 'fa', region: 'north-child', segments: ['up'], sizeBand: 'LARGE' },
     { id: 'fb', region: 'far', segments: ['mid'], sizeBand: 'MEDIUM' },

@@ -8,7 +8,7 @@ import { hashKey } from '../../src/auth.js';
 import { describeImportProblem, importSources } from '../../src/import/importer.js';
 import type { ChainReportQuery } from '../../src/graphql/generated/operations.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { createTestGraph, type TestGraph, linearSegments } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -92,11 +92,7 @@ describe('the chain report workbook and CSV', () => {
         { id: 'far2', lat: 31.2, lon: 121.4 },
       ],
       chain: 'chain',
-      segments: [
-        { id: 'up', stage: 'UPSTREAM', feeds: ['mid'] },
-        { id: 'mid', stage: 'MIDSTREAM', feeds: ['down'] },
-        { id: 'down', stage: 'DOWNSTREAM' },
-      ],
+      segments: linearSegments(),
       firms: [
         { id: 'a', region: 'city', segments: ['up'], leading: true, source: 'ILLUSTRATIVE' },
         { id: 'b', region: 'city', segments: ['mid'], source: 'ILLUSTRATIVE' },

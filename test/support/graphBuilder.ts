@@ -46,6 +46,22 @@ export interface TestGraphSpec {
   readonly measures?: readonly { id: string; number: number; appliesToChain: boolean }[];
 }
 
+/**
+ * Three segments in a line — upstream feeds midstream, midstream feeds downstream — the chain most analytics tests
+ * build on.
+ */
+export function linearSegments(
+  upstream = 'up',
+  midstream = 'mid',
+  downstream = 'down',
+): TestGraphSpec['segments'] {
+  return [
+    { id: upstream, stage: 'UPSTREAM', feeds: [midstream] },
+    { id: midstream, stage: 'MIDSTREAM', feeds: [downstream] },
+    { id: downstream, stage: 'DOWNSTREAM' },
+  ];
+}
+
 export interface TestGraph {
   readonly prefix: string;
   /** The graph id of a local id. */
