@@ -31,6 +31,11 @@ const worldArb = fc.record({
     }),
     { minLength: 2, maxLength: 10 },
   ),
+  // Each segment's FEEDS link's source: a pair counts under a filter only if it admits the link's source too.
+  feedSources: fc.array(fc.constantFrom('PLAN' as const, 'PUBLIC' as const, 'ILLUSTRATIVE' as const), {
+    minLength: 4,
+    maxLength: 4,
+  }),
   leftOut: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
   excluded: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }),
   asked: fc.nat(),
@@ -117,7 +122,7 @@ describe('scenario contributions', () => {
         stage: 'MIDSTREAM' as const,
         ...(parent !== undefined && index > 0 ? { parent: segmentIds[parent % index]! } : {}),
         // Every segment feeds the next (and the last the first): supply pairs count somewhere.
-        feeds: [segmentIds[(index + 1) % segmentIds.length]!],
+        feeds: [{ id: segmentIds[(index + 1) % segmentIds.length]!, source: world.feedSources[index]! }],
       })),
       firms: world.firms.map((firm, index) => ({
         id: firmIds[index]!,
@@ -212,6 +217,7 @@ describe('scenario contributions', () => {
       regionParents: [0, 0, 1],
       segmentParents: [undefined],
       firms: [firm(2, [1]), firm(1, [2]), firm(0, [1])],
+      feedSources: ['PLAN', 'PLAN', 'PLAN', 'PLAN'],
       leftOut: [1],
       excluded: [0],
       asked: 0,
@@ -252,6 +258,7 @@ describe('scenario contributions', () => {
       regionParents: [0, 0],
       segmentParents: [undefined, undefined, undefined],
       firms: [firm(2, [1]), firm(0, []), firm(1, [0])],
+      feedSources: ['PLAN', 'PLAN', 'PLAN', 'PLAN'],
       leftOut: [0],
       excluded: [2],
       asked: 0,

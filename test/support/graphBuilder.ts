@@ -24,7 +24,8 @@ export interface TestGraphSpec {
     stage: 'UPSTREAM' | 'MIDSTREAM' | 'DOWNSTREAM';
     kind?: 'PRODUCT' | 'SERVICE';
     parent?: string;
-    feeds?: readonly string[];
+    /** The segments it feeds; a FEEDS link of another source than the graph's (PLAN) as `{ id, source }`. */
+    feeds?: readonly (string | { id: string; source: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE' })[];
   }[];
   readonly firms: readonly {
     id: string;
@@ -81,6 +82,11 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
     const sources = firmIds.map((firmId) => sourceOf.get(firmId) ?? 'PLAN');
     return sources.includes('ILLUSTRATIVE') ? { source: 'ILLUSTRATIVE', note: 'test data' } : provenance;
   };
+  /** A fact of the given source (a PLAN fact names its section of the plan). */
+  const sourceProvenance = (
+    source: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE',
+    section = provenance.section,
+  ): Provenance => (source === 'PLAN' ? { ...provenance, section } : { source, note: 'test data' });
   const measures = spec.measures ?? [];
   return {
     regions: spec.regions.map((region) => ({
@@ -103,7 +109,11 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
       stage: segment.stage,
       kind: segment.kind,
       parentId: segment.parent && id(segment.parent),
-      feeds: (segment.feeds ?? []).map(id),
+      feeds: (segment.feeds ?? []).map((feed) =>
+        typeof feed === 'string'
+          ? id(feed)
+          : { segmentId: id(feed.id), provenance: sourceProvenance(feed.source) },
+      ),
       provenance,
     })),
     enterprises: spec.firms.map((firm) => ({
@@ -119,12 +129,7 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
       },
       stockCode: firm.stockCode,
       revenueCnyMillion: firm.revenue,
-      provenance:
-        firm.source === 'PUBLIC'
-          ? { source: 'PUBLIC', note: 'test data' }
-          : firm.source === 'ILLUSTRATIVE'
-            ? { source: 'ILLUSTRATIVE', note: 'test data' }
-            : { ...provenance, section: 'test' },
+      provenance: sourceProvenance(firm.source ?? 'PLAN', 'test'),
     })),
     segmentLinks: spec.firms.flatMap((firm) =>
       firm.segments.map((segment) => {
