@@ -61,6 +61,10 @@ function codeOf(list: string): string {
        + (CASE WHEN 'ILLUSTRATIVE' IN ${list} THEN 4 ELSE 0 END) END`;
 }
 
+/** Cypher: the distinct values of a list expression, in first-seen order. */
+const distinctOf = (list: string): string =>
+  `reduce(acc = [], x IN ${list} | CASE WHEN x IN acc THEN acc ELSE acc + x END)`;
+
 // --- Structure: the region tree and the segment tree, small enough to hand to every statement as parameters ---
 
 export interface Structure {
@@ -276,7 +280,7 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
           reduce(acc = [], a IN supplySources |
             acc + [r IN routes | ${codeOf('(pairSources + [a] + r)')}]) AS allCodes
      WITH hb, segmentId, supplierHomes,
-          reduce(acc = [], c IN allCodes | CASE WHEN c IN acc THEN acc ELSE acc + c END) AS codes,
+          ${distinctOf('allCodes')} AS codes,
           coalesce($ancestors[hb.id], [hb.id]) AS buyerAncestors,
           reduce(acc = [], h IN supplierHomes | acc + coalesce($ancestors[h], [h])) AS supplierAncestors
      RETURN hb.id AS homeId, segmentId, codes,
@@ -308,8 +312,6 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
   const kept = (firm: string, segment: string) => (split ? `, ${keptOperation(firm, segment)}` : '');
   const routeCodes = (routes: string) =>
     `reduce(acc = [], a IN supplySources | acc + [r IN ${routes} | ${codeOf('(r[1] + [supplierSource, a])')}])`;
-  const distinct = (list: string) =>
-    `reduce(acc = [], c IN ${list} | CASE WHEN c IN acc THEN acc ELSE acc + c END)`;
   const fedBy: Record<string, [string, string | null][]> = {};
   for (const [segmentId, fed] of Object.entries(structure.feeds))
     for (const [target, source] of fed) (fedBy[target] ??= []).push([segmentId, source]);
@@ -338,20 +340,22 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
      UNWIND suppliers AS supplier
      WITH supplier[0] AS sp, collect([hb, buyerRoutes, supplier[1]]) AS buyers
      WITH sp, buyers, ${SUPPLIER_SEGMENTS(split)} AS supplierSegments
+     // The segments each of the supplier's operations counts under (with repeats: they only pick routes and are
+     // tested for membership, never counted).
+     WITH sp, buyers, ${
+       split
+         ? `reduce(acc = [], d IN supplierSegments | acc + coalesce($scopeRoots[d[0]], [])) AS segmentIds,
+          reduce(acc = [], d IN supplierSegments | CASE WHEN d[1] THEN acc + coalesce($scopeRoots[d[0]], []) ELSE acc END) AS keptSegmentIds`
+         : `reduce(acc = [], d IN supplierSegments | acc + coalesce($scopeRoots[d], [])) AS segmentIds`
+     }
      // A supplier in none of the counted segments' scopes counts for nothing (its pairs have no segment below):
      // its homes are not read. A scenario's suppliers are mostly such, in other chains.
-     WHERE any(d IN supplierSegments WHERE $scopeRoots[${split ? 'd[0]' : 'd'}] IS NOT NULL)
-     WITH sp.source AS supplierSource, buyers, ${SUPPLIER_HOMES} AS supplierHomes,
-          ${
-            split
-              ? `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d[0]], []) WHERE NOT s IN acc]) AS segmentIds,
-          reduce(acc = [], d IN supplierSegments | CASE WHEN d[1] THEN acc + [s IN coalesce($scopeRoots[d[0]], []) WHERE NOT s IN acc] ELSE acc END) AS keptSegmentIds`
-              : `reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds`
-          }
+     WHERE size(segmentIds) > 0
+     WITH sp.source AS supplierSource, buyers, ${SUPPLIER_HOMES} AS supplierHomes, segmentIds${split ? ', keptSegmentIds' : ''}
      UNWIND buyers AS buyer
      WITH buyer[0] AS hb, buyer[2] AS supplySources, supplierSource, supplierHomes,${split ? ' keptSegmentIds,' : ''}
           [r IN buyer[1] WHERE r[0] IN segmentIds] AS routes
-     UNWIND reduce(acc = [], r IN routes | CASE WHEN r[0] IN acc THEN acc ELSE acc + r[0] END) AS segmentId
+     UNWIND ${distinctOf('[r IN routes | r[0]]')} AS segmentId
      WITH hb, segmentId, supplierHomes, supplySources, supplierSource,
           [r IN routes WHERE r[0] = segmentId] AS segmentRoutes${split ? ', segmentId IN keptSegmentIds AS segmentKept' : ''}
      WITH hb, segmentId, supplierHomes, ${routeCodes('segmentRoutes')} AS allCodes${
@@ -360,7 +364,7 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
           CASE WHEN segmentKept THEN ${routeCodes('[r IN segmentRoutes WHERE r[2]]')} ELSE [] END AS allKeptCodes`
          : ''
      }
-     RETURN hb.id AS homeId, segmentId, ${distinct('allCodes')} AS codes, ${split ? `${distinct('allKeptCodes')} AS keptCodes, ` : ''}supplierHomes, count(*) AS n`,
+     RETURN hb.id AS homeId, segmentId, ${distinctOf('allCodes')} AS codes, ${split ? `${distinctOf('allKeptCodes')} AS keptCodes, ` : ''}supplierHomes, count(*) AS n`,
     { ...scopeParams(scope), scopeRoots: structure.scopeRoots, fedBy },
   );
 }
