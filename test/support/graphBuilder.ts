@@ -3,6 +3,9 @@ import { upsertAll } from '../../src/data/upsert.js';
 import { toBatches } from '../../src/ingest/batches.js';
 import type { Provenance, Records } from '../../src/ingest/records.js';
 
+/** The provenance a test fact is given. */
+type TestSource = 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE';
+
 /**
  * A compact description of a small graph with known answers. Ids are local to the description; `createTestGraph`
  * prefixes every one of them, so each test owns its data and `deleteByPrefix` removes exactly it.
@@ -25,7 +28,7 @@ export interface TestGraphSpec {
     kind?: 'PRODUCT' | 'SERVICE';
     parent?: string;
     /** The segments it feeds; a FEEDS link of another source than the graph's (PLAN) as `{ id, source }`. */
-    feeds?: readonly (string | { id: string; source: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE' })[];
+    feeds?: readonly (string | { id: string; source: TestSource })[];
   }[];
   readonly firms: readonly {
     id: string;
@@ -37,7 +40,7 @@ export interface TestGraphSpec {
     leading?: boolean;
     highTech?: boolean;
     sizeBand?: 'LARGE' | 'MEDIUM' | 'SMALL' | 'MICRO';
-    source?: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE';
+    source?: TestSource;
     /** A stock code makes the firm listed (the location quotient's population); unique across the graph. */
     stockCode?: string;
     /** Operating revenue in million CNY. */
@@ -78,15 +81,13 @@ export function testGraphRecords(prefix: string, spec: TestGraphSpec): Partial<R
   // ILLUSTRATIVE is a demo firm, and so are its links (no invented fact touches a real entity).
   const provenance: Provenance = { source: 'PLAN', section: 'test graph', note: 'test data' };
   const sourceOf = new Map(spec.firms.map((firm) => [firm.id, firm.source ?? 'PLAN']));
+  /** A fact of the given source (a PLAN fact names its section of the plan). */
+  const sourceProvenance = (source: TestSource, section = provenance.section): Provenance =>
+    source === 'PLAN' ? { ...provenance, section } : { source, note: 'test data' };
   const linkProvenance = (...firmIds: string[]): Provenance => {
     const sources = firmIds.map((firmId) => sourceOf.get(firmId) ?? 'PLAN');
-    return sources.includes('ILLUSTRATIVE') ? { source: 'ILLUSTRATIVE', note: 'test data' } : provenance;
+    return sources.includes('ILLUSTRATIVE') ? sourceProvenance('ILLUSTRATIVE') : provenance;
   };
-  /** A fact of the given source (a PLAN fact names its section of the plan). */
-  const sourceProvenance = (
-    source: 'PLAN' | 'PUBLIC' | 'ILLUSTRATIVE',
-    section = provenance.section,
-  ): Provenance => (source === 'PLAN' ? { ...provenance, section } : { source, note: 'test data' });
   const measures = spec.measures ?? [];
   return {
     regions: spec.regions.map((region) => ({
