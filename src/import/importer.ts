@@ -673,7 +673,16 @@ export async function importSources(
       // A kind is finished before the next starts: links and supplies may refer to enterprises of this import.
       await inParallel(chunks, parallelWritersFor(kind, writers), async (chunk) => {
         const { nodes, relationships } = batchesFor(kind, chunk, index);
-        const reports = await upsertAll(executor, `import-${kind}`, nodes, relationships);
+        // Firms the look-up did not find are created outright (upsertAll's expectNew), the way most of a large
+        // import goes; one created since by another writer sends the batch the general way.
+        const known = index.existing.get(L.Enterprise);
+        const expectNew =
+          kind === 'enterprises' &&
+          chunk.every((row) => {
+            const id = enterpriseIdOf(row.record, index);
+            return id !== undefined && known?.has(id) !== true;
+          });
+        const reports = await upsertAll(executor, `import-${kind}`, nodes, relationships, { expectNew });
         const counts = countsOf(kind, reports);
         totals.created += counts.created;
         totals.updated += counts.updated;

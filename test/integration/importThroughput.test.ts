@@ -110,6 +110,8 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
   }
 
   const isChangeRecord = (statement: Sent) => statement.cypher.includes('CREATE (:AggregateChange');
+  /** The general statement (upsertLocatedEnterprisesQuery), which merges; the one for new firms creates. */
+  const isGeneralWrite = (statement: Sent) => statement.cypher.includes('MERGE (a:Enterprise');
 
   /** Refreshes, then compares the stored aggregates of this file's regions with a from-scratch recount. */
   async function expectAggregatesEqualRecount(): Promise<void> {
@@ -132,6 +134,8 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     ]);
     expect(writes).toHaveLength(2);
     expect(isChangeRecord(writes[0]!)).toBe(false);
+    // None of the firms was found by the look-up: they are created outright (createLocatedEnterprisesQuery).
+    expect(isGeneralWrite(writes[0]!)).toBe(false);
     expect(isChangeRecord(writes[1]!)).toBe(true);
     expect(writes[1]!.params['homeIds']).toEqual([...districts].sort());
     expect(writes[1]!.params['enterpriseIds']).toEqual([...newFirms].sort());
@@ -182,6 +186,7 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
       { kind: 'ENTERPRISES', rows: 3, created: 0, updated: 1, unchanged: 2, rejected: 0 },
     ]);
     expect(writes).toHaveLength(2);
+    expect(isGeneralWrite(writes[0]!)).toBe(true);
     expect(isChangeRecord(writes[1]!)).toBe(true);
     expect(writes[1]!.params['homeIds']).toEqual([...districts].sort());
     const [home] = await database.executor.read(
@@ -236,8 +241,10 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
       }),
     ).rejects.toThrow();
     const writes = sent.filter((statement) => statement.operation === 'import-enterprises');
-    // Two batches written (2 statements each), the third's write statement sent and failed; no fourth batch.
-    expect(writes.map(isChangeRecord)).toEqual([false, true, false, true, false]);
+    // Two batches written (2 statements each); the third's write sent and failed, then its general write (the
+    // fallback for an id taken since the look-up) failed alike; no fourth batch.
+    expect(writes.map(isChangeRecord)).toEqual([false, true, false, true, false, false]);
+    expect(writes.map(isGeneralWrite)).toEqual([false, false, false, false, false, true]);
     expect(
       writes.filter(isChangeRecord).flatMap((write) => write.params['enterpriseIds'] as string[]),
     ).toEqual(ids.slice(0, 20));
@@ -255,6 +262,49 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     );
     expect(changes?.['n']).toBe(0);
     await deleteByPrefix(database.executor, `${prefix}-clash`);
+    await expectAggregatesEqualRecount();
+  });
+  it('a firm created by another writer after the look-up: the batch is written again the general way, the firm updated and not duplicated', async () => {
+    const ids = Array.from({ length: 20 }, (_, index) => firmId('r', index));
+    const rows = ids.map((id, index) => row(id, index, districts[index % 3]!));
+    // Just before the second batch is written, another writer creates one of its firms (no location, another name).
+    let batches = 0;
+    const executor = Object.create(observed) as Executor;
+    executor.transaction = async (operation, work, options) => {
+      if (operation === 'import-enterprises' && ++batches === 2) {
+        await database.executor.write(
+          'test',
+          cypher(`CREATE (:Enterprise { id: $id, name: $id, source: 'ILLUSTRATIVE' })`, { id: ids[15] }),
+        );
+      }
+      return observed.transaction(operation, work, options);
+    };
+    sent = [];
+    const result = await importSources(executor, [csv('enterprises', 'race.csv', HEADER, rows)], {
+      acceptValid: false,
+      batchSize: 10,
+      writers: 1,
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.summaries).toEqual([
+      { kind: 'enterprises', rows: 20, created: 19, updated: 1, unchanged: 0, rejected: 0 },
+    ]);
+    const writes = sent.filter((statement) => statement.operation === 'import-enterprises');
+    // Batch 1: create, change record. Batch 2: create (fails on the id), general write, change record.
+    expect(writes.map(isGeneralWrite)).toEqual([false, false, false, true, false]);
+    expect(writes.map(isChangeRecord)).toEqual([false, true, false, false, true]);
+    expect(writes[4]!.params['enterpriseIds']).toEqual(ids.slice(10));
+    const [stored] = await database.executor.read(
+      'test',
+      cypher(
+        `MATCH (e:Enterprise) WHERE e.id IN $ids
+         OPTIONAL MATCH (e)-[:LOCATED_IN]->(r:Region)
+         RETURN count(DISTINCT e) AS firms, count(r) AS locations,
+                [x IN collect(e) WHERE x.id = $raced | x.name] AS racedNames`,
+        { ids, raced: ids[15] },
+      ),
+    );
+    expect(stored).toEqual({ firms: 20, locations: 20, racedNames: [`导入吞吐企业${ids[15]!.slice(-6)}`] });
     await expectAggregatesEqualRecount();
   });
 });
