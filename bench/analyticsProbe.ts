@@ -1,4 +1,5 @@
 import neo4j, { type Driver } from 'neo4j-driver';
+import { writeFileSync } from 'node:fs';
 
 import { cypher, type CypherQuery } from '../src/data/cypher.js';
 import { lossFirmCityQuery, startServiceInProcess } from './inProcess.js';
@@ -14,7 +15,8 @@ import { lossFirmCityQuery, startServiceInProcess } from './inProcess.js';
  *   request (the server's, plus a small client's share);
  * - the statements one request sends, by operation name (the executor's observer);
  * - for each statement of the six variants: its median time alone (7 runs straight through the driver) and its
- *   PROFILE: db hits in all, and with PROBE_PLAN=n the n operators with the most.
+ *   PROFILE: db hits in all, and with PROBE_PLAN=n the n operators with the most. PROBE_DUMP=file writes those
+ *   statements (operation, text, parameters) to a JSON file, to compare a statement's variants on the same inputs.
  *
  * `operation` is `targetFirms`, `segment` (impactOfLosing a segment) or `firm` (impactOfLosing a firm); all three
  * when left out. PROBE_FIRMS: the store's size, for drawing the firms to lose (default 200000).
@@ -94,6 +96,8 @@ for (const name of (asked === undefined ? Object.keys(OPERATIONS) : [asked]) as 
   keepStatements = true;
   for (const variables of variants) await post(name, variables);
   keepStatements = false;
+  const dump = process.env['PROBE_DUMP'];
+  if (dump) writeFileSync(dump, JSON.stringify(sent.map(({ operation, query }) => ({ operation, ...query }))));
   const byOperation = new Map<string, { hits: number[]; medians: number[] }>();
   for (const { operation, query } of sent) {
     const median = await medianTime(driver, query);
