@@ -193,9 +193,7 @@ export function upsertRelationshipsQuery(
  * reads). Every firm of the batch counts in its row's region afterwards; the caller adds those.
  */
 export function upsertLocatedEnterprisesQuery(nodes: NodeBatch, locations: RelationshipBatch): CypherQuery {
-  const label = assertLabel(nodes.label);
-  const type = assertRelationship(locations.type);
-  const to = assertLabel(locations.to);
+  const { label, type, to } = locatedEnterpriseNames(nodes, locations);
   return cypher(
     `UNWIND $rows AS row
      OPTIONAL MATCH (existing:${label} { id: row.id })
@@ -248,9 +246,7 @@ export function upsertLocatedEnterprisesQuery(nodes: NodeBatch, locations: Relat
  * of 205 (commit about 150 ms either way).
  */
 export function createLocatedEnterprisesQuery(nodes: NodeBatch, locations: RelationshipBatch): CypherQuery {
-  const label = assertLabel(nodes.label);
-  const type = assertRelationship(locations.type);
-  const to = assertLabel(locations.to);
+  const { label, type, to } = locatedEnterpriseNames(nodes, locations);
   return cypher(
     `UNWIND $rows AS row
      CREATE (a:${label})
@@ -265,6 +261,15 @@ export function createLocatedEnterprisesQuery(nodes: NodeBatch, locations: Relat
             [] AS extraHomes`,
     locatedEnterpriseParams(nodes, locations),
   );
+}
+
+/** The label, location type and region label of both located-enterprise statements, from the closed lists. */
+function locatedEnterpriseNames(nodes: NodeBatch, locations: RelationshipBatch) {
+  return {
+    label: assertLabel(nodes.label),
+    type: assertRelationship(locations.type),
+    to: assertLabel(locations.to),
+  };
 }
 
 /** The parameters of both located-enterprise statements: rows in id order (see byText), defaults. */
