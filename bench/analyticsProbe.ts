@@ -97,7 +97,8 @@ for (const name of (asked === undefined ? Object.keys(OPERATIONS) : [asked]) as 
   for (const variables of variants) await post(name, variables);
   keepStatements = false;
   const dump = process.env['PROBE_DUMP'];
-  if (dump) writeFileSync(dump, JSON.stringify(sent.map(({ operation, query }) => ({ operation, ...query }))));
+  if (dump)
+    writeFileSync(dump, JSON.stringify(sent.map(({ operation, query }) => ({ operation, ...query }))));
   const byOperation = new Map<string, { hits: number[]; medians: number[] }>();
   for (const { operation, query } of sent) {
     const median = await medianTime(driver, query);
