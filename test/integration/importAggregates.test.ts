@@ -2,11 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { filterKey, refreshAggregates } from '../../src/analytics/aggregates.js';
 import { cypher } from '../../src/data/cypher.js';
-import type { Executor } from '../../src/data/executor.js';
 import { creditCodeCheckCharacter } from '../../src/import/creditCode.js';
 import { importSources, type ImportSource } from '../../src/import/importer.js';
 import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
-import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import {
+  deleteByPrefix,
+  openTestDatabase,
+  uniquePrefix,
+  withWriteBefore,
+  type TestDatabase,
+} from '../support/database.js';
 
 /**
  * An import records, per batch, the home regions its firms count in — read once after the writes, taken from the
@@ -184,21 +189,15 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
     const codes = ids.map(() => creditCode());
     // After validation, just before the second batch is written, another writer takes the credit code of a firm of
     // that batch: the batch fails on the uniqueness constraint, although its validation passed.
-    const base = observed();
-    let batches = 0;
-    const executor = Object.create(base) as Executor;
-    executor.transaction = async (operation, work, options) => {
-      if (operation === 'import-enterprises' && ++batches === 2) {
-        await database.executor.write(
-          'test',
-          cypher(`CREATE (:Enterprise { id: $id, name: $id, creditCode: $code, source: 'ILLUSTRATIVE' })`, {
-            id: `${prefix}-clash`,
-            code: codes[15],
-          }),
-        );
-      }
-      return base.transaction(operation, work, options);
-    };
+    const executor = withWriteBefore(observed(), 'import-enterprises', 2, () =>
+      database.executor.write(
+        'test',
+        cypher(`CREATE (:Enterprise { id: $id, name: $id, creditCode: $code, source: 'ILLUSTRATIVE' })`, {
+          id: `${prefix}-clash`,
+          code: codes[15],
+        }),
+      ),
+    );
     const attempt = importSources(
       executor,
       [

@@ -7,7 +7,13 @@ import type { Executor } from '../../src/data/executor.js';
 import { creditCodeCheckCharacter } from '../../src/import/creditCode.js';
 import { importSources, type ImportSource } from '../../src/import/importer.js';
 import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
-import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import {
+  deleteByPrefix,
+  openTestDatabase,
+  uniquePrefix,
+  withWriteBefore,
+  type TestDatabase,
+} from '../support/database.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -218,20 +224,15 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     const rows = ids.map((id, index) => row(id, index, districts[index % 3]!));
     // The third batch fails on the uniqueness of credit codes: another writer takes the code of one of its firms
     // after validation, just before the batch is written.
-    let batches = 0;
-    const executor = Object.create(observed) as Executor;
-    executor.transaction = async (operation, work, options) => {
-      if (operation === 'import-enterprises' && ++batches === 3) {
-        await database.executor.write(
-          'test',
-          cypher(`CREATE (:Enterprise { id: $id, name: $id, creditCode: $code, source: 'ILLUSTRATIVE' })`, {
-            id: `${prefix}-clash`,
-            code: codes.get(ids[25]!),
-          }),
-        );
-      }
-      return observed.transaction(operation, work, options);
-    };
+    const executor = withWriteBefore(observed, 'import-enterprises', 3, () =>
+      database.executor.write(
+        'test',
+        cypher(`CREATE (:Enterprise { id: $id, name: $id, creditCode: $code, source: 'ILLUSTRATIVE' })`, {
+          id: `${prefix}-clash`,
+          code: codes.get(ids[25]!),
+        }),
+      ),
+    );
     sent = [];
     await expect(
       importSources(executor, [csv('enterprises', 'many.csv', HEADER, rows)], {
@@ -268,17 +269,12 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     const ids = Array.from({ length: 20 }, (_, index) => firmId('r', index));
     const rows = ids.map((id, index) => row(id, index, districts[index % 3]!));
     // Just before the second batch is written, another writer creates one of its firms (no location, another name).
-    let batches = 0;
-    const executor = Object.create(observed) as Executor;
-    executor.transaction = async (operation, work, options) => {
-      if (operation === 'import-enterprises' && ++batches === 2) {
-        await database.executor.write(
-          'test',
-          cypher(`CREATE (:Enterprise { id: $id, name: $id, source: 'ILLUSTRATIVE' })`, { id: ids[15] }),
-        );
-      }
-      return observed.transaction(operation, work, options);
-    };
+    const executor = withWriteBefore(observed, 'import-enterprises', 2, () =>
+      database.executor.write(
+        'test',
+        cypher(`CREATE (:Enterprise { id: $id, name: $id, source: 'ILLUSTRATIVE' })`, { id: ids[15] }),
+      ),
+    );
     sent = [];
     const result = await importSources(executor, [csv('enterprises', 'race.csv', HEADER, rows)], {
       acceptValid: false,

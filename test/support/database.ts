@@ -67,3 +67,22 @@ export async function deleteByPrefix(executor: Executor, prefix: string): Promis
     cypher('MATCH (n) WHERE n.id STARTS WITH $prefix DETACH DELETE n', { prefix }),
   );
 }
+
+/**
+ * `base`, except that `before` runs just before its `batch`-th transaction named `operation` starts (1 for the
+ * first): another writer stepping in between an import's validation and one of its batches.
+ */
+export function withWriteBefore(
+  base: Executor,
+  operation: string,
+  batch: number,
+  before: () => Promise<unknown>,
+): Executor {
+  let seen = 0;
+  const executor = Object.create(base) as Executor;
+  executor.transaction = async (name, work, options) => {
+    if (name === operation && ++seen === batch) await before();
+    return base.transaction(name, work, options);
+  };
+  return executor;
+}
