@@ -285,8 +285,11 @@ const ROUND_QUEUE_FACTOR = 4;
  * 1,000,000 firms, some 220 ms a request alone) finished few requests a round and its p95 was only a lower bound.
  * A round of at least four times the clients' requests at a warm request's mean time (the second warm-up pass)
  * leaves room for the queue, so the percentiles cover what the clients saw; `censored` still flags a round that fell
- * short. The mean, not the slowest: one slow warm request (a garbage collection, a structure read in the background)
- * gave chainGaps, 10 ms a request, 9 s rounds.
+ * short. The mean, not the slowest: the second pass is the first to send the statement texts the service uses once
+ * it holds its structures, so one of its requests waits for Neo4j to plan them (232–736 ms for chainGaps and the
+ * two losses in the session-15 run; 150 s of serial chainGaps requests afterwards had none over 60 ms), and the
+ * slowest gave chainGaps, 10 ms a request, 9 s rounds. That request still raises the mean, so a round may be longer
+ * than it needs to be, which costs only time.
  */
 function roundSecondsFor(warm: WarmUp): number {
   const queued = (ROUND_QUEUE_FACTOR * settings.connections * warm.meanSecondPassMs) / 1000;
