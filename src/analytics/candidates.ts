@@ -1,5 +1,5 @@
 import { readCandidateLinkage, readCandidateLinks, type Sources } from './facts.js';
-import type { StructureCache } from './structureCache.js';
+import type { CachedStructures } from './structureCache.js';
 import {
   breadthValue,
   CAPABILITY_KEY_SCALE,
@@ -317,9 +317,9 @@ export function walkQuery(request: {
 /** Every region with its parent and coordinates (thousands at most), enough to place any firm. */
 type RegionIndex = Map<string, { parentId: string | null; lat: number | null; lon: number | null }>;
 
-async function readRegionIndex(executor: Executor): Promise<RegionIndex> {
+async function readRegionIndex(executor: Executor, operation = 'region-index'): Promise<RegionIndex> {
   const rows = await executor.read(
-    'region-index',
+    operation,
     cypher(
       `MATCH (r:${L.Region})
        RETURN r.id AS id, r.lat AS lat, r.lon AS lon, [(r)-[:${T.PART_OF}]->(p:${L.Region}) | p.id][0] AS parentId`,
@@ -432,8 +432,8 @@ export interface RankedCandidatesRequest {
    * unread firm can fill; null when not known (then only the gaps still walked bound it).
    */
   readonly maxOperations?: number | null;
-  /** This process's structure cache and the structure version the request saw: the region index comes from it. */
-  readonly structures?: { readonly cache: StructureCache; readonly version: number };
+  /** This process's structure cache, under the structure version the request saw: the region index comes from it. */
+  readonly structures?: CachedStructures;
   /** Ownership and listing filters (none: every candidate). */
   readonly filter?: CandidateFilter;
 }
@@ -550,9 +550,7 @@ export async function readRankedCandidates(
     return { ranked: [], profiles: new Map(), stats };
   }
   const regions = request.structures
-    ? await request.structures.cache.through('region-index', request.structures.version, () =>
-        readRegionIndex(executor),
-      )
+    ? await request.structures('region-index', readRegionIndex)
     : await readRegionIndex(executor);
   const home = new Set([request.regionId]);
   const priority = new Set(request.priorityRegionIds);

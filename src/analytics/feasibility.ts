@@ -1,5 +1,4 @@
 import { cypher } from '../data/cypher.js';
-import type { Executor } from '../data/executor.js';
 import { InternalLabel as I } from '../data/model.js';
 import {
   admits,
@@ -10,7 +9,7 @@ import {
   type RegionCounts,
   type Structure,
 } from './aggregates.js';
-import type { StructureCache } from './structureCache.js';
+import type { CachedStructures } from './structureCache.js';
 
 /**
  * Feasibility of a gap (issue 15): how related the region's present capabilities are to the missing or weak
@@ -173,14 +172,13 @@ export function byPriority<T extends { readonly score: number }>(
  * build time and the structure version, since both change what the cells say.
  */
 export async function readHomePresence(
-  executor: Executor,
-  cache: StructureCache,
-  request: { sources: readonly string[]; asOf: string; structureVersion: number },
+  structures: CachedStructures,
+  request: { sources: readonly string[]; asOf: string },
 ): Promise<HomePresence> {
   const key = JSON.stringify(['home-presence', filterKey(request.sources), request.asOf]);
-  return cache.through(key, request.structureVersion, async () => {
+  return structures(key, async (executor, operation = 'home-presence') => {
     const rows = await executor.read(
-      'home-presence',
+      operation,
       cypher(`MATCH (c:${I.AggregateCell}) RETURN c.homeId AS homeId, c.data AS data`, {}),
     );
     const cells = new Map(
@@ -192,20 +190,18 @@ export async function readHomePresence(
 
 /** What the reports need to weigh gaps by feasibility. */
 export async function gapRelatedness(
-  executor: Executor,
-  cache: StructureCache,
+  structures: CachedStructures,
   request: {
     regionId: string;
     regionCounts: RegionCounts | undefined;
     segmentIds: readonly string[];
     sources: readonly string[];
     asOf: string;
-    structureVersion: number;
     structure: Structure;
   },
 ): Promise<Map<string, number>> {
   if (request.segmentIds.length === 0) return new Map();
-  const presence = await readHomePresence(executor, cache, request);
+  const presence = await readHomePresence(structures, request);
   return relatednessOf(request.regionId, request.regionCounts, request.segmentIds, {
     presence,
     ancestors: request.structure.ancestors,

@@ -43,6 +43,7 @@ import {
   type ThresholdsInput,
 } from './gaps.js';
 import type { AggregateRefresher } from './refresher.js';
+import { STRUCTURE_REFRESH_OPERATION, type CachedStructures } from './structureCache.js';
 import { gapScopes, segmentScenarioScope } from './segmentScope.js';
 import { withDefaultWeights, type TargetWeights, type WeightsInput } from './targets.js';
 
@@ -126,25 +127,30 @@ export interface Prepared {
 const AGGREGATE_STRUCTURE_KEY = 'aggregate-structure';
 
 /** The region and segment trees, from this process's cache when the structure has not changed since. */
-export async function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
-  const structure = await context.refresher.structures.through(
+export function aggregateStructure(context: AnalyticsContext, prepared: Prepared): Promise<Structure> {
+  return context.refresher.cachedStructure(
     AGGREGATE_STRUCTURE_KEY,
     prepared.structureVersion,
-    () => readAggregateStructure(context.executor),
+    context.executor,
+    readAggregateStructure,
   );
-  refreshTreesAhead(context, prepared.structureVersion);
-  return structure;
 }
 
-/** The region and segment trees (aggregateStructure), read again in the background when their entry is due. */
+/**
+ * The region and segment trees read again in the background when their entry is due, for a statement that used them
+ * from the cache without going through aggregateStructure (checkedGapFacts peeks at them).
+ */
 function refreshTreesAhead(context: AnalyticsContext, version: number): void {
   context.refresher.refreshStructureAhead(AGGREGATE_STRUCTURE_KEY, version, (executor) =>
     readAggregateStructure(executor, STRUCTURE_REFRESH_OPERATION),
   );
 }
 
-/** What the background reads of a cached structure are called (Neo4j's query log, observers). */
-export const STRUCTURE_REFRESH_OPERATION = 'structure-refresh';
+/** A process cache for a report's structures (Refresher.cachedStructure), under the request's structure version. */
+function structuresOf(context: AnalyticsContext, prepared: Prepared): CachedStructures {
+  return (key, load) =>
+    context.refresher.cachedStructure(key, prepared.structureVersion, context.executor, load);
+}
 
 /** The chains' structure of `request` (gapStructureKey), read again in the background when its entry is due. */
 function refreshGapStructureAhead(
@@ -492,13 +498,12 @@ async function relatednessFor(
   },
   assessments: readonly GapAssessment[],
 ): Promise<Map<string, number>> {
-  return gapRelatedness(context.executor, context.refresher.structures, {
+  return gapRelatedness(structuresOf(context, prepared), {
     regionId: request.regionId,
     regionCounts: request.aggregates.get(request.regionId),
     segmentIds: [...new Set(assessments.map((assessment) => assessment.facts.segmentId))],
     sources: request.sources,
     asOf: request.basis.asOf,
-    structureVersion: prepared.structureVersion,
     structure: await aggregateStructure(context, prepared),
   });
 }
@@ -858,7 +863,7 @@ export async function targetFirms(
     priorityRegionIds: context.priorityRegionIds,
     scanLimit: context.targetScanLimit,
     linkedLimits: { maxLocals: context.targetLinkLimit, maxLinks: context.targetLinkLimit },
-    structures: { cache: context.refresher.structures, version: prepared.structureVersion },
+    structures: structuresOf(context, prepared),
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
   });

@@ -1,3 +1,5 @@
+import type { Executor } from '../data/executor.js';
+
 /**
  * The chains' structure as the analytics read it — segments, what each feeds, how far it reaches downstream, the
  * region and segment trees — changes rarely, yet reading it costs more than everything else in a gap report
@@ -15,6 +17,19 @@
 
 /** How long a cached structure is trusted without a version change (writes made outside this service). */
 export const STRUCTURE_CACHE_TTL_MS = 60_000;
+
+/** What the background reads of a cached structure are called (Neo4j's query log, observers). */
+export const STRUCTURE_REFRESH_OPERATION = 'structure-refresh';
+
+/**
+ * A report's process cache for one structure version (AggregateRefresher.cachedStructure): `key`'s value, read by
+ * `load` when missing (with the request's executor) and again in the background when due (with the refresher's,
+ * `operation` then STRUCTURE_REFRESH_OPERATION).
+ */
+export type CachedStructures = <T>(
+  key: string,
+  load: (executor: Executor, operation?: string) => Promise<T>,
+) => Promise<T>;
 
 /** Distinct structures kept (chain × provenance filter × scope × depth combinations); the oldest goes first. */
 const MAX_ENTRIES = 500;
