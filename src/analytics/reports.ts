@@ -146,7 +146,7 @@ function refreshTreesAhead(context: AnalyticsContext, version: number): void {
   );
 }
 
-/** A process cache for a report's structures (Refresher.cachedStructure), under the request's structure version. */
+/** A process cache for a report's structures (AggregateRefresher.cachedStructure), under the request's structure version. */
 function structuresOf(context: AnalyticsContext, prepared: Prepared): CachedStructures {
   return (key, load) =>
     context.refresher.cachedStructure(key, prepared.structureVersion, context.executor, load);
