@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { refreshAggregates } from '../../src/analytics/aggregates.js';
+import { cypher } from '../../src/data/cypher.js';
+import { importSources, type ImportSource } from '../../src/import/importer.js';
+import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+
+/**
+ * An incremental refresh folds a write into the stored sums of the recounted homes' ancestors (stored − replaced
+ * cells + new cells) instead of summing every cell of the store again — the nation is an ancestor of every home, so
+ * that read every cell for a one-firm change. These tests check, against the real Neo4j, that it no longer does,
+ * that the sums still equal a from-scratch recount, and that a home deleted behind the service's back (no change
+ * record names it) does not stay counted in its former ancestors.
+ */
+
+/** A statement that reads cells' counts beyond the recounted homes' (`$homeIds`): every cell, or a subtree's. */
+const readsOtherCells = (text: string) =>
+  text.includes('AggregateCell') && text.includes('c.data') && !text.includes('$homeIds');
+
+describe('incremental aggregate refresh (issue 12)', () => {
+  let database: TestDatabase;
+  const prefix = uniquePrefix('aggdelta');
+  const city = `${prefix}-city`;
+  const districts = [0, 1, 2].map((index) => `${prefix}-d${index}`);
+  const doomed = `${prefix}-d9`;
+  let segments: [string, string];
+
+  const csv = (kind: ImportSource['kind'], name: string, header: string, rows: readonly string[]) =>
+    ({ name, format: 'csv', kind, content: [header, ...rows].join('\n') }) satisfies ImportSource;
+  const firmId = (district: number, index: number) => `${prefix}-e${district}-${index}`;
+
+  async function importFirms(district: string, districtIndex: number, count: number, highTech: boolean) {
+    const ids = Array.from({ length: count }, (_, index) => firmId(districtIndex, index));
+    const result = await importSources(
+      database.executor,
+      [
+        csv(
+          'enterprises',
+          'enterprises.csv',
+          'id,name,regionId,sizeBand,highTech,source',
+          ids.map(
+            (id, index) =>
+              `${id},增量聚合企业${prefix}${districtIndex}x${index},${district},SMALL,${highTech ? '是' : '否'},ILLUSTRATIVE`,
+          ),
+        ),
+        csv(
+          'segment-links',
+          'segment-links.csv',
+          'enterpriseId,segmentId,role,source',
+          ids.map((id, index) => `${id},${segments[index % 2]},CORE,ILLUSTRATIVE`),
+        ),
+        csv(
+          'supplies',
+          'supplies.csv',
+          'supplierId,customerId,source',
+          ids.flatMap((id, index) =>
+            index % 2 === 0 && index + 1 < count ? [`${id},${ids[index + 1]},ILLUSTRATIVE`] : [],
+          ),
+        ),
+      ],
+      { acceptValid: false },
+    );
+    expect(result.problems).toEqual([]);
+  }
+
+  /** Refreshes with an observer; the statements it sent. It must have folded a write in, not recounted everything. */
+  async function observedRefresh(): Promise<string[]> {
+    const sent: string[] = [];
+    const summary = await refreshAggregates(
+      database.executor.forRequest(`${prefix}-refresh`, ({ query }) => sent.push(query.cypher)),
+    );
+    expect(summary).toMatchObject({ full: false });
+    expect(summary.changes).toBeGreaterThan(0);
+    return sent;
+  }
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    const [pair] = await database.executor.read(
+      'test',
+      cypher(
+        `MATCH (s:ChainSegment)-[:FEEDS]->(t:ChainSegment) WHERE s <> t
+         RETURN s.id AS supplier, t.id AS buyer ORDER BY supplier, buyer LIMIT 1`,
+      ),
+    );
+    segments = [String(pair!['supplier']), String(pair!['buyer'])];
+    // A region tree of this file's own: no other file's firms count in it.
+    const regions = await importSources(
+      database.executor,
+      [
+        csv('regions', 'regions.csv', 'id,name,level,parentId,source', [
+          `${city},增量聚合市${prefix},CITY,,ILLUSTRATIVE`,
+          ...[...districts, doomed].map(
+            (id, index) => `${id},增量聚合区${index}${prefix},DISTRICT,${city},ILLUSTRATIVE`,
+          ),
+        ]),
+      ],
+      { acceptValid: false },
+    );
+    expect(regions.problems).toEqual([]);
+    for (const [index, district] of districts.entries()) await importFirms(district, index, 12, false);
+    await importFirms(doomed, 9, 6, true);
+    // Folds the regions and firms in (a structural change: every cell is summed once).
+    await refreshAggregates(database.executor);
+  });
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database.close();
+  });
+
+  it('folds a one-firm change into the stored sums without reading every cell, and they equal a recount', async () => {
+    // One firm of d1 becomes high-tech: its home (and the homes of the firms it supplies) are recounted.
+    await importFirms(districts[1]!, 1, 1, true);
+    const sent = await observedRefresh();
+    expect(sent.filter(readsOtherCells)).toEqual([]);
+    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
+      homeIds: [...districts, doomed],
+      regions: [city, ...districts, doomed],
+    });
+    expect(stored).toEqual(recounted);
+    const highTech = (stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { highTech: number }>)[
+      '*'
+    ]!.highTech;
+    expect(highTech).toBe(6 + 1);
+  });
+
+  it('drops the cell of a home deleted behind its back, so its former city no longer counts it', async () => {
+    // Another tool deletes a district and its firms: no change record names them.
+    await database.executor.write(
+      'test',
+      cypher(`MATCH (n) WHERE n.id = $doomed OR n.id STARTS WITH $firms DETACH DELETE n`, {
+        doomed,
+        firms: `${prefix}-e9-`,
+      }),
+    );
+    // The next write through the service, anywhere under the city, starts a refresh.
+    await importFirms(districts[0]!, 0, 1, true);
+    const sent = await observedRefresh();
+    // The city's sums were taken again from every cell (no record says which regions held the deleted home).
+    expect(sent.filter(readsOtherCells)).toHaveLength(1);
+    const [left] = await database.executor.read(
+      'test',
+      cypher(`MATCH (c:AggregateCell { homeId: $doomed }) RETURN count(c) AS cells`, { doomed }),
+    );
+    expect(Number(left?.['cells'])).toBe(0);
+    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
+      homeIds: districts,
+      regions: [city, ...districts],
+    });
+    expect(stored).toEqual(recounted);
+    const city6 = (
+      stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { enterprises: number; highTech: number }>
+    )['*']!;
+    expect(city6).toMatchObject({ enterprises: 36, highTech: 2 });
+  });
+});
