@@ -465,6 +465,22 @@ function parsedCells(rows: readonly Row[]): Map<string, Cell> {
   return new Map(rows.map((row) => [String(row['homeId']), JSON.parse(String(row['data'])) as Cell]));
 }
 
+/** The counts of a segment in a region under a filter, in `sums` (added, all zero, when missing). */
+function countsIn(
+  sums: Map<string, Map<string, RegionCounts>>,
+  regionId: string,
+  key: string,
+  segmentId: string,
+): SegmentCounts {
+  let byFilter = sums.get(regionId);
+  if (!byFilter) sums.set(regionId, (byFilter = new Map<string, RegionCounts>()));
+  let bySegment = byFilter.get(key);
+  if (!bySegment) byFilter.set(key, (bySegment = new Map<string, SegmentCounts>()));
+  let counts = bySegment.get(segmentId);
+  if (!counts) bySegment.set(segmentId, (counts = { ...NO_COUNTS }));
+  return counts;
+}
+
 /**
  * Sums cells into the counts of the wanted regions under each filter: a home's cell counts for every ancestor of
  * the home (itself included) that is wanted. Returns region id → filter key → segment counts.
@@ -477,15 +493,8 @@ export function sumCells(
 ): Map<string, Map<string, RegionCounts>> {
   const result = new Map<string, Map<string, RegionCounts>>();
   const masks = filterKeys.map((key) => [key, filterMask(key)] as const);
-  const countsOf = (regionId: string, key: string, segmentId: string): SegmentCounts => {
-    let byFilter = result.get(regionId);
-    if (!byFilter) result.set(regionId, (byFilter = new Map<string, RegionCounts>()));
-    let bySegment = byFilter.get(key);
-    if (!bySegment) byFilter.set(key, (bySegment = new Map<string, SegmentCounts>()));
-    let counts = bySegment.get(segmentId);
-    if (!counts) bySegment.set(segmentId, (counts = { ...NO_COUNTS }));
-    return counts;
-  };
+  const countsOf = (regionId: string, key: string, segmentId: string) =>
+    countsIn(result, regionId, key, segmentId);
   for (const [homeId, cell] of cells) {
     const chain = ancestors[homeId] ?? [homeId];
     chain.forEach((regionId, index) => {
@@ -545,15 +554,8 @@ export function withCellChange(
   added: ReadonlyMap<string, ReadonlyMap<string, RegionCounts>>,
 ): Map<string, Map<string, RegionCounts>> | null {
   const result = new Map<string, Map<string, RegionCounts>>();
-  const countsOf = (regionId: string, key: string, segmentId: string): SegmentCounts => {
-    let byFilter = result.get(regionId);
-    if (!byFilter) result.set(regionId, (byFilter = new Map<string, RegionCounts>()));
-    let bySegment = byFilter.get(key);
-    if (!bySegment) byFilter.set(key, (bySegment = new Map<string, SegmentCounts>()));
-    let counts = bySegment.get(segmentId);
-    if (!counts) bySegment.set(segmentId, (counts = { ...NO_COUNTS }));
-    return counts;
-  };
+  const countsOf = (regionId: string, key: string, segmentId: string) =>
+    countsIn(result, regionId, key, segmentId);
   const fold = (sums: ReadonlyMap<string, ReadonlyMap<string, RegionCounts>>, sign: 1 | -1) => {
     for (const [regionId, byFilter] of sums)
       for (const [key, bySegment] of byFilter)

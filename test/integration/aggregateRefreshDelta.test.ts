@@ -2,8 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
 import { cypher } from '../../src/data/cypher.js';
-import { importSources, type ImportSource } from '../../src/import/importer.js';
+import { importSources } from '../../src/import/importer.js';
 import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
+import {
+  alternatingSegmentLinks,
+  csvSource,
+  feedingSegments,
+  importCityTree,
+} from '../support/importFixtures.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 
 /**
@@ -26,8 +32,6 @@ describe('incremental aggregate refresh (issue 12)', () => {
   const doomed = `${prefix}-d9`;
   let segments: [string, string];
 
-  const csv = (kind: ImportSource['kind'], name: string, header: string, rows: readonly string[]) =>
-    ({ name, format: 'csv', kind, content: [header, ...rows].join('\n') }) satisfies ImportSource;
   const firmId = (district: number, index: number) => `${prefix}-e${district}-${index}`;
 
   async function importFirms(district: string, districtIndex: number, count: number, highTech: boolean) {
@@ -35,7 +39,7 @@ describe('incremental aggregate refresh (issue 12)', () => {
     const result = await importSources(
       database.executor,
       [
-        csv(
+        csvSource(
           'enterprises',
           'enterprises.csv',
           'id,name,regionId,sizeBand,highTech,source',
@@ -44,13 +48,8 @@ describe('incremental aggregate refresh (issue 12)', () => {
               `${id},增量聚合企业${prefix}${districtIndex}x${index},${district},SMALL,${highTech ? '是' : '否'},ILLUSTRATIVE`,
           ),
         ),
-        csv(
-          'segment-links',
-          'segment-links.csv',
-          'enterpriseId,segmentId,role,source',
-          ids.map((id, index) => `${id},${segments[index % 2]},CORE,ILLUSTRATIVE`),
-        ),
-        csv(
+        alternatingSegmentLinks(ids, segments),
+        csvSource(
           'supplies',
           'supplies.csv',
           'supplierId,customerId,source',
@@ -77,28 +76,13 @@ describe('incremental aggregate refresh (issue 12)', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    const [pair] = await database.executor.read(
-      'test',
-      cypher(
-        `MATCH (s:ChainSegment)-[:FEEDS]->(t:ChainSegment) WHERE s <> t
-         RETURN s.id AS supplier, t.id AS buyer ORDER BY supplier, buyer LIMIT 1`,
-      ),
-    );
-    segments = [String(pair!['supplier']), String(pair!['buyer'])];
+    segments = await feedingSegments(database.executor);
     // A region tree of this file's own: no other file's firms count in it.
-    const regions = await importSources(
+    await importCityTree(
       database.executor,
-      [
-        csv('regions', 'regions.csv', 'id,name,level,parentId,source', [
-          `${city},增量聚合市${prefix},CITY,,ILLUSTRATIVE`,
-          ...[...districts, doomed].map(
-            (id, index) => `${id},增量聚合区${index}${prefix},DISTRICT,${city},ILLUSTRATIVE`,
-          ),
-        ]),
-      ],
-      { acceptValid: false },
+      { id: city, name: `增量聚合市${prefix}` },
+      [...districts, doomed].map((id, index) => ({ id, name: `增量聚合区${index}${prefix}` })),
     );
-    expect(regions.problems).toEqual([]);
     for (const [index, district] of districts.entries()) await importFirms(district, index, 12, false);
     await importFirms(doomed, 9, 6, true);
     // Folds the regions and firms in (a structural change: every cell is summed once).

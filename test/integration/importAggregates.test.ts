@@ -3,8 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterKey, refreshAggregates } from '../../src/analytics/aggregates.js';
 import { cypher } from '../../src/data/cypher.js';
 import { creditCodeCheckCharacter } from '../../src/import/creditCode.js';
-import { importSources, type ImportSource } from '../../src/import/importer.js';
+import { importSources } from '../../src/import/importer.js';
 import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
+import {
+  alternatingSegmentLinks,
+  csvSource,
+  feedingSegments,
+  importCityTree,
+} from '../support/importFixtures.js';
 import {
   deleteByPrefix,
   openTestDatabase,
@@ -37,41 +43,19 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    const [pair] = await database.executor.read(
-      'test',
-      cypher(
-        `MATCH (s:ChainSegment)-[:FEEDS]->(t:ChainSegment) WHERE s <> t
-         RETURN s.id AS supplier, t.id AS buyer ORDER BY supplier, buyer LIMIT 1`,
-      ),
-    );
-    segments = [String(pair!['supplier']), String(pair!['buyer'])];
+    segments = await feedingSegments(database.executor);
     // A region tree of this file's own, so that no other file's firms count in it.
-    const result = await importSources(
+    await importCityTree(
       database.executor,
-      [
-        csv('regions', 'regions.csv', 'id,name,level,parentId,source', [
-          `${city},导入聚合市${prefix},CITY,,ILLUSTRATIVE`,
-          ...districts.map((id, index) => `${id},导入聚合区${index}${prefix},DISTRICT,${city},ILLUSTRATIVE`),
-        ]),
-      ],
-      { acceptValid: false },
+      { id: city, name: `导入聚合市${prefix}` },
+      districts.map((id, index) => ({ id, name: `导入聚合区${index}${prefix}` })),
     );
-    expect(result.problems).toEqual([]);
     await refreshAggregates(database.executor);
   });
   afterAll(async () => {
     await deleteByPrefix(database.executor, prefix);
     await database.close();
   });
-
-  function csv(
-    kind: ImportSource['kind'],
-    name: string,
-    header: string,
-    rows: readonly string[],
-  ): ImportSource {
-    return { name, format: 'csv', kind, content: [header, ...rows].join('\n') };
-  }
 
   /** The change records the import's transactions wrote (seen as they are sent; a refresh elsewhere may consume them). */
   const changes: { homeIds: string[]; enterpriseIds: string[] }[] = [];
@@ -117,7 +101,7 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
     const result = await importSources(
       observed(),
       [
-        csv(
+        csvSource(
           'enterprises',
           'enterprises.csv',
           'id,name,creditCode,regionId,sizeBand,highTech,leading,source',
@@ -126,13 +110,8 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
               `${id},导入聚合企业${prefix}${index},${creditCode()},${districts[index % 3]},${['LARGE', 'SMALL', 'MICRO'][index % 3]},${index % 4 === 0 ? '是' : '否'},${index % 10 === 0 ? '是' : '否'},ILLUSTRATIVE`,
           ),
         ),
-        csv(
-          'segment-links',
-          'segment-links.csv',
-          'enterpriseId,segmentId,role,source',
-          ids.map((id, index) => `${id},${segments[index % 2]},CORE,ILLUSTRATIVE`),
-        ),
-        csv(
+        alternatingSegmentLinks(ids, segments),
+        csvSource(
           'supplies',
           'supplies.csv',
           'supplierId,customerId,source',
@@ -157,7 +136,7 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
     const result = await importSources(
       observed(),
       [
-        csv(
+        csvSource(
           'enterprises',
           'moves.csv',
           'id,name,regionId,sizeBand,source',
@@ -201,7 +180,7 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
     const attempt = importSources(
       executor,
       [
-        csv(
+        csvSource(
           'enterprises',
           'failing.csv',
           'id,name,creditCode,regionId,sizeBand,source',
@@ -210,7 +189,7 @@ describe('import keeps the analytics aggregates exact (issue 12)', () => {
               `${id},导入聚合失败${prefix}${index},${codes[index]},${districts[2]},MEDIUM,ILLUSTRATIVE`,
           ),
         ),
-        csv(
+        csvSource(
           'segment-links',
           'failing-links.csv',
           'enterpriseId,segmentId,role,source',

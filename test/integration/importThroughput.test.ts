@@ -5,8 +5,9 @@ import { hashKey } from '../../src/auth.js';
 import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
 import { creditCodeCheckCharacter } from '../../src/import/creditCode.js';
-import { importSources, type ImportSource } from '../../src/import/importer.js';
+import { importSources } from '../../src/import/importer.js';
 import { storedAndRecountedAggregates } from '../support/aggregateRecount.js';
+import { csvSource, feedingSegments, importCityTree } from '../support/importFixtures.js';
 import {
   deleteByPrefix,
   openTestDatabase,
@@ -63,34 +64,19 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     if (!codes.has(id)) codes.set(id, creditCode());
     return `${id},导入吞吐企业${id.slice(-6)},${codes.get(id)},${district},SMALL,${highTech ? '是' : '否'},${index % 10 === 0 ? '是' : '否'},ILLUSTRATIVE`;
   };
-  const csv = (kind: ImportSource['kind'], name: string, header: string, rows: readonly string[]) =>
-    ({ name, format: 'csv', kind, content: [header, ...rows].join('\n') }) satisfies ImportSource;
 
   beforeAll(async () => {
     database = await openTestDatabase();
     observed = database.executor.forRequest('import-throughput', ({ operation, query }) => {
       sent.push({ operation, cypher: query.cypher, params: query.params });
     });
-    const [pair] = await database.executor.read(
-      'test',
-      cypher(
-        `MATCH (s:ChainSegment)-[:FEEDS]->(t:ChainSegment) WHERE s <> t
-         RETURN s.id AS supplier, t.id AS buyer ORDER BY supplier, buyer LIMIT 1`,
-      ),
-    );
-    segments = [String(pair!['supplier']), String(pair!['buyer'])];
+    segments = await feedingSegments(database.executor);
     server = await serveTestApp(observed, { API_KEYS: `ed:editor:${hashKey(EDITOR_KEY)}` });
-    const result = await importSources(
+    await importCityTree(
       database.executor,
-      [
-        csv('regions', 'regions.csv', 'id,name,level,parentId,source', [
-          `${city},吞吐市${prefix},CITY,,ILLUSTRATIVE`,
-          ...districts.map((id, index) => `${id},吞吐区${index}${prefix},DISTRICT,${city},ILLUSTRATIVE`),
-        ]),
-      ],
-      { acceptValid: false },
+      { id: city, name: `吞吐市${prefix}` },
+      districts.map((id, index) => ({ id, name: `吞吐区${index}${prefix}` })),
     );
-    expect(result.problems).toEqual([]);
     await refreshAggregates(database.executor);
   });
   afterAll(async () => {
@@ -158,7 +144,7 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     const links = await importSources(
       database.executor,
       [
-        csv(
+        csvSource(
           'segment-links',
           'links.csv',
           'enterpriseId,segmentId,role,source',
@@ -235,7 +221,7 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
     );
     sent = [];
     await expect(
-      importSources(executor, [csv('enterprises', 'many.csv', HEADER, rows)], {
+      importSources(executor, [csvSource('enterprises', 'many.csv', HEADER, rows)], {
         acceptValid: false,
         batchSize: 10,
         writers: 1,
@@ -276,7 +262,7 @@ describe('import: one write statement per enterprise batch, aggregates exact (is
       ),
     );
     sent = [];
-    const result = await importSources(executor, [csv('enterprises', 'race.csv', HEADER, rows)], {
+    const result = await importSources(executor, [csvSource('enterprises', 'race.csv', HEADER, rows)], {
       acceptValid: false,
       batchSize: 10,
       writers: 1,
