@@ -834,12 +834,12 @@ export async function refreshAggregates(
         ),
       );
       const orphans = Number(replacement?.['orphans'] ?? 0);
-      // Every ancestor of a recounted home gets its sums again (all regions after a full recount, or once cells of
+      // Every ancestor of a recounted home gets its sums again (every region after a full recount, or once cells of
       // deleted homes were dropped). Incrementally, the stored sums of those regions are taken, the replaced cells'
-      // contributions subtracted and the new ones added (withCellChange: exact, every count is a whole number): the
-      // work is the recounted homes' cells and their ancestors' sums. Summed again from every cell of their subtrees,
-      // as before, a one-firm change read and summed every cell of the store (the nation is an ancestor of every
-      // home): 3,485 cells, about 215 of a 700 ms refresh at 200,000 firms.
+      // contributions subtracted and the new ones added (withCellChange: exact, every count is a whole number), so
+      // the work is the recounted homes' cells and their ancestors' sums. They used to be summed again from every
+      // cell of their subtrees; the nation is an ancestor of every home, so a one-firm change read and summed every
+      // cell of the store (3,485 cells, about 215 ms of a 700 ms refresh at 200,000 firms).
       const homeGone = [...replaced.keys()].some((homeId) => structure.ancestors[homeId] === undefined);
       let affected =
         homeIds === null || orphans > 0 || homeGone
