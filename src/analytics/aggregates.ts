@@ -461,7 +461,7 @@ export function cellsFrom(firms: readonly Row[], platforms: readonly Row[], supp
 }
 
 /** Stored cells, by home region (rows with `homeId` and `data`). */
-function parsedCells(rows: readonly Row[]): Map<string, Cell> {
+export function parsedCells(rows: readonly Row[]): Map<string, Cell> {
   return new Map(rows.map((row) => [String(row['homeId']), JSON.parse(String(row['data'])) as Cell]));
 }
 

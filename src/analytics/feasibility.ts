@@ -5,6 +5,7 @@ import {
   ALL_SEGMENTS,
   filterKey,
   filterMask,
+  parsedCells,
   type Cell,
   type RegionCounts,
   type Structure,
@@ -181,10 +182,7 @@ export async function readHomePresence(
       operation,
       cypher(`MATCH (c:${I.AggregateCell}) RETURN c.homeId AS homeId, c.data AS data`, {}),
     );
-    const cells = new Map(
-      rows.map((row) => [String(row['homeId']), JSON.parse(String(row['data'])) as Cell]),
-    );
-    return presenceFromCells(cells, filterMask(filterKey(request.sources)));
+    return presenceFromCells(parsedCells(rows), filterMask(filterKey(request.sources)));
   });
 }
 
