@@ -239,15 +239,27 @@ export class Executor {
     );
   }
 
-  private async runInTransaction(
+  /**
+   * Runs one statement and converts its records as they stream in. Streamed rather than awaited: an awaited Result
+   * keeps its records, and an explicit transaction keeps every Result it ran until it ends, so a long transaction
+   * held every record of every statement — the aggregates' rebuild (hundreds of count statements in one
+   * transaction) peaked at 480 MB of live heap at 200,000 firms, growing with the number of firms.
+   */
+  private runInTransaction(
     run: RunStatement,
     operation: string,
     mode: 'READ' | 'WRITE',
     query: CypherQuery,
   ): Promise<Row[]> {
     this.observer?.({ operation, mode, query });
-    const result = await run(query.cypher, query.params);
-    return result.records.map((record) => toPlain(record.toObject()) as Row);
+    const rows: Row[] = [];
+    return new Promise((resolve, reject) => {
+      run(query.cypher, query.params).subscribe({
+        onNext: (record) => rows.push(toPlain(record.toObject()) as Row),
+        onCompleted: () => resolve(rows),
+        onError: reject,
+      });
+    });
   }
 
   private async run<T>(
