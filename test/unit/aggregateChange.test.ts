@@ -132,3 +132,33 @@ describe('withCellChange: the sums after some homes were recounted, from the sum
     );
   });
 });
+
+describe('sumCells into running sums: how a rebuild sums its cells batch by batch', () => {
+  it('gives what summing every cell at once gives, however the homes are split into batches', () => {
+    fc.assert(
+      fc.property(
+        scenario.chain((generated) =>
+          fc.record({
+            generated: fc.constant(generated),
+            // The batch each home falls in (refreshAggregates' batchHomes puts each home in one batch).
+            batchOf: fc.tuple(...Object.keys(generated.ancestors).map(() => fc.nat(3))),
+          }),
+        ),
+        ({ generated: { ancestors, before }, batchOf }) => {
+          const homes = Object.keys(ancestors);
+          const running = new Map<string, Map<string, RegionCounts>>();
+          for (const batch of [0, 1, 2, 3]) {
+            const inBatch = homes.filter((_home, index) => batchOf[index] === batch);
+            const cells = cellsOf(
+              inBatch,
+              inBatch.map((home) => before[homes.indexOf(home)]),
+            );
+            expect(sumCells(cells, ancestors, null, undefined, running)).toBe(running);
+          }
+          expect(plain(running)).toEqual(plain(sumCells(cellsOf(homes, before), ancestors, null)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
