@@ -138,4 +138,26 @@ describe('incremental aggregate refresh (issue 12)', () => {
     )['*']!;
     expect(city6).toMatchObject({ enterprises: 36, highTech: 2 });
   });
+
+  it('recounts every home as a rebuild does, reading no cell back, once the changes name most regions', async () => {
+    await importFirms(districts[2]!, 2, 1, true);
+    const sent: string[] = [];
+    // Share 0: any change names more than it (the default, 0.8 of the regions, takes an import across a province).
+    const summary = await refreshAggregates(
+      database.executor.forRequest(`${prefix}-recount-all`, ({ query }) => sent.push(query.cypher)),
+      { recountAllShare: 0 },
+    );
+    expect(summary).toMatchObject({ full: true, everyFirm: false });
+    expect(summary.changes).toBeGreaterThan(0);
+    expect(sent.filter((text) => text.includes('AggregateCell') && text.includes('c.data'))).toEqual([]);
+    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
+      homeIds: districts,
+      regions: [city, ...districts],
+    });
+    expect(stored).toEqual(recounted);
+    const cityCounts = (
+      stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { enterprises: number; highTech: number }>
+    )['*']!;
+    expect(cityCounts).toMatchObject({ enterprises: 36, highTech: 3 });
+  });
 });
