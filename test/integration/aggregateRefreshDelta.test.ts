@@ -74,6 +74,21 @@ describe('incremental aggregate refresh (issue 12)', () => {
     return sent;
   }
 
+  /**
+   * Checks the stored aggregates of the city and the homes against a recount, and returns the city's counts over
+   * every segment (`*`) under every source.
+   */
+  async function cityCountsEqualToRecount(homeIds: readonly string[]) {
+    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
+      homeIds: [...homeIds],
+      regions: [city, ...homeIds],
+    });
+    expect(stored).toEqual(recounted);
+    return (
+      stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { enterprises: number; highTech: number }>
+    )['*']!;
+  }
+
   beforeAll(async () => {
     database = await openTestDatabase();
     segments = await feedingSegments(database.executor);
@@ -98,15 +113,7 @@ describe('incremental aggregate refresh (issue 12)', () => {
     await importFirms(districts[1]!, 1, 1, true);
     const sent = await observedRefresh();
     expect(sent.filter(readsOtherCells)).toEqual([]);
-    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
-      homeIds: [...districts, doomed],
-      regions: [city, ...districts, doomed],
-    });
-    expect(stored).toEqual(recounted);
-    const highTech = (stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { highTech: number }>)[
-      '*'
-    ]!.highTech;
-    expect(highTech).toBe(6 + 1);
+    expect((await cityCountsEqualToRecount([...districts, doomed])).highTech).toBe(6 + 1);
   });
 
   it('drops the cell of a home deleted behind its back, so its former city no longer counts it', async () => {
@@ -128,15 +135,7 @@ describe('incremental aggregate refresh (issue 12)', () => {
       cypher(`MATCH (c:AggregateCell { homeId: $doomed }) RETURN count(c) AS cells`, { doomed }),
     );
     expect(Number(left?.['cells'])).toBe(0);
-    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
-      homeIds: districts,
-      regions: [city, ...districts],
-    });
-    expect(stored).toEqual(recounted);
-    const city6 = (
-      stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { enterprises: number; highTech: number }>
-    )['*']!;
-    expect(city6).toMatchObject({ enterprises: 36, highTech: 2 });
+    expect(await cityCountsEqualToRecount(districts)).toMatchObject({ enterprises: 36, highTech: 2 });
   });
 
   it('recounts every home as a rebuild does, reading no cell back, once the changes name most regions', async () => {
@@ -150,14 +149,6 @@ describe('incremental aggregate refresh (issue 12)', () => {
     expect(summary).toMatchObject({ full: true, everyFirm: false });
     expect(summary.changes).toBeGreaterThan(0);
     expect(sent.filter((text) => text.includes('AggregateCell') && text.includes('c.data'))).toEqual([]);
-    const { stored, recounted } = await storedAndRecountedAggregates(database.executor, {
-      homeIds: districts,
-      regions: [city, ...districts],
-    });
-    expect(stored).toEqual(recounted);
-    const cityCounts = (
-      stored[`${city}|PLAN+PUBLIC+ILLUSTRATIVE`] as Record<string, { enterprises: number; highTech: number }>
-    )['*']!;
-    expect(cityCounts).toMatchObject({ enterprises: 36, highTech: 3 });
+    expect(await cityCountsEqualToRecount(districts)).toMatchObject({ enterprises: 36, highTech: 3 });
   });
 });
