@@ -657,7 +657,7 @@ export interface RefreshSummary {
   /** Region aggregates rewritten. */
   readonly regions: number;
   readonly seconds: number;
-  /** When the aggregates were built, ISO 8601. */
+  /** When the aggregates were built, ISO 8601 (the last build's when there was nothing to fold in). */
   readonly asOf: string | null;
 }
 
@@ -846,7 +846,8 @@ export async function refreshAggregates(
         cypher(
           `MERGE (s:${I.AggregateState} { id: $id })
            SET s.lockedAt = datetime()
-           RETURN s.builtAt IS NOT NULL AS built, s.maxOperations IS NOT NULL AS hasMaxOperations,
+           RETURN s.builtAt IS NOT NULL AS built, toString(s.builtAt) AS builtAt,
+                  s.maxOperations IS NOT NULL AS hasMaxOperations,
                   coalesce(s.cellFormat, 1) = $cellFormat AS currentFormat,
                   coalesce(s.rankFormat, 1) = $rankFormat AS currentRanks`,
           { id: STATE_ID, cellFormat: CELL_FORMAT, rankFormat: RANK_FORMAT },
@@ -869,7 +870,8 @@ export async function refreshAggregates(
         state?.['currentFormat'] !== true ||
         changes.some((change) => change['structural'] === true);
       if (!recountRequired && changes.length === 0) {
-        return { changes: 0, full: false, everyFirm, homes: 0, regions: 0, seconds: 0, asOf: null };
+        const asOf = (state?.['builtAt'] as string | null | undefined) ?? null;
+        return { changes: 0, full: false, everyFirm, homes: 0, regions: 0, seconds: 0, asOf };
       }
       const structure = structureFrom((await run(structureQuery))[0]);
       const touched = [...new Set(changes.flatMap((change) => (change['homeIds'] as string[] | null) ?? []))];
