@@ -896,9 +896,8 @@ export async function refreshAggregates(
       // reading them all back to sum them, took memory that grew with the store (peak live heap at 200,000 firms
       // 296 → 233 MB). A refresh keeps its recounted homes' cells (`fresh`): it sums their difference from the
       // cells they replace (incrementalSums).
-      const rebuilding = homeIds === null;
       const rebuiltSums = new Map<string, Map<string, RegionCounts>>();
-      if (rebuilding) await run(cypher(`MATCH (c:${I.AggregateCell}) DELETE c`, {}));
+      if (homeIds === null) await run(cypher(`MATCH (c:${I.AggregateCell}) DELETE c`, {}));
       const fresh = new Map<string, Cell>();
       let homesCounted = 0;
       for (const batch of batches) {
@@ -909,7 +908,7 @@ export async function refreshAggregates(
           await run(supplyCountsQuery(scope, structure)),
         );
         homesCounted += cells.size;
-        if (rebuilding) {
+        if (homeIds === null) {
           await run(cypher(CREATE_CELLS, { cells: cellRows(cells) }));
           sumCells(cells, structure.ancestors, null, FILTER_KEYS, rebuiltSums);
         } else {
