@@ -32,7 +32,7 @@ import { ascending, percentile, round1 } from './stats.js';
  *
  * Settings (environment): BENCH_ENTERPRISES, BENCH_SEED, BENCH_SECONDS (one round of one contender, default 2),
  * BENCH_ROUNDS (default 6), BENCH_CONNECTIONS, BENCH_DATA_DIR, BENCH_IMPORT_ROWS (0 skips the import),
- * BENCH_IMPORT_PASSES (default 3: the import is run and removed this many times, the first on a Neo4j just started),
+ * BENCH_IMPORT_PASSES (default 5: the import is run and removed this many times, the first on a Neo4j just started),
  * BENCH_PAGECACHE_MB (Neo4j's page cache; by default sized to the store, see pageCacheMbFor),
  * BENCH_LIBRARY, BENCH_SETTLE_TIMEOUT_S, BENCH_FRESH, BENCH_OPERATIONS (comma-separated operation names; all when
  * unset), BENCH_OUTPUT (the result files' stem), BENCH_CPU_PROF (a directory: our service runs under
@@ -46,6 +46,16 @@ import { ascending, percentile, round1 } from './stats.js';
  */
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+
+/**
+ * How many times the import is measured (each pass removed before the next) unless BENCH_IMPORT_PASSES says: until
+ * the JVM has compiled Neo4j's write paths. On a million-firm store just started, `jstat -compiler` counted 13.6 s of
+ * JIT compilation during the first pass (4,431/s), 6.1 s during the second (8,415/s), 4.4 s during the third
+ * (9,942/s) and 1.8 s during the fourth (11,439/s): three passes stopped while the JVM was still compiling, on two
+ * cores shared by its compiler threads, its workers and the importing Node process. The last pass is the figure a
+ * running service's Neo4j gives; every pass is reported, with the compilation during it (jitSeconds).
+ */
+const IMPORT_PASSES = 5;
 
 function readSettings(env: NodeJS.ProcessEnv) {
   const whole = (name: string, fallback: number, min = 1): number => {
@@ -90,7 +100,7 @@ function readSettings(env: NodeJS.ProcessEnv) {
     dataDir: env['BENCH_DATA_DIR'] ?? '.data/bench-neo4j',
     /** 0 skips the import measurement (and the aggregate refresh it causes), e.g. to profile the reads. */
     importRows: whole('BENCH_IMPORT_ROWS', 50_000, 0),
-    importPasses: whole('BENCH_IMPORT_PASSES', 3, 1),
+    importPasses: whole('BENCH_IMPORT_PASSES', IMPORT_PASSES, 1),
     /** Only the operations of these names (all when empty). */
     operations,
     /** bench/results/<output>.md and .json. */
@@ -587,14 +597,34 @@ async function removeImported(executor: Executor): Promise<void> {
   }
 }
 
+/**
+ * Seconds the JVM of process `pid` has spent compiling code so far (`jstat -compiler`, the JDK's own counter; its
+ * fourth column), or null when jstat cannot be run (a JRE without it) or answers otherwise.
+ */
+function jitSeconds(pid: number): number | null {
+  try {
+    const output = execFileSync('jstat', ['-compiler', String(pid)], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const seconds = Number(output.trim().split('\n')[1]?.trim().split(/\s+/)[3]);
+    return Number.isFinite(seconds) ? seconds : null;
+  } catch {
+    return null;
+  }
+}
+
 interface ImportFigures {
   readonly rows: number;
   /**
    * enterprises/s of each pass, first to last. The first runs on a Neo4j just started (its JVM not yet compiled the
-   * write paths, its query caches empty): 4,241/s where the third ran at 9,227/s on the same 200,000 store. The
-   * figures below (seconds, rowsPerSecond) are the last pass's.
+   * write paths, its query caches empty): see IMPORT_PASSES. The figures below (seconds, rowsPerSecond) are the last
+   * pass's.
    */
   readonly passes: readonly number[];
+  /** Seconds the Neo4j JVM spent compiling (JIT) during each pass, when jstat could tell (else null). */
+  readonly jitSeconds: readonly (number | null)[];
   readonly created: number;
   readonly what: string;
   /** The time `npm run import` reports for the import itself (after its start-up). */
@@ -607,7 +637,10 @@ interface ImportFigures {
 /** The passes behind an import figure, for the report; empty for a single pass. */
 function passesNote(figures: ImportFigures): string {
   if (figures.passes.length < 2) return '';
-  return `; last of ${figures.passes.length} passes, each removed before the next: ${figures.passes.map((rate) => `${count(rate)}/s`).join(', ')} — the first on a Neo4j just started`;
+  const compiling = figures.jitSeconds.every((seconds) => seconds !== null)
+    ? `; the JVM compiled (JIT) ${figures.jitSeconds.map((seconds) => `${seconds} s`).join(', ')} during them`
+    : '';
+  return `; last of ${figures.passes.length} passes, each removed before the next: ${figures.passes.map((rate) => `${count(rate)}/s`).join(', ')} — the first on a Neo4j just started${compiling}`;
 }
 
 /**
@@ -628,6 +661,7 @@ async function measureImport(uri: string, districts: readonly string[]): Promise
   return {
     rows: imported,
     passes: [],
+    jitSeconds: [],
     created: Number(summary[2]),
     what: `\`${command}\`: ${count(settings.importRows)} new enterprises (id, name, credit code, region, size band, high-tech, leading, source) over ${count(Math.min(districts.length, settings.importRows))} generated districts, batches of 5,000, NEO4J_TX_TIMEOUT_MS=600000`,
     seconds,
@@ -994,6 +1028,7 @@ async function benchSize(
     let imported: ImportFigures = {
       rows: 0,
       passes: [],
+      jitSeconds: [],
       created: 0,
       what: 'not measured (BENCH_IMPORT_ROWS=0)',
       seconds: 0,
@@ -1002,16 +1037,23 @@ async function benchSize(
     };
     if (settings.importRows > 0) {
       // The same import several times, each removed before the next: the first pass meets a Neo4j just started, the
-      // last one a warmed one, as a running service's would be. Both are reported.
+      // last one a warmed one, as a running service's would be (IMPORT_PASSES). All are reported.
       const passes: number[] = [];
+      const compiling: (number | null)[] = [];
       for (let pass = 1; pass <= settings.importPasses; pass += 1) {
         log(
           `${label} npm run import of ${count(settings.importRows)} enterprises from CSV (pass ${pass}/${settings.importPasses})`,
         );
+        const jitBefore = jitSeconds(store.neo4j.pid);
         const figures = await measureImport(store.neo4j.uri, pools.districts);
+        const jitAfter = jitSeconds(store.neo4j.pid);
+        const jit = jitBefore === null || jitAfter === null ? null : round1(jitAfter - jitBefore);
         passes.push(figures.rowsPerSecond);
-        imported = { ...figures, passes: [...passes] };
-        log(`${label} imported at ${count(figures.rowsPerSecond)} enterprises/s; removing them again`);
+        compiling.push(jit);
+        imported = { ...figures, passes: [...passes], jitSeconds: [...compiling] };
+        log(
+          `${label} imported at ${count(figures.rowsPerSecond)} enterprises/s${jit === null ? '' : ` (the JVM compiled ${jit} s meanwhile)`}; removing them again`,
+        );
         await removeImported(executor);
       }
     }
@@ -1470,8 +1512,8 @@ function renderMarkdown(report: Report): string {
   lines.push(
     '## Import',
     '',
-    '| enterprises in the graph | rows | seconds (last pass) | enterprises/s (last pass) | whole command (s) | enterprises/s, each pass (the first on a Neo4j just started) |',
-    '|---|---|---|---|---|---|',
+    '| enterprises in the graph | rows | seconds (last pass) | enterprises/s (last pass) | whole command (s) | enterprises/s, each pass (the first on a Neo4j just started) | JIT compilation in Neo4j during each pass (s, jstat) |',
+    '|---|---|---|---|---|---|---|',
     ...report.sizes.map((size) =>
       row([
         count(size.size),
@@ -1480,6 +1522,7 @@ function renderMarkdown(report: Report): string {
         count(size.import.rowsPerSecond),
         size.import.wallSeconds,
         size.import.passes.map(count).join(', '),
+        size.import.jitSeconds.map((seconds) => (seconds === null ? '—' : seconds)).join(', '),
       ]),
     ),
     '',
