@@ -873,13 +873,12 @@ export async function refreshAggregates(
         const asOf = (state?.['builtAt'] as string | null | undefined) ?? null;
         return { changes: 0, full: false, everyFirm, homes: 0, regions: 0, seconds: 0, asOf };
       }
-      // The touched firms' statements come first, before this transaction deletes anything (the cells and sums
-      // below): in Neo4j 5.26 an index seek in a transaction that has deleted nodes costs time for each node it
-      // deleted. After a rebuild had replaced the cells and sums of the 200,000-firm store (12,500 nodes), the
+      // The target-ranking keys kept per operation (candidates.ts) follow the same changes (a full rebuild does
+      // them after this transaction, in batches, so that a million firms' keys never sit in one transaction). They
+      // and the most-segments count below come first, before this transaction deletes any cell or sum, neither of
+      // which they read: in Neo4j 5.26 an index seek in a transaction that has deleted nodes costs time for each
+      // node it deleted. After a rebuild had replaced the 200,000-firm store's cells and sums (12,500 nodes), the
       // 250,000 firm ids of five imports took 112 s (rank keys) and 114 s (most segments); first, 1.8 and 1.1 s.
-      // Neither reads a cell or a sum.
-      // The target-ranking keys kept per operation (candidates.ts) follow the same changes; a full rebuild does
-      // them after this transaction, in batches, so that a million firms' keys never sit in one transaction.
       const enterpriseIds = [
         ...new Set(changes.flatMap((change) => (change['enterpriseIds'] as string[] | null) ?? [])),
       ];
