@@ -141,6 +141,7 @@ const environmentSchema = z.object({
     .default('beijing,tianjin,hebei'),
   TARGET_SCAN_LIMIT: integer(1, 10_000_000).default(20_000),
   TARGET_LINK_LIMIT: integer(0, 10_000_000).default(60_000),
+  TARGET_LINK_FIRMS_LIMIT: integer(0, 10_000_000).default(20_000),
 });
 
 export interface LocalNeo4jConfig {
@@ -256,10 +257,15 @@ export interface Config {
   /** The most rank-index rows one targetFirms request may read before it is refused (src/analytics/candidates.ts). */
   readonly targetScanLimit: number;
   /**
-   * The most firms a targetFirms region may have, and the most of their supply links it lists, to read the firms linked
-   * to it before walking (src/analytics/candidates.ts); 0 turns that read off.
+   * The most supply links of a targetFirms region's firms it lists, to read the firms linked to it before walking
+   * (src/analytics/candidates.ts); 0 turns that read off.
    */
   readonly targetLinkLimit: number;
+  /**
+   * The most firms a targetFirms region may have for that read to be tried at all: a larger region is refused from
+   * its relationship degrees alone, before the supply degrees of its firms are summed.
+   */
+  readonly targetLinkFirmsLimit: number;
 }
 
 /** Neo4j's usual Bolt port; taken when another Neo4j (or Neo4j Desktop) runs, then a free one is used. */
@@ -374,6 +380,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     targetScanLimit: env.TARGET_SCAN_LIMIT,
     targetLinkLimit: env.TARGET_LINK_LIMIT,
+    targetLinkFirmsLimit: env.TARGET_LINK_FIRMS_LIMIT,
     access: { apiKeys: parseApiKeys(env.API_KEYS), jwt: jwtConfig(env), reads: env.READ_ACCESS },
   };
 }

@@ -63,8 +63,10 @@ export interface AnalyticsContext {
   readonly maxScenarioFirms: number;
   /** The most rank-index rows one targetFirms request may read (TARGET_SCAN_LIMIT). */
   readonly targetScanLimit: number;
-  /** The most firms and supply links of the region targetFirms lists to find the firms linked to it (TARGET_LINK_LIMIT). */
+  /** The most supply links of the region's firms targetFirms lists to find the firms linked to it (TARGET_LINK_LIMIT). */
   readonly targetLinkLimit: number;
+  /** The most firms the region may have for that list to be tried (TARGET_LINK_FIRMS_LIMIT). */
+  readonly targetLinkFirmsLimit: number;
 }
 
 type Sources = readonly string[] | null | undefined;
@@ -862,7 +864,7 @@ export async function targetFirms(
     sources,
     priorityRegionIds: context.priorityRegionIds,
     scanLimit: context.targetScanLimit,
-    linkedLimits: { maxLocals: context.targetLinkLimit, maxLinks: context.targetLinkLimit },
+    linkedLimits: { maxLocals: context.targetLinkFirmsLimit, maxLinks: context.targetLinkLimit },
     structures: structuresOf(context, prepared),
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },

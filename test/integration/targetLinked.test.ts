@@ -184,6 +184,27 @@ describe('target firms: the firms linked to the region are read first', () => {
     );
     expect(recommendations[0]!.factors.find((factor) => factor.name === 'LINKAGE')?.value).toBe(1);
   });
+
+  it('does not try the linked read for a region with more firms than TARGET_LINK_FIRMS_LIMIT', async () => {
+    // The region has one firm: with a limit of 0 its links are not listed, so the walk must read the 400 firms
+    // alike, more than TARGET_SCAN_LIMIT allows — the refusal shows the firm limit, not the link limit, stopped it.
+    const noLinkedRead = await serveTestApp(database.executor, {
+      TARGET_SCAN_LIMIT: '100',
+      TARGET_LINK_FIRMS_LIMIT: '0',
+      MAX_QUERY_COST: '10000000',
+      REQUEST_TIMEOUT_MS: '120000',
+    });
+    try {
+      const response = await postGraphQL<{ targetFirms: Answer }>(noLinkedRead.url, {
+        query: TARGET_QUERY,
+        variables: { chainId: graph.id('chain'), regionId: graph.id('home'), first: 3 },
+      });
+      expect(response.body.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
+      expect(response.body.errors?.[0]?.message).toMatch(/TARGET_SCAN_LIMIT/);
+    } finally {
+      await noLinkedRead.close();
+    }
+  });
 });
 
 describe('target firms: the linked read keeps only firms of the gaps’ segments', () => {

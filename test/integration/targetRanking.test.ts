@@ -414,7 +414,7 @@ describe('target firms ranked in the database', () => {
               priorityRegionIds: [PRIORITY_REGION],
               scanLimit: database.config.targetScanLimit,
               linkedLimits: {
-                maxLocals: database.config.targetLinkLimit,
+                maxLocals: database.config.targetLinkFirmsLimit,
                 maxLinks: database.config.targetLinkLimit,
               },
               firstPage: 1,

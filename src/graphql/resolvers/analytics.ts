@@ -25,6 +25,7 @@ function analyticsContext(context: GraphQLContext): AnalyticsContext {
     maxScenarioFirms: context.config.aggregates.maxScenarioFirms,
     targetScanLimit: context.config.targetScanLimit,
     targetLinkLimit: context.config.targetLinkLimit,
+    targetLinkFirmsLimit: context.config.targetLinkFirmsLimit,
   };
 }
 
