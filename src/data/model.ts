@@ -95,6 +95,16 @@ export const DERIVED_RELATIONSHIP_PROPERTIES: Readonly<Partial<Record<Relationsh
     OPERATES_IN: ['rankSegmentId', 'rankKey', 'rankHomeId'],
   };
 
+/**
+ * Properties the service derives and keeps on nodes itself, as DERIVED_RELATIONSHIP_PROPERTIES on relationships: a
+ * firm's segments and home regions (src/analytics/candidates.ts RANK_BODY), which the scenarios and targetFirms' linked
+ * read take from one property instead of walking the firm's relationships (they walk thousands of firms a request). An
+ * upsert neither compares nor erases them.
+ */
+export const DERIVED_NODE_PROPERTIES: Readonly<Partial<Record<NodeLabel, readonly string[]>>> = {
+  Enterprise: ['rankSegmentIds', 'rankHomeIds'],
+};
+
 export function assertLabel(label: string): NodeLabel {
   if (!(NODE_LABELS as readonly string[]).includes(label)) throw new Error(`Unknown node label '${label}'`);
   return label as NodeLabel;

@@ -10,6 +10,7 @@ import type { Executor, Row } from './executor.js';
 import {
   assertLabel,
   assertRelationship,
+  DERIVED_NODE_PROPERTIES,
   DERIVED_RELATIONSHIP_PROPERTIES,
   NodeLabel,
   RelationshipType,
@@ -91,20 +92,29 @@ const COUNTS = `RETURN count(*) AS total,
 export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
   const label = assertLabel(batch.label);
   const merge = batch.mode === 'merge';
+  // Replacing the properties keeps the derived ones (recomputed from the graph, not given by a row), and they are
+  // not compared: re-loading the same rows still changes nothing.
+  const derived = merge ? [] : (DERIVED_NODE_PROPERTIES[label] ?? []);
   const changed = merge
     ? 'existing IS NOT NULL AND any(key IN keys(row) WHERE existing[key] IS NULL OR existing[key] <> row[key])'
-    : 'existing IS NOT NULL AND properties(existing) <> row';
+    : derived.length === 0
+      ? 'existing IS NOT NULL AND properties(existing) <> row'
+      : `existing IS NOT NULL AND (any(key IN keys(row) WHERE existing[key] IS NULL OR existing[key] <> row[key])
+         OR any(key IN keys(existing) WHERE NOT key IN $derived AND row[key] IS NULL))`;
+  const kept =
+    derived.length === 0 ? '' : `, existing { ${derived.map((key) => `.${key}`).join(', ')} } AS kept`;
   return cypher(
     `UNWIND $rows AS row
      OPTIONAL MATCH (existing:${label} { id: row.id })
-     WITH row, existing IS NULL AS isNew, ${changed} AS isChanged
+     WITH row${kept}, existing IS NULL AS isNew, ${changed} AS isChanged
      MERGE (n:${label} { id: row.id })
-     ${merge ? 'ON CREATE SET n += $defaults SET n += row' : 'SET n = row'}
+     ${merge ? 'ON CREATE SET n += $defaults SET n += row' : `SET n = row${derived.length === 0 ? '' : ' SET n += coalesce(kept, {})'}`}
      ${COUNTS},
        collect(CASE WHEN NOT isNew THEN row.id END) AS existingIds`,
     {
       rows: [...batch.rows].sort((a, b) => byText(a['id'], b['id'])).map(storedProperties),
       ...(merge ? { defaults: storedProperties(batch.defaults ?? {}) } : {}),
+      ...(derived.length > 0 ? { derived } : {}),
     },
   );
 }

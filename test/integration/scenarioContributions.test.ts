@@ -9,10 +9,11 @@ import {
   supplyCountsQuery,
   type RegionCounts,
 } from '../../src/analytics/aggregates.js';
+import { candidateRankQuery } from '../../src/analytics/candidates.js';
 import { readAggregateStructure, readContributions } from '../../src/analytics/facts.js';
 import { cypher } from '../../src/data/cypher.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { createTestGraph, type TestGraph, type TestGraphSpec } from '../support/graphBuilder.js';
 
 const SOURCE_SETS = [['PLAN'], ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'], ['ILLUSTRATIVE']] as const;
 
@@ -41,6 +42,9 @@ const worldArb = fc.record({
   asked: fc.nat(),
   sourcePick: fc.nat(),
   salt: fc.nat(),
+  // Whether the firms keep their segments and homes (candidates.ts RANK_BODY, as the refresh leaves them), which the
+  // count then reads instead of walking each supplier's relationships; without them it walks.
+  keyed: fc.boolean(),
 });
 type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -106,12 +110,12 @@ describe('scenario contributions', () => {
     await database.close();
   });
 
-  async function build(world: World) {
-    const name = `${prefix}-${world.salt}-${Math.random().toString(36).slice(2, 8)}`;
+  /** The world's graph under `name`: regions r0…, segments s0…, firms f0…. */
+  function specOf(world: World, name: string): TestGraphSpec {
     const regionCount = world.regionParents.length;
     const segmentIds = world.segmentParents.map((_, index) => `s${index}`);
     const firmIds = world.firms.map((_, index) => `f${index}`);
-    const graph: TestGraph = await createTestGraph(database.executor, name, {
+    return {
       regions: world.regionParents.map((parent, index) => ({
         id: `r${index}`,
         ...(index > 0 ? { parent: `r${parent % index}` } : {}),
@@ -138,7 +142,25 @@ describe('scenario contributions', () => {
         source: firm.source,
         ...(firm.listed ? { stockCode: `${name}-${index}` } : {}),
       })),
-    });
+    };
+  }
+
+  /** Computes the world's firms' keys as the refresh does, when the world keeps them. */
+  async function key(world: World, graph: TestGraph) {
+    if (!world.keyed) return;
+    await database.executor.write(
+      'test',
+      candidateRankQuery(world.firms.map((_, index) => graph.id(`f${index}`))),
+    );
+  }
+
+  async function build(world: World) {
+    const name = `${prefix}-${world.salt}-${Math.random().toString(36).slice(2, 8)}`;
+    const regionCount = world.regionParents.length;
+    const segmentIds = world.segmentParents.map((_, index) => `s${index}`);
+    const firmIds = world.firms.map((_, index) => `f${index}`);
+    const graph: TestGraph = await createTestGraph(database.executor, name, specOf(world, name));
+    await key(world, graph);
     // Asked of a region with regions under it when there is one: its subtree is what the filter must get right.
     const parents = [...new Set(world.regionParents.slice(1).map((parent, index) => parent % (index + 1)))];
     const inner = parents.filter((index) => index > 0);
@@ -148,6 +170,7 @@ describe('scenario contributions', () => {
     const nationId = graph.id('r0');
     return {
       name,
+      graph,
       regionId,
       nationId,
       homeIds: world.regionParents.map((_, index) => graph.id(`r${index}`)),
@@ -223,6 +246,7 @@ describe('scenario contributions', () => {
       asked: 0,
       sourcePick: 0,
       salt: 0,
+      keyed: true,
     });
     const segmentId = built.excludeSegmentIds[0]!;
     const supplyOf = (counts: RegionCounts | undefined) => [
@@ -264,6 +288,7 @@ describe('scenario contributions', () => {
       asked: 0,
       sourcePick: 0,
       salt: 1,
+      keyed: true,
     });
     const lost = await readContributions(database.executor, {
       ...built.request,
@@ -304,6 +329,51 @@ describe('scenario contributions', () => {
     );
   }, 120_000);
 
+  it('reads the suppliers as they are once their keys are computed again, after moves and new operations', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        worldArb,
+        fc.array(fc.record({ firm: fc.nat(), region: fc.nat(), segment: fc.nat() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (world, edits) => {
+          const keyedWorld = { ...world, keyed: true };
+          const built = await build(keyedWorld);
+          // Some firms move to another region and take up another segment (the seed's write path), and have their
+          // keys computed again, as the refresh folding the write in does.
+          const edited: World = {
+            ...keyedWorld,
+            firms: keyedWorld.firms.map((firm, index) => {
+              const edit = edits.find((candidate) => candidate.firm % keyedWorld.firms.length === index);
+              return edit
+                ? { ...firm, region: edit.region, segments: [...firm.segments, edit.segment] }
+                : firm;
+            }),
+          };
+          await createTestGraph(database.executor, built.name, specOf(edited, built.name));
+          await key(edited, built.graph);
+          const { request } = built;
+          const contributions = await readContributions(database.executor, request);
+          const before = await recount(built.homeIds, request);
+          await database.executor.write(
+            'test',
+            cypher('MATCH (e:Enterprise) WHERE e.id IN $firmIds DETACH DELETE e', {
+              firmIds: request.firmIds,
+            }),
+          );
+          const after = await recount(built.homeIds, request);
+          for (const regionId of [built.regionId, built.nationId]) {
+            const expected = difference(before.get(regionId)!, after.get(regionId)!);
+            expect(nonZero(contributions.get(regionId)), regionId).toEqual(nonZero(expected));
+          }
+          await deleteByPrefix(database.executor, built.name);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
   it('subtracts, for left-out segments, what deleting the firms’ operations there takes away', async () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (world) => {
@@ -325,6 +395,8 @@ describe('scenario contributions', () => {
             { firmIds: request.firmIds, segmentIds: built.excludeSegmentIds },
           ),
         );
+        // As the refresh that folds a write in would: the firms' kept segments follow their operations.
+        await key(world, built.graph);
         const after = await readContributions(database.executor, request);
         for (const regionId of [built.regionId, built.nationId]) {
           const none: RegionCounts = new Map();

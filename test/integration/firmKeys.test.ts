@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { refreshAggregates } from '../../src/analytics/aggregates.js';
+import { cypher } from '../../src/data/cypher.js';
+import { upsertAll } from '../../src/data/upsert.js';
+import { toBatches } from '../../src/ingest/batches.js';
+import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import {
+  createTestGraph,
+  linearSegments,
+  testGraphRecords,
+  type TestGraph,
+  type TestGraphSpec,
+} from '../support/graphBuilder.js';
+
+/**
+ * The segments and homes a firm keeps on itself (`rankSegmentIds`, `rankHomeIds`, src/analytics/candidates.ts
+ * RANK_BODY), which the scenarios and targetFirms' linked read take instead of walking the firm's relationships: the
+ * refresh that folds a write in recomputes them, and a reload of the same records (seeds replace every property)
+ * neither erases them nor counts them as a change. That the answers that read them stay exact after random writes is
+ * analyticsDifferential.test.ts's part.
+ */
+
+const prefix = uniquePrefix('firmkeys');
+
+const SPEC: TestGraphSpec = {
+  regions: [{ id: 'home' }, { id: 'away' }],
+  chain: 'chain',
+  segments: linearSegments(),
+  firms: [
+    { id: 'a', region: 'home', segments: ['mid', 'up'], supplies: ['b'] },
+    { id: 'b', region: 'away', segments: ['down'] },
+    { id: 'c', region: 'home', segments: [] },
+  ],
+};
+
+describe('the segments and homes a firm keeps', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+
+  const keysOf = async (local: string) => {
+    const [row] = await database.executor.read(
+      'test-firm-keys',
+      cypher('MATCH (e:Enterprise { id: $id }) RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes', {
+        id: graph.id(local),
+      }),
+    );
+    return { segments: row?.['segments'] ?? null, homes: row?.['homes'] ?? null };
+  };
+  const sortedIds = (...locals: string[]) => locals.map((local) => graph.id(local)).sort();
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    graph = await createTestGraph(database.executor, prefix, SPEC);
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('are the ids of the firm’s segments and homes, sorted, once a refresh has folded the write in', async () => {
+    expect(await keysOf('a')).toEqual({ segments: sortedIds('mid', 'up'), homes: [graph.id('home')] });
+    expect(await keysOf('b')).toEqual({ segments: [graph.id('down')], homes: [graph.id('away')] });
+    expect(await keysOf('c')).toEqual({ segments: [], homes: [graph.id('home')] });
+  });
+
+  it('survive a reload of the same records, which still changes nothing', async () => {
+    const { nodes, relationships } = toBatches(testGraphRecords(prefix, SPEC));
+    const reports = await upsertAll(database.executor, 'test-reload', nodes, relationships);
+    const enterprises = reports.find((report) => report.kind === 'Enterprise');
+    expect(enterprises?.total).toBe(3);
+    for (const report of reports) expect(report.counts).toMatchObject({ created: 0, updated: 0 });
+    expect(await keysOf('a')).toEqual({ segments: sortedIds('mid', 'up'), homes: [graph.id('home')] });
+  });
+
+  it('follow a firm that moves and takes up a segment, once the write is folded in', async () => {
+    const moved: TestGraphSpec = {
+      ...SPEC,
+      firms: SPEC.firms.map((firm) =>
+        firm.id === 'a' ? { ...firm, region: 'away', segments: ['mid', 'up', 'down'] } : firm,
+      ),
+    };
+    const { nodes, relationships } = toBatches(testGraphRecords(prefix, moved));
+    await upsertAll(database.executor, 'test-move', nodes, relationships);
+    await refreshAggregates(database.executor);
+    expect(await keysOf('a')).toEqual({
+      segments: sortedIds('down', 'mid', 'up'),
+      homes: [graph.id('away')],
+    });
+    expect(await keysOf('b')).toEqual({ segments: [graph.id('down')], homes: [graph.id('away')] });
+  });
+});
