@@ -81,6 +81,23 @@ function byText(a: unknown, b: unknown): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
+/**
+ * Cypher: whether the stored `existing` differs from the properties `row` would give it, over the row's keys (a merge
+ * keeps the others), or — replacing, with `derived` properties the service keeps itself — over every key but those
+ * (`$derived`): a replace erases what the row lacks, but never the derived ones, so neither do they count as a change.
+ */
+function differsQuery(row: string, mode: 'merge' | 'replace', derived: readonly string[]): string {
+  const rowKeys = `any(key IN keys(${row}) WHERE existing[key] IS NULL OR existing[key] <> ${row}[key])`;
+  if (mode === 'merge') return rowKeys;
+  if (derived.length === 0) return `properties(existing) <> ${row}`;
+  return `(${rowKeys}
+         OR any(key IN keys(existing) WHERE NOT key IN $derived AND ${row}[key] IS NULL))`;
+}
+
+/** Cypher (after a comma in a WITH): `kept`, the derived properties of `existing`, which a replace puts back. */
+const keptOf = (derived: readonly string[]) =>
+  derived.length === 0 ? '' : `, existing { ${derived.map((key) => `.${key}`).join(', ')} } AS kept`;
+
 const COUNTS = `RETURN count(*) AS total,
        sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN isChanged THEN 1 ELSE 0 END) AS updated`;
@@ -95,18 +112,11 @@ export function upsertNodesQuery(batch: NodeBatch): CypherQuery {
   // Replacing the properties keeps the derived ones (recomputed from the graph, not given by a row), and they are
   // not compared: re-loading the same rows still changes nothing.
   const derived = merge ? [] : (DERIVED_NODE_PROPERTIES[label] ?? []);
-  const changed = merge
-    ? 'existing IS NOT NULL AND any(key IN keys(row) WHERE existing[key] IS NULL OR existing[key] <> row[key])'
-    : derived.length === 0
-      ? 'existing IS NOT NULL AND properties(existing) <> row'
-      : `existing IS NOT NULL AND (any(key IN keys(row) WHERE existing[key] IS NULL OR existing[key] <> row[key])
-         OR any(key IN keys(existing) WHERE NOT key IN $derived AND row[key] IS NULL))`;
-  const kept =
-    derived.length === 0 ? '' : `, existing { ${derived.map((key) => `.${key}`).join(', ')} } AS kept`;
   return cypher(
     `UNWIND $rows AS row
      OPTIONAL MATCH (existing:${label} { id: row.id })
-     WITH row${kept}, existing IS NULL AS isNew, ${changed} AS isChanged
+     WITH row${keptOf(derived)}, existing IS NULL AS isNew,
+          existing IS NOT NULL AND ${differsQuery('row', merge ? 'merge' : 'replace', derived)} AS isChanged
      MERGE (n:${label} { id: row.id })
      ${merge ? 'ON CREATE SET n += $defaults SET n += row' : `SET n = row${derived.length === 0 ? '' : ' SET n += coalesce(kept, {})'}`}
      ${COUNTS},
@@ -154,15 +164,9 @@ export function upsertRelationshipsQuery(
     : 'WITH a, b, row, 0 AS moved, [] AS formerIds';
   const merge = batch.mode === 'merge';
   const derived = DERIVED_RELATIONSHIP_PROPERTIES[type] ?? [];
-  const differs = merge
-    ? 'any(key IN keys(row.properties) WHERE existing[key] IS NULL OR existing[key] <> row.properties[key])'
-    : derived.length === 0
-      ? 'properties(existing) <> row.properties'
-      : `(any(key IN keys(row.properties) WHERE existing[key] IS NULL OR existing[key] <> row.properties[key])
-         OR any(key IN keys(existing) WHERE NOT key IN $derived AND row.properties[key] IS NULL))`;
+  const differs = differsQuery('row.properties', merge ? 'merge' : 'replace', derived);
   // Replacing the properties keeps the derived ones (they are recomputed from the graph, not given by a row).
-  const kept =
-    derived.length === 0 ? '' : `, existing { ${derived.map((key) => `.${key}`).join(', ')} } AS kept`;
+  const kept = keptOf(derived);
   const restore = !merge && derived.length > 0 ? ' SET existing += kept' : '';
   const pairs = new Map(batch.rows.map((row) => [JSON.stringify([row.from, row.to]), row]));
   return cypher(

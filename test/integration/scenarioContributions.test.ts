@@ -202,6 +202,25 @@ describe('scenario contributions', () => {
     return new Map(wanted.map((id) => [id, sums.get(id)?.get(key) ?? new Map()]));
   }
 
+  /**
+   * The firms' contributions (readContributions) equal what deleting them takes from a recount of every home of the
+   * world, for the asked region and its nation. Deletes them.
+   */
+  async function expectDeletionTakes(built: Awaited<ReturnType<typeof build>>) {
+    const { request } = built;
+    const contributions = await readContributions(database.executor, request);
+    const before = await recount(built.homeIds, request);
+    await database.executor.write(
+      'test',
+      cypher('MATCH (e:Enterprise) WHERE e.id IN $firmIds DETACH DELETE e', { firmIds: request.firmIds }),
+    );
+    const after = await recount(built.homeIds, request);
+    for (const regionId of [built.regionId, built.nationId]) {
+      const expected = difference(before.get(regionId)!, after.get(regionId)!);
+      expect(nonZero(contributions.get(regionId)), regionId).toEqual(nonZero(expected));
+    }
+  }
+
   it('gives the asked region what counting every pair gives it', async () => {
     await fc.assert(
       fc.asyncProperty(worldArb, fc.boolean(), async (world, excluding) => {
@@ -311,18 +330,7 @@ describe('scenario contributions', () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (world) => {
         const built = await build(world);
-        const { request } = built;
-        const contributions = await readContributions(database.executor, request);
-        const before = await recount(built.homeIds, request);
-        await database.executor.write(
-          'test',
-          cypher('MATCH (e:Enterprise) WHERE e.id IN $firmIds DETACH DELETE e', { firmIds: request.firmIds }),
-        );
-        const after = await recount(built.homeIds, request);
-        for (const regionId of [built.regionId, built.nationId]) {
-          const expected = difference(before.get(regionId)!, after.get(regionId)!);
-          expect(nonZero(contributions.get(regionId)), regionId).toEqual(nonZero(expected));
-        }
+        await expectDeletionTakes(built);
         await deleteByPrefix(database.executor, built.name);
       }),
       { numRuns: 15 },
@@ -353,20 +361,7 @@ describe('scenario contributions', () => {
           };
           await createTestGraph(database.executor, built.name, specOf(edited, built.name));
           await key(edited, built.graph);
-          const { request } = built;
-          const contributions = await readContributions(database.executor, request);
-          const before = await recount(built.homeIds, request);
-          await database.executor.write(
-            'test',
-            cypher('MATCH (e:Enterprise) WHERE e.id IN $firmIds DETACH DELETE e', {
-              firmIds: request.firmIds,
-            }),
-          );
-          const after = await recount(built.homeIds, request);
-          for (const regionId of [built.regionId, built.nationId]) {
-            const expected = difference(before.get(regionId)!, after.get(regionId)!);
-            expect(nonZero(contributions.get(regionId)), regionId).toEqual(nonZero(expected));
-          }
+          await expectDeletionTakes(built);
           await deleteByPrefix(database.executor, built.name);
         },
       ),
