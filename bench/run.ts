@@ -997,6 +997,7 @@ async function benchSize(
       waitMs: config.aggregates.waitMs,
       pollMs: 0,
       timeoutMs: config.aggregates.refreshTimeoutMs,
+      hubMinLinks: config.aggregates.hubMinLinks,
     });
     if (await isDatabaseEmpty(executor)) {
       log(`${label} loading the seed data`);

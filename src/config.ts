@@ -16,6 +16,16 @@ import { parseApiKeys, publicKeyOrNull, type ApiKeyEntry, type JwtConfig } from 
  */
 export const DEFAULT_MAX_RESPONSE_ROWS = 300_000;
 
+/**
+ * The SUPPLIES links in a firm must have for the refresh to keep a summary of them (a HubSupply node per home, see
+ * src/analytics/aggregates.ts hubSummariesFrom), which a scenario leaving the firm out reads instead of walking every supplier. The generator,
+ * like real supply networks, gives a few firms most links, and their number grows with the store: at 1,000,000
+ * firms, 4,204 firms with 64 or more links in hold 2,051,889 of the 2,990,865 links, the largest 76,827 (at 200,000
+ * firms: 1,050 hold 365,346 of 593,486). Losing that firm walked all of them: 1.4–2.3 s. Below the threshold a
+ * scenario walks at most 63 links into each of its firms.
+ */
+export const HUB_MIN_SUPPLY_LINKS = 64;
+
 const NEO4J_SCHEMES = ['bolt', 'bolt+s', 'bolt+ssc', 'neo4j', 'neo4j+s', 'neo4j+ssc'] as const;
 
 const integer = (min: number, max: number) => {
@@ -74,6 +84,7 @@ const environmentSchema = z.object({
   AGGREGATE_REFRESH_TIMEOUT_MS: integer(1_000, 86_400_000).default(1_800_000),
   ANALYTICS_STRUCTURE_TTL_MS: integer(1_000, 86_400_000).default(60_000),
   MAX_SCENARIO_FIRMS: integer(1, 1_000_000).default(500),
+  AGGREGATE_HUB_MIN_LINKS: integer(1, 1_000_000_000).default(HUB_MIN_SUPPLY_LINKS),
   MAX_RESILIENCE_LINKS: integer(1, 1_000_000).default(5_000),
 
   NEO4J_LOCAL_DATA_DIR: z.string().trim().min(1).default('.data/neo4j'),
@@ -249,6 +260,8 @@ export interface Config {
      * do not make (src/analytics/structureCache.ts); one in use is read again in the background from half that age.
      */
     readonly structureTtlMs: number;
+    /** The SUPPLIES links in that make a firm a hub whose links the refresh summarises (HUB_MIN_SUPPLY_LINKS). */
+    readonly hubMinLinks: number;
     /** Most local firms `impactOfLosing` may leave out for a segment (and `chainResilience` may read in a chain). */
     readonly maxScenarioFirms: number;
     /** Most local supply links among a chain's local firms `chainResilience` may read. */
@@ -375,6 +388,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       pollMs: env.AGGREGATE_POLL_MS,
       refreshTimeoutMs: env.AGGREGATE_REFRESH_TIMEOUT_MS,
       structureTtlMs: env.ANALYTICS_STRUCTURE_TTL_MS,
+      hubMinLinks: env.AGGREGATE_HUB_MIN_LINKS,
       maxScenarioFirms: env.MAX_SCENARIO_FIRMS,
       maxResilienceLinks: env.MAX_RESILIENCE_LINKS,
     },

@@ -127,6 +127,7 @@ export async function startService(
       pollMs: config.aggregates.pollMs,
       timeoutMs: config.aggregates.refreshTimeoutMs,
       structureTtlMs: config.aggregates.structureTtlMs,
+      hubMinLinks: config.aggregates.hubMinLinks,
       logger,
     });
     refresher.start();

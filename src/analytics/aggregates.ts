@@ -1,3 +1,6 @@
+import neo4j from 'neo4j-driver';
+
+import { HUB_MIN_SUPPLY_LINKS } from '../config.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import { STRUCTURE_STATE_ID } from '../data/changes.js';
 import type { Executor, Row } from '../data/executor.js';
@@ -248,6 +251,18 @@ const SUPPLIER_SEGMENTS = (split: boolean) =>
 /** Cypher: the home regions of supplier `sp` (a LOCATED_IN link only ever ends at a region: not checked). */
 const SUPPLIER_HOMES = `COLLECT { MATCH (sp)-[:${T.LOCATED_IN}]->(h) RETURN DISTINCT h.id }`;
 
+/** Joins a hub row's supply sources (hubKey): a character no source value has. */
+const HUB_SOURCE_SEPARATOR = '\u001f';
+
+/**
+ * Cypher: the supply sources of a pair (a list) as one string, in the closed list's order, any other value after
+ * them: every source preceded by the separator, so that splitting and dropping the first (empty) part gives them back.
+ */
+const HUB_SOURCES_KEY = (list: string) =>
+  `reduce(key = '', source IN [source IN ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'] WHERE source IN ${list}]
+                              + [source IN ${list} WHERE NOT source IN ['PLAN', 'PUBLIC', 'ILLUSTRATIVE']] |
+          key + $hubSeparator + source)`;
+
 /**
  * SUPPLIER_SEGMENTS and SUPPLIER_HOMES as a scenario reads them: from the ids the supplier keeps of its segments and
  * homes (candidates.ts RANK_BODY) — one property read where the walk reads every relationship of the supplier — and
@@ -270,51 +285,63 @@ const KEPT_SUPPLIER_HOMES = `CASE WHEN sp.rankHomeIds IS NULL THEN ${SUPPLIER_HO
  * buyer's ancestor at index i of its ancestor list (`localAt`) when the supplier is located in that ancestor's
  * subtree. Each pair counts once, however many SUPPLIES links it has (their sources are alternatives).
  *
+ * With `hubMinLinks`, a buyer with at least that many SUPPLIES links in (a hub) has its pairs' rows kept apart:
+ * `hubId` is its id and `hubKey` [the supplier's source, its supply sources joined by HUB_SOURCE_SEPARATOR, each
+ * preceded by it], from which the refresh builds the hub's summary (hubSummariesFrom). Other rows have both null.
+ *
  * A firm scope (a scenario's few firms) returns the supplier's homes (`supplierHomes`) instead of `localAt`: the
  * scenario's statement (facts.ts contributionsQuery) tests them against the few regions it counts for. The region
  * tree as a parameter (every region with its ancestors, 238 KB of 267 at 200,000 firms) cost more to send and decode
  * than counting a firm's pairs did.
  */
-export function supplyCountsQuery(scope: CountScope, structure: Structure): CypherQuery {
+export function supplyCountsQuery(
+  scope: CountScope,
+  structure: Structure,
+  hubMinLinks?: number,
+): CypherQuery {
   if (isFirmScope(scope)) return firmSupplyCountsQuery(scope, structure);
+  const hubs = hubMinLinks !== undefined;
   return cypher(
     `MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b:${L.Enterprise}) ${homeFilter(scope, 'hb')}
      WITH hb, b, lb, COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source] } AS buyerOps
      WHERE size(buyerOps) > 0
+     WITH hb, b, lb, buyerOps, ${hubs ? `CASE WHEN COUNT { (b)<-[:${T.SUPPLIES}]-() } >= $hubMinLinks THEN b.id END` : 'null'} AS hubId
      MATCH (b)<-[sup:${T.SUPPLIES}]-(sp:${L.Enterprise})
-     WITH hb, b, lb, buyerOps, sp, collect(DISTINCT sup.source) AS supplySources
-     WITH hb, b, lb, buyerOps, sp, supplySources,
+     WITH hb, b, lb, buyerOps, hubId, sp, collect(DISTINCT sup.source) AS supplySources
+     WITH hb, b, lb, buyerOps, hubId, sp, supplySources,
           ${SUPPLIER_SEGMENTS(false)} AS supplierSegments, ${SUPPLIER_HOMES} AS supplierHomes
      // The pair's own sources read once (the codes below test them for every supply source and route).
-     WITH hb, b, buyerOps, sp, supplySources, [b.source, lb.source, sp.source] AS pairSources, supplierHomes,
+     WITH hb, b, buyerOps, sp, supplySources, [b.source, lb.source, sp.source] AS pairSources, supplierHomes, hubId,
+          ${hubs ? `CASE WHEN hubId IS NULL THEN null ELSE [coalesce(sp.source, ''), ${HUB_SOURCES_KEY('supplySources')}] END` : 'null'} AS hubKey,
           reduce(acc = [], d IN supplierSegments | acc + [s IN coalesce($scopeRoots[d], []) WHERE NOT s IN acc]) AS segmentIds
      UNWIND segmentIds AS segmentId
-     WITH hb, supplySources, pairSources, supplierHomes, segmentId,
+     WITH hb, supplySources, pairSources, supplierHomes, segmentId, hubId, hubKey,
           reduce(acc = [], fe IN coalesce($feeds[segmentId], []) |
             acc + [bo IN buyerOps WHERE bo[0] = fe[0] | [fe[1], bo[1], bo[2]]]) AS routes
      WHERE size(routes) > 0
-     WITH hb, segmentId, supplierHomes,
+     WITH hb, segmentId, supplierHomes, hubId, hubKey,
           reduce(acc = [], a IN supplySources |
             acc + [r IN routes | ${codeOf('(pairSources + [a] + r)')}]) AS allCodes
-     WITH hb, segmentId, supplierHomes,
+     WITH hb, segmentId, supplierHomes, hubId, hubKey,
           ${distinctOf('allCodes')} AS codes,
           coalesce($ancestors[hb.id], [hb.id]) AS buyerAncestors,
           reduce(acc = [], h IN supplierHomes | acc + coalesce($ancestors[h], [h])) AS supplierAncestors
      RETURN hb.id AS homeId, segmentId, codes,
             [i IN range(0, size(buyerAncestors) - 1) WHERE buyerAncestors[i] IN supplierAncestors] AS localAt,
-            count(*) AS n`,
+            hubId, hubKey, count(*) AS n`,
     {
       ...scopeParams(scope),
       scopeRoots: structure.scopeRoots,
       feeds: structure.feeds,
       ancestors: structure.ancestors,
+      ...(hubs ? { hubMinLinks: neo4j.int(hubMinLinks), hubSeparator: HUB_SOURCE_SEPARATOR } : {}),
     },
   );
 }
 
 /**
  * supplyCountsQuery for a firm scope (a scenario's firms): every supply pair one of them is part of, as a supplier
- * or as a buyer, per (buyer's home, segment scope, codes[, kept codes], supplier homes).
+ * or as a buyer, per (buyer's home, segment scope, codes[, kept codes], supplier homes), with `n` the pairs.
  *
  * Each buyer's routes — [segment S feeding one of its operations, the sources of the route (buyer, its location,
  * the FEEDS link, the operation, the fed segment), whether that operation is kept] — are listed once per buyer from
@@ -323,6 +350,13 @@ export function supplyCountsQuery(scope: CountScope, structure: Structure): Cyph
  * links against each of the buyer's operations, the routes cost more than the walk itself: losing a segment's
  * largest statement at a million firms (2,103 suppliers of 143 firms) took 57–63 ms alone, 41–46 ms this way
  * (bench/analyticsProbe.ts, two runs each).
+ *
+ * A scope firm with a summary of the links into it in each of its homes (a hub, HubSupply) is not walked as a buyer:
+ * its summary's rows count instead, each for its number of pairs. Their supplier homes are one region, the deepest
+ * that holds both the supplier's and the buyer's home: the pair is local to a region over the buyer's home exactly
+ * when that region holds it. A summary counts every supplier's operations as kept; in a split scope, a pair from a
+ * scope supplier into such a hub whose segment is not kept is counted as it is (+1) and as the summary counted it
+ * (−1). Without a split the two agree and the summary alone counts the pair.
  */
 function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQuery {
   const split = splitsKept(scope);
@@ -332,57 +366,89 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
   const fedBy: Record<string, [string, string | null][]> = {};
   for (const [segmentId, fed] of Object.entries(structure.feeds))
     for (const [target, source] of fed) (fedBy[target] ??= []).push([segmentId, source]);
+  const buyerRoutes = (buyer: string) =>
+    `reduce(acc = [], bo IN COLLECT { MATCH (${buyer})-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${kept(buyer, 't')}] } |
+            acc + [fe IN coalesce($fedBy[bo[0]], []) | [fe[0], [${buyer}.source, lb.source, fe[1], bo[1], bo[2]]${split ? ', bo[3]' : ''}]])`;
   // SUPPLIES links only join enterprises (their one write path, src/ingest/batches.ts): the far ends' labels are not
   // checked, as SUPPLIER_SEGMENTS does not check a segment's.
   return cypher(
-    `UNWIND $firmIds AS firmId
-     MATCH (x:${L.Enterprise} { id: firmId })
-     CALL (x) {
-       MATCH (x)-[sup:${T.SUPPLIES}]->(b) RETURN b, x AS sp, sup
-       UNION
-       MATCH (sp)-[sup:${T.SUPPLIES}]->(x) RETURN x AS b, sp, sup
+    `// The scope firms with a summary for each of their homes (and only those: the others' homes are not walked).
+     CALL () {
+       UNWIND $firmIds AS firmId
+       MATCH (hs:${I.HubSupply} { firmId: firmId })
+       WITH firmId, collect(hs.homeId) AS summarised
+       MATCH (x:${L.Enterprise} { id: firmId })
+       WITH x, summarised, COLLECT { MATCH (x)-[:${T.LOCATED_IN}]->(h:${L.Region}) RETURN DISTINCT h.id } AS homes
+       WHERE size(homes) = size(summarised) AND all(home IN homes WHERE home IN summarised)
+       RETURN collect(x.id) AS hubbedIds
      }
-     WITH b, sp, collect(DISTINCT sup.source) AS supplySources
-     // A scenario firm is the buyer of all its suppliers' pairs and the supplier of all its buyers': each buyer's
-     // home and routes, and each supplier's segments and homes, are read once, not once per pair.
-     WITH b, collect([sp, supplySources]) AS suppliers
-     MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
-     WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
-     WITH hb, b, lb, suppliers,
-          COLLECT { MATCH (b)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) RETURN [t.id, op.source, t.source${kept('b', 't')}] } AS buyerOps
-     WITH hb, suppliers,
-          reduce(acc = [], bo IN buyerOps |
-            acc + [fe IN coalesce($fedBy[bo[0]], []) | [fe[0], [b.source, lb.source, fe[1], bo[1], bo[2]]${split ? ', bo[3]' : ''}]]) AS buyerRoutes
-     WHERE size(buyerRoutes) > 0
-     UNWIND suppliers AS supplier
-     WITH supplier[0] AS sp, collect([hb, buyerRoutes, supplier[1]]) AS buyers
-     WITH sp, buyers, ${KEPT_SUPPLIER_SEGMENTS(split)} AS supplierSegments
-     // The segments each of the supplier's operations counts under (with repeats: they only pick routes and are
-     // tested for membership, never counted).
-     WITH sp, buyers, ${
-       split
-         ? `reduce(acc = [], d IN supplierSegments | acc + coalesce($scopeRoots[d[0]], [])) AS segmentIds,
-          reduce(acc = [], d IN supplierSegments | CASE WHEN d[1] THEN acc + coalesce($scopeRoots[d[0]], []) ELSE acc END) AS keptSegmentIds`
-         : `reduce(acc = [], d IN supplierSegments | acc + coalesce($scopeRoots[d], [])) AS segmentIds`
+     CALL (hubbedIds) {
+       UNWIND $firmIds AS firmId
+       MATCH (x:${L.Enterprise} { id: firmId })
+       CALL (x, hubbedIds) {
+         MATCH (x)-[sup:${T.SUPPLIES}]->(b) RETURN b, x AS sp, sup
+         UNION
+         WITH x WHERE NOT x.id IN hubbedIds
+         MATCH (sp)-[sup:${T.SUPPLIES}]->(x) RETURN x AS b, sp, sup
+       }
+       WITH b, sp, collect(DISTINCT sup.source) AS supplySources
+       // A scenario firm is the buyer of all its suppliers' pairs and the supplier of all its buyers': each buyer's
+       // home and routes, and each supplier's segments and homes, are read once, not once per pair.
+       WITH b, b.id IN hubbedIds AS corrective, collect([sp, supplySources]) AS suppliers
+       ${split ? '' : 'WHERE NOT corrective'}
+       MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
+       WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
+       WITH hb, corrective, suppliers, ${buyerRoutes('b')} AS buyerRoutes
+       WHERE size(buyerRoutes) > 0
+       UNWIND suppliers AS supplier
+       WITH supplier[0] AS sp, collect([hb, buyerRoutes, supplier[1], corrective]) AS buyers
+       WITH sp, buyers, ${KEPT_SUPPLIER_SEGMENTS(split)} AS supplierSegments
+       // The segments each of the supplier's operations counts under (with repeats: they only pick routes and are
+       // tested for membership, never counted).
+       WITH sp, buyers, ${
+         split
+           ? `reduce(acc = [], d IN supplierSegments | acc + coalesce($scopeRoots[d[0]], [])) AS segmentIds,
+            reduce(acc = [], d IN supplierSegments | CASE WHEN d[1] THEN acc + coalesce($scopeRoots[d[0]], []) ELSE acc END) AS keptSegmentIds`
+           : `reduce(acc = [], d IN supplierSegments | acc + coalesce($scopeRoots[d], [])) AS segmentIds`
+       }
+       // A supplier in none of the counted segments' scopes counts for nothing (its pairs have no segment below):
+       // its homes are not read. A scenario's suppliers are mostly such, in other chains.
+       WHERE size(segmentIds) > 0
+       WITH sp.source AS supplierSource, buyers, ${KEPT_SUPPLIER_HOMES} AS supplierHomes, segmentIds${split ? ', keptSegmentIds' : ''}
+       UNWIND buyers AS buyer
+       WITH buyer[0] AS hb, buyer[2] AS supplySources, buyer[3] AS corrective, supplierSource, supplierHomes,${split ? ' keptSegmentIds,' : ''}
+            [r IN buyer[1] WHERE r[0] IN segmentIds] AS routes
+       UNWIND ${distinctOf('[r IN routes | r[0]]')} AS segmentId
+       WITH hb, segmentId, supplierHomes, supplySources, supplierSource, corrective,
+            [r IN routes WHERE r[0] = segmentId] AS segmentRoutes${split ? ', segmentId IN keptSegmentIds AS segmentKept' : ''}
+       ${
+         split
+           ? `// [weight, whether the supplier's segment counts as kept]: see above for a scope supplier into a hub.
+       UNWIND CASE WHEN NOT corrective THEN [[1, segmentKept]] WHEN segmentKept THEN [] ELSE [[1, false], [-1, true]] END AS variant
+       RETURN hb, segmentId, supplierHomes, ${routeCodes('segmentRoutes')} AS allCodes,
+              CASE WHEN variant[1] THEN ${routeCodes('[r IN segmentRoutes WHERE r[2]]')} ELSE [] END AS allKeptCodes,
+              variant[0] AS weight`
+           : `RETURN hb, segmentId, supplierHomes, ${routeCodes('segmentRoutes')} AS allCodes, 1 AS weight`
+       }
+       UNION ALL
+       UNWIND hubbedIds AS hubId
+       MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(x:${L.Enterprise} { id: hubId })
+       WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
+       MATCH (hs:${I.HubSupply} { id: hubId + $hubSeparator + hb.id })
+       WITH hb, hs, ${buyerRoutes('x')} AS buyerRoutes
+       UNWIND range(0, size(hs.counts) - 1) AS row
+       WITH hb, buyerRoutes, hs.segmentIds[row] AS segmentId, tail(split(hs.supplySources[row], $hubSeparator)) AS supplySources,
+            hs.supplierSources[row] AS supplierSource,
+            CASE hs.regionIds[row] WHEN '' THEN [] ELSE [hs.regionIds[row]] END AS supplierHomes, hs.counts[row] AS weight
+       WITH hb, segmentId, supplierHomes, supplySources, supplierSource, weight,
+            [r IN buyerRoutes WHERE r[0] = segmentId] AS segmentRoutes
+       WHERE size(segmentRoutes) > 0
+       RETURN hb, segmentId, supplierHomes, ${routeCodes('segmentRoutes')} AS allCodes,${
+         split ? ` ${routeCodes('[r IN segmentRoutes WHERE r[2]]')} AS allKeptCodes,` : ''
+       } weight
      }
-     // A supplier in none of the counted segments' scopes counts for nothing (its pairs have no segment below):
-     // its homes are not read. A scenario's suppliers are mostly such, in other chains.
-     WHERE size(segmentIds) > 0
-     WITH sp.source AS supplierSource, buyers, ${KEPT_SUPPLIER_HOMES} AS supplierHomes, segmentIds${split ? ', keptSegmentIds' : ''}
-     UNWIND buyers AS buyer
-     WITH buyer[0] AS hb, buyer[2] AS supplySources, supplierSource, supplierHomes,${split ? ' keptSegmentIds,' : ''}
-          [r IN buyer[1] WHERE r[0] IN segmentIds] AS routes
-     UNWIND ${distinctOf('[r IN routes | r[0]]')} AS segmentId
-     WITH hb, segmentId, supplierHomes, supplySources, supplierSource,
-          [r IN routes WHERE r[0] = segmentId] AS segmentRoutes${split ? ', segmentId IN keptSegmentIds AS segmentKept' : ''}
-     WITH hb, segmentId, supplierHomes, ${routeCodes('segmentRoutes')} AS allCodes${
-       split
-         ? `,
-          CASE WHEN segmentKept THEN ${routeCodes('[r IN segmentRoutes WHERE r[2]]')} ELSE [] END AS allKeptCodes`
-         : ''
-     }
-     RETURN hb.id AS homeId, segmentId, ${distinctOf('allCodes')} AS codes, ${split ? `${distinctOf('allKeptCodes')} AS keptCodes, ` : ''}supplierHomes, count(*) AS n`,
-    { ...scopeParams(scope), scopeRoots: structure.scopeRoots, fedBy },
+     RETURN hb.id AS homeId, segmentId, ${distinctOf('allCodes')} AS codes, ${split ? `${distinctOf('allKeptCodes')} AS keptCodes, ` : ''}supplierHomes, sum(weight) AS n`,
+    { ...scopeParams(scope), scopeRoots: structure.scopeRoots, fedBy, hubSeparator: HUB_SOURCE_SEPARATOR },
   );
 }
 
@@ -465,15 +531,115 @@ export function cellsFrom(firms: readonly Row[], platforms: readonly Row[], supp
   for (const row of platforms) {
     cellOf(row['homeId']).platforms.push([String(row['segmentId']), numbers(row['codes']), Number(row['n'])]);
   }
+  // A hub's rows are apart from its home's others (supplyCountsQuery `hubId`): one entry per (segment, codes, local).
+  const supplyEntries = new Map<string, SupplyEntry>();
   for (const row of supply) {
-    cellOf(row['homeId']).supply.push([
-      String(row['segmentId']),
-      numbers(row['codes']),
-      numbers(row['localAt']),
-      Number(row['n']),
-    ]);
+    const homeId = String(row['homeId']);
+    const segmentId = String(row['segmentId']);
+    const codes = numbers(row['codes']);
+    const localAt = numbers(row['localAt']);
+    const key = JSON.stringify([homeId, segmentId, codes, localAt]);
+    const known = supplyEntries.get(key);
+    if (known !== undefined) known[3] += Number(row['n']);
+    else {
+      const entry: SupplyEntry = [segmentId, codes, localAt, Number(row['n'])];
+      supplyEntries.set(key, entry);
+      cellOf(homeId).supply.push(entry);
+    }
   }
   return cells;
+}
+
+/** The links into one hub firm in one home, grouped (HubSupply; see HUB_MIN_SUPPLY_LINKS). Parallel lists. */
+export interface HubSummary {
+  /** The firm's id and the home's, joined by the separator. */
+  readonly id: string;
+  readonly firmId: string;
+  readonly homeId: string;
+  /** The segment the pairs count under. */
+  readonly segmentIds: string[];
+  /** Their supply sources, joined (HUB_SOURCES_KEY). */
+  readonly supplySources: string[];
+  /** Their suppliers' source ('' for none). */
+  readonly supplierSources: string[];
+  /** The deepest region over both the supplier's and the hub's home ('' when none is). */
+  readonly regionIds: string[];
+  /** How many pairs. */
+  readonly counts: number[];
+}
+
+/**
+ * The hubs' summaries from a home scope's supply rows counted with `hubMinLinks` (supplyCountsQuery): per hub and
+ * home, its rows per (segment, supplier source, supply sources, deepest common region), the region being the buyer's
+ * ancestor at the row's first `localAt` index — its ancestors are nearest first, so that is the deepest.
+ */
+export function hubSummariesFrom(supply: readonly Row[], ancestors: Structure['ancestors']): HubSummary[] {
+  const hubs = new Map<string, { summary: HubSummary; rows: Map<string, number> }>();
+  for (const row of supply) {
+    const firmId = row['hubId'];
+    if (typeof firmId !== 'string') continue;
+    const homeId = String(row['homeId']);
+    const id = `${firmId}${HUB_SOURCE_SEPARATOR}${homeId}`;
+    let hub = hubs.get(id);
+    if (hub === undefined) {
+      const summary: HubSummary = {
+        id,
+        firmId,
+        homeId,
+        segmentIds: [],
+        supplySources: [],
+        supplierSources: [],
+        regionIds: [],
+        counts: [],
+      };
+      hubs.set(id, (hub = { summary, rows: new Map() }));
+    }
+    const [supplierSource, supplySources] = row['hubKey'] as [string, string];
+    const localAt = numbers(row['localAt']);
+    const regionId = localAt.length > 0 ? ((ancestors[homeId] ?? [homeId])[localAt[0]!] ?? '') : '';
+    const key = JSON.stringify([String(row['segmentId']), supplierSource, supplySources, regionId]);
+    const index = hub.rows.get(key);
+    if (index !== undefined) {
+      hub.summary.counts[index]! += Number(row['n']);
+      continue;
+    }
+    hub.rows.set(key, hub.summary.counts.length);
+    hub.summary.segmentIds.push(String(row['segmentId']));
+    hub.summary.supplierSources.push(supplierSource);
+    hub.summary.supplySources.push(supplySources);
+    hub.summary.regionIds.push(regionId);
+    hub.summary.counts.push(Number(row['n']));
+  }
+  return [...hubs.values()].map((hub) => hub.summary);
+}
+
+/**
+ * Makes the stored hub summaries of these homes (null: of every home) the given ones: each written only where it
+ * changed, and the homes' others deleted (a firm no longer a hub, or gone, or moved away).
+ */
+export function replaceHubSummariesQuery(
+  homeIds: readonly string[] | null,
+  summaries: readonly HubSummary[],
+): CypherQuery {
+  return cypher(
+    `CALL {
+       UNWIND $summaries AS summary
+       MERGE (hub:${I.HubSupply} { id: summary.id })
+       WITH hub, summary
+       WHERE hub.counts IS NULL OR hub.counts <> summary.counts OR hub.segmentIds <> summary.segmentIds
+          OR hub.supplySources <> summary.supplySources OR hub.supplierSources <> summary.supplierSources
+          OR hub.regionIds <> summary.regionIds OR hub.homeId <> summary.homeId OR hub.firmId <> summary.firmId
+       SET hub += summary, hub.counts = [count IN summary.counts | toInteger(count)]
+     }
+     MATCH (stale:${I.HubSupply}) WHERE ($all OR stale.homeId IN $homeIds) AND NOT stale.id IN $ids
+     DELETE stale`,
+    {
+      summaries,
+      all: homeIds === null,
+      homeIds: homeIds ?? [],
+      ids: summaries.map((summary) => summary.id),
+    },
+  );
 }
 
 /** Stored cells, by home region (rows with `homeId` and `data`). */
@@ -686,6 +852,8 @@ export interface RefreshOptions {
   readonly countBatchFirms?: number;
   /** The share of regions the changes may name before every home is recounted (default RECOUNT_ALL_SHARE). */
   readonly recountAllShare?: number;
+  /** The links in that make a firm a hub whose links are summarised (AGGREGATE_HUB_MIN_LINKS; default 64). */
+  readonly hubMinLinks?: number;
 }
 
 /**
@@ -742,9 +910,10 @@ export function batchHomes(
 const STATE_ID = 'aggregates';
 /**
  * The layout of cells and aggregates. A store whose aggregates were built with an older layout (before the listed
- * counts and ALL_SEGMENTS of issue 15) is recounted in full by its next refresh, once.
+ * counts and ALL_SEGMENTS of issue 15: 1; before the hubs' summaries, HubSupply: 2) is recounted in full by its next
+ * refresh, once.
  */
-const CELL_FORMAT = 2;
+const CELL_FORMAT = 3;
 /**
  * The layout of the keys kept on each operation (candidates.ts RANK_BODY): 2 added the firm's home (`rankHomeId`), 3
  * the firm's segments and homes on the firm (`rankSegmentIds`, `rankHomeIds`). A store whose keys are older has every
@@ -766,6 +935,10 @@ const DEFAULT_REFRESH_TIMEOUT_MS = 600_000;
 /** Creates the listed cells (`$cells`: cellRows). */
 const CREATE_CELLS = `UNWIND $cells AS cell
    CREATE (:${I.AggregateCell} { homeId: cell.homeId, data: cell.data })`;
+
+/** Creates the listed hub summaries (`$summaries`: hubSummariesFrom), in a rebuild that deleted every one first. */
+const CREATE_HUBS = `UNWIND $summaries AS summary
+   CREATE (hub:${I.HubSupply}) SET hub = summary, hub.counts = [count IN summary.counts | toInteger(count)]`;
 
 /** Cells as CREATE_CELLS stores them. */
 function cellRows(cells: ReadonlyMap<string, Cell>): { homeId: string; data: string }[] {
@@ -942,24 +1115,35 @@ export async function refreshAggregates(
       // 296 → 233 MB). A refresh keeps its recounted homes' cells (`fresh`): it sums their difference from the
       // cells they replace (incrementalSums).
       const rebuiltSums = new Map<string, Map<string, RegionCounts>>();
-      if (homeIds === null) await run(cypher(`MATCH (c:${I.AggregateCell}) DELETE c`, {}));
+      // The hubs' summaries (HubSupply) come from the same supply rows as the cells, so they always agree with them.
+      if (homeIds === null) await run(cypher(`MATCH (c:${I.AggregateCell}|${I.HubSupply}) DELETE c`, {}));
       const fresh = new Map<string, Cell>();
+      const freshHubs: HubSummary[] = [];
       let homesCounted = 0;
       for (const batch of batches) {
         const scope = { homeIds: batch };
+        const supply = await run(
+          supplyCountsQuery(scope, structure, options.hubMinLinks ?? HUB_MIN_SUPPLY_LINKS),
+        );
         const cells = cellsFrom(
           await run(firmCountsQuery(scope, structure)),
           await run(platformCountsQuery(scope, structure)),
-          await run(supplyCountsQuery(scope, structure)),
+          supply,
         );
+        const hubs = hubSummariesFrom(supply, structure.ancestors);
         homesCounted += cells.size;
         if (homeIds === null) {
           await run(cypher(CREATE_CELLS, { cells: cellRows(cells) }));
+          await run(cypher(CREATE_HUBS, { summaries: hubs }));
           sumCells(cells, structure.ancestors, null, FILTER_KEYS, rebuiltSums);
         } else {
           for (const [homeId, cell] of cells) fresh.set(homeId, cell);
+          freshHubs.push(...hubs);
         }
       }
+      // Before incrementalSums deletes the replaced cells: an index seek (MERGE's) in a transaction that has deleted
+      // nodes costs time for each of them (see above).
+      if (homeIds !== null) await run(replaceHubSummariesQuery(homeIds, freshHubs));
       const { sums, affected } =
         homeIds === null
           ? { sums: rebuiltSums, affected: null }

@@ -10,11 +10,16 @@ export interface RefresherOptions {
   readonly pollMs: number;
   /** Transaction timeout of one refresh. */
   readonly timeoutMs: number;
+  /** The links in that make a firm a hub whose links a refresh summarises (AGGREGATE_HUB_MIN_LINKS). */
+  readonly hubMinLinks?: number;
   /** How long a cached structure is trusted without a version change (default STRUCTURE_CACHE_TTL_MS). */
   readonly structureTtlMs?: number;
   readonly logger?: Logger;
   /** What one refresh does (default: refreshAggregates); tests give a stand-in to drive the timing. */
-  readonly refreshWith?: (executor: Executor, options: { timeoutMs: number }) => Promise<RefreshSummary>;
+  readonly refreshWith?: (
+    executor: Executor,
+    options: { timeoutMs: number; hubMinLinks?: number },
+  ) => Promise<RefreshSummary>;
 }
 
 /**
@@ -97,6 +102,7 @@ export class AggregateRefresher {
       this.runningSince = started;
       this.running = (this.options.refreshWith ?? refreshAggregates)(this.executor, {
         timeoutMs: this.options.timeoutMs,
+        ...(this.options.hubMinLinks !== undefined ? { hubMinLinks: this.options.hubMinLinks } : {}),
       })
         .then((summary) => {
           this.lastFailure = null;

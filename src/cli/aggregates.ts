@@ -28,6 +28,7 @@ try {
     const summary = await refreshAggregates(database.executor, {
       full: !args.includes('--pending'),
       timeoutMs: config.aggregates.refreshTimeoutMs,
+      hubMinLinks: config.aggregates.hubMinLinks,
     });
     process.stdout.write(
       `${summary.full ? 'Rebuilt' : 'Refreshed'} the analytics aggregates in ${summary.seconds.toFixed(1)} s: ` +

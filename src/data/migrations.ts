@@ -43,6 +43,9 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE INDEX regionaggregate_region IF NOT EXISTS FOR (n:${InternalLabel.RegionAggregate}) ON (n.regionId)`,
     `CREATE INDEX aggregatecell_home IF NOT EXISTS FOR (n:${InternalLabel.AggregateCell}) ON (n.homeId)`,
     `CREATE CONSTRAINT aggregatechange_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateChange}) REQUIRE n.id IS UNIQUE`,
+    `CREATE CONSTRAINT hubsupply_id IF NOT EXISTS FOR (n:${InternalLabel.HubSupply}) REQUIRE n.id IS UNIQUE`,
+    `CREATE INDEX hubsupply_firm IF NOT EXISTS FOR (n:${InternalLabel.HubSupply}) ON (n.firmId)`,
+    `CREATE INDEX hubsupply_home IF NOT EXISTS FOR (n:${InternalLabel.HubSupply}) ON (n.homeId)`,
     `CREATE CONSTRAINT aggregatestate_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateState}) REQUIRE n.id IS UNIQUE`,
     // Target-firm ranking reads a segment's firms best-first from this index, in its order (src/analytics/candidates.ts).
     `CREATE INDEX operates_in_rank IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankSegmentId, op.rankKey)`,

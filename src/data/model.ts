@@ -33,6 +33,11 @@ export const InternalLabel = {
   RegionAggregate: 'RegionAggregate',
   /** When the aggregates were last built; its lock serialises refreshes across processes. */
   AggregateState: 'AggregateState',
+  /**
+   * What the supply links into one hub firm (a firm with many suppliers) count in its home, grouped: a scenario that
+   * leaves the hub out reads these few rows instead of walking every one of its suppliers.
+   */
+  HubSupply: 'HubSupply',
 } as const;
 export type InternalLabel = (typeof InternalLabel)[keyof typeof InternalLabel];
 

@@ -190,6 +190,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       pollMs: 0,
       timeoutMs: config.aggregates.refreshTimeoutMs,
       structureTtlMs: config.aggregates.structureTtlMs,
+      hubMinLinks: config.aggregates.hubMinLinks,
       logger,
     });
   const app = express();

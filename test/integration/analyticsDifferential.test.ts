@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashKey } from '../../src/auth.js';
+import { cypher } from '../../src/data/cypher.js';
 import { NodeLabel as L } from '../../src/data/model.js';
 import { upsertAll } from '../../src/data/upsert.js';
 import {
@@ -61,6 +62,9 @@ const SETTINGS = {
   // On a busy machine an analytics request may wait its turn in the expensive lane longer than the default 5 s;
   // admission is not what this test is about (a SERVICE_BUSY answer would fail it).
   ADMISSION_MAX_WAIT_MS: '60000',
+  // Firms with two supply links in or more are hubs whose links the refresh summarises (HubSupply), so that the
+  // scenarios read those summaries on these small graphs as they do at province scale.
+  AGGREGATE_HUB_MIN_LINKS: '2',
 };
 
 /** What the schema of the branch under test offers (introspected once): the lead adds both in issue 12. */
@@ -134,6 +138,8 @@ describe('analytics differential: every answer equals a from-scratch recount (is
   let features: SchemaFeatures;
   let oracle: OracleContext;
   let runs = 0;
+  /** Checkpoints at which some firm of the run had its links summarised (HubSupply): the hub path was in play. */
+  let summarisedCheckpoints = 0;
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -320,6 +326,13 @@ describe('analytics differential: every answer equals a from-scratch recount (is
         await applyWrite(target, prefix, write);
         for (const checkpoint of testCase.checkpoints.filter((candidate) => candidate.after === index)) {
           await checkQuestions(prefix, index, checkpoint.questions);
+          const [hubs] = await database.executor.read(
+            'test',
+            cypher('MATCH (hub:HubSupply) WHERE hub.firmId STARTS WITH $prefix RETURN count(hub) AS hubs', {
+              prefix: `${prefix}-`,
+            }),
+          );
+          if (Number(hubs?.['hubs'] ?? 0) > 0) summarisedCheckpoints += 1;
         }
       }
     } finally {
@@ -336,5 +349,8 @@ describe('analytics differential: every answer equals a from-scratch recount (is
       interruptAfterTimeLimit: 240_000,
       markInterruptAsFailure: true,
     });
+    // AGGREGATE_HUB_MIN_LINKS is 2 here: the random graphs must give some firm that many suppliers, or the answers
+    // above never met a summary.
+    expect(summarisedCheckpoints).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -5,9 +5,12 @@ import {
   cellsFrom,
   filterKey,
   firmCountsQuery,
+  hubSummariesFrom,
+  replaceHubSummariesQuery,
   sumCells,
   supplyCountsQuery,
   type RegionCounts,
+  type Structure,
 } from '../../src/analytics/aggregates.js';
 import { candidateRankQuery } from '../../src/analytics/candidates.js';
 import { readAggregateStructure, readContributions } from '../../src/analytics/facts.js';
@@ -45,6 +48,9 @@ const worldArb = fc.record({
   // Whether the firms keep their segments and homes (candidates.ts RANK_BODY, as the refresh leaves them), which the
   // count then reads instead of walking each supplier's relationships; without them it walks.
   keyed: fc.boolean(),
+  // The links in that make a firm a hub whose links the refresh summarises (HubSupply), which the count then reads
+  // instead of walking the hub's suppliers: 0 for none, 1 for every firm with a supplier.
+  hubMinLinks: fc.constantFrom<number>(0, 1, 2),
 });
 type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -154,6 +160,19 @@ describe('scenario contributions', () => {
     );
   }
 
+  /** Summarises the links into the world's hubs as the refresh does (none when the world has no hubs). */
+  async function summarise(world: World, homeIds: readonly string[], structure: Structure) {
+    const hubMinLinks = world.hubMinLinks > 0 ? world.hubMinLinks : undefined;
+    const supply = await database.executor.read(
+      'test',
+      supplyCountsQuery({ homeIds: [...homeIds] }, structure, hubMinLinks),
+    );
+    await database.executor.write(
+      'test',
+      replaceHubSummariesQuery(homeIds, hubSummariesFrom(supply, structure.ancestors)),
+    );
+  }
+
   async function build(world: World) {
     const name = `${prefix}-${world.salt}-${Math.random().toString(36).slice(2, 8)}`;
     const regionCount = world.regionParents.length;
@@ -168,12 +187,15 @@ describe('scenario contributions', () => {
       inner.length > 0 ? inner[world.asked % inner.length]! : 1 + (world.asked % (regionCount - 1));
     const regionId = graph.id(`r${askedIndex}`);
     const nationId = graph.id('r0');
+    const homeIds = world.regionParents.map((_, index) => graph.id(`r${index}`));
+    const structure = await readAggregateStructure(database.executor);
+    await summarise(world, homeIds, structure);
     return {
       name,
       graph,
       regionId,
       nationId,
-      homeIds: world.regionParents.map((_, index) => graph.id(`r${index}`)),
+      homeIds,
       excludeSegmentIds: [
         ...new Set(world.excluded.map((pick) => graph.id(segmentIds[pick % segmentIds.length]!))),
       ],
@@ -181,7 +203,7 @@ describe('scenario contributions', () => {
       request: {
         firmIds: [...new Set(world.leftOut.map((pick) => graph.id(firmIds[pick % firmIds.length]!)))],
         sources: SOURCE_SETS[world.sourcePick % SOURCE_SETS.length]!,
-        structure: await readAggregateStructure(database.executor),
+        structure,
         regionId,
         nationId,
       },
@@ -266,6 +288,7 @@ describe('scenario contributions', () => {
       sourcePick: 0,
       salt: 0,
       keyed: true,
+      hubMinLinks: 0,
     });
     const segmentId = built.excludeSegmentIds[0]!;
     const supplyOf = (counts: RegionCounts | undefined) => [
@@ -308,6 +331,7 @@ describe('scenario contributions', () => {
       sourcePick: 0,
       salt: 1,
       keyed: true,
+      hubMinLinks: 0,
     });
     const lost = await readContributions(database.executor, {
       ...built.request,
@@ -325,6 +349,55 @@ describe('scenario contributions', () => {
     expect(figures('*')).toEqual([1, 0, 0]);
     await deleteByPrefix(database.executor, built.name);
   });
+
+  it.each([0, 1])(
+    'subtracts a pair whose left-out supplier loses its segment, into a left-out buyer (hubs from %i links in)',
+    async (hubMinLinks) => {
+      // s0 feeds s1. f0 (only in s0) supplies f1 (in s1), both in r1 and both left out, s0 left out. The pair counts
+      // under s0, its supplier's segment, which f0 no longer has: it is lost, though f1 keeps s1. With hubs from one
+      // link, f1's links are read from its summary, which counts its suppliers' segments as kept.
+      const firm = (segment: number, supplies: number[]) => ({
+        region: 1,
+        segments: [segment],
+        supplies,
+        source: 'PLAN' as const,
+        listed: false,
+      });
+      const built = await build({
+        regionParents: [0, 0],
+        segmentParents: [undefined, undefined],
+        firms: [firm(0, [1]), firm(1, [])],
+        feedSources: ['PLAN', 'PLAN', 'PLAN', 'PLAN'],
+        leftOut: [0, 1],
+        excluded: [0],
+        asked: 0,
+        sourcePick: 0,
+        salt: 2,
+        keyed: true,
+        hubMinLinks,
+      });
+      const hubs = await database.executor.read(
+        'test',
+        cypher('MATCH (hub:HubSupply) WHERE hub.firmId STARTS WITH $name RETURN hub.firmId AS firmId', {
+          name: built.name,
+        }),
+      );
+      expect(hubs.map((row) => row['firmId'])).toEqual(hubMinLinks > 0 ? [`${built.name}-f1`] : []);
+      const lost = await readContributions(database.executor, {
+        ...built.request,
+        excludeSegmentIds: built.excludeSegmentIds,
+        supplyRegionId: built.regionId,
+      });
+      const figures = (segment: string) => {
+        const counts = lost.get(built.regionId)?.get(segment);
+        return [counts?.enterprises ?? 0, counts?.localSupplyEdges ?? 0, counts?.outsideSupplyEdges ?? 0];
+      };
+      expect(figures(`${built.name}-s0`)).toEqual([1, 1, 0]);
+      expect(figures(`${built.name}-s1`)).toEqual([0, 0, 0]);
+      expect(figures('*')).toEqual([1, 0, 0]);
+      await deleteByPrefix(database.executor, built.name);
+    },
+  );
 
   it('gives what deleting the firms takes from a recount of every home', async () => {
     await fc.assert(
@@ -361,6 +434,7 @@ describe('scenario contributions', () => {
           };
           await createTestGraph(database.executor, built.name, specOf(edited, built.name));
           await key(edited, built.graph);
+          await summarise(edited, built.homeIds, built.request.structure);
           await expectDeletionTakes(built);
           await deleteByPrefix(database.executor, built.name);
         },
@@ -390,8 +464,10 @@ describe('scenario contributions', () => {
             { firmIds: request.firmIds, segmentIds: built.excludeSegmentIds },
           ),
         );
-        // As the refresh that folds a write in would: the firms' kept segments follow their operations.
+        // As the refresh that folds a write in would: the firms' kept segments and the hubs' summaries follow their
+        // operations.
         await key(world, built.graph);
+        await summarise(world, built.homeIds, request.structure);
         const after = await readContributions(database.executor, request);
         for (const regionId of [built.regionId, built.nationId]) {
           const none: RegionCounts = new Map();
