@@ -309,21 +309,39 @@ describe('scenario contributions', () => {
     await deleteByPrefix(database.executor, built.name);
   });
 
+  /** A PLAN firm of r1 in one segment, supplying the listed firms (the deterministic worlds below). */
+  const firmInR1 = (segment: number, supplies: number[]) => ({
+    region: 1,
+    segments: [segment],
+    supplies,
+    source: 'PLAN' as const,
+    listed: false,
+  });
+
+  /**
+   * What losing the world's excluded segments takes from the asked region, by segment: [enterprises, local pairs,
+   * outside pairs].
+   */
+  async function segmentLossFigures(built: Awaited<ReturnType<typeof build>>) {
+    const lost = await readContributions(database.executor, {
+      ...built.request,
+      excludeSegmentIds: built.excludeSegmentIds,
+      supplyRegionId: built.regionId,
+    });
+    return (segment: string) => {
+      const counts = lost.get(built.regionId)?.get(segment);
+      return [counts?.enterprises ?? 0, counts?.localSupplyEdges ?? 0, counts?.outsideSupplyEdges ?? 0];
+    };
+  }
+
   it('subtracts, for a left-out segment, the pairs routed through it on either side', async () => {
     // s0 feeds s1, s1 feeds s2, s2 feeds s0. f0 (left out, only in s2) supplies f1 (s0); f2 (s1) supplies f0. All
     // in r1, the region asked. Leaving s2 out: f0 no longer counts anywhere; f0 → f1 no longer counts for s2 (its
     // supplier's side), and f2 → f0 no longer for s1 (its buyer's side: s1 feeds s2, f0's only route).
-    const firm = (segment: number, supplies: number[]) => ({
-      region: 1,
-      segments: [segment],
-      supplies,
-      source: 'PLAN' as const,
-      listed: false,
-    });
     const built = await build({
       regionParents: [0, 0],
       segmentParents: [undefined, undefined, undefined],
-      firms: [firm(2, [1]), firm(0, []), firm(1, [0])],
+      firms: [firmInR1(2, [1]), firmInR1(0, []), firmInR1(1, [0])],
       feedSources: ['PLAN', 'PLAN', 'PLAN', 'PLAN'],
       leftOut: [0],
       excluded: [2],
@@ -333,15 +351,7 @@ describe('scenario contributions', () => {
       keyed: true,
       hubMinLinks: 0,
     });
-    const lost = await readContributions(database.executor, {
-      ...built.request,
-      excludeSegmentIds: built.excludeSegmentIds,
-      supplyRegionId: built.regionId,
-    });
-    const figures = (segment: string) => {
-      const counts = lost.get(built.regionId)?.get(segment);
-      return [counts?.enterprises ?? 0, counts?.localSupplyEdges ?? 0, counts?.outsideSupplyEdges ?? 0];
-    };
+    const figures = await segmentLossFigures(built);
     const segment = (index: number) => `${built.name}-s${index}`;
     expect(figures(segment(2))).toEqual([1, 1, 0]);
     expect(figures(segment(1))).toEqual([0, 1, 0]);
@@ -351,22 +361,15 @@ describe('scenario contributions', () => {
   });
 
   it.each([0, 1])(
-    'subtracts a pair whose left-out supplier loses its segment, into a left-out buyer (hubs from %i links in)',
+    'subtracts a pair whose left-out supplier loses its segment, into a left-out buyer (hubs: %i links in or more, 0 none)',
     async (hubMinLinks) => {
       // s0 feeds s1. f0 (only in s0) supplies f1 (in s1), both in r1 and both left out, s0 left out. The pair counts
       // under s0, its supplier's segment, which f0 no longer has: it is lost, though f1 keeps s1. With hubs from one
       // link, f1's links are read from its summary, which counts its suppliers' segments as kept.
-      const firm = (segment: number, supplies: number[]) => ({
-        region: 1,
-        segments: [segment],
-        supplies,
-        source: 'PLAN' as const,
-        listed: false,
-      });
       const built = await build({
         regionParents: [0, 0],
         segmentParents: [undefined, undefined],
-        firms: [firm(0, [1]), firm(1, [])],
+        firms: [firmInR1(0, [1]), firmInR1(1, [])],
         feedSources: ['PLAN', 'PLAN', 'PLAN', 'PLAN'],
         leftOut: [0, 1],
         excluded: [0],
@@ -383,15 +386,7 @@ describe('scenario contributions', () => {
         }),
       );
       expect(hubs.map((row) => row['firmId'])).toEqual(hubMinLinks > 0 ? [`${built.name}-f1`] : []);
-      const lost = await readContributions(database.executor, {
-        ...built.request,
-        excludeSegmentIds: built.excludeSegmentIds,
-        supplyRegionId: built.regionId,
-      });
-      const figures = (segment: string) => {
-        const counts = lost.get(built.regionId)?.get(segment);
-        return [counts?.enterprises ?? 0, counts?.localSupplyEdges ?? 0, counts?.outsideSupplyEdges ?? 0];
-      };
+      const figures = await segmentLossFigures(built);
       expect(figures(`${built.name}-s0`)).toEqual([1, 1, 0]);
       expect(figures(`${built.name}-s1`)).toEqual([0, 0, 0]);
       expect(figures('*')).toEqual([1, 0, 0]);
