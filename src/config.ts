@@ -18,11 +18,13 @@ export const DEFAULT_MAX_RESPONSE_ROWS = 300_000;
 
 /**
  * The SUPPLIES links in a firm must have for the refresh to keep a summary of them (a HubSupply node per home, see
- * src/analytics/aggregates.ts hubSummariesFrom), which a scenario leaving the firm out reads instead of walking every supplier. The generator,
- * like real supply networks, gives a few firms most links, and their number grows with the store: at 1,000,000
- * firms, 4,204 firms with 64 or more links in hold 2,051,889 of the 2,990,865 links, the largest 76,827 (at 200,000
- * firms: 1,050 hold 365,346 of 593,486). Losing that firm walked all of them: 1.4–2.3 s. Below the threshold a
- * scenario walks at most 63 links into each of its firms.
+ * src/analytics/aggregates.ts hubSummariesFrom), which a scenario leaving the firm out reads instead of walking every
+ * supplier. The generator, like real supply networks, gives a few firms most links, and their number grows with the
+ * store: at 1,000,000 firms, 4,204 firms with 64 or more links in hold 2,051,889 of the 2,990,865 links, the largest
+ * 76,827 (at 200,000 firms: 1,050 hold 365,346 of 593,486). Losing a firm with 63,212 walked all of them: 1.4–2.3 s.
+ * Below the threshold a scenario walks at most 63 links into each of its firms. A hub none of whose links counts (it
+ * operates in no segment, or none of its suppliers' segments feeds one of its segments) has no rows to keep, and is
+ * still walked.
  */
 export const HUB_MIN_SUPPLY_LINKS = 64;
 
