@@ -78,7 +78,9 @@ export function planSearch(text: string): SearchPlan {
   if (trimmed.length === 0 || [...trimmed].length > MAX_SEARCH_TEXT) {
     throw badUserInput('text', `must have 1 to ${MAX_SEARCH_TEXT} characters`);
   }
-  const words = (trimmed.match(WORD) ?? []).map((word) => word.toLowerCase());
+  // Lower-cased as the index's analyzer does, one character at a time: JavaScript lower-cases some letters into a
+  // letter and a combining mark (İ → i + U+0307), which is no letter or digit, where Lucene gives the letter alone.
+  const words = (trimmed.match(WORD) ?? []).map((word) => word.toLowerCase().replace(/\p{M}/gu, ''));
   if (words.length === 0)
     throw badUserInput('text', 'must contain at least one letter, digit or Chinese character');
   const whole = words.map((word) => `"${word}"`);

@@ -211,6 +211,8 @@ describe('search query building', () => {
     expect(planSearch('SiC').prefixOnlyWithoutWhole).toBe(true);
     expect(planSearch('13所').prefixQuery).toBeNull();
     expect(planSearch('药').singleCharacters).toBe(true);
+    // İ lower-cases to i and a combining dot in JavaScript; the analyzer indexes the i alone.
+    expect(planSearch('İstanbul').wholeQuery).toBe('"istanbul"');
     expect(planSearch('600812.sh').stockCodes).toEqual(['600812.SH']);
     expect(planSearch('600812').stockCodes).toEqual(['600812.SH', '600812.SZ', '600812.BJ']);
     expect(planSearch('91130100ma0cxxxx0x').creditCodes).toEqual(['91130100MA0CXXXX0X']);
