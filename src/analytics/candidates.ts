@@ -646,19 +646,32 @@ export async function readRankedCandidates(
     firm: Pick<CandidateFacts, 'id' | 'name' | 'sizeBand' | 'leading' | 'highTech' | 'platformsHosted'>,
     operations: readonly Omit<CandidateFacts['operations'][number], 'gapSegmentId'>[],
     homeId: string,
-  ): CandidateFacts => ({
-    ...firm,
-    operations: operations
-      .map((operation) => ({
-        ...operation,
-        gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
-      }))
-      .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
-    suppliesLocal: [],
-    buysFromLocal: [],
-    indirect: [],
-    ...placeOf(homeId),
-  });
+  ): CandidateFacts => {
+    // Built field by field, not by spreading: a request builds one for each of the thousand-odd firms it reads.
+    const place = placeOf(homeId);
+    return {
+      id: firm.id,
+      name: firm.name,
+      sizeBand: firm.sizeBand,
+      leading: firm.leading,
+      highTech: firm.highTech,
+      platformsHosted: firm.platformsHosted,
+      operations: operations
+        .map((operation) => ({
+          segmentId: operation.segmentId,
+          segmentName: operation.segmentName,
+          role: operation.role,
+          mainProducts: operation.mainProducts,
+          gapSegmentId: request.scopeToGap.get(operation.segmentId) ?? operation.segmentId,
+        }))
+        .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0)),
+      suppliesLocal: [],
+      buysFromLocal: [],
+      indirect: [],
+      inPriorityRegion: place.inPriorityRegion,
+      distanceKm: place.distanceKm,
+    };
+  };
   // The linkage factor is read for the read firms that could reach the top (readCandidateLinkage): a firm with it
   // has its exact score, one without it a lower bound (linkage 0) and an upper bound (the linkage ceiling below).
   // The links themselves (the factor's explanation and evidence) are listed only for the firms finally ranked.
@@ -666,10 +679,12 @@ export async function readRankedCandidates(
   /** The linkage of every firm with a direct link to the region, when the linked read saw them all. */
   const linkedLinkage = new Map<string, number>();
   const linksOf = new Map<string, Pick<CandidateFacts, 'suppliesLocal' | 'buysFromLocal' | 'indirect'>>();
-  const withLinks = (candidate: CandidateFacts): CandidateFacts => ({
-    ...candidate,
-    ...linksOf.get(candidate.id),
-  });
+  // Links are listed only for the firms finally ranked, so while the walk goes a candidate has none: it is then
+  // returned as it is rather than copied (every candidate is rescored each round).
+  const withLinks = (candidate: CandidateFacts): CandidateFacts => {
+    const links = linksOf.get(candidate.id);
+    return links === undefined ? candidate : { ...candidate, ...links };
+  };
   const known = (recommendation: TargetRecommendation) => linkageOf.has(recommendation.candidate.id);
   // The most linkage a firm whose linkage is not known can have: 1, or INDIRECT once the linked read has read every
   // firm with a direct link (they all have their linkage known, so any other firm has at most an indirect one).
@@ -692,7 +707,12 @@ export async function readRankedCandidates(
   // scoreCandidate with that factor), best first, ties by id.
   const rescore = () => {
     // Scores only: the explanations are written for the firms returned (the ranking at the end).
-    scored = rankCandidates(candidates.map(withLinks), request.gaps, request.weights, false)
+    scored = rankCandidates(
+      linksOf.size === 0 ? candidates : candidates.map(withLinks),
+      request.gaps,
+      request.weights,
+      false,
+    )
       .map((recommendation) => {
         const linkage = linkageOf.get(recommendation.candidate.id);
         return linkage === undefined || linksOf.has(recommendation.candidate.id)

@@ -853,6 +853,14 @@ export async function targetFirms(
     gaps.length > 0
       ? gapScopes(await aggregateStructure(context, prepared), [...gapById.keys()])
       : new Map<string, string>();
+  // The measures and their conditions depend only on the chains and the gaps: read while the ranking runs, so that
+  // their round trip does not add to the request's time (each firm's eligibility is then decided in memory).
+  const measuresRead =
+    gapById.size > 0
+      ? readIncentives(context.executor, chainIds, [...gapById.keys()])
+      : Promise.resolve(undefined);
+  // A failed ranking must not leave the read's rejection unhandled.
+  measuresRead.catch(() => undefined);
   // Ranked in the database: the gaps' firms read best-first from the rank index until no unread one can reach the
   // top (src/analytics/candidates.ts), then supply links for the few that still can.
   const { ranked, profiles } = await readRankedCandidates(context.executor, {
@@ -869,11 +877,8 @@ export async function targetFirms(
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
   });
-  // The measures and their conditions in one statement; each firm's eligibility is then decided in memory.
-  const measures =
-    ranked.length > 0
-      ? measuresForEligibility(await readIncentives(context.executor, chainIds, [...gapById.keys()]))
-      : [];
+  const incentiveFacts = await measuresRead;
+  const measures = ranked.length > 0 && incentiveFacts ? measuresForEligibility(incentiveFacts) : [];
   const incentivesOf = new Map(
     ranked.map((recommendation) => [
       recommendation.candidate.id,
