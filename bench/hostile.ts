@@ -501,7 +501,7 @@ export function renderHostileMarkdown(result: HostileResult): string {
     `- **cheap queries**: p50 ${result.cheap.p50} ms, p99 ${result.cheap.p99} ms, max ${result.cheap.max} ms; ${result.cheap.answered} of ${result.cheap.count} answered without errors`,
     `- **worst request seen**: ${result.worst.ms} ms (${result.worst.name})`,
     `- **hostile requests shed**: ${result.shed.refused} refused with HTTP 503 (${result.shed.busyErrors} SERVICE_BUSY errors, counting each operation of a batch), ${result.shed.answered} answered with 200`,
-    `- admission: cheap lane price ≤ ${settings.admission.cheapMaxCost} and body ≤ ${settings.admission.cheapMaxBytes} bytes, ${settings.admission.cheap.concurrency} at once (queue ${settings.admission.cheap.queue}); expensive lane ${settings.admission.expensive.concurrency} at once (queue ${settings.admission.expensive.queue}); wait at most ${settings.admission.maxWaitMs} ms`,
+    `- admission: cheap lane price ≤ ${settings.admission.cheapMaxCost} and body ≤ ${settings.admission.cheapMaxBytes} bytes, ${settings.admission.cheap.concurrency} at once (queue ${settings.admission.cheap.queue}); expensive lane ${settings.admission.expensive.concurrency} at once, ${settings.admission.expensive.concurrency + settings.admission.expensive.idleExtra} once no cheap operation has run or waited for ${settings.admission.expensive.idleQuietMs} ms (queue ${settings.admission.expensive.queue}); wait at most ${settings.admission.maxWaitMs} ms`,
     `- goal (/health p99 under 200 ms, every cheap query answered): ${goal ? 'met' : 'NOT met'}`,
     '',
     '## Each hostile request alone (before the mix)',

@@ -119,6 +119,8 @@ const environmentSchema = z.object({
   ADMISSION_CHEAP_QUEUE: integer(0, 100_000).default(512),
   ADMISSION_EXPENSIVE_CONCURRENCY: integer(1, 1_000).default(1),
   ADMISSION_EXPENSIVE_QUEUE: integer(0, 10_000).default(64),
+  ADMISSION_EXPENSIVE_IDLE_EXTRA: integer(0, 1_000).default(1),
+  ADMISSION_EXPENSIVE_IDLE_QUIET_MS: integer(0, 600_000).default(250),
   ADMISSION_MAX_WAIT_MS: integer(0, 600_000).default(5_000),
   API_KEYS: z
     .string()
@@ -244,7 +246,13 @@ export interface Config {
     readonly cheapMaxCost: number;
     readonly cheapMaxBytes: number;
     readonly cheap: { readonly concurrency: number; readonly queue: number };
-    readonly expensive: { readonly concurrency: number; readonly queue: number };
+    /** `idleExtra`: slots on top of `concurrency` once the cheap lane has been idle for `idleQuietMs`. */
+    readonly expensive: {
+      readonly concurrency: number;
+      readonly queue: number;
+      readonly idleExtra: number;
+      readonly idleQuietMs: number;
+    };
     readonly maxWaitMs: number;
   };
   /** Regions whose firms rank first on proximity in target-firm ranking (the plan's Beijing–Tianjin–Hebei focus). */
@@ -381,7 +389,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       cheapMaxCost: env.ADMISSION_CHEAP_MAX_COST,
       cheapMaxBytes: env.ADMISSION_CHEAP_MAX_BYTES,
       cheap: { concurrency: env.ADMISSION_CHEAP_CONCURRENCY, queue: env.ADMISSION_CHEAP_QUEUE },
-      expensive: { concurrency: env.ADMISSION_EXPENSIVE_CONCURRENCY, queue: env.ADMISSION_EXPENSIVE_QUEUE },
+      expensive: {
+        concurrency: env.ADMISSION_EXPENSIVE_CONCURRENCY,
+        queue: env.ADMISSION_EXPENSIVE_QUEUE,
+        idleExtra: env.ADMISSION_EXPENSIVE_IDLE_EXTRA,
+        idleQuietMs: env.ADMISSION_EXPENSIVE_IDLE_QUIET_MS,
+      },
       maxWaitMs: env.ADMISSION_MAX_WAIT_MS,
     },
     priorityRegionIds: env.TARGET_PRIORITY_REGIONS.split(','),

@@ -24,6 +24,8 @@ const OVERRIDES = {
   ADMISSION_CHEAP_MAX_COST: '100',
   ADMISSION_EXPENSIVE_CONCURRENCY: '1',
   ADMISSION_EXPENSIVE_QUEUE: '0',
+  // One slot, never more: these tests hold it and expect the next expensive operation refused.
+  ADMISSION_EXPENSIVE_IDLE_EXTRA: '0',
   ADMISSION_MAX_WAIT_MS: '2000',
 };
 
@@ -188,5 +190,67 @@ describe('admission control over HTTP', () => {
       }
     }
     expect(status).toBe(200);
+  });
+});
+
+describe("the expensive lane's extra slot over HTTP", () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  /** Long enough that the request sent right after a cheap answer surely comes within it. */
+  const QUIET_MS = 1_000;
+  // Two gates, one behind the other: with both armed, the first read is held by the outer one and the next read,
+  // passing it, by the inner one — a cheap and an expensive operation held at once.
+  const outer = new Gate();
+  const inner = new Gate();
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    server = await serveTestApp(outer.wrap(inner.wrap(database.executor)), {
+      ...OVERRIDES,
+      ADMISSION_EXPENSIVE_IDLE_EXTRA: '1',
+      ADMISSION_EXPENSIVE_IDLE_QUIET_MS: String(QUIET_MS),
+    });
+  });
+  afterAll(async () => {
+    outer.open();
+    inner.open();
+    await server?.close();
+    await database?.close();
+  });
+
+  it('runs a second expensive operation while nothing cheap is asked, and refuses it while a cheap one runs', async () => {
+    // Nothing cheap: while one expensive operation is held, a second one runs in the extra slot.
+    outer.arm();
+    const first = postGraphQL(server.url, { query: EXPENSIVE });
+    await outer.held;
+    const second = await postGraphQL<{ enterprises: { nodes: unknown[] } }>(server.url, { query: EXPENSIVE });
+    expect(second.status).toBe(200);
+    expect(second.body.errors).toBeUndefined();
+    expect(second.body.data?.enterprises.nodes.length).toBeGreaterThan(0);
+    outer.open();
+    expect((await first).status).toBe(200);
+
+    // A cheap operation held in its read, and an expensive one in its own: the lane has its one slot only.
+    outer.arm();
+    const cheap = postGraphQL(server.url, { query: CHEAP });
+    await outer.held;
+    inner.arm();
+    const held = postGraphQL(server.url, { query: EXPENSIVE });
+    await inner.held;
+    const refused = await postGraphQL(server.url, { query: EXPENSIVE });
+    expect(refused.status).toBe(503);
+    expect(codesOf(refused.body)).toEqual(['SERVICE_BUSY']);
+
+    // The cheap one answers: the extra slot is lent again once the cheap lane has been quiet for QUIET_MS.
+    outer.open();
+    expect((await cheap).status).toBe(200);
+    const tooSoon = await postGraphQL(server.url, { query: EXPENSIVE });
+    expect(tooSoon.status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS + 200));
+    const lent = await postGraphQL(server.url, { query: EXPENSIVE });
+    expect(lent.status).toBe(200);
+    expect(lent.body.errors).toBeUndefined();
+    inner.open();
+    expect((await held).status).toBe(200);
   });
 });

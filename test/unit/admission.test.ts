@@ -1,7 +1,14 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { loadConfig } from '../../src/config.js';
-import { AdmissionControl, Lane, LaneBusy, type AdmissionSettings } from '../../src/graphql/admission.js';
+import {
+  AdmissionControl,
+  Lane,
+  LaneBusy,
+  type AdmissionSettings,
+  type Release,
+} from '../../src/graphql/admission.js';
 import { AppError, ErrorCode } from '../../src/errors.js';
 
 const settings: AdmissionSettings = {
@@ -131,6 +138,154 @@ describe('admission control', () => {
     expect(admission.expensive.active).toBe(0);
   });
 
+  it('lets the expensive lane take its idle extra only while no cheap operation runs or waits', async () => {
+    const admission = new AdmissionControl({
+      ...settings,
+      expensive: { concurrency: 1, queue: 4, idleExtra: 1 },
+    });
+    // Nothing cheap: two expensive operations run at once, the third waits.
+    const first = await admission.admit(5_000);
+    const second = await admission.admit(5_000);
+    const order: string[] = [];
+    const third = admission.admit(5_000).then((release) => (order.push('third'), release));
+    const fourth = admission.admit(5_000).then((release) => (order.push('fourth'), release));
+    expect(admission.expensive.active).toBe(2);
+    expect(admission.expensive.waiting).toBe(2);
+
+    // A cheap operation arrives: the running ones go on, but a freed slot goes to nobody while it runs.
+    const cheap = await admission.admit(1);
+    first();
+    await flush();
+    expect(order).toEqual([]);
+    expect(admission.expensive.active).toBe(1);
+    second();
+    await flush();
+    expect(order).toEqual(['third']);
+    expect(admission.expensive.active).toBe(1);
+
+    // The cheap lane falls idle: the extra slot goes to the next waiter at once, in arrival order.
+    cheap();
+    await flush();
+    expect(order).toEqual(['third', 'fourth']);
+    expect(admission.expensive.active).toBe(2);
+    (await third)();
+    (await fourth)();
+    expect(admission.expensive.active).toBe(0);
+  });
+
+  it('lends the extra slot only once the cheap lane has been quiet for idleQuietMs, and starts counting again at each cheap operation', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const admission = new AdmissionControl({
+        ...settings,
+        expensive: { concurrency: 1, queue: 4, idleExtra: 1, idleQuietMs: 250 },
+      });
+      // Quiet since the start: the extra slot is lent at once.
+      const first = await admission.admit(5_000);
+      const second = await admission.admit(5_000);
+      expect(admission.expensive.active).toBe(2);
+      second();
+
+      const cheap = await admission.admit(1);
+      cheap();
+      // The cheap lane fell idle just now: not yet quiet.
+      let lent = false;
+      const waiting = admission.admit(5_000).then((release) => ((lent = true), release));
+      await vi.advanceTimersByTimeAsync(200);
+      expect(lent).toBe(false);
+      // Another cheap operation within the window: the quiet period starts again when it ends.
+      (await admission.admit(1))();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(lent).toBe(false);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(lent).toBe(true);
+      expect(admission.expensive.active).toBe(2);
+      (await waiting)();
+      first();
+      expect(admission.expensive.active).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never lends the expensive lane an extra slot while the cheap lane has a waiter', async () => {
+    const admission = new AdmissionControl({
+      ...settings,
+      cheap: { concurrency: 1, queue: 2 },
+      expensive: { concurrency: 1, queue: 2, idleExtra: 2 },
+    });
+    const cheap = await admission.admit(1);
+    const waitingCheap = admission.admit(1);
+    const expensive = await admission.admit(5_000);
+    const queued = admission.admit(5_000);
+    expect(admission.expensive.waiting).toBe(1);
+    cheap(); // the waiting cheap operation takes the slot: the cheap lane is still not idle
+    const secondCheap = await waitingCheap;
+    await flush();
+    expect(admission.expensive.waiting).toBe(1);
+    secondCheap();
+    await flush();
+    expect(admission.expensive.active).toBe(2);
+    expensive();
+    (await queued)();
+  });
+
+  it('on any sequence of arrivals and releases: no waiter while its lane has room, first come first served, and the extra slot only granted while the cheap lane is idle', async () => {
+    const step = fc.oneof(
+      fc.constant({ kind: 'cheap' as const }),
+      fc.constant({ kind: 'expensive' as const }),
+      fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(step, { maxLength: 60 }),
+        async (concurrency, idleExtra, cheapConcurrency, steps) => {
+          const admission = new AdmissionControl({
+            ...settings,
+            cheap: { concurrency: cheapConcurrency, queue: 100 },
+            expensive: { concurrency, queue: 100, idleExtra },
+            maxWaitMs: 1_000_000,
+          });
+          const held: Release[] = [];
+          const asked = { cheap: [] as number[], expensive: [] as number[] };
+          const granted = { cheap: [] as number[], expensive: [] as number[] };
+          /** Extra slots granted while something cheap ran or waited (there must be none). */
+          const lentWhileCheapBusy: number[] = [];
+          let next = 0;
+          for (const { kind, pick } of steps.map((s) => ({ pick: 0, ...s }))) {
+            if (kind === 'release') {
+              if (held.length > 0) held.splice(pick % held.length, 1)[0]!();
+            } else {
+              const id = next++;
+              asked[kind].push(id);
+              void admission.admit(kind === 'cheap' ? 1 : 5_000).then((release) => {
+                granted[kind].push(id);
+                held.push(release);
+                // Granted beyond its own concurrency: only while nothing cheap runs or waits.
+                if (kind === 'expensive' && admission.expensive.active > concurrency && !admission.cheap.idle)
+                  lentWhileCheapBusy.push(id);
+              });
+            }
+            await flush();
+            for (const lane of [admission.cheap, admission.expensive]) {
+              if (lane.waiting > 0) expect(lane.active).toBeGreaterThanOrEqual(lane.capacity);
+            }
+            expect(admission.expensive.active).toBeLessThanOrEqual(concurrency + idleExtra);
+            expect(admission.cheap.active).toBeLessThanOrEqual(cheapConcurrency);
+            expect(granted.cheap).toEqual(asked.cheap.slice(0, granted.cheap.length));
+            expect(granted.expensive).toEqual(asked.expensive.slice(0, granted.expensive.length));
+            expect(lentWhileCheapBusy).toEqual([]);
+          }
+          held.forEach((release) => release());
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('names a full cheap lane as busy too, without blaming expensive requests', async () => {
     const admission = new AdmissionControl({ ...settings, cheap: { concurrency: 1, queue: 0 } });
     const held = await admission.admit(1);
@@ -160,17 +315,25 @@ describe('admission settings', () => {
       ADMISSION_CHEAP_QUEUE: '9',
       ADMISSION_EXPENSIVE_CONCURRENCY: '1',
       ADMISSION_EXPENSIVE_QUEUE: '0',
+      ADMISSION_EXPENSIVE_IDLE_EXTRA: '3',
+      ADMISSION_EXPENSIVE_IDLE_QUIET_MS: '40',
       ADMISSION_MAX_WAIT_MS: '250',
     });
     expect(config.admission).toEqual({
       cheapMaxCost: 10,
       cheapMaxBytes: 2048,
       cheap: { concurrency: 7, queue: 9 },
-      expensive: { concurrency: 1, queue: 0 },
+      expensive: { concurrency: 1, queue: 0, idleExtra: 3, idleQuietMs: 40 },
       maxWaitMs: 250,
     });
     expect(() => loadConfig({ ...base, ADMISSION_EXPENSIVE_CONCURRENCY: '0' })).toThrow(
       /ADMISSION_EXPENSIVE_CONCURRENCY="0": expected a whole number from 1/,
+    );
+    expect(loadConfig({ ...base, ADMISSION_EXPENSIVE_IDLE_EXTRA: '0' }).admission.expensive.idleExtra).toBe(
+      0,
+    );
+    expect(() => loadConfig({ ...base, ADMISSION_EXPENSIVE_IDLE_EXTRA: '-1' })).toThrow(
+      /ADMISSION_EXPENSIVE_IDLE_EXTRA="-1": expected a whole number from 0/,
     );
   });
 });
