@@ -21,8 +21,9 @@ import { AppError, ErrorCode } from '../errors.js';
  * Defaults (measured with `npm run load -- --hostile` on a 2-core machine): ONE expensive operation at a time, since
  * Neo4j runs on the same cores and every costly answer blocks the event loop a while (two at once gave a worse
  * /health p99), and ONE more once the cheap lane has had nothing running or waiting for 250 ms
- * (ADMISSION_EXPENSIVE_IDLE_EXTRA, ADMISSION_EXPENSIVE_IDLE_QUIET_MS): with no cheap traffic to protect, a second analytics request uses the core the first leaves idle while Node and
- * Neo4j take turns within it (10 clients asking for targetFirms alone at 200,000 firms: 14.5 → 20.1 requests/s);
+ * (ADMISSION_EXPENSIVE_IDLE_EXTRA, ADMISSION_EXPENSIVE_IDLE_QUIET_MS): with no cheap traffic to protect, a second
+ * analytics request uses the core the first leaves idle while Node and Neo4j take turns within it (10 clients asking
+ * for targetFirms alone at 200,000 firms: 14.5 → 20.1 requests/s);
  * a cheap operation that arrives then finds at most the two running, and no third starts until it is done. A queue
  * of 64, longer than the number of clients likely to send expensive work at once, so they wait (which costs nothing)
  * rather than being refused at once and retrying at once (each retry is parsed, validated and priced again: a queue
@@ -89,7 +90,7 @@ interface Waiter {
 
 /**
  * A counting semaphore with a bounded FIFO queue and a wait budget per waiter. Its capacity is `concurrency`, plus
- * `idleExtra` while `othersIdle()` says the other lane has nothing running or waiting; a capacity that drops (the
+ * `idleExtra` while `othersIdle()` holds (AdmissionControl: the cheap lane quiet for a while); a capacity that drops (the
  * other lane got work) stops no operation, it only holds the next ones back until enough have finished.
  */
 export class Lane {
