@@ -207,6 +207,80 @@ describe('target firms: the firms linked to the region are read first', () => {
   });
 });
 
+describe('target firms: a walk reads the facts of the firms that can still reach the top only', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  const prefix = `${filePrefix}-p`;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // Five small firms near the region supply its local firm (linkage 1): they are the top five. In the gap's lane
+    // the walk reads, best capability first, two large leading high-tech firms without a link, the five, then micro
+    // firms without a link. With an indirect link at most (the linked read saw every direct one), a micro or small
+    // firm's capability cannot lift it to the fifth linked firm, a large leading high-tech one's can.
+    graph = await createTestGraph(database.executor, prefix, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'near', lat: 31, lon: 114 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: [
+        { id: 'local', region: 'home', segments: [] },
+        ...[0, 1, 2, 3, 4].map((index) => ({
+          id: `linked-${index}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+          supplies: ['local'],
+        })),
+        ...[0, 1].map((index) => ({
+          id: `strong-${index}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'LARGE' as const,
+          leading: true,
+          highTech: true,
+        })),
+        ...Array.from({ length: 20 }, (_, index) => ({
+          id: `micro-${String(index).padStart(2, '0')}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'MICRO' as const,
+        })),
+      ],
+    });
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('skips the facts of walked firms whose capability leaves them under the first-th best, same ranking', async () => {
+    const request = await gapRequest(database.executor, graph);
+    const fast = await readRankedCandidates(database.executor, request);
+    const reference = await readRankedCandidates(database.executor, {
+      ...request,
+      linkedLimits: { maxLocals: 0, maxLinks: 1 },
+    });
+    expect(fast.stats.linkedComplete).toBe(true);
+    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual(
+      [0, 1, 2, 3, 4].map((index) => graph.id(`linked-${index}`)),
+    );
+    // One page of eight rows: the two strong firms, the five linked ones (read already), one micro firm. Only the
+    // strong firms' facts are read.
+    expect(fast.stats.rowsRead).toBe(8);
+    expect(fast.stats.walkFirmsRead).toBe(2);
+    expect(fast.stats.walkRowsSkipped).toBe(6);
+    // Without the linked read no firm can be ruled out before it is read: every row's firm is.
+    expect(reference.stats.walkRowsSkipped).toBe(0);
+    expect(reference.stats.walkFirmsRead).toBe(reference.stats.rowsRead);
+  });
+});
+
 describe('target firms: the linked read keeps only firms of the gaps’ segments', () => {
   let database: TestDatabase;
   let graph: TestGraph;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { refreshAggregates } from '../../src/analytics/aggregates.js';
 import { candidateRankQuery, readRankedCandidates, walkQuery } from '../../src/analytics/candidates.js';
 import { readCandidateLinks, readSegmentScopes } from '../../src/analytics/facts.js';
 import {
@@ -95,6 +96,47 @@ const worldArbitrary: fc.Arbitrary<World> = fc.record({
   ),
   platforms: fc.array(fc.record({ host: fc.nat(), source: fc.nat({ max: 2 }), supports: fc.nat() }), {
     maxLength: 8,
+  }),
+});
+
+/**
+ * Crowded worlds: many outside firms in one or two segments, a third of the firms local, frequent supply links, so
+ * that the linked read finds much of the top and the walks then read rows whose firms it rules out by capability.
+ */
+const crowdedWorldArbitrary: fc.Arbitrary<World> = fc.record({
+  segments: fc.array(
+    fc.record({
+      parent: fc.constant<number | null>(null),
+      stage: fc.nat({ max: 2 }),
+      feeds: fc.constant<number[]>([]),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
+  firms: fc.array(
+    fc.record({
+      region: fc.constantFrom<RegionName>(
+        'home',
+        'home',
+        'homeChild',
+        'near',
+        'prioNoCoords',
+        'far',
+        'nowhere',
+      ),
+      source: fc.nat({ max: 2 }),
+      size: fc.nat({ max: 3 }),
+      leading: fc.boolean(),
+      highTech: fc.boolean(),
+      operations: fc.array(
+        fc.record({ segment: fc.nat(), role: fc.nat({ max: 2 }), source: fc.nat({ max: 2 }) }),
+        { minLength: 1, maxLength: 2 },
+      ),
+      supplies: fc.array(fc.nat(), { maxLength: 2 }),
+    }),
+    { minLength: 20, maxLength: 60 },
+  ),
+  platforms: fc.array(fc.record({ host: fc.nat(), source: fc.nat({ max: 2 }), supports: fc.nat() }), {
+    maxLength: 4,
   }),
 });
 
@@ -479,6 +521,61 @@ describe('target firms ranked in the database', () => {
       ),
       { numRuns: RUNS },
     );
+  }, 600_000);
+
+  it('skips the facts of walked firms that cannot reach the top, and still ranks what the plain full ranking gives', async () => {
+    // In crowded worlds (crowdedWorldArbitrary) the walks read rows whose firms they rule out by their capability
+    // (walkQuery's minCapabilityKey). The gaps and their scores are drawn, not computed, so every segment is a gap
+    // whatever its counts.
+    let pruned = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        crowdedWorldArbitrary,
+        fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 2, maxLength: 2 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 3 }),
+        requestArbitrary.map((request) => request.weights),
+        async (world, gapScores, first, firstPage, weights) => {
+          const prefix = `${filePrefix}-${prefixes.length}`;
+          prefixes.push(prefix);
+          const graph = await writeWorld(database.executor, prefix, world);
+          // The rank keys the walks read are written by the refresh that folds the writes into the aggregates.
+          await refreshAggregates(database.executor);
+          const regionId = graph.id('home');
+          const gaps = new Map(
+            world.segments.map((_, index) => {
+              const segmentId = graph.id(`s${index}`);
+              return [segmentId, { segmentId, name: `s${index}`, score: gapScores[index]! }];
+            }),
+          );
+          const sources = [...SOURCES];
+          const expected = shapeOf(
+            await plainRanking(database.executor, prefix, { regionId, gaps, weights, first, sources }),
+          );
+          const walked = await readRankedCandidates(database.executor, {
+            regionId,
+            scopeToGap: await readSegmentScopes(database.executor, [...gaps.keys()]),
+            gaps,
+            weights: withDefaultWeights(weights),
+            first,
+            sources,
+            priorityRegionIds: [PRIORITY_REGION],
+            scanLimit: database.config.targetScanLimit,
+            linkedLimits: {
+              maxLocals: database.config.targetLinkFirmsLimit,
+              maxLinks: database.config.targetLinkLimit,
+            },
+            firstPage,
+          });
+          expect(shapeOf(walked.ranked)).toEqual(expected);
+          pruned += walked.stats.walkRowsSkipped;
+          await deleteByPrefix(database.executor, prefix);
+        },
+      ),
+      { numRuns: RUNS * 4 },
+    );
+    // Not vacuous: some walked rows had their firm ruled out unread.
+    expect(pruned).toBeGreaterThan(0);
   }, 600_000);
 
   describe('one gap with one outstanding firm among 250 alike', () => {
