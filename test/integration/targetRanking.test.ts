@@ -70,6 +70,28 @@ interface World {
   readonly platforms: { host: number; source: number; supports: number }[];
 }
 
+/** Firms of a world: their homes drawn from `regions`, with at most so many operations and supply links each. */
+function firmsArbitrary(
+  regions: fc.Arbitrary<RegionName>,
+  most: { readonly operations: number; readonly supplies: number; readonly firms: readonly [number, number] },
+): fc.Arbitrary<World['firms']> {
+  return fc.array(
+    fc.record({
+      region: regions,
+      source: fc.nat({ max: 2 }),
+      size: fc.nat({ max: 3 }),
+      leading: fc.boolean(),
+      highTech: fc.boolean(),
+      operations: fc.array(
+        fc.record({ segment: fc.nat(), role: fc.nat({ max: 2 }), source: fc.nat({ max: 2 }) }),
+        { minLength: 1, maxLength: most.operations },
+      ),
+      supplies: fc.array(fc.nat(), { maxLength: most.supplies }),
+    }),
+    { minLength: most.firms[0], maxLength: most.firms[1] },
+  );
+}
+
 const worldArbitrary: fc.Arbitrary<World> = fc.record({
   segments: fc.array(
     fc.record({
@@ -79,21 +101,7 @@ const worldArbitrary: fc.Arbitrary<World> = fc.record({
     }),
     { minLength: 2, maxLength: 5 },
   ),
-  firms: fc.array(
-    fc.record({
-      region: fc.constantFrom(...REGION_NAMES),
-      source: fc.nat({ max: 2 }),
-      size: fc.nat({ max: 3 }),
-      leading: fc.boolean(),
-      highTech: fc.boolean(),
-      operations: fc.array(
-        fc.record({ segment: fc.nat(), role: fc.nat({ max: 2 }), source: fc.nat({ max: 2 }) }),
-        { minLength: 1, maxLength: 3 },
-      ),
-      supplies: fc.array(fc.nat(), { maxLength: 3 }),
-    }),
-    { minLength: 1, maxLength: 40 },
-  ),
+  firms: firmsArbitrary(fc.constantFrom(...REGION_NAMES), { operations: 3, supplies: 3, firms: [1, 40] }),
   platforms: fc.array(fc.record({ host: fc.nat(), source: fc.nat({ max: 2 }), supports: fc.nat() }), {
     maxLength: 8,
   }),
@@ -112,28 +120,9 @@ const crowdedWorldArbitrary: fc.Arbitrary<World> = fc.record({
     }),
     { minLength: 1, maxLength: 2 },
   ),
-  firms: fc.array(
-    fc.record({
-      region: fc.constantFrom<RegionName>(
-        'home',
-        'home',
-        'homeChild',
-        'near',
-        'prioNoCoords',
-        'far',
-        'nowhere',
-      ),
-      source: fc.nat({ max: 2 }),
-      size: fc.nat({ max: 3 }),
-      leading: fc.boolean(),
-      highTech: fc.boolean(),
-      operations: fc.array(
-        fc.record({ segment: fc.nat(), role: fc.nat({ max: 2 }), source: fc.nat({ max: 2 }) }),
-        { minLength: 1, maxLength: 2 },
-      ),
-      supplies: fc.array(fc.nat(), { maxLength: 2 }),
-    }),
-    { minLength: 20, maxLength: 60 },
+  firms: firmsArbitrary(
+    fc.constantFrom<RegionName>('home', 'home', 'homeChild', 'near', 'prioNoCoords', 'far', 'nowhere'),
+    { operations: 2, supplies: 2, firms: [20, 60] },
   ),
   platforms: fc.array(fc.record({ host: fc.nat(), source: fc.nat({ max: 2 }), supports: fc.nat() }), {
     maxLength: 4,
