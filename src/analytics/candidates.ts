@@ -298,8 +298,8 @@ export function firmFactsQuery(request: {
  * relationship index (index order, no sort: see targetRanking.test.ts), with the score facts of each firm they belong
  * to (FIRM_SCORE_FACTS) whose capability key, as the rank key holds it, is at least `minCapabilityKey` (0: every
  * firm). `walked` holds, per walk read, [its index in `lists`, the last rank key read, the rows read, the rows whose
- * firm was left unread for its capability]: all the caller needs to move the walk on, whichever firms were read. Filters (provenance, region) are applied by the
- * caller, so that a page costs the same whatever they are.
+ * firm was left unread for its capability]: all the caller needs to move the walk on, whichever firms were read.
+ * Filters (provenance, region) are applied by the caller, so that a page costs the same whatever they are.
  */
 export function walkQuery(request: {
   /** Each walk: its segment and the range of rank keys still to read, after `after` and before `before`. */
@@ -829,7 +829,6 @@ export async function readRankedCandidates(
   );
   stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
   stats.linkedComplete = linkedRow?.['complete'] === true;
-  // An incomplete read (too many firms or links) leaves every unread firm's linkage bounded by 1, as without it.
   // The best fit any firm can have (a core role in the worst gap) and the most breadth any firm can have: with its
   // capability, linkage and proximity, they bound a firm's score whichever of its operations it is read by.
   const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
@@ -837,6 +836,7 @@ export async function readRankedCandidates(
     Math.min(request.gaps.size, request.maxOperations ?? Infinity),
     request.gaps.size,
   );
+  // An incomplete read (too many firms or links) leaves every unread firm's linkage bounded by 1, as without it.
   if (stats.linkedComplete) {
     const linked: { id: string; bound: number }[] = [];
     for (const [id, source, linkage, capability, homeIds] of (linkedRow?.['firms'] as
