@@ -123,6 +123,9 @@ ${prefix}-a,测试导入甲公司,Import Test A (illustrative),${codeA},sjz-luqu
     for (const summary of second.summaries)
       expect(summary, summary.kind).toMatchObject({ created: 0, updated: 0 });
     expect(second.summaries.map((summary) => summary.unchanged)).toEqual([2, 1, 1, 2, 1]);
+    // The same with every reference looked up in a statement of its own: the pieces find what the whole found.
+    const inPieces = await importSources(database.executor, sources, { acceptValid: false, lookupChunk: 1 });
+    expect(inPieces.summaries).toEqual(second.summaries);
 
     // A change updates in place, found by credit code; the firm moves region rather than gaining a second one.
     const moved = await importSources(
@@ -195,6 +198,14 @@ ${prefix}-a,测试导入甲公司,Import Test A (illustrative),${codeA},sjz-luqu
       'firms.csv, line 12, column sizeBand: required, but empty',
       'firms.csv, line 12, column source: required, but empty (every fact needs its provenance)',
     ]);
+    // Looked up in pieces (a key or two per statement), the references give the same problems.
+    for (const lookupChunk of [1, 2]) {
+      const inPieces = await importSources(database.executor, [csv('enterprises', content, 'firms.csv')], {
+        acceptValid: false,
+        lookupChunk,
+      });
+      expect(inPieces.problems, `lookupChunk ${lookupChunk}`).toEqual(result.problems);
+    }
     expect(
       await count('MATCH (e:Enterprise { id: $id }) RETURN count(e) AS n', { id: `${prefix}-canary` }),
     ).toBe(0);
