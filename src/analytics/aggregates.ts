@@ -916,11 +916,12 @@ const STATE_ID = 'aggregates';
 const CELL_FORMAT = 3;
 /**
  * The layout of the keys kept on each operation (candidates.ts RANK_BODY): 2 added the firm's home (`rankHomeId`), 3
- * the firm's segments and homes on the firm (`rankSegmentIds`, `rankHomeIds`). A store whose keys are older has every
+ * the firm's segments and homes on the firm (`rankSegmentIds`, `rankHomeIds`), 4 its operations' segments with their
+ * provenance and its capability key (`rankOperationKeys`, `rankCapabilityKey`). A store whose keys are older has every
  * firm's keys computed again by its next refresh, once; the state records the layout only after the last batch, so no
  * reader trusts half-written keys (HOME_INDEX_SUBQUERY; a firm without the firm's keys is read the slow way).
  */
-const RANK_FORMAT = 3;
+const RANK_FORMAT = 4;
 /**
  * The share of the region tree's regions a refresh's changes may name as homes before it recounts every home instead
  * (see refreshAggregates). Measured at 200,000 firms, an import touching 2,800 of 3,765 regions (74 %) refreshed in

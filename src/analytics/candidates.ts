@@ -74,13 +74,29 @@ const RANK_KEY_DIGITS = 5;
 const HOSTED_BY_E = `COUNT { (e)<-[:${T.HOSTED_BY}]-() }`;
 
 /**
- * Cypher: the capability key of firm `e`, with `hosted` bound to HOSTED_BY_E — the same table as capabilityKey in
- * targets.ts, every platform counted.
+ * Between a segment's id and a provenance in a firm's `rankOperationKeys` (RANK_BODY, where Cypher spells it
+ * '\u001f'): a unit separator, which no id (lowercase letters, digits and hyphens) or source contains.
  */
-const CAPABILITY_KEY_OF_E = `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
+const OPERATION_KEY_SEPARATOR = '\u001f';
+
+/** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
+export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {
+  return [...new Set(segmentIds)].flatMap((segmentId) =>
+    sources.map((source) => `${segmentId}${OPERATION_KEY_SEPARATOR}${source}`),
+  );
+}
+
+/**
+ * Cypher: the capability key of firm `e`, given `hosted`, the count of the platforms it hosts (HOSTED_BY_E, or a
+ * variable bound to it) — the same table as capabilityKey in targets.ts, every platform counted.
+ */
+const capabilityKeyOf = (
+  hosted: string,
+) => `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIUM' THEN 2800 WHEN 'SMALL' THEN 1600 ELSE 800 END
         + CASE WHEN e.leading = true THEN 2500 ELSE 0 END
         + CASE WHEN e.highTech = true THEN 2000 ELSE 0 END
-        + 750 * CASE WHEN hosted >= 2 THEN 2 ELSE hosted END)`;
+        + 750 * CASE WHEN ${hosted} >= 2 THEN 2 ELSE ${hosted} END)`;
+const CAPABILITY_KEY_OF_E = capabilityKeyOf('hosted');
 
 /**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
@@ -93,16 +109,24 @@ const CAPABILITY_KEY_OF_E = `(CASE e.sizeBand WHEN 'LARGE' THEN 4000 WHEN 'MEDIU
  * DERIVED_NODE_PROPERTIES): a scenario reads the segments and homes of every supplier of its firms, and targetFirms'
  * linked read tests every firm at the far end of a supply link for the gaps' segments — thousands of firms a
  * request at a million, each of whose typed relationships cost a walk over all its relationships (a firm has too few
- * to have them grouped by type), where a property is one read.
+ * to have them grouped by type), where a property is one read. For that read it also keeps each operation's segment
+ * with its provenance (`rankOperationKeys`, OPERATION_KEY: what the provenance filter tests, without walking the
+ * operations) and its capability key (`rankCapabilityKey`, every platform counted).
  */
 const RANK_BODY = `
   WITH e, ${HOSTED_BY_E} AS hosted,
        COLLECT { MATCH (e)-[:${T.LOCATED_IN}]->(home:${L.Region}) RETURN DISTINCT home.id AS homeKey ORDER BY homeKey } AS homeIds,
-       COLLECT { MATCH (e)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id AS segmentKey ORDER BY segmentKey } AS segmentIds
+       COLLECT { MATCH (e)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id AS segmentKey ORDER BY segmentKey } AS segmentIds,
+       COLLECT { MATCH (e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment})
+                 RETURN DISTINCT d.id + '\\u001f' + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
+  WITH e, hosted, homeIds, segmentIds, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey
   FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
-                          OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds THEN [1] ELSE [] END |
-    SET e.rankHomeIds = homeIds, e.rankSegmentIds = segmentIds)
-  WITH e, head(homeIds) AS homeId, ${CAPABILITY_KEY_OF_E} AS capabilityKey
+                          OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds
+                          OR e.rankOperationKeys IS NULL OR e.rankOperationKeys <> operationKeys
+                          OR e.rankCapabilityKey IS NULL OR e.rankCapabilityKey <> capabilityKey THEN [1] ELSE [] END |
+    SET e.rankHomeIds = homeIds, e.rankSegmentIds = segmentIds, e.rankOperationKeys = operationKeys,
+        e.rankCapabilityKey = capabilityKey)
+  WITH e, head(homeIds) AS homeId, capabilityKey
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
   WITH e, op, homeId, d.id AS segmentId,
        CASE WHEN op.role = 'CORE' THEN '0' ELSE '1' END
@@ -252,22 +276,34 @@ export function linkedCandidatesQuery(request: {
      WITH scope, locals, links, link.e AS e,
           max(CASE WHEN link.out THEN ${LINKAGE_VALUE.SUPPLIES_LOCAL} ELSE ${LINKAGE_VALUE.BUYS_FROM_LOCAL} END) AS linkage
      // A linked firm outside the gaps' segments becomes null rather than being filtered out: with no firm left, the
-     // one row (complete, links) must still come back. The segments the firm keeps (RANK_BODY) rule most out with one
-     // read each — most linked firms work in other chains, and walking one's operations reads all its relationships
-     // (a city at a million firms with 31,803 linked firms: 648,107 db hits for the read, 383,885 with the keys; 11 %
-     // less time, but 11 % more for a city whose linked firms are mostly in the gaps' chain) — and only those left, or
-     // without the keys (written since the last refresh), have their operations' sources checked.
+     // one row (complete, links) must still come back. The operations' segments and sources the firm keeps
+     // (rankOperationKeys, RANK_BODY) decide it with one read — most linked firms work in other chains, and walking
+     // one's operations reads all its relationships (a city at a million firms with 31,803 linked firms: 648,107 db
+     // hits for the read walking every firm's operations, 383,885 with the segments kept and the sources of the
+     // firms in them walked, 242,238 with both kept; the five cities of bench/analyticsProbe.ts alone, 1,339 → 803 ms
+     // with the capability and homes kept too, and 221 → 152 ms at 200,000 firms) — and only a firm without the keys
+     // (a store whose keys are being built) has its operations walked.
+     WITH scope, locals, links, linkage, e, e.rankOperationKeys AS keys
      WITH locals, links, linkage,
-          CASE WHEN e.rankSegmentIds IS NOT NULL AND NOT any(segmentKey IN e.rankSegmentIds WHERE segmentKey IN $scopeIds) THEN null
+          CASE WHEN keys IS NOT NULL THEN CASE WHEN any(key IN keys WHERE $scopeKeys[key] IS NOT NULL) THEN e END
                WHEN EXISTS { (e)-[o:${T.OPERATES_IN}]->(d) WHERE d IN scope AND o.source IN $sources } THEN e END AS e
-     WITH locals, links, e, linkage, ${HOSTED_BY_E} AS hosted
+     // The capability and homes the firm keeps (RANK_BODY); walked for a firm without them.
+     WITH locals, links, e, linkage, e.rankCapabilityKey AS keptCapability, e.rankHomeIds AS keptHomes
      RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links,
             collect(CASE WHEN e IS NOT NULL THEN
-              [e.id, e.source, linkage, ${CAPABILITY_KEY_OF_E}, [(e)-[:${T.LOCATED_IN}]->(home) | home.id]]
+              [e.id, e.source, linkage,
+               CASE WHEN keptCapability IS NOT NULL THEN keptCapability ELSE ${capabilityKeyOf(HOSTED_BY_E)} END,
+               CASE WHEN keptHomes IS NOT NULL THEN keptHomes ELSE [(e)-[:${T.LOCATED_IN}]->(home) | home.id] END]
             END) AS firms`,
     {
       regionId: request.regionId,
       scopeIds: [...new Set(request.scopeIds)],
+      // A map, not a list: 'key IN $list' compares with each entry in turn, and with a city's 31,803 linked firms at a
+      // million and 108 keys (36 segments × 3 sources) that was 40 % of the statement (five cities alone: 1,343 ms
+      // against 812 ms with the map).
+      scopeKeys: Object.fromEntries(
+        operationKeys(request.scopeIds, request.sources).map((key) => [key, true]),
+      ),
       sources: request.sources,
       maxLocals: neo4j.int(request.maxLocals),
       maxLinks: neo4j.int(request.maxLinks),

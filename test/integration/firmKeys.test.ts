@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
+import { operationKeys } from '../../src/analytics/candidates.js';
 import { cypher } from '../../src/data/cypher.js';
 import { upsertAll } from '../../src/data/upsert.js';
 import { toBatches } from '../../src/ingest/batches.js';
@@ -14,10 +15,10 @@ import {
 } from '../support/graphBuilder.js';
 
 /**
- * The segments and homes a firm keeps on itself (`rankSegmentIds`, `rankHomeIds`, src/analytics/candidates.ts
- * RANK_BODY), which the scenarios and targetFirms' linked read take instead of walking the firm's relationships: the
- * refresh that folds a write in recomputes them, and a reload of the same records (seeds replace every property)
- * neither erases them nor counts them as a change. That the answers that read them stay exact after random writes is
+ * The segments and homes a firm keeps on itself (`rankSegmentIds`, `rankHomeIds`, and its operations' segments with
+ * their provenance, `rankOperationKeys`: src/analytics/candidates.ts RANK_BODY), which the scenarios and targetFirms'
+ * linked read take instead of walking the firm's relationships: the refresh that folds a write in recomputes them,
+ * and a reload of the same records (seeds replace every property) neither erases them nor counts them as a change. That the answers that read them stay exact after random writes is
  * analyticsDifferential.test.ts's part.
  */
 
@@ -41,9 +42,17 @@ describe('the segments and homes a firm keeps', () => {
   const keysOf = async (local: string) => {
     const [row] = await database.executor.read(
       'test-firm-keys',
-      cypher('MATCH (e:Enterprise { id: $id }) RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes', {
-        id: graph.id(local),
-      }),
+      cypher(
+        `MATCH (e:Enterprise { id: $id })
+         RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations`,
+        { id: graph.id(local) },
+      ),
+    );
+    // The operations' keys are the segments' with their provenance (the test graph's operations are PLAN).
+    expect(row?.['operations'] ?? null).toEqual(
+      row?.['segments'] === null || row?.['segments'] === undefined
+        ? null
+        : operationKeys(row['segments'] as string[], ['PLAN']),
     );
     return { segments: row?.['segments'] ?? null, homes: row?.['homes'] ?? null };
   };

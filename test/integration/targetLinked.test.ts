@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
-import { readRankedCandidates, type RankedCandidatesRequest } from '../../src/analytics/candidates.js';
+import {
+  linkedCandidatesQuery,
+  readRankedCandidates,
+  type RankedCandidatesRequest,
+} from '../../src/analytics/candidates.js';
 import { readSegmentScopes } from '../../src/analytics/facts.js';
 import { withDefaultWeights, type TargetRecommendation } from '../../src/analytics/targets.js';
+import { recordChangeQuery } from '../../src/data/changes.js';
+import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
@@ -341,5 +347,62 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
       graph.id('fits-0'),
       graph.id('fits-1'),
     ]);
+  });
+
+  it('tests the operations’ provenance from the keys a firm keeps as walking them does, capability and homes alike', async () => {
+    // fits-1 works in the gap by an illustrative operation only: a filter without ILLUSTRATIVE leaves it out.
+    await database.executor.write(
+      'test-operation-source',
+      cypher(
+        `MATCH (:Enterprise { id: $id })-[o:OPERATES_IN]->(:ChainSegment { id: $gapId }) SET o.source = 'ILLUSTRATIVE'`,
+        { id: graph.id('fits-1'), gapId: graph.id('gap') },
+      ),
+    );
+    // Recorded as a write path records it, so that the refresh recomputes the firm's keys.
+    await database.executor.write(
+      'test-operation-source',
+      recordChangeQuery(
+        { enterpriseIds: [graph.id('fits-1')], platformIds: [], structural: false, shape: false },
+        [graph.id('far')],
+      ),
+    );
+    await refreshAggregates(database.executor);
+    const linked = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) => {
+      const [row] = await database.executor.read(
+        'test-linked',
+        linkedCandidatesQuery({
+          regionId: graph.id('home'),
+          scopeIds: [graph.id('gap')],
+          sources,
+          maxLocals: 100,
+          maxLinks: 100,
+        }),
+      );
+      return ((row?.['firms'] as [string, string, number, unknown, string[]][] | undefined) ?? [])
+        .map(([id, source, linkage, capability, homes]) => [id, source, linkage, Number(capability), homes])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    };
+    const kept = {
+      real: await linked(['PLAN', 'PUBLIC']),
+      all: await linked(['PLAN', 'PUBLIC', 'ILLUSTRATIVE']),
+    };
+    expect(kept.real.map(([id]) => id)).toEqual([graph.id('fits-0')]);
+    expect(kept.all.map(([id]) => id)).toEqual([graph.id('fits-0'), graph.id('fits-1')]);
+    // SMALL, no flags, no platform: 1,600; the home is `far`.
+    expect(kept.all.map(([, , linkage, capability, homes]) => [linkage, capability, homes])).toEqual([
+      [1, 1600, [graph.id('far')]],
+      [1, 1600, [graph.id('far')]],
+    ]);
+    // Without the keys (a store whose keys are being built) the operations are walked: the same firms and facts.
+    await database.executor.write(
+      'test-drop-keys',
+      cypher(
+        `MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix
+         REMOVE e.rankOperationKeys, e.rankCapabilityKey, e.rankHomeIds, e.rankSegmentIds`,
+        { prefix },
+      ),
+    );
+    expect(await linked(['PLAN', 'PUBLIC'])).toEqual(kept.real);
+    expect(await linked(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual(kept.all);
   });
 });
