@@ -110,7 +110,7 @@ const CAPABILITY_KEY_OF_E = capabilityKeyOf('hosted');
  * linked read tests every firm at the far end of a supply link for the gaps' segments — thousands of firms a
  * request at a million, each of whose typed relationships cost a walk over all its relationships (a firm has too few
  * to have them grouped by type), where a property is one read. For that read it also keeps each operation's segment
- * with its provenance (`rankOperationKeys`, OPERATION_KEY: what the provenance filter tests, without walking the
+ * with its provenance (`rankOperationKeys`, see operationKeys: what the provenance filter tests, without walking the
  * operations) and its capability key (`rankCapabilityKey`, every platform counted).
  */
 const RANK_BODY = `
