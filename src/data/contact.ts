@@ -19,9 +19,12 @@ export const CONTACT_PROPERTY: Readonly<Record<ContactField, string>> = {
   person: 'contactPerson',
 };
 
-/** The node properties of a contact; fields it lacks are undefined, which upserts drop. */
+/** The node properties of a contact; fields it lacks are left out or undefined, which upserts drop. */
 export function contactProperties(contact: Contact | undefined): Properties {
-  return Object.fromEntries(CONTACT_FIELDS.map((field) => [CONTACT_PROPERTY[field], contact?.[field]]));
+  const properties: Properties = {};
+  if (contact === undefined) return properties;
+  for (const field of CONTACT_FIELDS) properties[CONTACT_PROPERTY[field]] = contact[field];
+  return properties;
 }
 
 /** Cypher for the contact map of the Enterprise bound to `node`, or null when no field is recorded. */

@@ -45,8 +45,21 @@ const MERGE_DEFAULTS: Partial<Record<NodeLabel | RelationshipType, Properties>> 
 /** Relationships a node has at most one of (checked per target label): a merge moves them. */
 const SINGLE: readonly RelationshipType[] = [T.LOCATED_IN, T.HOSTED_BY, T.FOR_REGION];
 
-function provenance(value: Provenance): Properties {
-  return { source: value.source, section: value.section, note: value.note };
+/**
+ * The properties with the record's provenance (`source`, `section`, `note`), leaving out what is null or undefined,
+ * which every upsert drops anyway (storedProperties). A plain loop rather than two spreads: an enterprise has some
+ * thirty optional properties, mostly absent, and building its row was a tenth of a 50,000-firm import's Node time.
+ */
+function withProvenance(properties: Properties, origin: Provenance): Properties {
+  const row: Properties = {};
+  for (const key in properties) {
+    const value = properties[key];
+    if (value !== null && value !== undefined) row[key] = value;
+  }
+  if (origin.source !== undefined) row['source'] = origin.source;
+  if (origin.section !== undefined) row['section'] = origin.section;
+  if (origin.note !== undefined) row['note'] = origin.note;
+  return row;
 }
 
 class Builder {
@@ -60,7 +73,7 @@ class Builder {
 
   node(label: NodeLabel, properties: Properties, origin: Provenance): void {
     const rows = this.nodes.get(label) ?? [];
-    rows.push({ ...properties, ...provenance(origin) });
+    rows.push(withProvenance(properties, origin));
     this.nodes.set(label, rows);
   }
 
@@ -74,7 +87,7 @@ class Builder {
   ): void {
     const key = `${from}|${type}|${to}`;
     const batch = this.relationships.get(key) ?? { type, from, to, rows: [] };
-    batch.rows.push({ from: ids[0], to: ids[1], properties: { ...extra, ...provenance(origin) } });
+    batch.rows.push({ from: ids[0], to: ids[1], properties: withProvenance(extra, origin) });
     this.relationships.set(key, batch);
   }
 

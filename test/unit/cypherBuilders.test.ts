@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 
 import { migrationStatements } from '../../src/data/migrations.js';
 import { assertLabel, assertRelationship, NODE_LABELS } from '../../src/data/model.js';
-import { upsertNodesQuery, upsertRelationshipsQuery } from '../../src/data/upsert.js';
+import {
+  createLocatedEnterprisesQuery,
+  upsertNodesQuery,
+  upsertRelationshipsQuery,
+} from '../../src/data/upsert.js';
 
 describe('Cypher builders', () => {
   it('keeps values in parameters, never in the statement text', () => {
@@ -22,6 +26,46 @@ describe('Cypher builders', () => {
       rows: [{ id: 'a', note: null, section: undefined, lat: 0 }],
     });
     expect(query.params).toEqual({ rows: [{ id: 'a', lat: 0 }] });
+  });
+
+  it('sends new firms as one list per property, spelling out only plain property names', () => {
+    const locations = (ids: string[]) => ({
+      type: 'LOCATED_IN' as const,
+      from: 'Enterprise' as const,
+      to: 'Region' as const,
+      exclusive: true,
+      mode: 'merge' as const,
+      rows: ids.map((id) => ({ from: id, to: `r-${id}`, properties: { source: 'PUBLIC' } })),
+    });
+    const query = createLocatedEnterprisesQuery(
+      {
+        label: 'Enterprise',
+        mode: 'merge',
+        rows: [
+          { id: 'a', name: "x'}) DETACH DELETE n //", highTech: true },
+          { id: 'b', name: '乙' },
+        ],
+        defaults: { highTech: false, leading: false },
+      },
+      locations(['a', 'b']),
+    );
+    expect(query.cypher).not.toContain('DETACH DELETE n //');
+    // Keys any row or the defaults have; a row without one takes the default, or null (no property).
+    expect(query.params).toEqual({
+      regions: ['r-a', 'r-b'],
+      firm0: [true, false],
+      firm1: [false, false],
+      firm2: ['a', 'b'],
+      firm3: ["x'}) DETACH DELETE n //", '乙'],
+      link0: ['PUBLIC', 'PUBLIC'],
+    });
+    expect(query.cypher).toContain('a.`highTech` = $firm0[i], a.`leading` = $firm1[i], a.`id` = $firm2[i]');
+    expect(() =>
+      createLocatedEnterprisesQuery(
+        { label: 'Enterprise', mode: 'merge', rows: [{ id: 'a', 'name` = 1, a.x': 'y' }] },
+        locations(['a']),
+      ),
+    ).toThrow(/not a plain identifier/);
   });
 
   it('builds a relationship upsert between allow-listed labels', () => {
