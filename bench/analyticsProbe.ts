@@ -60,9 +60,13 @@ async function post(name: OperationName, variables: Record<string, unknown>): Pr
 }
 
 const variantsOf = await findVariants();
+/** PROBE_VARIANTS: the variable sets to send instead of the ones found (a JSON list), e.g. those of a bench run. */
+const givenVariants = process.env['PROBE_VARIANTS']
+  ? (JSON.parse(process.env['PROBE_VARIANTS']) as Record<string, unknown>[])
+  : undefined;
 
 for (const name of (asked === undefined ? Object.keys(OPERATIONS) : [asked]) as OperationName[]) {
-  const variants = variantsOf[name];
+  const variants = givenVariants ?? variantsOf[name];
   if (variants.length === 0) {
     console.log(`${name}: no variant answered without errors on this store`);
     continue;
