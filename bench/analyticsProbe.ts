@@ -6,10 +6,12 @@ import { lossFirmCityQuery, startServiceInProcess } from './inProcess.js';
 
 /**
  * `NEO4J_URI=bolt://… node --import tsx bench/analyticsProbe.ts [operation] [requests]`: what one analytics request
- * costs alone, on a bench store (served by `npm run neo4j` with NEO4J_LOCAL_DATA_DIR set to it), with the variables
- * bench/run.ts's operations use (the store's cities, chains and segments; six variants). Where bench/run.ts measures
- * latency under 10 clients — about ten times one request's cost in the expensive lane — this says where that cost
- * goes, so that a missed goal can be explained and a change judged before a full run:
+ * costs alone, on a bench store (served by `npm run neo4j` with NEO4J_LOCAL_DATA_DIR set to it), with variables of the
+ * kind bench/run.ts's operations use (the store's cities, chains and segments; the first six that answer without
+ * errors — not bench/run.ts's own draw, which PROBE_VARIANTS can pass: a JSON list of variable sets, sent instead;
+ * the bench's segment losses include a 378-firm segment at a million firms that the probe's own six lack). Where
+ * bench/run.ts measures latency under 10 clients — about ten times one request's cost in the expensive lane — this
+ * says where that cost goes, so that a missed goal can be explained and a change judged before a full run:
  *
  * - one request at a time over HTTP on loopback: p50, p95 and mean latency, and the CPU time of this process per
  *   request (the server's, plus a small client's share);
@@ -39,6 +41,8 @@ const requests = Number(requestsArgument ?? 60);
 if (!Number.isInteger(requests) || requests < 1) throw new Error('requests must be a positive whole number');
 const planOperators = Number(process.env['PROBE_PLAN'] ?? 0);
 const storeSize = Number(process.env['PROBE_FIRMS'] ?? 200_000);
+/** PROBE_VARIANTS: the variable sets to send instead of the ones found (a JSON list), e.g. those of a bench run. */
+const givenVariants = parseVariants(process.env['PROBE_VARIANTS']);
 
 /** The statements sent since the last reset, and whether to keep their text (only while profiling: memory). */
 const sent: { operation: string; query: CypherQuery }[] = [];
@@ -59,14 +63,27 @@ async function post(name: OperationName, variables: Record<string, unknown>): Pr
   return response.text();
 }
 
-const variantsOf = await findVariants();
-/** PROBE_VARIANTS: the variable sets to send instead of the ones found (a JSON list), e.g. those of a bench run. */
-const givenVariants = process.env['PROBE_VARIANTS']
-  ? (JSON.parse(process.env['PROBE_VARIANTS']) as Record<string, unknown>[])
-  : undefined;
+const variantsOf = givenVariants === undefined ? await findVariants() : undefined;
+
+function parseVariants(text: string | undefined): Record<string, unknown>[] | undefined {
+  if (text === undefined || text === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`PROBE_VARIANTS must be JSON: ${(error as Error).message}`);
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length === 0 ||
+    !parsed.every((entry) => typeof entry === 'object' && entry !== null && !Array.isArray(entry))
+  )
+    throw new Error('PROBE_VARIANTS must be a non-empty JSON list of variable objects');
+  return parsed as Record<string, unknown>[];
+}
 
 for (const name of (asked === undefined ? Object.keys(OPERATIONS) : [asked]) as OperationName[]) {
-  const variants = givenVariants ?? variantsOf[name];
+  const variants = givenVariants ?? variantsOf?.[name] ?? [];
   if (variants.length === 0) {
     console.log(`${name}: no variant answered without errors on this store`);
     continue;
