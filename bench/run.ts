@@ -535,11 +535,12 @@ async function directoryBytes(directory: string): Promise<number> {
 
 /**
  * Reads every file of the store once and drops the bytes, so that the operations' page-cache misses are served from
- * the operating system's file cache, not the disk. Neo4j Community starts with an empty page cache and fills it on
- * demand; at a million firms the operations measured after the import found much of the store still on disk — I/O wait
- * a third of the CPU time during the targetFirms rounds, and every operation at that size, a plain lookup by id
- * included, 1.2–1.5 times slower than in the run before on the same code. A service that has run for a while has its
- * store in memory, which is what the rounds mean to measure.
+ * the operating system's file cache, never the disk: Neo4j Community starts with an empty page cache and fills it on
+ * demand, and a service that has run for a while has its store in memory, which is what the rounds mean to measure.
+ * Added when a run at a million firms showed I/O wait (a third of the CPU time in one sample during the targetFirms
+ * rounds) and every operation at that size, a plain lookup by id included, 1.2–1.5 times slower than the run before
+ * on the same code. It did not explain that: the next run read the files in 3.9 s (4.3 GiB, already cached) and was
+ * as slow. It stays as a cheap guarantee that no round reads the disk.
  */
 async function readStoreFiles(directory: string): Promise<{ bytes: number; seconds: number }> {
   const started = Date.now();
