@@ -55,6 +55,50 @@ const CAPABILITY_KEYS: readonly number[] = [
 ].sort((a, b) => b - a);
 
 /**
+ * Added to a supplier's capability key in its linkedOrder code: more than any capability key (CAPABILITY_KEY_SCALE),
+ * so that the code tells a linkage and a key apart.
+ */
+const SUPPLIER_CODE = 100_000;
+
+/** Cypher: the linkedOrder code of a linked firm, from the names of its linkage and capability key. */
+const linkedOrderCode = (linkage: string, capabilityKey: string) =>
+  `(CASE WHEN ${linkage} = ${LINKAGE_VALUE.SUPPLIES_LOCAL} THEN ${SUPPLIER_CODE} ELSE 0 END + toInteger(${capabilityKey}))`;
+
+/** The linkedOrder code of a linkage and capability key, as linkedOrderCode computes it in Cypher. */
+function linkedCodeOf(linkage: number, capabilityKey: number): string {
+  return String((linkage === LINKAGE_VALUE.SUPPLIES_LOCAL ? SUPPLIER_CODE : 0) + Math.trunc(capabilityKey));
+}
+
+/**
+ * The place of each linkage and capability key a linked firm can have (keyed by its code, linkedOrderCode), best
+ * bound first: the order in which linkedCandidatesQuery ships them. A firm's linkage is SUPPLIES_LOCAL or
+ * BUYS_FROM_LOCAL and its key one of CAPABILITY_KEYS, so a few dozen entries place every firm exactly, whatever the
+ * weights (an order computed from the weights in Cypher would compare floating sums that JavaScript rounds apart).
+ */
+export function linkedOrder(
+  boundOf: (linkage: number, capabilityKey: number) => number,
+): Record<string, number> {
+  const entries = [LINKAGE_VALUE.SUPPLIES_LOCAL, LINKAGE_VALUE.BUYS_FROM_LOCAL].flatMap((linkage) =>
+    CAPABILITY_KEYS.map((capabilityKey) => ({
+      code: linkedCodeOf(linkage, capabilityKey),
+      bound: boundOf(linkage, capabilityKey),
+    })),
+  );
+  entries.sort((a, b) => b.bound - a.bound);
+  return Object.fromEntries(entries.map((entry, place) => [entry.code, place]));
+}
+
+/**
+ * Linked firms the first linked read ships for a request of `first` firms. The bench's six cities × chains at a
+ * million firms have 199–3,772 linked firms, read the facts of 150 and rank ten: with 500 shipped, one of the six
+ * (wuhan × biomedicine, 3,532) needed the second read — the bound of the first firm left out (63.46, with the best
+ * proximity) was above the tenth best (63.22) — and with 1,000 none did (61.06 left out).
+ */
+export function linkedPageFor(first: number): number {
+  return Math.max(1_000, 100 * first);
+}
+
+/**
  * Firms whose linkage factor one statement reads (readCandidateLinkage). Every read firm whose score could still
  * reach the top gets it, so the first-th best score rises to its true value as the walk goes: with linkage read for
  * a few firms only (20 a round, as before), the first-th best stayed a lower bound some 15 points below it, no unread
@@ -243,7 +287,17 @@ export function linkedCandidatesQuery(request: {
   readonly sources: Sources;
   readonly maxLocals: number;
   readonly maxLinks: number;
+  /** Each firm's place in the order the firms are shipped in, by linkedOrderCode (linkedOrder); none: any order. */
+  readonly order?: Readonly<Record<string, number>>;
+  /** The most firms shipped, the first in that order (`linkedFirms` says how many there are); null: all. */
+  readonly limit?: number | null;
 }): CypherQuery {
+  if (
+    request.limit !== undefined &&
+    request.limit !== null &&
+    !(Number.isInteger(request.limit) && request.limit >= 0)
+  )
+    throw new RangeError('limit must be a whole number ≥ 0 or null');
   return cypher(
     `MATCH (region:${L.Region} { id: $regionId })
      WITH COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(region) RETURN sub } AS regions,
@@ -287,12 +341,25 @@ export function linkedCandidatesQuery(request: {
      WITH locals, links, linkage,
           CASE WHEN keys IS NOT NULL THEN CASE WHEN any(key IN keys WHERE $scopeKeys[key] IS NOT NULL) THEN e END
                WHEN EXISTS { (e)-[o:${T.OPERATES_IN}]->(d) WHERE d IN scope AND o.source IN $sources } THEN e END AS e
-     // The capability and homes the firm keeps (RANK_BODY); walked for a firm without them.
-     WITH locals, links, e, linkage, e.rankCapabilityKey AS keptCapability, e.rankHomeIds AS keptHomes
-     RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links,
+     // The capability the firm keeps (RANK_BODY); walked for a firm without it.
+     WITH locals, links, e, linkage, e.rankCapabilityKey AS keptCapability
+     WITH locals, links, e, linkage,
+          CASE WHEN keptCapability IS NOT NULL THEN keptCapability ELSE ${capabilityKeyOf(HOSTED_BY_E)} END AS capability
+     // Best bound first (linkedOrder: a firm's place from its linkage and capability; one the order does not know
+     // comes first). A firm that is no candidate (null) sorts last and is not collected.
+     ORDER BY CASE WHEN e IS NULL THEN null
+                   ELSE coalesce($order[toString(${linkedOrderCode('linkage', 'capability')})], -1) END
+     WITH locals, links, collect(CASE WHEN e IS NOT NULL THEN [e, linkage, capability] END) AS found
+     WITH locals, links, found, CASE WHEN $limit IS NULL THEN found ELSE found[0..$limit] END AS shipped
+     // Only the shipped firms' homes are read: the homes they keep (RANK_BODY), walked for a firm without them.
+     UNWIND (CASE WHEN size(shipped) = 0 THEN [null] ELSE shipped END) AS firm
+     WITH locals, links, found, shipped, firm[0] AS e, firm[1] AS linkage, firm[2] AS capability
+     WITH locals, links, found, shipped, e, linkage, capability, e.rankHomeIds AS keptHomes
+     RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links, size(found) AS linkedFirms,
+            // The first firm left out, as [linkage, capability]: every firm left out has a bound no higher than its.
+            CASE WHEN size(found) > size(shipped) THEN found[size(shipped)][1..3] END AS nextLeftOut,
             collect(CASE WHEN e IS NOT NULL THEN
-              [e.id, e.source, linkage,
-               CASE WHEN keptCapability IS NOT NULL THEN keptCapability ELSE ${capabilityKeyOf(HOSTED_BY_E)} END,
+              [e.id, e.source, linkage, capability,
                CASE WHEN keptHomes IS NOT NULL THEN keptHomes ELSE [(e)-[:${T.LOCATED_IN}]->(home) | home.id] END]
             END) AS firms`,
     {
@@ -307,6 +374,8 @@ export function linkedCandidatesQuery(request: {
       sources: request.sources,
       maxLocals: neo4j.int(request.maxLocals),
       maxLinks: neo4j.int(request.maxLinks),
+      order: request.order ?? {},
+      limit: request.limit === undefined || request.limit === null ? null : neo4j.int(request.limit),
     },
   );
 }
@@ -487,6 +556,8 @@ export interface RankedCandidatesRequest {
    * of them read, for it to run (TARGET_LINK_LIMIT). Tests set them small to see the walk without it.
    */
   readonly linkedLimits: { readonly maxLocals: number; readonly maxLinks: number };
+  /** Linked firms the first linked read ships (linkedPageFor); tests set it small to see the second read. */
+  readonly linkedPage?: number;
   /**
    * At least the most segments any firm operates in (AggregateState.maxOperations), which bounds how many gaps an
    * unread firm can fill; null when not known (then only the gaps still walked bound it).
@@ -515,6 +586,10 @@ export interface RankedCandidates {
     linkedComplete: boolean;
     /** Linked firms whose facts were read (firmFactsQuery). */
     linkedRead: number;
+    /** Linked reads run: 1, or 2 when firms the first left out could still reach the top. */
+    linkedReads: number;
+    /** Linked firms shipped to the ranking by the linked reads (each counted once). */
+    linkedShipped: number;
     /** Firms whose supply links were listed (readCandidateLinks): the ones ranked. */
     linksRead: number;
     /**
@@ -612,6 +687,8 @@ export async function readRankedCandidates(
     linkedLinks: 0,
     linkedComplete: false,
     linkedRead: 0,
+    linkedReads: 0,
+    linkedShipped: 0,
     walkFirmsRead: 0,
     walkRowsSkipped: 0,
   };
@@ -849,22 +926,6 @@ export async function readRankedCandidates(
     return true;
   };
 
-  // The firms with a direct link to the region first (linkedCandidatesQuery): once they are all known, no unread
-  // firm can have more than an indirect link, and the walks stop after a few rows instead of reading the gaps'
-  // segments nearly whole. Each is bounded from what that read returns — its exact linkage and proximity, its
-  // capability key (every platform counted), a core role in the worst gap and the most breadth any firm can have —
-  // and only those whose bound can still reach the first-th best have their facts read, best bound first.
-  const [linkedRow] = await executor.read(
-    'target-linked',
-    linkedCandidatesQuery({
-      regionId: request.regionId,
-      scopeIds,
-      sources: request.sources,
-      ...request.linkedLimits,
-    }),
-  );
-  stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
-  stats.linkedComplete = linkedRow?.['complete'] === true;
   // The best fit any firm can have (a core role in the worst gap) and the most breadth any firm can have: with its
   // capability, linkage and proximity, they bound a firm's score whichever of its operations it is read by.
   const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
@@ -872,11 +933,59 @@ export async function readRankedCandidates(
     Math.min(request.gaps.size, request.maxOperations ?? Infinity),
     request.gaps.size,
   );
-  // An incomplete read (too many firms or links) leaves every unread firm's linkage bounded by 1, as without it.
-  if (stats.linkedComplete) {
+  /** The most a firm with this linkage and capability key can score, wherever it lies (maxProximity). */
+  const linkedBound = (linkage: number, capabilityKey: number, proximity = maxProximity) =>
+    unseenBound(
+      {
+        gapScore: worstGap,
+        frontier: { core: true, capabilityKey },
+        maxProximity: proximity,
+        maxBreadth,
+        lane: 'core',
+        maxLinkage: linkage,
+      },
+      request.weights,
+    );
+
+  // The firms with a direct link to the region first (linkedCandidatesQuery): once they are all known, no unread
+  // firm can have more than an indirect link, and the walks stop after a few rows instead of reading the gaps'
+  // segments nearly whole. Each is bounded from what that read returns — its exact linkage and proximity, its
+  // capability key (every platform counted), a core role in the worst gap and the most breadth any firm can have —
+  // and only those whose bound can still reach the first-th best have their facts read, best bound first.
+  // The read ships the first `linkedPage` of them by the same bound with the best proximity (linkedOrder), and the
+  // first one it left out: once the first-th best is above that one's bound, none left out can reach the top, and
+  // the walks may treat them as read. Otherwise the read runs again and ships them all. A city at a million firms
+  // has up to 3,763 linked firms for a chain's gaps, of which a few hundred at most get their facts read; shipping
+  // and bounding them all was a third of the request's CPU in Node.
+  const order = linkedOrder(linkedBound);
+  const shipped = new Set<string>();
+  // A firm's facts cost a few dozen db hits, a statement a round trip: the 140 firms xiamen × biomedicine needed at
+  // 200,000 firms took three statements from a first batch of 20, and take two from 50.
+  let batch = Math.max(5 * request.first, 50);
+  for (let limit: number | null = request.linkedPage ?? linkedPageFor(request.first); ; limit = null) {
+    const [linkedRow] = await executor.read(
+      'target-linked',
+      linkedCandidatesQuery({
+        regionId: request.regionId,
+        scopeIds,
+        sources: request.sources,
+        ...request.linkedLimits,
+        order,
+        limit,
+      }),
+    );
+    stats.linkedReads += 1;
+    stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
+    stats.linkedComplete = linkedRow?.['complete'] === true;
+    // An incomplete read (too many firms or links) leaves every unread firm's linkage bounded by 1, as without it.
+    if (!stats.linkedComplete) break;
     const linked: { id: string; bound: number }[] = [];
     for (const [id, source, linkage, capability, homeIds] of (linkedRow?.['firms'] as
       LinkedFirmRow[] | undefined) ?? []) {
+      // A firm shipped by the first read was dealt with then.
+      if (shipped.has(id)) continue;
+      shipped.add(id);
+      stats.linkedShipped += 1;
       const homeId = homeIds
         .filter((regionId) => !inside(regionId))
         .sort()
@@ -886,24 +995,15 @@ export async function readRankedCandidates(
       const place = placeOf(homeId);
       linked.push({
         id,
-        bound: unseenBound(
-          {
-            gapScore: worstGap,
-            frontier: { core: true, capabilityKey: Number(capability) },
-            maxProximity: proximityValue(place.inPriorityRegion, place.distanceKm),
-            maxBreadth,
-            lane: 'core',
-            maxLinkage: Number(linkage),
-          },
-          request.weights,
+        bound: linkedBound(
+          Number(linkage),
+          Number(capability),
+          proximityValue(place.inPriorityRegion, place.distanceKm),
         ),
       });
     }
     linked.sort((a, b) => b.bound - a.bound || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     linkageCeiling = LINKAGE_VALUE.INDIRECT;
-    // A firm's facts cost a few dozen db hits, a statement a round trip: the 140 firms xiamen × biomedicine needed at
-    // 200,000 firms took three statements from a first batch of 20, and take two from 50.
-    let batch = Math.max(5 * request.first, 50);
     for (let next = 0; next < linked.length && linked[next]!.bound >= kthBest; batch *= 2) {
       const ids = linked.slice(next, next + batch).map((firm) => firm.id);
       next += ids.length;
@@ -915,6 +1015,16 @@ export async function readRankedCandidates(
       for (const firm of (factsRow?.['firms'] as FirmScoreRow[] | undefined) ?? []) addFirm(firm);
       await settleLinkage();
     }
+    // Strictly below: a firm left out that could tie the first-th best might still enter it by its id. A firm left
+    // out whose linkage and key the order does not know (a key no table gives) would say nothing of those after it.
+    const leftOut = linkedRow?.['nextLeftOut'] as [number, number] | null | undefined;
+    if (leftOut === null || leftOut === undefined) break;
+    const [leftOutLinkage, leftOutCapability] = [Number(leftOut[0]), Number(leftOut[1])];
+    if (
+      order[linkedCodeOf(leftOutLinkage, leftOutCapability)] !== undefined &&
+      linkedBound(leftOutLinkage, leftOutCapability) < kthBest
+    )
+      break;
   }
 
   let size = request.firstPage ?? FIRST_WALK_PAGE;

@@ -144,6 +144,19 @@ describe('target firms: the firms linked to the region are read first', () => {
     expect(fast.stats.linkedLinks).toBe(5);
   });
 
+  it('ranks the same when the first read ships only some of the linked firms', async () => {
+    // The five linked firms are small and the 400 alike medium, so the walks reach the linked firms last: were the
+    // ones a short page left out taken as read, their linkage would come from the walks, which would have to read
+    // every alike firm first (405 rows) to be sure of them.
+    const reference = await walk(database.executor);
+    for (const linkedPage of [0, 1, 3]) {
+      const paged = await walk(database.executor, { linkedPage });
+      expect(paged.stats.linkedReads).toBe(2);
+      expect(shapeOf(paged.ranked)).toEqual(shapeOf(reference.ranked));
+      expect(paged.stats.rowsRead).toBeLessThan(100);
+    }
+  });
+
   it('falls back to the walk without it when the region has more links or firms than it may read', async () => {
     const reference = await walk(database.executor, { linkedLimits: { maxLocals: 0, maxLinks: 1 } });
     for (const linkedLimits of [
@@ -404,5 +417,99 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
     );
     expect(await linked(['PLAN', 'PUBLIC'])).toEqual(kept.real);
     expect(await linked(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual(kept.all);
+  });
+});
+
+describe('target firms: the linked read ships the best-bounded linked firms first', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  const prefix = `${filePrefix}-o`;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // Twelve outside firms with a direct link, in every mix of linkage and capability: large leading suppliers far
+    // away, small suppliers near by, medium and micro buyers of the local firm. The read ships them best bound first
+    // (linkage and capability, at the best proximity), a page at a time.
+    graph = await createTestGraph(database.executor, prefix, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'near', lat: 30.5, lon: 114 },
+        { id: 'far', lat: 40, lon: 114 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: [
+        {
+          id: 'local',
+          region: 'home',
+          segments: [],
+          supplies: [0, 1, 2, 3, 4, 5].map((index) => `buyer-${index}`),
+        },
+        ...[0, 1].map((index) => ({
+          id: `strong-${index}`,
+          region: 'far',
+          segments: ['gap'],
+          sizeBand: 'LARGE' as const,
+          leading: true,
+          supplies: ['local'],
+        })),
+        ...[0, 1, 2, 3].map((index) => ({
+          id: `small-${index}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+          supplies: ['local'],
+        })),
+        ...[0, 1, 2, 3, 4, 5].map((index) => ({
+          id: `buyer-${index}`,
+          region: index % 2 === 0 ? 'near' : 'far',
+          segments: ['gap'],
+          sizeBand: index < 3 ? ('MEDIUM' as const) : ('MICRO' as const),
+        })),
+      ],
+    });
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('ranks what the walk without it ranks whatever the page, reading again only when a firm left out could reach the top', async () => {
+    const request = await gapRequest(database.executor, graph);
+    for (const first of [1, 2, 5, 12]) {
+      const reference = await readRankedCandidates(database.executor, {
+        ...request,
+        first,
+        linkedLimits: { maxLocals: 0, maxLinks: 1 },
+      });
+      expect(reference.ranked).toHaveLength(first);
+      for (const linkedPage of [0, 1, 2, 4, 6, 11, 12, 1_000]) {
+        const paged = await readRankedCandidates(database.executor, { ...request, first, linkedPage });
+        expect(paged.stats.linkedComplete).toBe(true);
+        expect(shapeOf(paged.ranked), `first ${first}, page ${linkedPage}`).toEqual(
+          shapeOf(reference.ranked),
+        );
+        // Every linked firm is shipped once, by one read or two.
+        expect(paged.stats.linkedShipped).toBe(paged.stats.linkedReads === 1 ? Math.min(linkedPage, 12) : 12);
+        // A page that holds them all, or fewer than `first`, decides the reads alone.
+        if (linkedPage >= 12) expect(paged.stats.linkedReads).toBe(1);
+        if (linkedPage < first) expect(paged.stats.linkedReads).toBe(2);
+      }
+    }
+  });
+
+  it('stops after the first page when the firms left out cannot reach the first-th best', async () => {
+    // The two large leading suppliers lead every other linked firm by their capability (a fifth of the score's
+    // capability weight and more): with them shipped first, a page of two settles the top two.
+    const request = await gapRequest(database.executor, graph);
+    const paged = await readRankedCandidates(database.executor, { ...request, first: 2, linkedPage: 2 });
+    expect(paged.stats.linkedReads).toBe(1);
+    expect(paged.stats.linkedShipped).toBe(2);
+    expect(paged.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
+      graph.id('strong-0'),
+      graph.id('strong-1'),
+    ]);
   });
 });

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { frontierOf } from '../../src/analytics/candidates.js';
+import { frontierOf, linkedCandidatesQuery, linkedOrder } from '../../src/analytics/candidates.js';
 import {
+  LINKAGE_VALUE,
   breadthValue,
   CAPABILITY_KEY_SCALE,
   capabilityKey,
@@ -248,5 +249,61 @@ describe('unseenBound and scoreWithLinkage', () => {
     // Among core roles, a non-core firm of the highest capability still bounds the rest.
     expect(bound({ core: true, capabilityKey: 800 })).toBe(75);
     expect(bound({ core: false, capabilityKey: 800 })).toBe(29);
+  });
+});
+
+describe('linkedOrder', () => {
+  it('places every linkage and capability key a linked firm can have, best bound first, whatever the weights', () => {
+    fc.assert(
+      fc.property(
+        weightsArbitrary,
+        fc.integer({ min: 0, max: 100 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (weights, gapScore, maxProximity, maxBreadth) => {
+          const boundOf = (linkage: number, key: number) =>
+            unseenBound(
+              {
+                gapScore,
+                frontier: { core: true, capabilityKey: key },
+                maxProximity,
+                maxBreadth,
+                lane: 'core',
+                maxLinkage: linkage,
+              },
+              weights,
+            );
+          const order = linkedOrder(boundOf);
+          // Every key the capability table gives, with either linkage a linked firm can have, has a place of its own.
+          const placed: { place: number; bound: number }[] = [];
+          for (const linkage of [LINKAGE_VALUE.SUPPLIES_LOCAL, LINKAGE_VALUE.BUYS_FROM_LOCAL])
+            for (const sizeBand of SIZES)
+              for (const leading of [false, true])
+                for (const highTech of [false, true])
+                  for (const platformsHosted of [0, 1, 2, 5]) {
+                    const key = capabilityKey({ sizeBand, leading, highTech, platformsHosted });
+                    const code = String((linkage === LINKAGE_VALUE.SUPPLIES_LOCAL ? 100_000 : 0) + key);
+                    expect(order[code], code).toBeTypeOf('number');
+                    placed.push({ place: order[code]!, bound: boundOf(linkage, key) });
+                  }
+          expect(new Set(Object.values(order)).size).toBe(Object.keys(order).length);
+          // An earlier place never has a lower bound.
+          placed.sort((a, b) => a.place - b.place);
+          for (let index = 1; index < placed.length; index += 1)
+            expect(placed[index]!.bound).toBeLessThanOrEqual(placed[index - 1]!.bound);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is passed to the linked read with its page, and a page that is no whole number ≥ 0 is refused', () => {
+    const base = { regionId: 'r', scopeIds: ['s'], sources: ['PLAN'], maxLocals: 10, maxLinks: 10 };
+    const query = linkedCandidatesQuery({ ...base, order: { '1600': 0 }, limit: 3 });
+    expect(query.params['order']).toEqual({ '1600': 0 });
+    expect(Number(query.params['limit'])).toBe(3);
+    expect(linkedCandidatesQuery(base).params['limit']).toBeNull();
+    for (const limit of [-1, 1.5, Number.NaN])
+      expect(() => linkedCandidatesQuery({ ...base, limit })).toThrow(/limit must be a whole number/);
   });
 });
