@@ -305,13 +305,18 @@ function columnsOf(
   return { keys: ordered, values };
 }
 
+/** Each firm's LOCATED_IN row, by the firm's id (a firm has at most one: src/ingest/batches.ts SINGLE). */
+function locationByFirm(locations: RelationshipBatch): Map<string, RelationshipBatch['rows'][number]> {
+  return new Map(locations.rows.map((row) => [row.from, row]));
+}
+
 /**
  * The parameters of createLocatedEnterprisesQuery, one list per property rather than one map per firm: the keys of a
  * map are sent, and decoded by Neo4j, once per row, and packing the rows took a third of a 50,000-firm import's Node
  * time while Node and Neo4j shared two cores.
  */
 function createdColumns(nodes: NodeBatch, locations: RelationshipBatch) {
-  const locationOf = new Map(locations.rows.map((row) => [row.from, row]));
+  const locationOf = locationByFirm(locations);
   const located = nodes.rows.map((row) => locationOf.get(String(row['id']))!);
   return {
     firms: columnsOf(nodes.rows, nodes.defaults),
@@ -334,7 +339,7 @@ function locatedEnterpriseNames(nodes: NodeBatch, locations: RelationshipBatch) 
 
 /** The parameters of upsertLocatedEnterprisesQuery: rows in id order (see byText), defaults. */
 function locatedEnterpriseParams(nodes: NodeBatch, locations: RelationshipBatch): Record<string, unknown> {
-  const locationOf = new Map(locations.rows.map((row) => [row.from, row]));
+  const locationOf = locationByFirm(locations);
   const rows = [...nodes.rows]
     .sort((a, b) => byText(a['id'], b['id']))
     .map((row) => {
