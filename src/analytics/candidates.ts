@@ -955,8 +955,8 @@ export async function readRankedCandidates(
   // The read ships the first `linkedPage` of them by the same bound with the best proximity (linkedOrder), and the
   // first one it left out: once the first-th best is above that one's bound, none left out can reach the top, and
   // the walks may treat them as read. Otherwise the read runs again and ships them all. A city at a million firms
-  // has up to 3,763 linked firms for a chain's gaps, of which a few hundred at most get their facts read; shipping
-  // and bounding them all was a third of the request's CPU in Node.
+  // has up to 3,772 linked firms for a chain's gaps, of which a few hundred at most get their facts read; shipping
+  // and bounding them all was a quarter to a third of the request's CPU in Node (linkedPageFor).
   const order = linkedOrder(linkedBound);
   const shipped = new Set<string>();
   // A firm's facts cost a few dozen db hits, a statement a round trip: the 140 firms xiamen × biomedicine needed at
