@@ -198,19 +198,21 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
   const split = splitsKept(scope);
   // Each operation's code once, before it is counted under each of its scope roots: written inline, the four
   // sources were read again for every test of the code and every root (36,600 db hits for 540 rows of a scenario).
-  // The firm's own figures and its home's id are read once per firm, not once per (firm, scope root) row: counted
-  // in the aggregation, they were read again for every segment the firm counts under.
+  // The firm's own figures, its home's id and its and its location's sources are read once per firm, not once per
+  // operation or (firm, scope root) row: counted in the aggregation, they were read again for every segment the
+  // firm counts under.
   return cypher(
     `${located}
-     WITH home.id AS homeId, loc, e,
+     WITH home.id AS homeId, e, [e.source, loc.source] AS firmSources,
           [CASE WHEN e.leading = true THEN 1 ELSE 0 END, CASE WHEN e.highTech = true THEN 1 ELSE 0 END,
            CASE WHEN e.stockCode IS NOT NULL THEN 1 ELSE 0 END,
            CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL THEN 1 ELSE 0 END,
            CASE WHEN e.stockCode IS NOT NULL AND e.revenueCnyMillion IS NOT NULL
                 THEN toInteger(round(e.revenueCnyMillion * 1000)) ELSE 0 END] AS figures
      MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-     WITH homeId, e, figures, d, [e.source, loc.source, op.source, d.source] AS operationSources${
-       split ? `, ${keptOperation('e', 'd')} AS kept` : ''
+     WITH homeId, e, figures, d, firmSources + [op.source, d.source] AS operationSources${
+       // A split scope's firms are all scope firms: only the segment decides whether the operation is kept.
+       split ? ', NOT d.id IN $excludeSegmentIds AS kept' : ''
      }
      WITH homeId, e, figures, d, ${codeOf('operationSources')} AS code${split ? ', kept' : ''}
      UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
@@ -385,23 +387,25 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
      CALL (hubbedIds) {
        UNWIND $firmIds AS firmId
        MATCH (x:${L.Enterprise} { id: firmId })
+       WITH x, x.id IN hubbedIds AS hubbed
        // Both directions in one walk over the firm's relationships (two walked them twice: at a million firms,
        // 6,184 of losing a segment's 48,130 db hits). A pair seen twice (a self-link, or two scope firms linked)
        // only repeats a source that collect(DISTINCT) drops.
        MATCH (x)-[sup:${T.SUPPLIES}]-(other)
        WITH x, sup, other, startNode(sup) = x AS outgoing
-       WHERE outgoing OR NOT x.id IN hubbedIds
+       WHERE outgoing OR NOT hubbed
        WITH CASE WHEN outgoing THEN other ELSE x END AS b, CASE WHEN outgoing THEN x ELSE other END AS sp, sup
+       // A scenario's buyers outside the wanted homes, told by the ids of its homes the buyer keeps (as
+       // KEPT_SUPPLIER_HOMES), are not walked: most buyers of a segment's firms lie elsewhere (losing
+       // bio-antibiotic-apis in a city at a million firms: 813 buyers walked, 9,322 db hits, to keep 74). They are
+       // dropped link by link, before the links are grouped into pairs (grouped first, that city's 1,478 pairs cost
+       // 2,500 more db hits, of 38,400).
+       WHERE $buyerHomeIds IS NULL OR b.rankHomeIds IS NULL OR any(home IN b.rankHomeIds WHERE home IN $buyerHomeIds)
        WITH b, sp, collect(DISTINCT sup.source) AS supplySources
        // A scenario firm is the buyer of all its suppliers' pairs and the supplier of all its buyers': each buyer's
        // home and routes, and each supplier's segments and homes, are read once, not once per pair.
        WITH b, b.id IN hubbedIds AS corrective, collect([sp, supplySources]) AS suppliers
        ${split ? '' : 'WHERE NOT corrective'}
-       // A scenario's buyers outside the wanted homes, told by the ids of its homes the buyer keeps (as
-       // KEPT_SUPPLIER_HOMES), are not walked: most buyers of a segment's firms lie elsewhere (losing
-       // bio-antibiotic-apis in a city at a million firms: 813 buyers walked, 9,322 db hits, to keep 74).
-       WITH b, corrective, suppliers
-       WHERE $buyerHomeIds IS NULL OR b.rankHomeIds IS NULL OR any(home IN b.rankHomeIds WHERE home IN $buyerHomeIds)
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(b)
        WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
        WITH hb, corrective, suppliers, ${buyerRoutes('b')} AS buyerRoutes
