@@ -26,13 +26,19 @@ const worldArb = fc.record({
   regionParents: fc.array(fc.nat(), { minLength: 2, maxLength: 6 }),
   segmentParents: fc.array(fc.option(fc.nat(), { nil: undefined }), { minLength: 1, maxLength: 4 }),
   firms: fc.array(
-    fc.record({
-      region: fc.nat(),
-      segments: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-      supplies: fc.array(fc.nat(), { maxLength: 3 }),
-      source: fc.constantFrom('PLAN' as const, 'PUBLIC' as const, 'ILLUSTRATIVE' as const),
-      listed: fc.boolean(),
-    }),
+    fc.record(
+      {
+        region: fc.nat(),
+        segments: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+        supplies: fc.array(fc.nat(), { maxLength: 3 }),
+        source: fc.constantFrom('PLAN' as const, 'PUBLIC' as const, 'ILLUSTRATIVE' as const),
+        listed: fc.boolean(),
+        // The source of its location, when not the firm's own: a firm counts for its home only if the filter admits
+        // both (an import can write them apart).
+        located: fc.constantFrom('PLAN' as const, 'PUBLIC' as const, 'ILLUSTRATIVE' as const),
+      },
+      { requiredKeys: ['region', 'segments', 'supplies', 'source', 'listed'] },
+    ),
     { minLength: 2, maxLength: 10 },
   ),
   // Each segment's FEEDS link's source: a pair counts under a filter only if it admits the link's source too.
@@ -151,6 +157,23 @@ describe('scenario contributions', () => {
     };
   }
 
+  /** Gives the locations of the world's firms that have their own source that source (the builder gives the firm's). */
+  async function relocate(world: World, graph: TestGraph) {
+    const rows = world.firms.flatMap((firm, index) =>
+      firm.located !== undefined ? [{ id: graph.id(`f${index}`), source: firm.located }] : [],
+    );
+    if (rows.length === 0) return;
+    await database.executor.write(
+      'test',
+      cypher(
+        `UNWIND $rows AS row
+         MATCH (:Enterprise { id: row.id })-[located:LOCATED_IN]->(:Region)
+         SET located.source = row.source`,
+        { rows },
+      ),
+    );
+  }
+
   /** Computes the world's firms' keys as the refresh does, when the world keeps them. */
   async function key(world: World, graph: TestGraph) {
     if (!world.keyed) return;
@@ -179,6 +202,7 @@ describe('scenario contributions', () => {
     const segmentIds = world.segmentParents.map((_, index) => `s${index}`);
     const firmIds = world.firms.map((_, index) => `f${index}`);
     const graph: TestGraph = await createTestGraph(database.executor, name, specOf(world, name));
+    await relocate(world, graph);
     await key(world, graph);
     // Asked of a region with regions under it when there is one: its subtree is what the filter must get right.
     const parents = [...new Set(world.regionParents.slice(1).map((parent, index) => parent % (index + 1)))];
