@@ -415,7 +415,7 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
        // bio-antibiotic-apis in a city at a million firms: 813 buyers walked, 9,322 db hits, to keep 74). They are
        // dropped link by link, before the links are grouped into pairs (grouped first, that city's 1,478 pairs cost
        // 2,500 more db hits, of 38,400).
-       WHERE $buyerHomeIds IS NULL OR b.rankHomeIds IS NULL OR any(home IN b.rankHomeIds WHERE home IN $buyerHomeIds)
+       WHERE $buyerHomeIds IS NULL OR any(home IN coalesce(b.rankHomeIds, [null]) WHERE home IS NULL OR home IN $buyerHomeIds)
        WITH b, sp, collect(DISTINCT sup.source) AS supplySources
        // A scenario firm is the buyer of all its suppliers' pairs and the supplier of all its buyers': each buyer's
        // home and routes, and each supplier's segments and homes, are read once, not once per pair.

@@ -958,7 +958,7 @@ function supplyLossesQuery(
   const inRegion = (firm: string) => {
     const walked = `EXISTS { MATCH (${firm})-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }`;
     return viaIndex
-      ? `(CASE WHEN ${firm}.rankHomeIds IS NULL THEN ${walked} ELSE any(home IN ${firm}.rankHomeIds WHERE home IN regionIds) END)`
+      ? `any(home IN coalesce(${firm}.rankHomeIds, [null]) WHERE CASE WHEN home IS NULL THEN ${walked} ELSE home IN regionIds END)`
       : walked;
   };
   // The enclosing statement's firms (`lostFirms`, the nodes of `removed`) were found there local, in the segment's
