@@ -118,10 +118,12 @@ const RANK_KEY_DIGITS = 5;
 const HOSTED_BY_E = `COUNT { (e)<-[:${T.HOSTED_BY}]-() }`;
 
 /**
- * Between a segment's id and a provenance in a firm's `rankOperationKeys` (RANK_BODY, where Cypher spells it
- * '\u001f'): a unit separator, which no id (lowercase letters, digits and hyphens) or source contains.
+ * Between a segment's id and a provenance in a firm's `rankOperationKeys`: a unit separator, which no id (lowercase
+ * letters, digits and hyphens) or source contains.
  */
 const OPERATION_KEY_SEPARATOR = '\u001f';
+/** OPERATION_KEY_SEPARATOR as a Cypher string literal, for RANK_BODY: an escape, not the invisible character. */
+const OPERATION_KEY_SEPARATOR_LITERAL = `'\\u${OPERATION_KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
 
 /** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
 export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {
@@ -162,7 +164,7 @@ const RANK_BODY = `
        COLLECT { MATCH (e)-[:${T.LOCATED_IN}]->(home:${L.Region}) RETURN DISTINCT home.id AS homeKey ORDER BY homeKey } AS homeIds,
        COLLECT { MATCH (e)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id AS segmentKey ORDER BY segmentKey } AS segmentIds,
        COLLECT { MATCH (e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-                 RETURN DISTINCT d.id + '\\u001f' + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
+                 RETURN DISTINCT d.id + ${OPERATION_KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
   WITH e, hosted, homeIds, segmentIds, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey
   FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
                           OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds
