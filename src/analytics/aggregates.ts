@@ -199,9 +199,9 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
                 THEN toInteger(round(e.revenueCnyMillion * 1000)) ELSE 0 END] AS figures`;
   // Each operation's code once, before it is counted under each of its scope roots: written inline, the four
   // sources were read again for every test of the code and every root (36,600 db hits for 540 rows of a scenario).
-  // The firm's own figures, its home's id and its and its location's sources are read once per firm, not once per
-  // operation or (firm, scope root) row: counted in the aggregation, they were read again for every segment the
-  // firm counts under.
+  // The firm's own figures, its home's id, and the sources of the firm and of its location are read once per firm,
+  // not once per operation or (firm, scope root) row: counted in the aggregation, they were read again for every
+  // segment the firm counts under.
   //
   // A firm scope (a scenario's firms) reads each firm's homes and operations in one walk over its relationships, as
   // [located?, far end, the link's source]: a MATCH for each walked them twice (the bench's largest segment loss at
