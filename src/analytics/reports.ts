@@ -471,6 +471,20 @@ function localEnterprisesWanted(
   return wanted;
 }
 
+/**
+ * Whether a recommendation below `recommendations` selects its evidence or a factor's explanation: only then are
+ * the ranked firms' supply links listed (readRankedCandidates' `explain`); scores and factor values need none.
+ */
+function wantsExplanations(selection: Selection): boolean {
+  return selectionsAt(selection, ['recommendations']).some(
+    (at) =>
+      selectedFields(at.selection, 'evidence').length > 0 ||
+      selectionsAt(at.selection, ['factors']).some(
+        (factors) => selectedFields(factors.selection, 'explanation').length > 0,
+      ),
+  );
+}
+
 /** How chainGaps orders its gaps: SCORE (worst first, the default) or PRIORITY (feasibility.ts). */
 export type GapOrder = 'SCORE' | 'PRIORITY';
 
@@ -876,6 +890,7 @@ export async function targetFirms(
     structures: structuresOf(context, prepared),
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
+    explain: wantsExplanations(selection),
   });
   const incentiveFacts = await measuresRead;
   const measures = ranked.length > 0 && incentiveFacts ? measuresForEligibility(incentiveFacts) : [];

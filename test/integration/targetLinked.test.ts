@@ -11,6 +11,8 @@ import { withDefaultWeights, type TargetRecommendation } from '../../src/analyti
 import { recordChangeQuery } from '../../src/data/changes.js';
 import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
+import { NodeLabel as L, RelationshipType as T } from '../../src/data/model.js';
+import { upsertAll } from '../../src/data/upsert.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
@@ -511,5 +513,116 @@ describe('target firms: the linked read ships the best-bounded linked firms firs
       graph.id('strong-0'),
       graph.id('strong-1'),
     ]);
+  });
+
+  it('without words or evidence, scores from the linkage it read and lists no link; linkage weighing nothing too', async () => {
+    // Three outside firms in the gap: one supplies the local firm (linkage 1), one buys from it (0.7), one has no
+    // link (0). With linkage weighing nothing the ranking reads no linkage; the values shown must still be read.
+    const own = `${filePrefix}-w`;
+    const small = await createTestGraph(database.executor, own, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'far', lat: 36, lon: 114 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: [
+        { id: 'local', region: 'home', segments: [], supplies: ['buyer'] },
+        { id: 'supplier', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const, supplies: ['local'] },
+        { id: 'buyer', region: 'far', segments: ['gap'], sizeBand: 'MEDIUM' as const },
+        { id: 'none', region: 'far', segments: ['gap'], sizeBand: 'LARGE' as const },
+      ],
+    });
+    try {
+      await refreshAggregates(database.executor);
+      const ownRequest = await gapRequest(database.executor, small);
+      // With the linked read off too, nothing before the end has read the linkage of any firm.
+      for (const [weights, linkedLimits] of [
+        [withDefaultWeights(null), ownRequest.linkedLimits],
+        [withDefaultWeights({ linkage: 0 }), ownRequest.linkedLimits],
+        [withDefaultWeights({ linkage: 0 }), { maxLocals: 0, maxLinks: 1 }],
+      ] as const) {
+        const explained = await readRankedCandidates(database.executor, {
+          ...ownRequest,
+          weights,
+          linkedLimits,
+        });
+        const lean = await readRankedCandidates(database.executor, {
+          ...ownRequest,
+          weights,
+          linkedLimits,
+          explain: false,
+        });
+        expect(shapeOf(lean.ranked)).toEqual(shapeOf(explained.ranked));
+        expect(explained.stats.linksRead).toBe(3);
+        expect(lean.stats.linksRead).toBe(0);
+        expect(lean.ranked.every((recommendation) => recommendation.evidence.length === 0)).toBe(true);
+        const linkageOf = (id: string) =>
+          lean.ranked
+            .find((recommendation) => recommendation.candidate.id === small.id(id))
+            ?.factors.find((factor) => factor.name === 'LINKAGE')?.value;
+        expect([linkageOf('supplier'), linkageOf('buyer'), linkageOf('none')]).toEqual([1, 0.7, 0]);
+      }
+    } finally {
+      await deleteByPrefix(database.executor, own);
+    }
+  });
+
+  it('counts, while it walks, only the platforms a firm hosts of the sources asked for', async () => {
+    // Two outside firms alike but for two ILLUSTRATIVE platforms the second hosts. Counting real data only, they
+    // tie and the first by id leads; were the walk to count every platform, it would take the host for the better.
+    const own = `${filePrefix}-p`;
+    const small = await createTestGraph(database.executor, own, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'far', lat: 36, lon: 114 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: [
+        { id: 'local', region: 'home', segments: [] },
+        { id: 'a-plain', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const },
+        { id: 'b-hosts', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const },
+      ],
+    });
+    try {
+      const platformIds = [0, 1].map((index) => small.id(`illustrative-${index}`));
+      await upsertAll(
+        database.executor,
+        'test-platforms',
+        [
+          {
+            label: L.Platform,
+            rows: platformIds.map((id) => ({ id, name: 'illustrative', source: 'ILLUSTRATIVE' })),
+          },
+        ],
+        [
+          {
+            type: T.HOSTED_BY,
+            from: L.Platform,
+            to: L.Enterprise,
+            rows: platformIds.map((id) => ({
+              from: id,
+              to: small.id('b-hosts'),
+              properties: { source: 'ILLUSTRATIVE' },
+            })),
+          },
+        ],
+      );
+      await refreshAggregates(database.executor);
+      const ownRequest = await gapRequest(database.executor, small);
+      const real = await readRankedCandidates(database.executor, { ...ownRequest, first: 1 });
+      expect(real.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([small.id('a-plain')]);
+      const every = await readRankedCandidates(database.executor, {
+        ...ownRequest,
+        first: 1,
+        sources: ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'],
+      });
+      expect(every.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
+        small.id('b-hosts'),
+      ]);
+    } finally {
+      await deleteByPrefix(database.executor, own);
+    }
   });
 });

@@ -244,6 +244,34 @@ interface Answer {
   }[];
 }
 
+/**
+ * The same ranking with the factors' words and the evidence: the only selection that has the ranked firms' links
+ * listed (TARGET_QUERY scores them from the linkage read for the ranking).
+ */
+const EXPLAINED_QUERY = `query Explained($chainId: ID, $regionId: ID!, $first: Int, $weights: TargetWeights, $sources: [ProvenanceSource!]) {
+  targetFirms(chainId: $chainId, regionId: $regionId, first: $first, weights: $weights, sources: $sources) {
+    recommendations { enterprise { id } score factors { name value explanation } evidence { description } }
+  }
+}`;
+
+interface ExplainedAnswer {
+  recommendations: {
+    enterprise: { id: string };
+    score: number;
+    factors: { name: string; value: number; explanation: string }[];
+    evidence: { description: string }[];
+  }[];
+}
+
+/** A comparable form of a ranking with its words. */
+const explainedShapeOf = (recommendations: readonly TargetRecommendation[]) =>
+  recommendations.map((recommendation) => ({
+    id: recommendation.candidate.id,
+    score: recommendation.score,
+    factors: recommendation.factors.map((factor) => [factor.name, factor.value, factor.explanation]),
+    evidence: recommendation.evidence.map((evidence) => evidence.description),
+  }));
+
 const TARGET_QUERY = `query Targets($chainId: ID, $regionId: ID!, $first: Int, $weights: TargetWeights, $sources: [ProvenanceSource!]) {
   targetFirms(chainId: $chainId, regionId: $regionId, first: $first, weights: $weights, sources: $sources) {
     gaps { segment { id name } score }
@@ -393,15 +421,16 @@ describe('target firms ranked in the database', () => {
           prefixes.push(prefix);
           const graph = await writeWorld(database.executor, prefix, world);
           const regionId = graph.id('home');
+          const variables = {
+            chainId: graph.id('chain'),
+            regionId,
+            first: request.first,
+            weights: request.weights,
+            sources: request.sources,
+          };
           const response = await postGraphQL<{ targetFirms: Answer }>(server.url, {
             query: TARGET_QUERY,
-            variables: {
-              chainId: graph.id('chain'),
-              regionId,
-              first: request.first,
-              weights: request.weights,
-              sources: request.sources,
-            },
+            variables,
           });
           expect(response.body.errors).toBeUndefined();
           const answer = response.body.data!.targetFirms;
@@ -413,15 +442,14 @@ describe('target firms ranked in the database', () => {
           );
           // No sources given: the analytics count real data (PLAN and PUBLIC) by default.
           const sources = request.sources ?? DEFAULT_ANALYTICS_SOURCES;
-          const expected = shapeOf(
-            await plainRanking(database.executor, prefix, {
-              regionId,
-              gaps,
-              weights: request.weights,
-              first: request.first,
-              sources,
-            }),
-          );
+          const plain = await plainRanking(database.executor, prefix, {
+            regionId,
+            gaps,
+            weights: request.weights,
+            first: request.first,
+            sources,
+          });
+          const expected = shapeOf(plain);
           expect(
             answer.recommendations.map((recommendation) => ({
               id: recommendation.enterprise.id,
@@ -431,6 +459,24 @@ describe('target firms ranked in the database', () => {
               distanceKm: recommendation.distanceKm,
             })),
           ).toEqual(expected);
+          // Asked for words and evidence, it lists the ranked firms' links: the same ranking, and the plain one's words.
+          const explained = await postGraphQL<{ targetFirms: ExplainedAnswer }>(server.url, {
+            query: EXPLAINED_QUERY,
+            variables,
+          });
+          expect(explained.body.errors).toBeUndefined();
+          expect(
+            explained.body.data!.targetFirms.recommendations.map((recommendation) => ({
+              id: recommendation.enterprise.id,
+              score: recommendation.score,
+              factors: recommendation.factors.map((factor) => [
+                factor.name,
+                factor.value,
+                factor.explanation,
+              ]),
+              evidence: recommendation.evidence.map((evidence) => evidence.description),
+            })),
+          ).toEqual(explainedShapeOf(plain));
 
           // The walk itself, one row per segment in its first round, so that it stops early wherever it can.
           const walk = async () =>
