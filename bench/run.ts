@@ -727,9 +727,11 @@ interface BasisResponse {
 }
 
 /**
- * Polls `chainGaps { basis { current } }` until the aggregates are settled (no write pending), so that the
- * measurements time reading settled aggregates, not refreshing them. `since` is when the clock of the "aggregate
- * build" started (before the service started: it may build them on start).
+ * Polls `chainGaps { basis { current } }` until the aggregates are settled (no write pending) and `targetFirms`
+ * answers (it refuses with SERVICE_BUSY while every firm's rank keys are being written, in batches after the counts
+ * of a first build or a rebuild: minutes at a million firms), so that the measurements time reading settled
+ * aggregates, not refreshing them. `since` is when the clock of the "aggregate build" started (before the service
+ * started: it may build them on start).
  */
 async function waitForSettledAggregates(
   url: string,
@@ -737,7 +739,7 @@ async function waitForSettledAggregates(
   since: number,
 ): Promise<Settle> {
   const query =
-    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { basis { current pendingChanges asOf } } }';
+    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { basis { current pendingChanges asOf } } targetFirms(chainId: $chainId, regionId: $regionId, first: 1, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { recommendations { score } } }';
   const deadline = since + settings.settleTimeoutSeconds * 1000;
   let lastProgress = 0;
   let pending: number | null = null;
@@ -761,14 +763,15 @@ async function waitForSettledAggregates(
     if (unknownField) return { state: 'not supported', note: unknownField.message };
     const basis = body?.data?.chainGaps?.basis;
     const seconds = round1((Date.now() - since) / 1000);
-    if (basis?.current === true) return { state: 'settled', seconds };
+    const refused = body?.errors?.map((error) => error.message).join('; ');
+    if (basis?.current === true && !refused) return { state: 'settled', seconds };
     if (basis) pending = basis.pendingChanges;
-    else problem ||= body?.errors?.map((error) => error.message).join('; ') ?? 'no answer';
+    problem ||= refused ?? (basis ? '' : 'no answer');
     if (Date.now() > deadline) return { state: 'timed out', seconds, pendingChanges: pending };
     if (Date.now() - lastProgress > 15_000) {
       lastProgress = Date.now();
       log(
-        `  aggregates not settled after ${seconds} s: ${basis ? `${count(basis.pendingChanges)} changes pending (as of ${basis.asOf})` : problem}`,
+        `  aggregates not settled after ${seconds} s: ${problem || (basis ? `${count(basis.pendingChanges)} changes pending (as of ${basis.asOf})` : 'no answer')}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -1253,17 +1253,26 @@ export interface AggregateBasis {
    * or null when never counted.
    */
   readonly maxOperations?: number | null;
+  /**
+   * Whether every firm's target-ranking keys (candidates.ts RANK_BODY) are of the current layout. A first build, a
+   * requested rebuild or an upgrade writes them for every firm in batches after the counts' transaction has
+   * committed (refreshAggregates), so for minutes at a million firms the counts are current while the rank index
+   * still lacks firms: a ranking walked then would leave them out. Unknown (undefined) where not read.
+   */
+  readonly ranksReady?: boolean;
 }
 
 /**
- * Cypher fragment (inside a CALL) returning `asOf`, `pendingChanges` and `structureVersion` (how many writes have
- * changed the chains' shape: the key of the per-process structure cache, structureCache.ts).
+ * Cypher fragment (inside a CALL) returning `asOf`, `pendingChanges`, `structureVersion` (how many writes have
+ * changed the chains' shape: the key of the per-process structure cache, structureCache.ts), `maxOperations` and
+ * `ranksReady` (AggregateBasis).
  */
 export const BASIS_SUBQUERY = `CALL {
        OPTIONAL MATCH (state:${I.AggregateState} { id: '${STATE_ID}' })
        OPTIONAL MATCH (shape:${I.AggregateState} { id: '${STRUCTURE_STATE_ID}' })
        RETURN toString(state.builtAt) AS asOf, COUNT { MATCH (:${I.AggregateChange}) } AS pendingChanges,
-              coalesce(shape.version, 0) AS structureVersion, state.maxOperations AS maxOperations
+              coalesce(shape.version, 0) AS structureVersion, state.maxOperations AS maxOperations,
+              coalesce(state.rankFormat, 1) = ${RANK_FORMAT} AS ranksReady
      }`;
 
 /**

@@ -167,7 +167,7 @@ export function gapFactsQuery(request: GapFactsRequest): CypherQuery {
      }
      ${extra?.query?.cypher ?? ''}
      RETURN segments, aggregates, realAggregates, declaredCompleteness, nations, asOf, pendingChanges, structureVersion,
-            maxOperations, localIds,
+            maxOperations, ranksReady, localIds,
             size(localFirms) > $localScanLimit AS localsCut,
             [missing IN [${checks
               .map(
@@ -355,6 +355,7 @@ function basisFrom(row: Row | undefined): AggregateBasis {
       row?.['maxOperations'] === null || row?.['maxOperations'] === undefined
         ? null
         : Number(row['maxOperations']),
+    ranksReady: row?.['ranksReady'] === true,
   };
 }
 
@@ -638,7 +639,7 @@ export async function checkRequest(
     cypher(
       `${BASIS_SUBQUERY}
        RETURN [missing IN [${expressions.join(', ')}] WHERE missing IS NOT NULL] AS missing, asOf, pendingChanges,
-              structureVersion, maxOperations`,
+              structureVersion, maxOperations, ranksReady`,
       params,
     ),
   );

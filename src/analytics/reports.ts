@@ -471,6 +471,17 @@ function localEnterprisesWanted(
   return wanted;
 }
 
+/** targetFirms' refusal while the rank keys of every firm are being written (AggregateBasis.ranksReady). */
+function rankKeysBeingBuilt(context: AnalyticsContext): AppError {
+  const cause = context.refresher.failure;
+  return new AppError(
+    ErrorCode.SERVICE_BUSY,
+    `The target-firm ranking keys are being built (a first build, a rebuild or an upgrade writes every firm's); try again in a few minutes${
+      cause ? ` (the last attempt failed: ${clip(cause.message, 200)})` : ''
+    }`,
+  );
+}
+
 /**
  * Whether a recommendation below `recommendations` selects its evidence or a factor's explanation: only then are
  * the ranked firms' supply links listed (readRankedCandidates' `explain`); scores and factor values need none.
@@ -853,6 +864,10 @@ export async function targetFirms(
       localEnterprises: firstLocals,
     },
   );
+  // While every firm's rank keys are being written (a first build, a rebuild, an upgrade: after the counts, in
+  // batches), the rank index lacks firms and a ranking walked from it would leave them out: wait for the writing as
+  // for pending writes (AGGREGATE_WAIT_MS), and refuse, to be asked again, when it takes longer.
+  if (basis.ranksReady === false && !(await context.refresher.catchUp())) throw rankKeysBeingBuilt(context);
   const gaps = assess(rows, thresholds, facts.completeness).filter(
     (assessment) => assessment.status !== 'COVERED',
   );
