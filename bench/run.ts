@@ -722,6 +722,7 @@ type Settle =
   | { readonly state: 'not supported'; readonly note: string };
 
 interface BasisResponse {
+  /** chainGaps' basis (the settle poll's first query; the second, targetFirms', is read for its errors only). */
   data?: { chainGaps?: { basis?: { current: boolean; pendingChanges: number; asOf: string } } } | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 }
@@ -738,14 +739,11 @@ async function waitForSettledAggregates(
   variables: { chainId: string; regionId: string },
   since: number,
 ): Promise<Settle> {
-  const query =
-    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { basis { current pendingChanges asOf } } targetFirms(chainId: $chainId, regionId: $regionId, first: 1, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { recommendations { score } } }';
-  const deadline = since + settings.settleTimeoutSeconds * 1000;
-  let lastProgress = 0;
-  let pending: number | null = null;
-  for (;;) {
-    let body: BasisResponse | null = null;
-    let problem = '';
+  const basisQuery =
+    'query Basis($chainId: ID!, $regionId: ID!) { chainGaps(chainId: $chainId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { basis { current pendingChanges asOf } } }';
+  const rankQuery =
+    'query Ranked($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 1, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { recommendations { score } } }';
+  const post = async (query: string): Promise<{ body: BasisResponse | null; problem: string }> => {
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -753,20 +751,34 @@ async function waitForSettledAggregates(
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(120_000),
       });
-      body = (await response.json()) as BasisResponse;
+      return { body: (await response.json()) as BasisResponse, problem: '' };
     } catch (error) {
-      problem = (error as Error).message;
+      return { body: null, problem: (error as Error).message };
     }
+  };
+  const deadline = since + settings.settleTimeoutSeconds * 1000;
+  let lastProgress = 0;
+  let pending: number | null = null;
+  for (;;) {
+    const answer = await post(basisQuery);
+    const { body } = answer;
+    let { problem } = answer;
     // GUARD, until the analytics reports carry `basis` (issue 12's aggregates): a service without the field
     // rejects the query in validation, and there is nothing to wait for. Remove once every branch has it.
     const unknownField = body?.errors?.find((error) => /Cannot query field "basis"/.test(error.message));
     if (unknownField) return { state: 'not supported', note: unknownField.message };
     const basis = body?.data?.chainGaps?.basis;
+    if (basis?.current === true) {
+      // The counts are settled; the rank keys may still be being written (targetFirms then refuses with
+      // SERVICE_BUSY). Any other answer of targetFirms, an error included, says nothing of the keys.
+      const ranked = await post(rankQuery);
+      const busy = ranked.body?.errors?.find((error) => error.extensions?.code === 'SERVICE_BUSY');
+      if (ranked.body !== null && busy === undefined)
+        return { state: 'settled', seconds: round1((Date.now() - since) / 1000) };
+      problem = busy?.message ?? ranked.problem;
+    } else if (basis) pending = basis.pendingChanges;
+    else problem ||= body?.errors?.map((error) => error.message).join('; ') ?? 'no answer';
     const seconds = round1((Date.now() - since) / 1000);
-    const refused = body?.errors?.map((error) => error.message).join('; ');
-    if (basis?.current === true && !refused) return { state: 'settled', seconds };
-    if (basis) pending = basis.pendingChanges;
-    problem ||= refused ?? (basis ? '' : 'no answer');
     if (Date.now() > deadline) return { state: 'timed out', seconds, pendingChanges: pending };
     if (Date.now() - lastProgress > 15_000) {
       lastProgress = Date.now();
