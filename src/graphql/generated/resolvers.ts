@@ -1530,7 +1530,9 @@ export type Query = {
   /**
    * Enterprises outside the region that could fill its gaps (产业链招商), ranked by an explainable score with every
    * factor shown, the evidence behind it and the plan's policy measures that could be offered. Give `chainId` (all of
-   * the chain's gaps) or `segmentId` (that segment's gap, its narrower segments included).
+   * the chain's gaps) or `segmentId` (that segment's gap, its narrower segments included). While the store's
+   * ranking keys are being written for every firm (a first build, a rebuild or an upgrade: minutes at a million firms)
+   * it refuses with SERVICE_BUSY rather than rank without some of them; try again later.
    */
   targetFirms: TargetFirmReport;
   /** The plan's quantitative targets (指标), with the graph's current figure where it can count one. */
