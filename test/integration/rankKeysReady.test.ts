@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
 import { cypher } from '../../src/data/cypher.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { createOneGapGraph, type TestGraph } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -35,18 +35,10 @@ describe('targetFirms while every firm’s rank keys are being written', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    graph = await createTestGraph(database.executor, prefix, {
-      regions: [
-        { id: 'home', lat: 30, lon: 114 },
-        { id: 'far', lat: 36, lon: 114 },
-      ],
-      chain: 'chain',
-      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-      firms: [
-        { id: 'local', region: 'home', segments: [] },
-        { id: 'outside', region: 'far', segments: ['gap'], sizeBand: 'LARGE' as const },
-      ],
-    });
+    graph = await createOneGapGraph(database.executor, prefix, [
+      { id: 'local', region: 'home', segments: [] },
+      { id: 'outside', region: 'far', segments: ['gap'], sizeBand: 'LARGE' as const },
+    ]);
     await refreshAggregates(database.executor);
   });
 

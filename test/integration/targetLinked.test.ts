@@ -14,7 +14,7 @@ import type { Executor } from '../../src/data/executor.js';
 import { NodeLabel as L, RelationshipType as T } from '../../src/data/model.js';
 import { upsertAll } from '../../src/data/upsert.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import { createOneGapGraph, createTestGraph, type TestGraph } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -519,20 +519,12 @@ describe('target firms: the linked read ships the best-bounded linked firms firs
     // Three outside firms in the gap: one supplies the local firm (linkage 1), one buys from it (0.7), one has no
     // link (0). With linkage weighing nothing the ranking reads no linkage; the values shown must still be read.
     const own = `${filePrefix}-w`;
-    const small = await createTestGraph(database.executor, own, {
-      regions: [
-        { id: 'home', lat: 30, lon: 114 },
-        { id: 'far', lat: 36, lon: 114 },
-      ],
-      chain: 'chain',
-      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-      firms: [
-        { id: 'local', region: 'home', segments: [], supplies: ['buyer'] },
-        { id: 'supplier', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const, supplies: ['local'] },
-        { id: 'buyer', region: 'far', segments: ['gap'], sizeBand: 'MEDIUM' as const },
-        { id: 'none', region: 'far', segments: ['gap'], sizeBand: 'LARGE' as const },
-      ],
-    });
+    const small = await createOneGapGraph(database.executor, own, [
+      { id: 'local', region: 'home', segments: [], supplies: ['buyer'] },
+      { id: 'supplier', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const, supplies: ['local'] },
+      { id: 'buyer', region: 'far', segments: ['gap'], sizeBand: 'MEDIUM' as const },
+      { id: 'none', region: 'far', segments: ['gap'], sizeBand: 'LARGE' as const },
+    ]);
     try {
       await refreshAggregates(database.executor);
       const ownRequest = await gapRequest(database.executor, small);
@@ -572,19 +564,11 @@ describe('target firms: the linked read ships the best-bounded linked firms firs
     // Two outside firms alike but for two ILLUSTRATIVE platforms the second hosts. Counting real data only, they
     // tie and the first by id leads; were the walk to count every platform, it would take the host for the better.
     const own = `${filePrefix}-p`;
-    const small = await createTestGraph(database.executor, own, {
-      regions: [
-        { id: 'home', lat: 30, lon: 114 },
-        { id: 'far', lat: 36, lon: 114 },
-      ],
-      chain: 'chain',
-      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-      firms: [
-        { id: 'local', region: 'home', segments: [] },
-        { id: 'a-plain', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const },
-        { id: 'b-hosts', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const },
-      ],
-    });
+    const small = await createOneGapGraph(database.executor, own, [
+      { id: 'local', region: 'home', segments: [] },
+      { id: 'a-plain', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const },
+      { id: 'b-hosts', region: 'far', segments: ['gap'], sizeBand: 'SMALL' as const },
+    ]);
     try {
       const platformIds = [0, 1].map((index) => small.id(`illustrative-${index}`));
       await upsertAll(

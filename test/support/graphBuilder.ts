@@ -194,3 +194,23 @@ export async function createTestGraph(
   const id = (local: string) => `${prefix}-${local}`;
   return { prefix, id, local: (graphId) => graphId.slice(prefix.length + 1) };
 }
+
+/**
+ * The smallest graph a ranking test needs: one chain with one segment `gap`, regions `home` and `far` (600 km
+ * apart), and the given firms — a local firm at `home` among them, say, and candidates in `far`.
+ */
+export function createOneGapGraph(
+  executor: Executor,
+  prefix: string,
+  firms: TestGraphSpec['firms'],
+): Promise<TestGraph> {
+  return createTestGraph(executor, prefix, {
+    regions: [
+      { id: 'home', lat: 30, lon: 114 },
+      { id: 'far', lat: 36, lon: 114 },
+    ],
+    chain: 'chain',
+    segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+    firms,
+  });
+}
