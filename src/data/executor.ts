@@ -3,7 +3,7 @@ import { Neo4jError, type Driver, type Result } from 'neo4j-driver';
 import { AppError, ErrorCode } from '../errors.js';
 
 import { AvailabilityMonitor } from './availability.js';
-import type { CypherQuery } from './cypher.js';
+import { compactCypher, type CypherQuery } from './cypher.js';
 import { toPlain } from './convert.js';
 import {
   databaseUnavailable,
@@ -255,7 +255,7 @@ export class Executor {
     this.observer?.({ operation, mode, query });
     const rows: Row[] = [];
     return new Promise((resolve, reject) => {
-      run(query.cypher, query.params).subscribe({
+      run(compactCypher(query.cypher), query.params).subscribe({
         onNext: (record) => rows.push(toPlain(record.toObject()) as Row),
         onCompleted: () => resolve(rows),
         onError: reject,

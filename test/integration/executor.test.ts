@@ -18,6 +18,18 @@ describe('Executor against the real Neo4j', () => {
     await database.close();
   });
 
+  it('sends the statement compact, with its quoted text unchanged (compactCypher)', async () => {
+    const rows = await database.executor.read(
+      'test',
+      cypher(
+        `// a comment line
+         RETURN 'a  // not a comment' AS slashes,   /* a block */ "b\\"  c" AS escaped,
+                { \`two  words\`: 1 } AS map // a comment at the end`,
+      ),
+    );
+    expect(rows).toEqual([{ slashes: 'a  // not a comment', escaped: 'b"  c', map: { 'two  words': 1 } }]);
+  });
+
   it('returns plain values: numbers for integers, ISO strings for temporals, property maps for nodes', async () => {
     const rows = await database.executor.read(
       'test',
