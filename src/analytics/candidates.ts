@@ -411,13 +411,26 @@ export function firmFactsQuery(request: {
   readonly scopeIds: readonly string[];
   readonly sources: Sources;
   readonly details?: boolean;
+  /**
+   * Subqueries run first, their columns returned beside `firms` (their parameters must not be named ids, scopeIds or
+   * sources). With them the statement returns no row when none of the firms is found.
+   */
+  readonly part?: StatementPart | null;
 }): CypherQuery {
+  const part = request.part ?? null;
+  const carried = part === null ? '' : part.columns.map((column) => `${column}, `).join('');
+  const returned = part === null ? '' : part.columns.map((column) => `, ${column}`).join('');
   return cypher(
-    `WITH ${SCOPE_NODES}
+    `${part === null ? '' : `${part.query.cypher}\n`}WITH ${carried}${SCOPE_NODES}
      UNWIND $ids AS id
      MATCH (e:${L.Enterprise} { id: id })
-     RETURN collect(${request.details === true ? FIRM_DETAILS : FIRM_SCORE_FACTS}) AS firms`,
-    { ids: request.ids, scopeIds: request.scopeIds, sources: request.sources },
+     RETURN collect(${request.details === true ? FIRM_DETAILS : FIRM_SCORE_FACTS}) AS firms${returned}`,
+    {
+      ...(part === null ? {} : part.query.params),
+      ids: request.ids,
+      scopeIds: request.scopeIds,
+      sources: request.sources,
+    },
   );
 }
 
@@ -444,7 +457,7 @@ export function walkQuery(request: {
      CALL {
        WITH list
        MATCH ()-[op:${T.OPERATES_IN}]->()
-       WHERE op.rankSegmentId = list.segmentId AND op.rankKey > list.after AND op.rankKey < list.before
+       WHERE op.rankSegmentId = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
        RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
      }
      WITH index, op, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= $minCapabilityKey AS wanted
@@ -458,7 +471,8 @@ export function walkQuery(request: {
      WITH walked, firms, ${SCOPE_NODES}
      RETURN walked, [e IN firms | ${FIRM_SCORE_FACTS}] AS firms`,
     {
-      lists: request.lists,
+      // [segment id, after, before]: as maps, each walk's list repeated the three keys in every statement.
+      lists: request.lists.map((list) => [list.segmentId, list.after, list.before]),
       size: neo4j.int(request.size),
       scopeIds: request.scopeIds,
       sources: request.sources,
@@ -600,10 +614,24 @@ export interface RankedCandidatesRequest {
    * with the most links, and the indirect ones are found only by walking every two-step path.
    */
   readonly explain?: boolean;
+  /**
+   * CALL subqueries to run in the statement that reads the ranked firms' details, given their ids (a hydration of
+   * those firms for the client's selection, src/data/graph/hydrate.ts hydrationPart): their columns come back in
+   * `detailsRow`. The caller would otherwise read the same firms again in a statement of its own.
+   */
+  readonly detailsPart?: (ids: readonly string[]) => StatementPart | null;
+}
+
+/** CALL subqueries (each returning one row) to put before a statement's RETURN, and the columns they add to it. */
+export interface StatementPart {
+  readonly query: CypherQuery;
+  readonly columns: readonly string[];
 }
 
 export interface RankedCandidates {
   readonly ranked: TargetRecommendation[];
+  /** The row of the details statement (with the columns of `detailsPart`); undefined when it did not run. */
+  readonly detailsRow: Record<string, unknown> | undefined;
   /** The profile of each ranked firm. */
   readonly profiles: ReadonlyMap<string, CandidateProfile>;
   /** What the walk did, for tests and logs. */
@@ -747,7 +775,7 @@ export async function readRankedCandidates(
     walkRowsSkipped: 0,
   };
   if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
-    return { ranked: [], profiles: new Map(), stats };
+    return { ranked: [], profiles: new Map(), stats, detailsRow: undefined };
   }
   const regions = request.structures
     ? await request.structures('region-index', readRegionIndex)
@@ -808,7 +836,8 @@ export async function readRankedCandidates(
       })),
     )
     .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
-  const scopeIds = walks.map((walk) => walk.segmentId);
+  // Each segment once (it has two walks, one per lane): the list goes with every statement of the request.
+  const scopeIds = [...new Set(walks.map((walk) => walk.segmentId))];
   const read = new Set<string>();
   let candidates: CandidateFacts[] = [];
   /** The home (outside the region) of each admitted firm. */
@@ -1240,7 +1269,16 @@ export async function readRankedCandidates(
     ids.length === 0
       ? Promise.resolve(undefined)
       : executor
-          .read('target-details', firmFactsQuery({ ids, scopeIds, sources: request.sources, details: true }))
+          .read(
+            'target-details',
+            firmFactsQuery({
+              ids,
+              scopeIds,
+              sources: request.sources,
+              details: true,
+              part: request.detailsPart?.(ids) ?? null,
+            }),
+          )
           .then(([row]) => row),
     readCandidateLinkage(executor, {
       regionId: request.regionId,
@@ -1301,5 +1339,6 @@ export async function readRankedCandidates(
     ranked,
     profiles,
     stats,
+    detailsRow,
   };
 }

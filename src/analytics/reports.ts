@@ -496,6 +496,15 @@ function wantsExplanations(selection: Selection): boolean {
   );
 }
 
+/** Whether a recommendation below `recommendations` selects its `incentives` or `eligibleIncentives`. */
+function wantsIncentives(selection: Selection): boolean {
+  return selectionsAt(selection, ['recommendations']).some(
+    (at) =>
+      selectedFields(at.selection, 'incentives').length > 0 ||
+      selectedFields(at.selection, 'eligibleIncentives').length > 0,
+  );
+}
+
 /** How chainGaps orders its gaps: SCORE (worst first, the default) or PRIORITY (feasibility.ts). */
 export type GapOrder = 'SCORE' | 'PRIORITY';
 
@@ -884,15 +893,20 @@ export async function targetFirms(
       : new Map<string, string>();
   // The measures and their conditions depend only on the chains and the gaps: read while the ranking runs, so that
   // their round trip does not add to the request's time (each firm's eligibility is then decided in memory).
+  // Only when a recommendation's incentives are selected: a ranking asked for scores alone sends one statement less.
   const measuresRead =
-    gapById.size > 0
+    gapById.size > 0 && wantsIncentives(selection)
       ? readIncentives(context.executor, chainIds, [...gapById.keys()])
       : Promise.resolve(undefined);
   // A failed ranking must not leave the read's rejection unhandled.
   measuresRead.catch(() => undefined);
   // Ranked in the database: the gaps' firms read best-first from the rank index until no unread one can reach the
   // top (src/analytics/candidates.ts), then supply links for the few that still can.
-  const { ranked, profiles } = await readRankedCandidates(context.executor, {
+  // The ranked firms are projected for the client's selection in the statement that reads their details: the
+  // hydration below then reads only what else is selected (none at all for a ranking of firms and scores).
+  const enterprisesAt = ['recommendations', 'enterprise'];
+  let enterpriseHydration = hydrationPart(selection, [], context.limits);
+  const { ranked, profiles, detailsRow } = await readRankedCandidates(context.executor, {
     regionId: args.regionId,
     scopeToGap,
     gaps: gapById,
@@ -906,7 +920,18 @@ export async function targetFirms(
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
     explain: wantsExplanations(selection),
+    detailsPart: (ids) => {
+      enterpriseHydration = hydrationPart(
+        selection,
+        [{ typeName: 'Enterprise', ids, at: enterprisesAt }],
+        context.limits,
+      );
+      return enterpriseHydration.query === null
+        ? null
+        : { query: enterpriseHydration.query, columns: enterpriseHydration.columns };
+    },
   });
+  const enterprises = enterpriseHydration.from(detailsRow);
   const incentiveFacts = await measuresRead;
   const measures = ranked.length > 0 && incentiveFacts ? measuresForEligibility(incentiveFacts) : [];
   const incentivesOf = new Map(
@@ -931,11 +956,6 @@ export async function targetFirms(
       ...gapHydration(gapsPath, gaps, localIds),
       ...gapHydration(fillsPath, gaps, localIds),
       {
-        typeName: 'Enterprise',
-        ids: ranked.map((recommendation) => recommendation.candidate.id),
-        at: ['recommendations', 'enterprise'],
-      },
-      {
         typeName: 'PolicyMeasure',
         ids: incentiveIds,
         at: ['recommendations', 'incentives'],
@@ -959,7 +979,7 @@ export async function targetFirms(
     gaps: gaps.map((gap) => gapObjects.get(gap.facts.segmentId)!),
     weights,
     recommendations: ranked.map((recommendation) => ({
-      enterprise: nodes.ref(recommendation.candidate.id),
+      enterprise: enterprises.ref(recommendation.candidate.id),
       score: recommendation.score,
       factors: recommendation.factors,
       fills: recommendation.fills.map((segmentId) => gapObjects.get(segmentId)!),

@@ -56,6 +56,7 @@ describe('analytics round trips per request', () => {
   let server: TestServer;
   let graph: TestGraph;
   let statements: string[] = [];
+  let operations: string[] = [];
   const prefix = uniquePrefix('roundtrips');
   const ALL = ['PLAN', 'PUBLIC', 'ILLUSTRATIVE'];
 
@@ -64,6 +65,7 @@ describe('analytics round trips per request', () => {
     // Every statement the app sends goes through this view of the executor, which records it.
     const observed = database.executor.forRequest('round-trips', (event) => {
       statements.push(event.query.cypher);
+      operations.push(event.operation);
     });
     server = await serveTestApp(observed);
     graph = await createTestGraph(database.executor, prefix, SPEC);
@@ -77,8 +79,9 @@ describe('analytics round trips per request', () => {
   /** Posts a request and returns its body with the statements it sent. */
   const run = async (query: string, variables: Record<string, unknown>) => {
     statements = [];
+    operations = [];
     const response = await postGraphQL<Record<string, unknown>>(server.url, { query, variables });
-    return { body: response.body, statements: [...statements] };
+    return { body: response.body, statements: [...statements], operations: [...operations] };
   };
 
   const GAPS = `query ($chainId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
@@ -113,6 +116,60 @@ describe('analytics round trips per request', () => {
     expect(unknown.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(unknown.body.errors?.[0]?.message).toContain('regionId');
     expect(unknown.statements).toHaveLength(1);
+  });
+
+  it('ranks target firms without reading incentives or projecting the firms apart unless they are selected', async () => {
+    type Targets = {
+      targetFirms: {
+        recommendations: {
+          enterprise: { id: string; name: string };
+          score: number;
+          factors: { name: string; value: number }[];
+          incentives?: { id: string }[];
+        }[];
+      };
+    };
+    const fields = 'enterprise { id name } score factors { name value }';
+    const query = (extra: string) => `query ($chainId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
+      targetFirms(chainId: $chainId, regionId: $regionId, first: 5, sources: $sources) {
+        recommendations { ${fields} ${extra} }
+      }
+    }`;
+    // town has only an upstream firm: mid and down are its gaps, filled by city's firms.
+    const variables = { chainId: graph.id('chain'), regionId: graph.id('town'), sources: ALL };
+    const withIncentives = await run(query('incentives { id }'), variables);
+    expect(withIncentives.body.errors).toBeUndefined();
+    expect(withIncentives.operations).toContain('incentives');
+    const lean = await run(query(''), variables);
+    expect(lean.body.errors).toBeUndefined();
+    // The firms' names come with their details; nothing else is selected, so nothing else is read.
+    expect(lean.operations).not.toContain('incentives');
+    expect(lean.operations).not.toContain('hydrate');
+    const ranked = (lean.body.data as Targets).targetFirms.recommendations;
+    expect(ranked.map((recommendation) => graph.local(recommendation.enterprise.id)).sort()).toEqual(
+      expect.arrayContaining(['D1', 'M1']),
+    );
+    for (const recommendation of ranked)
+      expect(recommendation.enterprise.name).toBe(`${prefix} ${graph.local(recommendation.enterprise.id)}`);
+    expect(ranked).toEqual(
+      (withIncentives.body.data as Targets).targetFirms.recommendations.map(
+        ({ incentives: _incentives, ...recommendation }) => recommendation,
+      ),
+    );
+    // A selection of the region (or of anything else the ranking does not read) still projects it apart.
+    const withRegion = await run(
+      `query ($chainId: ID!, $regionId: ID!, $sources: [ProvenanceSource!]) {
+        targetFirms(chainId: $chainId, regionId: $regionId, first: 5, sources: $sources) {
+          region { id name } recommendations { ${fields} }
+        }
+      }`,
+      variables,
+    );
+    expect(withRegion.body.errors).toBeUndefined();
+    expect(withRegion.operations).toContain('hydrate');
+    expect(
+      (withRegion.body.data as { targetFirms: { region: { name: string } } }).targetFirms.region.name,
+    ).toBe(`${prefix} town`);
   });
 
   it('answers compareRegions in one statement once the structure is cached, with the same answer', async () => {
