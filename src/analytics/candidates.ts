@@ -412,19 +412,22 @@ export function firmFactsQuery(request: {
   readonly sources: Sources;
   readonly details?: boolean;
   /**
-   * Subqueries run first, their columns returned beside `firms` (their parameters must not be named ids, scopeIds or
-   * sources). With them the statement returns no row when none of the firms is found.
+   * Subqueries run first (each returning one row), their columns returned beside `firms`: a hydration of the firms,
+   * or the next round of the walks (walkPart). Their parameters must not be named ids, scopeIds or sources.
    */
   readonly part?: StatementPart | null;
 }): CypherQuery {
   const part = request.part ?? null;
   const carried = part === null ? '' : part.columns.map((column) => `${column}, `).join('');
   const returned = part === null ? '' : part.columns.map((column) => `, ${column}`).join('');
+  // The firms in a COLLECT subquery: one row whichever of them are found, so that the part's columns always return.
   return cypher(
     `${part === null ? '' : `${part.query.cypher}\n`}WITH ${carried}${SCOPE_NODES}
-     UNWIND $ids AS id
-     MATCH (e:${L.Enterprise} { id: id })
-     RETURN collect(${request.details === true ? FIRM_DETAILS : FIRM_SCORE_FACTS}) AS firms${returned}`,
+     RETURN COLLECT {
+       UNWIND $ids AS id
+       MATCH (e:${L.Enterprise} { id: id })
+       RETURN ${request.details === true ? FIRM_DETAILS : FIRM_SCORE_FACTS}
+     } AS firms${returned}`,
     {
       ...(part === null ? {} : part.query.params),
       ids: request.ids,
@@ -436,49 +439,55 @@ export function firmFactsQuery(request: {
 
 /**
  * One round of the walks: the next `size` operations of each listed segment in rank order, read from the
- * relationship index (index order, no sort: see targetRanking.test.ts), with the score facts of each firm they belong
- * to (FIRM_SCORE_FACTS) whose capability key, as the rank key holds it, is at least `minCapabilityKey` (0: every
- * firm). `walked` holds, per walk read, [its index in `lists`, the last rank key read, the rows read, the rows whose
- * firm was left unread for its capability]: all the caller needs to move the walk on, whichever firms were read.
- * Filters (provenance, region) are applied by the caller, so that a page costs the same whatever they are.
+ * relationship index (index order, no sort: see targetRanking.test.ts). `walked` holds, per walk read, [its index in
+ * `lists`, the last rank key read, the rows read, the rows whose capability key (as the rank key holds it) is at
+ * least `minCapabilityKey` (0: every row), each as [rank key, the firm's home (rankHomeId)]]: all the caller needs to
+ * move the walk on and to choose, by each firm's best score where it lies, whose facts to read (firmFactsQuery). No
+ * firm is read here: a round reads index entries only, whatever the filters (provenance, region), which the caller
+ * applies to the facts.
  */
-export function walkQuery(request: {
+export function walkQuery(request: WalkRound): CypherQuery {
+  const part = walkPart(request);
+  return cypher(`${part.query.cypher}\nRETURN walked`, part.query.params);
+}
+
+/** A round of the walks: what walkQuery reads. */
+export interface WalkRound {
   /** Each walk: its segment and the range of rank keys still to read, after `after` and before `before`. */
   readonly lists: readonly { segmentId: string; after: string; before: string }[];
   readonly size: number;
-  readonly scopeIds: readonly string[];
-  readonly sources: Sources;
-  /** The least capability key (the rank key's) whose firms' facts are read; firms below it are only counted. */
+  /** The least capability key (the rank key's) of the rows returned; rows below it are only counted. */
   readonly minCapabilityKey?: number;
-}): CypherQuery {
-  return cypher(
-    `UNWIND range(0, size($lists) - 1) AS index
-     WITH index, $lists[index] AS list
-     CALL {
-       WITH list
-       MATCH ()-[op:${T.OPERATES_IN}]->()
-       WHERE op.rankSegmentId = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
-       RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
-     }
-     WITH index, op, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= $minCapabilityKey AS wanted
-     // collect leaves out the nulls: a firm below the capability wanted moves the walk on but is not read.
-     WITH index, max(op.rankKey) AS last, count(op) AS rows, count(CASE WHEN wanted THEN op END) AS kept,
-          collect(CASE WHEN wanted THEN startNode(op) END) AS starts
-     WITH collect([index, last, rows, rows - kept]) AS walked, collect(starts) AS startLists
-     UNWIND startLists AS starts
-     UNWIND starts AS e
-     WITH walked, collect(DISTINCT e) AS firms
-     WITH walked, firms, ${SCOPE_NODES}
-     RETURN walked, [e IN firms | ${FIRM_SCORE_FACTS}] AS firms`,
-    {
-      // [segment id, after, before]: as maps, each walk's list repeated the three keys in every statement.
-      lists: request.lists.map((list) => [list.segmentId, list.after, list.before]),
-      size: neo4j.int(request.size),
-      scopeIds: request.scopeIds,
-      sources: request.sources,
-      minCapabilityKey: neo4j.int(request.minCapabilityKey ?? 0),
-    },
-  );
+}
+
+/** walkQuery as a subquery (column `walked`), to go out with the facts of the firms the last round chose. */
+export function walkPart(request: WalkRound): StatementPart {
+  return {
+    query: cypher(
+      `CALL {
+         UNWIND range(0, size($lists) - 1) AS index
+         WITH index, $lists[index] AS list
+         CALL {
+           WITH list
+           MATCH ()-[op:${T.OPERATES_IN}]->()
+           WHERE op.rankSegmentId = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
+           RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
+         }
+         WITH index, op, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= $minCapabilityKey AS wanted
+         // collect leaves out the nulls: a row below the capability wanted moves the walk on but is not returned.
+         WITH index, max(op.rankKey) AS last, count(op) AS rows,
+              collect(CASE WHEN wanted THEN [op.rankKey, op.rankHomeId] END) AS found
+         RETURN collect([index, last, rows, found]) AS walked
+       }`,
+      {
+        // [segment id, after, before]: as maps, each walk's list repeated the three keys in every statement.
+        lists: request.lists.map((list) => [list.segmentId, list.after, list.before]),
+        size: neo4j.int(request.size),
+        minCapabilityKey: neo4j.int(request.minCapabilityKey ?? 0),
+      },
+    ),
+    columns: ['walked'],
+  };
 }
 
 /** Every region with its parent and coordinates (thousands at most), enough to place any firm. */
@@ -654,11 +663,11 @@ export interface RankedCandidates {
     /** Firms whose supply links were listed (readCandidateLinks): the ones ranked. */
     linksRead: number;
     /**
-     * Firms whose facts the walks read: those of the rows read whose capability could still reach the top
-     * (walkQuery's minCapabilityKey), counted once a round.
+     * Firms whose facts the walks read: those of the rows read whose capability, from where they lie, could still
+     * reach the top (walkQuery's minCapabilityKey, then worthReading), each once.
      */
     walkFirmsRead: number;
-    /** Rows the walks read whose firm was left unread: its capability could not reach the top. */
+    /** Rows the walks read whose firm was left unread: its capability, from where it lies, could not reach the top. */
     walkRowsSkipped: number;
   };
 }
@@ -1141,6 +1150,43 @@ export async function readRankedCandidates(
     return least;
   };
 
+  /** The most a firm of this capability key can score from its home (a core role in the worst gap, the most breadth). */
+  const boundAtHome = new Map<string, number>();
+  /**
+   * Whether the facts of a firm a walk read are worth reading: its score can still reach the first-th best. The walk
+   * has only its rank key and its home (the rank key's capability counts every platform, so it bounds the firm's
+   * from above), so the bound takes the best fit and breadth any firm can have, the most linkage an unread firm can
+   * have (linkageCeiling) — and the firm's own proximity, where capabilityWorthReading must take the best of any
+   * outside region: most firms lie far from the region and out of the priority regions, and their proximity alone
+   * keeps them from the top (the bench's six cities' rankings at 200,000 firms: 2,753 of 4,079 firms read by the
+   * walks could not have reached the final first-th best from where they lie). A firm without a home, or at home in
+   * the region, has its facts read: the ranking rules on it (a firm with a home outside too is a candidate).
+   */
+  const worthReading = (rankKey: string, homeId: string | null): boolean => {
+    if (kthBest === -Infinity || homeId === null || inside(homeId)) return true;
+    const capability = frontierOf(rankKey).capabilityKey;
+    const memoKey = `${capability}\u0000${linkageCeiling}\u0000${homeId}`;
+    let bound = boundAtHome.get(memoKey);
+    if (bound === undefined) {
+      const place = placeOf(homeId);
+      bound = unseenBound(
+        {
+          gapScore: worstGap,
+          frontier: { core: true, capabilityKey: capability },
+          maxProximity: proximityValue(place.inPriorityRegion, place.distanceKm),
+          maxBreadth,
+          lane: 'core',
+          maxLinkage: linkageCeiling,
+        },
+        request.weights,
+      );
+      boundAtHome.set(memoKey, bound);
+    }
+    return bound >= kthBest;
+  };
+
+  /** Firms a walk round chose, by id, with their rank key and home: their facts go out with the next round. */
+  let pending = new Map<string, [string, string | null]>();
   for (;;) {
     // An unread firm of capability c fills at most the gaps with a lane whose walk has not got past c (it would
     // have been read there otherwise), and at most as many as any firm has segments: the tighter breadth, taken
@@ -1205,33 +1251,67 @@ export async function readRankedCandidates(
       return kthId > walk.after.slice(walk.after.indexOf('|') + 1);
     };
     const active = walks.filter((walk) => !walk.exhausted && open(walk));
-    if (active.length === 0) break;
-    const budget = request.scanLimit - stats.rowsRead;
-    if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);
-    const pageSize = Math.min(size, Math.floor(budget / active.length));
-    const [row] = await executor.read(
-      'target-walk',
-      walkQuery({
+    // The firms the last round chose whose facts are still worth reading, the first-th best having risen since.
+    const ids = [...pending]
+      .filter(([, [rankKey, homeId]]) => worthReading(rankKey, homeId))
+      .map(([id]) => id);
+    stats.walkRowsSkipped += pending.size - ids.length;
+    pending = new Map();
+    if (active.length === 0 && ids.length === 0) break;
+    let pageSize = 0;
+    let round: WalkRound | null = null;
+    if (active.length > 0) {
+      const budget = request.scanLimit - stats.rowsRead;
+      if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);
+      pageSize = Math.min(size, Math.floor(budget / active.length));
+      round = {
         lists: active.map((walk) => ({
           segmentId: walk.segmentId,
           after: walk.after,
           before: walk.lane === 'core' ? '1' : '2',
         })),
         size: pageSize,
-        scopeIds,
-        sources: request.sources,
         minCapabilityKey: capabilityWorthReading(),
-      }),
+      };
+    }
+    // The chosen firms' facts and the next round of the walks go out together: the round is read whatever the facts
+    // make of the first-th best (an index page, a few rows a walk), and a round that turns out not to be needed
+    // costs less than a statement more each round.
+    const [row] = await executor.read(
+      round === null ? 'target-walk-facts' : 'target-walk',
+      ids.length === 0 && round !== null
+        ? walkQuery(round)
+        : firmFactsQuery({
+            ids,
+            scopeIds,
+            sources: request.sources,
+            part: round === null ? null : walkPart(round),
+          }),
     );
+    let added = false;
+    for (const firm of (row?.['firms'] as FirmScoreRow[] | undefined) ?? []) {
+      stats.walkFirmsRead += 1;
+      if (addFirm(firm)) added = true;
+    }
+    if (added) await settleLinkage();
+    if (round === null) continue;
     stats.rounds += 1;
-    // Per walk read: [its index in the request, the last rank key read, the rows read, the rows left unread]
-    // (walkQuery).
-    const walked = (row?.['walked'] as [number, string, number, number][] | undefined) ?? [];
+    // Per walk read: [its index in the request, the last rank key read, the rows read, the rows worth a look as
+    // [rank key, home]] (walkPart). Read after the facts that came with them: the firms just read are not chosen
+    // again, and the others are weighed against the first-th best those facts raised.
+    const walked =
+      (row?.['walked'] as [number, string, number, [string, string | null][]][] | undefined) ?? [];
     const lastKey = new Map<number, { key: string; count: number }>();
-    for (const [list, key, rows, skipped] of walked) {
+    for (const [list, key, rows, found] of walked) {
       lastKey.set(Number(list), { key, count: Number(rows) });
       stats.rowsRead += Number(rows);
-      stats.walkRowsSkipped += Number(skipped);
+      stats.walkRowsSkipped += Number(rows) - found.length;
+      for (const [rankKey, homeId] of found) {
+        const id = rankKey.slice(rankKey.indexOf('|') + 1);
+        if (read.has(id) || pending.has(id)) continue;
+        if (worthReading(rankKey, homeId)) pending.set(id, [rankKey, homeId]);
+        else stats.walkRowsSkipped += 1;
+      }
     }
     for (const [list, walk] of active.entries()) {
       const last = lastKey.get(list);
@@ -1241,12 +1321,6 @@ export async function readRankedCandidates(
         walk.frontier = frontierOf(last.key);
       }
     }
-    let added = false;
-    for (const firm of (row?.['firms'] as FirmScoreRow[] | undefined) ?? []) {
-      stats.walkFirmsRead += 1;
-      if (addFirm(firm)) added = true;
-    }
-    if (added) await settleLinkage();
     size *= 2;
   }
 

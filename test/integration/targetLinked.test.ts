@@ -296,9 +296,81 @@ describe('target firms: a walk reads the facts of the firms that can still reach
     expect(fast.stats.rowsRead).toBe(8);
     expect(fast.stats.walkFirmsRead).toBe(2);
     expect(fast.stats.walkRowsSkipped).toBe(6);
-    // Without the linked read no firm can be ruled out before it is read: every row's firm is.
-    expect(reference.stats.walkRowsSkipped).toBe(0);
-    expect(reference.stats.walkFirmsRead).toBe(reference.stats.rowsRead);
+    // Without the linked read an unread firm may have any linkage: the walk reads more firms' facts.
+    expect(reference.stats.walkFirmsRead).toBeGreaterThan(fast.stats.walkFirmsRead);
+  });
+});
+
+describe('target firms: a walk weighs each firm it reads by where it lies', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  const prefix = `${filePrefix}-far`;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // As above, five small linked firms near the region are the top five, and two large leading high-tech firms
+    // without a link near it come first in the walk. Two more such firms lie 3,000 km away (beyond the proximity
+    // horizon, out of any priority region): their capability would lift them to the top from the nearest region,
+    // not from where they lie. Every firm is in the gap's lane, so the walk reads all of their rows.
+    graph = await createTestGraph(database.executor, prefix, {
+      regions: [
+        { id: 'home', lat: 30, lon: 114 },
+        { id: 'near', lat: 31, lon: 114 },
+        { id: 'far', lat: 30, lon: 80 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: [
+        { id: 'local', region: 'home', segments: [] },
+        ...[0, 1, 2, 3, 4].map((index) => ({
+          id: `linked-${index}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+          supplies: ['local'],
+        })),
+        ...['near', 'far'].flatMap((region) =>
+          [0, 1].map((index) => ({
+            id: `${region}-strong-${index}`,
+            region,
+            segments: ['gap'],
+            sizeBand: 'LARGE' as const,
+            leading: true,
+            highTech: true,
+          })),
+        ),
+      ],
+    });
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('reads the facts of the near firms only, and ranks what the plain full ranking gives', async () => {
+    const request = await gapRequest(database.executor, graph);
+    const factsRead: string[] = [];
+    const observed = database.executor.forRequest('far-firms', (event) => {
+      if (event.operation === 'target-walk' || event.operation === 'target-walk-facts')
+        factsRead.push(...((event.query.params['ids'] as string[] | undefined) ?? []));
+    });
+    const fast = await readRankedCandidates(observed, request);
+    // Without the linked read, and in pages of one row, every firm's facts are read before any bound can rule on it.
+    const reference = await readRankedCandidates(database.executor, {
+      ...request,
+      linkedLimits: { maxLocals: 0, maxLinks: 1 },
+      firstPage: 1,
+    });
+    expect(fast.stats.linkedComplete).toBe(true);
+    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id)).sort()).toEqual(
+      [0, 1, 2, 3, 4].map((index) => `linked-${index}`),
+    );
+    // The walk read the far firms' rows (they come first, with the near strong ones) and none of their facts.
+    expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(4);
+    expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['near-strong-0', 'near-strong-1']);
   });
 });
 

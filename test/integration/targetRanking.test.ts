@@ -19,7 +19,6 @@ import {
   MAX_REGION_DEPTH,
   NodeLabel as L,
   DEFAULT_ANALYTICS_SOURCES,
-  PROVENANCE_SOURCES,
   RelationshipType as T,
 } from '../../src/data/model.js';
 import { upsertAll } from '../../src/data/upsert.js';
@@ -693,8 +692,6 @@ describe('target firms ranked in the database', () => {
         const query = walkQuery({
           lists: [{ segmentId: `${prefix}-gap`, after: '', before: '2' }],
           size: 10,
-          scopeIds: [`${prefix}-gap`],
-          sources: PROVENANCE_SOURCES,
         });
         const result = await session.run(`PROFILE ${query.cypher}`, query.params);
         type Plan = {
