@@ -9,6 +9,7 @@ import type { Driver } from 'neo4j-driver';
 
 import { loadConfig, type Config } from '../src/config.js';
 import { cypher, type CypherQuery } from '../src/data/cypher.js';
+import { startArguments } from '../src/cli/startArguments.js';
 import { connectDriver } from '../src/data/driver.js';
 import { Executor } from '../src/data/executor.js';
 import { applyMigrations } from '../src/data/migrations.js';
@@ -1140,9 +1141,7 @@ async function benchSize(
         ...(settings.cpuProfileDir === ''
           ? []
           : ['--cpu-prof', '--cpu-prof-dir', path.resolve(ROOT, settings.cpuProfileDir)]),
-        '--import',
-        'tsx',
-        'src/main.ts',
+        ...startArguments(ROOT),
       ],
       {
         NEO4J_URI: store.neo4j.uri,

@@ -3,8 +3,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { startArguments } from '../../src/cli/startArguments.js';
+
 /**
- * The service as a user runs it (`npm start` is `node --import tsx src/main.ts`), as a child process whose JSON
+ * The service as a user runs it (`npm start`'s Node options and entry point, startArguments), as a child process whose JSON
  * log lines and stderr the test reads; shared by every process-level test (e2e and faults).
  */
 
@@ -29,7 +31,7 @@ export function startMain(environment: NodeJS.ProcessEnv): MainProcess {
       ([key]) => !key.startsWith('NEO4J_') && key !== 'PORT' && key !== 'HOST',
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, startArguments(PROJECT_ROOT), {
     cwd: PROJECT_ROOT,
     env: { ...inherited, LOG_LEVEL: 'info', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
