@@ -14,7 +14,12 @@ import type { Executor } from '../../src/data/executor.js';
 import { NodeLabel as L, RelationshipType as T } from '../../src/data/model.js';
 import { upsertAll } from '../../src/data/upsert.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
-import { createOneGapGraph, createTestGraph, type TestGraph } from '../support/graphBuilder.js';
+import {
+  createOneGapGraph,
+  createTestGraph,
+  type TestGraph,
+  type TestGraphSpec,
+} from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
 /**
@@ -228,6 +233,45 @@ describe('target firms: the firms linked to the region are read first', () => {
   });
 });
 
+/**
+ * The graph of the two walk tests below: one gap segment; `home` with a local firm, `near` (111 km away) with five
+ * small firms that supply it (linkage 1: the top five), and `others` in the gap, in `near` or in `regions`.
+ */
+function createFiveLinkedGraph(
+  executor: Executor,
+  prefix: string,
+  regions: TestGraphSpec['regions'],
+  others: TestGraphSpec['firms'],
+): Promise<TestGraph> {
+  return createTestGraph(executor, prefix, {
+    regions: [{ id: 'home', lat: 30, lon: 114 }, { id: 'near', lat: 31, lon: 114 }, ...regions],
+    chain: 'chain',
+    segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+    firms: [
+      { id: 'local', region: 'home', segments: [] },
+      ...[0, 1, 2, 3, 4].map((index) => ({
+        id: `linked-${index}`,
+        region: 'near',
+        segments: ['gap'],
+        sizeBand: 'SMALL' as const,
+        supplies: ['local'],
+      })),
+      ...others,
+    ],
+  });
+}
+
+/** Large leading high-tech firms in the gap without a link: capable enough to reach the top from near the region. */
+const strongFirms = (region: string, ids: readonly string[]): TestGraphSpec['firms'] =>
+  ids.map((id) => ({
+    id,
+    region,
+    segments: ['gap'],
+    sizeBand: 'LARGE' as const,
+    leading: true,
+    highTech: true,
+  }));
+
 describe('target firms: a walk reads the facts of the firms that can still reach the top only', () => {
   let database: TestDatabase;
   let graph: TestGraph;
@@ -239,30 +283,12 @@ describe('target firms: a walk reads the facts of the firms that can still reach
     // the walk reads, best capability first, two large leading high-tech firms without a link, the five, then micro
     // firms without a link. With an indirect link at most (the linked read saw every direct one), a micro or small
     // firm's capability cannot lift it to the fifth linked firm, a large leading high-tech one's can.
-    graph = await createTestGraph(database.executor, prefix, {
-      regions: [
-        { id: 'home', lat: 30, lon: 114 },
-        { id: 'near', lat: 31, lon: 114 },
-      ],
-      chain: 'chain',
-      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-      firms: [
-        { id: 'local', region: 'home', segments: [] },
-        ...[0, 1, 2, 3, 4].map((index) => ({
-          id: `linked-${index}`,
-          region: 'near',
-          segments: ['gap'],
-          sizeBand: 'SMALL' as const,
-          supplies: ['local'],
-        })),
-        ...[0, 1].map((index) => ({
-          id: `strong-${index}`,
-          region: 'near',
-          segments: ['gap'],
-          sizeBand: 'LARGE' as const,
-          leading: true,
-          highTech: true,
-        })),
+    graph = await createFiveLinkedGraph(
+      database.executor,
+      prefix,
+      [],
+      [
+        ...strongFirms('near', ['strong-0', 'strong-1']),
         ...Array.from({ length: 20 }, (_, index) => ({
           id: `micro-${String(index).padStart(2, '0')}`,
           region: 'near',
@@ -270,7 +296,7 @@ describe('target firms: a walk reads the facts of the firms that can still reach
           sizeBand: 'MICRO' as const,
         })),
       ],
-    });
+    );
     await refreshAggregates(database.executor);
   });
 
@@ -312,35 +338,15 @@ describe('target firms: a walk weighs each firm it reads by where it lies', () =
     // without a link near it come first in the walk. Two more such firms lie 3,000 km away (beyond the proximity
     // horizon, out of any priority region): their capability would lift them to the top from the nearest region,
     // not from where they lie. Every firm is in the gap's lane, so the walk reads all of their rows.
-    graph = await createTestGraph(database.executor, prefix, {
-      regions: [
-        { id: 'home', lat: 30, lon: 114 },
-        { id: 'near', lat: 31, lon: 114 },
-        { id: 'far', lat: 30, lon: 80 },
+    graph = await createFiveLinkedGraph(
+      database.executor,
+      prefix,
+      [{ id: 'far', lat: 30, lon: 80 }],
+      [
+        ...strongFirms('near', ['near-strong-0', 'near-strong-1']),
+        ...strongFirms('far', ['far-strong-0', 'far-strong-1']),
       ],
-      chain: 'chain',
-      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-      firms: [
-        { id: 'local', region: 'home', segments: [] },
-        ...[0, 1, 2, 3, 4].map((index) => ({
-          id: `linked-${index}`,
-          region: 'near',
-          segments: ['gap'],
-          sizeBand: 'SMALL' as const,
-          supplies: ['local'],
-        })),
-        ...['near', 'far'].flatMap((region) =>
-          [0, 1].map((index) => ({
-            id: `${region}-strong-${index}`,
-            region,
-            segments: ['gap'],
-            sizeBand: 'LARGE' as const,
-            leading: true,
-            highTech: true,
-          })),
-        ),
-      ],
-    });
+    );
     await refreshAggregates(database.executor);
   });
 
