@@ -585,7 +585,7 @@ export function admitted(
   );
 }
 
-export interface RankedCandidatesRequest {
+export interface RankedCandidatesRequest<Details = unknown> {
   readonly regionId: string;
   /** Every segment in the scope of a gap, mapped to the gap segment it belongs to. */
   readonly scopeToGap: ReadonlyMap<string, string>;
@@ -624,11 +624,18 @@ export interface RankedCandidatesRequest {
    */
   readonly explain?: boolean;
   /**
-   * CALL subqueries to run in the statement that reads the ranked firms' details, given their ids (a hydration of
-   * those firms for the client's selection, src/data/graph/hydrate.ts hydrationPart): their columns come back in
-   * `detailsRow`. The caller would otherwise read the same firms again in a statement of its own.
+   * Something more to read of the ranked firms, given their ids, in the statement that reads their details (a
+   * hydration of those firms for the client's selection, src/data/graph/hydrate.ts hydrationPart): the caller would
+   * otherwise read the same firms again in a statement of its own. What `read` makes of that statement's row comes
+   * back as `details`.
    */
-  readonly detailsPart?: (ids: readonly string[]) => StatementPart | null;
+  readonly details?: (ids: readonly string[]) => DetailsPart<Details>;
+}
+
+/** Subqueries for the details statement (none: nothing to read) and what to make of its row. */
+export interface DetailsPart<Details> {
+  readonly part: StatementPart | null;
+  readonly read: (row: Record<string, unknown> | undefined) => Details;
 }
 
 /** CALL subqueries (each returning one row) to put before a statement's RETURN, and the columns they add to it. */
@@ -637,10 +644,10 @@ export interface StatementPart {
   readonly columns: readonly string[];
 }
 
-export interface RankedCandidates {
+export interface RankedCandidates<Details = unknown> {
   readonly ranked: TargetRecommendation[];
-  /** The row of the details statement (with the columns of `detailsPart`); undefined when it did not run. */
-  readonly detailsRow: Record<string, unknown> | undefined;
+  /** What the request's `details` read in the details statement; undefined when no firm was ranked. */
+  readonly details: Details | undefined;
   /** The profile of each ranked firm. */
   readonly profiles: ReadonlyMap<string, CandidateProfile>;
   /** What the walk did, for tests and logs. */
@@ -765,10 +772,10 @@ function tooComplex(scanLimit: number, rowsRead: number): AppError {
  * proximity of any outside region, breadth of the gaps still walked) or only tie it with a larger id. The top
  * `first` then get their links listed, for the linkage factor's explanation and evidence.
  */
-export async function readRankedCandidates(
+export async function readRankedCandidates<Details = unknown>(
   executor: Executor,
-  request: RankedCandidatesRequest,
-): Promise<RankedCandidates> {
+  request: RankedCandidatesRequest<Details>,
+): Promise<RankedCandidates<Details>> {
   const stats = {
     rounds: 0,
     rowsRead: 0,
@@ -784,7 +791,7 @@ export async function readRankedCandidates(
     walkRowsSkipped: 0,
   };
   if (request.first === 0 || request.gaps.size === 0 || request.scopeToGap.size === 0) {
-    return { ranked: [], profiles: new Map(), stats, detailsRow: undefined };
+    return { ranked: [], profiles: new Map(), stats, details: undefined };
   }
   const regions = request.structures
     ? await request.structures('region-index', readRegionIndex)
@@ -1336,6 +1343,7 @@ export async function readRankedCandidates(
   // Without explanations a ranked firm's linkage value is the one read for the ranking. A firm has none only when
   // linkage weighs nothing (its score was exact without it): its value is then read, without listing its links.
   const linkageUnread = explain ? [] : ids.filter((id) => !linkageOf.has(id));
+  const extra = ids.length === 0 ? undefined : request.details?.(ids);
   const [links, detailsRow, lateLinkage] = await Promise.all([
     explain
       ? readCandidateLinks(executor, { regionId: request.regionId, ids, sources: request.sources })
@@ -1350,7 +1358,7 @@ export async function readRankedCandidates(
               scopeIds,
               sources: request.sources,
               details: true,
-              part: request.detailsPart?.(ids) ?? null,
+              part: extra?.part ?? null,
             }),
           )
           .then(([row]) => row),
@@ -1413,6 +1421,6 @@ export async function readRankedCandidates(
     ranked,
     profiles,
     stats,
-    detailsRow,
+    details: extra?.read(detailsRow),
   };
 }

@@ -904,9 +904,7 @@ export async function targetFirms(
   // top (src/analytics/candidates.ts), then supply links for the few that still can.
   // The ranked firms are projected for the client's selection in the statement that reads their details: the
   // hydration below then reads only what else is selected (none at all for a ranking of firms and scores).
-  const enterprisesAt = ['recommendations', 'enterprise'];
-  let enterpriseHydration = hydrationPart(selection, [], context.limits);
-  const { ranked, profiles, detailsRow } = await readRankedCandidates(context.executor, {
+  const ranking = await readRankedCandidates(context.executor, {
     regionId: args.regionId,
     scopeToGap,
     gaps: gapById,
@@ -920,18 +918,21 @@ export async function targetFirms(
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
     explain: wantsExplanations(selection),
-    detailsPart: (ids) => {
-      enterpriseHydration = hydrationPart(
+    details: (ids) => {
+      const part = hydrationPart(
         selection,
-        [{ typeName: 'Enterprise', ids, at: enterprisesAt }],
+        [{ typeName: 'Enterprise', ids, at: ['recommendations', 'enterprise'] }],
         context.limits,
       );
-      return enterpriseHydration.query === null
-        ? null
-        : { query: enterpriseHydration.query, columns: enterpriseHydration.columns };
+      return {
+        part: part.query === null ? null : { query: part.query, columns: part.columns },
+        read: part.from,
+      };
     },
   });
-  const enterprises = enterpriseHydration.from(detailsRow);
+  const { ranked, profiles } = ranking;
+  // No firm ranked: nothing of them to project.
+  const enterprises = ranking.details ?? hydrationPart(selection, [], context.limits).from(undefined);
   const incentiveFacts = await measuresRead;
   const measures = ranked.length > 0 && incentiveFacts ? measuresForEligibility(incentiveFacts) : [];
   const incentivesOf = new Map(
