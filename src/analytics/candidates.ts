@@ -4,6 +4,7 @@ import {
   breadthValue,
   CAPABILITY_KEY_SCALE,
   capabilityKey,
+  fitValue,
   haversineKm,
   LINKAGE_VALUE,
   proximityValue,
@@ -441,10 +442,11 @@ export function firmFactsQuery(request: {
  * One round of the walks: the next `size` operations of each listed segment in rank order, read from the
  * relationship index (index order, no sort: see targetRanking.test.ts). `walked` holds, per walk read, [its index in
  * `lists`, the last rank key read, the rows read, the rows whose capability key (as the rank key holds it) is at
- * least `minCapabilityKey` (0: every row), each as [rank key, the firm's home (rankHomeId)]]: all the caller needs to
- * move the walk on and to choose, by each firm's best score where it lies, whose facts to read (firmFactsQuery). No
- * firm is read here: a round reads index entries only, whatever the filters (provenance, region), which the caller
- * applies to the facts.
+ * least the list's `minCapabilityKey` (0: every row), each as [rank key, the firm's home (rankHomeId), the ids of the
+ * firm's segments (rankSegmentIds)]]: all the caller needs to move the walk on and to choose, by each firm's best
+ * score where it lies and with the gaps its segments fill, whose facts to read (firmFactsQuery). Of a firm only its
+ * kept segment ids are read, and only for the rows returned; the filters (provenance, region) are the caller's, on
+ * the facts.
  */
 export function walkQuery(request: WalkRound): CypherQuery {
   const part = walkPart(request);
@@ -453,11 +455,12 @@ export function walkQuery(request: WalkRound): CypherQuery {
 
 /** A round of the walks: what walkQuery reads. */
 export interface WalkRound {
-  /** Each walk: its segment and the range of rank keys still to read, after `after` and before `before`. */
-  readonly lists: readonly { segmentId: string; after: string; before: string }[];
+  /**
+   * Each walk: its segment, the range of rank keys still to read (after `after` and before `before`), and the least
+   * capability key (the rank key's) of the rows to return (0 when left out: every row); rows below it are only counted.
+   */
+  readonly lists: readonly { segmentId: string; after: string; before: string; minCapabilityKey?: number }[];
   readonly size: number;
-  /** The least capability key (the rank key's) of the rows returned; rows below it are only counted. */
-  readonly minCapabilityKey?: number;
 }
 
 /** walkQuery as a subquery (column `walked`), to go out with the facts of the firms the last round chose. */
@@ -469,21 +472,25 @@ export function walkPart(request: WalkRound): StatementPart {
          WITH index, $lists[index] AS list
          CALL {
            WITH list
-           MATCH ()-[op:${T.OPERATES_IN}]->()
+           MATCH (firm)-[op:${T.OPERATES_IN}]->()
            WHERE op.rankSegmentId = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
-           RETURN op ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
+           RETURN op, firm ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
          }
-         WITH index, op, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= $minCapabilityKey AS wanted
+         WITH index, op, firm, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= list[3] AS wanted
          // collect leaves out the nulls: a row below the capability wanted moves the walk on but is not returned.
          WITH index, max(op.rankKey) AS last, count(op) AS rows,
-              collect(CASE WHEN wanted THEN [op.rankKey, op.rankHomeId] END) AS found
+              collect(CASE WHEN wanted THEN [op.rankKey, op.rankHomeId, firm.rankSegmentIds] END) AS found
          RETURN collect([index, last, rows, found]) AS walked
        }`,
       {
-        // [segment id, after, before]: as maps, each walk's list repeated the three keys in every statement.
-        lists: request.lists.map((list) => [list.segmentId, list.after, list.before]),
+        // [segment id, after, before, least capability]: as maps, each walk's list repeated the keys in every statement.
+        lists: request.lists.map((list) => [
+          list.segmentId,
+          list.after,
+          list.before,
+          neo4j.int(list.minCapabilityKey ?? 0),
+        ]),
         size: neo4j.int(request.size),
-        minCapabilityKey: neo4j.int(request.minCapabilityKey ?? 0),
       },
     ),
     columns: ['walked'],
@@ -729,6 +736,18 @@ interface Walk {
   after: string;
   frontier: WalkFrontier | null;
   exhausted: boolean;
+}
+
+/** What a walk row says of its firm: all worthReading weighs before the firm's facts are read. */
+interface WalkedFirm {
+  readonly rankKey: string;
+  /** The firm's home (rankHomeId); null when it has none. */
+  readonly homeId: string | null;
+  /** The role (core or not) and gap score of the operation the row was read by: the walk's. */
+  readonly core: boolean;
+  readonly gapScore: number;
+  /** The breadth of the gaps the firm's kept segments fill (breadthOfSegments). */
+  readonly breadth: number;
 }
 
 /**
@@ -1028,6 +1047,8 @@ export async function readRankedCandidates<Details = unknown>(
   // The best fit any firm can have (a core role in the worst gap) and the most breadth any firm can have: with its
   // capability, linkage and proximity, they bound a firm's score whichever of its operations it is read by.
   const worstGap = Math.max(...[...request.gaps.values()].map((gap) => gap.score));
+  /** The score of a walk's gap (100, the worst, for a gap the request does not list). */
+  const gapScoreOf = (walk: Walk) => request.gaps.get(walk.gapId)?.score ?? 100;
   const maxBreadth = breadthValue(
     Math.min(request.gaps.size, request.maxOperations ?? Infinity),
     request.gaps.size,
@@ -1128,25 +1149,26 @@ export async function readRankedCandidates<Details = unknown>(
 
   let size = request.firstPage ?? FIRST_WALK_PAGE;
   /**
-   * The least capability key a firm read by a walk needs for its facts to be worth reading: below it, even a core
-   * role in the worst gap, the most breadth, the best proximity of any outside region and the most linkage an
-   * unread firm can have (linkageCeiling) leave its score under the first-th best, which only rises, so it can never
-   * enter the top whatever its facts are. (A firm with a direct link that the linked read left unread was ruled out
-   * there already, with its own linkage.) The bound grows with the capability key, so the keys are tried best
-   * first. When the linked read has found the top, most rows of a round fall below it: a city's gaps at 200,000
+   * The least capability key a firm read by this walk needs for its facts to be worth reading: below it, even the
+   * walk's own fit (its gap's score, its role), the most breadth, the best proximity of any outside region and the
+   * most linkage an unread firm can have (linkageCeiling) leave its score under the first-th best, which only rises,
+   * so it can never enter the top through this operation whatever its facts are (an operation of the firm with a
+   * better fit is another walk's row, weighed there). (A firm with a direct link that the linked read left unread was
+   * ruled out there already, with its own linkage.) The bound grows with the capability key, so the keys are tried
+   * best first. When the linked read has found the top, most rows of a round fall below it: a city's gaps at 200,000
    * firms read 159–252 firms' facts a round, of which 11–36 could still reach the top.
    */
-  const capabilityWorthReading = (): number => {
+  const capabilityWorthReading = (walk: Walk): number => {
     if (kthBest === -Infinity) return 0;
     let least = CAPABILITY_KEY_SCALE + 1;
     for (const key of CAPABILITY_KEYS) {
       const bound = unseenBound(
         {
-          gapScore: worstGap,
-          frontier: { core: true, capabilityKey: key },
+          gapScore: gapScoreOf(walk),
+          frontier: { core: walk.lane === 'core', capabilityKey: key },
           maxProximity,
           maxBreadth,
-          lane: 'core',
+          lane: walk.lane,
           maxLinkage: linkageCeiling,
         },
         request.weights,
@@ -1157,43 +1179,63 @@ export async function readRankedCandidates<Details = unknown>(
     return least;
   };
 
-  /** The most a firm of this capability key can score from its home (a core role in the worst gap, the most breadth). */
-  const boundAtHome = new Map<string, number>();
+  /** The most a firm can score from what a walk row says of it, per row kind (WalkedFirm) and the linkage ceiling. */
+  const boundOfRow = new Map<string, number>();
   /**
-   * Whether the facts of a firm a walk read are worth reading: its score can still reach the first-th best. The walk
-   * has only its rank key and its home (the rank key's capability counts every platform, so it bounds the firm's
-   * from above), so the bound takes the best fit and breadth any firm can have, the most linkage an unread firm can
-   * have (linkageCeiling) — and the firm's own proximity, where capabilityWorthReading must take the best of any
-   * outside region: most firms lie far from the region and out of the priority regions, and their proximity alone
-   * keeps them from the top (the bench's six cities' rankings at 200,000 firms: 2,753 of 4,079 firms read by the
-   * walks could not have reached the final first-th best from where they lie). A firm without a home, or at home in
-   * the region, has its facts read: the ranking rules on it (a firm with a home outside too is a candidate).
+   * Whether the facts of a firm a walk read are worth reading: its score can still reach the first-th best. The row
+   * holds the firm's rank key (whose capability counts every platform, so it bounds the firm's from above), its home
+   * and its segments, and came from a walk of one gap and role: the bound takes that operation's fit, the breadth of
+   * the gaps the firm's segments fill (every operation counted, whatever its provenance), the most linkage an unread
+   * firm can have (linkageCeiling) and the firm's own proximity, where capabilityWorthReading must take the best of
+   * any outside region. An operation of the firm with a better fit is read by its own walk, which weighs it with that
+   * fit (or has passed its capability, every firm there bounded below the first-th best). Most firms a walk reads lie
+   * far from the region and out of the priority regions, fill one gap, or hold a minor role, and each of these alone
+   * keeps them from the top: the bench's six cities' rankings at 200,000 firms read the facts of 1,344 firms the
+   * walks read with a core role in the worst gap and the most breadth assumed, 200 with each row's own. A firm
+   * without a home, or at home in the region, has its facts read: the ranking rules on it (a firm with a home outside
+   * too is a candidate).
    */
-  const worthReading = (rankKey: string, homeId: string | null): boolean => {
-    if (kthBest === -Infinity || homeId === null || inside(homeId)) return true;
-    const capability = frontierOf(rankKey).capabilityKey;
-    const memoKey = `${capability}\u0000${linkageCeiling}\u0000${homeId}`;
-    let bound = boundAtHome.get(memoKey);
+  const worthReading = (firm: WalkedFirm): boolean => {
+    if (kthBest === -Infinity || firm.homeId === null || inside(firm.homeId)) return true;
+    const capability = frontierOf(firm.rankKey).capabilityKey;
+    const memoKey = `${capability}\u0000${linkageCeiling}\u0000${firm.homeId}\u0000${firm.core}\u0000${firm.gapScore}\u0000${firm.breadth}`;
+    let bound = boundOfRow.get(memoKey);
     if (bound === undefined) {
-      const place = placeOf(homeId);
+      const place = placeOf(firm.homeId);
       bound = unseenBound(
         {
-          gapScore: worstGap,
-          frontier: { core: true, capabilityKey: capability },
+          gapScore: firm.gapScore,
+          frontier: { core: firm.core, capabilityKey: capability },
           maxProximity: proximityValue(place.inPriorityRegion, place.distanceKm),
-          maxBreadth,
-          lane: 'core',
+          maxBreadth: firm.breadth,
+          lane: firm.core ? 'core' : 'other',
           maxLinkage: linkageCeiling,
         },
         request.weights,
       );
-      boundAtHome.set(memoKey, bound);
+      boundOfRow.set(memoKey, bound);
     }
     return bound >= kthBest;
   };
+  /**
+   * The breadth of a firm with these segments (its kept rankSegmentIds): the gaps they fill. Unknown keys (none
+   * kept) give the most any firm can have.
+   */
+  const breadthOfSegments = (segmentIds: readonly string[] | null): number => {
+    if (segmentIds === null) return maxBreadth;
+    const filled = new Set<string>();
+    for (const segmentId of segmentIds) {
+      const gapId = request.scopeToGap.get(segmentId);
+      if (gapId !== undefined) filled.add(gapId);
+    }
+    return breadthValue(Math.min(filled.size, request.maxOperations ?? Infinity), request.gaps.size);
+  };
 
-  /** Firms a walk round chose, by id, with their rank key and home: their facts go out with the next round. */
-  let pending = new Map<string, [string, string | null]>();
+  /**
+   * Firms a walk round chose, by id, each with the row that bounds it highest (a firm can be read by several walks in
+   * a round): their facts go out with the next round.
+   */
+  let pending = new Map<string, WalkedFirm>();
   for (;;) {
     // An unread firm of capability c fills at most the gaps with a lane whose walk has not got past c (it would
     // have been read there otherwise), and at most as many as any firm has segments: the tighter breadth, taken
@@ -1231,7 +1273,7 @@ export async function readRankedCandidates<Details = unknown>(
       if (known !== undefined) return known;
       const bound = unseenBound(
         {
-          gapScore: request.gaps.get(walk.gapId)?.score ?? 100,
+          gapScore: gapScoreOf(walk),
           frontier: { core: walk.lane === 'core', capabilityKey: capability },
           maxProximity,
           maxBreadth: breadthAt(capability),
@@ -1259,9 +1301,7 @@ export async function readRankedCandidates<Details = unknown>(
     };
     const active = walks.filter((walk) => !walk.exhausted && open(walk));
     // The firms the last round chose whose facts are still worth reading, the first-th best having risen since.
-    const ids = [...pending]
-      .filter(([, [rankKey, homeId]]) => worthReading(rankKey, homeId))
-      .map(([id]) => id);
+    const ids = [...pending].filter(([, firm]) => worthReading(firm)).map(([id]) => id);
     stats.walkRowsSkipped += pending.size - ids.length;
     pending = new Map();
     if (active.length === 0 && ids.length === 0) break;
@@ -1276,9 +1316,9 @@ export async function readRankedCandidates<Details = unknown>(
           segmentId: walk.segmentId,
           after: walk.after,
           before: walk.lane === 'core' ? '1' : '2',
+          minCapabilityKey: capabilityWorthReading(walk),
         })),
         size: pageSize,
-        minCapabilityKey: capabilityWorthReading(),
       };
     }
     // The chosen firms' facts and the next round of the walks go out together: the round is read whatever the facts
@@ -1304,19 +1344,28 @@ export async function readRankedCandidates<Details = unknown>(
     if (round === null) continue;
     stats.rounds += 1;
     // Per walk read: [its index in the request, the last rank key read, the rows read, the rows worth a look as
-    // [rank key, home]] (walkPart). Read after the facts that came with them: the firms just read are not chosen
-    // again, and the others are weighed against the first-th best those facts raised.
+    // [rank key, home, segments]] (walkPart). Read after the facts that came with them: the firms just read are not
+    // chosen again, and the others are weighed against the first-th best those facts raised.
     const walked =
-      (row?.['walked'] as [number, string, number, [string, string | null][]][] | undefined) ?? [];
+      (row?.['walked'] as
+        [number, string, number, [string, string | null, string[] | null][]][] | undefined) ?? [];
     const lastKey = new Map<number, { key: string; count: number }>();
     for (const [list, key, rows, found] of walked) {
       lastKey.set(Number(list), { key, count: Number(rows) });
       stats.rowsRead += Number(rows);
       stats.walkRowsSkipped += Number(rows) - found.length;
-      for (const [rankKey, homeId] of found) {
+      const walk = active[Number(list)]!;
+      const gapScore = gapScoreOf(walk);
+      const core = walk.lane === 'core';
+      for (const [rankKey, homeId, segmentIds] of found) {
         const id = rankKey.slice(rankKey.indexOf('|') + 1);
-        if (read.has(id) || pending.has(id)) continue;
-        if (worthReading(rankKey, homeId)) pending.set(id, [rankKey, homeId]);
+        if (read.has(id)) continue;
+        // The firm's capability, home and segments are the same in every row of it: only the fit differs.
+        const chosen = pending.get(id);
+        if (chosen !== undefined && fitValue(chosen.core, chosen.gapScore) >= fitValue(core, gapScore))
+          continue;
+        const firm = { rankKey, homeId, core, gapScore, breadth: breadthOfSegments(segmentIds) };
+        if (worthReading(firm)) pending.set(id, firm);
         else stats.walkRowsSkipped += 1;
       }
     }

@@ -189,7 +189,7 @@ function fitFactor(
 }
 
 /** Fit of one operation before rounding: a core role counts fully, any other half. */
-function fitValue(core: boolean, gapScore: number): number {
+export function fitValue(core: boolean, gapScore: number): number {
   const roleWeight = core ? 1 : 0.5;
   // A firm that fills a worse gap fits better: scale by the gap's score, with a floor so any gap counts.
   return roleWeight * (0.5 + 0.5 * (gapScore / 100));
