@@ -234,25 +234,27 @@ describe('target firms: the firms linked to the region are read first', () => {
 });
 
 /**
- * The graph of the two walk tests below: one gap segment; `home` with a local firm, `near` (111 km away) with five
- * small firms that supply it (linkage 1: the top five), and `others` in the gap, in `near` or in `regions`.
+ * The graph of the walk tests below: the gap segments (`gap` unless given); `home` with a local firm, `near` (111 km
+ * away) with five small firms in every gap that supply it (linkage 1: the top five), and `others`, in `near` or in
+ * `regions`.
  */
 function createFiveLinkedGraph(
   executor: Executor,
   prefix: string,
   regions: TestGraphSpec['regions'],
   others: TestGraphSpec['firms'],
+  gapIds: readonly string[] = ['gap'],
 ): Promise<TestGraph> {
   return createTestGraph(executor, prefix, {
     regions: [{ id: 'home', lat: 30, lon: 114 }, { id: 'near', lat: 31, lon: 114 }, ...regions],
     chain: 'chain',
-    segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+    segments: gapIds.map((id) => ({ id, stage: 'MIDSTREAM' as const })),
     firms: [
       { id: 'local', region: 'home', segments: [] },
       ...[0, 1, 2, 3, 4].map((index) => ({
         id: `linked-${index}`,
         region: 'near',
-        segments: ['gap'],
+        segments: gapIds,
         sizeBand: 'SMALL' as const,
         supplies: ['local'],
       })),
@@ -377,6 +379,67 @@ describe('target firms: a walk weighs each firm it reads by where it lies', () =
     // The walk read the far firms' rows (they come first, with the near strong ones) and none of their facts.
     expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(4);
     expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['near-strong-0', 'near-strong-1']);
+  });
+});
+
+describe('target firms: a walk weighs each firm it reads by the gaps its segments fill', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  const prefix = `${filePrefix}-breadth`;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // Two gaps. As above, five small linked firms near the region, in both gaps, are the top five, and two large
+    // leading high-tech firms without a link near it, in both gaps too, could reach them. Two more such firms are in
+    // the first gap only: half the breadth, which keeps them under the fifth whatever else they are. The first gap's
+    // walk reads their rows (the second gap is still walked, so an unread firm there could fill both), but it need
+    // not read their facts.
+    graph = await createFiveLinkedGraph(
+      database.executor,
+      prefix,
+      [],
+      [
+        ...strongFirms('near', ['both-strong-0', 'both-strong-1']).map((firm) => ({
+          ...firm,
+          segments: ['gap', 'gap2'],
+        })),
+        ...strongFirms('near', ['one-strong-0', 'one-strong-1']),
+      ],
+      ['gap', 'gap2'],
+    );
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('reads the facts of the firms whose segments could lift them only, and ranks what the plain ranking gives', async () => {
+    const gapIds = [graph.id('gap'), graph.id('gap2')];
+    const request = {
+      ...(await gapRequest(database.executor, graph)),
+      scopeToGap: await readSegmentScopes(database.executor, gapIds),
+      gaps: new Map(gapIds.map((segmentId) => [segmentId, { segmentId, name: segmentId, score: 80 }])),
+    };
+    const factsRead: string[] = [];
+    const observed = database.executor.forRequest('one-gap-firms', (event) => {
+      if (event.operation === 'target-walk' || event.operation === 'target-walk-facts')
+        factsRead.push(...((event.query.params['ids'] as string[] | undefined) ?? []));
+    });
+    const fast = await readRankedCandidates(observed, request);
+    const reference = await readRankedCandidates(database.executor, {
+      ...request,
+      linkedLimits: { maxLocals: 0, maxLinks: 1 },
+      firstPage: 1,
+    });
+    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id)).sort()).toEqual(
+      [0, 1, 2, 3, 4].map((index) => `linked-${index}`),
+    );
+    // The first gap's rows were read, the one-gap firms' among them.
+    expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(9);
+    expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['both-strong-0', 'both-strong-1']);
   });
 });
 
