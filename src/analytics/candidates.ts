@@ -377,22 +377,27 @@ export function linkedCandidatesQuery(request: {
      // Only the shipped firms' homes are read: the homes they keep (RANK_BODY), walked for a firm without them.
      UNWIND (CASE WHEN size(shipped) = 0 THEN [null] ELSE shipped END) AS firm
      WITH locals, links, found, shipped, firm[0] AS e, firm[1] AS linkage, firm[2] AS capability
-     WITH locals, links, found, shipped, e, linkage, capability, e.rankHomeIds AS keptHomes
+     WITH locals, links, found, shipped, e, linkage, capability, e.rankHomeIds AS keptHomes,
+          e.rankOperationKeys AS keptKeys
      RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links, size(found) AS linkedFirms,
             // The first firm left out, as [linkage, capability]: every firm left out has a bound no higher than its.
             CASE WHEN size(found) > size(shipped) THEN found[size(shipped)][1..3] END AS nextLeftOut,
             collect(CASE WHEN e IS NOT NULL THEN
               [e.id, e.source, linkage, capability,
-               CASE WHEN keptHomes IS NOT NULL THEN keptHomes ELSE [(e)-[:${T.LOCATED_IN}]->(home) | home.id] END]
+               CASE WHEN keptHomes IS NOT NULL THEN keptHomes ELSE [(e)-[:${T.LOCATED_IN}]->(home) | home.id] END,
+               // The gaps' segments it operates in with the sources asked for: null when it keeps no keys.
+               [key IN keptKeys WHERE $scopeKeys[key] IS NOT NULL | $scopeKeys[key]]]
             END) AS firms`,
     {
       regionId: request.regionId,
       scopeIds: [...new Set(request.scopeIds)],
       // A map, not a list: 'key IN $list' compares with each entry in turn, and with a city's 31,803 linked firms at a
       // million and 108 keys (36 segments × 3 sources) that was 40 % of the statement (five cities alone: 1,343 ms
-      // against 812 ms with the map).
+      // against 812 ms with the map). Each key maps to its segment's id.
       scopeKeys: Object.fromEntries(
-        operationKeys(request.scopeIds, request.sources).map((key) => [key, true]),
+        [...new Set(request.scopeIds)].flatMap((segmentId) =>
+          operationKeys([segmentId], request.sources).map((key) => [key, segmentId]),
+        ),
       ),
       sources: request.sources,
       maxLocals: neo4j.int(request.maxLocals),
@@ -686,8 +691,11 @@ export interface RankedCandidates<Details = unknown> {
   };
 }
 
-/** A firm as linkedCandidatesQuery returns it: [id, source, linkage, capability key, home ids]. */
-type LinkedFirmRow = [string, string, number, number, string[]];
+/**
+ * A firm as linkedCandidatesQuery returns it: [id, source, linkage, capability key, home ids, the ids of the gaps'
+ * segments it operates in (null when it keeps no operation keys)].
+ */
+type LinkedFirmRow = [string, string, number, number, string[], string[] | null];
 
 /**
  * A firm as FIRM_SCORE_FACTS returns it: id, source, size band, leading, high-tech, platforms hosted, home ids,
@@ -746,7 +754,7 @@ interface WalkedFirm {
   /** The role (core or not) and gap score of the operation the row was read by: the walk's. */
   readonly core: boolean;
   readonly gapScore: number;
-  /** The breadth of the gaps the firm's kept segments fill (breadthOfSegments). */
+  /** The breadth of the gaps the firm's kept segments fill (gapsFilledBy). */
   readonly breadth: number;
 }
 
@@ -1053,14 +1061,41 @@ export async function readRankedCandidates<Details = unknown>(
     Math.min(request.gaps.size, request.maxOperations ?? Infinity),
     request.gaps.size,
   );
-  /** The most a firm with this linkage and capability key can score, wherever it lies (maxProximity). */
-  const linkedBound = (linkage: number, capabilityKey: number, proximity = maxProximity) =>
+  /**
+   * The gaps a firm operating in these of the gaps' segments fills: the most breadth it can have and the score of
+   * the worst of them (the best fit it can have). Unknown segments (a firm that keeps no keys): any firm's most.
+   */
+  const gapsFilledBy = (segmentIds: readonly string[] | null): { breadth: number; gapScore: number } => {
+    if (segmentIds === null) return { breadth: maxBreadth, gapScore: worstGap };
+    const filled = new Set<string>();
+    let gapScore = 0;
+    for (const segmentId of segmentIds) {
+      const gapId = request.scopeToGap.get(segmentId);
+      if (gapId === undefined) continue;
+      filled.add(gapId);
+      gapScore = Math.max(gapScore, request.gaps.get(gapId)?.score ?? 100);
+    }
+    return {
+      breadth: breadthValue(Math.min(filled.size, request.maxOperations ?? Infinity), request.gaps.size),
+      gapScore,
+    };
+  };
+  /**
+   * The most a firm with this linkage and capability key can score, wherever it lies (maxProximity) and whatever
+   * gaps it fills (a core role in the worst gap, the most breadth), unless they are given.
+   */
+  const linkedBound = (
+    linkage: number,
+    capabilityKey: number,
+    proximity = maxProximity,
+    gaps = { breadth: maxBreadth, gapScore: worstGap },
+  ) =>
     unseenBound(
       {
-        gapScore: worstGap,
+        gapScore: gaps.gapScore,
         frontier: { core: true, capabilityKey },
         maxProximity: proximity,
-        maxBreadth,
+        maxBreadth: gaps.breadth,
         lane: 'core',
         maxLinkage: linkage,
       },
@@ -1070,8 +1105,9 @@ export async function readRankedCandidates<Details = unknown>(
   // The firms with a direct link to the region first (linkedCandidatesQuery): once they are all known, no unread
   // firm can have more than an indirect link, and the walks stop after a few rows instead of reading the gaps'
   // segments nearly whole. Each is bounded from what that read returns — its exact linkage and proximity, its
-  // capability key (every platform counted), a core role in the worst gap and the most breadth any firm can have —
-  // and only those whose bound can still reach the first-th best have their facts read, best bound first.
+  // capability key (every platform counted), a core role in the worst of the gaps its segments fill and the breadth
+  // of those gaps — and only those whose bound can still reach the first-th best have their facts read, best bound
+  // first.
   // The read ships the first `linkedPage` of them by the same bound with the best proximity (linkedOrder), and the
   // first one it left out: once the first-th best is above that one's bound, none left out can reach the top, and
   // the walks may treat them as read. Otherwise the read runs again and ships them all. A city at a million firms
@@ -1100,7 +1136,7 @@ export async function readRankedCandidates<Details = unknown>(
     // An incomplete read (too many firms or links) leaves every unread firm's linkage bounded by 1, as without it.
     if (!stats.linkedComplete) break;
     const linked: { id: string; bound: number }[] = [];
-    for (const [id, source, linkage, capability, homeIds] of (linkedRow?.['firms'] as
+    for (const [id, source, linkage, capability, homeIds, segmentIds] of (linkedRow?.['firms'] as
       LinkedFirmRow[] | undefined) ?? []) {
       // A firm shipped by the first read was dealt with then.
       if (shipped.has(id)) continue;
@@ -1119,6 +1155,7 @@ export async function readRankedCandidates<Details = unknown>(
           Number(linkage),
           Number(capability),
           proximityValue(place.inPriorityRegion, place.distanceKm),
+          gapsFilledBy(segmentIds),
         ),
       });
     }
@@ -1216,19 +1253,6 @@ export async function readRankedCandidates<Details = unknown>(
       boundOfRow.set(memoKey, bound);
     }
     return bound >= kthBest;
-  };
-  /**
-   * The breadth of a firm with these segments (its kept rankSegmentIds): the gaps they fill. Unknown keys (none
-   * kept) give the most any firm can have.
-   */
-  const breadthOfSegments = (segmentIds: readonly string[] | null): number => {
-    if (segmentIds === null) return maxBreadth;
-    const filled = new Set<string>();
-    for (const segmentId of segmentIds) {
-      const gapId = request.scopeToGap.get(segmentId);
-      if (gapId !== undefined) filled.add(gapId);
-    }
-    return breadthValue(Math.min(filled.size, request.maxOperations ?? Infinity), request.gaps.size);
   };
 
   /**
@@ -1364,7 +1388,7 @@ export async function readRankedCandidates<Details = unknown>(
         const chosen = pending.get(id);
         if (chosen !== undefined && fitValue(chosen.core, chosen.gapScore) >= fitValue(core, gapScore))
           continue;
-        const firm = { rankKey, homeId, core, gapScore, breadth: breadthOfSegments(segmentIds) };
+        const firm = { rankKey, homeId, core, gapScore, breadth: gapsFilledBy(segmentIds).breadth };
         if (worthReading(firm)) pending.set(id, firm);
         else stats.walkRowsSkipped += 1;
       }
