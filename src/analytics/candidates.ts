@@ -1115,9 +1115,11 @@ export async function readRankedCandidates<Details = unknown>(
   // and bounding them all was a quarter to a third of the request's CPU in Node (linkedPageFor).
   const order = linkedOrder(linkedBound);
   const shipped = new Set<string>();
-  // A firm's facts cost a few dozen db hits, a statement a round trip: the 140 firms xiamen × biomedicine needed at
-  // 200,000 firms took three statements from a first batch of 20, and take two from 50.
-  let batch = Math.max(5 * request.first, 50);
+  // A firm's facts cost a few dozen db hits, a statement a round trip. With each firm bounded by the gaps it fills
+  // (gapsFilledBy), the first 20 by bound settle the top for a first of 10: at 200,000 firms xiamen × biomedicine
+  // needed 140 firms' facts in three statements from a first batch of 20 with the worst gap and the most breadth
+  // assumed, and 20 in one with them; the bench's six draws and four more read 20 in one (37–50 from 50).
+  let batch = Math.max(2 * request.first, 20);
   for (let limit: number | null = request.linkedPage ?? linkedPageFor(request.first); ; limit = null) {
     const [linkedRow] = await executor.read(
       'target-linked',
