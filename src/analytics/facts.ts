@@ -700,14 +700,28 @@ export async function readCandidateLinkage(
   request: { regionId: string; ids: readonly string[]; sources: Sources },
 ): Promise<Map<string, number>> {
   if (request.ids.length === 0) return new Map();
-  const rows = await executor.read(
+  const part = candidateLinkagePart(request.regionId);
+  const [row] = await executor.read(
     'target-linkage',
-    cypher(
-      `MATCH (region:${L.Region} { id: $regionId })
+    cypher(`${part.cypher}\nRETURN linkage`, { ...part.params, ids: request.ids, sources: request.sources }),
+  );
+  return linkageFrom(row);
+}
+
+/**
+ * readCandidateLinkage's read as a CALL subquery returning one row with `linkage`: [id, linkage factor] of each firm
+ * of `$ids` found (linkageFrom reads it). It reads the firms and the sources of the statement it goes out with
+ * (`$ids`, `$sources`: the facts of the firms a walk round chose, candidates.ts, which would otherwise need a
+ * statement more for their linkage); its own parameter is `linkageRegionId`.
+ */
+export function candidateLinkagePart(regionId: string): CypherQuery {
+  return cypher(
+    `CALL {
+       MATCH (region:${L.Region} { id: $linkageRegionId })
        WITH ${REGION_SUBTREE('region')} AS regions
        UNWIND $ids AS id
        MATCH (e:${L.Enterprise} { id: id })
-       RETURN e.id AS id, CASE
+       RETURN collect([e.id, CASE
          WHEN EXISTS { MATCH (e)-[s:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
                        WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 1.0
          WHEN EXISTS { MATCH (l:${L.Enterprise})-[s:${T.SUPPLIES}]->(e) MATCH (l)-[:${T.LOCATED_IN}]->(x:${L.Region})
@@ -715,11 +729,20 @@ export async function readCandidateLinkage(
          WHEN EXISTS { MATCH (e)-[s1:${T.SUPPLIES}]->(m:${L.Enterprise})-[s2:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
                        WHERE x IN regions AND s1.source IN $sources AND s2.source IN $sources AND m <> e AND l <> e
                          AND NOT EXISTS { MATCH (m)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions } } THEN 0.4
-         ELSE 0.0 END AS linkage`,
-      { regionId: request.regionId, ids: request.ids, sources: request.sources },
-    ),
+         ELSE 0.0 END]) AS linkage
+     }`,
+    { linkageRegionId: regionId },
   );
-  return new Map(rows.map((row) => [String(row['id']), Number(row['linkage'])]));
+}
+
+/** The `linkage` column of candidateLinkagePart, by firm id. */
+export function linkageFrom(row: Row | undefined): Map<string, number> {
+  return new Map(
+    ((row?.['linkage'] as [string, number][] | undefined) ?? []).map(([id, linkage]) => [
+      String(id),
+      Number(linkage),
+    ]),
+  );
 }
 
 /** Segment ids in the scope of each gap segment (the segment and its narrower segments). */
