@@ -4,6 +4,7 @@ import { refreshAggregates } from '../../src/analytics/aggregates.js';
 import {
   linkedCandidatesQuery,
   readRankedCandidates,
+  type RankedCandidates,
   type RankedCandidatesRequest,
 } from '../../src/analytics/candidates.js';
 import { readSegmentScopes } from '../../src/analytics/facts.js';
@@ -263,6 +264,34 @@ function createFiveLinkedGraph(
   });
 }
 
+/**
+ * Ranks with `request` while recording whose facts the walks read, and checks the ranking against the walk with
+ * neither the linked read nor more than one row a page (every firm's facts read before any bound can rule on it) and
+ * that the five linked firms are the top five.
+ */
+async function rankAgainstPlain(
+  database: TestDatabase,
+  graph: TestGraph,
+  request: RankedCandidatesRequest,
+): Promise<{ fast: RankedCandidates; factsRead: string[] }> {
+  const factsRead: string[] = [];
+  const observed = database.executor.forRequest('walk-facts', (event) => {
+    if (event.operation === 'target-walk' || event.operation === 'target-walk-facts')
+      factsRead.push(...((event.query.params['ids'] as string[] | undefined) ?? []));
+  });
+  const fast = await readRankedCandidates(observed, request);
+  const reference = await readRankedCandidates(database.executor, {
+    ...request,
+    linkedLimits: { maxLocals: 0, maxLinks: 1 },
+    firstPage: 1,
+  });
+  expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+  expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id)).sort()).toEqual(
+    [0, 1, 2, 3, 4].map((index) => `linked-${index}`),
+  );
+  return { fast, factsRead };
+}
+
 /** Large leading high-tech firms in the gap without a link: capable enough to reach the top from near the region. */
 const strongFirms = (region: string, ids: readonly string[]): TestGraphSpec['firms'] =>
   ids.map((id) => ({
@@ -358,24 +387,12 @@ describe('target firms: a walk weighs each firm it reads by where it lies', () =
   });
 
   it('reads the facts of the near firms only, and ranks what the plain full ranking gives', async () => {
-    const request = await gapRequest(database.executor, graph);
-    const factsRead: string[] = [];
-    const observed = database.executor.forRequest('far-firms', (event) => {
-      if (event.operation === 'target-walk' || event.operation === 'target-walk-facts')
-        factsRead.push(...((event.query.params['ids'] as string[] | undefined) ?? []));
-    });
-    const fast = await readRankedCandidates(observed, request);
-    // Without the linked read, and in pages of one row, every firm's facts are read before any bound can rule on it.
-    const reference = await readRankedCandidates(database.executor, {
-      ...request,
-      linkedLimits: { maxLocals: 0, maxLinks: 1 },
-      firstPage: 1,
-    });
-    expect(fast.stats.linkedComplete).toBe(true);
-    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
-    expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id)).sort()).toEqual(
-      [0, 1, 2, 3, 4].map((index) => `linked-${index}`),
+    const { fast, factsRead } = await rankAgainstPlain(
+      database,
+      graph,
+      await gapRequest(database.executor, graph),
     );
+    expect(fast.stats.linkedComplete).toBe(true);
     // The walk read the far firms' rows (they come first, with the near strong ones) and none of their facts.
     expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(4);
     expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['near-strong-0', 'near-strong-1']);
@@ -422,21 +439,7 @@ describe('target firms: a walk weighs each firm it reads by the gaps its segment
       scopeToGap: await readSegmentScopes(database.executor, gapIds),
       gaps: new Map(gapIds.map((segmentId) => [segmentId, { segmentId, name: segmentId, score: 80 }])),
     };
-    const factsRead: string[] = [];
-    const observed = database.executor.forRequest('one-gap-firms', (event) => {
-      if (event.operation === 'target-walk' || event.operation === 'target-walk-facts')
-        factsRead.push(...((event.query.params['ids'] as string[] | undefined) ?? []));
-    });
-    const fast = await readRankedCandidates(observed, request);
-    const reference = await readRankedCandidates(database.executor, {
-      ...request,
-      linkedLimits: { maxLocals: 0, maxLinks: 1 },
-      firstPage: 1,
-    });
-    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
-    expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id)).sort()).toEqual(
-      [0, 1, 2, 3, 4].map((index) => `linked-${index}`),
-    );
+    const { fast, factsRead } = await rankAgainstPlain(database, graph, request);
     // The first gap's rows were read, the one-gap firms' among them.
     expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(9);
     expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['both-strong-0', 'both-strong-1']);
