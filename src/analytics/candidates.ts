@@ -1138,7 +1138,7 @@ export async function readRankedCandidates<Details = unknown>(
   // A firm's facts cost a few dozen db hits, a statement a round trip. With each firm bounded by the gaps it fills
   // (gapsFilledBy), the first 20 by bound settle the top for a first of 10: at 200,000 firms xiamen × biomedicine
   // needed 140 firms' facts in three statements from a first batch of 20 with the worst gap and the most breadth
-  // assumed, and 20 in one with them; the bench's six draws and four more read 20 in one (37–50 from 50).
+  // assumed, and 20 in one with them; the bench's six draws and five more read 20 in one (37–50 from 50).
   let batch = Math.max(2 * request.first, 20);
   for (let limit: number | null = request.linkedPage ?? linkedPageFor(request.first); ; limit = null) {
     const [linkedRow] = await executor.read(
