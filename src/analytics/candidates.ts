@@ -532,12 +532,77 @@ async function readRegionIndex(executor: Executor, operation = 'region-index'): 
   );
 }
 
+/** Where a firm's home lies as the ranking sees it: in a priority region or not, and how far from the target. */
+interface Place {
+  readonly inPriorityRegion: boolean;
+  readonly distanceKm: number | null;
+}
+
+/** The placement of homes for one target region and set of priority regions, over one region index. */
+interface Placement {
+  /** The home's place (placeOf), computed once per region. */
+  readonly placeOf: (regionId: string) => Place;
+  /** The region is the target region or lies under it. */
+  readonly inside: (regionId: string) => boolean;
+  /** The best proximity an outside firm can have: its home is one of the regions outside the target's subtree. */
+  readonly maxProximity: number;
+}
+
 /**
- * The best proximity of any region outside a target region, per region index object and request key (target region,
- * priority regions): an index is replaced, not changed, when the regions change (the structure cache), so an entry
- * never outlives the regions it was computed from.
+ * The placements asked for, per region index, at most PLACEMENTS_KEPT of them (the oldest asked for is dropped). A
+ * placement depends on the index, the target region and the priority regions only, and a request asks it for the
+ * home of every firm it reads — a thousand-odd a request at 200,000 firms, each a walk up the tree at first: kept per
+ * request, those walks and the pass over every region for maxProximity were a tenth of a targetFirms request's CPU
+ * in Node. An index is replaced, not changed, when the regions change (the structure cache), so a placement never
+ * outlives the regions it was computed from. Each holds at most one entry per region of its index.
  */
-const maxProximityMemo = new WeakMap<RegionIndex, Map<string, number>>();
+const placementMemo = new WeakMap<RegionIndex, Map<string, Placement>>();
+const PLACEMENTS_KEPT = 64;
+
+function placementFor(regionId: string, priority: ReadonlySet<string>, regions: RegionIndex): Placement {
+  const key = `${regionId}\u0000${[...priority].sort().join('\u0000')}`;
+  const kept = placementMemo.get(regions) ?? new Map<string, Placement>();
+  placementMemo.set(regions, kept);
+  const known = kept.get(key);
+  if (known !== undefined) {
+    // Asked for again: it becomes the newest.
+    kept.delete(key);
+    kept.set(key, known);
+    return known;
+  }
+  const home = new Set([regionId]);
+  const origin = positionOf(regionId, regions);
+  const places = new Map<string, Place>();
+  const placeOf = (homeId: string): Place => {
+    const found = places.get(homeId);
+    if (found !== undefined) return found;
+    const position = positionOf(homeId, regions);
+    const place = {
+      inPriorityRegion: isWithin(homeId, priority, regions),
+      distanceKm: origin && position ? Math.round(haversineKm(origin, position) * 10) / 10 : null,
+    };
+    places.set(homeId, place);
+    return place;
+  };
+  const insideMemo = new Map<string, boolean>();
+  const inside = (homeId: string) => {
+    const found = insideMemo.get(homeId);
+    if (found !== undefined) return found;
+    const within = isWithin(homeId, home, regions);
+    insideMemo.set(homeId, within);
+    return within;
+  };
+  let maxProximity = 0;
+  for (const other of regions.keys()) {
+    if (inside(other)) continue;
+    const place = placeOf(other);
+    maxProximity = Math.max(maxProximity, proximityValue(place.inPriorityRegion, place.distanceKm));
+  }
+  const placement = { placeOf, inside, maxProximity };
+  if (kept.size >= PLACEMENTS_KEPT) kept.delete(kept.keys().next().value!);
+  kept.set(key, placement);
+  return placement;
+}
 
 /** The region's own coordinates, or its nearest ancestor's. */
 function positionOf(regionId: string, regions: RegionIndex): { lat: number; lon: number } | null {
@@ -843,48 +908,8 @@ export async function readRankedCandidates<Details = unknown>(
   const regions = request.structures
     ? await request.structures('region-index', readRegionIndex)
     : await readRegionIndex(executor);
-  const home = new Set([request.regionId]);
   const priority = new Set(request.priorityRegionIds);
-  const origin = positionOf(request.regionId, regions);
-  // Both are asked for the home of every firm read (a thousand a request at 200,000 firms), and firms share homes:
-  // each region is placed once per request.
-  const places = new Map<string, { inPriorityRegion: boolean; distanceKm: number | null }>();
-  const placeOf = (regionId: string) => {
-    const known = places.get(regionId);
-    if (known !== undefined) return known;
-    const position = positionOf(regionId, regions);
-    const place = {
-      inPriorityRegion: isWithin(regionId, priority, regions),
-      distanceKm: origin && position ? Math.round(haversineKm(origin, position) * 10) / 10 : null,
-    };
-    places.set(regionId, place);
-    return place;
-  };
-  const insideMemo = new Map<string, boolean>();
-  /** The region is the target region or lies under it. */
-  const inside = (regionId: string) => {
-    const known = insideMemo.get(regionId);
-    if (known !== undefined) return known;
-    const within = isWithin(regionId, home, regions);
-    insideMemo.set(regionId, within);
-    return within;
-  };
-  // The best proximity an outside firm can have: its home is one of the regions outside the subtree. It depends on
-  // the region index only, so it is computed once per index (a pass over every region: thousands of walks up the
-  // tree, which was a tenth of a request's ranking time in Node at 200,000 firms).
-  const proximityKey = `${request.regionId}\u0000${[...priority].sort().join('\u0000')}`;
-  const knownProximity = maxProximityMemo.get(regions) ?? new Map<string, number>();
-  maxProximityMemo.set(regions, knownProximity);
-  let maxProximity = knownProximity.get(proximityKey) ?? -1;
-  if (maxProximity < 0) {
-    maxProximity = 0;
-    for (const regionId of regions.keys()) {
-      if (isWithin(regionId, home, regions)) continue;
-      const place = placeOf(regionId);
-      maxProximity = Math.max(maxProximity, proximityValue(place.inPriorityRegion, place.distanceKm));
-    }
-    knownProximity.set(proximityKey, maxProximity);
-  }
+  const { placeOf, inside, maxProximity } = placementFor(request.regionId, priority, regions);
 
   // Rank keys start with '0' for a core role and '1' otherwise: the core lane starts before '0', the other at '1'.
   const walks: Walk[] = [...request.scopeToGap]

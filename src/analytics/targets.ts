@@ -329,10 +329,27 @@ function evidenceOf(candidate: CandidateFacts, gaps: ReadonlyMap<string, GapInSc
  * and products of non-negative doubles, and rounding, are monotone).
  */
 export function weightedScore(values: readonly number[], normal: TargetWeights): number {
-  const weights = weightValues(normal);
-  const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
-  const weighted = weights.reduce((sum, weight, index) => sum + weight * (values[index] ?? 0), 0);
+  const { weights, totalWeight } = weightVectorOf(normal);
+  // Summed in factor order from 0, as a reduce would: the same bits whichever way it is written.
+  let weighted = 0;
+  for (let index = 0; index < weights.length; index += 1) weighted += weights[index]! * (values[index] ?? 0);
   return totalWeight > 0 ? round((100 * weighted) / totalWeight, 2) : 0;
+}
+
+/**
+ * The weights of a normal form as a list in factor order, and their sum, kept while the object lives: weightedScore
+ * runs for every score and bound a ranking computes (tens of thousands a targetFirms request at province scale), and
+ * building both each time was most of its cost.
+ */
+const weightVectors = new WeakMap<TargetWeights, { weights: readonly number[]; totalWeight: number }>();
+
+function weightVectorOf(normal: TargetWeights): { weights: readonly number[]; totalWeight: number } {
+  const known = weightVectors.get(normal);
+  if (known !== undefined) return known;
+  const weights = weightValues(normal);
+  const vector = { weights, totalWeight: weights.reduce((sum, weight) => sum + weight, 0) };
+  weightVectors.set(normal, vector);
+  return vector;
 }
 
 /** Scores one candidate against the gaps in scope. */
