@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -659,6 +660,31 @@ function jitSeconds(pid: number): number | null {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (getconf CLK_TCK; 100 on Linux when it cannot tell). */
+const CLOCK_TICKS = (() => {
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, ms) a process has used so far, or null when /proc cannot tell (not Linux, gone). */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined || pid < 0) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th
+    // and 13th of them (the 14th and 15th of the line).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+
 interface ImportFigures {
   readonly rows: number;
   /**
@@ -1014,6 +1040,12 @@ interface OperationResult {
   readonly warmUp: WarmUp | null;
   /** How long each of its rounds lasted (roundSecondsFor). */
   readonly roundSeconds: number;
+  /**
+   * CPU time per answered request of our rounds (ms): our service's process and Neo4j's JVM, summed over the rounds
+   * (the load's clients run in the bench's own process, so the service's figure is the service's alone); null when
+   * /proc could not tell, or nothing was answered.
+   */
+  readonly cpuPerRequest: { readonly serviceMs: number; readonly neo4jMs: number } | null;
   /** Why the operation could not be measured (its check failed), or null. */
   readonly failure: string | null;
   readonly goal: Scenario['goal'] | null;
@@ -1241,6 +1273,7 @@ async function benchSize(
           variants: 0,
           warmUp: null,
           roundSeconds: settings.seconds,
+          cpuPerRequest: null,
           failure,
           goal: scenario.goal ?? null,
         });
@@ -1267,9 +1300,21 @@ async function benchSize(
       const ourRounds: Round[] = [];
       const directRounds: Round[] = [];
       const libraryRounds: Round[] = [];
+      // Only our rounds are timed: between them the direct and library contenders load Neo4j too.
+      const cpuSpent = { serviceMs: 0, neo4jMs: 0, known: true };
       for (let round = 1; round <= settings.rounds; round += 1) {
         log(`${step}: round ${round}/${settings.rounds} (${roundSeconds} s)`);
+        const serviceBefore = processCpuMs(ours.child.pid);
+        const neo4jBefore = processCpuMs(store.neo4j.pid);
         ourRounds.push(await httpLoad(ours.url, scenario.query, measured, roundSeconds));
+        const serviceAfter = processCpuMs(ours.child.pid);
+        const neo4jAfter = processCpuMs(store.neo4j.pid);
+        if (serviceBefore === null || serviceAfter === null || neo4jBefore === null || neo4jAfter === null)
+          cpuSpent.known = false;
+        else {
+          cpuSpent.serviceMs += serviceAfter - serviceBefore;
+          cpuSpent.neo4jMs += neo4jAfter - neo4jBefore;
+        }
         await quiesce(store.driver, step);
         directRounds.push(await directLoad(store.directExecutor, statementSets, roundSeconds));
         await quiesce(store.driver, step);
@@ -1282,6 +1327,14 @@ async function benchSize(
       }
       const graphql = pool(ourRounds);
       const direct = pool(directRounds);
+      // Requests still in flight at a round's end used CPU too, but are not counted: the figure is a little high.
+      const cpuPerRequest =
+        cpuSpent.known && graphql.requests > 0
+          ? {
+              serviceMs: round1(cpuSpent.serviceMs / graphql.requests),
+              neo4jMs: round1(cpuSpent.neo4jMs / graphql.requests),
+            }
+          : null;
       const libraryResult = libraryRounds.length > 0 ? pool(libraryRounds) : null;
       const p50Of = (round: Round) => percentile(ascending(round.samples), 0.5);
       const directRatio = spread(ourRounds.map((round, index) => p50Of(round) / p50Of(directRounds[index]!)));
@@ -1311,6 +1364,7 @@ async function benchSize(
         variants: measured.length,
         warmUp: warm,
         roundSeconds,
+        cpuPerRequest,
         failure: null,
         goal: scenario.goal ?? null,
       });
@@ -1477,6 +1531,29 @@ const spreadText = (value: RatioSpread | null) =>
   value === null ? 'n/a' : `${value.median.toFixed(2)} (${value.min.toFixed(2)}–${value.max.toFixed(2)})`;
 const figure = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value);
 
+/**
+ * CPU per answered request of our rounds, the service's and Neo4j's, and what it allows: a closed loop of C clients
+ * on k cores answers at most k / CPU requests a second, so (Little's law) its mean latency cannot go below
+ * C × CPU / k, however the work is scheduled. An operation whose p95 goal lies under that floor misses it for want of
+ * cores, not of a queue.
+ */
+function cpuLines(size: SizeReport, report: Report): string[] {
+  const measured = size.results.filter((result) => result.cpuPerRequest !== null);
+  if (measured.length === 0) return [];
+  const cores = os.cpus().length;
+  const clients = report.settings.connections;
+  return [
+    `CPU per answered request in our rounds, service + Neo4j = total ms, and in brackets the mean latency ${clients} clients in a closed loop cannot go below on ${cores} cores (${clients} × total / ${cores}): ${measured
+      .map((result) => {
+        const { serviceMs, neo4jMs } = result.cpuPerRequest!;
+        const total = serviceMs + neo4jMs;
+        return `${result.scenario} ${serviceMs} + ${neo4jMs} = ${round1(total)} (${round1((clients * total) / cores)})`;
+      })
+      .join('; ')}.`,
+    '',
+  ];
+}
+
 function renderSize(size: SizeReport, report: Report): string[] {
   const generated = size.generation.reused
     ? 'reused from an earlier run'
@@ -1525,6 +1602,7 @@ function renderSize(size: SizeReport, report: Report): string[] {
           ]),
     ),
     '',
+    ...cpuLines(size, report),
     ...(size.results.some((result) => result.failure === null && censored(result))
       ? [`≥: p99 took half a round or more — ${CENSORED_NOTE}.`, '']
       : []),
