@@ -554,7 +554,9 @@ interface Placement {
  * home of every firm it reads — a thousand-odd a request at 200,000 firms, each a walk up the tree at first: kept per
  * request, those walks and the pass over every region for maxProximity were a tenth of a targetFirms request's CPU
  * in Node. An index is replaced, not changed, when the regions change (the structure cache), so a placement never
- * outlives the regions it was computed from. Each holds at most one entry per region of its index.
+ * outlives the regions it was computed from. Each placement keeps one entry per home id it was asked for: the
+ * regions of its index, and a home a firm names that the index does not know (a region written since the index was
+ * built), which the next structure version's index replaces.
  */
 const placementMemo = new WeakMap<RegionIndex, Map<string, Placement>>();
 const PLACEMENTS_KEPT = 64;
