@@ -4,7 +4,11 @@ import { HUB_MIN_SUPPLY_LINKS } from '../config.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import { STRUCTURE_STATE_ID } from '../data/changes.js';
 import type { Executor, Row } from '../data/executor.js';
-import { candidateRankBatchQuery, candidateRankQuery } from './candidates.js';
+import {
+  candidateRankBatchQuery,
+  candidateRankQuery,
+  OPERATION_KEY_SEPARATOR_LITERAL,
+} from './candidates.js';
 import {
   InternalLabel as I,
   MAX_REGION_DEPTH,
@@ -203,34 +207,57 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
   // not once per operation or (firm, scope root) row: counted in the aggregation, they were read again for every
   // segment the firm counts under.
   //
-  // A firm scope (a scenario's firms) reads each firm's homes and operations in one walk over its relationships, as
-  // [located?, far end, the link's source]: a MATCH for each walked them twice (the bench's largest segment loss at
-  // a million firms: 378 firms, 3,095 + 3,102 db hits). The whole store's counts keep the MATCHes, which the planner
-  // can start from the regions.
-  const operations = isFirmScope(scope)
+  // A firm scope (a scenario's firms) reads each firm's homes and operations from the keys it keeps (candidates.ts
+  // RANK_BODY: `rankHomeKeys`, `rankOperationKeys`, each an id with the link's provenance), two property reads, and
+  // each segment they name once. A firm without them (written since the last refresh, or a store whose keys are being
+  // built) is walked, in one walk over its relationships. The keys are as current as the counts a scenario subtracts
+  // from (see KEPT_SUPPLIER_HOMES). The bench's largest segment loss at a million firms (378 firms) walked its firms'
+  // links, read their far ends' labels, ids and provenance, and every operation's segment again: its statement went
+  // from 29,854 to 20,577 db hits, and 2.6–2.8 ms faster (median of 60 runs alternated with the walk, of 50–60 ms:
+  // most of its time is property reads, which these keys do not reduce). The whole store's counts keep the MATCHes,
+  // which the planner can start from the regions.
+  const separator = OPERATION_KEY_SEPARATOR_LITERAL;
+  // [located?, the far end's id, the link's provenance] of each kept key (a provenance kept as '' was none).
+  const keptLinks = (keys: string, located: boolean) =>
+    `[parts IN [key IN ${keys} | [split(key, ${separator})[0], key]] |
+       [${located}, parts[0], CASE WHEN size(parts[1]) = size(parts[0]) + 1 THEN null ELSE substring(parts[1], size(parts[0]) + 1) END]]`;
+  const firmScope = isFirmScope(scope);
+  const operations = firmScope
     ? `UNWIND $firmIds AS firmId
        MATCH (e:${L.Enterprise} { id: firmId })
-       WITH e, COLLECT {
-              MATCH (e)-[r:${T.LOCATED_IN}|${T.OPERATES_IN}]->(n)
-              WHERE CASE type(r) WHEN '${T.LOCATED_IN}' THEN n:${L.Region} ELSE n:${L.ChainSegment} END
-              RETURN [type(r) = '${T.LOCATED_IN}', n, r.source]
-            } AS links
+       WITH e, e.rankHomeKeys AS homeKeys, e.rankOperationKeys AS operationKeys
+       WITH e, CASE WHEN homeKeys IS NULL OR operationKeys IS NULL
+                 THEN COLLECT {
+                   MATCH (e)-[r:${T.LOCATED_IN}|${T.OPERATES_IN}]->(n)
+                   WHERE CASE type(r) WHEN '${T.LOCATED_IN}' THEN n:${L.Region} ELSE n:${L.ChainSegment} END
+                   RETURN [type(r) = '${T.LOCATED_IN}', n.id, r.source]
+                 }
+                 ELSE ${keptLinks('homeKeys', true)} + ${keptLinks('operationKeys', false)} END AS links
        UNWIND [link IN links WHERE link[0]] AS located
-       WITH located[1].id AS homeId, e, [e.source, located[2]] AS firmSources, links, ${figures}
+       WITH located[1] AS homeId, e, [e.source, located[2]] AS firmSources, links, ${figures}
        UNWIND [link IN links WHERE NOT link[0]] AS operation
-       WITH homeId, e, figures, firmSources, operation[1] AS d, operation[2] AS operationSource`
+       WITH operation[1] AS segmentKey, collect([homeId, e, figures, firmSources, operation[2]]) AS operations
+       MATCH (d:${L.ChainSegment} { id: segmentKey })
+       WITH segmentKey, d.source AS segmentSource, operations
+       UNWIND operations AS operation
+       WITH operation[0] AS homeId, operation[1] AS e, operation[2] AS figures, operation[3] AS firmSources,
+            segmentKey, segmentSource, operation[4] AS operationSource`
     : `MATCH (home:${L.Region})<-[loc:${T.LOCATED_IN}]-(e:${L.Enterprise}) ${homeFilter(scope, 'home')}
        WITH home.id AS homeId, e, [e.source, loc.source] AS firmSources, ${figures}
        MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
        WITH homeId, e, figures, firmSources, d, op.source AS operationSource`;
+  // The operation's segment: its id and provenance, read once per segment in a firm scope, per operation otherwise.
+  const segment = firmScope
+    ? { carried: 'segmentKey', id: 'segmentKey', source: 'segmentSource' }
+    : { carried: 'd', id: 'd.id', source: 'd.source' };
   return cypher(
     `${operations}
-     WITH homeId, e, figures, d, firmSources + [operationSource, d.source] AS operationSources${
+     WITH homeId, e, figures, ${segment.carried}, firmSources + [operationSource, ${segment.source}] AS operationSources${
        // A split scope's firms are all scope firms: only the segment decides whether the operation is kept.
-       split ? ', NOT d.id IN $excludeSegmentIds AS kept' : ''
+       split ? `, NOT ${segment.id} IN $excludeSegmentIds AS kept` : ''
      }
-     WITH homeId, e, figures, d, ${codeOf('operationSources')} AS code${split ? ', kept' : ''}
-     UNWIND coalesce($scopeRoots[d.id], []) + ['${ALL_SEGMENTS}'] AS segmentId
+     WITH homeId, e, figures, ${segment.carried}, ${codeOf('operationSources')} AS code${split ? ', kept' : ''}
+     UNWIND coalesce($scopeRoots[${segment.id}], []) + ['${ALL_SEGMENTS}'] AS segmentId
      WITH homeId, e, figures, segmentId, collect(DISTINCT code) AS codes${
        split ? `, collect(DISTINCT CASE WHEN kept THEN code END) AS keptCodes` : ''
      }
@@ -942,12 +969,13 @@ const CELL_FORMAT = 3;
 /**
  * The layout of the keys kept on each operation (candidates.ts RANK_BODY): 2 added the firm's home (`rankHomeId`), 3
  * the firm's segments and homes on the firm (`rankSegmentIds`, `rankHomeIds`), 4 its operations' segments with their
- * provenance and its capability key (`rankOperationKeys`, `rankCapabilityKey`). A store whose keys are older has every
- * firm's keys computed again by its next refresh, once; the state records the layout only after the last batch, so no
- * reader trusts half-written keys (HOME_INDEX_SUBQUERY, and targetFirms through AggregateBasis.ranksReady; a firm
- * without the firm's keys is read the slow way).
+ * provenance and its capability key (`rankOperationKeys`, `rankCapabilityKey`), 5 the firm's homes with the provenance
+ * of its location (`rankHomeKeys`). A store whose keys are older has every firm's keys computed again by its next
+ * refresh, once (at a million firms, with the full recount it brings: 197 s); the state records the layout only
+ * after the last batch, so no reader trusts half-written keys (HOME_INDEX_SUBQUERY, and targetFirms through
+ * AggregateBasis.ranksReady; a firm without the firm's keys is read the slow way).
  */
-const RANK_FORMAT = 4;
+const RANK_FORMAT = 5;
 /** Cypher: whether the aggregate state `state` says every firm's rank keys are of the current layout (RANK_FORMAT). */
 const ranksCurrent = (state: string) => `coalesce(${state}.rankFormat, 1) = ${RANK_FORMAT}`;
 /**

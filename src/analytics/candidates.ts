@@ -125,12 +125,13 @@ const RANK_KEY_DIGITS = 5;
 const HOSTED_BY_E = `COUNT { (e)<-[:${T.HOSTED_BY}]-() }`;
 
 /**
- * Between a segment's id and a provenance in a firm's `rankOperationKeys`: a unit separator, which no id (lowercase
- * letters, digits and hyphens) or source contains.
+ * Between a segment's id and a provenance in a firm's `rankOperationKeys`, and between a home's id and the provenance
+ * of the firm's location in its `rankHomeKeys`: a unit separator, which no id (lowercase letters, digits and hyphens)
+ * or source contains, and which sorts below every character an id has (so keys sorted are their ids sorted).
  */
 const OPERATION_KEY_SEPARATOR = '\u001f';
 /** OPERATION_KEY_SEPARATOR as a Cypher string literal, for RANK_BODY: an escape, not the invisible character. */
-const OPERATION_KEY_SEPARATOR_LITERAL = `'\\u${OPERATION_KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
+export const OPERATION_KEY_SEPARATOR_LITERAL = `'\\u${OPERATION_KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
 
 /** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
 export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {
@@ -164,21 +165,27 @@ const CAPABILITY_KEY_OF_E = capabilityKeyOf('hosted');
  * request at a million, each of whose typed relationships cost a walk over all its relationships (a firm has too few
  * to have them grouped by type), where a property is one read. For that read it also keeps each operation's segment
  * with its provenance (`rankOperationKeys`, see operationKeys: what the provenance filter tests, without walking the
- * operations) and its capability key (`rankCapabilityKey`, every platform counted).
+ * operations) and its capability key (`rankCapabilityKey`, every platform counted). A scenario's firms are read from
+ * the same keys, with each home and the provenance of the firm's location (`rankHomeKeys`): aggregates.ts
+ * firmCountsQuery. The home ids are taken from those keys, so that one walk finds both.
  */
 const RANK_BODY = `
   WITH e, ${HOSTED_BY_E} AS hosted,
-       COLLECT { MATCH (e)-[:${T.LOCATED_IN}]->(home:${L.Region}) RETURN DISTINCT home.id AS homeKey ORDER BY homeKey } AS homeIds,
+       COLLECT { MATCH (e)-[located:${T.LOCATED_IN}]->(home:${L.Region})
+                 RETURN DISTINCT home.id + ${OPERATION_KEY_SEPARATOR_LITERAL} + coalesce(located.source, '') AS homeKey ORDER BY homeKey } AS homeKeys,
        COLLECT { MATCH (e)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id AS segmentKey ORDER BY segmentKey } AS segmentIds,
        COLLECT { MATCH (e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment})
                  RETURN DISTINCT d.id + ${OPERATION_KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
-  WITH e, hosted, homeIds, segmentIds, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey
+  WITH e, hosted, homeKeys, segmentIds, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
+       reduce(ids = [], key IN homeKeys | CASE WHEN split(key, ${OPERATION_KEY_SEPARATOR_LITERAL})[0] IN ids THEN ids
+                                               ELSE ids + split(key, ${OPERATION_KEY_SEPARATOR_LITERAL})[0] END) AS homeIds
   FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
+                          OR e.rankHomeKeys IS NULL OR e.rankHomeKeys <> homeKeys
                           OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds
                           OR e.rankOperationKeys IS NULL OR e.rankOperationKeys <> operationKeys
                           OR e.rankCapabilityKey IS NULL OR e.rankCapabilityKey <> capabilityKey THEN [1] ELSE [] END |
-    SET e.rankHomeIds = homeIds, e.rankSegmentIds = segmentIds, e.rankOperationKeys = operationKeys,
-        e.rankCapabilityKey = capabilityKey)
+    SET e.rankHomeIds = homeIds, e.rankHomeKeys = homeKeys, e.rankSegmentIds = segmentIds,
+        e.rankOperationKeys = operationKeys, e.rankCapabilityKey = capabilityKey)
   WITH e, head(homeIds) AS homeId, capabilityKey
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
   WITH e, op, homeId, d.id AS segmentId,

@@ -15,8 +15,8 @@ import {
 } from '../support/graphBuilder.js';
 
 /**
- * The segments and homes a firm keeps on itself (`rankSegmentIds`, `rankHomeIds`, and its operations' segments with
- * their provenance, `rankOperationKeys`: src/analytics/candidates.ts RANK_BODY), which the scenarios and targetFirms'
+ * The segments and homes a firm keeps on itself (`rankSegmentIds`, `rankHomeIds`, and its operations' segments and its
+ * homes with their provenance, `rankOperationKeys` and `rankHomeKeys`: src/analytics/candidates.ts RANK_BODY), which the scenarios and targetFirms'
  * linked read take instead of walking the firm's relationships: the refresh that folds a write in recomputes them,
  * and a reload of the same records (seeds replace every property) neither erases them nor counts them as a change. That the answers that read them stay exact after random writes is
  * analyticsDifferential.test.ts's part.
@@ -44,7 +44,8 @@ describe('the segments and homes a firm keeps', () => {
       'test-firm-keys',
       cypher(
         `MATCH (e:Enterprise { id: $id })
-         RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations`,
+         RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations,
+                e.rankHomeKeys AS homeKeys`,
         { id: graph.id(local) },
       ),
     );
@@ -53,6 +54,13 @@ describe('the segments and homes a firm keeps', () => {
       row?.['segments'] === null || row?.['segments'] === undefined
         ? null
         : operationKeys(row['segments'] as string[], ['PLAN']),
+    );
+    // And the homes' keys are the homes with the provenance of the firm's location (the test graph's are PLAN), in
+    // the form of the operations' keys.
+    expect(row?.['homeKeys'] ?? null).toEqual(
+      row?.['homes'] === null || row?.['homes'] === undefined
+        ? null
+        : operationKeys(row['homes'] as string[], ['PLAN']),
     );
     return { segments: row?.['segments'] ?? null, homes: row?.['homes'] ?? null };
   };

@@ -557,7 +557,7 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
       'test-drop-keys',
       cypher(
         `MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix
-         REMOVE e.rankOperationKeys, e.rankCapabilityKey, e.rankHomeIds, e.rankSegmentIds`,
+         REMOVE e.rankOperationKeys, e.rankCapabilityKey, e.rankHomeIds, e.rankHomeKeys, e.rankSegmentIds`,
         { prefix },
       ),
     );
