@@ -4,11 +4,7 @@ import { HUB_MIN_SUPPLY_LINKS } from '../config.js';
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import { STRUCTURE_STATE_ID } from '../data/changes.js';
 import type { Executor, Row } from '../data/executor.js';
-import {
-  candidateRankBatchQuery,
-  candidateRankQuery,
-  OPERATION_KEY_SEPARATOR_LITERAL,
-} from './candidates.js';
+import { candidateRankBatchQuery, candidateRankQuery, KEY_SEPARATOR_LITERAL } from './candidates.js';
 import {
   InternalLabel as I,
   MAX_REGION_DEPTH,
@@ -216,7 +212,7 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
   // from 29,854 to 20,577 db hits, and 2.6–2.8 ms faster (median of 60 runs alternated with the walk, of 50–60 ms:
   // most of its time is property reads, which these keys do not reduce). The whole store's counts keep the MATCHes,
   // which the planner can start from the regions.
-  const separator = OPERATION_KEY_SEPARATOR_LITERAL;
+  const separator = KEY_SEPARATOR_LITERAL;
   // [located?, the far end's id, the link's provenance] of each kept key (a provenance kept as '' was none).
   const keptLinks = (keys: string, located: boolean) =>
     `[parts IN [key IN ${keys} | [split(key, ${separator})[0], key]] |

@@ -129,14 +129,17 @@ const HOSTED_BY_E = `COUNT { (e)<-[:${T.HOSTED_BY}]-() }`;
  * of the firm's location in its `rankHomeKeys`: a unit separator, which no id (lowercase letters, digits and hyphens)
  * or source contains, and which sorts below every character an id has (so keys sorted are their ids sorted).
  */
-const OPERATION_KEY_SEPARATOR = '\u001f';
-/** OPERATION_KEY_SEPARATOR as a Cypher string literal, for RANK_BODY: an escape, not the invisible character. */
-export const OPERATION_KEY_SEPARATOR_LITERAL = `'\\u${OPERATION_KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
+const KEY_SEPARATOR = '\u001f';
+/**
+ * KEY_SEPARATOR as a Cypher string literal, for the statements that write and read the keys: an escape, not the
+ * invisible character.
+ */
+export const KEY_SEPARATOR_LITERAL = `'\\u${KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
 
 /** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
 export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {
   return [...new Set(segmentIds)].flatMap((segmentId) =>
-    sources.map((source) => `${segmentId}${OPERATION_KEY_SEPARATOR}${source}`),
+    sources.map((source) => `${segmentId}${KEY_SEPARATOR}${source}`),
   );
 }
 
@@ -172,13 +175,13 @@ const CAPABILITY_KEY_OF_E = capabilityKeyOf('hosted');
 const RANK_BODY = `
   WITH e, ${HOSTED_BY_E} AS hosted,
        COLLECT { MATCH (e)-[located:${T.LOCATED_IN}]->(home:${L.Region})
-                 RETURN DISTINCT home.id + ${OPERATION_KEY_SEPARATOR_LITERAL} + coalesce(located.source, '') AS homeKey ORDER BY homeKey } AS homeKeys,
+                 RETURN DISTINCT home.id + ${KEY_SEPARATOR_LITERAL} + coalesce(located.source, '') AS homeKey ORDER BY homeKey } AS homeKeys,
        COLLECT { MATCH (e)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id AS segmentKey ORDER BY segmentKey } AS segmentIds,
        COLLECT { MATCH (e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-                 RETURN DISTINCT d.id + ${OPERATION_KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
+                 RETURN DISTINCT d.id + ${KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
   WITH e, hosted, homeKeys, segmentIds, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
-       reduce(ids = [], key IN homeKeys | CASE WHEN split(key, ${OPERATION_KEY_SEPARATOR_LITERAL})[0] IN ids THEN ids
-                                               ELSE ids + split(key, ${OPERATION_KEY_SEPARATOR_LITERAL})[0] END) AS homeIds
+       reduce(ids = [], key IN homeKeys | CASE WHEN split(key, ${KEY_SEPARATOR_LITERAL})[0] IN ids THEN ids
+                                               ELSE ids + split(key, ${KEY_SEPARATOR_LITERAL})[0] END) AS homeIds
   FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
                           OR e.rankHomeKeys IS NULL OR e.rankHomeKeys <> homeKeys
                           OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds
