@@ -136,6 +136,14 @@ const KEY_SEPARATOR = '\u001f';
  */
 export const KEY_SEPARATOR_LITERAL = `'\\u${KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
 
+/**
+ * Cypher: the distinct ids of a list of kept keys (`rankHomeKeys`, `rankOperationKeys`), in the keys' order — sorted
+ * keys give sorted ids, as the separator sorts below every character an id has.
+ */
+const idsOfKeys = (keys: string) =>
+  `reduce(ids = [], key IN ${keys} | CASE WHEN split(key, ${KEY_SEPARATOR_LITERAL})[0] IN ids THEN ids
+                                          ELSE ids + split(key, ${KEY_SEPARATOR_LITERAL})[0] END)`;
+
 /** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
 export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {
   return [...new Set(segmentIds)].flatMap((segmentId) =>
@@ -170,18 +178,16 @@ const CAPABILITY_KEY_OF_E = capabilityKeyOf('hosted');
  * with its provenance (`rankOperationKeys`, see operationKeys: what the provenance filter tests, without walking the
  * operations) and its capability key (`rankCapabilityKey`, every platform counted). A scenario's firms are read from
  * the same keys, with each home and the provenance of the firm's location (`rankHomeKeys`): aggregates.ts
- * firmCountsQuery. The home ids are taken from those keys, so that one walk finds both.
+ * firmCountsQuery. The home and segment ids are taken from those keys (idsOfKeys), so that one walk finds both.
  */
 const RANK_BODY = `
   WITH e, ${HOSTED_BY_E} AS hosted,
        COLLECT { MATCH (e)-[located:${T.LOCATED_IN}]->(home:${L.Region})
                  RETURN DISTINCT home.id + ${KEY_SEPARATOR_LITERAL} + coalesce(located.source, '') AS homeKey ORDER BY homeKey } AS homeKeys,
-       COLLECT { MATCH (e)-[:${T.OPERATES_IN}]->(d:${L.ChainSegment}) RETURN DISTINCT d.id AS segmentKey ORDER BY segmentKey } AS segmentIds,
        COLLECT { MATCH (e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment})
                  RETURN DISTINCT d.id + ${KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
-  WITH e, hosted, homeKeys, segmentIds, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
-       reduce(ids = [], key IN homeKeys | CASE WHEN split(key, ${KEY_SEPARATOR_LITERAL})[0] IN ids THEN ids
-                                               ELSE ids + split(key, ${KEY_SEPARATOR_LITERAL})[0] END) AS homeIds
+  WITH e, hosted, homeKeys, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
+       ${idsOfKeys('homeKeys')} AS homeIds, ${idsOfKeys('operationKeys')} AS segmentIds
   FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
                           OR e.rankHomeKeys IS NULL OR e.rankHomeKeys <> homeKeys
                           OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds

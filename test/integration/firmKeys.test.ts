@@ -16,9 +16,10 @@ import {
 
 /**
  * The segments and homes a firm keeps on itself (`rankSegmentIds`, `rankHomeIds`, and its operations' segments and its
- * homes with their provenance, `rankOperationKeys` and `rankHomeKeys`: src/analytics/candidates.ts RANK_BODY), which the scenarios and targetFirms'
- * linked read take instead of walking the firm's relationships: the refresh that folds a write in recomputes them,
- * and a reload of the same records (seeds replace every property) neither erases them nor counts them as a change. That the answers that read them stay exact after random writes is
+ * homes with their provenance, `rankOperationKeys` and `rankHomeKeys`: src/analytics/candidates.ts RANK_BODY), which
+ * the scenarios and targetFirms' linked read take instead of walking the firm's relationships: the refresh that folds
+ * a write in recomputes them, and a reload of the same records (seeds replace every property) neither erases them
+ * nor counts them as a change. That the answers that read them stay exact after random writes is
  * analyticsDifferential.test.ts's part.
  */
 
