@@ -153,6 +153,12 @@ export interface FirmScope {
    * scenario reads the supply figures of one region only, and most pairs of its firms have their buyer elsewhere.
    */
   readonly buyerHomeIds?: readonly string[] | null;
+  /**
+   * A list variable of the enclosing statement that holds the nodes of `firmIds` (contributionsQuery finds them once,
+   * for both counts); absent, each count finds them by id itself. Found twice, the 378 firms of the bench's largest
+   * segment loss at a million firms cost 756 more db hits and about 3 ms of its 55–60 (alternated, 60 pairs twice).
+   */
+  readonly nodesIn?: string;
 }
 
 const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scope;
@@ -160,6 +166,13 @@ const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scop
 /** Whether the rows carry `keptCodes` (a firm scope with excluded segments). */
 export const splitsKept = (scope: CountScope): boolean =>
   isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0;
+
+/** Cypher: one row per scope firm, its node as `variable` — from the enclosing statement's list, or found by id. */
+const scopeFirmRows = (scope: FirmScope, variable: string): string =>
+  scope.nodesIn !== undefined
+    ? `UNWIND ${scope.nodesIn} AS ${variable}`
+    : `UNWIND $firmIds AS firmId
+       MATCH (${variable}:${L.Enterprise} { id: firmId })`;
 
 /** Whether the operation of `firm` in `segment` is kept (not one of the scope firms' excluded operations). */
 const keptOperation = (firm: string, segment: string): string =>
@@ -219,8 +232,7 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
        [${located}, parts[0], CASE WHEN size(parts[1]) = size(parts[0]) + 1 THEN null ELSE substring(parts[1], size(parts[0]) + 1) END]]`;
   const firmScope = isFirmScope(scope);
   const operations = firmScope
-    ? `UNWIND $firmIds AS firmId
-       MATCH (e:${L.Enterprise} { id: firmId })
+    ? `${scopeFirmRows(scope, 'e')}
        WITH e, e.rankHomeKeys AS homeKeys, e.rankOperationKeys AS operationKeys
        WITH e, CASE WHEN homeKeys IS NULL OR operationKeys IS NULL
                  THEN COLLECT {
@@ -422,9 +434,8 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
        WHERE size(homes) = size(summarised) AND all(home IN homes WHERE home IN summarised)
        RETURN collect(x.id) AS hubbedIds
      }
-     CALL (hubbedIds) {
-       UNWIND $firmIds AS firmId
-       MATCH (x:${L.Enterprise} { id: firmId })
+     CALL (hubbedIds${scope.nodesIn !== undefined ? `, ${scope.nodesIn}` : ''}) {
+       ${scopeFirmRows(scope, 'x')}
        WITH x, x.id IN hubbedIds AS hubbed
        // Both directions in one walk over the firm's relationships (two walked them twice: at a million firms,
        // 6,184 of losing a segment's 48,130 db hits). A pair seen twice (a self-link, or two scope firms linked)
@@ -483,11 +494,16 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
        MATCH (hb:${L.Region})<-[lb:${T.LOCATED_IN}]-(x:${L.Enterprise} { id: hubId })
        WHERE $buyerHomeIds IS NULL OR hb.id IN $buyerHomeIds
        MATCH (hs:${I.HubSupply} { id: hubId + $hubSeparator + hb.id })
-       WITH hb, hs, ${buyerRoutes('x')} AS buyerRoutes
-       UNWIND range(0, size(hs.counts) - 1) AS row
-       WITH hb, buyerRoutes, hs.segmentIds[row] AS segmentId, tail(split(hs.supplySources[row], $hubSeparator)) AS supplySources,
-            hs.supplierSources[row] AS supplierSource,
-            CASE hs.regionIds[row] WHEN '' THEN [] ELSE [hs.regionIds[row]] END AS supplierHomes, hs.counts[row] AS weight
+       // The summary's columns are read once each: indexed per row as properties (hs.counts[row]), every row read and
+       // decoded each whole array again, five times — a hub of hundreds of rows cost a tenth of losing a segment's
+       // largest statement at a million firms (Java Flight Recorder), about 4 ms of its 50–55 (alternated, 60 pairs
+       // twice).
+       WITH hb, ${buyerRoutes('x')} AS buyerRoutes, hs.segmentIds AS rowSegments, hs.supplySources AS rowSupplySources,
+            hs.supplierSources AS rowSupplierSources, hs.regionIds AS rowRegions, hs.counts AS rowCounts
+       UNWIND range(0, size(rowCounts) - 1) AS row
+       WITH hb, buyerRoutes, rowSegments[row] AS segmentId, tail(split(rowSupplySources[row], $hubSeparator)) AS supplySources,
+            rowSupplierSources[row] AS supplierSource,
+            CASE rowRegions[row] WHEN '' THEN [] ELSE [rowRegions[row]] END AS supplierHomes, rowCounts[row] AS weight
        WITH hb, segmentId, supplierHomes, supplySources, supplierSource, weight,
             [r IN buyerRoutes WHERE r[0] = segmentId] AS segmentRoutes
        WHERE size(segmentRoutes) > 0

@@ -580,15 +580,22 @@ function contributionsQuery(
   structure: Structure,
   host: { readonly regions: string; readonly standalone: boolean },
 ): { query: CypherQuery; columns: string[] } {
-  const firms = firmCountsQuery(scope, structure);
-  const supply = supplyCountsQuery(scope, structure);
+  // The scope firms are found by id once, for both counts.
+  const nodes = { ...scope, nodesIn: 'scopeFirms' };
+  const firms = firmCountsQuery(nodes, structure);
+  const supply = supplyCountsQuery(nodes, structure);
   const stays = splitsKept(scope) ? 'any(code IN keptCodes WHERE code IN $admittedCodes)' : 'false';
   const counted = 'any(code IN codes WHERE code IN $admittedCodes)';
   return {
     query: {
       cypher: `WITH ${host.standalone ? '' : '*, '}reduce(regions = [], id IN ${host.regions} | CASE WHEN id IN regions THEN regions ELSE regions + id END) AS contributionRegions
-       CALL (contributionRegions) {
-         CALL { ${firms.cypher} }
+       CALL {
+         UNWIND $firmIds AS firmId
+         MATCH (scopeFirm:${L.Enterprise} { id: firmId })
+         RETURN collect(scopeFirm) AS scopeFirms
+       }
+       CALL (contributionRegions, scopeFirms) {
+         CALL (scopeFirms) { ${firms.cypher} }
          WITH homeId, segmentId, n, leading, highTech, listed, listedWithRevenue, listedRevenue,
               ${counted} AS counted, ${stays} AS stays
          WHERE counted AND NOT stays
@@ -599,8 +606,8 @@ function contributionsQuery(
               sum(lost[4]) AS listed, sum(lost[5]) AS listedWithRevenue, sum(lost[6]) AS listedRevenue
          RETURN collect([regionId, segmentId, n, leading, highTech, listed, listedWithRevenue, listedRevenue]) AS f0
        }
-       CALL (contributionRegions) {
-         CALL { ${supply.cypher} }
+       CALL (contributionRegions, scopeFirms) {
+         CALL (scopeFirms) { ${supply.cypher} }
          WITH homeId, segmentId, supplierHomes, n, ${counted} AS counted, ${stays} AS stays
          WHERE counted AND NOT stays
          // One supply region: its buyers were read from its subtree's homes only. Else every wanted region over the

@@ -418,6 +418,52 @@ describe('scenario contributions', () => {
     },
   );
 
+  it('reads each row of a left-out hub’s summary with its own segment, supplier region and number of pairs', async () => {
+    // s0 feeds s1, s2 feeds s0. The hub f0 (r1, in s1 and s0) is supplied by f1 and f2 (r1, s0: one row of 2 pairs
+    // under s0, local to r1) and by f3 (r2, s2: one row of 1 pair under s2, its supplier region the nation r0).
+    // Random worlds rarely give a summary rows that differ in all three; a row read with another row's figures
+    // changes what leaving f0 out takes.
+    const firm = (region: number, segments: number[], supplies: number[]) => ({
+      region,
+      segments,
+      supplies,
+      source: 'PLAN' as const,
+      listed: false,
+    });
+    const built = await build({
+      regionParents: [0, 0, 0],
+      segmentParents: [undefined, undefined, undefined],
+      firms: [firm(1, [1, 0], []), firm(1, [0], [0]), firm(1, [0], [0]), firm(2, [2], [0])],
+      feedSources: ['PLAN', 'PLAN', 'PLAN', 'PLAN'],
+      leftOut: [0],
+      excluded: [0],
+      asked: 0,
+      sourcePick: 0,
+      salt: 3,
+      keyed: true,
+      hubMinLinks: 1,
+    });
+    const [hub] = await database.executor.read(
+      'test',
+      cypher(
+        'MATCH (hub:HubSupply { firmId: $firmId }) RETURN hub.segmentIds AS segmentIds, hub.counts AS counts',
+        {
+          firmId: `${built.name}-f0`,
+        },
+      ),
+    );
+    const rows = (hub?.['segmentIds'] as string[]).map((segmentId, index) => [
+      segmentId,
+      Number((hub?.['counts'] as unknown[])[index]),
+    ]);
+    expect(rows.sort()).toEqual([
+      [`${built.name}-s0`, 2],
+      [`${built.name}-s2`, 1],
+    ]);
+    await expectDeletionTakes(built);
+    await deleteByPrefix(database.executor, built.name);
+  });
+
   it('gives what deleting the firms takes from a recount of every home', async () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (world) => {
