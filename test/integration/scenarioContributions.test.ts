@@ -57,6 +57,9 @@ const worldArb = fc.record({
   // The links in that make a firm a hub whose links the refresh summarises (HubSupply), which the count then reads
   // instead of walking the hub's suppliers: 0 for none, 1 for every firm with a supplier.
   hubMinLinks: fc.constantFrom<number>(0, 1, 2),
+  // A segment nothing feeds (an upstream one), when set: its firms lose no pair as buyers when it is left out, and
+  // the count does not read those pairs.
+  unfed: fc.option(fc.nat(), { nil: undefined }),
 });
 type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -137,8 +140,12 @@ describe('scenario contributions', () => {
         id: segmentIds[index]!,
         stage: 'MIDSTREAM' as const,
         ...(parent !== undefined && index > 0 ? { parent: segmentIds[parent % index]! } : {}),
-        // Every segment feeds the next (and the last the first): supply pairs count somewhere.
-        feeds: [{ id: segmentIds[(index + 1) % segmentIds.length]!, source: world.feedSources[index]! }],
+        // Every segment feeds the next (and the last the first): supply pairs count somewhere. The unfed segment,
+        // if any, is left without its feed.
+        feeds:
+          world.unfed !== undefined && (index + 1) % segmentIds.length === world.unfed % segmentIds.length
+            ? []
+            : [{ id: segmentIds[(index + 1) % segmentIds.length]!, source: world.feedSources[index]! }],
       })),
       firms: world.firms.map((firm, index) => ({
         id: firmIds[index]!,
@@ -313,6 +320,7 @@ describe('scenario contributions', () => {
       salt: 0,
       keyed: true,
       hubMinLinks: 0,
+      unfed: undefined,
     });
     const segmentId = built.excludeSegmentIds[0]!;
     const supplyOf = (counts: RegionCounts | undefined) => [
@@ -374,6 +382,7 @@ describe('scenario contributions', () => {
       salt: 1,
       keyed: true,
       hubMinLinks: 0,
+      unfed: undefined,
     });
     const figures = await segmentLossFigures(built);
     const segment = (index: number) => `${built.name}-s${index}`;
@@ -402,6 +411,7 @@ describe('scenario contributions', () => {
         salt: 2,
         keyed: true,
         hubMinLinks,
+        unfed: undefined,
       });
       const hubs = await database.executor.read(
         'test',
@@ -442,6 +452,7 @@ describe('scenario contributions', () => {
       salt: 3,
       keyed: true,
       hubMinLinks: 1,
+      unfed: undefined,
     });
     const [hub] = await database.executor.read(
       'test',
