@@ -133,7 +133,8 @@ export function structureFrom(row: Row | undefined): Structure {
 /**
  * Whose facts to count: the firms (and platforms) located in these homes (null: everywhere), or these firms — for a
  * segment scenario (impactOfLosing a segment) with, beside their codes, the codes they would still count had they
- * stopped operating in `excludeSegmentIds` (`keptCodes`; their other segments kept).
+ * stopped operating in `excludeSegmentIds` (`keptCodes`; their other segments kept). A firm scope's counts are
+ * subqueries of a statement that has found those firms' nodes (SCOPE_FIRMS).
  */
 export type CountScope = HomeScope | FirmScope;
 export interface HomeScope {
@@ -153,26 +154,20 @@ export interface FirmScope {
    * scenario reads the supply figures of one region only, and most pairs of its firms have their buyer elsewhere.
    */
   readonly buyerHomeIds?: readonly string[] | null;
-  /**
-   * A list variable of the enclosing statement that holds the nodes of `firmIds` (contributionsQuery finds them once,
-   * for both counts); absent, each count finds them by id itself. Found twice, the 378 firms of the bench's largest
-   * segment loss at a million firms cost 756 more db hits and about 3 ms of its 55–60 (alternated, 60 pairs twice).
-   */
-  readonly nodesIn?: string;
 }
+
+/**
+ * The variable in which a statement that embeds a firm scope's counts (facts.ts contributionsQuery) holds the nodes
+ * of `firmIds`, found once for both counts. Found by each count, the 378 firms of the bench's largest segment loss at
+ * a million firms cost 756 more db hits and about 3 ms of its 55–60 (alternated, 60 pairs twice).
+ */
+export const SCOPE_FIRMS = 'scopeFirms';
 
 const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scope;
 
 /** Whether the rows carry `keptCodes` (a firm scope with excluded segments). */
 export const splitsKept = (scope: CountScope): boolean =>
   isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0;
-
-/** Cypher: one row per scope firm, its node as `variable` — from the enclosing statement's list, or found by id. */
-const scopeFirmRows = (scope: FirmScope, variable: string): string =>
-  scope.nodesIn !== undefined
-    ? `UNWIND ${scope.nodesIn} AS ${variable}`
-    : `UNWIND $firmIds AS firmId
-       MATCH (${variable}:${L.Enterprise} { id: firmId })`;
 
 /** Whether the operation of `firm` in `segment` is kept (not one of the scope firms' excluded operations). */
 const keptOperation = (firm: string, segment: string): string =>
@@ -232,7 +227,7 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
        [${located}, parts[0], CASE WHEN size(parts[1]) = size(parts[0]) + 1 THEN null ELSE substring(parts[1], size(parts[0]) + 1) END]]`;
   const firmScope = isFirmScope(scope);
   const operations = firmScope
-    ? `${scopeFirmRows(scope, 'e')}
+    ? `UNWIND ${SCOPE_FIRMS} AS e
        WITH e, e.rankHomeKeys AS homeKeys, e.rankOperationKeys AS operationKeys
        WITH e, CASE WHEN homeKeys IS NULL OR operationKeys IS NULL
                  THEN COLLECT {
@@ -451,8 +446,8 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
        WHERE size(homes) = size(summarised) AND all(home IN homes WHERE home IN summarised)
        RETURN collect(x.id) AS hubbedIds
      }
-     CALL (hubbedIds${scope.nodesIn !== undefined ? `, ${scope.nodesIn}` : ''}) {
-       ${scopeFirmRows(scope, 'x')}
+     CALL (hubbedIds, ${SCOPE_FIRMS}) {
+       UNWIND ${SCOPE_FIRMS} AS x
        WITH x, x.id IN hubbedIds AS hubbed${split ? `, ${LOSES_AS_BUYER('x')} AS losesAsBuyer` : ''}
        // Both directions in one walk over the firm's relationships (two walked them twice: at a million firms,
        // 6,184 of losing a segment's 48,130 db hits). A pair seen twice (a self-link, or two scope firms linked)

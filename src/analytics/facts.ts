@@ -8,6 +8,7 @@ import {
   HOME_INDEX_SUBQUERY,
   NO_COUNTS,
   REGION_AGGREGATES_SUBQUERY,
+  SCOPE_FIRMS,
   splitsKept,
   structureFrom,
   structureQuery,
@@ -580,22 +581,21 @@ function contributionsQuery(
   structure: Structure,
   host: { readonly regions: string; readonly standalone: boolean },
 ): { query: CypherQuery; columns: string[] } {
-  // The scope firms are found by id once, for both counts.
-  const nodes = { ...scope, nodesIn: 'scopeFirms' };
-  const firms = firmCountsQuery(nodes, structure);
-  const supply = supplyCountsQuery(nodes, structure);
+  const firms = firmCountsQuery(scope, structure);
+  const supply = supplyCountsQuery(scope, structure);
   const stays = splitsKept(scope) ? 'any(code IN keptCodes WHERE code IN $admittedCodes)' : 'false';
   const counted = 'any(code IN codes WHERE code IN $admittedCodes)';
   return {
     query: {
       cypher: `WITH ${host.standalone ? '' : '*, '}reduce(regions = [], id IN ${host.regions} | CASE WHEN id IN regions THEN regions ELSE regions + id END) AS contributionRegions
+       // The scope firms, found by id once for both counts (SCOPE_FIRMS).
        CALL {
          UNWIND $firmIds AS firmId
          MATCH (scopeFirm:${L.Enterprise} { id: firmId })
-         RETURN collect(scopeFirm) AS scopeFirms
+         RETURN collect(scopeFirm) AS ${SCOPE_FIRMS}
        }
-       CALL (contributionRegions, scopeFirms) {
-         CALL (scopeFirms) { ${firms.cypher} }
+       CALL (contributionRegions, ${SCOPE_FIRMS}) {
+         CALL (${SCOPE_FIRMS}) { ${firms.cypher} }
          WITH homeId, segmentId, n, leading, highTech, listed, listedWithRevenue, listedRevenue,
               ${counted} AS counted, ${stays} AS stays
          WHERE counted AND NOT stays
@@ -606,8 +606,8 @@ function contributionsQuery(
               sum(lost[4]) AS listed, sum(lost[5]) AS listedWithRevenue, sum(lost[6]) AS listedRevenue
          RETURN collect([regionId, segmentId, n, leading, highTech, listed, listedWithRevenue, listedRevenue]) AS f0
        }
-       CALL (contributionRegions, scopeFirms) {
-         CALL (scopeFirms) { ${supply.cypher} }
+       CALL (contributionRegions, ${SCOPE_FIRMS}) {
+         CALL (${SCOPE_FIRMS}) { ${supply.cypher} }
          WITH homeId, segmentId, supplierHomes, n, ${counted} AS counted, ${stays} AS stays
          WHERE counted AND NOT stays
          // One supply region: its buyers were read from its subtree's homes only. Else every wanted region over the
