@@ -448,7 +448,9 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
      }
      CALL (hubbedIds, ${SCOPE_FIRMS}) {
        UNWIND ${SCOPE_FIRMS} AS x
-       WITH x, x.id IN hubbedIds AS hubbed${split ? `, ${LOSES_AS_BUYER('x')} AS losesAsBuyer` : ''}
+       WITH x, x.id IN hubbedIds AS hubbed
+       // A hub's links in are never walked (its summary counts them, in the hub branch below, which asks the same).
+       WITH x, hubbed${split ? `, CASE WHEN hubbed THEN false ELSE ${LOSES_AS_BUYER('x')} END AS losesAsBuyer` : ''}
        // Both directions in one walk over the firm's relationships (two walked them twice: at a million firms,
        // 6,184 of losing a segment's 48,130 db hits). A pair seen twice (a self-link, or two scope firms linked)
        // only repeats a source that collect(DISTINCT) drops.

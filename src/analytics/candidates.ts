@@ -137,12 +137,14 @@ const KEY_SEPARATOR = '\u001f';
 export const KEY_SEPARATOR_LITERAL = `'\\u${KEY_SEPARATOR.charCodeAt(0).toString(16).padStart(4, '0')}'`;
 
 /**
- * Cypher: the distinct ids of a list of kept keys (`rankHomeKeys`, `rankOperationKeys`), in the keys' order — sorted
- * keys give sorted ids, as the separator sorts below every character an id has.
+ * Cypher: the distinct ids of a sorted list of kept keys (`rankHomeKeys`, `rankOperationKeys`), in the keys' order.
+ * Sorted keys give sorted ids, as the separator sorts below every character an id has, so the keys of one id are
+ * side by side and an id is new exactly when it differs from the last one kept (`last([])` is null: the first is
+ * always kept). Each key is split once.
  */
 const idsOfKeys = (keys: string) =>
-  `reduce(ids = [], key IN ${keys} | CASE WHEN split(key, ${KEY_SEPARATOR_LITERAL})[0] IN ids THEN ids
-                                          ELSE ids + split(key, ${KEY_SEPARATOR_LITERAL})[0] END)`;
+  `reduce(ids = [], id IN [key IN ${keys} | split(key, ${KEY_SEPARATOR_LITERAL})[0]] |
+          CASE WHEN last(ids) = id THEN ids ELSE ids + id END)`;
 
 /** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
 export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {

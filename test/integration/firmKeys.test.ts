@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
-import { operationKeys } from '../../src/analytics/candidates.js';
+import { candidateRankQuery, operationKeys } from '../../src/analytics/candidates.js';
 import { cypher } from '../../src/data/cypher.js';
 import { upsertAll } from '../../src/data/upsert.js';
 import { toBatches } from '../../src/ingest/batches.js';
@@ -108,5 +108,36 @@ describe('the segments and homes a firm keeps', () => {
       homes: [graph.id('away')],
     });
     expect(await keysOf('b')).toEqual({ segments: [graph.id('down')], homes: [graph.id('away')] });
+  });
+
+  it('list a segment or home reached twice, with two provenances, once among the ids and twice among the keys', async () => {
+    // Parallel relationships of different provenance: no write path of this service makes them, but a store that
+    // another tool wrote to may hold them, and the keys are built from whatever the firm has.
+    await database.executor.write(
+      'test-firm-keys-parallel',
+      cypher(
+        `MATCH (c:Enterprise { id: $firm }), (mid:ChainSegment { id: $mid }), (home:Region { id: $home })
+         CREATE (c)-[:OPERATES_IN { source: 'PLAN', role: 'CORE' }]->(mid),
+                (c)-[:OPERATES_IN { source: 'PUBLIC', role: 'CORE' }]->(mid),
+                (c)-[:LOCATED_IN { source: 'PUBLIC' }]->(home)`,
+        { firm: graph.id('c'), mid: graph.id('mid'), home: graph.id('home') },
+      ),
+    );
+    await database.executor.write('test-firm-keys-rank', candidateRankQuery([graph.id('c')]));
+    const [row] = await database.executor.read(
+      'test-firm-keys',
+      cypher(
+        `MATCH (e:Enterprise { id: $id })
+         RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations,
+                e.rankHomeKeys AS homeKeys`,
+        { id: graph.id('c') },
+      ),
+    );
+    expect(row).toEqual({
+      segments: [graph.id('mid')],
+      homes: [graph.id('home')],
+      operations: operationKeys([graph.id('mid')], ['PLAN', 'PUBLIC']),
+      homeKeys: operationKeys([graph.id('home')], ['PLAN', 'PUBLIC']),
+    });
   });
 });
