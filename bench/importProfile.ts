@@ -86,13 +86,21 @@ function batchOf(prefix: string, regions: readonly string[], offset = 0) {
   );
 }
 
-/** CPU time (ms) Neo4j's process has used so far (NEO4J_PID), a measure the other load on the machine does not inflate. */
+/**
+ * CPU time (ms) Neo4j's process has used so far (NEO4J_PID), a measure the other load on the machine does not inflate;
+ * NaN without NEO4J_PID, so that every figure computed from it reads "not measured" rather than a plausible 0.
+ */
 const neo4jPid = process.env['NEO4J_PID'];
+if (!neo4jPid)
+  process.stdout.write("Neo4j CPU: not measured — set NEO4J_PID to the Neo4j server's process id\n");
 function neo4jCpuMs(): number {
-  if (!neo4jPid) return 0;
+  if (!neo4jPid) return Number.NaN;
   const fields = readFileSync(`/proc/${neo4jPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+/** A CPU figure in ms (or ms per row), or "not measured" (no NEO4J_PID). */
+const cpuText = (ms: number, digits = 0): string =>
+  Number.isNaN(ms) ? 'not measured' : `${ms.toFixed(digits)} ms`;
 
 const session = driver.session({ database: 'neo4j' });
 try {
@@ -137,7 +145,7 @@ try {
     const commitMs = performance.now() - started;
     const commitCpu = neo4jCpuMs() - cpu;
     process.stdout.write(
-      `[${round}] committed batch: statements ${statementsMs.toFixed(0)} ms, commit ${commitMs.toFixed(0)} ms → ${Math.round(size / ((statementsMs + commitMs) / 1000))} rows/s; Neo4j CPU: statements ${statementsCpu} ms, commit ${commitCpu} ms = ${((statementsCpu + commitCpu) / size).toFixed(3)} ms/row\n`,
+      `[${round}] committed batch: statements ${statementsMs.toFixed(0)} ms, commit ${commitMs.toFixed(0)} ms → ${Math.round(size / ((statementsMs + commitMs) / 1000))} rows/s; Neo4j CPU: statements ${cpuText(statementsCpu)}, commit ${cpuText(commitCpu)} = ${cpuText((statementsCpu + commitCpu) / size, 3)}/row\n`,
     );
     // 3. The floor: a bare CREATE of the same nodes (same properties) and their locations, nothing read first.
     const prefix2 = `${prefix}-floor`;
@@ -162,7 +170,7 @@ try {
     const floorCommitMs = performance.now() - started;
     const floorCommitCpu = neo4jCpuMs() - cpu;
     process.stdout.write(
-      `[${round}] floor (bare CREATE): statement ${floorMs.toFixed(0)} ms, commit ${floorCommitMs.toFixed(0)} ms → ${Math.round(size / ((floorMs + floorCommitMs) / 1000))} rows/s; Neo4j CPU: statement ${floorCpu} ms, commit ${floorCommitCpu} ms = ${((floorCpu + floorCommitCpu) / size).toFixed(3)} ms/row\n`,
+      `[${round}] floor (bare CREATE): statement ${floorMs.toFixed(0)} ms, commit ${floorCommitMs.toFixed(0)} ms → ${Math.round(size / ((floorMs + floorCommitMs) / 1000))} rows/s; Neo4j CPU: statement ${cpuText(floorCpu)}, commit ${cpuText(floorCommitCpu)} = ${cpuText((floorCpu + floorCommitCpu) / size, 3)}/row\n`,
     );
     // 4. The same bare CREATE under a label no index or constraint covers: what the indexes cost.
     const tx4 = session.beginTransaction({ timeout: 600_000 });
@@ -177,7 +185,7 @@ try {
     await tx4.commit();
     const bareCommitCpu = neo4jCpuMs() - cpu;
     process.stdout.write(
-      `[${round}] unindexed label: Neo4j CPU statement ${bareCpu} ms, commit ${bareCommitCpu} ms = ${((bareCpu + bareCommitCpu) / size).toFixed(3)} ms/row\n`,
+      `[${round}] unindexed label: Neo4j CPU statement ${cpuText(bareCpu)}, commit ${cpuText(bareCommitCpu)} = ${cpuText((bareCpu + bareCommitCpu) / size, 3)}/row\n`,
     );
     await session.run(`MATCH (e:ImportProbe) DETACH DELETE e`);
     await session.run(`MATCH (e:Enterprise) WHERE e.id STARTS WITH 'bench-import-profile-' DETACH DELETE e`);
