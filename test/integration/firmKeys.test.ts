@@ -40,7 +40,8 @@ describe('the segments and homes a firm keeps', () => {
   let database: TestDatabase;
   let graph: TestGraph;
 
-  const keysOf = async (local: string) => {
+  /** What the firm keeps, as stored. */
+  const storedKeysOf = async (local: string) => {
     const [row] = await database.executor.read(
       'test-firm-keys',
       cypher(
@@ -50,6 +51,11 @@ describe('the segments and homes a firm keeps', () => {
         { id: graph.id(local) },
       ),
     );
+    return row;
+  };
+  /** The ids the firm keeps, once its keys are checked against them (every test graph location and operation is PLAN). */
+  const keysOf = async (local: string) => {
+    const row = await storedKeysOf(local);
     // The operations' keys are the segments' with their provenance (the test graph's operations are PLAN).
     expect(row?.['operations'] ?? null).toEqual(
       row?.['segments'] === null || row?.['segments'] === undefined
@@ -124,15 +130,7 @@ describe('the segments and homes a firm keeps', () => {
       ),
     );
     await database.executor.write('test-firm-keys-rank', candidateRankQuery([graph.id('c')]));
-    const [row] = await database.executor.read(
-      'test-firm-keys',
-      cypher(
-        `MATCH (e:Enterprise { id: $id })
-         RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations,
-                e.rankHomeKeys AS homeKeys`,
-        { id: graph.id('c') },
-      ),
-    );
+    const row = await storedKeysOf('c');
     expect(row).toEqual({
       segments: [graph.id('mid')],
       homes: [graph.id('home')],
