@@ -1637,14 +1637,18 @@ function renderSize(size: SizeReport, report: Report): string[] {
       )
       .join('; ')}.`,
     '',
-    `Draws measured (the analytics, each on its set variable sets, the same at every size): ${size.results
-      .filter((result) => result.variableSets !== null)
-      .map(
-        (result) =>
-          `${result.scenario} ${result.variableSets!.length} (${result.variableSets!.map((variables) => Object.values(variables).map(String).join(' ')).join('; ')})`,
-      )
-      .join('; ')}.`,
-    '',
+    ...(size.results.some((result) => result.variableSets !== null)
+      ? [
+          `Draws measured (the analytics, each on its set variable sets, the same at every size): ${size.results
+            .filter((result) => result.variableSets !== null)
+            .map(
+              (result) =>
+                `${result.scenario} ${result.variableSets!.length} (${result.variableSets!.map((variables) => Object.values(variables).map(String).join(' ')).join('; ')})`,
+            )
+            .join('; ')}.`,
+          '',
+        ]
+      : []),
     `Peak memory (RSS): our server ${size.serverPeakRssMb} MB${size.libraryPeakRssMb === null ? '' : `; the @neo4j/graphql server ${size.libraryPeakRssMb} MB`}. This size took ${size.seconds} s.`,
     '',
   ];
