@@ -154,6 +154,13 @@ export interface FirmScope {
    * scenario reads the supply figures of one region only, and most pairs of its firms have their buyer elsewhere.
    */
   readonly buyerHomeIds?: readonly string[] | null;
+  /**
+   * With `buyerHomeIds`: the scope firms known to supply a firm located in one of those homes (absent: unknown).
+   * The others add no pair as a supplier, so their links out are not walked. A segment scenario knows them from
+   * walking its firms' links for the buyers their loss strands (facts.ts readSegmentLosses); an upstream segment's
+   * firms mostly supply elsewhere.
+   */
+  readonly localSupplierIds?: readonly string[];
 }
 
 /**
@@ -169,6 +176,12 @@ const isFirmScope = (scope: CountScope): scope is FirmScope => 'firmIds' in scop
 export const splitsKept = (scope: CountScope): boolean =>
   isFirmScope(scope) && (scope.excludeSegmentIds?.length ?? 0) > 0;
 
+/** Whether the links out of only the scope's known local suppliers are walked (FirmScope.localSupplierIds). */
+const walksKnownSuppliers = (
+  scope: CountScope,
+): scope is FirmScope & { localSupplierIds: readonly string[] } =>
+  isFirmScope(scope) && scope.localSupplierIds !== undefined && (scope.buyerHomeIds ?? null) !== null;
+
 /** Whether the operation of `firm` in `segment` is kept (not one of the scope firms' excluded operations). */
 const keptOperation = (firm: string, segment: string): string =>
   `NOT (${firm}.id IN $firmIds AND ${segment}.id IN $excludeSegmentIds)`;
@@ -183,6 +196,7 @@ function scopeParams(scope: CountScope): Record<string, unknown> {
         firmIds: scope.firmIds,
         excludeSegmentIds: scope.excludeSegmentIds ?? [],
         buyerHomeIds: scope.buyerHomeIds ?? null,
+        ...(walksKnownSuppliers(scope) ? { localSupplierIds: scope.localSupplierIds } : {}),
       }
     : { homeIds: scope.homeIds ?? [] };
 }
@@ -422,6 +436,7 @@ const LOSES_AS_BUYER = (firm: string): string =>
  */
 function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQuery {
   const split = splitsKept(scope);
+  const knownSuppliers = walksKnownSuppliers(scope);
   const kept = (firm: string, segment: string) => (split ? `, ${keptOperation(firm, segment)}` : '');
   const routeCodes = (routes: string) =>
     `reduce(acc = [], a IN supplySources | acc + [r IN ${routes} | ${codeOf('(r[1] + [supplierSource, a])')}])`;
@@ -448,15 +463,21 @@ function firmSupplyCountsQuery(scope: FirmScope, structure: Structure): CypherQu
      }
      CALL (hubbedIds, ${SCOPE_FIRMS}) {
        UNWIND ${SCOPE_FIRMS} AS x
-       WITH x, x.id IN hubbedIds AS hubbed
+       WITH x, x.id IN hubbedIds AS hubbed${knownSuppliers ? ', x.id IN $localSupplierIds AS supplies' : ''}
        // A hub's links in are never walked (its summary counts them, in the hub branch below, which asks the same).
-       WITH x, hubbed${split ? `, CASE WHEN hubbed THEN false ELSE ${LOSES_AS_BUYER('x')} END AS losesAsBuyer` : ''}
+       WITH x, hubbed${knownSuppliers ? ', supplies' : ''}${split ? `, CASE WHEN hubbed THEN false ELSE ${LOSES_AS_BUYER('x')} END AS losesAsBuyer` : ''}
+       ${
+         knownSuppliers
+           ? `// A firm that supplies no buyer of the wanted homes, and loses no pair as a buyer, is not walked at all.
+       WHERE supplies OR (NOT hubbed${split ? ' AND losesAsBuyer' : ''})`
+           : ''
+       }
        // Both directions in one walk over the firm's relationships (two walked them twice: at a million firms,
        // 6,184 of losing a segment's 48,130 db hits). A pair seen twice (a self-link, or two scope firms linked)
        // only repeats a source that collect(DISTINCT) drops.
        MATCH (x)-[sup:${T.SUPPLIES}]-(other)
        WITH x, sup, other, startNode(sup) = x AS outgoing
-       WHERE outgoing OR (NOT hubbed${split ? ' AND losesAsBuyer' : ''})
+       WHERE ${knownSuppliers ? '(outgoing AND supplies)' : 'outgoing'} OR (NOT outgoing AND NOT hubbed${split ? ' AND losesAsBuyer' : ''})
        WITH CASE WHEN outgoing THEN other ELSE x END AS b, CASE WHEN outgoing THEN x ELSE other END AS sp, sup
        // A scenario's buyers outside the wanted homes, told by the ids of its homes the buyer keeps (as
        // KEPT_SUPPLIER_HOMES), are not walked: most buyers of a segment's firms lie elsewhere (losing

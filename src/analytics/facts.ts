@@ -392,6 +392,11 @@ export interface ContributionsRequest {
    * losing a segment of 115 local firms at 200,000 firms read 171 KB of supply rows, 92 KB with the filter.
    */
   readonly supplyRegionId?: string;
+  /**
+   * With `supplyRegionId`: the firms known to supply a firm located in its subtree (absent: unknown). The others'
+   * links out are not walked (aggregates.ts FirmScope.localSupplierIds).
+   */
+  readonly localSupplierIds?: readonly string[];
 }
 
 /**
@@ -510,6 +515,9 @@ export function contributionsPart(
       firmIds: request.firmIds,
       buyerHomeIds,
       ...(excluded.length > 0 ? { excludeSegmentIds: excluded } : {}),
+      ...(request.localSupplierIds && buyerHomeIds !== null
+        ? { localSupplierIds: request.localSupplierIds }
+        : {}),
     },
     request.segmentIds ? segmentTreeFor(structure, request.segmentIds) : structure,
     host,
@@ -868,6 +876,8 @@ export async function readSegmentLosses(
 ): Promise<{
   removed: string[];
   losses: SupplyLossRow[];
+  /** The removed firms with a SUPPLIES link to a firm located in the region (sorted; none when not read). */
+  localSupplierIds: string[];
   /** With `withStart`: the segment's chains and whether the index was current. */
   start?: { chainIds: string[]; homeIndexReady: boolean };
 }> {
@@ -889,13 +899,14 @@ export async function readSegmentLosses(
          WITH removed, lostFirms WHERE size(removed) > 0 AND size(removed) <= $maxFirms
          ${losses.cypher}
        }
-       RETURN removed, losses${request.withStart ? ', homeIndexReady, chainIds' : ''}`,
+       RETURN removed, losses, localSupplierIds${request.withStart ? ', homeIndexReady, chainIds' : ''}`,
       { ...locals.params, ...losses.params, maxFirms: request.maxFirms },
     ),
   );
   return {
     removed: ((row?.['removed'] as string[] | undefined) ?? []).map(String),
     losses: lossesFrom(row),
+    localSupplierIds: ((row?.['localSupplierIds'] as string[] | null | undefined) ?? []).map(String).sort(),
     ...(request.withStart
       ? { start: { chainIds: chainIdsFrom(row), homeIndexReady: row?.['homeIndexReady'] === true } }
       : {}),
@@ -951,9 +962,11 @@ function lossesFrom(row: Row | undefined): SupplyLossRow[] {
 }
 
 /**
- * The buyers a loss leaves without local supply, as one row with one column, `losses`, in buyer name order, run
- * as a CALL subquery (readFirmLoss, readSegmentLosses): local firms that buy from the removed enterprises and have no
- * other local supplier operating in any segment the removed ones supply from.
+ * The buyers a loss leaves without local supply, as one row with a column `losses`, in buyer name order, run as a
+ * CALL subquery (readFirmLoss, readSegmentLosses): local firms that buy from the removed enterprises and have no
+ * other local supplier operating in any segment the removed ones supply from. With the removed firms as a variable
+ * (readSegmentLosses) the row also has `localSupplierIds`: the removed firms with a SUPPLIES link to a firm located
+ * in the region, whatever the link's and the buyer's sources and segments.
  */
 function supplyLossesQuery(
   request: Omit<SupplyLossRequest, 'removed'> & { readonly removed: readonly string[] | 'variable' },
@@ -999,14 +1012,25 @@ function supplyLossesQuery(
   const buyerFed = segment
     ? `AND EXISTS { MATCH (buyer)-[op:${T.OPERATES_IN}]->(t:${L.ChainSegment}) WHERE t.id IN $fedSegmentIds AND op.source IN $sources }`
     : '';
-  // (The CASE keeps the planner from testing the buyer's sources and operations before its home. A SUPPLIES link
-  // only ever joins enterprises — its one write path, src/ingest/batches.ts — so the buyer's label is not tested.)
+  // The enclosing statement's firms' links to buyers in the region are walked once, the buyer's home (one key read)
+  // tested first, into `localLinks`; the sources are tested after. Who among the firms supplies the region at all
+  // (`localSupplierIds`) then comes with the losses: the scenario's counts (aggregates.ts firmSupplyCountsQuery) walk
+  // the links out of those firms only. The bench's largest segment loss at a million firms, upstream, walked its
+  // 378 firms' 1,148 links there again to find no buyer in the region: 4,700 of its counting statement's 11,351 db
+  // hits. (A SUPPLIES link only ever joins enterprises — its one write path, src/ingest/batches.ts — so the buyer's
+  // label is not tested.)
+  const localLinks = variable
+    ? `CALL (lostFirms, regions${viaIndex ? ', regionIds' : ''}) {
+         UNWIND lostFirms AS lost
+         MATCH (lost)-[supply:${T.SUPPLIES}]->(buyer)
+         WHERE ${inRegion('buyer')}
+         RETURN collect(DISTINCT lost.id) AS localSupplierIds, collect([lost, supply, buyer]) AS localLinks
+       }`
+    : '';
   const lostSupply = variable
-    ? `UNWIND lostFirms AS lost
-       MATCH (lost)-[supply:${T.SUPPLIES}]->(buyer)
-       WHERE CASE WHEN ${inRegion('buyer')}
-                  THEN supply.source IN $sources AND buyer.source IN $sources${segment ? '' : ' AND NOT buyer.id IN removed'} ${buyerFed}
-                  ELSE false END`
+    ? `UNWIND localLinks AS link
+       WITH ${carry}regions, link[0] AS lost, link[1] AS supply, link[2] AS buyer
+       WHERE supply.source IN $sources AND buyer.source IN $sources${segment ? '' : ' AND NOT buyer.id IN removed'} ${buyerFed}`
     : `MATCH (lost:${L.Enterprise})-[supply:${T.SUPPLIES}]->(buyer:${L.Enterprise})
        WHERE lost.id IN ${removed} AND (${segment ? 'true' : `NOT buyer.id IN ${removed}`}) AND supply.source IN $sources AND buyer.source IN $sources
          AND ${inRegion('lost')}
@@ -1014,12 +1038,8 @@ function supplyLossesQuery(
          ${segment ? `AND EXISTS { MATCH (lost)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment}) WHERE d.id IN $segmentIds AND op.source IN $sources }` : ''}
          ${buyerFed}`;
   const keep = variable ? 'removed, lostFirms, ' : '';
-  return cypher(
-    `MATCH (region:${L.Region} { id: $regionId })
-       WITH ${keep}${REGION_SUBTREE('region')} AS regions
-       ${viaIndex ? `WITH ${keep}regions, [x IN regions | x.id] AS regionIds` : ''}
-       ${stillSupplied}
-       ${lostSupply}
+  // Per buyer, from the lost links: whether it keeps another local supplier, and its row of `losses`.
+  const strandedBuyers = `${lostSupply}
        WITH ${carry}regions, buyer, collect(lost) AS lostSuppliers, collect(supply) AS supplies
        ${
          viaIndex
@@ -1040,7 +1060,22 @@ function supplyLossesQuery(
        WITH buyer, supplies, lostSuppliers ORDER BY buyer.name, buyer.id
        RETURN collect({ buyerId: buyer.id,
                         products: reduce(all = [], s IN supplies | all + coalesce(s.products, [])),
-                        lostSupplierIds: [l IN lostSuppliers | l.id] }) AS losses`,
+                        lostSupplierIds: [l IN lostSuppliers | l.id] }) AS losses`;
+  return cypher(
+    `MATCH (region:${L.Region} { id: $regionId })
+       WITH ${keep}${REGION_SUBTREE('region')} AS regions
+       ${viaIndex ? `WITH ${keep}regions, [x IN regions | x.id] AS regionIds` : ''}
+       ${stillSupplied}
+       ${
+         variable
+           ? `${localLinks}
+       // In a subquery of its own, so that a loss with no lost link still returns its row (with localSupplierIds).
+       CALL (${carry}regions, localLinks) {
+         ${strandedBuyers}
+       }
+       RETURN losses, localSupplierIds`
+           : strandedBuyers
+       }`,
     {
       regionId: request.regionId,
       ...(variable ? {} : { removed: request.removed }),

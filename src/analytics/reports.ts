@@ -23,6 +23,7 @@ import {
   readSegmentLossStart,
   readSegmentLosses,
   sourcesOrDefault,
+  type ContributionsRequest,
   type GapFactsRequest,
   type GapFactsRow,
   type StructureRow,
@@ -234,8 +235,7 @@ export async function gapFacts(
   prepared: Prepared,
   request: GapFactsRequest,
   scenarios: readonly (readonly string[])[] = [[]],
-  /** A segment scenario: the left-out firms lose only their operations in these segments (readContributions). */
-  excludeSegmentIds?: readonly string[],
+  segmentLoss?: SegmentLoss,
 ): Promise<GapFactsResult> {
   // The structure part (a shortest-path search per segment) comes from this process's cache while the structure
   // version is the one the request's check saw; a write to the shape since then reads it afresh.
@@ -259,8 +259,15 @@ export async function gapFacts(
     // or may not be in what it read, and a later request seeing the newer version must read it again.
     structures.set(key, Math.min(prepared.structureVersion, parts.basis.structureVersion), structure);
   }
-  return factsFrom(context, prepared, request, parts, structure, scenarios, excludeSegmentIds, null);
+  return factsFrom(context, prepared, request, parts, structure, scenarios, segmentLoss, null);
 }
+
+/**
+ * A segment scenario (impactOfLosing a segment): the left-out firms lose only their operations in
+ * `excludeSegmentIds`, and `localSupplierIds` are those of them known to supply a firm of the region
+ * (readContributions).
+ */
+type SegmentLoss = Pick<ContributionsRequest, 'excludeSegmentIds' | 'localSupplierIds'>;
 
 type GapFactParts = Awaited<ReturnType<typeof readGapFactParts>>;
 type GapFactsResult = Awaited<ReturnType<typeof factsFrom>>;
@@ -282,7 +289,7 @@ async function factsFrom(
   parts: GapFactParts,
   structure: readonly StructureRow[],
   scenarios: readonly (readonly string[])[],
-  excludeSegmentIds: readonly string[] | undefined,
+  segmentLoss: SegmentLoss | undefined,
   alreadyRead: ReadContributions | null,
 ) {
   if (parts.localsCut) {
@@ -319,7 +326,7 @@ async function factsFrom(
               segmentIds: structure.map((row) => row.segmentId),
               nationId,
               supplyRegionId: regionId,
-              ...(excludeSegmentIds ? { excludeSegmentIds } : {}),
+              ...segmentLoss,
             }),
     );
   }
@@ -359,7 +366,7 @@ export async function checkedGapFacts(
   request: GapFactsRequest,
   options: {
     readonly scenarios?: readonly (readonly string[])[];
-    readonly excludeSegmentIds?: readonly string[];
+    readonly segmentLoss?: SegmentLoss;
     /** What to project, given the cached structure rows (a superset of the ids the report mentions is fine). */
     readonly hydration?: (structure: readonly StructureRow[]) => {
       readonly selection: Selection;
@@ -385,7 +392,7 @@ export async function checkedGapFacts(
             firmIds: scenarioFirms[0]!,
             sources: request.sources,
             structure: trees.value,
-            ...(options.excludeSegmentIds ? { excludeSegmentIds: options.excludeSegmentIds } : {}),
+            ...options.segmentLoss,
             ...(cached ? { segmentIds: cached.value.map((row) => row.segmentId) } : {}),
             // A scenario is asked of one region (factsFrom subtracts it there and from its nation).
             ...(request.regionIds.length === 1 ? { supplyRegionId: request.regionIds[0]! } : {}),
@@ -422,7 +429,7 @@ export async function checkedGapFacts(
     if (!settled) await context.refresher.catchUp();
     return {
       prepared,
-      facts: await gapFacts(context, prepared, request, scenarios, options.excludeSegmentIds),
+      facts: await gapFacts(context, prepared, request, scenarios, options.segmentLoss),
       nodes: null,
     };
   }
@@ -440,7 +447,7 @@ export async function checkedGapFacts(
       parts,
       structure,
       scenarios,
-      options.excludeSegmentIds,
+      options.segmentLoss,
       // Counted with the trees of the version this statement saw: else counted again by factsFrom.
       contributions !== null && trees!.version === parts.basis.structureVersion
         ? { firmIds: scenarioFirms[0]!, counts: (wanted) => contributions.from(parts.row, wanted) }
@@ -1168,7 +1175,8 @@ async function impactOfLosingSegment(
       sources,
       removed,
       losses,
-      excludeSegmentIds: lostScope.segmentIds,
+      // Their walk for the stranded buyers told which of the firms supply the region at all.
+      segmentLoss: { excludeSegmentIds: lostScope.segmentIds, localSupplierIds: found.localSupplierIds },
     });
     // The structure moved after the trees were read: the scope may have changed; once more with the trees of now
     // (a structure that keeps moving is answered from the second reading, as a read racing a write would be).
@@ -1182,7 +1190,7 @@ async function impactOfLosingSegment(
 
 /**
  * The facts of a loss — scenario 0 as it is, scenario 1 without the removed firms (or, for a segment, without their
- * operations in `excludeSegmentIds`) — checked, counted and projected by checkedGapFacts.
+ * operations in the segment: `segmentLoss`) — checked, counted and projected by checkedGapFacts.
  */
 function lossFacts(
   context: AnalyticsContext,
@@ -1194,7 +1202,7 @@ function lossFacts(
     readonly sources: readonly string[];
     readonly removed: readonly string[];
     readonly losses: PagedLosses;
-    readonly excludeSegmentIds?: readonly string[];
+    readonly segmentLoss?: SegmentLoss;
   },
 ) {
   return checkedGapFacts(
@@ -1208,7 +1216,7 @@ function lossFacts(
     },
     {
       scenarios: [[], loss.removed],
-      ...(loss.excludeSegmentIds ? { excludeSegmentIds: loss.excludeSegmentIds } : {}),
+      ...(loss.segmentLoss ? { segmentLoss: loss.segmentLoss } : {}),
       hydration: (structure) => ({
         selection,
         requests: lossHydration(

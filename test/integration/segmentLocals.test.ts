@@ -9,6 +9,7 @@ import {
   type Sources,
 } from '../../src/analytics/facts.js';
 import { segmentScenarioScope } from '../../src/analytics/segmentScope.js';
+import { cypher } from '../../src/data/cypher.js';
 import { random } from '../../src/generate/generator.js';
 import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
 import { createTestGraph, type TestGraph, type TestGraphSpec } from '../support/graphBuilder.js';
@@ -173,6 +174,21 @@ describe('local enterprises of a segment, from either side', () => {
   it('leaves the same buyers without supply whichever side found the firms (the index side reads the other suppliers once)', async () => {
     const structure = await readAggregateStructure(database.executor);
     let withLosses = 0;
+    let withLocalSuppliers = 0;
+    let withOthers = 0;
+    /** The given firms with a SUPPLIES link to a firm located in the region or under it, by id. */
+    const localSuppliers = async (firmIds: readonly string[], regionId: string) => {
+      const rows = await database.executor.read(
+        'test',
+        cypher(
+          `MATCH (l:Enterprise)-[:SUPPLIES]->(:Enterprise)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(:Region { id: $regionId })
+           WHERE l.id IN $firmIds
+           RETURN DISTINCT l.id AS id ORDER BY id`,
+          { firmIds, regionId },
+        ),
+      );
+      return rows.map((row) => String(row['id']));
+    };
     for (const { graph, seed } of graphs) {
       for (const region of ['province', 'city', 'district-a']) {
         for (const segment of ['top', 'narrow', 'beside']) {
@@ -190,14 +206,25 @@ describe('local enterprises of a segment, from either side', () => {
             };
             const walked = await readSegmentLosses(database.executor, { ...request, side: 'region' });
             const indexed = await readSegmentLosses(database.executor, { ...request, side: 'index' });
-            expect(indexed, `seed ${seed}, ${segment} in ${region}, ${sources.join('+')}`).toEqual(walked);
+            const label = `seed ${seed}, ${segment} in ${region}, ${sources.join('+')}`;
+            expect(indexed, label).toEqual(walked);
+            // Which lost firms supply the region at all, whatever the link's or the buyer's sources (what the
+            // scenario's counts then walk from): against a plain match.
+            expect(walked.localSupplierIds, label).toEqual(
+              await localSuppliers(walked.removed, request.regionId),
+            );
             if (walked.losses.length > 0) withLosses += 1;
+            if (walked.localSupplierIds.length > 0) withLocalSuppliers += 1;
+            if (walked.localSupplierIds.length < walked.removed.length) withOthers += 1;
           }
         }
       }
     }
-    // The comparison meant something: buyers were left without supply in many of the cases.
+    // The comparison meant something: buyers were left without supply in many of the cases, and lost firms both
+    // supplied the region and did not.
     expect(withLosses).toBeGreaterThan(10);
+    expect(withLocalSuppliers).toBeGreaterThan(10);
+    expect(withOthers).toBeGreaterThan(10);
   });
 
   it('follows random moves and segment changes once they are folded in, and is not ready before', async () => {
