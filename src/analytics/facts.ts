@@ -515,9 +515,7 @@ export function contributionsPart(
       firmIds: request.firmIds,
       buyerHomeIds,
       ...(excluded.length > 0 ? { excludeSegmentIds: excluded } : {}),
-      ...(request.localSupplierIds && buyerHomeIds !== null
-        ? { localSupplierIds: request.localSupplierIds }
-        : {}),
+      ...(request.localSupplierIds ? { localSupplierIds: request.localSupplierIds } : {}),
     },
     request.segmentIds ? segmentTreeFor(structure, request.segmentIds) : structure,
     host,
