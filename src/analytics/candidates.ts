@@ -1009,6 +1009,15 @@ export async function readRankedCandidates<Details = unknown>(
   // The most linkage a firm whose linkage is not known can have: 1, or INDIRECT once the linked read has read every
   // firm with a direct link (they all have their linkage known, so any other firm has at most an indirect one).
   let linkageCeiling: number = LINKAGE_VALUE.SUPPLIES_LOCAL;
+  /**
+   * Whether the linked read has listed every firm with a direct link to the region that could reach the top. A firm
+   * whose linkage is then still unknown either has no direct link, or is a linked firm the read left unshipped, whose
+   * bound was below the first-th best, which only rises: only its indirect link can matter, so only that is looked
+   * for (readCandidateLinkage's indirectOnly). An underrated linked firm scores lower than it would, below the top
+   * either way. (A shipped linked firm has its linkage from the read, and the walks never choose one they did not
+   * read: its bound there, with INDIRECT linkage and its walk's fit, is below the one it was left unread by.)
+   */
+  const directLinksListed = () => linkageCeiling === LINKAGE_VALUE.INDIRECT;
   const upper = (recommendation: TargetRecommendation) =>
     known(recommendation)
       ? recommendation.score
@@ -1059,6 +1068,7 @@ export async function readRankedCandidates<Details = unknown>(
         regionId: request.regionId,
         ids,
         sources: request.sources,
+        indirectOnly: directLinksListed(),
       });
       for (const id of ids) linkageOf.set(id, linkage.get(id) ?? 0);
       stats.linkageRead += ids.length;
@@ -1428,7 +1438,12 @@ export async function readRankedCandidates<Details = unknown>(
             sources: request.sources,
             part: joinParts([
               round === null ? null : walkPart(round),
-              withLinkage ? { query: candidateLinkagePart(request.regionId), columns: ['linkage'] } : null,
+              withLinkage
+                ? {
+                    query: candidateLinkagePart(request.regionId, { indirectOnly: directLinksListed() }),
+                    columns: ['linkage'],
+                  }
+                : null,
             ]),
           }),
     );
@@ -1514,6 +1529,7 @@ export async function readRankedCandidates<Details = unknown>(
             }),
           )
           .then(([row]) => row),
+    // Every link kind looked for: these values are shown, not only compared (and this read is rare and small).
     readCandidateLinkage(executor, {
       regionId: request.regionId,
       ids: linkageUnread,

@@ -707,13 +707,20 @@ export async function readCandidateLinks(
  * firm that supplies a local one, 0: none), under exactly the conditions readCandidateLinks lists its links by, but
  * without listing them: each firm stops at its first link of the best kind, so a walk can score hundreds of firms
  * exactly for the cost of a few index rows each (targetFirms, candidates.ts). Firms not found are left out.
+ *
+ * With `indirectOnly` only the indirect link is looked for (0.4 or 0): for firms the caller knows to have no direct
+ * link to the region, or whose score cannot reach its top whatever their linkage — targetFirms once its linked read
+ * has listed every firm with a direct link that could (candidates.ts). Walking a firm's supply links both ways to
+ * find none was half the linkage's time: the firms the bench's three heaviest walk rounds chose at 200,000 firms
+ * (34–69 a round), read alone, took 9,397 / 12,233 / 10,336 db hits and 10–11 ms each, indirect only 7,374 / 7,390 /
+ * 6,833 and 4.5–5.9 ms.
  */
 export async function readCandidateLinkage(
   executor: Executor,
-  request: { regionId: string; ids: readonly string[]; sources: Sources },
+  request: { regionId: string; ids: readonly string[]; sources: Sources; indirectOnly?: boolean },
 ): Promise<Map<string, number>> {
   if (request.ids.length === 0) return new Map();
-  const part = candidateLinkagePart(request.regionId);
+  const part = candidateLinkagePart(request.regionId, { indirectOnly: request.indirectOnly });
   const [row] = await executor.read(
     'target-linkage',
     cypher(`${part.cypher}\nRETURN linkage`, { ...part.params, ids: request.ids, sources: request.sources }),
@@ -725,9 +732,16 @@ export async function readCandidateLinkage(
  * readCandidateLinkage's read as a CALL subquery returning one row with `linkage`: [id, linkage factor] of each firm
  * of `$ids` found (linkageFrom reads it). It reads the firms and the sources of the statement it goes out with
  * (`$ids`, `$sources`: the facts of the firms a walk round chose, candidates.ts, which would otherwise need a
- * statement more for their linkage); its own parameter is `linkageRegionId`.
+ * statement more for their linkage); its own parameter is `linkageRegionId`. `indirectOnly`: as readCandidateLinkage.
  */
-export function candidateLinkagePart(regionId: string): CypherQuery {
+export function candidateLinkagePart(
+  regionId: string,
+  options: { indirectOnly?: boolean | undefined } = {},
+): CypherQuery {
+  const direct = `WHEN EXISTS { MATCH (e)-[s:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
+                       WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 1.0
+         WHEN EXISTS { MATCH (l:${L.Enterprise})-[s:${T.SUPPLIES}]->(e) MATCH (l)-[:${T.LOCATED_IN}]->(x:${L.Region})
+                       WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 0.7`;
   return cypher(
     `CALL {
        MATCH (region:${L.Region} { id: $linkageRegionId })
@@ -735,10 +749,7 @@ export function candidateLinkagePart(regionId: string): CypherQuery {
        UNWIND $ids AS id
        MATCH (e:${L.Enterprise} { id: id })
        RETURN collect([e.id, CASE
-         WHEN EXISTS { MATCH (e)-[s:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
-                       WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 1.0
-         WHEN EXISTS { MATCH (l:${L.Enterprise})-[s:${T.SUPPLIES}]->(e) MATCH (l)-[:${T.LOCATED_IN}]->(x:${L.Region})
-                       WHERE x IN regions AND s.source IN $sources AND l.source IN $sources } THEN 0.7
+         ${options.indirectOnly === true ? '' : direct}
          WHEN EXISTS { MATCH (e)-[s1:${T.SUPPLIES}]->(m:${L.Enterprise})-[s2:${T.SUPPLIES}]->(l:${L.Enterprise})-[:${T.LOCATED_IN}]->(x:${L.Region})
                        WHERE x IN regions AND s1.source IN $sources AND s2.source IN $sources AND m <> e AND l <> e
                          AND NOT EXISTS { MATCH (m)-[:${T.LOCATED_IN}]->(y:${L.Region}) WHERE y IN regions } } THEN 0.4

@@ -358,6 +358,62 @@ describe('target firms: a walk reads the facts of the firms that can still reach
   });
 });
 
+describe('target firms: once the linked read is complete, a walk looks for an unlinked firm’s indirect link only', () => {
+  let database: TestDatabase;
+  let graph: TestGraph;
+  const prefix = `${filePrefix}-ind`;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    // The five small linked firms near the region are the top five. `relay`, near the region and in no gap, supplies
+    // its local firm: the linked read lists it and ranks it not. `indirect`, small and near, supplies `relay`
+    // (linkage 0.4); ten small firms alike have no link. Only its indirect link puts `indirect` sixth, ahead of the
+    // alike ones (whose ids sort before its), and only the walk reads it.
+    graph = await createFiveLinkedGraph(
+      database.executor,
+      prefix,
+      [],
+      [
+        { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
+        { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
+        ...Array.from({ length: 10 }, (_, index) => ({
+          id: `alike-${index}`,
+          region: 'near',
+          segments: ['gap'],
+          sizeBand: 'SMALL' as const,
+        })),
+      ],
+    );
+    await refreshAggregates(database.executor);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await database?.close();
+  });
+
+  it('finds the indirect link of a firm the walk reads, and ranks what the walk without the linked read ranks', async () => {
+    const request = { ...(await gapRequest(database.executor, graph)), first: 6 };
+    const fast = await readRankedCandidates(database.executor, request);
+    const reference = await readRankedCandidates(database.executor, {
+      ...request,
+      linkedLimits: { maxLocals: 0, maxLinks: 1 },
+    });
+    expect(fast.stats.linkedComplete).toBe(true);
+    expect(reference.stats.linkedComplete).toBe(false);
+    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id))).toEqual([
+      ...[0, 1, 2, 3, 4].map((index) => `linked-${index}`),
+      'indirect',
+    ]);
+    const linkageOf = (recommendation: TargetRecommendation) =>
+      recommendation.factors.find((factor) => factor.name === 'LINKAGE')?.value;
+    expect(fast.ranked.map(linkageOf)).toEqual([1, 1, 1, 1, 1, 0.4]);
+    // The walk read it (the linked read lists direct links only).
+    expect(fast.stats.walkFirmsRead).toBeGreaterThan(0);
+  });
+});
+
 describe('target firms: a walk weighs each firm it reads by where it lies', () => {
   let database: TestDatabase;
   let graph: TestGraph;
