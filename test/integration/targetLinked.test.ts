@@ -73,6 +73,25 @@ async function gapRequest(executor: Executor, graph: TestGraph): Promise<RankedC
   };
 }
 
+/** Linked-read limits that no region meets: the walk without the linked read, every unread firm's linkage up to 1. */
+const NO_LINKED_READ = { maxLocals: 0, maxLinks: 1 } as const;
+
+/**
+ * `request` ranked with the linked read (which must see every link) and without it (the reference, checked against
+ * the plain full ranking in targetWalkTies.test.ts and targetRanking.test.ts): both must rank alike.
+ */
+async function rankWithAndWithoutLinkedRead(
+  executor: Executor,
+  request: RankedCandidatesRequest,
+): Promise<{ fast: RankedCandidates; reference: RankedCandidates }> {
+  const fast = await readRankedCandidates(executor, request);
+  const reference = await readRankedCandidates(executor, { ...request, linkedLimits: NO_LINKED_READ });
+  expect(fast.stats.linkedComplete).toBe(true);
+  expect(reference.stats.linkedComplete).toBe(false);
+  expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+  return { fast, reference };
+}
+
 describe('target firms: the firms linked to the region are read first', () => {
   let database: TestDatabase;
   let graph: TestGraph;
@@ -138,7 +157,7 @@ describe('target firms: the firms linked to the region are read first', () => {
 
   it('ranks what the walk without it ranks, after reading a few rows instead of every firm', async () => {
     const fast = await walk(database.executor);
-    const reference = await walk(database.executor, { linkedLimits: { maxLocals: 0, maxLinks: 1 } });
+    const reference = await walk(database.executor, { linkedLimits: NO_LINKED_READ });
     expect(reference.stats.linkedComplete).toBe(false);
     expect(fast.stats.linkedComplete).toBe(true);
     expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
@@ -166,7 +185,7 @@ describe('target firms: the firms linked to the region are read first', () => {
   });
 
   it('falls back to the walk without it when the region has more links or firms than it may read', async () => {
-    const reference = await walk(database.executor, { linkedLimits: { maxLocals: 0, maxLinks: 1 } });
+    const reference = await walk(database.executor, { linkedLimits: NO_LINKED_READ });
     for (const linkedLimits of [
       { maxLocals: 1_000, maxLinks: 3 },
       { maxLocals: 0, maxLinks: 1_000 },
@@ -282,7 +301,7 @@ async function rankAgainstPlain(
   const fast = await readRankedCandidates(observed, request);
   const reference = await readRankedCandidates(database.executor, {
     ...request,
-    linkedLimits: { maxLocals: 0, maxLinks: 1 },
+    linkedLimits: NO_LINKED_READ,
     firstPage: 1,
   });
   expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
@@ -337,14 +356,10 @@ describe('target firms: a walk reads the facts of the firms that can still reach
   });
 
   it('skips the facts of walked firms whose capability leaves them under the first-th best, same ranking', async () => {
-    const request = await gapRequest(database.executor, graph);
-    const fast = await readRankedCandidates(database.executor, request);
-    const reference = await readRankedCandidates(database.executor, {
-      ...request,
-      linkedLimits: { maxLocals: 0, maxLinks: 1 },
-    });
-    expect(fast.stats.linkedComplete).toBe(true);
-    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
+    const { fast, reference } = await rankWithAndWithoutLinkedRead(
+      database.executor,
+      await gapRequest(database.executor, graph),
+    );
     expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual(
       [0, 1, 2, 3, 4].map((index) => graph.id(`linked-${index}`)),
     );
@@ -393,15 +408,10 @@ describe('target firms: once the linked read is complete, a walk looks for an un
   });
 
   it('finds the indirect link of a firm the walk reads, and ranks what the walk without the linked read ranks', async () => {
-    const request = { ...(await gapRequest(database.executor, graph)), first: 6 };
-    const fast = await readRankedCandidates(database.executor, request);
-    const reference = await readRankedCandidates(database.executor, {
-      ...request,
-      linkedLimits: { maxLocals: 0, maxLinks: 1 },
+    const { fast } = await rankWithAndWithoutLinkedRead(database.executor, {
+      ...(await gapRequest(database.executor, graph)),
+      first: 6,
     });
-    expect(fast.stats.linkedComplete).toBe(true);
-    expect(reference.stats.linkedComplete).toBe(false);
-    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
     expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id))).toEqual([
       ...[0, 1, 2, 3, 4].map((index) => `linked-${index}`),
       'indirect',
@@ -548,16 +558,12 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
   });
 
   it('reads the facts of the linked firms in the gap only, and ranks what the walk without it ranks', async () => {
-    const request = await gapRequest(database.executor, graph);
-    const fast = await readRankedCandidates(database.executor, request);
-    const reference = await readRankedCandidates(database.executor, {
-      ...request,
-      linkedLimits: { maxLocals: 0, maxLinks: 1 },
-    });
-    expect(fast.stats.linkedComplete).toBe(true);
+    const { fast } = await rankWithAndWithoutLinkedRead(
+      database.executor,
+      await gapRequest(database.executor, graph),
+    );
     expect(fast.stats.linkedLinks).toBe(5);
     expect(fast.stats.linkedRead).toBe(2);
-    expect(shapeOf(fast.ranked)).toEqual(shapeOf(reference.ranked));
     expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
       graph.id('fits-0'),
       graph.id('fits-1'),
@@ -684,7 +690,7 @@ describe('target firms: the linked read ships the best-bounded linked firms firs
       const reference = await readRankedCandidates(database.executor, {
         ...request,
         first,
-        linkedLimits: { maxLocals: 0, maxLinks: 1 },
+        linkedLimits: NO_LINKED_READ,
       });
       expect(reference.ranked).toHaveLength(first);
       for (const linkedPage of [0, 1, 2, 4, 6, 11, 12, 1_000]) {
@@ -732,7 +738,7 @@ describe('target firms: the linked read ships the best-bounded linked firms firs
       for (const [weights, linkedLimits] of [
         [withDefaultWeights(null), ownRequest.linkedLimits],
         [withDefaultWeights({ linkage: 0 }), ownRequest.linkedLimits],
-        [withDefaultWeights({ linkage: 0 }), { maxLocals: 0, maxLinks: 1 }],
+        [withDefaultWeights({ linkage: 0 }), NO_LINKED_READ],
       ] as const) {
         const explained = await readRankedCandidates(database.executor, {
           ...ownRequest,
