@@ -711,9 +711,9 @@ export async function readCandidateLinks(
  * With `indirectOnly` only the indirect link is looked for (0.4 or 0): for firms the caller knows to have no direct
  * link to the region, or whose score cannot reach its top whatever their linkage — targetFirms once its linked read
  * has listed every firm with a direct link that could (candidates.ts). Walking a firm's supply links both ways to
- * find none was half the linkage's time: the firms the bench's three heaviest walk rounds chose at 200,000 firms
- * (34–69 a round), read alone, took 9,397 / 12,233 / 10,336 db hits and 10–11 ms each, indirect only 7,374 / 7,390 /
- * 6,833 and 4.5–5.9 ms.
+ * find none was a fifth to two fifths of the linkage's db hits: the firms the bench's three heaviest walk rounds chose
+ * at 200,000 firms (34–69 a round), read alone, took 9,397 / 12,233 / 10,336 db hits, indirect only 7,374 / 7,390 /
+ * 6,833 (warm, one at a time: 4.3 → 3.4 and 3.7 → 2.8 ms for the two largest, a round trip included).
  */
 export async function readCandidateLinkage(
   executor: Executor,
