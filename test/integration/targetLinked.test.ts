@@ -711,14 +711,21 @@ describe('target firms: the linked read ships the best-bounded linked firms firs
   it('stops after the first page when the firms left out cannot reach the first-th best', async () => {
     // The two large leading suppliers lead every other linked firm by their capability (a fifth of the score's
     // capability weight and more): with them shipped first, a page of two settles the top two.
-    const request = await gapRequest(database.executor, graph);
-    const paged = await readRankedCandidates(database.executor, { ...request, first: 2, linkedPage: 2 });
+    // The ten firms left unshipped are linked ones: once the read is done, the walks look for an indirect link only
+    // (readCandidateLinkage's indirectOnly), and the ranking is still the one without the linked read.
+    const request = { ...(await gapRequest(database.executor, graph)), first: 2 };
+    const paged = await readRankedCandidates(database.executor, { ...request, linkedPage: 2 });
     expect(paged.stats.linkedReads).toBe(1);
     expect(paged.stats.linkedShipped).toBe(2);
     expect(paged.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
       graph.id('strong-0'),
       graph.id('strong-1'),
     ]);
+    const reference = await readRankedCandidates(database.executor, {
+      ...request,
+      linkedLimits: NO_LINKED_READ,
+    });
+    expect(shapeOf(paged.ranked)).toEqual(shapeOf(reference.ranked));
   });
 
   it('without words or evidence, scores from the linkage it read and lists no link; linkage weighing nothing too', async () => {

@@ -560,10 +560,10 @@ describe('target firms ranked in the database', () => {
   it('skips the facts of walked firms that cannot reach the top, and still ranks what the plain full ranking gives', async () => {
     // In crowded worlds (crowdedWorldArbitrary) the walks read rows whose firms they rule out by their capability
     // (walkQuery's minCapabilityKey). The gaps and their scores are drawn, not computed, so every segment is a gap
-    // whatever its counts. A short linked page (linkedPage) leaves linked firms unshipped, whose linkage the walks
-    // then read for the indirect link only (readCandidateLinkage's indirectOnly).
+    // whatever its counts. A short linked page (linkedPage) may leave linked firms unshipped, after which the walks
+    // read linkage for the indirect link only (readCandidateLinkage's indirectOnly); how often a drawn world does so
+    // is chance, so targetLinked.test.ts has that case by construction.
     let pruned = 0;
-    let leftUnshipped = 0;
     await fc.assert(
       fc.asyncProperty(
         crowdedWorldArbitrary,
@@ -607,22 +607,13 @@ describe('target firms ranked in the database', () => {
           });
           expect(shapeOf(walked.ranked)).toEqual(expected);
           pruned += walked.stats.walkRowsSkipped;
-          // One read that shipped a full page: linked firms were left out, and the walks went on without them.
-          if (
-            linkedPage !== undefined &&
-            walked.stats.linkedReads === 1 &&
-            walked.stats.linkedShipped === linkedPage &&
-            linkedPage > 0
-          )
-            leftUnshipped += 1;
           await deleteByPrefix(database.executor, prefix);
         },
       ),
       { numRuns: RUNS * 4 },
     );
-    // Not vacuous: some walked rows had their firm ruled out unread, and some rankings left linked firms unshipped.
+    // Not vacuous: some walked rows had their firm ruled out unread.
     expect(pruned).toBeGreaterThan(0);
-    expect(leftUnshipped).toBeGreaterThan(0);
   }, 600_000);
 
   describe('one gap with one outstanding firm among 250 alike', () => {
