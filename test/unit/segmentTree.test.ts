@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { structureFrom } from '../../src/analytics/aggregates.js';
+import { firmCountsQuery, structureFrom } from '../../src/analytics/aggregates.js';
 import { segmentTreeFor } from '../../src/analytics/facts.js';
 
 /**
@@ -64,6 +64,30 @@ describe('segmentTreeFor', () => {
     expect(Object.keys(cut.scopeRoots).sort()).toEqual([...chain].sort());
     expect(JSON.stringify(cut.scopeRoots).length * 3).toBeLessThan(
       JSON.stringify(structure.scopeRoots).length,
+    );
+  });
+
+  it('cuts a segment scenario’s firm rows only under roots where no excluded operation counts', () => {
+    fc.assert(
+      fc.property(segmentsAndWanted, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), (world, picks) => {
+        const segmentIds = Object.keys(world.structure.scopeRoots);
+        const excludeSegmentIds = [...new Set(picks.map((pick) => segmentIds[pick % segmentIds.length]!))];
+        // The whole tree (readContributions without report segments) and the tree cut to the report's segments.
+        for (const structure of [world.structure, segmentTreeFor(world.structure, world.wanted)]) {
+          const scope = { firmIds: ['f'], excludeSegmentIds };
+          const lostRoots = firmCountsQuery(scope, structure).params['lostRoots'] as string[];
+          // firmCountsQuery keeps an operation's row under a root only when the root is in lostRoots: a root left
+          // out must be the root of no excluded segment, or its lost rows would be dropped unsubtracted.
+          for (const segmentId of excludeSegmentIds)
+            for (const root of structure.scopeRoots[segmentId] ?? []) expect(lostRoots).toContain(root);
+          // And each root it keeps is one an excluded segment counts under (a cut, not a no-op).
+          for (const root of lostRoots)
+            expect(excludeSegmentIds.some((id) => structure.scopeRoots[id]?.includes(root))).toBe(true);
+          expect(new Set(lostRoots).size).toBe(lostRoots.length);
+        }
+        // A scope that excludes nothing counts every root: no cut.
+        expect(firmCountsQuery({ firmIds: ['f'] }, world.structure).params).not.toHaveProperty('lostRoots');
+      }),
     );
   });
 });
