@@ -322,46 +322,57 @@ const strongFirms = (region: string, ids: readonly string[]): TestGraphSpec['fir
     highTech: true,
   }));
 
-describe('target firms: a walk reads the facts of the firms that can still reach the top only', () => {
-  let database: TestDatabase;
-  let graph: TestGraph;
-  const prefix = `${filePrefix}-p`;
-
+/**
+ * The world of a describe below: a createFiveLinkedGraph graph under the file's prefix and `suffix`, built with its
+ * aggregates refreshed (which writes the rank keys the walks read) before the describe's tests, and deleted after
+ * them. Its fields are set once beforeAll has run.
+ */
+function fiveLinkedWorld(
+  suffix: string,
+  regions: TestGraphSpec['regions'],
+  others: TestGraphSpec['firms'],
+  gapIds?: readonly string[],
+): { database: TestDatabase; graph: TestGraph } {
+  const world = {} as { database: TestDatabase; graph: TestGraph };
+  const prefix = `${filePrefix}-${suffix}`;
   beforeAll(async () => {
-    database = await openTestDatabase();
-    // Five small firms near the region supply its local firm (linkage 1): they are the top five. In the gap's lane
-    // the walk reads, best capability first, two large leading high-tech firms without a link, the five, then micro
-    // firms without a link. With an indirect link at most (the linked read saw every direct one), a micro or small
-    // firm's capability cannot lift it to the fifth linked firm, a large leading high-tech one's can.
-    graph = await createFiveLinkedGraph(
-      database.executor,
-      prefix,
-      [],
-      [
-        ...strongFirms('near', ['strong-0', 'strong-1']),
-        ...Array.from({ length: 20 }, (_, index) => ({
-          id: `micro-${String(index).padStart(2, '0')}`,
-          region: 'near',
-          segments: ['gap'],
-          sizeBand: 'MICRO' as const,
-        })),
-      ],
-    );
-    await refreshAggregates(database.executor);
+    world.database = await openTestDatabase();
+    world.graph = await createFiveLinkedGraph(world.database.executor, prefix, regions, others, gapIds);
+    await refreshAggregates(world.database.executor);
   });
-
   afterAll(async () => {
-    await deleteByPrefix(database.executor, prefix);
-    await database?.close();
+    await deleteByPrefix(world.database.executor, prefix);
+    await world.database?.close();
   });
+  return world;
+}
+
+describe('target firms: a walk reads the facts of the firms that can still reach the top only', () => {
+  // Five small firms near the region supply its local firm (linkage 1): they are the top five. In the gap's lane
+  // the walk reads, best capability first, two large leading high-tech firms without a link, the five, then micro
+  // firms without a link. With an indirect link at most (the linked read saw every direct one), a micro or small
+  // firm's capability cannot lift it to the fifth linked firm, a large leading high-tech one's can.
+  const world = fiveLinkedWorld(
+    'p',
+    [],
+    [
+      ...strongFirms('near', ['strong-0', 'strong-1']),
+      ...Array.from({ length: 20 }, (_, index) => ({
+        id: `micro-${String(index).padStart(2, '0')}`,
+        region: 'near',
+        segments: ['gap'],
+        sizeBand: 'MICRO' as const,
+      })),
+    ],
+  );
 
   it('skips the facts of walked firms whose capability leaves them under the first-th best, same ranking', async () => {
     const { fast, reference } = await rankWithAndWithoutLinkedRead(
-      database.executor,
-      await gapRequest(database.executor, graph),
+      world.database.executor,
+      await gapRequest(world.database.executor, world.graph),
     );
     expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual(
-      [0, 1, 2, 3, 4].map((index) => graph.id(`linked-${index}`)),
+      [0, 1, 2, 3, 4].map((index) => world.graph.id(`linked-${index}`)),
     );
     // One page of eight rows: the two strong firms, the five linked ones (read already), one micro firm. Only the
     // strong firms' facts are read.
@@ -374,45 +385,31 @@ describe('target firms: a walk reads the facts of the firms that can still reach
 });
 
 describe('target firms: once the linked read is complete, a walk looks for an unlinked firm’s indirect link only', () => {
-  let database: TestDatabase;
-  let graph: TestGraph;
-  const prefix = `${filePrefix}-ind`;
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    // The five small linked firms near the region are the top five. `relay`, near the region and in no gap, supplies
-    // its local firm: the linked read lists it and ranks it not. `indirect`, small and near, supplies `relay`
-    // (linkage 0.4); ten small firms alike have no link. Only its indirect link puts `indirect` sixth, ahead of the
-    // alike ones (whose ids sort before its), and only the walk reads it.
-    graph = await createFiveLinkedGraph(
-      database.executor,
-      prefix,
-      [],
-      [
-        { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
-        { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
-        ...Array.from({ length: 10 }, (_, index) => ({
-          id: `alike-${index}`,
-          region: 'near',
-          segments: ['gap'],
-          sizeBand: 'SMALL' as const,
-        })),
-      ],
-    );
-    await refreshAggregates(database.executor);
-  });
-
-  afterAll(async () => {
-    await deleteByPrefix(database.executor, prefix);
-    await database?.close();
-  });
+  // The five small linked firms near the region are the top five. `relay`, near the region and in no gap, supplies
+  // its local firm: the linked read lists it and ranks it not. `indirect`, small and near, supplies `relay`
+  // (linkage 0.4); ten small firms alike have no link. Only its indirect link puts `indirect` sixth, ahead of the
+  // alike ones (whose ids sort before its), and only the walk reads it.
+  const world = fiveLinkedWorld(
+    'ind',
+    [],
+    [
+      { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
+      { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
+      ...Array.from({ length: 10 }, (_, index) => ({
+        id: `alike-${index}`,
+        region: 'near',
+        segments: ['gap'],
+        sizeBand: 'SMALL' as const,
+      })),
+    ],
+  );
 
   it('finds the indirect link of a firm the walk reads, and ranks what the walk without the linked read ranks', async () => {
-    const { fast } = await rankWithAndWithoutLinkedRead(database.executor, {
-      ...(await gapRequest(database.executor, graph)),
+    const { fast } = await rankWithAndWithoutLinkedRead(world.database.executor, {
+      ...(await gapRequest(world.database.executor, world.graph)),
       first: 6,
     });
-    expect(fast.ranked.map((recommendation) => graph.local(recommendation.candidate.id))).toEqual([
+    expect(fast.ranked.map((recommendation) => world.graph.local(recommendation.candidate.id))).toEqual([
       ...[0, 1, 2, 3, 4].map((index) => `linked-${index}`),
       'indirect',
     ]);
@@ -425,90 +422,62 @@ describe('target firms: once the linked read is complete, a walk looks for an un
 });
 
 describe('target firms: a walk weighs each firm it reads by where it lies', () => {
-  let database: TestDatabase;
-  let graph: TestGraph;
-  const prefix = `${filePrefix}-far`;
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    // As above, five small linked firms near the region are the top five, and two large leading high-tech firms
-    // without a link near it come first in the walk. Two more such firms lie 3,000 km away (beyond the proximity
-    // horizon, out of any priority region): their capability would lift them to the top from the nearest region,
-    // not from where they lie. Every firm is in the gap's lane, so the walk reads all of their rows.
-    graph = await createFiveLinkedGraph(
-      database.executor,
-      prefix,
-      [{ id: 'far', lat: 30, lon: 80 }],
-      [
-        ...strongFirms('near', ['near-strong-0', 'near-strong-1']),
-        ...strongFirms('far', ['far-strong-0', 'far-strong-1']),
-      ],
-    );
-    await refreshAggregates(database.executor);
-  });
-
-  afterAll(async () => {
-    await deleteByPrefix(database.executor, prefix);
-    await database?.close();
-  });
+  // As above, five small linked firms near the region are the top five, and two large leading high-tech firms
+  // without a link near it come first in the walk. Two more such firms lie 3,000 km away (beyond the proximity
+  // horizon, out of any priority region): their capability would lift them to the top from the nearest region,
+  // not from where they lie. Every firm is in the gap's lane, so the walk reads all of their rows.
+  const world = fiveLinkedWorld(
+    'far',
+    [{ id: 'far', lat: 30, lon: 80 }],
+    [
+      ...strongFirms('near', ['near-strong-0', 'near-strong-1']),
+      ...strongFirms('far', ['far-strong-0', 'far-strong-1']),
+    ],
+  );
 
   it('reads the facts of the near firms only, and ranks what the plain full ranking gives', async () => {
     const { fast, factsRead } = await rankAgainstPlain(
-      database,
-      graph,
-      await gapRequest(database.executor, graph),
+      world.database,
+      world.graph,
+      await gapRequest(world.database.executor, world.graph),
     );
     expect(fast.stats.linkedComplete).toBe(true);
     // The walk read the far firms' rows (they come first, with the near strong ones) and none of their facts.
     expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(4);
-    expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['near-strong-0', 'near-strong-1']);
+    expect(factsRead.map((id) => world.graph.local(id)).sort()).toEqual(['near-strong-0', 'near-strong-1']);
   });
 });
 
 describe('target firms: a walk weighs each firm it reads by the gaps its segments fill', () => {
-  let database: TestDatabase;
-  let graph: TestGraph;
-  const prefix = `${filePrefix}-breadth`;
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    // Two gaps. As above, five small linked firms near the region, in both gaps, are the top five, and two large
-    // leading high-tech firms without a link near it, in both gaps too, could reach them. Two more such firms are in
-    // the first gap only: half the breadth, which keeps them under the fifth whatever else they are. The first gap's
-    // walk reads their rows (the second gap is still walked, so an unread firm there could fill both), but it need
-    // not read their facts.
-    graph = await createFiveLinkedGraph(
-      database.executor,
-      prefix,
-      [],
-      [
-        ...strongFirms('near', ['both-strong-0', 'both-strong-1']).map((firm) => ({
-          ...firm,
-          segments: ['gap', 'gap2'],
-        })),
-        ...strongFirms('near', ['one-strong-0', 'one-strong-1']),
-      ],
-      ['gap', 'gap2'],
-    );
-    await refreshAggregates(database.executor);
-  });
-
-  afterAll(async () => {
-    await deleteByPrefix(database.executor, prefix);
-    await database?.close();
-  });
+  // Two gaps. As above, five small linked firms near the region, in both gaps, are the top five, and two large
+  // leading high-tech firms without a link near it, in both gaps too, could reach them. Two more such firms are in
+  // the first gap only: half the breadth, which keeps them under the fifth whatever else they are. The first gap's
+  // walk reads their rows (the second gap is still walked, so an unread firm there could fill both), but it need
+  // not read their facts.
+  const world = fiveLinkedWorld(
+    'breadth',
+    [],
+    [
+      ...strongFirms('near', ['both-strong-0', 'both-strong-1']).map((firm) => ({
+        ...firm,
+        segments: ['gap', 'gap2'],
+      })),
+      ...strongFirms('near', ['one-strong-0', 'one-strong-1']),
+    ],
+    ['gap', 'gap2'],
+  );
 
   it('reads the facts of the firms whose segments could lift them only, and ranks what the plain ranking gives', async () => {
-    const gapIds = [graph.id('gap'), graph.id('gap2')];
+    const gapIds = [world.graph.id('gap'), world.graph.id('gap2')];
     const request = {
-      ...(await gapRequest(database.executor, graph)),
-      scopeToGap: await readSegmentScopes(database.executor, gapIds),
+      ...(await gapRequest(world.database.executor, world.graph)),
+      scopeToGap: await readSegmentScopes(world.database.executor, gapIds),
       gaps: new Map(gapIds.map((segmentId) => [segmentId, { segmentId, name: segmentId, score: 80 }])),
     };
-    const { fast, factsRead } = await rankAgainstPlain(database, graph, request);
+    const { fast, factsRead } = await rankAgainstPlain(world.database, world.graph, request);
     // The first gap's rows were read, the one-gap firms' among them.
     expect(fast.stats.rowsRead).toBeGreaterThanOrEqual(9);
-    expect(factsRead.map((id) => graph.local(id)).sort()).toEqual(['both-strong-0', 'both-strong-1']);
+    expect(factsRead.map((id) => world.graph.local(id)).sort()).toEqual(['both-strong-0', 'both-strong-1']);
   });
 });
 
