@@ -296,9 +296,9 @@ export function firmCountsQuery(scope: CountScope, structure: Structure): Cypher
  * segment that is not excluded, so each row there keeps its codes and no scenario subtracts it. The firm rows are
  * cut there, before they are grouped, rather than built and dropped by the scenario's filter (facts.ts
  * contributionsQuery): the '*' row, which counts every operation, is always kept. A bench firm has about two
- * operations, often in another chain: the bench's heaviest segment loss at a million firms (bio-antibiotic-apis, 378
- * firms): its counting statement alone 0.6–1.6 ms faster, of 16–28 ms (medians of six runs of 70–80 statements
- * alternated with the uncut one, in both orders; the six draws' answers the same).
+ * operations, often in another chain: in the bench's heaviest segment loss at a million firms (bio-antibiotic-apis,
+ * 378 firms) the counting statement ran 0.6–1.6 ms faster alone, of 16–28 ms (medians of six runs of 70–80
+ * statements alternated with the uncut one, in both orders; the six draws' answers the same).
  */
 function lostRootsOf(scope: FirmScope, structure: Structure): string[] {
   return [
