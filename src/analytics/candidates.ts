@@ -27,7 +27,12 @@ import neo4j from 'neo4j-driver';
 
 import { cypher, type CypherQuery } from '../data/cypher.js';
 import type { Executor } from '../data/executor.js';
-import { MAX_REGION_DEPTH, NodeLabel as L, RelationshipType as T } from '../data/model.js';
+import {
+  MAX_REGION_DEPTH,
+  NodeLabel as L,
+  PROVENANCE_SOURCES,
+  RelationshipType as T,
+} from '../data/model.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /**
@@ -166,6 +171,36 @@ const capabilityKeyOf = (
 const CAPABILITY_KEY_OF_E = capabilityKeyOf('hosted');
 
 /**
+ * Cypher: the provenance lane of operation `op` of firm `e` — the sources of the two, each once, sorted and joined by
+ * '+' ('PUBLIC', 'ILLUSTRATIVE+PUBLIC'), or '' when either has none — which decides whether a provenance filter admits
+ * the firm through this operation (both sources listed: FIRM_SCORE_LINKS and the ranking's admission). Kept with the
+ * segment as `rankLane` (RANK_BODY), the second index of the walks: see provenanceLanes.
+ */
+const PROVENANCE_LANE_OF_OP = `CASE WHEN e.source IS NULL OR op.source IS NULL THEN ''
+         WHEN e.source = op.source THEN e.source
+         WHEN e.source < op.source THEN e.source + '+' + op.source
+         ELSE op.source + '+' + e.source END`;
+
+/**
+ * The provenance lanes (PROVENANCE_LANE_OF_OP) a ranking with these sources walks, or null when the sources admit
+ * every provenance there is (PROVENANCE_SOURCES) and the walks take a segment's firms whatever their lane. A firm
+ * enters the ranking only through an operation whose source and whose firm's source are both listed: the lanes are
+ * the listed sources alone and in pairs. Without them, a filter that leaves out most firms had the walks read, and
+ * throw away, every firm it leaves out above the first admitted one: at a million firms, all but 5,465 of them
+ * ILLUSTRATIVE, the default real-data ranking (PLAN and PUBLIC) of each of the bench's six cities read 20,000 rows of
+ * illustrative firms in 0.7–1.1 s and was refused (TARGET_SCAN_LIMIT), with a few hundred real operations in the
+ * chain.
+ */
+export function provenanceLanes(sources: Sources): string[] | null {
+  const listed = [...new Set(sources)].sort();
+  if (PROVENANCE_SOURCES.every((source) => listed.includes(source))) return null;
+  return listed.flatMap((source, index) => [
+    source,
+    ...listed.slice(index + 1).map((other) => `${source}+${other}`),
+  ]);
+}
+
+/**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
  * operations from its size, flags and every platform it hosts — the same table as capabilityKey in targets.ts —
  * and the firm's home region (`rankHomeId`: with `rankSegmentId` it finds a segment's firms in a region from an index,
@@ -201,11 +236,13 @@ const RANK_BODY = `
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
   WITH e, op, homeId, d.id AS segmentId,
        CASE WHEN op.role = 'CORE' THEN '0' ELSE '1' END
-         + right('00000' + toString(${CAPABILITY_KEY_SCALE} - capabilityKey), ${RANK_KEY_DIGITS}) + '|' + e.id AS rankKey
+         + right('00000' + toString(${CAPABILITY_KEY_SCALE} - capabilityKey), ${RANK_KEY_DIGITS}) + '|' + e.id AS rankKey,
+       d.id + ${KEY_SEPARATOR_LITERAL} + ${PROVENANCE_LANE_OF_OP} AS rankLane
   FOREACH (_ IN CASE WHEN op IS NOT NULL AND (op.rankSegmentId IS NULL OR op.rankSegmentId <> segmentId
                                               OR op.rankKey IS NULL OR op.rankKey <> rankKey
+                                              OR op.rankLane IS NULL OR op.rankLane <> rankLane
                                               OR coalesce(op.rankHomeId, '') <> coalesce(homeId, '')) THEN [1] ELSE [] END |
-    SET op.rankSegmentId = segmentId, op.rankKey = rankKey, op.rankHomeId = homeId)`;
+    SET op.rankSegmentId = segmentId, op.rankKey = rankKey, op.rankLane = rankLane, op.rankHomeId = homeId)`;
 
 /**
  * (Re)computes the stored rank keys of the given enterprises' operations, or of every enterprise (null). Idempotent:
@@ -488,13 +525,26 @@ export interface WalkRound {
   /**
    * Each walk: its segment, the range of rank keys still to read (after `after` and before `before`), and the least
    * capability key (the rank key's) of the rows to return (0 when left out: every row); rows below it are only counted.
+   * With `provenance` (every list of the round, or none), only the segment's operations of that provenance lane
+   * (provenanceLanes).
    */
-  readonly lists: readonly { segmentId: string; after: string; before: string; minCapabilityKey?: number }[];
+  readonly lists: readonly {
+    segmentId: string;
+    provenance?: string;
+    after: string;
+    before: string;
+    minCapabilityKey?: number;
+  }[];
   readonly size: number;
 }
 
 /** walkQuery as a subquery (column `walked`), to go out with the facts of the firms the last round chose. */
 export function walkPart(request: WalkRound): StatementPart {
+  const inLanes = request.lists.filter((list) => list.provenance !== undefined).length;
+  if (inLanes !== 0 && inLanes !== request.lists.length)
+    throw new RangeError('a round walks every list by provenance lane or none');
+  // The index the round seeks (migrations.ts): a segment's operations, or one provenance lane of them.
+  const indexed = inLanes === 0 ? 'rankSegmentId' : 'rankLane';
   return {
     query: cypher(
       `CALL {
@@ -503,8 +553,8 @@ export function walkPart(request: WalkRound): StatementPart {
          CALL {
            WITH list
            MATCH (firm)-[op:${T.OPERATES_IN}]->()
-           WHERE op.rankSegmentId = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
-           RETURN op, firm ORDER BY op.rankSegmentId, op.rankKey LIMIT $size
+           WHERE op.${indexed} = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
+           RETURN op, firm ORDER BY op.${indexed}, op.rankKey LIMIT $size
          }
          WITH index, op, firm, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= list[3] AS wanted
          // collect leaves out the nulls: a row below the capability wanted moves the walk on but is not returned.
@@ -513,9 +563,12 @@ export function walkPart(request: WalkRound): StatementPart {
          RETURN collect([index, last, rows, found]) AS walked
        }`,
       {
-        // [segment id, after, before, least capability]: as maps, each walk's list repeated the keys in every statement.
+        // [segment id (and lane), after, before, least capability]: as maps, each walk's list repeated the keys in every
+        // statement.
         lists: request.lists.map((list) => [
-          list.segmentId,
+          list.provenance === undefined
+            ? list.segmentId
+            : `${list.segmentId}${KEY_SEPARATOR}${list.provenance}`,
           list.after,
           list.before,
           neo4j.int(list.minCapabilityKey ?? 0),
@@ -846,6 +899,8 @@ interface Walk {
    * by the other's (a capability-only ranking would otherwise read every core firm before any bound fell).
    */
   readonly lane: 'core' | 'other';
+  /** The provenance lane walked (provenanceLanes); undefined: the segment's firms whatever their provenance. */
+  readonly provenance: string | undefined;
   after: string;
   frontier: WalkFrontier | null;
   exhausted: boolean;
@@ -932,19 +987,24 @@ export async function readRankedCandidates<Details = unknown>(
   const { placeOf, inside, maxProximity } = placementFor(request.regionId, priority, regions);
 
   // Rank keys start with '0' for a core role and '1' otherwise: the core lane starts before '0', the other at '1'.
+  // A provenance filter that leaves a source out walks each lane of the sources it lists apart (provenanceLanes).
+  const provenances = provenanceLanes(request.sources) ?? [undefined];
   const walks: Walk[] = [...request.scopeToGap]
     .flatMap(([segmentId, gapId]) =>
-      (['core', 'other'] as const).map((lane) => ({
-        segmentId,
-        gapId,
-        lane,
-        after: lane === 'core' ? '' : '1',
-        frontier: null,
-        exhausted: false,
-      })),
+      provenances.flatMap((provenance) =>
+        (['core', 'other'] as const).map((lane) => ({
+          segmentId,
+          gapId,
+          lane,
+          provenance,
+          after: lane === 'core' ? '' : '1',
+          frontier: null,
+          exhausted: false,
+        })),
+      ),
     )
     .sort((a, b) => (a.segmentId < b.segmentId ? -1 : a.segmentId > b.segmentId ? 1 : 0));
-  // Each segment once (it has two walks, one per lane): the list goes with every statement of the request.
+  // Each segment once (it has two walks or more, one per lane): the list goes with every statement of the request.
   const scopeIds = [...new Set(walks.map((walk) => walk.segmentId))];
   const read = new Set<string>();
   let candidates: CandidateFacts[] = [];
@@ -1415,6 +1475,7 @@ export async function readRankedCandidates<Details = unknown>(
       round = {
         lists: active.map((walk) => ({
           segmentId: walk.segmentId,
+          provenance: walk.provenance,
           after: walk.after,
           before: walk.lane === 'core' ? '1' : '2',
           minCapabilityKey: capabilityWorthReading(walk),

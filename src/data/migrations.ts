@@ -49,6 +49,8 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE CONSTRAINT aggregatestate_id IF NOT EXISTS FOR (n:${InternalLabel.AggregateState}) REQUIRE n.id IS UNIQUE`,
     // Target-firm ranking reads a segment's firms best-first from this index, in its order (src/analytics/candidates.ts).
     `CREATE INDEX operates_in_rank IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankSegmentId, op.rankKey)`,
+    // The same for one provenance lane of a segment's firms, when the ranking's sources leave one out (provenanceLanes).
+    `CREATE INDEX operates_in_lane IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankLane, op.rankKey)`,
     // A segment's firms in a region, one seek per (segment, home region) (src/analytics/facts.ts
     // localEnterprisesOfSegmentQuery): without it, losing a segment walked every firm of the city and its operations.
     `CREATE INDEX operates_in_home IF NOT EXISTS FOR ()-[op:${RelationshipType.OPERATES_IN}]-() ON (op.rankSegmentId, op.rankHomeId)`,

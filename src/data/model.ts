@@ -97,7 +97,7 @@ export const RELATIONSHIP_TYPES: readonly RelationshipType[] = Object.values(Rel
  */
 export const DERIVED_RELATIONSHIP_PROPERTIES: Readonly<Partial<Record<RelationshipType, readonly string[]>>> =
   {
-    OPERATES_IN: ['rankSegmentId', 'rankKey', 'rankHomeId'],
+    OPERATES_IN: ['rankSegmentId', 'rankKey', 'rankLane', 'rankHomeId'],
   };
 
 /**

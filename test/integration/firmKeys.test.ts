@@ -138,4 +138,37 @@ describe('the segments and homes a firm keeps', () => {
       homeKeys: operationKeys([graph.id('home')], ['PLAN', 'PUBLIC']),
     });
   });
+
+  it('keep each operation’s segment with its provenance lane, which follows a change of the firm’s source', async () => {
+    // The lane is the operation's source and its firm's, each once, sorted (provenanceLanes): c, a PLAN firm, holds
+    // a PLAN and a PUBLIC operation in mid since the test above.
+    const lanesOf = async () => {
+      const rows = await database.executor.read(
+        'test-firm-lanes',
+        cypher(
+          `MATCH (:Enterprise { id: $id })-[op:OPERATES_IN]->() RETURN op.source AS source, op.rankLane AS lane
+           ORDER BY source`,
+          { id: graph.id('c') },
+        ),
+      );
+      return rows.map((row) => [row['source'], row['lane']]);
+    };
+    const lane = (provenance: string) => `${graph.id('mid')}\u001f${provenance}`;
+    expect(await lanesOf()).toEqual([
+      ['PLAN', lane('PLAN')],
+      ['PUBLIC', lane('PLAN+PUBLIC')],
+    ]);
+    // The firm's record again, now PUBLIC, through the write path; the refresh that folds it in moves the lanes.
+    const republished: TestGraphSpec = {
+      ...SPEC,
+      firms: SPEC.firms.map((firm) => (firm.id === 'c' ? { ...firm, source: 'PUBLIC' } : firm)),
+    };
+    const { nodes, relationships } = toBatches(testGraphRecords(prefix, republished));
+    await upsertAll(database.executor, 'test-republish', nodes, relationships);
+    await refreshAggregates(database.executor);
+    expect(await lanesOf()).toEqual([
+      ['PLAN', lane('PLAN+PUBLIC')],
+      ['PUBLIC', lane('PUBLIC')],
+    ]);
+  });
 });

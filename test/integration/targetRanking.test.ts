@@ -729,4 +729,108 @@ describe('target firms ranked in the database', () => {
       }
     });
   });
+
+  describe('one real firm below 250 illustrative ones that outrank it', () => {
+    // The default ranking counts real data only (PLAN and PUBLIC): the walks must reach the real firm without reading
+    // the illustrative crowd above it in the segment's rank order, which a scan limit of 150 rows cannot hold.
+    let prefix: string;
+    let limited: TestServer;
+    let regionId: string;
+    let chainId: string;
+
+    beforeAll(async () => {
+      prefix = `${filePrefix}-crowd`;
+      prefixes.push(prefix);
+      const graph = await createTestGraph(database.executor, prefix, {
+        regions: [
+          { id: 'home', lat: 38, lon: 114.5 },
+          { id: 'away', lat: 30, lon: 120 },
+        ],
+        chain: 'chain',
+        segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+        firms: [
+          { id: 'real', region: 'away', segments: ['gap'], sizeBand: 'MICRO', source: 'PUBLIC' },
+          ...Array.from({ length: 250 }, (_, index) => ({
+            id: `demo${String(index).padStart(3, '0')}`,
+            region: 'away',
+            segments: ['gap'],
+            sizeBand: 'LARGE' as const,
+            leading: true,
+            highTech: true,
+            source: 'ILLUSTRATIVE' as const,
+          })),
+        ],
+      });
+      regionId = graph.id('home');
+      chainId = graph.id('chain');
+      limited = await serveTestApp(database.executor, {
+        TARGET_SCAN_LIMIT: '150',
+        MAX_QUERY_COST: '10000000',
+      });
+    });
+
+    afterAll(async () => {
+      await limited?.close();
+    });
+
+    it('ranks the real firm by default, walking only the lanes of the sources asked for', async () => {
+      const response = await postGraphQL<{ targetFirms: Answer }>(limited.url, {
+        query: TARGET_QUERY,
+        variables: { chainId, regionId, first: 3 },
+      });
+      expect(response.body.errors).toBeUndefined();
+      expect(response.body.data!.targetFirms.recommendations.map((r) => r.enterprise.id)).toEqual([
+        `${prefix}-real`,
+      ]);
+      // With every source the crowd is in the ranking, and above the real firm: the default's answer is not an
+      // accident of an empty segment.
+      const everySource = await postGraphQL<{ targetFirms: Answer }>(server.url, {
+        query: TARGET_QUERY,
+        variables: { chainId, regionId, first: 3, sources: [...SOURCES] },
+      });
+      expect(everySource.body.errors).toBeUndefined();
+      expect(
+        everySource.body.data!.targetFirms.recommendations.map((r) =>
+          r.enterprise.id.startsWith(`${prefix}-demo`),
+        ),
+      ).toEqual([true, true, true]);
+    });
+
+    it('reads a lane from its own index in index order, with no sort', async () => {
+      const session = database.driver.session({ database: database.config.neo4j.database });
+      try {
+        const query = walkQuery({
+          // A public firm's operation the graph builder writes as PLAN: its lane is the pair.
+          lists: [{ segmentId: `${prefix}-gap`, provenance: 'PLAN+PUBLIC', after: '', before: '2' }],
+          size: 10,
+        });
+        const result = await session.run(`PROFILE ${query.cypher}`, query.params);
+        type Plan = {
+          operatorType: string;
+          rows: number;
+          arguments: Record<string, unknown>;
+          children: Plan[];
+        };
+        const operators: Plan[] = [];
+        const visit = (plan: Plan) => {
+          operators.push(plan);
+          plan.children.forEach(visit);
+        };
+        visit(result.summary.profile as unknown as Plan);
+        const names = operators.map((operator) => operator.operatorType);
+        const seek = operators.find((operator) => /RelationshipIndexSeek/.test(operator.operatorType));
+        expect(seek, names.join(', ')).toBeDefined();
+        expect(String(seek!.arguments['Details'])).toMatch(/RANGE INDEX .*OPERATES_IN\(rankLane, rankKey\)/);
+        expect(names.filter((name) => /Sort|Top/.test(name))).toEqual([]);
+        // The lane holds the one real firm: the 250 illustrative rows of the segment are never produced.
+        expect(Number(seek!.rows)).toBe(1);
+        const walked = result.records[0]!.get('walked') as [unknown, string, unknown, unknown][];
+        expect(walked.map((list) => list[1])).toEqual([
+          expect.stringMatching(new RegExp(`\\|${prefix}-real$`)),
+        ]);
+      } finally {
+        await session.close();
+      }
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { firmFactsQuery, joinParts, walkPart } from '../../src/analytics/candidates.js';
+import { firmFactsQuery, joinParts, provenanceLanes, walkPart } from '../../src/analytics/candidates.js';
 import { candidateLinkagePart } from '../../src/analytics/facts.js';
 
 describe('statement parts', () => {
@@ -38,5 +38,50 @@ describe('statement parts', () => {
     );
     expect(query.params['ids']).toEqual(['a', 'b']);
     expect(query.cypher).toMatch(/AS firms, walked, linkage$/);
+  });
+
+  it('walks a provenance lane from the lane index, keyed by segment and lane', () => {
+    const lanes = walkPart({
+      lists: [
+        { segmentId: 's', provenance: 'PUBLIC', after: '', before: '1' },
+        { segmentId: 's', provenance: 'PLAN+PUBLIC', after: '1', before: '2' },
+      ],
+      size: 8,
+    });
+    expect(lanes.query.cypher).toMatch(/op\.rankLane = list\[0\]/);
+    expect(lanes.query.cypher).not.toMatch(/op\.rankSegmentId/);
+    expect((lanes.query.params['lists'] as unknown[][]).map((list) => list[0])).toEqual([
+      's\u001fPUBLIC',
+      's\u001fPLAN+PUBLIC',
+    ]);
+    // Without lanes, the segment's index as before.
+    expect(walk.query.cypher).toMatch(/op\.rankSegmentId = list\[0\]/);
+    expect((walk.query.params['lists'] as unknown[][])[0]![0]).toBe('s');
+    expect(() =>
+      walkPart({
+        lists: [
+          { segmentId: 's', provenance: 'PUBLIC', after: '', before: '1' },
+          { segmentId: 's', after: '1', before: '2' },
+        ],
+        size: 8,
+      }),
+    ).toThrow(/by provenance lane or none/);
+  });
+});
+
+describe('provenance lanes', () => {
+  it('are none when every provenance is asked for, in any order and with repeats', () => {
+    expect(provenanceLanes(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toBeNull();
+    expect(provenanceLanes(['ILLUSTRATIVE', 'PUBLIC', 'PLAN', 'PUBLIC'])).toBeNull();
+  });
+
+  it('are the sources asked for, alone and in sorted pairs', () => {
+    expect(provenanceLanes(['PUBLIC', 'PLAN'])).toEqual(['PLAN', 'PLAN+PUBLIC', 'PUBLIC']);
+    expect(provenanceLanes(['PUBLIC', 'PUBLIC'])).toEqual(['PUBLIC']);
+    expect(provenanceLanes(['PUBLIC', 'ILLUSTRATIVE'])).toEqual([
+      'ILLUSTRATIVE',
+      'ILLUSTRATIVE+PUBLIC',
+      'PUBLIC',
+    ]);
   });
 });
