@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashKey } from '../../src/auth.js';
 import type { CypherQuery } from '../../src/data/cypher.js';
-import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import {
+  deleteByPrefix,
+  openTestDatabase,
+  profiled,
+  uniquePrefix,
+  type TestDatabase,
+} from '../support/database.js';
 import { createTestGraph, type TestGraph, type TestGraphSpec } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
@@ -278,39 +284,21 @@ describe('compareRegions answers what chainGaps answers, region by region (issue
   });
   /** The db hits of a statement, summed over its plan, and the labels of the nodes its operators touched. */
   async function profile(query: CypherQuery): Promise<{ dbHits: number; operators: string[] }> {
-    const session = database.driver.session({ database: database.config.neo4j.database });
-    try {
-      const result = await session.run(`PROFILE ${query.cypher}`, query.params);
-      type Plan = {
-        operatorType: string;
-        dbHits: number;
-        rows: number;
-        arguments: Record<string, unknown>;
-        children: Plan[];
-      };
-      const operators: Plan[] = [];
-      const visit = (plan: Plan) => {
-        operators.push(plan);
-        plan.children.forEach(visit);
-      };
-      visit(result.summary.profile as unknown as Plan);
-      return {
-        dbHits: operators.reduce((sum, operator) => sum + Number(operator.dbHits), 0),
-        // The operators that produced rows from an Enterprise pattern (none may: the reports read aggregates).
-        operators: operators
-          .filter(
-            (operator) =>
-              Number(operator.rows) > 0 &&
-              /Enterprise\b/.test((operator.arguments['Details'] as string | undefined) ?? ''),
-          )
-          .map(
-            (operator) =>
-              `${operator.operatorType} ${(operator.arguments['Details'] as string | undefined) ?? ''}`,
-          ),
-      };
-    } finally {
-      await session.close();
-    }
+    const { operators } = await profiled(database, query);
+    return {
+      dbHits: operators.reduce((sum, operator) => sum + Number(operator.dbHits), 0),
+      // The operators that produced rows from an Enterprise pattern (none may: the reports read aggregates).
+      operators: operators
+        .filter(
+          (operator) =>
+            Number(operator.rows) > 0 &&
+            /Enterprise\b/.test((operator.arguments['Details'] as string | undefined) ?? ''),
+        )
+        .map(
+          (operator) =>
+            `${operator.operatorType} ${(operator.arguments['Details'] as string | undefined) ?? ''}`,
+        ),
+    };
   }
 
   /** The one statement a settled, cached compareRegions or chainGaps request sends. */

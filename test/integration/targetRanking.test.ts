@@ -22,7 +22,13 @@ import {
   RelationshipType as T,
 } from '../../src/data/model.js';
 import { upsertAll } from '../../src/data/upsert.js';
-import { deleteByPrefix, openTestDatabase, uniquePrefix, type TestDatabase } from '../support/database.js';
+import {
+  deleteByPrefix,
+  openTestDatabase,
+  profiled,
+  uniquePrefix,
+  type TestDatabase,
+} from '../support/database.js';
 import { createTestGraph, type TestGraphSpec } from '../support/graphBuilder.js';
 import { postGraphQL, serveTestApp, type TestServer } from '../support/http.js';
 
@@ -691,42 +697,23 @@ describe('target firms ranked in the database', () => {
     });
 
     it('reads a page from the rank index in index order, with no sort and no expansion of the segment', async () => {
-      const session = database.driver.session({ database: database.config.neo4j.database });
-      try {
-        const query = walkQuery({
-          lists: [{ segmentId: `${prefix}-gap`, after: '', before: '2' }],
-          size: 10,
-        });
-        const result = await session.run(`PROFILE ${query.cypher}`, query.params);
-        type Plan = {
-          operatorType: string;
-          dbHits: number;
-          rows: number;
-          arguments: Record<string, unknown>;
-          children: Plan[];
-        };
-        const operators: Plan[] = [];
-        const visit = (plan: Plan) => {
-          operators.push(plan);
-          plan.children.forEach(visit);
-        };
-        visit(result.summary.profile as unknown as Plan);
-        const names = operators.map((operator) => operator.operatorType);
-        const dbHits = operators.reduce((sum, operator) => sum + Number(operator.dbHits), 0);
-        process.stdout.write(
-          `walk page of 10 over a segment of 251 firms: ${names.join(' <- ')}; ${dbHits} db hits\n`,
-        );
-        const seek = operators.find((operator) => /RelationshipIndexSeek/.test(operator.operatorType));
-        expect(seek, names.join(', ')).toBeDefined();
-        expect(String(seek!.arguments['Details'])).toMatch(
-          /RANGE INDEX .*OPERATES_IN\(rankSegmentId, rankKey\)/,
-        );
-        expect(names.filter((name) => /Sort|Top/.test(name))).toEqual([]);
-        // The seek stops after the page: it never produces the segment's 251 rows.
-        expect(Number(seek!.rows)).toBeLessThanOrEqual(10);
-      } finally {
-        await session.close();
-      }
+      const { operators } = await profiled(
+        database,
+        walkQuery({ lists: [{ segmentId: `${prefix}-gap`, after: '', before: '2' }], size: 10 }),
+      );
+      const names = operators.map((operator) => operator.operatorType);
+      const dbHits = operators.reduce((sum, operator) => sum + Number(operator.dbHits), 0);
+      process.stdout.write(
+        `walk page of 10 over a segment of 251 firms: ${names.join(' <- ')}; ${dbHits} db hits\n`,
+      );
+      const seek = operators.find((operator) => /RelationshipIndexSeek/.test(operator.operatorType));
+      expect(seek, names.join(', ')).toBeDefined();
+      expect(String(seek!.arguments['Details'])).toMatch(
+        /RANGE INDEX .*OPERATES_IN\(rankSegmentId, rankKey\)/,
+      );
+      expect(names.filter((name) => /Sort|Top/.test(name))).toEqual([]);
+      // The seek stops after the page: it never produces the segment's 251 rows.
+      expect(Number(seek!.rows)).toBeLessThanOrEqual(10);
     });
   });
 
@@ -797,40 +784,25 @@ describe('target firms ranked in the database', () => {
     });
 
     it('reads a lane from its own index in index order, with no sort', async () => {
-      const session = database.driver.session({ database: database.config.neo4j.database });
-      try {
-        const query = walkQuery({
+      const { operators, records } = await profiled(
+        database,
+        walkQuery({
           // A public firm's operation the graph builder writes as PLAN: its lane is the pair.
           lists: [{ segmentId: `${prefix}-gap`, provenance: 'PLAN+PUBLIC', after: '', before: '2' }],
           size: 10,
-        });
-        const result = await session.run(`PROFILE ${query.cypher}`, query.params);
-        type Plan = {
-          operatorType: string;
-          rows: number;
-          arguments: Record<string, unknown>;
-          children: Plan[];
-        };
-        const operators: Plan[] = [];
-        const visit = (plan: Plan) => {
-          operators.push(plan);
-          plan.children.forEach(visit);
-        };
-        visit(result.summary.profile as unknown as Plan);
-        const names = operators.map((operator) => operator.operatorType);
-        const seek = operators.find((operator) => /RelationshipIndexSeek/.test(operator.operatorType));
-        expect(seek, names.join(', ')).toBeDefined();
-        expect(String(seek!.arguments['Details'])).toMatch(/RANGE INDEX .*OPERATES_IN\(rankLane, rankKey\)/);
-        expect(names.filter((name) => /Sort|Top/.test(name))).toEqual([]);
-        // The lane holds the one real firm: the 250 illustrative rows of the segment are never produced.
-        expect(Number(seek!.rows)).toBe(1);
-        const walked = result.records[0]!.get('walked') as [unknown, string, unknown, unknown][];
-        expect(walked.map((list) => list[1])).toEqual([
-          expect.stringMatching(new RegExp(`\\|${prefix}-real$`)),
-        ]);
-      } finally {
-        await session.close();
-      }
+        }),
+      );
+      const names = operators.map((operator) => operator.operatorType);
+      const seek = operators.find((operator) => /RelationshipIndexSeek/.test(operator.operatorType));
+      expect(seek, names.join(', ')).toBeDefined();
+      expect(String(seek!.arguments['Details'])).toMatch(/RANGE INDEX .*OPERATES_IN\(rankLane, rankKey\)/);
+      expect(names.filter((name) => /Sort|Top/.test(name))).toEqual([]);
+      // The lane holds the one real firm: the 250 illustrative rows of the segment are never produced.
+      expect(Number(seek!.rows)).toBe(1);
+      const walked = records[0]!.get('walked') as [unknown, string, unknown, unknown][];
+      expect(walked.map((list) => list[1])).toEqual([
+        expect.stringMatching(new RegExp(`\\|${prefix}-real$`)),
+      ]);
     });
   });
 });

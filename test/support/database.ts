@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Driver } from 'neo4j-driver';
+import type { Driver, Record as Neo4jRecord } from 'neo4j-driver';
 import { inject } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.js';
-import { cypher } from '../../src/data/cypher.js';
+import { cypher, type CypherQuery } from '../../src/data/cypher.js';
 import { connectDriver } from '../../src/data/driver.js';
 import { Executor } from '../../src/data/executor.js';
 
@@ -85,4 +85,33 @@ export function withWriteBefore(
     return base.transaction(name, work, options);
   };
   return executor;
+}
+
+/** An operator of a PROFILEd plan, as the driver returns it. */
+export interface PlanOperator {
+  readonly operatorType: string;
+  readonly dbHits: number;
+  readonly rows: number;
+  readonly arguments: Record<string, unknown>;
+  readonly children: readonly PlanOperator[];
+}
+
+/** Runs the statement under PROFILE: its records, and its plan's operators, each parent before its children. */
+export async function profiled(
+  database: TestDatabase,
+  query: CypherQuery,
+): Promise<{ records: Neo4jRecord[]; operators: PlanOperator[] }> {
+  const session = database.driver.session({ database: database.config.neo4j.database });
+  try {
+    const result = await session.run(`PROFILE ${query.cypher}`, query.params);
+    const operators: PlanOperator[] = [];
+    const visit = (plan: PlanOperator) => {
+      operators.push(plan);
+      plan.children.forEach(visit);
+    };
+    visit(result.summary.profile as unknown as PlanOperator);
+    return { records: result.records, operators };
+  } finally {
+    await session.close();
+  }
 }
