@@ -622,6 +622,32 @@ describe('target firms ranked in the database', () => {
     expect(pruned).toBeGreaterThan(0);
   }, 600_000);
 
+  /**
+   * A chain of one segment, a gap in `home` (which holds no firm), the given firms in `away`, each in that segment, and
+   * a service that walks at most 150 index rows a ranking (TARGET_SCAN_LIMIT); the caller closes it.
+   */
+  const oneGapWorld = async (
+    name: string,
+    firms: readonly Omit<TestGraphSpec['firms'][number], 'region' | 'segments'>[],
+  ) => {
+    const prefix = `${filePrefix}-${name}`;
+    prefixes.push(prefix);
+    const graph = await createTestGraph(database.executor, prefix, {
+      regions: [
+        { id: 'home', lat: 38, lon: 114.5 },
+        { id: 'away', lat: 30, lon: 120 },
+      ],
+      chain: 'chain',
+      segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
+      firms: firms.map((firm) => ({ ...firm, region: 'away', segments: ['gap'] })),
+    });
+    const limited = await serveTestApp(database.executor, {
+      TARGET_SCAN_LIMIT: '150',
+      MAX_QUERY_COST: '10000000',
+    });
+    return { prefix, regionId: graph.id('home'), chainId: graph.id('chain'), limited };
+  };
+
   describe('one gap with one outstanding firm among 250 alike', () => {
     let prefix: string;
     let limited: TestServer;
@@ -629,31 +655,13 @@ describe('target firms ranked in the database', () => {
     let chainId: string;
 
     beforeAll(async () => {
-      prefix = `${filePrefix}-alike`;
-      prefixes.push(prefix);
-      const graph = await createTestGraph(database.executor, prefix, {
-        regions: [
-          { id: 'home', lat: 38, lon: 114.5 },
-          { id: 'away', lat: 30, lon: 120 },
-        ],
-        chain: 'chain',
-        segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-        firms: [
-          { id: 'star', region: 'away', segments: ['gap'], sizeBand: 'LARGE', leading: true, highTech: true },
-          ...Array.from({ length: 250 }, (_, index) => ({
-            id: `alike${String(index).padStart(3, '0')}`,
-            region: 'away',
-            segments: ['gap'],
-            sizeBand: 'MICRO' as const,
-          })),
-        ],
-      });
-      regionId = graph.id('home');
-      chainId = graph.id('chain');
-      limited = await serveTestApp(database.executor, {
-        TARGET_SCAN_LIMIT: '150',
-        MAX_QUERY_COST: '10000000',
-      });
+      ({ prefix, regionId, chainId, limited } = await oneGapWorld('alike', [
+        { id: 'star', sizeBand: 'LARGE', leading: true, highTech: true },
+        ...Array.from({ length: 250 }, (_, index) => ({
+          id: `alike${String(index).padStart(3, '0')}`,
+          sizeBand: 'MICRO' as const,
+        })),
+      ]));
     });
 
     afterAll(async () => {
@@ -726,34 +734,16 @@ describe('target firms ranked in the database', () => {
     let chainId: string;
 
     beforeAll(async () => {
-      prefix = `${filePrefix}-crowd`;
-      prefixes.push(prefix);
-      const graph = await createTestGraph(database.executor, prefix, {
-        regions: [
-          { id: 'home', lat: 38, lon: 114.5 },
-          { id: 'away', lat: 30, lon: 120 },
-        ],
-        chain: 'chain',
-        segments: [{ id: 'gap', stage: 'MIDSTREAM' }],
-        firms: [
-          { id: 'real', region: 'away', segments: ['gap'], sizeBand: 'MICRO', source: 'PUBLIC' },
-          ...Array.from({ length: 250 }, (_, index) => ({
-            id: `demo${String(index).padStart(3, '0')}`,
-            region: 'away',
-            segments: ['gap'],
-            sizeBand: 'LARGE' as const,
-            leading: true,
-            highTech: true,
-            source: 'ILLUSTRATIVE' as const,
-          })),
-        ],
-      });
-      regionId = graph.id('home');
-      chainId = graph.id('chain');
-      limited = await serveTestApp(database.executor, {
-        TARGET_SCAN_LIMIT: '150',
-        MAX_QUERY_COST: '10000000',
-      });
+      ({ prefix, regionId, chainId, limited } = await oneGapWorld('crowd', [
+        { id: 'real', sizeBand: 'MICRO', source: 'PUBLIC' },
+        ...Array.from({ length: 250 }, (_, index) => ({
+          id: `demo${String(index).padStart(3, '0')}`,
+          sizeBand: 'LARGE' as const,
+          leading: true,
+          highTech: true,
+          source: 'ILLUSTRATIVE' as const,
+        })),
+      ]));
     });
 
     afterAll(async () => {
