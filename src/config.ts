@@ -15,6 +15,15 @@ import { parseApiKeys, publicKeyOrNull, type ApiKeyEntry, type JwtConfig } from 
  * (map-chain) needs about 200,000.
  */
 export const DEFAULT_MAX_RESPONSE_ROWS = 300_000;
+/**
+ * The defaults of LIST_ANCHOR_LIMIT (a connection filtered by a region with at most this many things located in it
+ * reads them all and sorts them; `totalCount` counts among at most this many) and LIST_SCAN_LIMIT (the most nodes a
+ * page reads in index order before it stops short): each bounds what one page can read, whatever the size of the
+ * graph (src/data/graph/queries.ts readConnection). At 20,000 a graph the size of the plan with the national firm
+ * base (about 5,500 firms) never sees a short page; at a million firms a page that finds nothing reads 20,000.
+ */
+export const DEFAULT_LIST_ANCHOR_LIMIT = 20_000;
+export const DEFAULT_LIST_SCAN_LIMIT = 20_000;
 
 /**
  * The SUPPLIES links in a firm must have for the refresh to keep a summary of them (a HubSupply node per home, see
@@ -113,6 +122,8 @@ const environmentSchema = z.object({
   MAX_ID_LENGTH: integer(16, 100_000).default(200),
   MAX_STRING_ARGUMENT_LENGTH: integer(100, 1_000_000).default(2_000),
   MAX_RESPONSE_ROWS: integer(1_000, 1_000_000_000).default(DEFAULT_MAX_RESPONSE_ROWS),
+  LIST_ANCHOR_LIMIT: integer(0, 10_000_000).default(DEFAULT_LIST_ANCHOR_LIMIT),
+  LIST_SCAN_LIMIT: integer(1, 10_000_000).default(DEFAULT_LIST_SCAN_LIMIT),
   ADMISSION_CHEAP_MAX_COST: integer(0, 10_000_000).default(2_500),
   ADMISSION_CHEAP_MAX_BYTES: integer(0, 100_000_000).default(65_536),
   ADMISSION_CHEAP_CONCURRENCY: integer(1, 10_000).default(64),
@@ -212,6 +223,9 @@ export interface Config {
      * paths); the translator refuses anything larger before it runs (src/data/graph/translate.ts).
      */
     readonly maxResponseRows: number;
+    /** LIST_ANCHOR_LIMIT and LIST_SCAN_LIMIT (DEFAULT_LIST_ANCHOR_LIMIT, DEFAULT_LIST_SCAN_LIMIT). */
+    readonly listAnchorLimit: number;
+    readonly listScanLimit: number;
     /** Shape limits checked before an operation runs (see src/graphql/guardrails.ts). */
     readonly query: {
       readonly maxDepth: number;
@@ -373,6 +387,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxPageSize: env.MAX_PAGE_SIZE,
       maxTraversalDepth: env.MAX_TRAVERSAL_DEPTH,
       maxResponseRows: env.MAX_RESPONSE_ROWS,
+      listAnchorLimit: env.LIST_ANCHOR_LIMIT,
+      listScanLimit: env.LIST_SCAN_LIMIT,
       query: {
         maxDepth: env.MAX_QUERY_DEPTH,
         maxCost: env.MAX_QUERY_COST,

@@ -1,5 +1,5 @@
-import { MAX_REGION_DEPTH, MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from './model.js';
-import type { Conditions, Reference } from './graph/queries.js';
+import { MAX_SEGMENT_DEPTH, NodeLabel as L, RelationshipType as T } from './model.js';
+import type { Conditions, Reference, RegionFilter } from './graph/queries.js';
 import type { CypherScope } from './graph/translate.js';
 
 /**
@@ -54,17 +54,14 @@ function segmentCondition(
 }
 
 /**
- * With a region, start from its subtree: a firm's region is found by walking down from the region once, instead of
- * walking up from every firm of the label (profiled at 200,000 firms: 1.99M db hits, 2 s, before).
+ * The region filter of a connection (src/data/graph/queries.ts readConnection): located in the region or a
+ * sub-region, through a location with one of the sources when they are given.
  */
-export function regionAnchor(label: string, regionId: string | null | undefined, sources: Sources) {
-  if (!regionId) return undefined;
-  return (node: string, scope: CypherScope): string => {
-    const located = scope.variable('located');
-    const sourceFilter =
-      sources && sources.length > 0 ? ` WHERE ${located}.source IN ${scope.param(sources)}` : '';
-    return `(:${L.Region} { id: ${scope.param(regionId)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[${located}:${T.LOCATED_IN}${sourceFilter}]-(${node}:${label})`;
-  };
+export function regionFilter(
+  regionId: string | null | undefined,
+  sources: Sources,
+): RegionFilter | undefined {
+  return regionId ? { id: regionId, sources: sources && sources.length > 0 ? sources : null } : undefined;
 }
 
 export function enterpriseConditions(filter: EnterpriseFilterInput): Conditions {

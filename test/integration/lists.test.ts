@@ -1,15 +1,19 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { connectionScanQuery, connectionStopQuery, encodeCursor } from '../../src/data/graph/queries.js';
 import { NodeLabel, RelationshipType } from '../../src/data/model.js';
 import { upsertAll, type Properties } from '../../src/data/upsert.js';
 import {
   deleteByPrefix,
   openTestDatabase,
+  profiled,
   testConfig,
   uniquePrefix,
   type TestDatabase,
 } from '../support/database.js';
 import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
+import { selectionFor } from '../support/selection.js';
 
 /**
  * Filters, keyset pagination, provenance and the round-trip bound, on data this file creates under its own
@@ -291,8 +295,9 @@ describe('enterprise lists', () => {
     const withCount = await graphql.run(
       `{ enterprises(filter: { regionId: "${parentRegion}" }) { totalCount } }`,
     );
-    expect(without.statements[0]).not.toContain('AS totalCount }');
-    expect(withCount.statements[0]).toContain('AS totalCount }');
+    expect(without.statements[0]).not.toContain('count(DISTINCT n) AS totalCount');
+    expect(without.statements[0]).toContain('null AS totalCount');
+    expect(withCount.statements[0]).toContain('count(DISTINCT n) AS totalCount');
   });
 
   it('rejects bad arguments with BAD_USER_INPUT naming the argument', async () => {
@@ -396,5 +401,263 @@ describe('the round-trip bound', () => {
       { withRegion: true },
     );
     expect(Object.keys(data.enterprise).sort()).toEqual(['id', 'name', 'nameEn', 'region']);
+  });
+});
+
+describe('pages read in index order (a region with more located than LIST_ANCHOR_LIMIT, or no region)', () => {
+  // Every page of this block is read by the ordered scan (LIST_ANCHOR_LIMIT 0) and stops after SCAN nodes, so the
+  // short pages and their continuation are exercised on a graph of test size.
+  const SCAN = 25;
+  let database: TestDatabase;
+  let graphql: TestGraphQL;
+  let roomy: TestGraphQL;
+  const prefix = uniquePrefix('scan');
+  const region = `${prefix}-region`;
+  const subregion = `${prefix}-subregion`;
+  // Names above every other test's (a fullwidth tilde sorts after CJK and Latin), ids after the prefix: a scan
+  // started from a cursor just before the block reads the block and little else, so paging to the end is quick.
+  const HIGH = '～';
+  const NAMES = ['甲', '乙', '丙', '丁', '戊'];
+  interface Firm {
+    readonly id: string;
+    readonly name: string;
+    readonly region: string;
+    readonly highTech: boolean;
+    readonly sizeBand: string;
+  }
+  const firms: Firm[] = Array.from({ length: 60 }, (_, index) => ({
+    id: `${prefix}-${String(index).padStart(2, '0')}`,
+    // Few names: many ties, broken by id.
+    name: `${HIGH}${prefix}${NAMES[(index * 7) % NAMES.length]}`,
+    region: index % 3 === 0 ? subregion : region,
+    highTech: index % 4 !== 1,
+    sizeBand: ['SMALL', 'MEDIUM', 'LARGE'][index % 3]!,
+  }));
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    graphql = await createTestGraphQL(
+      database.executor,
+      testConfig({ LIST_ANCHOR_LIMIT: '0', LIST_SCAN_LIMIT: String(SCAN) }),
+    );
+    roomy = await createTestGraphQL(database.executor, testConfig({ LIST_SCAN_LIMIT: String(SCAN) }));
+    await upsertAll(
+      database.executor,
+      'test-data',
+      [
+        {
+          label: NodeLabel.Region,
+          rows: [
+            { id: region, name: `${prefix} 区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
+            { id: subregion, name: `${prefix} 街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
+          ],
+        },
+        {
+          label: NodeLabel.Enterprise,
+          rows: firms.map((firm) => ({
+            id: firm.id,
+            name: firm.name,
+            sizeBand: firm.sizeBand,
+            highTech: firm.highTech,
+            leading: false,
+            listed: false,
+            specialised: false,
+            source: 'ILLUSTRATIVE',
+          })),
+        },
+      ],
+      [
+        {
+          type: RelationshipType.PART_OF,
+          from: NodeLabel.Region,
+          to: NodeLabel.Region,
+          rows: [
+            { from: region, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
+            { from: subregion, to: region, properties: { source: 'ILLUSTRATIVE' } },
+          ],
+        },
+        {
+          type: RelationshipType.LOCATED_IN,
+          from: NodeLabel.Enterprise,
+          to: NodeLabel.Region,
+          rows: firms.map((firm) => ({
+            from: firm.id,
+            to: firm.region,
+            properties: { source: 'ILLUSTRATIVE' },
+          })),
+        },
+      ],
+    );
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await graphql.stop();
+    await roomy.stop();
+    await database.close();
+  });
+
+  const PAGE = `query Page($filter: EnterpriseFilter, $first: Int, $after: String, $orderBy: EnterpriseOrder) {
+    enterprises(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
+      nodes { id name }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+  type ScanPage = {
+    enterprises: {
+      nodes: { id: string; name: string }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  };
+
+  /** Every page from `after` to the end: the ids in order. */
+  async function pageThrough(
+    filter: Record<string, unknown>,
+    orderBy: { field: 'NAME' | 'ID'; direction: 'ASC' },
+    first: number,
+    after: string,
+  ): Promise<{ ids: string[] }> {
+    const ids: string[] = [];
+    let cursor: string | null = after;
+    for (let pages = 0; cursor !== null; pages += 1) {
+      expect(pages, 'pages before the end').toBeLessThan(400);
+      const page: ScanPage = await graphql.data<ScanPage>(PAGE, { filter, orderBy, first, after: cursor });
+      const { nodes, pageInfo } = page.enterprises;
+      expect(nodes.length).toBeLessThanOrEqual(first);
+      ids.push(...nodes.map((node) => node.id));
+      if (pageInfo.hasNextPage) expect(pageInfo.endCursor).not.toBeNull();
+      cursor = pageInfo.hasNextPage ? pageInfo.endCursor : null;
+    }
+    return { ids };
+  }
+
+  it('pages through every match exactly once, in order, short pages included (random filters, orders, sizes)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          regionId: fc.constantFrom(undefined, region, subregion),
+          highTech: fc.constantFrom(undefined, true, false),
+          sizeBands: fc.constantFrom<readonly string[] | undefined>(
+            undefined,
+            ['SMALL'],
+            ['MEDIUM', 'LARGE'],
+          ),
+        }),
+        fc.constantFrom('NAME' as const, 'ID' as const),
+        fc.integer({ min: 1, max: 9 }),
+        async (drawn, field, first) => {
+          const filter = Object.fromEntries(Object.entries(drawn).filter(([, value]) => value !== undefined));
+          // The plain reference: the block's firms that pass, sorted by the key and then the id.
+          const expected = firms
+            .filter(
+              (firm) =>
+                drawn.regionId === undefined || drawn.regionId === region || firm.region === subregion,
+            )
+            .filter((firm) => drawn.highTech === undefined || firm.highTech === drawn.highTech)
+            .filter((firm) => drawn.sizeBands === undefined || drawn.sizeBands.includes(firm.sizeBand))
+            // Neo4j orders strings by code point, as < does.
+            .sort((a, b) =>
+              field === 'NAME' && a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.id < b.id ? -1 : 1,
+            )
+            .map((firm) => firm.id);
+          // Start just before the block (a cursor is a keyset: any key and id will do).
+          const after = encodeCursor(
+            field === 'ID'
+              ? { field, direction: 'ASC', key: prefix, id: prefix }
+              : { field, direction: 'ASC', key: `${HIGH}${prefix}`, id: '' },
+          );
+          const { ids } = await pageThrough(filter, { field, direction: 'ASC' }, first, after);
+          // Sorted by id, the scan goes on past the block through later ids of other tests: only ours count.
+          expect(ids.filter((id) => id.startsWith(`${prefix}-`))).toEqual(expected);
+          expect(new Set(ids).size).toBe(ids.length);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('gives short pages that go on where the read stopped when few of the nodes read pass', async () => {
+    // 5 of the 60 firms pass, one in every twelve by index: no run of SCAN firms holds first + 1 of them.
+    const sparse = firms.filter((firm) => !firm.highTech && firm.sizeBand === 'SMALL').map((firm) => firm.id);
+    expect(sparse).toHaveLength(5);
+    const after = encodeCursor({ field: 'ID', direction: 'ASC', key: prefix, id: prefix });
+    const page = await graphql.data<ScanPage>(PAGE, {
+      filter: { regionId: region, highTech: false, sizeBands: ['SMALL'] },
+      orderBy: { field: 'ID', direction: 'ASC' },
+      first: 4,
+      after,
+    });
+    const { nodes, pageInfo } = page.enterprises;
+    expect(nodes.length).toBeLessThan(4);
+    expect(nodes.map((node) => node.id)).toEqual(sparse.slice(0, nodes.length));
+    expect(pageInfo.hasNextPage).toBe(true);
+    // The cursor is where the read stopped (the SCAN-th firm from the start), not the last firm returned.
+    const { ids } = await pageThrough(
+      { regionId: region, highTech: false, sizeBands: ['SMALL'] },
+      { field: 'ID', direction: 'ASC' },
+      4,
+      after,
+    );
+    expect(ids).toEqual(sparse);
+  });
+
+  it('reads at most LIST_SCAN_LIMIT nodes of the index for a page, however few pass', async () => {
+    const limits = { maxPageSize: 100, maxTraversalDepth: 6, listAnchorLimit: 0, listScanLimit: SCAN };
+    const request = {
+      typeName: 'Enterprise',
+      // A filter nothing passes: without the limit the scan would read the whole label.
+      where: (node: string) => [`${node}.id = 'no such firm'`],
+      references: [],
+      sort: { field: 'NAME', direction: 'ASC' as const, property: 'name' as const },
+      first: 10,
+      after: null,
+      selection: selectionFor('{ enterprises { nodes { id } } }'),
+    };
+    const { records, operators } = await profiled(database, connectionScanQuery(request, limits));
+    expect(records[0]!.get('rows')).toEqual([]);
+    const scan = operators.find((operator) => operator.operatorType.startsWith('NodeIndexScan'));
+    expect(scan, 'the page is read from the name index').toBeDefined();
+    expect(scan!.rows).toBeLessThanOrEqual(SCAN + 1);
+    expect(operators.some((operator) => operator.operatorType.startsWith('Sort'))).toBe(false);
+    // There are more firms than that, so the page is short and the stop is the SCAN-th firm by name.
+    const [stop] = (await profiled(database, connectionStopQuery(request, limits))).records;
+    expect(stop?.get('key')).toEqual(expect.any(String));
+  });
+
+  it('reads a page in descending order from the top of the index, and goes on from its cursor', async () => {
+    const byNameDescending = firms
+      .filter((firm) => firm.highTech)
+      .sort((a, b) => (a.name > b.name ? -1 : a.name < b.name ? 1 : a.id > b.id ? -1 : 1))
+      .map((firm) => firm.id);
+    const read = (after: string | null) =>
+      graphql.data<ScanPage>(PAGE, {
+        filter: { regionId: region, highTech: true },
+        orderBy: { field: 'NAME', direction: 'DESC' },
+        first: 4,
+        after,
+      });
+    const first = await read(null);
+    expect(first.enterprises.nodes.map((node) => node.id)).toEqual(byNameDescending.slice(0, 4));
+    expect(first.enterprises.pageInfo.hasNextPage).toBe(true);
+    const second = await read(first.enterprises.pageInfo.endCursor);
+    expect(second.enterprises.nodes.map((node) => node.id)).toEqual(byNameDescending.slice(4, 8));
+  });
+
+  it('refuses a totalCount among more candidates than LIST_ANCHOR_LIMIT, and counts it otherwise', async () => {
+    const count = (client: TestGraphQL, filter: Record<string, unknown>) =>
+      client.run<{ enterprises: { totalCount: number } }>(
+        'query ($filter: EnterpriseFilter) { enterprises(filter: $filter, first: 1) { totalCount } }',
+        { filter },
+      );
+    for (const filter of [{ regionId: region }, {}]) {
+      const refused = await count(graphql, filter);
+      expect(refused.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
+      expect(refused.errors?.[0]?.extensions?.['limit']).toBe('LIST_ANCHOR_LIMIT');
+      expect(refused.errors?.[0]?.message).toMatch(/^totalCount would count the matches one by one among/);
+    }
+    // Under the default LIST_ANCHOR_LIMIT the region is read whole, and counted.
+    const counted = await count(roomy, { regionId: region, highTech: true });
+    expect(counted.errors).toBeUndefined();
+    expect(counted.data?.enterprises.totalCount).toBe(firms.filter((firm) => firm.highTech).length);
   });
 });

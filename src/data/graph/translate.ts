@@ -138,6 +138,13 @@ export interface TranslationLimits {
   /** The most values one statement may return in the worst case (MAX_RESPONSE_ROWS). */
   readonly maxResponseRows?: number;
   /**
+   * A connection filtered by region reads and sorts the region's located nodes whole when it has at most this many
+   * (LIST_ANCHOR_LIMIT); `totalCount` is counted only among at most this many candidates.
+   */
+  readonly listAnchorLimit?: number;
+  /** The most nodes a connection page reads in index order before it stops short (LIST_SCAN_LIMIT). */
+  readonly listScanLimit?: number;
+  /**
    * The caller's role (null: anonymous). Fields that need a role the caller lacks are not projected at all, so no
    * road through the graph (alias, nested relation, analytics hydration) can return them.
    */

@@ -617,7 +617,11 @@ export type EnterpriseConnection = {
   nodes: Array<Enterprise>;
   /** Where this page sits. */
   pageInfo: PageInfo;
-  /** How many enterprises match the filter in all (computed only when selected). */
+  /**
+   * How many enterprises match the filter in all (computed only when selected; refused with QUERY_TOO_COMPLEX when it
+   * would test more than LIST_ANCHOR_LIMIT enterprises one by one: a filter region with more located in it, or no
+   * region in a graph of more enterprises).
+   */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -1194,7 +1198,10 @@ export type PlatformConnection = {
   nodes: Array<Platform>;
   /** Where this page sits. */
   pageInfo: PageInfo;
-  /** How many platforms match the filter in all (computed only when selected). */
+  /**
+   * How many platforms match the filter in all (computed only when selected; refused with QUERY_TOO_COMPLEX when it
+   * would test more than LIST_ANCHOR_LIMIT nodes one by one).
+   */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -1486,7 +1493,9 @@ export type Query = {
   enterprise?: Maybe<Enterprise>;
   /**
    * Enterprises matching a filter, a page at a time. Cursors are keysets (the sort key and the id), so paging stays
-   * correct while rows are inserted or deleted. `totalCount` is computed only when selected.
+   * correct while rows are inserted or deleted. A page reads at most LIST_SCAN_LIMIT enterprises in sort order: when
+   * fewer than `first` of them match, the page is short and `hasNextPage` is true, and its `endCursor` goes on from
+   * where the read stopped. `totalCount` is computed only when selected.
    */
   enterprises: EnterpriseConnection;
   /**
@@ -1499,7 +1508,11 @@ export type Query = {
    * through them, stay. Losing antibiotic-API capacity takes away 华北制药's antibiotic APIs, not its vaccines.
    */
   impactOfLosing: LossImpact;
-  /** Innovation platforms matching a filter, a page at a time (keyset cursors; `totalCount` computed only when selected). */
+  /**
+   * Innovation platforms matching a filter, a page at a time (keyset cursors; `totalCount` computed only when selected).
+   * A page reads at most LIST_SCAN_LIMIT platforms in name order: when fewer than `first` match, the page is short and
+   * `hasNextPage` is true.
+   */
   platforms: PlatformConnection;
   /** Policy documents, with their measures. */
   policies: Array<Policy>;

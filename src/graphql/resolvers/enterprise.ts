@@ -1,6 +1,5 @@
 import { requireRoleForField } from '../../auth.js';
-import { enterpriseConditions, enterpriseReferences, regionAnchor } from '../../data/filters.js';
-import { NodeLabel } from '../../data/model.js';
+import { enterpriseConditions, enterpriseReferences, regionFilter } from '../../data/filters.js';
 import { readConnection, readNodeById, type Projection, type SortKey } from '../../data/graph/queries.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import { pageSize } from '../../data/graph/translate.js';
@@ -10,7 +9,7 @@ import { limitsOf } from './support.js';
 function enterpriseSort(order: EnterpriseOrder | null | undefined): SortKey {
   const field = order?.field ?? 'NAME';
   const direction = order?.direction ?? 'ASC';
-  return { field, direction, expression: (node) => (field === 'ID' ? `${node}.id` : `${node}.name`) };
+  return { field, direction, property: field === 'ID' ? 'id' : 'name' };
 }
 
 export const enterpriseResolvers: Resolvers = {
@@ -24,7 +23,7 @@ export const enterpriseResolvers: Resolvers = {
         {
           typeName: 'Enterprise',
           where: enterpriseConditions(filter ?? {}),
-          anchor: regionAnchor(NodeLabel.Enterprise, filter?.regionId, filter?.sources),
+          region: regionFilter(filter?.regionId, filter?.sources),
           references: enterpriseReferences(filter ?? {}),
           sort: enterpriseSort(orderBy),
           first: pageSize(first, limits, { argument: 'first', fallback: 20 }),

@@ -1,5 +1,4 @@
-import { platformConditions, platformReferences, regionAnchor } from '../../data/filters.js';
-import { NodeLabel } from '../../data/model.js';
+import { platformConditions, platformReferences, regionFilter } from '../../data/filters.js';
 import { readConnection, readNodeList } from '../../data/graph/queries.js';
 import { selectionOf } from '../../data/graph/selection.js';
 import { pageSize } from '../../data/graph/translate.js';
@@ -15,9 +14,9 @@ export const platformResolvers: Resolvers = {
         {
           typeName: 'Platform',
           where: platformConditions(filter ?? {}),
-          anchor: regionAnchor(NodeLabel.Platform, filter?.regionId, filter?.sources),
+          region: regionFilter(filter?.regionId, filter?.sources),
           references: platformReferences(filter ?? {}),
-          sort: { field: 'NAME', direction: 'ASC', expression: (node) => `${node}.name` },
+          sort: { field: 'NAME', direction: 'ASC', property: 'name' },
           first: pageSize(first, limits, { argument: 'first', fallback: 20 }),
           after,
           selection: selectionOf(info),

@@ -12,6 +12,8 @@ export function limitsOf(context: GraphQLContext): TranslationLimits {
     maxPageSize: context.config.limits.maxPageSize,
     maxTraversalDepth: context.config.limits.maxTraversalDepth,
     maxResponseRows: context.config.limits.maxResponseRows,
+    listAnchorLimit: context.config.limits.listAnchorLimit,
+    listScanLimit: context.config.limits.listScanLimit,
     callerRole: context.caller?.role ?? null,
   };
 }

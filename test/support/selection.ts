@@ -1,0 +1,32 @@
+import {
+  buildASTSchema,
+  concatAST,
+  getNamedType,
+  Kind,
+  parse,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type OperationDefinitionNode,
+} from 'graphql';
+
+import { collectSelection, type Selection } from '../../src/data/graph/selection.js';
+import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
+
+const schema = buildASTSchema(concatAST(loadTypeDefs()));
+
+/** The selection of the first root field of a query, as the resolvers would see it. */
+export function selectionFor(query: string, variableValues: Record<string, unknown> = {}): Selection {
+  const document = parse(query);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
+  const fragments = Object.fromEntries(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const root = operation.selectionSet.selections[0] as FieldNode;
+  const type = getNamedType(schema.getQueryType()!.getFields()[root.name.value]!.type) as GraphQLObjectType;
+  return collectSelection(type, [root], { fragments, variableValues });
+}
