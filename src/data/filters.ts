@@ -70,7 +70,7 @@ export function enterpriseConditions(filter: EnterpriseFilterInput): Conditions 
     const conditions: string[] = [...sourceCondition(node, sources)];
     const segment = segmentCondition(node, T.OPERATES_IN, filter, sources, scope);
     if (segment) conditions.push(segment);
-    // The region is matched by the anchor (regionAnchor), not tested here.
+    // The region is not tested here: readConnection reads the page from the region (regionFilter).
     for (const flag of ['highTech', 'leading', 'listed', 'specialised'] as const) {
       const value = filter[flag];
       if (value !== undefined && value !== null) conditions.push(`${node}.${flag} = ${scope.param(value)}`);
@@ -112,7 +112,7 @@ export function platformConditions(filter: PlatformFilterInput): Conditions {
       conditions.push(`${node}.kind IN ${scope.param(filter.kinds)}`);
     if (filter.levels && filter.levels.length > 0)
       conditions.push(`${node}.level IN ${scope.param(filter.levels)}`);
-    // The region is matched by the anchor (regionAnchor), not tested here.
+    // The region is not tested here: readConnection reads the page from the region (regionFilter).
     const segment = segmentCondition(node, T.SUPPORTS, filter, sources, scope);
     if (segment) conditions.push(segment);
     if (filter.industryId) {

@@ -351,8 +351,9 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
  * tested against the filter (and the region, walked up from where it is located), until first + 1 pass — so a page
  * costs what it reads, whatever the number of nodes of the label. When the filter passes fewer than that among the
  * nodes read, the page is short; connectionStopQuery then says where the read stopped, and the next page starts
- * there. `totalCount` (counting every match) is answered only when the label has at most LIST_ANCHOR_LIMIT nodes
- * (read from the count store): `countable` says whether it was.
+ * there (needed only when the label has more nodes than that: `labelCount`, from the count store). `totalCount`
+ * (counting every match) is answered only when the label has at most LIST_ANCHOR_LIMIT nodes: `countable` says whether
+ * it was.
  */
 export function connectionScanQuery(
   request: ConnectionRequest,
@@ -377,9 +378,10 @@ export function connectionScanQuery(
   // was too large to count.
   const countable = request.region || !wantsTotal ? 'false' : `labelCount <= ${scope.integer(parts.anchor)}`;
   const cypher = [
+    // From the count store (no node read): with no more nodes than LIST_SCAN_LIMIT a short page is the end.
+    `CALL { MATCH (n:${label}) RETURN count(n) AS labelCount }`,
     wantsTotal
-      ? `CALL { MATCH (n:${label}) RETURN count(n) AS labelCount }
-        CALL (labelCount) {
+      ? `CALL (labelCount) {
           UNWIND CASE WHEN ${countable} THEN [true] ELSE [] END AS countable
           MATCH (n:${label})${where([...conditions, ...inRegion])}
           RETURN count(n) AS totalCount
@@ -392,7 +394,7 @@ export function connectionScanQuery(
       WITH n LIMIT ${scope.integer(request.first + 1)}
       RETURN ${row} AS rows
     }`,
-    `RETURN rows, ${wantsTotal ? `${countable} AS countable, totalCount` : 'true AS countable, null AS totalCount'}, ${missing} AS missing`,
+    `RETURN rows, labelCount, ${wantsTotal ? `${countable} AS countable, totalCount` : 'true AS countable, null AS totalCount'}, ${missing} AS missing`,
   ]
     .filter(Boolean)
     .join('\n');
@@ -460,7 +462,9 @@ export async function readConnection(
   if (!request.region || row['anchored'] !== true) {
     if (row['countable'] === false) throw tooManyToCount(request, null, limits);
     const read = (row['rows'] as unknown[] | undefined) ?? [];
-    if (read.length <= request.first) {
+    // A short page of a label with no more nodes than the scan reads was read to the end: no stop to look for (one
+    // statement for the page, as for a graph the size of the plan's).
+    if (read.length <= request.first && Number(row['labelCount']) > listLimitsOf(limits).scan) {
       const [found] = await executor.read(`${operation}-stop`, connectionStopQuery(request, limits));
       if (found) stop = { key: String(found['key']), id: String(found['id']) };
     }
