@@ -53,6 +53,31 @@ type Page = {
   };
 };
 
+/**
+ * A test's own district under Shijiazhuang with a sub-region of its own (to check that sub-regions are included): the
+ * region rows and the PART_OF rows for upsertAll.
+ */
+function regionPair(prefix: string, district: string, subregion: string) {
+  return {
+    regions: {
+      label: NodeLabel.Region,
+      rows: [
+        { id: district, name: `${prefix} 测试区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
+        { id: subregion, name: `${prefix} 测试街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
+      ],
+    },
+    partOf: {
+      type: RelationshipType.PART_OF,
+      from: NodeLabel.Region,
+      to: NodeLabel.Region,
+      rows: [
+        { from: district, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
+        { from: subregion, to: district, properties: { source: 'ILLUSTRATIVE' } },
+      ],
+    },
+  };
+}
+
 describe('enterprise lists', () => {
   let database: TestDatabase;
   let graphql: TestGraphQL;
@@ -105,30 +130,8 @@ describe('enterprise lists', () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     graphql = await createTestGraphQL(database.executor, database.config);
-    await upsertAll(
-      database.executor,
-      'test-data',
-      [
-        {
-          label: NodeLabel.Region,
-          rows: [
-            { id: parentRegion, name: `${prefix} 测试区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
-            { id: childRegion, name: `${prefix} 测试街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
-          ],
-        },
-      ],
-      [
-        {
-          type: RelationshipType.PART_OF,
-          from: NodeLabel.Region,
-          to: NodeLabel.Region,
-          rows: [
-            { from: parentRegion, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
-            { from: childRegion, to: parentRegion, properties: { source: 'ILLUSTRATIVE' } },
-          ],
-        },
-      ],
-    );
+    const { regions, partOf } = regionPair(prefix, parentRegion, childRegion);
+    await upsertAll(database.executor, 'test-data', [regions], [partOf]);
     await createFirms([
       // One firm in an LED upstream segment and an IC midstream segment: "LED midstream" must not match it.
       {
@@ -441,17 +444,12 @@ describe('pages read in index order (a region with more located than LIST_ANCHOR
       testConfig({ LIST_ANCHOR_LIMIT: '0', LIST_SCAN_LIMIT: String(SCAN) }),
     );
     roomy = await createTestGraphQL(database.executor, testConfig({ LIST_SCAN_LIMIT: String(SCAN) }));
+    const pair = regionPair(prefix, region, subregion);
     await upsertAll(
       database.executor,
       'test-data',
       [
-        {
-          label: NodeLabel.Region,
-          rows: [
-            { id: region, name: `${prefix} 区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
-            { id: subregion, name: `${prefix} 街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
-          ],
-        },
+        pair.regions,
         {
           label: NodeLabel.Enterprise,
           rows: firms.map((firm) => ({
@@ -467,15 +465,7 @@ describe('pages read in index order (a region with more located than LIST_ANCHOR
         },
       ],
       [
-        {
-          type: RelationshipType.PART_OF,
-          from: NodeLabel.Region,
-          to: NodeLabel.Region,
-          rows: [
-            { from: region, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
-            { from: subregion, to: region, properties: { source: 'ILLUSTRATIVE' } },
-          ],
-        },
+        pair.partOf,
         {
           type: RelationshipType.LOCATED_IN,
           from: NodeLabel.Enterprise,

@@ -1,23 +1,12 @@
-import {
-  buildASTSchema,
-  concatAST,
-  getNamedType,
-  getVariableValues,
-  Kind,
-  parse,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLObjectType,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { getNamedType, getVariableValues, Kind, type FieldNode, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import { connectionQuery, nodeByIdQuery, nodeListQuery, type SortKey } from '../../src/data/graph/queries.js';
 import { collectSelection, type Selection } from '../../src/data/graph/selection.js';
 import { DEFAULT_MAX_RESPONSE_ROWS, type TranslationLimits } from '../../src/data/graph/translate.js';
 import { AppError } from '../../src/errors.js';
-import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
 import { loadSavedOperations } from '../../src/http/explorer.js';
+import { parseOperation, schema } from '../support/selection.js';
 
 /**
  * The row budget of the translator (issue 11, case 3): every list a statement projects carries a LIMIT, the
@@ -25,7 +14,6 @@ import { loadSavedOperations } from '../../src/http/explorer.js';
  * lengths), and a statement above MAX_RESPONSE_ROWS is refused with QUERY_TOO_COMPLEX before it is built.
  */
 
-const schema = buildASTSchema(concatAST(loadTypeDefs()));
 const limits: TranslationLimits = { maxPageSize: 100, maxTraversalDepth: 6 };
 const sort: SortKey = { field: 'ID', direction: 'ASC', property: 'id' };
 
@@ -37,15 +25,7 @@ interface RootField {
 
 /** The root fields of an operation with their coerced arguments and selections, as the resolvers would see them. */
 function rootFields(query: string, variables: Record<string, unknown> = {}): RootField[] {
-  const document = parse(query);
-  const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  )!;
-  const fragments = Object.fromEntries(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
+  const { operation, fragments } = parseOperation(query);
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) throw new Error(coerced.errors.map((error) => error.message).join('; '));
   const variableValues = coerced.coerced;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { buildASTSchema, concatAST, isObjectType, type GraphQLObjectType } from 'graphql';
+import { isObjectType, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -15,10 +15,8 @@ import { GRAPH_SPEC } from '../../src/data/graph/spec.js';
 import { CypherScope, projectNode, TranslationError } from '../../src/data/graph/translate.js';
 import { planSearch } from '../../src/data/search.js';
 import { AppError } from '../../src/errors.js';
-import { loadTypeDefs } from '../../src/graphql/typeDefs.js';
-import { selectionFor } from '../support/selection.js';
+import { schema, selectionFor } from '../support/selection.js';
 
-const schema = buildASTSchema(concatAST(loadTypeDefs()));
 const limits = { maxPageSize: 100, maxTraversalDepth: 6 };
 
 describe('the selection-to-Cypher translator', () => {

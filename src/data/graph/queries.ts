@@ -348,7 +348,7 @@ export function connectionQuery(request: ConnectionRequest, limits: TranslationL
 
 /**
  * A page read in the order of the sort key's index, from the cursor on: at most LIST_SCAN_LIMIT nodes are read, each
- * tested against the filter (and the region, walked up from where it is located), until first + 1 pass — so a page
+ * tested against the filter (and its home against the region's sub-regions, `within`), until first + 1 pass — so a page
  * costs what it reads, whatever the number of nodes of the label. When the filter passes fewer than that among the
  * nodes read, the page is short; connectionStopQuery then says where the read stopped, and the next page starts
  * there (needed only when the label has more nodes than that: `labelCount`, from the count store). `totalCount`
@@ -452,14 +452,15 @@ export async function readConnection(
   let [row = {}] = await executor.read(operation, connectionQuery(request, limits));
   throwOnMissing(row['missing'], request.references);
   let stop: { key: string; id: string } | null = null;
-  if (request.region && row['anchored'] !== true) {
+  const anchored = request.region !== undefined && request.region !== null && row['anchored'] === true;
+  if (request.region && !anchored) {
     if (selectedFields(request.selection, 'totalCount').length > 0) {
       throw tooManyToCount(request, Number(row['locatedCount']), limits);
     }
     const within = (row['within'] as string[] | null | undefined) ?? [];
     [row = {}] = await executor.read(operation, connectionScanQuery(request, limits, within));
   }
-  if (!request.region || row['anchored'] !== true) {
+  if (!anchored) {
     if (row['countable'] === false) throw tooManyToCount(request, null, limits);
     const read = (row['rows'] as unknown[] | undefined) ?? [];
     // A short page of a label with no more nodes than the scan reads was read to the end: no stop to look for (one
