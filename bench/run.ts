@@ -957,6 +957,14 @@ function scenarios(pools: Pools, size: number): Scenario[] {
         variables: (ours) => ours,
       },
     },
+    // A segment's firms nested in the segment: most of the generated segments hold tens of thousands of firms or more,
+    // so the page is read from the name index in order rather than sorted whole (README, how a page is read).
+    {
+      name: "nested page of a segment's firms",
+      query:
+        'query SegmentFirms($id: ID!) { segment(id: $id) { id enterprises(first: 20) { role enterprise { id name } } } }',
+      variables: (next) => ({ id: pick(pools.segments, next) }),
+    },
     {
       name: 'search',
       query:

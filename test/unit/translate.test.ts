@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import neo4j from 'neo4j-driver';
 import { isObjectType, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
@@ -12,7 +13,13 @@ import {
 } from '../../src/data/graph/queries.js';
 import type { Selection } from '../../src/data/graph/selection.js';
 import { GRAPH_SPEC } from '../../src/data/graph/spec.js';
-import { CypherScope, projectNode, TranslationError } from '../../src/data/graph/translate.js';
+import {
+  assertPagesComplete,
+  CypherScope,
+  projectNode,
+  STOPPED_PAGE_KEY,
+  TranslationError,
+} from '../../src/data/graph/translate.js';
 import { planSearch } from '../../src/data/search.js';
 import { AppError } from '../../src/errors.js';
 import { schema, selectionFor } from '../support/selection.js';
@@ -108,6 +115,77 @@ describe('the selection-to-Cypher translator', () => {
       }
     }
     expect(resolvedElsewhere.has('TargetProgress')).toBe(true);
+  });
+});
+
+describe('nested pages over hubs', () => {
+  const hubLimits = { ...limits, listAnchorLimit: 500, listScanLimit: 2000 };
+  const statement = (operation: string) =>
+    nodeByIdQuery('ChainSegment', 's', selectionFor(operation), hubLimits);
+
+  it('reads a hub relation whole only up to LIST_ANCHOR_LIMIT, else from the name index, at most LIST_SCAN_LIMIT nodes', () => {
+    const query = statement('{ segment(id: "s") { enterprises(first: 7) { role } } }');
+    const text = query.cypher;
+    // Decided in the statement from the segment's degree, read without reading its firms.
+    expect(text).toContain('CASE WHEN COUNT { (n)<-[:OPERATES_IN]-() } <= ');
+    expect(text).toMatch(/USING INDEX n\d+:Enterprise\(name\)/);
+    const values = Object.values(query.params).map((value) =>
+      neo4j.isInt(value) ? value.toNumber() : value,
+    );
+    expect(values).toEqual(expect.arrayContaining([500, 2000, 7]));
+    // The marker names the list (from the root field's selection down, as the row budget's refusal does), so the
+    // refusal can.
+    expect(values).toContainEqual({
+      path: 'enterprises',
+      first: 7,
+      scan: 2000,
+      connection: expect.stringContaining('segmentId'),
+    });
+  });
+
+  it('anchors on a small region argument, and never scans a list that is not a hub', () => {
+    const withRegion = statement(
+      '{ segment(id: "s") { enterprises(first: 3, regionId: "r") { role } } }',
+    ).cypher;
+    expect(withRegion).toMatch(
+      /WHEN reduce\(total = 0, anchorRegion\d+ IN COLLECT \{ MATCH \(:Region \{ id: \$p\d+ \}\)/,
+    );
+    const plain = statement('{ segment(id: "s") { platforms { id } fedBy { segment { id } } } }').cypher;
+    expect(plain).not.toContain('USING INDEX');
+    expect(plain).not.toContain(STOPPED_PAGE_KEY);
+  });
+
+  it('refuses a result holding a page read short, naming the list, and only for statements that can hold one', () => {
+    const query = statement('{ segment(id: "s") { enterprises(first: 7) { role } } }');
+    const marker = {
+      [STOPPED_PAGE_KEY]: {
+        path: 'chain.segments.enterprises',
+        first: 7,
+        scan: 2000,
+        connection: 'enterprises(…)',
+      },
+    };
+    const result = [
+      { result: { segments: [{ enterprises: [] }, { enterprises: [{ role: 'CORE' }, marker] }] } },
+    ];
+    const error = (() => {
+      try {
+        assertPagesComplete(query, result);
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('QUERY_TOO_COMPLEX');
+    expect((error as AppError).message).toContain("'chain.segments.enterprises' read 2,000 nodes");
+    expect((error as AppError).extensions).toMatchObject({
+      limit: 'LIST_SCAN_LIMIT',
+      at: 'chain.segments.enterprises',
+    });
+    expect(() => assertPagesComplete(query, [{ result: { enterprises: [{ role: 'CORE' }] } }])).not.toThrow();
+    // A statement that cannot produce the marker is not walked: a node's own property of that name is data.
+    expect(() => assertPagesComplete({ cypher: 'RETURN 1' }, result)).not.toThrow();
   });
 });
 

@@ -3,7 +3,7 @@ import type { Executor } from '../executor.js';
 import type { Projection } from './queries.js';
 import { selectionKey, selectionsAt, type Selection } from './selection.js';
 import { GRAPH_SPEC, LABEL_OF_TYPE } from './spec.js';
-import { CypherScope, projectNode, type TranslationLimits } from './translate.js';
+import { assertPagesComplete, CypherScope, projectNode, type TranslationLimits } from './translate.js';
 
 /**
  * Analytics compute over facts and return ids; the nodes they mention are then projected for the client's
@@ -151,13 +151,16 @@ export function hydrationPart(
   return {
     query,
     columns: query === null ? [] : plan.groups.map((_, index) => `h${index}`),
-    from: (row) =>
-      new Hydrated(
+    from: (row) => {
+      // A nested page over a hub read short is refused wherever the hydration ran (see translate.ts hubPage).
+      if (query !== null) assertPagesComplete(query, row);
+      return new Hydrated(
         plan.groupOfPath,
         plan.groups.map(
           (_, index) => new Map((row?.[`h${index}`] as [string, Projection][] | undefined) ?? []),
         ),
-      ),
+      );
+    },
   };
 }
 

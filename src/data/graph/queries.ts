@@ -1,4 +1,3 @@
-import { DEFAULT_LIST_ANCHOR_LIMIT, DEFAULT_LIST_SCAN_LIMIT } from '../../config.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../../errors.js';
 import type { CypherQuery } from '../cypher.js';
 import type { Executor } from '../executor.js';
@@ -6,7 +5,9 @@ import { MAX_REGION_DEPTH, NodeLabel as L, RelationshipType as T } from '../mode
 import { selectedFields, selectionKey, type Selection } from './selection.js';
 import { GRAPH_SPEC, LABEL_OF_TYPE } from './spec.js';
 import {
+  assertPagesComplete,
   CypherScope,
+  listLimitsOf,
   maxResponseRowsOf,
   projectNode,
   responseTooLarge,
@@ -62,6 +63,20 @@ export function nodeByIdQuery(
   return { cypher, params: scope.params };
 }
 
+/**
+ * Runs a statement whose rows hold projections of a selection, refusing them when a nested page over a hub was read
+ * short (see translate.ts `hubPage`).
+ */
+export async function readProjected(
+  executor: Executor,
+  operation: string,
+  query: CypherQuery,
+): Promise<Record<string, unknown>[]> {
+  const rows = await executor.read(operation, query);
+  assertPagesComplete(query, rows);
+  return rows;
+}
+
 export async function readNodeById(
   executor: Executor,
   typeName: string,
@@ -69,7 +84,7 @@ export async function readNodeById(
   selection: Selection,
   limits: TranslationLimits,
 ): Promise<Projection | null> {
-  const rows = await executor.read(typeName, nodeByIdQuery(typeName, id, selection, limits));
+  const rows = await readProjected(executor, typeName, nodeByIdQuery(typeName, id, selection, limits));
   return (rows[0]?.['result'] as Projection | undefined) ?? null;
 }
 
@@ -114,7 +129,7 @@ export async function readNodeList(
   selection: Selection,
   limits: TranslationLimits,
 ): Promise<Projection[]> {
-  const rows = await executor.read(typeName, nodeListQuery(typeName, options, selection, limits));
+  const rows = await readProjected(executor, typeName, nodeListQuery(typeName, options, selection, limits));
   throwOnMissing(rows[0]?.['missing'], options.references ?? []);
   const worstCase = Number(rows[0]?.['worstCase'] ?? 0);
   if (worstCase > maxResponseRowsOf(limits)) throw responseTooLarge(worstCase, maxResponseRowsOf(limits), '');
@@ -234,13 +249,6 @@ export function connectionNodeSelections(selection: Selection): {
 }
 
 /** LIST_ANCHOR_LIMIT and LIST_SCAN_LIMIT as the limits give them, or their defaults (unit tests, scripts). */
-export function listLimitsOf(limits: TranslationLimits): { anchor: number; scan: number } {
-  return {
-    anchor: limits.listAnchorLimit ?? DEFAULT_LIST_ANCHOR_LIMIT,
-    scan: limits.listScanLimit ?? DEFAULT_LIST_SCAN_LIMIT,
-  };
-}
-
 /** The parts every statement of a page shares, built in one scope so that their parameters line up. */
 function pageParts(request: ConnectionRequest, limits: TranslationLimits) {
   const scope = new CypherScope(limits);
@@ -449,7 +457,7 @@ export async function readConnection(
   limits: TranslationLimits,
 ): Promise<Projection> {
   const operation = `${request.typeName}-page`;
-  let [row = {}] = await executor.read(operation, connectionQuery(request, limits));
+  let [row = {}] = await readProjected(executor, operation, connectionQuery(request, limits));
   throwOnMissing(row['missing'], request.references);
   let stop: { key: string; id: string } | null = null;
   const anchored = request.region !== undefined && request.region !== null && row['anchored'] === true;
@@ -458,7 +466,7 @@ export async function readConnection(
       throw tooManyToCount(request, Number(row['locatedCount']), limits);
     }
     const within = (row['within'] as string[] | null | undefined) ?? [];
-    [row = {}] = await executor.read(operation, connectionScanQuery(request, limits, within));
+    [row = {}] = await readProjected(executor, operation, connectionScanQuery(request, limits, within));
   }
   if (!anchored) {
     if (row['countable'] === false) throw tooManyToCount(request, null, limits);

@@ -4,7 +4,9 @@ import { locatedIn, supplyEvidence } from './patterns.js';
 import { reachExpression } from './reach.js';
 import {
   projectNode,
+  type CypherScope,
   responseKeyName,
+  type ArgumentAnchor,
   type ArgumentPredicate,
   type FieldSpec,
   type GraphSpec,
@@ -67,6 +69,25 @@ const reach = (origin: 'SEGMENT' | 'ENTERPRISE', direction: 'UP' | 'DOWN'): Fiel
 function relation(spec: Omit<RelationSpec, 'kind'>): RelationSpec {
   return { kind: 'relation', ...spec };
 }
+
+/**
+ * At most how many nodes are located in the region `from` and its sub-regions: the degrees of their LOCATED_IN
+ * relationships, whatever the label at the other end (no node read).
+ */
+const locatedDegree = (from: string, scope: CypherScope) => {
+  const sub = scope.variable('sub');
+  return `reduce(total = 0, ${sub} IN COLLECT { MATCH (${from})<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(${sub}:${L.Region}) RETURN DISTINCT ${sub} } | total + COUNT { (${sub})<-[:${T.LOCATED_IN}]-() })`;
+};
+
+/** A `regionId` argument anchoring a hub page on the enterprises located in the region (HubSpec.anchors). */
+const regionAnchor: ArgumentAnchor = {
+  degree: (value, scope) => {
+    const region = scope.variable('anchorRegion');
+    return `reduce(total = 0, ${region} IN COLLECT { MATCH (:${L.Region} { id: ${scope.param(value)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(${region}:${L.Region}) RETURN DISTINCT ${region} } | total + COUNT { (${region})<-[:${T.LOCATED_IN}]-() })`;
+  },
+  pattern: (value, to, scope) =>
+    `(:${L.Region} { id: ${scope.param(value)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[:${T.LOCATED_IN}]-(${to}:${L.Enterprise})`,
+};
 
 /** Nodes located in a region or any of its sub-regions (the region is `from`). */
 const locatedBelow = (label: string) => (from: string, relationship: string, to: string) =>
@@ -139,6 +160,11 @@ export const GRAPH_SPEC: GraphSpec = {
         many: true,
         paged: true,
         args: { sources: sourcesPredicate },
+        hub: {
+          label: L.Enterprise,
+          degree: locatedDegree,
+          connection: 'enterprises(filter: { regionId, sources }, first, after)',
+        },
       }),
       platforms: relation({
         target: 'Platform',
@@ -146,6 +172,11 @@ export const GRAPH_SPEC: GraphSpec = {
         many: true,
         paged: true,
         args: { sources: sourcesPredicate },
+        hub: {
+          label: L.Platform,
+          degree: locatedDegree,
+          connection: 'platforms(filter: { regionId, sources }, first, after)',
+        },
       }),
       demonstrationBases: relation({
         target: 'DemonstrationBase',
@@ -246,6 +277,12 @@ export const GRAPH_SPEC: GraphSpec = {
         paged: true,
         edge: { type: 'SegmentEnterprise', nodeField: 'enterprise' },
         args: { regionId: regionPredicate, sources: sourcesPredicate },
+        hub: {
+          label: L.Enterprise,
+          degree: (from) => `COUNT { (${from})<-[:${T.OPERATES_IN}]-() }`,
+          connection: 'enterprises(filter: { segmentId, regionId, sources }, first, after)',
+          anchors: { regionId: regionAnchor },
+        },
       }),
       platforms: relation({
         target: 'Platform',

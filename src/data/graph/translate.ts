@@ -1,7 +1,11 @@
 import neo4j from 'neo4j-driver';
 
 import { roleAtLeast, type Role } from '../../auth.js';
-import { DEFAULT_MAX_RESPONSE_ROWS } from '../../config.js';
+import {
+  DEFAULT_LIST_ANCHOR_LIMIT,
+  DEFAULT_LIST_SCAN_LIMIT,
+  DEFAULT_MAX_RESPONSE_ROWS,
+} from '../../config.js';
 import { AppError, badUserInput, ErrorCode } from '../../errors.js';
 import type { Selection } from './selection.js';
 
@@ -49,6 +53,11 @@ export class CypherScope {
   /** The worst-case number of values counted so far. */
   get values(): number {
     return this.valueCount;
+  }
+
+  /** The response keys from the root field down to the current position, joined by dots. */
+  pathText(): string {
+    return this.path.join('.');
   }
 
   /** Builds the part of the projection under one response key. */
@@ -130,6 +139,14 @@ export function maxResponseRowsOf(limits: TranslationLimits): number {
   return limits.maxResponseRows ?? DEFAULT_MAX_RESPONSE_ROWS;
 }
 
+/** LIST_ANCHOR_LIMIT and LIST_SCAN_LIMIT, their defaults when the limits carry none (unit tests, scripts). */
+export function listLimitsOf(limits: TranslationLimits): { anchor: number; scan: number } {
+  return {
+    anchor: limits.listAnchorLimit ?? DEFAULT_LIST_ANCHOR_LIMIT,
+    scan: limits.listScanLimit ?? DEFAULT_LIST_SCAN_LIMIT,
+  };
+}
+
 export interface TranslationLimits {
   /** The largest `first` a nested list may ask for; also its default when not given. */
   readonly maxPageSize: number;
@@ -172,7 +189,45 @@ export interface RelationSpec {
   readonly args?: Readonly<Record<string, ArgumentPredicate>>;
   /** Whether the field takes `first` (capped by the configured maximum page size). */
   readonly paged?: boolean;
+  /**
+   * For a paged relation whose parent can hold any share of the graph (a segment's or a region's enterprises): a
+   * page must not read every related node to sort them. See `hubPage`.
+   */
+  readonly hub?: HubSpec;
 }
+
+/** How a relation over a hub is paged (`RelationSpec.hub`). */
+export interface HubSpec {
+  /** The label of the related nodes; its `name` index gives them in the relation's order (name, then id). */
+  readonly label: string;
+  /**
+   * At most how many nodes the parent `from` relates to, from relationship degrees (no node read): at most
+   * LIST_ANCHOR_LIMIT, the page reads them all and sorts them.
+   */
+  readonly degree: (from: string, scope: CypherScope) => string;
+  /** The root connection that pages the same nodes with a cursor, named in the refusal of a page read short. */
+  readonly connection: string;
+  /**
+   * Arguments that can anchor the page on the nodes they admit instead (a segment's enterprises in a region: the
+   * region's): when the parent is a hub but the argument admits at most LIST_ANCHOR_LIMIT nodes, those are read,
+   * tested against the relation's pattern and sorted.
+   */
+  readonly anchors?: Readonly<Record<string, ArgumentAnchor>>;
+}
+
+/** An argument of a hub relation that can anchor its page (`HubSpec.anchors`). */
+export interface ArgumentAnchor {
+  /** At most how many nodes the argument's value admits, from relationship degrees (no node read). */
+  readonly degree: (value: unknown, scope: CypherScope) => string;
+  /** A pattern binding `to` to every node the argument's value admits (each once). */
+  readonly pattern: (value: unknown, to: string, scope: CypherScope) => string;
+}
+
+/**
+ * The key of the marker a hub page ends with when its read in name order stopped at LIST_SCAN_LIMIT nodes before it
+ * found `first` (the page may then miss nodes further on). `assertPagesComplete` turns it into the error.
+ */
+export const STOPPED_PAGE_KEY = '__pageStoppedShort';
 
 /**
  * A node property, a Cypher expression over the node variable, or a related node / list. `requiresRole`: the field is
@@ -308,6 +363,14 @@ function relationExpression(
     const first = pageSize(args['first'], scope.limits, { argument: `${relation.target} list first` });
     projection = scope.list(first, project).result;
     limit = ` LIMIT ${scope.integer(first)}`;
+    if (relation.hub && !relation.orderBy) {
+      return hubPage(
+        relation,
+        relation.hub,
+        { from, to, relationship, conditions, projection, first, args },
+        scope,
+      );
+    }
   } else {
     // A list without `first` is every related node, capped at MAX_PAGE_SIZE when it multiplies the response (it
     // sits in another list or holds one); alone it returns at most one node's own relationships.
@@ -321,6 +384,120 @@ function relationExpression(
     (conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '') +
     ` RETURN ${projection} ORDER BY ${order}${limit} }`;
   return relation.many ? subquery : `${subquery}[0]`;
+}
+
+/**
+ * A page of a relation over a hub (`RelationSpec.hub`). When the parent relates to at most LIST_ANCHOR_LIMIT nodes
+ * (its degree, read without reading them), they are read and sorted whole, as any relation. Above that, the page is
+ * read from the related label's name index in order — name, then id, the relation's order — and each node is tested
+ * against the relation's pattern, until `first` belong or LIST_SCAN_LIMIT nodes were read: so a page of a segment
+ * holding 300,000 firms reads a few hundred index entries instead of the 300,000 (at a million firms, 0.6 s before).
+ * A read that stops at LIST_SCAN_LIMIT short of `first`, with more nodes of the label left, ends its page with a
+ * marker (STOPPED_PAGE_KEY): the nodes further on were not looked at, so the page is refused rather than returned
+ * incomplete (`assertPagesComplete`). An argument that admits at most LIST_ANCHOR_LIMIT nodes (`HubSpec.anchors`: a
+ * region) anchors the page on those instead. Which branch runs is decided per parent row, in the statement: a CASE
+ * evaluates only the subquery of the branch it takes.
+ */
+function hubPage(
+  relation: RelationSpec,
+  hub: HubSpec,
+  parts: {
+    readonly from: string;
+    readonly to: string;
+    readonly relationship: string;
+    readonly conditions: readonly string[];
+    readonly projection: string;
+    readonly first: number;
+    readonly args: Readonly<Record<string, unknown>>;
+  },
+  scope: CypherScope,
+): string {
+  const { from, to, relationship, conditions, projection, first, args } = parts;
+  const { anchor, scan } = listLimitsOf(scope.limits);
+  const pattern = relation.pattern(from, relationship, to);
+  const filter = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const order = `${to}.name, ${to}.id`;
+  const firstParameter = scope.integer(first);
+  const scanParameter = scope.integer(scan);
+  const anchored = `COLLECT { MATCH ${pattern}${filter} RETURN ${projection} ORDER BY ${order} LIMIT ${firstParameter} }`;
+  // The ORDER BY before the scan's LIMIT is what the index already gives (name; ties by id, sorted a name at a time):
+  // the rows stream on in that order, so the LIMIT after the pattern stops the read with the page.
+  const scanned =
+    `COLLECT { MATCH (${to}:${hub.label}) USING INDEX ${to}:${hub.label}(name) WHERE ${to}.name IS NOT NULL` +
+    ` WITH ${to} ORDER BY ${order} LIMIT ${scanParameter}` +
+    ` MATCH ${pattern}${filter} WITH ${to}, ${relationship} LIMIT ${firstParameter}` +
+    ` RETURN ${projection} ORDER BY ${order} }`;
+  const rows = scope.variable('rows');
+  const marker = scope.param({ path: scope.pathText(), first, scan, connection: hub.connection });
+  const checked =
+    `[${rows} IN [${scanned}] | CASE WHEN size(${rows}) < ${firstParameter} AND COUNT { (:${hub.label}) } > ${scanParameter}` +
+    ` THEN ${rows} + [{ ${key(STOPPED_PAGE_KEY)}: ${marker} }] ELSE ${rows} END][0]`;
+  const anchorParameter = scope.integer(anchor);
+  const parentDegree = hub.degree(from, scope);
+  const byArgument = Object.entries(hub.anchors ?? {}).flatMap(([name, argumentAnchor]) => {
+    const value = args[name];
+    if (value === undefined || value === null) return [];
+    return [
+      { degree: argumentAnchor.degree(value, scope), pattern: argumentAnchor.pattern(value, to, scope) },
+    ];
+  });
+  // The smaller side anchors: a small segment's firms in a large region are read from the segment, a large
+  // segment's firms in a city from the city.
+  const parentIsSmallest = byArgument
+    .map((argument) => ` AND ${parentDegree} <= ${argument.degree}`)
+    .join('');
+  const argumentBranches = byArgument.map(
+    (argument) =>
+      ` WHEN ${argument.degree} <= ${anchorParameter} THEN COLLECT { MATCH ${argument.pattern}` +
+      ` MATCH ${pattern}${filter} WITH DISTINCT ${to}, ${relationship} RETURN ${projection} ORDER BY ${order} LIMIT ${firstParameter} }`,
+  );
+  return (
+    `CASE WHEN ${parentDegree} <= ${anchorParameter}${parentIsSmallest} THEN ${anchored}` +
+    `${argumentBranches.join('')} WHEN ${parentDegree} <= ${anchorParameter} THEN ${anchored} ELSE ${checked} END`
+  );
+}
+
+/** The marker a hub page ends with when its read stopped short (see `hubPage`). */
+interface StoppedPage {
+  readonly path: string;
+  readonly first: number | { toNumber(): number };
+  readonly scan: number | { toNumber(): number };
+  readonly connection: string;
+}
+
+/**
+ * Refuses a statement's result that holds a hub page read short (`hubPage`), naming the list. Only statements whose
+ * text can produce the marker are walked.
+ */
+export function assertPagesComplete(query: { readonly cypher: string }, result: unknown): void {
+  if (!query.cypher.includes(STOPPED_PAGE_KEY)) return;
+  const stopped = findStoppedPage(result);
+  if (stopped === null) return;
+  const count = (value: StoppedPage['first']) => (typeof value === 'number' ? value : value.toNumber());
+  throw new AppError(
+    ErrorCode.QUERY_TOO_COMPLEX,
+    `'${stopped.path}' read ${count(stopped.scan).toLocaleString('en')} nodes in name order (LIST_SCAN_LIMIT) and found fewer than first (${count(stopped.first)}) that belong to it, so the nodes further on were not looked at: ask for fewer (first), or page them with the root connection ${stopped.connection}, which goes on from where a read stops`,
+    { limit: 'LIST_SCAN_LIMIT', at: stopped.path },
+  );
+}
+
+function findStoppedPage(value: unknown): StoppedPage | null {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findStoppedPage(item);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as Record<string, unknown>;
+  const marker = record[STOPPED_PAGE_KEY];
+  if (typeof marker === 'object' && marker !== null) return marker as StoppedPage;
+  for (const item of Object.values(record)) {
+    const found = findStoppedPage(item);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 function projectEdge(

@@ -226,7 +226,13 @@ export type ChainSegment = {
   description?: Maybe<Scalars['String']['output']>;
   /** Segments downstream of this one (those its output flows into), up to `depth` steps. Same arguments as `upstream`. */
   downstream: SegmentReach;
-  /** Enterprises operating in this segment, with their role and main products there. */
+  /**
+   * Enterprises operating in this segment, with their role and main products there, by name then id. A segment with more
+   * firms than LIST_ANCHOR_LIMIT (default 20,000) has its page read from the enterprise name index in order, at most
+   * LIST_SCAN_LIMIT enterprises (default 20,000) — or, with `regionId`, from the region's firms when the region has at
+   * most LIST_ANCHOR_LIMIT: when that read finds fewer than `first` belonging here, the root field holding it is refused with
+   * QUERY_TOO_COMPLEX (page them with `enterprises(filter: { segmentId, regionId, sources })` instead).
+   */
   enterprises: Array<SegmentEnterprise>;
   /** Segments that supply this one, with the provenance of each link. */
   fedBy: Array<SegmentFlow>;
@@ -1844,7 +1850,12 @@ export type Region = {
   declaredCompleteness?: Maybe<DataCompleteness>;
   /** Demonstration bases located in this region or any of its sub-regions. */
   demonstrationBases: Array<DemonstrationBase>;
-  /** Enterprises located in this region or any of its sub-regions. */
+  /**
+   * Enterprises located in this region or any of its sub-regions, by name then id. A region with more located than
+   * LIST_ANCHOR_LIMIT (default 20,000) has its page read from the enterprise name index in order, at most LIST_SCAN_LIMIT
+   * enterprises (default 20,000): when that read finds fewer than `first` located here, the root field holding it is refused with
+   * QUERY_TOO_COMPLEX (page them with `enterprises(filter: { regionId, sources })` instead).
+   */
   enterprises: Array<Enterprise>;
   /** Stable id, for example `shijiazhuang` or `sjz-gaoxin`. */
   id: Scalars['ID']['output'];
@@ -1856,7 +1867,11 @@ export type Region = {
   nameEn?: Maybe<Scalars['String']['output']>;
   /** The region this one belongs to, or null for the top. */
   parent?: Maybe<Region>;
-  /** Innovation platforms located in this region or any of its sub-regions. */
+  /**
+   * Innovation platforms located in this region or any of its sub-regions, by name then id; over LIST_ANCHOR_LIMIT
+   * located, read from the platform name index like `enterprises` (refused when LIST_SCAN_LIMIT platforms read hold fewer
+   * than `first` of the region's: page them with `platforms(filter: { regionId, sources })`).
+   */
   platforms: Array<Platform>;
   /** Where this region's record comes from. */
   provenance: Provenance;

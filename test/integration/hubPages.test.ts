@@ -1,0 +1,228 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { NodeLabel, RelationshipType } from '../../src/data/model.js';
+import { upsertAll } from '../../src/data/upsert.js';
+import {
+  deleteByPrefix,
+  openTestDatabase,
+  testConfig,
+  uniquePrefix,
+  type TestDatabase,
+} from '../support/database.js';
+import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
+
+/**
+ * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises are read whole only up to
+ * LIST_ANCHOR_LIMIT; above it, from the name index in order, at most LIST_SCAN_LIMIT nodes. Three services over the
+ * same data: one that reads every page whole (the reference the others must match), one that always scans
+ * (LIST_ANCHOR_LIMIT 0) with room to read everything, and one that always scans and stops after SCAN nodes — it must
+ * answer exactly the reference or refuse with QUERY_TOO_COMPLEX, and the rule is exact: it refuses when fewer than
+ * `first` of the first SCAN nodes of the index belong to the page.
+ *
+ * The test's firms have names that sort before every other firm's ('!', below digits, Latin and CJK), so the index
+ * starts with them and the rule can be computed here.
+ */
+describe('nested pages over hubs', () => {
+  const SCAN = 12;
+  const SEGMENT = 'bio-pharma-packaging';
+  let database: TestDatabase;
+  let whole: TestGraphQL;
+  let scanning: TestGraphQL;
+  let tight: TestGraphQL;
+  const prefix = uniquePrefix('hub');
+  const district = `${prefix}-district`;
+  const subregion = `${prefix}-subregion`;
+  const NAMES = ['甲', '乙', '丙', '丁'];
+  interface Firm {
+    readonly id: string;
+    readonly name: string;
+    readonly region: string;
+    readonly source: 'PUBLIC' | 'ILLUSTRATIVE';
+    /** The OPERATES_IN link's source, or null when the firm is not in the segment. */
+    readonly link: 'PUBLIC' | 'ILLUSTRATIVE' | null;
+  }
+  const firms: Firm[] = Array.from({ length: 30 }, (_, index) => ({
+    id: `${prefix}-${String(index).padStart(2, '0')}`,
+    // Few names: ties, broken by id.
+    name: `!${prefix}${NAMES[(index * 5) % NAMES.length]}`,
+    region: index % 3 === 0 ? subregion : district,
+    source: index % 4 === 1 ? 'ILLUSTRATIVE' : 'PUBLIC',
+    link: index % 5 === 2 ? null : index % 7 === 3 ? 'ILLUSTRATIVE' : 'PUBLIC',
+  }));
+  const byNameThenId = (a: Firm, b: Firm) =>
+    a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.id < b.id ? -1 : 1;
+  const indexOrder = [...firms].sort(byNameThenId);
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    whole = await createTestGraphQL(database.executor, testConfig({ LIST_ANCHOR_LIMIT: '1000000' }));
+    scanning = await createTestGraphQL(
+      database.executor,
+      testConfig({ LIST_ANCHOR_LIMIT: '0', LIST_SCAN_LIMIT: '100000' }),
+    );
+    tight = await createTestGraphQL(
+      database.executor,
+      testConfig({ LIST_ANCHOR_LIMIT: '0', LIST_SCAN_LIMIT: String(SCAN) }),
+    );
+    await upsertAll(
+      database.executor,
+      'test-data',
+      [
+        {
+          label: NodeLabel.Region,
+          rows: [
+            { id: district, name: `${prefix} 测试区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
+            { id: subregion, name: `${prefix} 测试街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
+          ],
+        },
+        {
+          label: NodeLabel.Enterprise,
+          rows: firms.map((firm) => ({
+            id: firm.id,
+            name: firm.name,
+            sizeBand: 'SMALL',
+            highTech: false,
+            leading: false,
+            listed: false,
+            specialised: false,
+            source: firm.source,
+          })),
+        },
+      ],
+      [
+        {
+          type: RelationshipType.PART_OF,
+          from: NodeLabel.Region,
+          to: NodeLabel.Region,
+          rows: [
+            { from: district, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
+            { from: subregion, to: district, properties: { source: 'ILLUSTRATIVE' } },
+          ],
+        },
+        {
+          type: RelationshipType.LOCATED_IN,
+          from: NodeLabel.Enterprise,
+          to: NodeLabel.Region,
+          // A firm's location link has its own source, as an import writes it: the sources filter tests both.
+          rows: firms.map((firm) => ({
+            from: firm.id,
+            to: firm.region,
+            properties: { source: firm.source },
+          })),
+        },
+        {
+          type: RelationshipType.OPERATES_IN,
+          from: NodeLabel.Enterprise,
+          to: NodeLabel.ChainSegment,
+          rows: firms.flatMap((firm) =>
+            firm.link === null
+              ? []
+              : [{ from: firm.id, to: SEGMENT, properties: { role: 'CORE', source: firm.link } }],
+          ),
+        },
+      ],
+    );
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(database.executor, prefix);
+    await Promise.all([whole.stop(), scanning.stop(), tight.stop()]);
+    await database.close();
+  });
+
+  type Drawn =
+    | { readonly kind: 'region'; readonly regionId: string; readonly sources?: readonly string[] }
+    | {
+        readonly kind: 'segment';
+        readonly regionId?: string;
+        readonly sources?: readonly string[];
+      };
+
+  /** The operation of a draw, and the ids of the test's firms it admits, in the page's order. */
+  function operationOf(drawn: Drawn, first: number): { query: string; ids: (result: unknown) => string[] } {
+    const sources = drawn.sources ? `, sources: [${drawn.sources.join(', ')}]` : '';
+    if (drawn.kind === 'region') {
+      return {
+        query: `{ region(id: "${drawn.regionId}") { enterprises(first: ${first}${sources}) { id } } }`,
+        ids: (data) =>
+          (data as { region: { enterprises: { id: string }[] } }).region.enterprises.map((firm) => firm.id),
+      };
+    }
+    const region = drawn.regionId ? `, regionId: "${drawn.regionId}"` : '';
+    return {
+      query: `{ segment(id: "${SEGMENT}") { enterprises(first: ${first}${region}${sources}) { enterprise { id } } } }`,
+      ids: (data) =>
+        (data as { segment: { enterprises: { enterprise: { id: string } }[] } }).segment.enterprises.map(
+          (link) => link.enterprise.id,
+        ),
+    };
+  }
+
+  /** Whether one of the test's firms belongs to the page of a draw (the plain reference of the filters). */
+  function admits(drawn: Drawn, firm: Firm): boolean {
+    const inRegion = (regionId: string | undefined) =>
+      regionId === undefined || regionId === district || firm.region === subregion;
+    const sourced = (source: string | null) =>
+      drawn.sources === undefined || (source !== null && drawn.sources.includes(source));
+    if (drawn.kind === 'region') return inRegion(drawn.regionId) && sourced(firm.source);
+    return firm.link !== null && inRegion(drawn.regionId) && sourced(firm.source) && sourced(firm.link);
+  }
+
+  const draws = fc.record({
+    drawn: fc.oneof(
+      fc.record({
+        kind: fc.constant('region' as const),
+        regionId: fc.constantFrom(district, subregion),
+        sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
+      }),
+      fc.record({
+        kind: fc.constant('segment' as const),
+        regionId: fc.constantFrom(undefined, district, subregion),
+        sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
+      }),
+    ),
+    first: fc.integer({ min: 0, max: 12 }),
+  });
+
+  it('answers every page like the whole read, and the tight scan answers it or refuses exactly when it read too few', async () => {
+    await fc.assert(
+      fc.asyncProperty(draws, async ({ drawn, first }) => {
+        const clean = Object.fromEntries(
+          Object.entries(drawn).filter(([, value]) => value !== undefined),
+        ) as unknown as Drawn; // an argument drawn undefined is left out
+        const operation = operationOf(clean, first);
+        const expected = indexOrder.filter((firm) => admits(clean, firm)).map((firm) => firm.id);
+        const reference = operation.ids(await whole.data(operation.query));
+        // The test's firms come first in name order, so the page starts with them; a segment page without a region
+        // may go on into other firms of the segment, which only the services read.
+        expect(reference.slice(0, expected.length)).toEqual(expected.slice(0, first));
+        expect(operation.ids(await scanning.data(operation.query))).toEqual(reference);
+        const answer = await tight.run(operation.query);
+        const readWithinScan = indexOrder.slice(0, SCAN).filter((firm) => admits(clean, firm)).length;
+        if (readWithinScan < first) {
+          expect(answer.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
+          expect(answer.errors?.[0]?.extensions?.['limit']).toBe('LIST_SCAN_LIMIT');
+          expect(answer.errors?.[0]?.message).toContain(`'enterprises' read ${SCAN} nodes in name order`);
+        } else {
+          expect(answer.errors).toBeUndefined();
+          expect(operation.ids(answer.data)).toEqual(reference);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('pages a hub nested in a list, each parent its own page', async () => {
+    const query = `{ region(id: "${district}") { children { id enterprises(first: 3) { id } } } }`;
+    type Children = { region: { children: { id: string; enterprises: { id: string }[] }[] } };
+    const expected = indexOrder
+      .filter((firm) => firm.region === subregion)
+      .slice(0, 3)
+      .map((firm) => firm.id);
+    for (const service of [whole, scanning]) {
+      const data = await service.data<Children>(query);
+      expect(data.region.children).toEqual([{ id: subregion, enterprises: expected.map((id) => ({ id })) }]);
+    }
+  });
+});
