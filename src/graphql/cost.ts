@@ -35,6 +35,7 @@ import {
   MAX_MEASURE_CLAUSES,
 } from '../ingest/records.js';
 import { OWNERSHIP, SIZE_BAND } from '../ingest/vocabulary.js';
+import { GRAPH_SPEC } from '../data/graph/spec.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { AdmissionControl, Release } from './admission.js';
 import type { GraphQLContext } from './context.js';
@@ -69,7 +70,8 @@ import { loadTypeDefs } from './typeDefs.js';
  *   - any other list (plan structure: chains, segments, regions, programmes, policies, measures, lists of
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`
- *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a `search` 100; a target's `current`
+ *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a nested page over a hub
+ *   (`Region.enterprises`, `Region.platforms`, `ChainSegment.enterprises`) 100; a `search` 100; a target's `current`
  *   count 20; an analytics root field the statements it runs — 400 per (chain, region, scenario) gap assessment
  *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 10000 for
  *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. A gap assessment reads the
@@ -109,6 +111,11 @@ export const PRICES = {
   reachedSegmentsPerStep: 10,
   traversalStep: 100,
   totalCount: 100,
+  /**
+   * A nested page over a hub (a relation with `hub` in src/data/graph/spec.ts: a segment's or a region's enterprises,
+   * a region's platforms) may read up to LIST_SCAN_LIMIT index entries to find its page, like a totalCount's count.
+   */
+  hubPage: 100,
   search: 100,
   targetProgress: 20,
   gapAssessment: 400,
@@ -305,6 +312,8 @@ function work(
     return PRICES.traversalStep * (scope.depth ?? 1);
   }
   if (field === 'totalCount') return PRICES.totalCount;
+  const mapped = GRAPH_SPEC[parent.name]?.fields[field];
+  if (mapped?.kind === 'relation' && mapped.hub) return PRICES.hubPage;
   if (parent.name === 'Target' && field === 'current') return PRICES.targetProgress;
   if (parent.name !== 'Query') return 0;
   switch (field) {

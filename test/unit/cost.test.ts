@@ -36,8 +36,15 @@ describe('the price of an operation', () => {
   });
 
   it('prices nested lists at MAX_PAGE_SIZE when `first` is left out, and multiplies through them', () => {
-    expect(price('{ region(id: "r") { enterprises { id } } }')).toBe(1 + 100 * 2);
-    expect(price('{ region(id: "r") { enterprises(first: 5) { id } } }')).toBe(1 + 5 * 2);
+    // A region's firms are a page over a hub: its read of the name index is priced on top of its values.
+    expect(price('{ region(id: "r") { enterprises { id } } }')).toBe(1 + PRICES.hubPage + 100 * 2);
+    expect(price('{ region(id: "r") { enterprises(first: 5) { id } } }')).toBe(1 + PRICES.hubPage + 5 * 2);
+    // Every parent's page reads on its own: a chain's segments' firms pay it per segment.
+    expect(price('{ chain(id: "c") { segments { enterprises(first: 2) { role } } } }')).toBe(
+      1 + 20 * (1 + PRICES.hubPage + 2 * 2),
+    );
+    // A relation that is no hub pays only its values.
+    expect(price('{ segment(id: "s") { platforms { id } } }')).toBe(1 + 100 * 2);
     // Unpaged lists of firms grow with the data; plan structure is priced at 20 per list.
     expect(price('{ enterprise(id: "e") { suppliers { enterprise { id } } } }')).toBe(1 + 100 * (1 + 2));
     expect(price('{ chains { segments { id } } }')).toBe(20 * (1 + 20 * 2));
