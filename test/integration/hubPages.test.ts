@@ -11,6 +11,7 @@ import {
   type TestDatabase,
 } from '../support/database.js';
 import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
+import { enterpriseRow, locationLinks, regionPair } from '../support/listFixtures.js';
 
 /**
  * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises are read whole only up to
@@ -65,52 +66,15 @@ describe('nested pages over hubs', () => {
       database.executor,
       testConfig({ LIST_ANCHOR_LIMIT: '0', LIST_SCAN_LIMIT: String(SCAN) }),
     );
+    const { regions, partOf } = regionPair(prefix, district, subregion);
     await upsertAll(
       database.executor,
       'test-data',
+      [regions, { label: NodeLabel.Enterprise, rows: firms.map(enterpriseRow) }],
       [
-        {
-          label: NodeLabel.Region,
-          rows: [
-            { id: district, name: `${prefix} 测试区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
-            { id: subregion, name: `${prefix} 测试街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
-          ],
-        },
-        {
-          label: NodeLabel.Enterprise,
-          rows: firms.map((firm) => ({
-            id: firm.id,
-            name: firm.name,
-            sizeBand: 'SMALL',
-            highTech: false,
-            leading: false,
-            listed: false,
-            specialised: false,
-            source: firm.source,
-          })),
-        },
-      ],
-      [
-        {
-          type: RelationshipType.PART_OF,
-          from: NodeLabel.Region,
-          to: NodeLabel.Region,
-          rows: [
-            { from: district, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
-            { from: subregion, to: district, properties: { source: 'ILLUSTRATIVE' } },
-          ],
-        },
-        {
-          type: RelationshipType.LOCATED_IN,
-          from: NodeLabel.Enterprise,
-          to: NodeLabel.Region,
-          // A firm's location link has its own source, as an import writes it: the sources filter tests both.
-          rows: firms.map((firm) => ({
-            from: firm.id,
-            to: firm.region,
-            properties: { source: firm.source },
-          })),
-        },
+        partOf,
+        // A firm's location link has its own source, as an import writes it: the sources filter tests both.
+        locationLinks(firms.map((firm) => ({ firm: firm.id, region: firm.region, source: firm.source }))),
         {
           type: RelationshipType.OPERATES_IN,
           from: NodeLabel.Enterprise,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectionScanQuery, connectionStopQuery, encodeCursor } from '../../src/data/graph/queries.js';
 import { NodeLabel, RelationshipType } from '../../src/data/model.js';
-import { upsertAll, type Properties } from '../../src/data/upsert.js';
+import { upsertAll } from '../../src/data/upsert.js';
 import {
   deleteByPrefix,
   openTestDatabase,
@@ -13,6 +13,7 @@ import {
   type TestDatabase,
 } from '../support/database.js';
 import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
+import { enterpriseRow, locationLinks, regionPair } from '../support/listFixtures.js';
 import { selectionFor } from '../support/selection.js';
 
 /**
@@ -53,31 +54,6 @@ type Page = {
   };
 };
 
-/**
- * A test's own district under Shijiazhuang with a sub-region of its own (to check that sub-regions are included): the
- * region rows and the PART_OF rows for upsertAll.
- */
-function regionPair(prefix: string, district: string, subregion: string) {
-  return {
-    regions: {
-      label: NodeLabel.Region,
-      rows: [
-        { id: district, name: `${prefix} 测试区`, level: 'DISTRICT', source: 'ILLUSTRATIVE' },
-        { id: subregion, name: `${prefix} 测试街道`, level: 'NEW_AREA', source: 'ILLUSTRATIVE' },
-      ],
-    },
-    partOf: {
-      type: RelationshipType.PART_OF,
-      from: NodeLabel.Region,
-      to: NodeLabel.Region,
-      rows: [
-        { from: district, to: 'shijiazhuang', properties: { source: 'ILLUSTRATIVE' } },
-        { from: subregion, to: district, properties: { source: 'ILLUSTRATIVE' } },
-      ],
-    },
-  };
-}
-
 describe('enterprise lists', () => {
   let database: TestDatabase;
   let graphql: TestGraphQL;
@@ -86,31 +62,19 @@ describe('enterprise lists', () => {
   const childRegion = `${prefix}-subregion`;
 
   async function createFirms(firms: readonly TestFirm[]): Promise<void> {
-    const rows: Properties[] = firms.map((firm) => ({
-      id: firm.id,
-      name: firm.name,
-      sizeBand: firm.sizeBand ?? 'SMALL',
-      highTech: firm.highTech ?? false,
-      leading: false,
-      listed: false,
-      specialised: false,
-      source: firm.source ?? 'PUBLIC',
-    }));
+    const rows = firms.map((firm) => enterpriseRow({ ...firm, source: firm.source ?? 'PUBLIC' }));
     await upsertAll(
       database.executor,
       'test-data',
       [{ label: NodeLabel.Enterprise, rows }],
       [
-        {
-          type: RelationshipType.LOCATED_IN,
-          from: NodeLabel.Enterprise,
-          to: NodeLabel.Region,
-          rows: firms.map((firm) => ({
-            from: firm.id,
-            to: firm.region === 'parent' ? parentRegion : childRegion,
-            properties: { source: 'PUBLIC' },
+        locationLinks(
+          firms.map((firm) => ({
+            firm: firm.id,
+            region: firm.region === 'parent' ? parentRegion : childRegion,
+            source: 'PUBLIC',
           })),
-        },
+        ),
         {
           type: RelationshipType.OPERATES_IN,
           from: NodeLabel.Enterprise,
@@ -452,30 +416,12 @@ describe('pages read in index order (a region with more located than LIST_ANCHOR
         pair.regions,
         {
           label: NodeLabel.Enterprise,
-          rows: firms.map((firm) => ({
-            id: firm.id,
-            name: firm.name,
-            sizeBand: firm.sizeBand,
-            highTech: firm.highTech,
-            leading: false,
-            listed: false,
-            specialised: false,
-            source: 'ILLUSTRATIVE',
-          })),
+          rows: firms.map((firm) => enterpriseRow({ ...firm, source: 'ILLUSTRATIVE' })),
         },
       ],
       [
         pair.partOf,
-        {
-          type: RelationshipType.LOCATED_IN,
-          from: NodeLabel.Enterprise,
-          to: NodeLabel.Region,
-          rows: firms.map((firm) => ({
-            from: firm.id,
-            to: firm.region,
-            properties: { source: 'ILLUSTRATIVE' },
-          })),
-        },
+        locationLinks(firms.map((firm) => ({ firm: firm.id, region: firm.region, source: 'ILLUSTRATIVE' }))),
       ],
     );
   });
