@@ -71,7 +71,8 @@ import { loadTypeDefs } from './typeDefs.js';
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`
  *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a nested page over a hub
- *   (`Region.enterprises`, `Region.platforms`, `ChainSegment.enterprises`) 100; a `search` 100; a target's `current`
+ *   (`Region.enterprises`, `Region.platforms`, `ChainSegment.enterprises`, `Enterprise.customers` and `suppliers`)
+ *   100; a `search` 100; a target's `current`
  *   count 20; an analytics root field the statements it runs — 400 per (chain, region, scenario) gap assessment
  *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 10000 for
  *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. A gap assessment reads the

@@ -14,7 +14,8 @@ import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
 import { enterpriseRow, locationLinks, regionPair } from '../support/listFixtures.js';
 
 /**
- * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises are read whole only up to
+ * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises, a firm's suppliers, are read
+ * whole only up to
  * LIST_ANCHOR_LIMIT; above it, from the name index in order, at most LIST_SCAN_LIMIT nodes. Three services over the
  * same data: one that reads every page whole (the reference the others must match), one that always scans
  * (LIST_ANCHOR_LIMIT 0) with room to read everything, and one that always scans and stops after SCAN nodes — it must
@@ -42,7 +43,12 @@ describe('nested pages over hubs', () => {
     readonly source: 'PUBLIC' | 'ILLUSTRATIVE';
     /** The OPERATES_IN link's source, or null when the firm is not in the segment. */
     readonly link: 'PUBLIC' | 'ILLUSTRATIVE' | null;
+    /** The source of its SUPPLIES link to the buyer, or null when it does not supply it. */
+    readonly supplies: 'PUBLIC' | 'ILLUSTRATIVE' | null;
   }
+  // A firm that buys from most of the others: its suppliers are a page over a hub as well. Named after the others, so
+  // the index starts with them.
+  const buyer = `${prefix}-buyer`;
   const firms: Firm[] = Array.from({ length: 30 }, (_, index) => ({
     id: `${prefix}-${String(index).padStart(2, '0')}`,
     // Few names: ties, broken by id.
@@ -50,6 +56,7 @@ describe('nested pages over hubs', () => {
     region: index % 3 === 0 ? subregion : district,
     source: index % 4 === 1 ? 'ILLUSTRATIVE' : 'PUBLIC',
     link: index % 5 === 2 ? null : index % 7 === 3 ? 'ILLUSTRATIVE' : 'PUBLIC',
+    supplies: index % 6 === 4 ? null : index % 4 === 3 ? 'ILLUSTRATIVE' : 'PUBLIC',
   }));
   const byNameThenId = (a: Firm, b: Firm) =>
     a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.id < b.id ? -1 : 1;
@@ -70,7 +77,16 @@ describe('nested pages over hubs', () => {
     await upsertAll(
       database.executor,
       'test-data',
-      [regions, { label: NodeLabel.Enterprise, rows: firms.map(enterpriseRow) }],
+      [
+        regions,
+        {
+          label: NodeLabel.Enterprise,
+          rows: [
+            ...firms.map(enterpriseRow),
+            enterpriseRow({ id: buyer, name: `～${prefix} buyer`, source: 'PUBLIC' }),
+          ],
+        },
+      ],
       [
         partOf,
         // A firm's location link has its own source, as an import writes it: the sources filter tests both.
@@ -85,6 +101,16 @@ describe('nested pages over hubs', () => {
               : [{ from: firm.id, to: SEGMENT, properties: { role: 'CORE', source: firm.link } }],
           ),
         },
+        {
+          type: RelationshipType.SUPPLIES,
+          from: NodeLabel.Enterprise,
+          to: NodeLabel.Enterprise,
+          rows: firms.flatMap((firm) =>
+            firm.supplies === null
+              ? []
+              : [{ from: firm.id, to: buyer, properties: { products: ['包装'], source: firm.supplies } }],
+          ),
+        },
       ],
     );
   });
@@ -97,6 +123,7 @@ describe('nested pages over hubs', () => {
 
   type Drawn =
     | { readonly kind: 'region'; readonly regionId: string; readonly sources?: readonly string[] }
+    | { readonly kind: 'suppliers'; readonly sources?: readonly string[] }
     | {
         readonly kind: 'segment';
         readonly regionId?: string;
@@ -104,11 +131,25 @@ describe('nested pages over hubs', () => {
       };
 
   /** The operation of a draw, and the ids of the test's firms it admits, in the page's order. */
-  function operationOf(drawn: Drawn, first: number): { query: string; ids: (result: unknown) => string[] } {
+  function operationOf(
+    drawn: Drawn,
+    first: number,
+  ): { query: string; list: string; ids: (result: unknown) => string[] } {
     const sources = drawn.sources ? `, sources: [${drawn.sources.join(', ')}]` : '';
+    if (drawn.kind === 'suppliers') {
+      return {
+        query: `{ enterprise(id: "${buyer}") { suppliers(first: ${first}${sources}) { enterprise { id } } } }`,
+        list: 'suppliers',
+        ids: (data) =>
+          (data as { enterprise: { suppliers: { enterprise: { id: string } }[] } }).enterprise.suppliers.map(
+            (link) => link.enterprise.id,
+          ),
+      };
+    }
     if (drawn.kind === 'region') {
       return {
         query: `{ region(id: "${drawn.regionId}") { enterprises(first: ${first}${sources}) { id } } }`,
+        list: 'enterprises',
         ids: (data) =>
           (data as { region: { enterprises: { id: string }[] } }).region.enterprises.map((firm) => firm.id),
       };
@@ -116,6 +157,7 @@ describe('nested pages over hubs', () => {
     const region = drawn.regionId ? `, regionId: "${drawn.regionId}"` : '';
     return {
       query: `{ segment(id: "${SEGMENT}") { enterprises(first: ${first}${region}${sources}) { enterprise { id } } } }`,
+      list: 'enterprises',
       ids: (data) =>
         (data as { segment: { enterprises: { enterprise: { id: string } }[] } }).segment.enterprises.map(
           (link) => link.enterprise.id,
@@ -130,6 +172,8 @@ describe('nested pages over hubs', () => {
     const sourced = (source: string | null) =>
       drawn.sources === undefined || (source !== null && drawn.sources.includes(source));
     if (drawn.kind === 'region') return inRegion(drawn.regionId) && sourced(firm.source);
+    if (drawn.kind === 'suppliers')
+      return firm.supplies !== null && sourced(firm.source) && sourced(firm.supplies);
     return firm.link !== null && inRegion(drawn.regionId) && sourced(firm.source) && sourced(firm.link);
   }
 
@@ -138,6 +182,10 @@ describe('nested pages over hubs', () => {
       fc.record({
         kind: fc.constant('region' as const),
         regionId: fc.constantFrom(district, subregion),
+        sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
+      }),
+      fc.record({
+        kind: fc.constant('suppliers' as const),
         sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
       }),
       fc.record({
@@ -167,13 +215,15 @@ describe('nested pages over hubs', () => {
         if (readWithinScan < first) {
           expect(answer.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
           expect(answer.errors?.[0]?.extensions?.['limit']).toBe('LIST_SCAN_LIMIT');
-          expect(answer.errors?.[0]?.message).toContain(`'enterprises' read ${SCAN} nodes in name order`);
+          expect(answer.errors?.[0]?.message).toContain(
+            `'${operation.list}' read ${SCAN} nodes in name order`,
+          );
         } else {
           expect(answer.errors).toBeUndefined();
           expect(operation.ids(answer.data)).toEqual(reference);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 50 },
     );
   });
 

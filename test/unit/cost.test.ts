@@ -46,10 +46,13 @@ describe('the price of an operation', () => {
     // A relation that is no hub pays only its values.
     expect(price('{ segment(id: "s") { platforms { id } } }')).toBe(1 + 100 * 2);
     // Unpaged lists of firms grow with the data; plan structure is priced at 20 per list.
-    expect(price('{ enterprise(id: "e") { suppliers { enterprise { id } } } }')).toBe(1 + 100 * (1 + 2));
+    // A firm's suppliers are a page too (default MAX_PAGE_SIZE), over a hub for a large buyer.
+    expect(price('{ enterprise(id: "e") { suppliers { enterprise { id } } } }')).toBe(
+      1 + PRICES.hubPage + 100 * (1 + 2),
+    );
     expect(price('{ chains { segments { id } } }')).toBe(20 * (1 + 20 * 2));
     expect(price('{ enterprises(first: 10) { nodes { suppliers { enterprise { id } } } } }')).toBe(
-      1 + 10 * (1 + 100 * (1 + 2)),
+      1 + 10 * (1 + PRICES.hubPage + 100 * (1 + 2)),
     );
   });
 

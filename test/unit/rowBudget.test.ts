@@ -171,7 +171,10 @@ describe('the row budget of a statement', () => {
     const query = translate(field!, { ...limits, maxResponseRows: 10_000_000 })!;
     const subqueries = query.cypher.split('COLLECT {').length - 1;
     expect(subqueries).toBeGreaterThan(6);
-    // Every COLLECT subquery carries a LIMIT, and so does the page itself, besides the scan's (LIST_SCAN_LIMIT).
+    // Every COLLECT subquery carries a LIMIT, and so does the page itself, besides the scan's (LIST_SCAN_LIMIT). A page
+    // over a hub (suppliers, customers) is three subqueries — the whole read, the read of the name index, and the
+    // projection over the nodes the one taken found, which needs none — and three LIMITs: the whole read's, the index
+    // read's LIST_SCAN_LIMIT and its page's.
     expect(query.cypher.match(/ LIMIT /g)!.length).toBe(subqueries + 2);
     // Paths are sliced to depth + 1 nodes.
     expect(query.cypher.match(/\]\[0\.\.\$p\d+\]/g)!.length).toBe(2);

@@ -339,19 +339,31 @@ export const GRAPH_SPEC: GraphSpec = {
         edge: { type: 'EnterpriseSegment', nodeField: 'segment' },
         args: { sources: sourcesPredicate },
       }),
+      // A buyer can have tens of thousands of suppliers (at a million firms one has 76,827): paged like a segment's
+      // firms, never read whole above LIST_ANCHOR_LIMIT.
       customers: relation({
         target: 'Enterprise',
         pattern: out(T.SUPPLIES, L.Enterprise),
         many: true,
+        paged: true,
         edge: { type: 'SupplyLink', nodeField: 'enterprise' },
         args: { sources: sourcesPredicate },
+        hub: {
+          label: L.Enterprise,
+          degree: (from) => `COUNT { (${from})-[:${T.SUPPLIES}]->() }`,
+        },
       }),
       suppliers: relation({
         target: 'Enterprise',
         pattern: into(T.SUPPLIES, L.Enterprise),
         many: true,
+        paged: true,
         edge: { type: 'SupplyLink', nodeField: 'enterprise' },
         args: { sources: sourcesPredicate },
+        hub: {
+          label: L.Enterprise,
+          degree: (from) => `COUNT { (${from})<-[:${T.SUPPLIES}]-() }`,
+        },
       }),
       projects: relation({ target: 'Project', pattern: out(T.UNDERTAKES, L.Project), many: true }),
       platforms: relation({ target: 'Platform', pattern: into(T.HOSTED_BY, L.Platform), many: true }),

@@ -205,8 +205,11 @@ export interface HubSpec {
    * LIST_ANCHOR_LIMIT, the page reads them all and sorts them.
    */
   readonly degree: (from: string, scope: CypherScope) => string;
-  /** The root connection that pages the same nodes with a cursor, named in the refusal of a page read short. */
-  readonly connection: string;
+  /**
+   * The root connection that pages the same nodes with a cursor, named in the refusal of a page read short; none for
+   * a firm's supply links.
+   */
+  readonly connection?: string;
   /**
    * Arguments that can anchor the page on the nodes they admit instead (a segment's enterprises in a region: the
    * region's): when the parent is a hub but the argument admits at most LIST_ANCHOR_LIMIT nodes, those are read,
@@ -419,20 +422,22 @@ function hubPage(
   const order = `${to}.name, ${to}.id`;
   const firstParameter = scope.integer(first);
   const scanParameter = scope.integer(scan);
-  const anchored = `COLLECT { MATCH ${pattern}${filter} RETURN ${projection} ORDER BY ${order} LIMIT ${firstParameter} }`;
+  const anchorParameter = scope.integer(anchor);
+  // Each branch finds the page's nodes and relationships as [node, relationship] pairs; the selection is projected
+  // once, over the branch taken, so a hub nested in a hub's selection is written once, not once per branch.
+  const pair = `[${to}, ${relationship}]`;
+  const anchored = `COLLECT { MATCH ${pattern}${filter} RETURN ${pair} ORDER BY ${order} LIMIT ${firstParameter} }`;
   // The ORDER BY before the scan's LIMIT is what the index already gives (name; ties by id, sorted a name at a time):
   // the rows stream on in that order, so the LIMIT after the pattern stops the read with the page.
   const scanned =
     `COLLECT { MATCH (${to}:${hub.label}) USING INDEX ${to}:${hub.label}(name) WHERE ${to}.name IS NOT NULL` +
     ` WITH ${to} ORDER BY ${order} LIMIT ${scanParameter}` +
-    ` MATCH ${pattern}${filter} WITH ${to}, ${relationship} LIMIT ${firstParameter}` +
-    ` RETURN ${projection} ORDER BY ${order} }`;
+    ` MATCH ${pattern}${filter} WITH ${to}, ${relationship} LIMIT ${firstParameter} RETURN ${pair} }`;
+  // A read that stopped at LIST_SCAN_LIMIT short of `first`, with more nodes of the label left, ends with [null, null].
   const rows = scope.variable('rows');
-  const marker = scope.param({ path: scope.pathText(), first, scan, connection: hub.connection });
   const checked =
     `[${rows} IN [${scanned}] | CASE WHEN size(${rows}) < ${firstParameter} AND COUNT { (:${hub.label}) } > ${scanParameter}` +
-    ` THEN ${rows} + [{ ${key(STOPPED_PAGE_KEY)}: ${marker} }] ELSE ${rows} END][0]`;
-  const anchorParameter = scope.integer(anchor);
+    ` THEN ${rows} + [[null, null]] ELSE ${rows} END][0]`;
   const parentDegree = hub.degree(from, scope);
   const byArgument = Object.entries(hub.anchors ?? {}).flatMap(([name, argumentAnchor]) => {
     const value = args[name];
@@ -449,11 +454,17 @@ function hubPage(
   const argumentBranches = byArgument.map(
     (argument) =>
       ` WHEN ${argument.degree} <= ${anchorParameter} THEN COLLECT { MATCH ${argument.pattern}` +
-      ` MATCH ${pattern}${filter} WITH DISTINCT ${to}, ${relationship} RETURN ${projection} ORDER BY ${order} LIMIT ${firstParameter} }`,
+      ` MATCH ${pattern}${filter} WITH DISTINCT ${to}, ${relationship} RETURN ${pair} ORDER BY ${order} LIMIT ${firstParameter} }`,
   );
+  const pairs = scope.variable('pairs');
+  const found = scope.variable('found');
+  const marker = scope.param({ path: scope.pathText(), first, scan, connection: hub.connection ?? null });
   return (
-    `CASE WHEN ${parentDegree} <= ${anchorParameter}${parentIsSmallest} THEN ${anchored}` +
-    `${argumentBranches.join('')} WHEN ${parentDegree} <= ${anchorParameter} THEN ${anchored} ELSE ${checked} END`
+    `[${pairs} IN [CASE WHEN ${parentDegree} <= ${anchorParameter}${parentIsSmallest} THEN ${anchored}` +
+    `${argumentBranches.join('')} WHEN ${parentDegree} <= ${anchorParameter} THEN ${anchored} ELSE ${checked} END]` +
+    ` | COLLECT { UNWIND ${pairs} AS ${found} WITH ${found} WHERE ${found}[0] IS NOT NULL` +
+    ` WITH ${found}[0] AS ${to}, ${found}[1] AS ${relationship} RETURN ${projection} ORDER BY ${order} }` +
+    ` + CASE WHEN any(${found} IN ${pairs} WHERE ${found}[0] IS NULL) THEN [{ ${key(STOPPED_PAGE_KEY)}: ${marker} }] ELSE [] END][0]`
   );
 }
 
@@ -462,7 +473,7 @@ interface StoppedPage {
   readonly path: string;
   readonly first: number | { toNumber(): number };
   readonly scan: number | { toNumber(): number };
-  readonly connection: string;
+  readonly connection: string | null;
 }
 
 /**
@@ -476,7 +487,7 @@ export function assertPagesComplete(query: { readonly cypher: string }, result: 
   const count = (value: StoppedPage['first']) => (typeof value === 'number' ? value : value.toNumber());
   throw new AppError(
     ErrorCode.QUERY_TOO_COMPLEX,
-    `'${stopped.path}' read ${count(stopped.scan).toLocaleString('en')} nodes in name order (LIST_SCAN_LIMIT) and found fewer than first (${count(stopped.first)}) that belong to it, so the nodes further on were not looked at: ask for fewer (first), or page them with the root connection ${stopped.connection}, which goes on from where a read stops`,
+    `'${stopped.path}' read ${count(stopped.scan).toLocaleString('en')} nodes in name order (LIST_SCAN_LIMIT) and found fewer than first (${count(stopped.first)}) that belong to it, so the nodes further on were not looked at: ${stopped.connection === null ? 'ask for fewer (first) or fewer sources' : `ask for fewer (first), or page them with the root connection ${stopped.connection}, which goes on from where a read stops`}`,
     { limit: 'LIST_SCAN_LIMIT', at: stopped.path },
   );
 }

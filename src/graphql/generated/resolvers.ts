@@ -504,7 +504,12 @@ export type Enterprise = {
   controller?: Maybe<Scalars['String']['output']>;
   /** Unified social credit code (统一社会信用代码), where known. */
   creditCode?: Maybe<Scalars['String']['output']>;
-  /** Enterprises it supplies (its customers), with the products. */
+  /**
+   * Enterprises it supplies (its customers), with the products, by name then id. A firm with more customers than
+   * LIST_ANCHOR_LIMIT (default 20,000) has its page read from the enterprise name index in order, at most LIST_SCAN_LIMIT
+   * enterprises: when that read finds fewer than `first` of its customers, the root field holding it is refused with
+   * QUERY_TOO_COMPLEX.
+   */
   customers: Array<SupplyLink>;
   /** What it does. */
   description?: Maybe<Scalars['String']['output']>;
@@ -563,7 +568,11 @@ export type Enterprise = {
   stockCode?: Maybe<Scalars['String']['output']>;
   /** The companies it controls (its subsidiaries recorded in the graph), each with the link's provenance, by name. */
   subsidiaries: Array<EnterpriseGroupLink>;
-  /** Enterprises that supply it (its suppliers), with the products. */
+  /**
+   * Enterprises that supply it (its suppliers), with the products, by name then id. A buyer can have tens of thousands
+   * of suppliers: like `customers`, a page over more than LIST_ANCHOR_LIMIT is read from the name index in order, and
+   * refused with QUERY_TOO_COMPLEX when LIST_SCAN_LIMIT enterprises read hold fewer than `first` of its suppliers.
+   */
   suppliers: Array<SupplyLink>;
   /**
    * What lies upstream of this enterprise, in two views: the segment flow (segments that feed the segments it operates
@@ -575,6 +584,7 @@ export type Enterprise = {
 
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type EnterpriseCustomersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
   sources?: InputMaybe<Array<ProvenanceSource>>;
 };
 
@@ -602,6 +612,7 @@ export type EnterpriseSubsidiariesArgs = {
 
 /** An enterprise: a company or research institute taking part in one or more industrial chains. */
 export type EnterpriseSuppliersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
   sources?: InputMaybe<Array<ProvenanceSource>>;
 };
 
