@@ -190,8 +190,8 @@ export interface RelationSpec {
   /** Whether the field takes `first` (capped by the configured maximum page size). */
   readonly paged?: boolean;
   /**
-   * For a paged relation whose parent can hold any share of the graph (a segment's or a region's enterprises): a
-   * page must not read every related node to sort them. See `hubPage`.
+   * For a paged relation whose parent can hold any share of the graph (a segment's or a region's enterprises, a
+   * buyer's suppliers): a page must not read every related node to sort them. See `hubPage`.
    */
   readonly hub?: HubSpec;
 }
@@ -487,7 +487,7 @@ export function assertPagesComplete(query: { readonly cypher: string }, result: 
   const count = (value: StoppedPage['first']) => (typeof value === 'number' ? value : value.toNumber());
   throw new AppError(
     ErrorCode.QUERY_TOO_COMPLEX,
-    `'${stopped.path}' read ${count(stopped.scan).toLocaleString('en')} nodes in name order (LIST_SCAN_LIMIT) and found fewer than first (${count(stopped.first)}) that belong to it, so the nodes further on were not looked at: ${stopped.connection === null ? 'ask for fewer (first) or fewer sources' : `ask for fewer (first), or page them with the root connection ${stopped.connection}, which goes on from where a read stops`}`,
+    `'${stopped.path}' read ${count(stopped.scan).toLocaleString('en')} nodes in name order (LIST_SCAN_LIMIT) and found fewer than first (${count(stopped.first)}) that belong to it, so the nodes further on were not looked at: ${stopped.connection === null ? 'ask for fewer (first), or leave out the filters few of them pass' : `ask for fewer (first), or page them with the root connection ${stopped.connection}, which goes on from where a read stops`}`,
     { limit: 'LIST_SCAN_LIMIT', at: stopped.path },
   );
 }
