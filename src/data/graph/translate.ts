@@ -459,9 +459,14 @@ function hubPage(
   const pairs = scope.variable('pairs');
   const found = scope.variable('found');
   const marker = scope.param({ path: scope.pathText(), first, scan, connection: hub.connection ?? null });
+  // With an argument anchor, a parent under the limit that is not the smaller side is still read whole when the
+  // argument's side is over it; without one, the first branch says it all (a region's degree is a sum over its
+  // sub-regions: worth computing once).
+  const parentAfterArguments =
+    argumentBranches.length > 0 ? ` WHEN ${parentDegree} <= ${anchorParameter} THEN ${anchored}` : '';
   return (
     `[${pairs} IN [CASE WHEN ${parentDegree} <= ${anchorParameter}${parentIsSmallest} THEN ${anchored}` +
-    `${argumentBranches.join('')} WHEN ${parentDegree} <= ${anchorParameter} THEN ${anchored} ELSE ${checked} END]` +
+    `${argumentBranches.join('')}${parentAfterArguments} ELSE ${checked} END]` +
     ` | COLLECT { UNWIND ${pairs} AS ${found} WITH ${found} WHERE ${found}[0] IS NOT NULL` +
     ` WITH ${found}[0] AS ${to}, ${found}[1] AS ${relationship} RETURN ${projection} ORDER BY ${order} }` +
     ` + CASE WHEN any(${found} IN ${pairs} WHERE ${found}[0] IS NULL) THEN [{ ${key(STOPPED_PAGE_KEY)}: ${marker} }] ELSE [] END][0]`
