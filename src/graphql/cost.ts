@@ -114,7 +114,8 @@ export const PRICES = {
   totalCount: 100,
   /**
    * A nested page over a hub (a relation with `hub` in src/data/graph/spec.ts: a segment's or a region's enterprises,
-   * a region's platforms) may read up to LIST_SCAN_LIMIT index entries to find its page, like a totalCount's count.
+   * a region's platforms, a firm's customers and suppliers) may read up to LIST_SCAN_LIMIT index entries to find its
+   * page, like a totalCount's count.
    */
   hubPage: 100,
   search: 100,

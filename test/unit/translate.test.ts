@@ -148,7 +148,7 @@ describe('nested pages over hubs', () => {
       '{ segment(id: "s") { enterprises(first: 3, regionId: "r") { role } } }',
     ).cypher;
     expect(withRegion).toMatch(
-      /WHEN reduce\(total = 0, anchorRegion\d+ IN COLLECT \{ MATCH \(:Region \{ id: \$p\d+ \}\)/,
+      /WHEN reduce\(total = 0, sub\d+ IN COLLECT \{ MATCH \(:Region \{ id: \$p\d+ \}\)/,
     );
     const plain = statement('{ segment(id: "s") { platforms { id } fedBy { segment { id } } } }').cypher;
     expect(plain).not.toContain('USING INDEX');

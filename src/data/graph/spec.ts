@@ -71,20 +71,20 @@ function relation(spec: Omit<RelationSpec, 'kind'>): RelationSpec {
 }
 
 /**
- * At most how many nodes are located in the region `from` and its sub-regions: the degrees of their LOCATED_IN
- * relationships, whatever the label at the other end (no node read).
+ * At most how many nodes are located in a region (a node pattern) and its sub-regions: the degrees of their
+ * LOCATED_IN relationships, whatever the label at the other end (no node read).
  */
-const locatedDegree = (from: string, scope: CypherScope) => {
+const locatedCount = (region: string, scope: CypherScope) => {
   const sub = scope.variable('sub');
-  return `reduce(total = 0, ${sub} IN COLLECT { MATCH (${from})<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(${sub}:${L.Region}) RETURN DISTINCT ${sub} } | total + COUNT { (${sub})<-[:${T.LOCATED_IN}]-() })`;
+  return `reduce(total = 0, ${sub} IN COLLECT { MATCH ${region}<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(${sub}:${L.Region}) RETURN DISTINCT ${sub} } | total + COUNT { (${sub})<-[:${T.LOCATED_IN}]-() })`;
 };
+
+/** The located count of the region `from` (HubSpec.degree of a region's lists). */
+const locatedDegree = (from: string, scope: CypherScope) => locatedCount(`(${from})`, scope);
 
 /** A `regionId` argument anchoring a hub page on the enterprises located in the region (HubSpec.anchors). */
 const regionAnchor: ArgumentAnchor = {
-  degree: (value, scope) => {
-    const region = scope.variable('anchorRegion');
-    return `reduce(total = 0, ${region} IN COLLECT { MATCH (:${L.Region} { id: ${scope.param(value)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(${region}:${L.Region}) RETURN DISTINCT ${region} } | total + COUNT { (${region})<-[:${T.LOCATED_IN}]-() })`;
-  },
+  degree: (value, scope) => locatedCount(`(:${L.Region} { id: ${scope.param(value)} })`, scope),
   pattern: (value, to, scope) =>
     `(:${L.Region} { id: ${scope.param(value)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[:${T.LOCATED_IN}]-(${to}:${L.Enterprise})`,
 };
