@@ -14,24 +14,27 @@ import { createTestGraphQL, type TestGraphQL } from '../support/graphql.js';
 import { enterpriseRow, locationLinks, regionPair } from '../support/listFixtures.js';
 
 /**
- * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises, a firm's suppliers, are read
- * whole only up to
- * LIST_ANCHOR_LIMIT; above it, from the name index in order, at most LIST_SCAN_LIMIT nodes. Three services over the
- * same data: one that reads every page whole (the reference the others must match), one that always scans
- * (LIST_ANCHOR_LIMIT 0) with room to read everything, and one that always scans and stops after SCAN nodes — it must
- * answer exactly the reference or refuse with QUERY_TOO_COMPLEX, and the rule is exact: it refuses when fewer than
- * `first` of the first SCAN nodes of the index belong to the page.
+ * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises, a firm's suppliers, a
+ * segment's or an industry's platforms, are read whole only up to LIST_ANCHOR_LIMIT; above it, from the name index
+ * in order, at most LIST_SCAN_LIMIT nodes. Four services over the same data: one that reads every page whole (the
+ * reference the others must match), one that always scans (LIST_ANCHOR_LIMIT 0) with room to read everything, one
+ * whose anchor limit sits between a small region and the segment, so that a segment page with that region is read
+ * from the region (HubSpec.anchors), and one that always scans and stops after SCAN nodes — it must answer exactly
+ * the reference or refuse with QUERY_TOO_COMPLEX, and the rule is exact: it refuses when fewer than `first` of the
+ * first SCAN nodes of the index belong to the page.
  *
- * The test's firms have names that sort before every other firm's ('!', below digits, Latin and CJK), so the index
- * starts with them and the rule can be computed here.
+ * The test's firms and platforms have names that sort before every other one's ('!', below digits, Latin and CJK),
+ * so each index starts with them and the rule can be computed here.
  */
 describe('nested pages over hubs', () => {
   const SCAN = 12;
+  const ANCHOR = 24;
   const SEGMENT = 'bio-pharma-packaging';
   let database: TestDatabase;
   let whole: TestGraphQL;
   let scanning: TestGraphQL;
   let tight: TestGraphQL;
+  let anchoring: TestGraphQL;
   const prefix = uniquePrefix('hub');
   const district = `${prefix}-district`;
   const subregion = `${prefix}-subregion`;
@@ -58,9 +61,30 @@ describe('nested pages over hubs', () => {
     link: index % 5 === 2 ? null : index % 7 === 3 ? 'ILLUSTRATIVE' : 'PUBLIC',
     supplies: index % 6 === 4 ? null : index % 4 === 3 ? 'ILLUSTRATIVE' : 'PUBLIC',
   }));
-  const byNameThenId = (a: Firm, b: Firm) =>
+  const byNameThenId = (a: { name: string; id: string }, b: { name: string; id: string }) =>
     a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.id < b.id ? -1 : 1;
   const indexOrder = [...firms].sort(byNameThenId);
+  const INDUSTRY = 'ind-biomedicine-health';
+  interface TestPlatform {
+    readonly id: string;
+    readonly name: string;
+    readonly region: string;
+    readonly source: 'PUBLIC' | 'ILLUSTRATIVE';
+    /** The source of its SUPPORTS link to the segment, or null when it does not support it. */
+    readonly segment: 'PUBLIC' | 'ILLUSTRATIVE' | null;
+    /** Whether it supports the industry. */
+    readonly industry: boolean;
+  }
+  // Named like the firms, so the platform name index starts with them too.
+  const platforms: TestPlatform[] = Array.from({ length: 40 }, (_, index) => ({
+    id: `${prefix}-p${String(index).padStart(2, '0')}`,
+    name: `!${prefix}${NAMES[(index * 3) % NAMES.length]}`,
+    region: index % 4 === 0 ? subregion : district,
+    source: index % 5 === 1 ? 'ILLUSTRATIVE' : 'PUBLIC',
+    segment: index % 3 === 2 ? null : index % 7 === 3 ? 'ILLUSTRATIVE' : 'PUBLIC',
+    industry: index % 4 !== 1,
+  }));
+  const platformOrder = [...platforms].sort(byNameThenId);
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -72,6 +96,12 @@ describe('nested pages over hubs', () => {
     tight = await createTestGraphQL(
       database.executor,
       testConfig({ LIST_ANCHOR_LIMIT: '0', LIST_SCAN_LIMIT: String(SCAN) }),
+    );
+    // Between the subregion's located nodes (10 firms, 10 platforms) and the segment's firms and platforms (more
+    // than 24 each): a segment page with the subregion is read from the subregion (HubSpec.anchors).
+    anchoring = await createTestGraphQL(
+      database.executor,
+      testConfig({ LIST_ANCHOR_LIMIT: String(ANCHOR), LIST_SCAN_LIMIT: '100000' }),
     );
     const { regions, partOf } = regionPair(prefix, district, subregion);
     await upsertAll(
@@ -85,6 +115,16 @@ describe('nested pages over hubs', () => {
             ...firms.map(enterpriseRow),
             enterpriseRow({ id: buyer, name: `～${prefix} buyer`, source: 'PUBLIC' }),
           ],
+        },
+        {
+          label: NodeLabel.Platform,
+          rows: platforms.map((platform) => ({
+            id: platform.id,
+            name: platform.name,
+            kind: 'KEY_LABORATORY',
+            level: 'MUNICIPAL',
+            source: platform.source,
+          })),
         },
       ],
       [
@@ -111,19 +151,53 @@ describe('nested pages over hubs', () => {
               : [{ from: firm.id, to: buyer, properties: { products: ['包装'], source: firm.supplies } }],
           ),
         },
+        {
+          type: RelationshipType.LOCATED_IN,
+          from: NodeLabel.Platform,
+          to: NodeLabel.Region,
+          rows: platforms.map((platform) => ({
+            from: platform.id,
+            to: platform.region,
+            properties: { source: platform.source },
+          })),
+        },
+        {
+          type: RelationshipType.SUPPORTS,
+          from: NodeLabel.Platform,
+          to: NodeLabel.ChainSegment,
+          rows: platforms.flatMap((platform) =>
+            platform.segment === null
+              ? []
+              : [{ from: platform.id, to: SEGMENT, properties: { source: platform.segment } }],
+          ),
+        },
+        {
+          type: RelationshipType.SUPPORTS,
+          from: NodeLabel.Platform,
+          to: NodeLabel.Industry,
+          rows: platforms.flatMap((platform) =>
+            platform.industry ? [{ from: platform.id, to: INDUSTRY, properties: { source: 'PUBLIC' } }] : [],
+          ),
+        },
       ],
     );
   });
 
   afterAll(async () => {
     await deleteByPrefix(database.executor, prefix);
-    await Promise.all([whole.stop(), scanning.stop(), tight.stop()]);
+    await Promise.all([whole.stop(), scanning.stop(), tight.stop(), anchoring.stop()]);
     await database.close();
   });
 
   type Drawn =
     | { readonly kind: 'region'; readonly regionId: string; readonly sources?: readonly string[] }
     | { readonly kind: 'suppliers'; readonly sources?: readonly string[] }
+    | { readonly kind: 'industryPlatforms' }
+    | {
+        readonly kind: 'segmentPlatforms';
+        readonly regionId?: string;
+        readonly sources?: readonly string[];
+      }
     | {
         readonly kind: 'segment';
         readonly regionId?: string;
@@ -135,7 +209,29 @@ describe('nested pages over hubs', () => {
     drawn: Drawn,
     first: number,
   ): { query: string; list: string; ids: (result: unknown) => string[] } {
+    if (drawn.kind === 'industryPlatforms') {
+      return {
+        // Industries have no root field: the biomedicine chain's one industry is INDUSTRY.
+        query: `{ chain(id: "biomedicine") { industries { id platforms(first: ${first}) { id } } } }`,
+        list: 'industries.platforms',
+        ids: (data) =>
+          (data as { chain: { industries: { id: string; platforms: { id: string }[] }[] } }).chain.industries
+            .find((industry) => industry.id === INDUSTRY)!
+            .platforms.map((platform) => platform.id),
+      };
+    }
     const sources = drawn.sources ? `, sources: [${drawn.sources.join(', ')}]` : '';
+    const region = 'regionId' in drawn && drawn.regionId ? `, regionId: "${drawn.regionId}"` : '';
+    if (drawn.kind === 'segmentPlatforms') {
+      return {
+        query: `{ segment(id: "${SEGMENT}") { platforms(first: ${first}${region}${sources}) { id } } }`,
+        list: 'platforms',
+        ids: (data) =>
+          (data as { segment: { platforms: { id: string }[] } }).segment.platforms.map(
+            (platform) => platform.id,
+          ),
+      };
+    }
     if (drawn.kind === 'suppliers') {
       return {
         query: `{ enterprise(id: "${buyer}") { suppliers(first: ${first}${sources}) { enterprise { id } } } }`,
@@ -154,7 +250,6 @@ describe('nested pages over hubs', () => {
           (data as { region: { enterprises: { id: string }[] } }).region.enterprises.map((firm) => firm.id),
       };
     }
-    const region = drawn.regionId ? `, regionId: "${drawn.regionId}"` : '';
     return {
       query: `{ segment(id: "${SEGMENT}") { enterprises(first: ${first}${region}${sources}) { enterprise { id } } } }`,
       list: 'enterprises',
@@ -165,8 +260,23 @@ describe('nested pages over hubs', () => {
     };
   }
 
+  const isPlatformDraw = (drawn: Drawn) =>
+    drawn.kind === 'industryPlatforms' || drawn.kind === 'segmentPlatforms';
+
+  /** Whether one of the test's platforms belongs to the page of a platform draw (the plain reference). */
+  function admitsPlatform(drawn: Drawn, platform: TestPlatform): boolean {
+    if (drawn.kind === 'industryPlatforms') return platform.industry;
+    if (drawn.kind !== 'segmentPlatforms') return false;
+    const inRegion =
+      drawn.regionId === undefined || drawn.regionId === district || platform.region === subregion;
+    const sourced = (source: string | null) =>
+      drawn.sources === undefined || (source !== null && drawn.sources.includes(source));
+    return platform.segment !== null && inRegion && sourced(platform.source) && sourced(platform.segment);
+  }
+
   /** Whether one of the test's firms belongs to the page of a draw (the plain reference of the filters). */
   function admits(drawn: Drawn, firm: Firm): boolean {
+    if (drawn.kind === 'industryPlatforms' || drawn.kind === 'segmentPlatforms') return false;
     const inRegion = (regionId: string | undefined) =>
       regionId === undefined || regionId === district || firm.region === subregion;
     const sourced = (source: string | null) =>
@@ -193,6 +303,12 @@ describe('nested pages over hubs', () => {
         regionId: fc.constantFrom(undefined, district, subregion),
         sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
       }),
+      fc.record({ kind: fc.constant('industryPlatforms' as const) }),
+      fc.record({
+        kind: fc.constant('segmentPlatforms' as const),
+        regionId: fc.constantFrom(undefined, district, subregion),
+        sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
+      }),
     ),
     first: fc.integer({ min: 0, max: 12 }),
   });
@@ -204,14 +320,20 @@ describe('nested pages over hubs', () => {
           Object.entries(drawn).filter(([, value]) => value !== undefined),
         ) as unknown as Drawn; // an argument drawn undefined is left out
         const operation = operationOf(clean, first);
-        const expected = indexOrder.filter((firm) => admits(clean, firm)).map((firm) => firm.id);
+        // The test's nodes of the list's label in name order, and which of them the page admits.
+        const admitted = isPlatformDraw(clean)
+          ? platformOrder.map((platform) => admitsPlatform(clean, platform))
+          : indexOrder.map((firm) => admits(clean, firm));
+        const order = isPlatformDraw(clean) ? platformOrder : indexOrder;
+        const expected = order.filter((_, index) => admitted[index]).map((node) => node.id);
         const reference = operation.ids(await whole.data(operation.query));
-        // The test's firms come first in name order, so the page starts with them; a segment page without a region
-        // may go on into other firms of the segment, which only the services read.
+        // The test's nodes come first in name order, so the page starts with them; a segment or industry page
+        // without a region may go on into other nodes of it (the seed's), which only the services read.
         expect(reference.slice(0, expected.length)).toEqual(expected.slice(0, first));
         expect(operation.ids(await scanning.data(operation.query))).toEqual(reference);
+        expect(operation.ids(await anchoring.data(operation.query))).toEqual(reference);
         const answer = await tight.run(operation.query);
-        const readWithinScan = indexOrder.slice(0, SCAN).filter((firm) => admits(clean, firm)).length;
+        const readWithinScan = admitted.slice(0, SCAN).filter(Boolean).length;
         if (readWithinScan < first) {
           expect(answer.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
           expect(answer.errors?.[0]?.extensions?.['limit']).toBe('LIST_SCAN_LIMIT');
@@ -223,7 +345,7 @@ describe('nested pages over hubs', () => {
           expect(operation.ids(answer.data)).toEqual(reference);
         }
       }),
-      { numRuns: 50 },
+      { numRuns: 70 },
     );
   });
 

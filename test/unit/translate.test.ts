@@ -150,7 +150,7 @@ describe('nested pages over hubs', () => {
     expect(withRegion).toMatch(
       /WHEN reduce\(total = 0, sub\d+ IN COLLECT \{ MATCH \(:Region \{ id: \$p\d+ \}\)/,
     );
-    const plain = statement('{ segment(id: "s") { platforms { id } fedBy { segment { id } } } }').cypher;
+    const plain = statement('{ segment(id: "s") { projects { id } fedBy { segment { id } } } }').cypher;
     expect(plain).not.toContain('USING INDEX');
     expect(plain).not.toContain(STOPPED_PAGE_KEY);
   });

@@ -82,12 +82,22 @@ const locatedCount = (region: string, scope: CypherScope) => {
 /** The located count of the region `from` (HubSpec.degree of a region's lists). */
 const locatedDegree = (from: string, scope: CypherScope) => locatedCount(`(${from})`, scope);
 
-/** A `regionId` argument anchoring a hub page on the enterprises located in the region (HubSpec.anchors). */
-const regionAnchor: ArgumentAnchor = {
+/**
+ * A `regionId` argument anchoring a hub page on the nodes of `label` located in the region (HubSpec.anchors). Its
+ * degree counts everything located there, whatever the label: an upper bound, read from degrees alone.
+ */
+const regionAnchorOf = (label: string): ArgumentAnchor => ({
   degree: (value, scope) => locatedCount(`(:${L.Region} { id: ${scope.param(value)} })`, scope),
   pattern: (value, to, scope) =>
-    `(:${L.Region} { id: ${scope.param(value)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[:${T.LOCATED_IN}]-(${to}:${L.Enterprise})`,
-};
+    `(:${L.Region} { id: ${scope.param(value)} })<-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]-(:${L.Region})<-[:${T.LOCATED_IN}]-(${to}:${label})`,
+});
+
+/**
+ * The platforms that support a segment or an industry (SUPPORTS into it; an industry's degree counts the programmes
+ * that support it too, an upper bound). Imported platforms have no bound per segment or industry: a national base
+ * would give a segment thousands, so these lists are pages over a hub, never read whole above LIST_ANCHOR_LIMIT.
+ */
+const supportersDegree = (from: string) => `COUNT { (${from})<-[:${T.SUPPORTS}]-() }`;
 
 /** Nodes located in a region or any of its sub-regions (the region is `from`). */
 const locatedBelow = (label: string) => (from: string, relationship: string, to: string) =>
@@ -195,7 +205,17 @@ export const GRAPH_SPEC: GraphSpec = {
         many: true,
         orderBy: (to) => `${to}.id`,
       }),
-      platforms: relation({ target: 'Platform', pattern: into(T.SUPPORTS, L.Platform), many: true }),
+      platforms: relation({
+        target: 'Platform',
+        pattern: into(T.SUPPORTS, L.Platform),
+        many: true,
+        paged: true,
+        hub: {
+          label: L.Platform,
+          degree: supportersDegree,
+          connection: 'platforms(filter: { industryId }, first, after)',
+        },
+      }),
       policyMeasures: relation({
         target: 'PolicyMeasure',
         pattern: into(T.APPLIES_TO, L.PolicyMeasure),
@@ -281,14 +301,21 @@ export const GRAPH_SPEC: GraphSpec = {
           label: L.Enterprise,
           degree: (from) => `COUNT { (${from})<-[:${T.OPERATES_IN}]-() }`,
           connection: 'enterprises(filter: { segmentId, regionId, sources }, first, after)',
-          anchors: { regionId: regionAnchor },
+          anchors: { regionId: regionAnchorOf(L.Enterprise) },
         },
       }),
+      // No root connection pages exactly these: its segmentId filter takes narrower segments' platforms too.
       platforms: relation({
         target: 'Platform',
         pattern: into(T.SUPPORTS, L.Platform),
         many: true,
+        paged: true,
         args: { regionId: regionPredicate, sources: sourcesPredicate },
+        hub: {
+          label: L.Platform,
+          degree: supportersDegree,
+          anchors: { regionId: regionAnchorOf(L.Platform) },
+        },
       }),
       projects: relation({ target: 'Project', pattern: into(T.IN_SEGMENT, L.Project), many: true }),
       upstream: reach('SEGMENT', 'UP'),

@@ -252,7 +252,13 @@ export type ChainSegment = {
   nameEn?: Maybe<Scalars['String']['output']>;
   /** The broader segment this one is part of, if any. */
   parent?: Maybe<ChainSegment>;
-  /** Innovation platforms that support this segment. */
+  /**
+   * Innovation platforms that support this segment, by name then id. Imported platforms have no bound per segment: a
+   * segment supported by more than LIST_ANCHOR_LIMIT (default 20,000) has its page read from the platform name index in
+   * order, at most LIST_SCAN_LIMIT platforms — or, with `regionId`, from the region's platforms when the region has at
+   * most LIST_ANCHOR_LIMIT located nodes: when that read finds fewer than `first` supporting it, the root field holding it
+   * is refused with QUERY_TOO_COMPLEX (`platforms(filter: { segmentId })` pages them with narrower segments' platforms).
+   */
   platforms: Array<Platform>;
   /** Policy measures that name this segment. */
   policyMeasures: Array<PolicyMeasure>;
@@ -321,6 +327,7 @@ export type ChainSegmentFeedsArgs = {
  * output, possibly in other chains.
  */
 export type ChainSegmentPlatformsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
   regionId?: InputMaybe<Scalars['ID']['input']>;
   sources?: InputMaybe<Array<ProvenanceSource>>;
 };
@@ -978,7 +985,12 @@ export type Industry = {
   name: Scalars['String']['output'];
   /** English name. */
   nameEn?: Maybe<Scalars['String']['output']>;
-  /** Innovation platforms that support this industry. */
+  /**
+   * Innovation platforms that support this industry, by name then id. An industry supported by more than
+   * LIST_ANCHOR_LIMIT (default 20,000) has its page read from the platform name index in order, at most LIST_SCAN_LIMIT
+   * platforms: when that read finds fewer than `first` supporting it, the root field holding it is refused with
+   * QUERY_TOO_COMPLEX (page them with `platforms(filter: { industryId })` instead).
+   */
   platforms: Array<Platform>;
   /** Policy measures that apply to this industry. */
   policyMeasures: Array<PolicyMeasure>;
@@ -988,6 +1000,12 @@ export type Industry = {
   specialAction: Scalars['Boolean']['output'];
   /** How the plan positions it. */
   tier: IndustryTier;
+};
+
+
+/** An industry or industrial field the plan names, for example 新一代信息技术 or 生物医药健康. */
+export type IndustryPlatformsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A company's industry in a published classification. */
@@ -3027,7 +3045,7 @@ export type IndustryResolvers<ContextType = GraphQLContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType>;
+  platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType, Partial<IndustryPlatformsArgs>>;
   policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   specialAction?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
