@@ -22,6 +22,8 @@ export function migrationStatements(): CypherQuery[] {
     `CREATE INDEX chainsegment_chain IF NOT EXISTS FOR (n:${NodeLabel.ChainSegment}) ON (n.chainId)`,
     `CREATE INDEX platform_name IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.name)`,
     `CREATE INDEX platform_level IF NOT EXISTS FOR (n:${NodeLabel.Platform}) ON (n.level)`,
+    // The order of a chain's, a segment's or an industry's measures: their pages over a hub read it (spec.ts).
+    `CREATE INDEX policymeasure_order IF NOT EXISTS FOR (n:${NodeLabel.PolicyMeasure}) ON (n.number, n.id)`,
     `CREATE INDEX target_metric IF NOT EXISTS FOR (n:${NodeLabel.Target}) ON (n.metric)`,
     // Earlier versions kept a text index on names for search's CONTAINS branch; search now reads the full-text index
     // and tests CONTAINS only on its hits, so nothing used it, while every enterprise written paid for it (about a

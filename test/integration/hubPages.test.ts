@@ -15,8 +15,8 @@ import { enterpriseRow, locationLinks, regionPair } from '../support/listFixture
 
 /**
  * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises, a firm's suppliers, a
- * segment's or an industry's platforms, are read whole only up to LIST_ANCHOR_LIMIT; above it, from the name index
- * in order, at most LIST_SCAN_LIMIT nodes. Four services over the same data: one that reads every page whole (the
+ * segment's or an industry's platforms, a segment's policy measures, are read whole only up to LIST_ANCHOR_LIMIT;
+ * above it, from the name index in order (the measures' (number, id) index), at most LIST_SCAN_LIMIT nodes. Four services over the same data: one that reads every page whole (the
  * reference the others must match), one that always scans (LIST_ANCHOR_LIMIT 0) with room to read everything, one
  * whose anchor limit sits between a small region and the segment, so that a segment page with that region is read
  * from the region (HubSpec.anchors), and one that always scans and stops after SCAN nodes — it must answer exactly
@@ -24,7 +24,7 @@ import { enterpriseRow, locationLinks, regionPair } from '../support/listFixture
  * first SCAN nodes of the index belong to the page.
  *
  * The test's firms and platforms have names that sort before every other one's ('!', below digits, Latin and CJK),
- * so each index starts with them and the rule can be computed here.
+ * and its measures numbers below the plan's, so each index starts with them and the rule can be computed here.
  */
 describe('nested pages over hubs', () => {
   const SCAN = 12;
@@ -85,6 +85,15 @@ describe('nested pages over hubs', () => {
     industry: index % 4 !== 1,
   }));
   const platformOrder = [...platforms].sort(byNameThenId);
+  // Policy measures, numbered below every measure of the plan (1 on), so their (number, id) index starts with them.
+  const measures = Array.from({ length: 20 }, (_, index) => ({
+    id: `${prefix}-m${String(index).padStart(2, '0')}`,
+    number: -1 - ((index * 7) % 3),
+    appliesToSegment: index % 3 !== 1,
+  }));
+  const measureOrder = [...measures].sort((a, b) =>
+    a.number !== b.number ? a.number - b.number : a.id < b.id ? -1 : 1,
+  );
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -115,6 +124,15 @@ describe('nested pages over hubs', () => {
             ...firms.map(enterpriseRow),
             enterpriseRow({ id: buyer, name: `～${prefix} buyer`, source: 'PUBLIC' }),
           ],
+        },
+        {
+          label: NodeLabel.PolicyMeasure,
+          rows: measures.map((measure) => ({
+            id: measure.id,
+            number: measure.number,
+            title: `${prefix} measure`,
+            source: 'PUBLIC',
+          })),
         },
         {
           label: NodeLabel.Platform,
@@ -149,6 +167,16 @@ describe('nested pages over hubs', () => {
             firm.supplies === null
               ? []
               : [{ from: firm.id, to: buyer, properties: { products: ['包装'], source: firm.supplies } }],
+          ),
+        },
+        {
+          type: RelationshipType.APPLIES_TO,
+          from: NodeLabel.PolicyMeasure,
+          to: NodeLabel.ChainSegment,
+          rows: measures.flatMap((measure) =>
+            measure.appliesToSegment
+              ? [{ from: measure.id, to: SEGMENT, properties: { source: 'PUBLIC' } }]
+              : [],
           ),
         },
         {
@@ -193,6 +221,7 @@ describe('nested pages over hubs', () => {
     | { readonly kind: 'region'; readonly regionId: string; readonly sources?: readonly string[] }
     | { readonly kind: 'suppliers'; readonly sources?: readonly string[] }
     | { readonly kind: 'industryPlatforms' }
+    | { readonly kind: 'segmentMeasures' }
     | {
         readonly kind: 'segmentPlatforms';
         readonly regionId?: string;
@@ -218,6 +247,16 @@ describe('nested pages over hubs', () => {
           (data as { chain: { industries: { id: string; platforms: { id: string }[] }[] } }).chain.industries
             .find((industry) => industry.id === INDUSTRY)!
             .platforms.map((platform) => platform.id),
+      };
+    }
+    if (drawn.kind === 'segmentMeasures') {
+      return {
+        query: `{ segment(id: "${SEGMENT}") { policyMeasures(first: ${first}) { id } } }`,
+        list: 'policyMeasures',
+        ids: (data) =>
+          (data as { segment: { policyMeasures: { id: string }[] } }).segment.policyMeasures.map(
+            (measure) => measure.id,
+          ),
       };
     }
     const sources = drawn.sources ? `, sources: [${drawn.sources.join(', ')}]` : '';
@@ -276,7 +315,7 @@ describe('nested pages over hubs', () => {
 
   /** Whether one of the test's firms belongs to the page of a draw (the plain reference of the filters). */
   function admits(drawn: Drawn, firm: Firm): boolean {
-    if (drawn.kind === 'industryPlatforms' || drawn.kind === 'segmentPlatforms') return false;
+    if (drawn.kind !== 'region' && drawn.kind !== 'suppliers' && drawn.kind !== 'segment') return false;
     const inRegion = (regionId: string | undefined) =>
       regionId === undefined || regionId === district || firm.region === subregion;
     const sourced = (source: string | null) =>
@@ -304,6 +343,7 @@ describe('nested pages over hubs', () => {
         sources: fc.constantFrom(undefined, ['PUBLIC'], ['ILLUSTRATIVE']),
       }),
       fc.record({ kind: fc.constant('industryPlatforms' as const) }),
+      fc.record({ kind: fc.constant('segmentMeasures' as const) }),
       fc.record({
         kind: fc.constant('segmentPlatforms' as const),
         regionId: fc.constantFrom(undefined, district, subregion),
@@ -321,10 +361,13 @@ describe('nested pages over hubs', () => {
         ) as unknown as Drawn; // an argument drawn undefined is left out
         const operation = operationOf(clean, first);
         // The test's nodes of the list's label in name order, and which of them the page admits.
-        const admitted = isPlatformDraw(clean)
-          ? platformOrder.map((platform) => admitsPlatform(clean, platform))
-          : indexOrder.map((firm) => admits(clean, firm));
-        const order = isPlatformDraw(clean) ? platformOrder : indexOrder;
+        const measured = clean.kind === 'segmentMeasures';
+        const admitted = measured
+          ? measureOrder.map((measure) => measure.appliesToSegment)
+          : isPlatformDraw(clean)
+            ? platformOrder.map((platform) => admitsPlatform(clean, platform))
+            : indexOrder.map((firm) => admits(clean, firm));
+        const order = measured ? measureOrder : isPlatformDraw(clean) ? platformOrder : indexOrder;
         const expected = order.filter((_, index) => admitted[index]).map((node) => node.id);
         const reference = operation.ids(await whole.data(operation.query));
         // The test's nodes come first in name order, so the page starts with them; a segment or industry page
@@ -338,14 +381,14 @@ describe('nested pages over hubs', () => {
           expect(answer.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
           expect(answer.errors?.[0]?.extensions?.['limit']).toBe('LIST_SCAN_LIMIT');
           expect(answer.errors?.[0]?.message).toContain(
-            `'${operation.list}' read ${SCAN} nodes in name order`,
+            `'${operation.list}' read ${SCAN} nodes in ${measured ? 'number, id' : 'name'} order`,
           );
         } else {
           expect(answer.errors).toBeUndefined();
           expect(operation.ids(answer.data)).toEqual(reference);
         }
       }),
-      { numRuns: 70 },
+      { numRuns: 80 },
     );
   });
 

@@ -140,7 +140,17 @@ describe('nested pages over hubs', () => {
       first: 7,
       scan: 2000,
       connection: expect.stringContaining('segmentId'),
+      order: 'name',
     });
+  });
+
+  it("reads a hub in its relation's own order from the index that gives it", () => {
+    // A segment's measures go by number then id: the scan reads the (number, id) index, whose order needs no sort.
+    const measures = statement('{ segment(id: "s") { policyMeasures(first: 2) { id } } }').cypher;
+    expect(measures).toMatch(
+      /USING INDEX (n\d+):PolicyMeasure\(number, id\) WHERE \1\.number IS NOT NULL AND \1\.id IS NOT NULL WITH \1 ORDER BY \1\.number, \1\.id LIMIT/,
+    );
+    expect(measures).not.toContain('(name)');
   });
 
   it('anchors on a small region argument, and never scans a list that is not a hub', () => {
@@ -163,6 +173,7 @@ describe('nested pages over hubs', () => {
         first: 7,
         scan: 2000,
         connection: 'enterprises(…)',
+        order: 'name',
       },
     };
     const result = [

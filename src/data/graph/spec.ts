@@ -93,6 +93,24 @@ const regionAnchorOf = (label: string): ArgumentAnchor => ({
 });
 
 /**
+ * The policy measures that apply to a chain, a segment or an industry, by number then id. Measures are imported with
+ * their policies, with no bound per chain: a page over a hub, read from the (number, id) index above
+ * LIST_ANCHOR_LIMIT.
+ */
+const appliedMeasures = relation({
+  target: 'PolicyMeasure',
+  pattern: into(T.APPLIES_TO, L.PolicyMeasure),
+  many: true,
+  paged: true,
+  orderBy: (to) => `${to}.number, ${to}.id`,
+  hub: {
+    label: L.PolicyMeasure,
+    order: ['number', 'id'],
+    degree: (from) => `COUNT { (${from})<-[:${T.APPLIES_TO}]-() }`,
+  },
+});
+
+/**
  * The platforms that support a segment or an industry (SUPPORTS into it; an industry's degree counts the programmes
  * that support it too, an upper bound). Imported platforms have no bound per segment or industry: a national base
  * would give a segment thousands, so these lists are pages over a hub, never read whole above LIST_ANCHOR_LIMIT.
@@ -216,12 +234,7 @@ export const GRAPH_SPEC: GraphSpec = {
           connection: 'platforms(filter: { industryId }, first, after)',
         },
       }),
-      policyMeasures: relation({
-        target: 'PolicyMeasure',
-        pattern: into(T.APPLIES_TO, L.PolicyMeasure),
-        many: true,
-        orderBy: (to) => `${to}.number, ${to}.id`,
-      }),
+      policyMeasures: appliedMeasures,
       provenance,
     },
   },
@@ -245,12 +258,7 @@ export const GRAPH_SPEC: GraphSpec = {
         many: true,
         orderBy: (to) => `${to}.number`,
       }),
-      policyMeasures: relation({
-        target: 'PolicyMeasure',
-        pattern: into(T.APPLIES_TO, L.PolicyMeasure),
-        many: true,
-        orderBy: (to) => `${to}.number, ${to}.id`,
-      }),
+      policyMeasures: appliedMeasures,
       provenance,
     },
   },
@@ -320,12 +328,7 @@ export const GRAPH_SPEC: GraphSpec = {
       projects: relation({ target: 'Project', pattern: into(T.IN_SEGMENT, L.Project), many: true }),
       upstream: reach('SEGMENT', 'UP'),
       downstream: reach('SEGMENT', 'DOWN'),
-      policyMeasures: relation({
-        target: 'PolicyMeasure',
-        pattern: into(T.APPLIES_TO, L.PolicyMeasure),
-        many: true,
-        orderBy: (to) => `${to}.number, ${to}.id`,
-      }),
+      policyMeasures: appliedMeasures,
       provenance,
     },
   },

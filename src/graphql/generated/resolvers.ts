@@ -260,7 +260,12 @@ export type ChainSegment = {
    * is refused with QUERY_TOO_COMPLEX (`platforms(filter: { segmentId })` pages them with narrower segments' platforms).
    */
   platforms: Array<Platform>;
-  /** Policy measures that name this segment. */
+  /**
+   * Policy measures that name this segment, by number then id. Measures are imported with their policies, with no bound per
+   * node: above LIST_ANCHOR_LIMIT (default 20,000) the page is read from the (number, id) index in order, at most
+   * LIST_SCAN_LIMIT measures, and when that read finds fewer than `first` of them the root field holding it is refused
+   * with QUERY_TOO_COMPLEX.
+   */
   policyMeasures: Array<PolicyMeasure>;
   /** Key projects of the plan in this segment. */
   projects: Array<Project>;
@@ -330,6 +335,16 @@ export type ChainSegmentPlatformsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   regionId?: InputMaybe<Scalars['ID']['input']>;
   sources?: InputMaybe<Array<ProvenanceSource>>;
+};
+
+
+/**
+ * A segment (环节) of an industrial chain, for example 光刻胶 (photoresist) in the IC chain. Segments form a hierarchy
+ * (a segment may be part of a broader one) and a supply-flow graph: each segment feeds the segments that use its
+ * output, possibly in other chains.
+ */
+export type ChainSegmentPolicyMeasuresArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -954,7 +969,12 @@ export type IndustrialChain = {
   name: Scalars['String']['output'];
   /** English name. */
   nameEn?: Maybe<Scalars['String']['output']>;
-  /** Policy measures that apply to this chain. */
+  /**
+   * Policy measures that apply to this chain, by number then id. Measures are imported with their policies, with no bound per
+   * node: above LIST_ANCHOR_LIMIT (default 20,000) the page is read from the (number, id) index in order, at most
+   * LIST_SCAN_LIMIT measures, and when that read finds fewer than `first` of them the root field holding it is refused
+   * with QUERY_TOO_COMPLEX.
+   */
   policyMeasures: Array<PolicyMeasure>;
   /** Programmes of the plan that cover this chain. */
   programmes: Array<Programme>;
@@ -962,6 +982,15 @@ export type IndustrialChain = {
   provenance: Provenance;
   /** The chain's segments, upstream first, then midstream, then downstream (by name within a stage). */
   segments: Array<ChainSegment>;
+};
+
+
+/**
+ * An industrial chain (产业链): the linked segments from upstream technology and materials through midstream
+ * products to downstream end products and markets, for example the integrated-circuit chain.
+ */
+export type IndustrialChainPolicyMeasuresArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -992,7 +1021,12 @@ export type Industry = {
    * QUERY_TOO_COMPLEX (page them with `platforms(filter: { industryId })` instead).
    */
   platforms: Array<Platform>;
-  /** Policy measures that apply to this industry. */
+  /**
+   * Policy measures that apply to this industry, by number then id. Measures are imported with their policies, with no bound per
+   * node: above LIST_ANCHOR_LIMIT (default 20,000) the page is read from the (number, id) index in order, at most
+   * LIST_SCAN_LIMIT measures, and when that read finds fewer than `first` of them the root field holding it is refused
+   * with QUERY_TOO_COMPLEX.
+   */
   policyMeasures: Array<PolicyMeasure>;
   /** Where this industry's record comes from. */
   provenance: Provenance;
@@ -1005,6 +1039,12 @@ export type Industry = {
 
 /** An industry or industrial field the plan names, for example 新一代信息技术 or 生物医药健康. */
 export type IndustryPlatformsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An industry or industrial field the plan names, for example 新一代信息技术 or 生物医药健康. */
+export type IndustryPolicyMeasuresArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -2858,7 +2898,7 @@ export type ChainSegmentResolvers<ContextType = GraphQLContext, ParentType exten
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['ChainSegment']>, ParentType, ContextType>;
   platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType, Partial<ChainSegmentPlatformsArgs>>;
-  policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
+  policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType, Partial<ChainSegmentPolicyMeasuresArgs>>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
@@ -3034,7 +3074,7 @@ export type IndustrialChainResolvers<ContextType = GraphQLContext, ParentType ex
   industries?: Resolver<Array<ResolversTypes['Industry']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
+  policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType, Partial<IndustrialChainPolicyMeasuresArgs>>;
   programmes?: Resolver<Array<ResolversTypes['Programme']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   segments?: Resolver<Array<ResolversTypes['ChainSegment']>, ParentType, ContextType, Partial<IndustrialChainSegmentsArgs>>;
@@ -3046,7 +3086,7 @@ export type IndustryResolvers<ContextType = GraphQLContext, ParentType extends R
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType, Partial<IndustryPlatformsArgs>>;
-  policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
+  policyMeasures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType, Partial<IndustryPolicyMeasuresArgs>>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   specialAction?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   tier?: Resolver<ResolversTypes['IndustryTier'], ParentType, ContextType>;
