@@ -43,8 +43,8 @@ describe('the price of an operation', () => {
     expect(price('{ chain(id: "c") { segments { enterprises(first: 2) { role } } } }')).toBe(
       1 + 20 * (1 + PRICES.hubPage + 2 * 2),
     );
-    // A relation that is no hub pays only its values (a firm's platforms: unpaged, priced at MAX_PAGE_SIZE).
-    expect(price('{ enterprise(id: "e") { platforms { id } } }')).toBe(1 + 100 * 2);
+    // A relation that is no hub pays only its values (a firm's projects, plan structure: 20).
+    expect(price('{ enterprise(id: "e") { projects { id } } }')).toBe(1 + 20 * 2);
     // A segment's platforms are a page over a hub (imported platforms have no bound per segment).
     expect(price('{ segment(id: "s") { platforms { id } } }')).toBe(1 + PRICES.hubPage + 100 * 2);
     expect(price('{ segment(id: "s") { platforms(first: 4) { id } } }')).toBe(1 + PRICES.hubPage + 4 * 2);

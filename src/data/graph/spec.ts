@@ -396,7 +396,17 @@ export const GRAPH_SPEC: GraphSpec = {
         },
       }),
       projects: relation({ target: 'Project', pattern: out(T.UNDERTAKES, L.Project), many: true }),
-      platforms: relation({ target: 'Platform', pattern: into(T.HOSTED_BY, L.Platform), many: true }),
+      // An imported platform names its host: nothing bounds how many one firm hosts.
+      platforms: relation({
+        target: 'Platform',
+        pattern: into(T.HOSTED_BY, L.Platform),
+        many: true,
+        paged: true,
+        hub: {
+          label: L.Platform,
+          degree: (from) => `COUNT { (${from})<-[:${T.HOSTED_BY}]-() }`,
+        },
+      }),
       upstream: reach('ENTERPRISE', 'UP'),
       downstream: reach('ENTERPRISE', 'DOWN'),
       provenance,
@@ -497,11 +507,18 @@ export const GRAPH_SPEC: GraphSpec = {
       title: property('name'),
       titleEn: property('nameEn'),
       ...same('issuer', 'period'),
+      // A policy's measures are imported with it, as many as it has.
       measures: relation({
         target: 'PolicyMeasure',
         pattern: out(T.HAS_MEASURE, L.PolicyMeasure),
         many: true,
+        paged: true,
         orderBy: (to) => `${to}.number, ${to}.id`,
+        hub: {
+          label: L.PolicyMeasure,
+          order: ['number', 'id'],
+          degree: (from) => `COUNT { (${from})-[:${T.HAS_MEASURE}]->() }`,
+        },
       }),
       targets: relation({
         target: 'Target',

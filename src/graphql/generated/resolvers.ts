@@ -566,7 +566,11 @@ export type Enterprise = {
    * the source; null when none is recorded.
    */
   parent?: Maybe<EnterpriseGroupLink>;
-  /** Innovation platforms it hosts. */
+  /**
+   * Innovation platforms it hosts, by name then id. A firm hosting more than LIST_ANCHOR_LIMIT (default 20,000) has its
+   * page read from the platform name index in order, at most LIST_SCAN_LIMIT platforms: when that read finds fewer
+   * than `first` of its own, the root field holding it is refused with QUERY_TOO_COMPLEX.
+   */
   platforms: Array<Platform>;
   /** Key projects of the plan it undertakes. */
   projects: Array<Project>;
@@ -617,6 +621,12 @@ export type EnterpriseDownstreamArgs = {
   regionId?: InputMaybe<Scalars['ID']['input']>;
   sources?: InputMaybe<Array<ProvenanceSource>>;
   stages?: InputMaybe<Array<Stage>>;
+};
+
+
+/** An enterprise: a company or research institute taking part in one or more industrial chains. */
+export type EnterprisePlatformsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1346,7 +1356,11 @@ export type Policy = {
   id: Scalars['ID']['output'];
   /** Who issued it. */
   issuer: Scalars['String']['output'];
-  /** Its measures, in order. */
+  /**
+   * Its measures, in order (by number, then id). A policy with more than LIST_ANCHOR_LIMIT (default 20,000) measures has
+   * its page read from the (number, id) index in order, at most LIST_SCAN_LIMIT measures: when that read finds fewer
+   * than `first` of its own, the root field holding it is refused with QUERY_TOO_COMPLEX.
+   */
   measures: Array<PolicyMeasure>;
   /** The period it covers. */
   period: Scalars['String']['output'];
@@ -1358,6 +1372,12 @@ export type Policy = {
   title: Scalars['String']['output'];
   /** English title. */
   titleEn?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A policy document, for example the plan itself. */
+export type PolicyMeasuresArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A policy measure (政策措施) with its concrete terms and what it applies to. */
@@ -2974,7 +2994,7 @@ export type EnterpriseResolvers<ContextType = GraphQLContext, ParentType extends
   outputCnyMillion?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   ownership?: Resolver<Maybe<ResolversTypes['Ownership']>, ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['EnterpriseGroupLink']>, ParentType, ContextType>;
-  platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType>;
+  platforms?: Resolver<Array<ResolversTypes['Platform']>, ParentType, ContextType, Partial<EnterprisePlatformsArgs>>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
@@ -3165,7 +3185,7 @@ export type PlatformEdgeResolvers<ContextType = GraphQLContext, ParentType exten
 export type PolicyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Policy'] = ResolversParentTypes['Policy']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  measures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
+  measures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType, Partial<PolicyMeasuresArgs>>;
   period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   targets?: Resolver<Array<ResolversTypes['Target']>, ParentType, ContextType>;
