@@ -250,15 +250,16 @@ export function connectionNodeSelections(selection: Selection): {
 
 /** LIST_ANCHOR_LIMIT and LIST_SCAN_LIMIT as the limits give them, or their defaults (unit tests, scripts). */
 /** The parts every statement of a page shares, built in one scope so that their parameters line up. */
-function pageParts(request: ConnectionRequest, limits: TranslationLimits) {
-  const scope = new CypherScope(limits);
+/**
+ * What every statement of a page reads in: the label, the index order and the keyset conditions after the cursor. The
+ * statement that finds where a short page stopped (connectionStopQuery) needs no more.
+ */
+function keysetOf(request: ConnectionRequest, scope: CypherScope) {
   const label = labelOf(request.typeName);
   const { sort } = request;
   if (!SORTED_BY_INDEX[request.typeName]?.includes(sort.property)) {
     throw new Error(`${request.typeName} has no index on ${sort.property} to page by`);
   }
-  const { projections, pathOf } = connectionNodeSelections(request.selection);
-  const conditions = request.where('n', scope);
   const key = `n.${sort.property}`;
   // Sorted by id, the id is the whole key (reading it twice cost a db hit more per node read).
   const order =
@@ -280,6 +281,14 @@ function pageParts(request: ConnectionRequest, limits: TranslationLimits) {
       );
     }
   } else cursorConditions.push(`${key} IS NOT NULL`);
+  return { label, key, order, cursorConditions };
+}
+
+function pageParts(request: ConnectionRequest, limits: TranslationLimits) {
+  const scope = new CypherScope(limits);
+  const { label, key, order, cursorConditions } = keysetOf(request, scope);
+  const { projections, pathOf } = connectionNodeSelections(request.selection);
+  const conditions = request.where('n', scope);
   const missing = referenceChecks(request.references, scope);
   // The page is a list of first + 1 rows: each row holds one projection per distinct node selection, plus its
   // sort key and id.
@@ -415,7 +424,9 @@ export function connectionScanQuery(
  * index again (key and id only) rather than tracked by the scan, which stops early on a full page and cannot count.
  */
 export function connectionStopQuery(request: ConnectionRequest, limits: TranslationLimits): CypherQuery {
-  const { scope, label, cursorConditions, order, scan } = pageParts(request, limits);
+  const scope = new CypherScope(limits);
+  const { label, cursorConditions, order } = keysetOf(request, scope);
+  const { scan } = listLimitsOf(limits);
   const key = `n.${request.sort.property}`;
   const cypher = `MATCH (n:${label}) USING INDEX n:${label}(${request.sort.property})${where(cursorConditions)}
     WITH n ORDER BY ${order} SKIP ${scope.integer(scan - 1)} LIMIT 1
