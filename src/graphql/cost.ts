@@ -73,7 +73,7 @@ import { loadTypeDefs } from './typeDefs.js';
  *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a nested page over a hub
  *   (`Region.enterprises`, `Region.platforms`, `ChainSegment.enterprises`, `ChainSegment.platforms`,
  *   `Industry.platforms`, `Enterprise.platforms`, the `policyMeasures` of a chain, a segment or an industry,
- *   `Policy.measures`, `Enterprise.customers` and `suppliers`) 100; a `search` 100; a target's `current`
+ *   `Enterprise.customers` and `suppliers`) 100; a `search` 100; a target's `current`
  *   count 20; an analytics root field the statements it runs — 400 per (chain, region, scenario) gap assessment
  *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 10000 for
  *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. A gap assessment reads the
@@ -115,8 +115,8 @@ export const PRICES = {
   totalCount: 100,
   /**
    * A nested page over a hub (a relation with `hub` in src/data/graph/spec.ts: a segment's or a region's enterprises,
-   * a region's, a segment's, an industry's or a host's platforms, a policy's measures and those that apply to a chain,
-   * a segment or an industry, a firm's customers and suppliers) may read up to LIST_SCAN_LIMIT index entries to find its page, like a
+   * a region's, a segment's, an industry's or a host's platforms, the measures that apply to a chain, a segment or an
+   * industry, a firm's customers and suppliers) may read up to LIST_SCAN_LIMIT index entries to find its page, like a
    * totalCount's count.
    */
   hubPage: 100,

@@ -15,7 +15,7 @@ import { enterpriseRow, locationLinks, regionPair } from '../support/listFixture
 
 /**
  * Nested pages over hubs (translate.ts hubPage): a region's or a segment's enterprises, a firm's suppliers, a
- * segment's, an industry's or a host's platforms, a segment's or a policy's measures, are read whole only up to
+ * segment's, an industry's or a host's platforms, a segment's policy measures, are read whole only up to
  * LIST_ANCHOR_LIMIT; above it, from the name index in order (the measures' (number, id) index), at most
  * LIST_SCAN_LIMIT nodes. Four services over the same data: one that reads every page whole (the reference the others
  * must match), one that always scans (LIST_ANCHOR_LIMIT 0) with room to read everything, one
@@ -94,9 +94,7 @@ describe('nested pages over hubs', () => {
     id: `${prefix}-m${String(index).padStart(2, '0')}`,
     number: -1 - ((index * 7) % 3),
     appliesToSegment: index % 3 !== 1,
-    inPolicy: index % 4 !== 2,
   }));
-  const policy = `${prefix}-policy`;
   const measureOrder = [...measures].sort((a, b) =>
     a.number !== b.number ? a.number - b.number : a.id < b.id ? -1 : 1,
   );
@@ -131,7 +129,6 @@ describe('nested pages over hubs', () => {
             enterpriseRow({ id: buyer, name: `～${prefix} buyer`, source: 'PUBLIC' }),
           ],
         },
-        { label: NodeLabel.Policy, rows: [{ id: policy, title: `${prefix} policy`, source: 'PUBLIC' }] },
         {
           label: NodeLabel.PolicyMeasure,
           rows: measures.map((measure) => ({
@@ -187,14 +184,6 @@ describe('nested pages over hubs', () => {
           ),
         },
         {
-          type: RelationshipType.HAS_MEASURE,
-          from: NodeLabel.Policy,
-          to: NodeLabel.PolicyMeasure,
-          rows: measures.flatMap((measure) =>
-            measure.inPolicy ? [{ from: policy, to: measure.id, properties: { source: 'PUBLIC' } }] : [],
-          ),
-        },
-        {
           type: RelationshipType.HOSTED_BY,
           from: NodeLabel.Platform,
           to: NodeLabel.Enterprise,
@@ -245,7 +234,6 @@ describe('nested pages over hubs', () => {
     | { readonly kind: 'suppliers'; readonly sources?: readonly string[] }
     | { readonly kind: 'industryPlatforms' }
     | { readonly kind: 'segmentMeasures' }
-    | { readonly kind: 'policyMeasures' }
     | { readonly kind: 'hostedPlatforms' }
     | {
         readonly kind: 'segmentPlatforms';
@@ -272,16 +260,6 @@ describe('nested pages over hubs', () => {
           (data as { chain: { industries: { id: string; platforms: { id: string }[] }[] } }).chain.industries
             .find((industry) => industry.id === INDUSTRY)!
             .platforms.map((platform) => platform.id),
-      };
-    }
-    if (drawn.kind === 'policyMeasures') {
-      return {
-        query: `{ policies { id measures(first: ${first}) { id } } }`,
-        list: 'measures',
-        ids: (data) =>
-          (data as { policies: { id: string; measures: { id: string }[] }[] }).policies
-            .find((found) => found.id === policy)!
-            .measures.map((measure) => measure.id),
       };
     }
     if (drawn.kind === 'hostedPlatforms') {
@@ -392,7 +370,6 @@ describe('nested pages over hubs', () => {
       }),
       fc.record({ kind: fc.constant('industryPlatforms' as const) }),
       fc.record({ kind: fc.constant('segmentMeasures' as const) }),
-      fc.record({ kind: fc.constant('policyMeasures' as const) }),
       fc.record({ kind: fc.constant('hostedPlatforms' as const) }),
       fc.record({
         kind: fc.constant('segmentPlatforms' as const),
@@ -411,11 +388,9 @@ describe('nested pages over hubs', () => {
         ) as unknown as Drawn; // an argument drawn undefined is left out
         const operation = operationOf(clean, first);
         // The test's nodes of the list's label in name order, and which of them the page admits.
-        const measured = clean.kind === 'segmentMeasures' || clean.kind === 'policyMeasures';
+        const measured = clean.kind === 'segmentMeasures';
         const admitted = measured
-          ? measureOrder.map((measure) =>
-              clean.kind === 'policyMeasures' ? measure.inPolicy : measure.appliesToSegment,
-            )
+          ? measureOrder.map((measure) => measure.appliesToSegment)
           : isPlatformDraw(clean)
             ? platformOrder.map((platform) => admitsPlatform(clean, platform))
             : indexOrder.map((firm) => admits(clean, firm));
@@ -429,10 +404,7 @@ describe('nested pages over hubs', () => {
         expect(operation.ids(await anchoring.data(operation.query))).toEqual(reference);
         const answer = await tight.run(operation.query);
         const readWithinScan = admitted.slice(0, SCAN).filter(Boolean).length;
-        // `policies` lists every policy, the plan's among them, whose measures come after the test's in the index:
-        // the tight read refuses the root field for any of them, so for any first above 0.
-        const refuses = clean.kind === 'policyMeasures' ? first > 0 : readWithinScan < first;
-        if (refuses) {
+        if (readWithinScan < first) {
           expect(answer.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
           expect(answer.errors?.[0]?.extensions?.['limit']).toBe('LIST_SCAN_LIMIT');
           expect(answer.errors?.[0]?.message).toContain(

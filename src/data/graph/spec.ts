@@ -507,18 +507,13 @@ export const GRAPH_SPEC: GraphSpec = {
       title: property('name'),
       titleEn: property('nameEn'),
       ...same('issuer', 'period'),
-      // A policy's measures are imported with it, as many as it has.
+      // A policy's own measures, read whole: a policy document numbers tens of them, and a page of 100 priced each
+      // measure's conditions past the cost limit for every policy listed (the incentives' own queries).
       measures: relation({
         target: 'PolicyMeasure',
         pattern: out(T.HAS_MEASURE, L.PolicyMeasure),
         many: true,
-        paged: true,
         orderBy: (to) => `${to}.number, ${to}.id`,
-        hub: {
-          label: L.PolicyMeasure,
-          order: ['number', 'id'],
-          degree: (from) => `COUNT { (${from})-[:${T.HAS_MEASURE}]->() }`,
-        },
       }),
       targets: relation({
         target: 'Target',

@@ -1356,11 +1356,7 @@ export type Policy = {
   id: Scalars['ID']['output'];
   /** Who issued it. */
   issuer: Scalars['String']['output'];
-  /**
-   * Its measures, in order (by number, then id). A policy with more than LIST_ANCHOR_LIMIT (default 20,000) measures has
-   * its page read from the (number, id) index in order, at most LIST_SCAN_LIMIT measures: when that read finds fewer
-   * than `first` of its own, the root field holding it is refused with QUERY_TOO_COMPLEX.
-   */
+  /** Its measures, in order. */
   measures: Array<PolicyMeasure>;
   /** The period it covers. */
   period: Scalars['String']['output'];
@@ -1372,12 +1368,6 @@ export type Policy = {
   title: Scalars['String']['output'];
   /** English title. */
   titleEn?: Maybe<Scalars['String']['output']>;
-};
-
-
-/** A policy document, for example the plan itself. */
-export type PolicyMeasuresArgs = {
-  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A policy measure (政策措施) with its concrete terms and what it applies to. */
@@ -3185,7 +3175,7 @@ export type PlatformEdgeResolvers<ContextType = GraphQLContext, ParentType exten
 export type PolicyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Policy'] = ResolversParentTypes['Policy']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  measures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType, Partial<PolicyMeasuresArgs>>;
+  measures?: Resolver<Array<ResolversTypes['PolicyMeasure']>, ParentType, ContextType>;
   period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   targets?: Resolver<Array<ResolversTypes['Target']>, ParentType, ContextType>;
