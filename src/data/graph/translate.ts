@@ -403,10 +403,10 @@ function relationExpression(
 /**
  * A page of a relation over a hub (`RelationSpec.hub`). When the parent relates to at most LIST_ANCHOR_LIMIT nodes
  * (its degree, read without reading them), they are read and sorted whole, as any relation. Above that, the page is
- * read from the related label's index in order (`HubSpec.order`: name, then id, unless the relation orders by
- * something else) and each node is tested
- * against the relation's pattern, until `first` belong or LIST_SCAN_LIMIT nodes were read: so a page of a segment
- * holding 300,000 firms reads a few hundred index entries instead of the 300,000 (at a million firms, 0.6 s before).
+ * read from the related label's index in the relation's order (`HubSpec.order`: name, then id, unless the relation
+ * orders by something else) and each node is tested against the relation's pattern, until `first` belong or
+ * LIST_SCAN_LIMIT nodes were read: so a page of a segment holding 300,000 firms reads a few hundred index entries
+ * instead of the 300,000 (at a million firms, 0.6 s before).
  * A read that stops at LIST_SCAN_LIMIT short of `first`, with more nodes of the label left, ends its page with a
  * marker (STOPPED_PAGE_KEY): the nodes further on were not looked at, so the page is refused rather than returned
  * incomplete (`assertPagesComplete`). An argument that admits at most LIST_ANCHOR_LIMIT nodes (`HubSpec.anchors`: a
@@ -441,8 +441,9 @@ function hubPage(
   // once, over the branch taken, so a hub nested in a hub's selection is written once, not once per branch.
   const pair = `[${to}, ${relationship}]`;
   const anchored = `COLLECT { MATCH ${pattern}${filter} RETURN ${pair} ORDER BY ${order} LIMIT ${firstParameter} }`;
-  // The ORDER BY before the scan's LIMIT is what the index already gives (name; ties by id, sorted a name at a time):
-  // the rows stream on in that order, so the LIMIT after the pattern stops the read with the page.
+  // The ORDER BY before the scan's LIMIT is what the index already gives (name, ties by id sorted a name at a time;
+  // a composite index such as a measure's (number, id) gives it whole): the rows stream on in that order, so the
+  // LIMIT after the pattern stops the read with the page.
   const scanned =
     `COLLECT { MATCH (${to}:${hub.label}) USING INDEX ${to}:${hub.label}(${indexed.join(', ')})` +
     ` WHERE ${indexed.map((property) => `${to}.${property} IS NOT NULL`).join(' AND ')}` +
