@@ -70,10 +70,8 @@ import { loadTypeDefs } from './typeDefs.js';
  *   - any other list (plan structure: chains, segments, regions, programmes, policies, measures, lists of
  *     scalars…): 20;
  * - database work on top of the values: each `upstream/downstream` traversal (its `segments` and its `enterprises`
- *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a nested page over a hub
- *   (`Region.enterprises`, `Region.platforms`, `ChainSegment.enterprises`, `ChainSegment.platforms`,
- *   `Industry.platforms`, `Enterprise.platforms`, the `policyMeasures` of a chain, a segment or an industry,
- *   `Enterprise.customers` and `suppliers`) 100; a `search` 100; a target's `current`
+ *   are one traversal each) costs 100 per step of depth; a `totalCount` 100; a nested page over a hub (PRICES.hubPage)
+ *   100; a `search` 100; a target's `current`
  *   count 20; an analytics root field the statements it runs — 400 per (chain, region, scenario) gap assessment
  *   (`chainGaps` 1, `compareRegions` one per region, `impactOfLosing` 2 scenarios × 2 chains), plus 10000 for
  *   `targetFirms`' candidate search and 500 for `impactOfLosing`'s supply losses. A gap assessment reads the
@@ -114,10 +112,8 @@ export const PRICES = {
   traversalStep: 100,
   totalCount: 100,
   /**
-   * A nested page over a hub (a relation with `hub` in src/data/graph/spec.ts: a segment's or a region's enterprises,
-   * a region's, a segment's, an industry's or a host's platforms, the measures that apply to a chain, a segment or an
-   * industry, a firm's customers and suppliers) may read up to LIST_SCAN_LIMIT index entries to find its page, like a
-   * totalCount's count.
+   * A nested page over a hub (any relation with `hub` in src/data/graph/spec.ts, which names them: a segment's firms,
+   * a firm's suppliers…) may read up to LIST_SCAN_LIMIT index entries to find its page, like a totalCount's count.
    */
   hubPage: 100,
   search: 100,
