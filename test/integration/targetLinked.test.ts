@@ -7,8 +7,13 @@ import {
   type RankedCandidates,
   type RankedCandidatesRequest,
 } from '../../src/analytics/candidates.js';
-import { readSegmentScopes } from '../../src/analytics/facts.js';
-import { withDefaultWeights, type TargetRecommendation } from '../../src/analytics/targets.js';
+import {
+  readCandidateLinkage,
+  readCandidateLinks,
+  readSegmentScopes,
+  type Sources,
+} from '../../src/analytics/facts.js';
+import { LINKAGE_VALUE, withDefaultWeights, type TargetRecommendation } from '../../src/analytics/targets.js';
 import { recordChangeQuery } from '../../src/data/changes.js';
 import { cypher } from '../../src/data/cypher.js';
 import type { Executor } from '../../src/data/executor.js';
@@ -418,6 +423,105 @@ describe('target firms: once the linked read is complete, a walk looks for an un
     expect(fast.ranked.map(linkageOf)).toEqual([1, 1, 1, 1, 1, 0.4]);
     // The walk read it (the linked read lists direct links only).
     expect(fast.stats.walkFirmsRead).toBeGreaterThan(0);
+  });
+});
+
+describe('target firms: a firm’s linkage factor, read without listing its links', () => {
+  // `relay`, near the region, supplies its local firm; `indirect` supplies `relay` (linkage 0.4). Ten firms alike
+  // have no link.
+  const world = fiveLinkedWorld(
+    'factor',
+    [],
+    [
+      { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
+      { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
+      // Paths that are no indirect link: through a local firm (`hidden` supplies the local firm but lies in the
+      // region itself; its source, PUBLIC, makes it no direct link either when only PLAN is asked for — its links
+      // are PLAN, as the test graph marks a link illustrative only), and through an outside firm that supplies no
+      // local one (`stray` supplies an outside firm only).
+      { id: 'hidden', region: 'home', segments: [], source: 'PUBLIC', supplies: ['local'] },
+      { id: 'through-local', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['hidden'] },
+      { id: 'stray', region: 'near', segments: [], supplies: ['alike-0'] },
+      { id: 'through-stray', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['stray'] },
+      // A path back to the firm itself is no indirect link either: `round-trip`, local, supplies `turn`, outside,
+      // which supplies `round-trip` only.
+      { id: 'round-trip', region: 'home', segments: ['gap'], supplies: ['turn'] },
+      { id: 'turn', region: 'near', segments: [], supplies: ['round-trip'] },
+      ...Array.from({ length: 10 }, (_, index) => ({
+        id: `alike-${index}`,
+        region: 'near',
+        segments: ['gap'],
+        sizeBand: 'SMALL' as const,
+      })),
+    ],
+  );
+
+  it('reads each firm’s linkage factor as the links listed for it give it, with no path through a local firm', async () => {
+    const { executor } = world.database;
+    const regionId = world.graph.id('home');
+    const locals = [
+      'local',
+      ...[0, 1, 2, 3, 4].map((index) => `linked-${index}`),
+      'relay',
+      'indirect',
+      'hidden',
+      'through-local',
+      'stray',
+      'through-stray',
+      'round-trip',
+      'turn',
+      ...Array.from({ length: 10 }, (_, index) => `alike-${index}`),
+    ];
+    const ids = locals.map((local) => world.graph.id(local));
+    // The factor the evidence gives (readCandidateLinks walks every link, the plain way), firm by firm.
+    const fromLinks = async (sources: Sources) => {
+      const links = await readCandidateLinks(executor, { regionId, ids, sources });
+      return new Map(
+        ids.map((id) => {
+          const listed = links.get(id);
+          const factor = !listed
+            ? 0
+            : listed.suppliesLocal.length > 0
+              ? 1
+              : listed.buysFromLocal.length > 0
+                ? 0.7
+                : listed.indirect.length > 0
+                  ? 0.4
+                  : 0;
+          return [world.graph.local(id), factor];
+        }),
+      );
+    };
+    const read = async (sources: Sources, indirectOnly: boolean) => {
+      const linkage = await readCandidateLinkage(executor, { regionId, ids, sources, indirectOnly });
+      return new Map(ids.map((id) => [world.graph.local(id), linkage.get(id)]));
+    };
+    for (const sources of [['PLAN'], ['PLAN', 'PUBLIC']] as const) {
+      const expected = await fromLinks(sources);
+      expect(await read(sources, false)).toEqual(expected);
+      // Looking for the indirect link only gives the same for every firm without a direct one.
+      const indirectOnly = await read(sources, true);
+      for (const [local, factor] of expected)
+        if (factor <= LINKAGE_VALUE.INDIRECT)
+          expect([local, indirectOnly.get(local)]).toEqual([local, factor]);
+    }
+    const planOnly = await read(['PLAN'], false);
+    expect(planOnly.get('linked-0')).toBe(1);
+    expect(planOnly.get('indirect')).toBe(0.4);
+    // `hidden` lies in the region: the path through it is no indirect link, and its own source (PUBLIC, not asked
+    // for) makes it no direct one.
+    expect(planOnly.get('through-local')).toBe(0);
+    expect(planOnly.get('through-stray')).toBe(0);
+    expect(planOnly.get('round-trip')).toBe(0);
+    // With PUBLIC asked for, `hidden` is a local firm that `through-local` supplies directly.
+    expect((await read(['PLAN', 'PUBLIC'], false)).get('through-local')).toBe(1);
+    // Firms that keep no home ids (a store whose keys are being built) are placed by their LOCATED_IN: the same.
+    await executor.write(
+      'test',
+      cypher(`UNWIND $ids AS id MATCH (e:${L.Enterprise} { id: id }) REMOVE e.rankHomeIds`, { ids }),
+    );
+    for (const sources of [['PLAN'], ['PLAN', 'PUBLIC']] as const)
+      expect(await read(sources, false)).toEqual(await fromLinks(sources));
   });
 });
 
