@@ -676,6 +676,26 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
         .map(([id, source, linkage, capability, homes]) => [id, source, linkage, Number(capability), homes])
         .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     };
+    // The gaps' segments each shipped firm operates in (of the sources asked for), from its keys: null without them.
+    const segmentsShipped = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) => {
+      const [row] = await database.executor.read(
+        'test-linked',
+        linkedCandidatesQuery({
+          regionId: graph.id('home'),
+          scopeIds: [graph.id('gap')],
+          sources,
+          maxLocals: 100,
+          maxLinks: 100,
+        }),
+      );
+      return ((row?.['firms'] as unknown[][] | undefined) ?? [])
+        .map((firm) => [firm[0], firm[5]])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    };
+    expect(await segmentsShipped(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual([
+      [graph.id('fits-0'), [graph.id('gap')]],
+      [graph.id('fits-1'), [graph.id('gap')]],
+    ]);
     const kept = {
       real: await linked(['PLAN', 'PUBLIC']),
       all: await linked(['PLAN', 'PUBLIC', 'ILLUSTRATIVE']),
@@ -698,6 +718,10 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
     );
     expect(await linked(['PLAN', 'PUBLIC'])).toEqual(kept.real);
     expect(await linked(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual(kept.all);
+    expect(await segmentsShipped(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual([
+      [graph.id('fits-0'), null],
+      [graph.id('fits-1'), null],
+    ]);
   });
 });
 
