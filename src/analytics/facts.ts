@@ -63,6 +63,23 @@ const REGION_SUBTREE = (regionVariable: string) =>
   `COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(${regionVariable}) RETURN sub }`;
 
 /**
+ * Cypher: whether firm `firm` is located in the region (`regions`, its nodes, bound by the statement), from its
+ * LOCATED_IN links: a walk over all its relationships (a firm has too few to have them grouped by type).
+ */
+const walkedInRegions = (firm: string) =>
+  `EXISTS { MATCH (${firm})-[:${T.LOCATED_IN}]->(walkedHome:${L.Region}) WHERE walkedHome IN regions }`;
+
+/**
+ * Cypher: whether firm `firm` is located in the region (`regions` and `regionIds`, their ids, bound by the statement),
+ * from the ids of its homes the firm keeps (`rankHomeIds`, candidates.ts RANK_BODY, kept by the refresh that folds
+ * each write into the aggregates, as the rank keys the walks read are): one property read. Walked (walkedInRegions)
+ * for a firm without them (a store whose keys are being built).
+ */
+const locatedInRegions = (firm: string) =>
+  `CASE WHEN ${firm}.rankHomeIds IS NULL THEN ${walkedInRegions(firm)}
+        ELSE any(keptHomeId IN ${firm}.rankHomeIds WHERE keptHomeId IN regionIds) END`;
+
+/**
  * The most local firms one report scans to list `ChainGap.localEnterprises` (first by id, every segment at once):
  * a region with more is refused for that field (page through `enterprises(filter: { regionId, segmentId })`).
  */
@@ -766,18 +783,6 @@ export function candidateLinkagePart(
   );
 }
 
-/**
- * Cypher: whether firm `firm` is located in the region (`regions`, its nodes, and `regionIds`, their ids, bound by
- * the statement), from the home ids the firm keeps (`rankHomeIds`, written with every write that moves it: see
- * RANK_BODY in candidates.ts) — one property read where walking its relationships to find its LOCATED_IN reads them
- * all — or, for a firm without them (a store whose keys are being built), from its LOCATED_IN links.
- */
-function locatedInRegions(firm: string): string {
-  return `CASE WHEN ${firm}.rankHomeIds IS NULL
-                THEN EXISTS { MATCH (${firm})-[:${T.LOCATED_IN}]->(home:${L.Region}) WHERE home IN regions }
-                ELSE any(homeId IN ${firm}.rankHomeIds WHERE homeId IN regionIds) END`;
-}
-
 /** The `linkage` column of candidateLinkagePart, by firm id. */
 export function linkageFrom(row: Row | undefined): Map<string, number> {
   return new Map(
@@ -1027,12 +1032,7 @@ function supplyLossesQuery(
   // walk reads every relationship of the firm; walked for a firm without them. Most buyers of a segment's firms lie
   // outside the region: losing bio-antibiotic-apis in a city at a million firms walked 1,148 buyers' relationships
   // (10,439 of the statement's 26,673 db hits) to keep 74 of them.
-  const inRegion = (firm: string) => {
-    const walked = `EXISTS { MATCH (${firm})-[:${T.LOCATED_IN}]->(x:${L.Region}) WHERE x IN regions }`;
-    return viaIndex
-      ? `any(home IN coalesce(${firm}.rankHomeIds, [null]) WHERE CASE WHEN home IS NULL THEN ${walked} ELSE home IN regionIds END)`
-      : walked;
-  };
+  const inRegion = (firm: string) => (viaIndex ? locatedInRegions(firm) : walkedInRegions(firm));
   // The enclosing statement's firms (`lostFirms`, the nodes of `removed`) were found there local, in the segment's
   // scope and admitted by the sources: they are walked from as they are, and the buyer's home, one key read, is
   // tested before its sources. Found again by id and checked again, the 378 lost firms of the bench's largest
