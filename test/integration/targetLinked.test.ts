@@ -389,25 +389,26 @@ describe('target firms: a walk reads the facts of the firms that can still reach
   });
 });
 
+/**
+ * `relay`, near the region and in no gap, supplies its local firm; `indirect`, small and near, supplies `relay`
+ * (linkage 0.4); ten small firms alike have no link.
+ */
+const RELAY_INDIRECT_AND_ALIKE: TestGraphSpec['firms'] = [
+  { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
+  { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
+  ...Array.from({ length: 10 }, (_, index) => ({
+    id: `alike-${index}`,
+    region: 'near',
+    segments: ['gap'],
+    sizeBand: 'SMALL' as const,
+  })),
+];
+
 describe('target firms: once the linked read is complete, a walk looks for an unlinked firm’s indirect link only', () => {
-  // The five small linked firms near the region are the top five. `relay`, near the region and in no gap, supplies
-  // its local firm: the linked read lists it and ranks it not. `indirect`, small and near, supplies `relay`
-  // (linkage 0.4); ten small firms alike have no link. Only its indirect link puts `indirect` sixth, ahead of the
+  // The five small linked firms near the region are the top five, then RELAY_INDIRECT_AND_ALIKE: the linked read
+  // lists `relay` and ranks it not (it is in no gap). Only its indirect link puts `indirect` sixth, ahead of the
   // alike ones (whose ids sort before its), and only the walk reads it.
-  const world = fiveLinkedWorld(
-    'ind',
-    [],
-    [
-      { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
-      { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
-      ...Array.from({ length: 10 }, (_, index) => ({
-        id: `alike-${index}`,
-        region: 'near',
-        segments: ['gap'],
-        sizeBand: 'SMALL' as const,
-      })),
-    ],
-  );
+  const world = fiveLinkedWorld('ind', [], RELAY_INDIRECT_AND_ALIKE);
 
   it('finds the indirect link of a firm the walk reads, and ranks what the walk without the linked read ranks', async () => {
     const { fast } = await rankWithAndWithoutLinkedRead(world.database.executor, {
@@ -427,14 +428,12 @@ describe('target firms: once the linked read is complete, a walk looks for an un
 });
 
 describe('target firms: a firm’s linkage factor, read without listing its links', () => {
-  // `relay`, near the region, supplies its local firm; `indirect` supplies `relay` (linkage 0.4). Ten firms alike
-  // have no link.
+  // RELAY_INDIRECT_AND_ALIKE, and paths that are none.
   const world = fiveLinkedWorld(
     'factor',
     [],
     [
-      { id: 'relay', region: 'near', segments: [], supplies: ['local'] },
-      { id: 'indirect', region: 'near', segments: ['gap'], sizeBand: 'SMALL', supplies: ['relay'] },
+      ...RELAY_INDIRECT_AND_ALIKE,
       // Paths that are no indirect link: through a local firm (`hidden` supplies the local firm but lies in the
       // region itself; its source, PUBLIC, makes it no direct link either when only PLAN is asked for — its links
       // are PLAN, as the test graph marks a link illustrative only), and through an outside firm that supplies no
@@ -447,12 +446,6 @@ describe('target firms: a firm’s linkage factor, read without listing its link
       // which supplies `round-trip` only.
       { id: 'round-trip', region: 'home', segments: ['gap'], supplies: ['turn'] },
       { id: 'turn', region: 'near', segments: [], supplies: ['round-trip'] },
-      ...Array.from({ length: 10 }, (_, index) => ({
-        id: `alike-${index}`,
-        region: 'near',
-        segments: ['gap'],
-        sizeBand: 'SMALL' as const,
-      })),
     ],
   );
 
@@ -661,7 +654,8 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
       ),
     );
     await refreshAggregates(database.executor);
-    const linked = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) => {
+    /** The firms the linked read ships, as it ships them ([id, source, linkage, capability, homes, segments]), by id. */
+    const shipped = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) => {
       const [row] = await database.executor.read(
         'test-linked',
         linkedCandidatesQuery({
@@ -672,26 +666,21 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
           maxLinks: 100,
         }),
       );
-      return ((row?.['firms'] as [string, string, number, unknown, string[]][] | undefined) ?? [])
-        .map(([id, source, linkage, capability, homes]) => [id, source, linkage, Number(capability), homes])
-        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      return (
+        (row?.['firms'] as [string, string, number, unknown, string[], unknown][] | undefined) ?? []
+      ).sort((a, b) => a[0].localeCompare(b[0]));
     };
+    const linked = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) =>
+      (await shipped(sources)).map(([id, source, linkage, capability, homes]) => [
+        id,
+        source,
+        linkage,
+        Number(capability),
+        homes,
+      ]);
     // The gaps' segments each shipped firm operates in (of the sources asked for), from its keys: null without them.
-    const segmentsShipped = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) => {
-      const [row] = await database.executor.read(
-        'test-linked',
-        linkedCandidatesQuery({
-          regionId: graph.id('home'),
-          scopeIds: [graph.id('gap')],
-          sources,
-          maxLocals: 100,
-          maxLinks: 100,
-        }),
-      );
-      return ((row?.['firms'] as unknown[][] | undefined) ?? [])
-        .map((firm) => [firm[0], firm[5]])
-        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-    };
+    const segmentsShipped = async (sources: readonly ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) =>
+      (await shipped(sources)).map(([id, , , , , segmentIds]) => [id, segmentIds]);
     expect(await segmentsShipped(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual([
       [graph.id('fits-0'), [graph.id('gap')]],
       [graph.id('fits-1'), [graph.id('gap')]],
