@@ -248,8 +248,6 @@ export function connectionNodeSelections(selection: Selection): {
   return { projections, pathOf, slotOf };
 }
 
-/** LIST_ANCHOR_LIMIT and LIST_SCAN_LIMIT as the limits give them, or their defaults (unit tests, scripts). */
-/** The parts every statement of a page shares, built in one scope so that their parameters line up. */
 /**
  * What every statement of a page reads in: the label, the index order and the keyset conditions after the cursor. The
  * statement that finds where a short page stopped (connectionStopQuery) needs no more.
@@ -284,6 +282,7 @@ function keysetOf(request: ConnectionRequest, scope: CypherScope) {
   return { label, key, order, cursorConditions };
 }
 
+/** The parts every statement of a page shares, built in one scope so that their parameters line up. */
 function pageParts(request: ConnectionRequest, limits: TranslationLimits) {
   const scope = new CypherScope(limits);
   const { label, key, order, cursorConditions } = keysetOf(request, scope);
