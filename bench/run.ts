@@ -242,7 +242,7 @@ async function httpLoad(
   };
 }
 
-/** What the unmeasured warm-up of an operation saw (warmUp). */
+/** What the unmeasured warm-up of an operation saw (warmUp, then warmUnderLoad). */
 interface WarmUp {
   readonly requests: number;
   /** The slowest warm-up request, and the slowest of its second pass (ms). */
@@ -250,6 +250,11 @@ interface WarmUp {
   readonly slowestSecondPassMs: number;
   /** The mean request of the second pass (ms): what a request costs alone once warm (roundSecondsFor). */
   readonly meanSecondPassMs: number;
+  /**
+   * Seconds Neo4j's JVM spent compiling (JIT, jstat) during each unmeasured stretch of load that followed
+   * (warmUnderLoad), first to last; null where jstat could not tell. Empty before the stretches ran.
+   */
+  readonly loadJitSeconds: readonly (number | null)[];
 }
 
 /**
@@ -289,7 +294,44 @@ async function warmUp(
     slowestMs: round1(Math.max(slowest[0]!, slowest[1]!)),
     slowestSecondPassMs: round1(slowest[1]!),
     meanSecondPassMs: round1(secondPassMs / Math.max(1, variables.length)),
+    loadJitSeconds: [],
   };
+}
+
+/** The most unmeasured stretches of load warmUnderLoad runs before the rounds, however much the JVM still compiles. */
+const MAX_LOAD_WARM_UPS = 8;
+/** Stretches of load warmUnderLoad runs when jstat cannot tell how much the JVM compiles. */
+const BLIND_LOAD_WARM_UPS = 3;
+
+/**
+ * Unmeasured stretches of load (the rounds' clients and length) after warmUp's serial passes, until Neo4j's JVM
+ * compiles less than STILL_COMPILING_SECONDS during one (at most MAX_LOAD_WARM_UPS; BLIND_LOAD_WARM_UPS when jstat
+ * cannot tell). The serial passes plan the statements, but the JVM compiles the code that runs them only once it is
+ * hot: on a Neo4j just started (200,000 firms, session 46), targetFirms' first rounds saw 6.4 s and 4.9 s of JIT
+ * compilation on the machine's two cores, and a p95 of 642 and 654 ms; from the sixth round on, under 0.2 s and
+ * 287–359 ms. Pooled, the first rounds made the figure one of a service starting rather than of one running, and
+ * how far the JVM had got differed from operation to operation and from size to size (an operation's statements
+ * compile anew, but much of Neo4j's code is shared with the operations before it). As for the import's passes
+ * (IMPORT_PASSES), the figure is the warmed one; the JIT seconds of every stretch and of the measured rounds are
+ * reported, so that the cost of a cold start stays visible.
+ */
+async function warmUnderLoad(
+  neo4jPid: number | undefined,
+  url: string,
+  query: string,
+  variables: readonly Record<string, unknown>[],
+  seconds: number,
+): Promise<(number | null)[]> {
+  const compiled: (number | null)[] = [];
+  for (let stretch = 1; stretch <= MAX_LOAD_WARM_UPS; stretch += 1) {
+    const before = neo4jPid === undefined ? null : jitSeconds(neo4jPid);
+    await httpLoad(url, query, variables, seconds);
+    const after = neo4jPid === undefined ? null : jitSeconds(neo4jPid);
+    const during = before === null || after === null ? null : round1(after - before);
+    compiled.push(during);
+    if (during === null ? stretch >= BLIND_LOAD_WARM_UPS : during < STILL_COMPILING_SECONDS) break;
+  }
+  return compiled;
 }
 
 /** The longest round an operation gets (roundSecondsFor), so that a very slow one cannot hold the run for long. */
@@ -1089,6 +1131,8 @@ interface OperationResult {
    * /proc could not tell, or nothing was answered.
    */
   readonly cpuPerRequest: { readonly serviceMs: number; readonly neo4jMs: number } | null;
+  /** Seconds Neo4j's JVM spent compiling (JIT, jstat) during our rounds; null when not measured or jstat could not tell. */
+  readonly roundsJitSeconds: number | null;
   /** Why the operation could not be measured (its check failed), or null. */
   readonly failure: string | null;
   readonly goal: Scenario['goal'] | null;
@@ -1325,6 +1369,7 @@ async function benchSize(
           warmUp: null,
           roundSeconds: settings.seconds,
           cpuPerRequest: null,
+          roundsJitSeconds: null,
           failure,
           goal: scenario.goal ?? null,
         });
@@ -1343,11 +1388,25 @@ async function benchSize(
       // The contenders take turns in short rounds (ours, direct, library, ours, …): a burst of other work on the
       // machine then slows one round of each rather than the whole measurement of one, and the ratios are taken
       // round by round (each round's p50 against the same round's other contenders), then their median.
-      const warm = await warmUp(ours.url, scenario.query, measured);
+      const serial = await warmUp(ours.url, scenario.query, measured);
       log(
-        `${step}: warm-up of ${warm.requests} requests, slowest ${warm.slowestMs} ms (second pass: slowest ${warm.slowestSecondPassMs} ms, mean ${warm.meanSecondPassMs} ms)`,
+        `${step}: warm-up of ${serial.requests} requests, slowest ${serial.slowestMs} ms (second pass: slowest ${serial.slowestSecondPassMs} ms, mean ${serial.meanSecondPassMs} ms)`,
       );
-      const roundSeconds = roundSecondsFor(warm);
+      const roundSeconds = roundSecondsFor(serial);
+      const loadJitSeconds = await warmUnderLoad(
+        store.neo4j.pid,
+        ours.url,
+        scenario.query,
+        measured,
+        roundSeconds,
+      );
+      const warm: WarmUp = { ...serial, loadJitSeconds };
+      log(
+        `${step}: warm-up under load, ${loadJitSeconds.length} stretches of ${roundSeconds} s; JIT compilation in Neo4j during them: ${loadJitSeconds.map((jit) => (jit === null ? '?' : `${jit} s`)).join(', ')}`,
+      );
+      const jitNow = () => (store.neo4j.pid === undefined ? null : jitSeconds(store.neo4j.pid));
+      /** JIT compilation in Neo4j during our rounds (s), null when jstat could not tell. */
+      let roundsJit: number | null = 0;
       const ourRounds: Round[] = [];
       const directRounds: Round[] = [];
       const libraryRounds: Round[] = [];
@@ -1355,11 +1414,18 @@ async function benchSize(
       const cpuSpent = { serviceMs: 0, neo4jMs: 0, known: true };
       for (let round = 1; round <= settings.rounds; round += 1) {
         log(`${step}: round ${round}/${settings.rounds} (${roundSeconds} s)`);
+        // Read before the CPU times: jstat is a JVM of its own, and its start-up must not fall in the round.
+        const jitBeforeRound = jitNow();
         const serviceBefore = processCpuMs(ours.child.pid);
         const neo4jBefore = processCpuMs(store.neo4j.pid);
         ourRounds.push(await httpLoad(ours.url, scenario.query, measured, roundSeconds));
         const serviceAfter = processCpuMs(ours.child.pid);
         const neo4jAfter = processCpuMs(store.neo4j.pid);
+        const jitAfterRound = jitNow();
+        roundsJit =
+          roundsJit === null || jitAfterRound === null || jitBeforeRound === null
+            ? null
+            : roundsJit + jitAfterRound - jitBeforeRound;
         if (serviceBefore === null || serviceAfter === null || neo4jBefore === null || neo4jAfter === null)
           cpuSpent.known = false;
         else {
@@ -1417,6 +1483,7 @@ async function benchSize(
         warmUp: warm,
         roundSeconds,
         cpuPerRequest,
+        roundsJitSeconds: roundsJit === null ? null : round1(roundsJit),
         failure: null,
         goal: scenario.goal ?? null,
       });
@@ -1675,6 +1742,20 @@ function renderSize(size: SizeReport, report: Report): string[] {
       )
       .join('; ')}.`,
     '',
+    ...(size.results.some((result) => (result.warmUp?.loadJitSeconds.length ?? 0) > 0)
+      ? [
+          `Then warm-up under load (warmUnderLoad, unmeasured: stretches of load as long as a round, until Neo4j's JVM compiled less than ${STILL_COMPILING_SECONDS} s during one, at most ${MAX_LOAD_WARM_UPS}), so that the rounds measure a running service rather than a JVM still compiling its code; JIT compilation in Neo4j (s, jstat) during each stretch → during our measured rounds: ${size.results
+            .filter((result) => (result.warmUp?.loadJitSeconds.length ?? 0) > 0)
+            .map(
+              (result) =>
+                `${result.scenario} ${result
+                  .warmUp!.loadJitSeconds.map((jit) => (jit === null ? '?' : figure(jit)))
+                  .join(', ')} → ${result.roundsJitSeconds === null ? '?' : figure(result.roundsJitSeconds)}`,
+            )
+            .join('; ')}.`,
+          '',
+        ]
+      : []),
     ...(size.results.some((result) => result.variableSets !== null)
       ? [
           `Draws measured (the analytics, each on its set variable sets, the same at every size): ${size.results
