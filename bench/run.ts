@@ -316,7 +316,7 @@ const BLIND_LOAD_WARM_UPS = 3;
  * reported, so that the cost of a cold start stays visible.
  */
 async function warmUnderLoad(
-  neo4jPid: number | undefined,
+  jitNow: () => number | null,
   url: string,
   query: string,
   variables: readonly Record<string, unknown>[],
@@ -324,9 +324,9 @@ async function warmUnderLoad(
 ): Promise<(number | null)[]> {
   const compiled: (number | null)[] = [];
   for (let stretch = 1; stretch <= MAX_LOAD_WARM_UPS; stretch += 1) {
-    const before = neo4jPid === undefined ? null : jitSeconds(neo4jPid);
+    const before = jitNow();
     await httpLoad(url, query, variables, seconds);
-    const after = neo4jPid === undefined ? null : jitSeconds(neo4jPid);
+    const after = jitNow();
     const during = before === null || after === null ? null : round1(after - before);
     compiled.push(during);
     if (during === null ? stretch >= BLIND_LOAD_WARM_UPS : during < STILL_COMPILING_SECONDS) break;
@@ -1393,18 +1393,13 @@ async function benchSize(
         `${step}: warm-up of ${serial.requests} requests, slowest ${serial.slowestMs} ms (second pass: slowest ${serial.slowestSecondPassMs} ms, mean ${serial.meanSecondPassMs} ms)`,
       );
       const roundSeconds = roundSecondsFor(serial);
-      const loadJitSeconds = await warmUnderLoad(
-        store.neo4j.pid,
-        ours.url,
-        scenario.query,
-        measured,
-        roundSeconds,
-      );
+      /** Neo4j's JIT seconds so far (jitSeconds), null when its process or jstat cannot tell. */
+      const jitNow = () => (store.neo4j.pid === undefined ? null : jitSeconds(store.neo4j.pid));
+      const loadJitSeconds = await warmUnderLoad(jitNow, ours.url, scenario.query, measured, roundSeconds);
       const warm: WarmUp = { ...serial, loadJitSeconds };
       log(
         `${step}: warm-up under load, ${loadJitSeconds.length} stretches of ${roundSeconds} s; JIT compilation in Neo4j during them: ${loadJitSeconds.map((jit) => (jit === null ? '?' : `${jit} s`)).join(', ')}`,
       );
-      const jitNow = () => (store.neo4j.pid === undefined ? null : jitSeconds(store.neo4j.pid));
       /** JIT compilation in Neo4j during our rounds (s), null when jstat could not tell. */
       let roundsJit: number | null = 0;
       const ourRounds: Round[] = [];
