@@ -151,6 +151,13 @@ const idsOfKeys = (keys: string) =>
   `reduce(ids = [], id IN [key IN ${keys} | split(key, ${KEY_SEPARATOR_LITERAL})[0]] |
           CASE WHEN last(ids) = id THEN ids ELSE ids + id END)`;
 
+/**
+ * Cypher: a kept key without its last part and the separator before it (an operation's role key, `segment␟source␟role`,
+ * to its operation key, `segment␟source`; the last part may be empty).
+ */
+const withoutLastPart = (key: string) =>
+  `left(${key}, size(${key}) - size(last(split(${key}, ${KEY_SEPARATOR_LITERAL}))) - 1)`;
+
 /** The keys `rankOperationKeys` holds for an operation in any of the segments with any of the sources. */
 export function operationKeys(segmentIds: readonly string[], sources: readonly string[]): string[] {
   return [...new Set(segmentIds)].flatMap((segmentId) =>
@@ -203,6 +210,9 @@ export function provenanceLanes(sources: Sources): string[] | null {
 /**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
  * operations from its size, flags and every platform it hosts — the same table as capabilityKey in targets.ts —
+ * followed by what a walk weighs a firm by before reading its facts (its home and its segments, see rankKeyParts:
+ * read from the index with the key, they cost a walk row nothing, where reading them from the operation and the firm
+ * cost the bench's six targetFirms draws at 200,000 firms 913 of their walks' 5,590 db hits a request),
  * and the firm's home region (`rankHomeId`: with `rankSegmentId` it finds a segment's firms in a region from an index,
  * facts.ts localEnterprisesOfSegmentQuery), and writes them only where they changed, so that running it again writes
  * nothing. A firm has at most one LOCATED_IN (src/ingest/batches.ts SINGLE); one without keeps no `rankHomeId`.
@@ -213,7 +223,9 @@ export function provenanceLanes(sources: Sources): string[] | null {
  * request at a million, each of whose typed relationships cost a walk over all its relationships (a firm has too few
  * to have them grouped by type), where a property is one read. For that read it also keeps each operation's segment
  * with its provenance (`rankOperationKeys`, see operationKeys: what the provenance filter tests, without walking the
- * operations) and its capability key (`rankCapabilityKey`, every platform counted). A scenario's firms are read from
+ * operations) and its capability key (`rankCapabilityKey`, every platform counted). The operations' keys with their
+ * roles (`rankOperationRoles`, `segment␟source␟role`) and the capability give what a candidate is scored by
+ * (FIRM_SCORE_FACTS) without walking its relationships. A scenario's firms are read from
  * the same keys, with each home and the provenance of the firm's location (`rankHomeKeys`): aggregates.ts
  * firmCountsQuery. The home and segment ids are taken from those keys (idsOfKeys), so that one walk finds both.
  */
@@ -222,21 +234,32 @@ const RANK_BODY = `
        COLLECT { MATCH (e)-[located:${T.LOCATED_IN}]->(home:${L.Region})
                  RETURN DISTINCT home.id + ${KEY_SEPARATOR_LITERAL} + coalesce(located.source, '') AS homeKey ORDER BY homeKey } AS homeKeys,
        COLLECT { MATCH (e)-[o:${T.OPERATES_IN}]->(d:${L.ChainSegment})
-                 RETURN DISTINCT d.id + ${KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') AS operationKey ORDER BY operationKey } AS operationKeys
-  WITH e, hosted, homeKeys, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
+                 RETURN DISTINCT d.id + ${KEY_SEPARATOR_LITERAL} + coalesce(o.source, '') + ${KEY_SEPARATOR_LITERAL} + coalesce(o.role, '') AS roleKey
+                 ORDER BY roleKey } AS operationRoles
+  // The operations' keys without their roles: sorted, as the roles' keys are (the separator sorts below every
+  // character), so a key is new exactly when it differs from the last one kept.
+  WITH e, hosted, homeKeys, operationRoles,
+       reduce(keys = [], key IN [roleKey IN operationRoles | ${withoutLastPart('roleKey')}] |
+              CASE WHEN last(keys) = key THEN keys ELSE keys + key END) AS operationKeys
+  WITH e, hosted, homeKeys, operationRoles, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
        ${idsOfKeys('homeKeys')} AS homeIds, ${idsOfKeys('operationKeys')} AS segmentIds
   FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
                           OR e.rankHomeKeys IS NULL OR e.rankHomeKeys <> homeKeys
                           OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds
                           OR e.rankOperationKeys IS NULL OR e.rankOperationKeys <> operationKeys
+                          OR e.rankOperationRoles IS NULL OR e.rankOperationRoles <> operationRoles
                           OR e.rankCapabilityKey IS NULL OR e.rankCapabilityKey <> capabilityKey THEN [1] ELSE [] END |
     SET e.rankHomeIds = homeIds, e.rankHomeKeys = homeKeys, e.rankSegmentIds = segmentIds,
-        e.rankOperationKeys = operationKeys, e.rankCapabilityKey = capabilityKey)
-  WITH e, head(homeIds) AS homeId, capabilityKey
+        e.rankOperationKeys = operationKeys, e.rankOperationRoles = operationRoles, e.rankCapabilityKey = capabilityKey)
+  // What a walk row tells of its firm besides its order (walkPart): its home and its segments, after its id.
+  WITH e, head(homeIds) AS homeId, capabilityKey,
+       ${KEY_SEPARATOR_LITERAL} + coalesce(head(homeIds), '')
+         + reduce(tail = '', segmentId IN segmentIds | tail + ${KEY_SEPARATOR_LITERAL} + segmentId) AS rankKeyTail
   OPTIONAL MATCH (e)-[op:${T.OPERATES_IN}]->(d:${L.ChainSegment})
   WITH e, op, homeId, d.id AS segmentId,
        CASE WHEN op.role = 'CORE' THEN '0' ELSE '1' END
-         + right('00000' + toString(${CAPABILITY_KEY_SCALE} - capabilityKey), ${RANK_KEY_DIGITS}) + '|' + e.id AS rankKey,
+         + right('00000' + toString(${CAPABILITY_KEY_SCALE} - capabilityKey), ${RANK_KEY_DIGITS}) + '|' + e.id
+         + rankKeyTail AS rankKey,
        d.id + ${KEY_SEPARATOR_LITERAL} + ${PROVENANCE_LANE_OF_OP} AS rankLane
   FOREACH (_ IN CASE WHEN op IS NOT NULL AND (op.rankSegmentId IS NULL OR op.rankSegmentId <> segmentId
                                               OR op.rankKey IS NULL OR op.rankKey <> rankKey
@@ -282,6 +305,24 @@ export function candidateRankBatchQuery(afterId: string | null, size: number): C
   );
 }
 
+/**
+ * What a rank key says of its firm besides its order (RANK_BODY): `0ccccc|id␟home␟segment␟segment…` — its id, its
+ * home (null when it has none) and the ids of every segment it operates in, sorted. Ids and segment ids never hold
+ * the separator, which sorts below every character they have, so keys sort by role, capability and then id exactly.
+ */
+export function rankKeyParts(rankKey: string): {
+  id: string;
+  homeId: string | null;
+  segmentIds: string[] | null;
+} {
+  const [head = '', ...tail] = rankKey.split(KEY_SEPARATOR);
+  const id = head.slice(head.indexOf('|') + 1);
+  // A key without the tail (an older layout) says nothing of the firm: it is weighed as any firm could be.
+  if (tail.length === 0) return { id, homeId: null, segmentIds: null };
+  const [homeId = '', ...segmentIds] = tail;
+  return { id, homeId: homeId === '' ? null : homeId, segmentIds };
+}
+
 /** The frontier a rank key stands for. */
 export function frontierOf(rankKey: string): WalkFrontier {
   return {
@@ -295,19 +336,17 @@ export function frontierOf(rankKey: string): WalkFrontier {
  * hosts with an admitted source, [1, home id] for each home, [2, segment id, role] for each operation in the scope
  * with an admitted source, null for anything else. A firm has too few relationships to have them grouped by type,
  * so each typed pattern walks all of them: the three patterns this replaces walked a firm's relationships three
- * times. An operation's segment is tested by identity against `scope` (SCOPE_NODES, bound by the statement), which
- * reads neither its label nor its id, as the linked read does: a firm operates in segments of other chains too.
- * (The bench's six cities' targetFirms at 200,000 firms, a walk round's db hits on average: 10,827 before, 9,103 with
- * one walk, 7,934 with the segments tested by identity; a facts read's: 3,032, then 2,840 and 2,617.)
+ * times. It is walked only for a firm that keeps no keys (FIRM_SCORE_FACTS), so an operation's segment is tested by
+ * its id rather than by identity against the scope's segments as nodes, which every statement would have to seek.
  */
 const FIRM_SCORE_LINKS = `[(e)-[r:${T.HOSTED_BY}|${T.LOCATED_IN}|${T.OPERATES_IN}]-(n) |
          CASE type(r)
            WHEN '${T.HOSTED_BY}' THEN CASE WHEN endNode(r) = e AND n:${L.Platform} AND n.source IN $sources THEN [0] END
            WHEN '${T.LOCATED_IN}' THEN CASE WHEN startNode(r) = e AND n:${L.Region} THEN [1, n.id] END
-           ELSE CASE WHEN startNode(r) = e AND n IN scope AND r.source IN $sources THEN [2, n.id, r.role] END
+           ELSE CASE WHEN startNode(r) = e AND n.id IN $scopeIds AND r.source IN $sources THEN [2, n.id, r.role] END
          END]`;
 
-/** Cypher: the scope's segments as nodes (`scope`), for FIRM_SCORE_LINKS and FIRM_DETAILS. */
+/** Cypher: the scope's segments as nodes (`scope`), for FIRM_DETAILS. */
 const SCOPE_NODES = `COLLECT { MATCH (d:${L.ChainSegment}) WHERE d.id IN $scopeIds RETURN d } AS scope`;
 
 /**
@@ -317,14 +356,32 @@ const SCOPE_NODES = `COLLECT { MATCH (d:${L.ChainSegment}) WHERE d.id IN $scopeI
  * keys. The walk and the linked read return the same facts, so a firm is admitted and scored alike whichever read
  * it. Most firms read are pruned at once; shipping each one's whole profile (FIRM_DETAILS) made a walk round's answer
  * 100–400 KB at 200,000 firms, and decoding it was most of the request's CPU in Node.
+ *
+ * The homes and the operations (segment, provenance, role) come from what the firm keeps (RANK_BODY), and its
+ * platforms are walked only when its kept capability counts one (a firm's capability key is its size and flags plus
+ * 750 for each platform, up to two): the relationships are walked (FIRM_SCORE_LINKS) only for a firm that keeps none
+ * (a store whose keys are being built). Walking every firm's relationships cost the bench's six targetFirms draws at
+ * 200,000 firms 1,546 of their 12,401 db hits a request.
  */
-const FIRM_SCORE_FACTS = `head([links IN [${FIRM_SCORE_LINKS}] | [
-       e.id, e.source, e.sizeBand, coalesce(e.leading, false), coalesce(e.highTech, false),
-       size([link IN links WHERE link[0] = 0]),
-       [link IN links WHERE link[0] = 1 | link[1]],
-       e.ownership, coalesce(e.listed, false) OR e.stockCode IS NOT NULL,
-       [link IN links WHERE link[0] = 2 | [link[1], link[2]]]
-     ]])`;
+const FIRM_SCORE_FACTS = `head([kept IN [[e.rankOperationRoles, e.rankHomeIds, e.rankCapabilityKey]] |
+       CASE WHEN kept[0] IS NULL OR kept[1] IS NULL OR kept[2] IS NULL THEN
+         head([links IN [${FIRM_SCORE_LINKS}] | [
+           e.id, e.source, e.sizeBand, coalesce(e.leading, false), coalesce(e.highTech, false),
+           size([link IN links WHERE link[0] = 0]),
+           [link IN links WHERE link[0] = 1 | link[1]],
+           e.ownership, coalesce(e.listed, false) OR e.stockCode IS NOT NULL,
+           [link IN links WHERE link[0] = 2 | [link[1], link[2]]]
+         ]])
+       ELSE [
+         e.id, e.source, e.sizeBand, coalesce(e.leading, false), coalesce(e.highTech, false),
+         CASE WHEN kept[2] > ${capabilityKeyOf('0')}
+              THEN COUNT { (e)<-[:${T.HOSTED_BY}]-(platform:${L.Platform}) WHERE platform.source IN $sources }
+              ELSE 0 END,
+         kept[1],
+         e.ownership, coalesce(e.listed, false) OR e.stockCode IS NOT NULL,
+         [parts IN [roleKey IN kept[0] | split(roleKey, ${KEY_SEPARATOR_LITERAL})]
+          WHERE parts[0] IN $scopeIds AND parts[1] IN $sources | [parts[0], CASE WHEN parts[2] <> '' THEN parts[2] END]]
+       ] END])`;
 
 /**
  * What a recommendation shows of a ranked firm (a map): FIRM_SCORE_FACTS with names, products and the profile, read
@@ -490,15 +547,17 @@ export function firmFactsQuery(request: {
   readonly part?: StatementPart | null;
 }): CypherQuery {
   const part = request.part ?? null;
+  const details = request.details === true;
   const carried = part === null ? '' : part.columns.map((column) => `${column}, `).join('');
   const returned = part === null ? '' : part.columns.map((column) => `, ${column}`).join('');
   // The firms in a COLLECT subquery: one row whichever of them are found, so that the part's columns always return.
+  // Only the details read the scope's segments as nodes.
   return cypher(
-    `${part === null ? '' : `${part.query.cypher}\n`}WITH ${carried}${SCOPE_NODES}
+    `${part === null ? '' : `${part.query.cypher}\n`}${details ? `WITH ${carried}${SCOPE_NODES}\n` : ''}
      RETURN COLLECT {
        UNWIND $ids AS id
        MATCH (e:${L.Enterprise} { id: id })
-       RETURN ${request.details === true ? FIRM_DETAILS : FIRM_SCORE_FACTS}
+       RETURN ${details ? FIRM_DETAILS : FIRM_SCORE_FACTS}
      } AS firms${returned}`,
     {
       ...(part === null ? {} : part.query.params),
@@ -513,11 +572,10 @@ export function firmFactsQuery(request: {
  * One round of the walks: the next `size` operations of each listed segment in rank order, read from the
  * relationship index (index order, no sort: see targetRanking.test.ts). `walked` holds, per walk read, [its index in
  * `lists`, the last rank key read, the rows read, the rows whose capability key (as the rank key holds it) is at
- * least the list's `minCapabilityKey` (0: every row), each as [rank key, the firm's home (rankHomeId), the ids of the
- * firm's segments (rankSegmentIds)]]: all the caller needs to move the walk on and to choose, by each firm's best
- * score where it lies and with the gaps its segments fill, whose facts to read (firmFactsQuery). Of a firm only its
- * kept segment ids are read, and only for the rows returned; the filters (provenance, region) are the caller's, on
- * the facts.
+ * least the list's `minCapabilityKey` (0: every row), each its rank key, which holds the firm's id, home and segments
+ * (rankKeyParts)]: all the caller needs to move the walk on and to choose, by each firm's best score where it lies
+ * and with the gaps its segments fill, whose facts to read (firmFactsQuery). The index rows are all it reads; the
+ * filters (provenance, region) are the caller's, on the facts.
  */
 export function walkQuery(request: WalkRound): CypherQuery {
   const part = walkPart(request);
@@ -556,14 +614,15 @@ export function walkPart(request: WalkRound): StatementPart {
          WITH index, $lists[index] AS list
          CALL {
            WITH list
-           MATCH (firm)-[op:${T.OPERATES_IN}]->()
+           MATCH ()-[op:${T.OPERATES_IN}]->()
            WHERE op.${indexed} = list[0] AND op.rankKey > list[1] AND op.rankKey < list[2]
-           RETURN op, firm ORDER BY op.${indexed}, op.rankKey LIMIT $size
+           RETURN op ORDER BY op.${indexed}, op.rankKey LIMIT $size
          }
-         WITH index, op, firm, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= list[3] AS wanted
-         // collect leaves out the nulls: a row below the capability wanted moves the walk on but is not returned.
+         WITH index, op, ${CAPABILITY_KEY_SCALE} - toInteger(substring(op.rankKey, 1, ${RANK_KEY_DIGITS})) >= list[3] AS wanted
+         // collect leaves out the nulls: a row below the capability wanted moves the walk on but is not returned. The
+         // key alone says all a row is weighed by (rankKeyParts): neither the operation nor the firm is read.
          WITH index, max(op.rankKey) AS last, count(op) AS rows,
-              collect(CASE WHEN wanted THEN [op.rankKey, op.rankHomeId, firm.rankSegmentIds] END) AS found
+              collect(CASE WHEN wanted THEN op.rankKey END) AS found
          RETURN collect([index, last, rows, found]) AS walked
        }`,
       {
@@ -913,7 +972,7 @@ interface Walk {
 /** What a walk row says of its firm: all worthReading weighs before the firm's facts are read. */
 interface WalkedFirm {
   readonly rankKey: string;
-  /** The firm's home (rankHomeId); null when it has none. */
+  /** The firm's home (as its rank key holds it, rankKeyParts); null when it has none. */
   readonly homeId: string | null;
   /** The role (core or not) and gap score of the operation the row was read by: the walk's. */
   readonly core: boolean;
@@ -1462,7 +1521,7 @@ export async function readRankedCandidates<Details = unknown>(
       if (CAPABILITY_KEYS.some((key) => key < ceiling && boundAt(walk, key, bounds) >= kthBest)) return true;
       const atCeiling = boundAt(walk, ceiling, bounds);
       if (atCeiling !== kthBest || walk.frontier === null || kthId === null) return atCeiling >= kthBest;
-      return kthId > walk.after.slice(walk.after.indexOf('|') + 1);
+      return kthId > rankKeyParts(walk.after).id;
     };
     const active = walks.filter((walk) => !walk.exhausted && open(walk));
     // The firms the last round chose whose facts are still worth reading, the first-th best having risen since.
@@ -1526,12 +1585,10 @@ export async function readRankedCandidates<Details = unknown>(
     if (added) await settleLinkage();
     if (round === null) continue;
     stats.rounds += 1;
-    // Per walk read: [its index in the request, the last rank key read, the rows read, the rows worth a look as
-    // [rank key, home, segments]] (walkPart). Read after the facts that came with them: the firms just read are not
-    // chosen again, and the others are weighed against the first-th best those facts raised.
-    const walked =
-      (row?.['walked'] as
-        [number, string, number, [string, string | null, string[] | null][]][] | undefined) ?? [];
+    // Per walk read: [its index in the request, the last rank key read, the rows read, the rank keys of the rows
+    // worth a look] (walkPart). Read after the facts that came with them: the firms just read are not chosen again,
+    // and the others are weighed against the first-th best those facts raised.
+    const walked = (row?.['walked'] as [number, string, number, string[]][] | undefined) ?? [];
     const lastKey = new Map<number, { key: string; count: number }>();
     for (const [list, key, rows, found] of walked) {
       lastKey.set(Number(list), { key, count: Number(rows) });
@@ -1540,8 +1597,8 @@ export async function readRankedCandidates<Details = unknown>(
       const walk = active[Number(list)]!;
       const gapScore = gapScoreOf(walk);
       const core = walk.lane === 'core';
-      for (const [rankKey, homeId, segmentIds] of found) {
-        const id = rankKey.slice(rankKey.indexOf('|') + 1);
+      for (const rankKey of found) {
+        const { id, homeId, segmentIds } = rankKeyParts(rankKey);
         if (read.has(id)) continue;
         // The firm's capability, home and segments are the same in every row of it: only the fit differs.
         const chosen = pending.get(id);

@@ -107,7 +107,14 @@ export const DERIVED_RELATIONSHIP_PROPERTIES: Readonly<Partial<Record<Relationsh
  * upsert neither compares nor erases them.
  */
 export const DERIVED_NODE_PROPERTIES: Readonly<Partial<Record<NodeLabel, readonly string[]>>> = {
-  Enterprise: ['rankSegmentIds', 'rankHomeIds', 'rankHomeKeys', 'rankOperationKeys', 'rankCapabilityKey'],
+  Enterprise: [
+    'rankSegmentIds',
+    'rankHomeIds',
+    'rankHomeKeys',
+    'rankOperationKeys',
+    'rankOperationRoles',
+    'rankCapabilityKey',
+  ],
 };
 
 export function assertLabel(label: string): NodeLabel {

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
-import { candidateRankQuery, operationKeys } from '../../src/analytics/candidates.js';
+import {
+  candidateRankQuery,
+  firmFactsQuery,
+  operationKeys,
+  rankKeyParts,
+} from '../../src/analytics/candidates.js';
 import { cypher } from '../../src/data/cypher.js';
 import { upsertAll } from '../../src/data/upsert.js';
 import { toBatches } from '../../src/ingest/batches.js';
@@ -47,11 +52,27 @@ describe('the segments and homes a firm keeps', () => {
       cypher(
         `MATCH (e:Enterprise { id: $id })
          RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations,
-                e.rankHomeKeys AS homeKeys`,
+                e.rankHomeKeys AS homeKeys, e.rankOperationRoles AS roles,
+                [(e)-[op:OPERATES_IN]->() | op.rankKey] AS rankKeys`,
         { id: graph.id(local) },
       ),
     );
-    return row;
+    if (row === undefined) return row;
+    const { roles, rankKeys, ...kept } = row;
+    // The roles' keys are the operations' keys with each operation's role (the test graph's are CORE) …
+    expect(roles ?? null).toEqual(
+      kept['operations'] === null || kept['operations'] === undefined
+        ? null
+        : (kept['operations'] as string[]).map((key) => `${key}\u001fCORE`),
+    );
+    // … and every rank key of the firm ends with its id, its first home and its segments, which the walks read.
+    for (const rankKey of rankKeys as string[])
+      expect(rankKeyParts(rankKey)).toEqual({
+        id: graph.id(local),
+        homeId: (kept['homes'] as string[] | null)?.[0] ?? null,
+        segmentIds: kept['segments'],
+      });
+    return kept;
   };
   /** The ids the firm keeps, once its keys are checked against them (every test graph location and operation is PLAN). */
   const keysOf = async (local: string) => {
@@ -130,6 +151,14 @@ describe('the segments and homes a firm keeps', () => {
       ),
     );
     await database.executor.write('test-firm-keys-rank', candidateRankQuery([graph.id('c')]));
+    const [roles] = await database.executor.read(
+      'test-firm-keys-roles',
+      cypher(`MATCH (e:Enterprise { id: $id }) RETURN e.rankOperationRoles AS roles`, { id: graph.id('c') }),
+    );
+    // Each operation's role is kept with its key: both operations of the one segment.
+    expect(roles?.['roles']).toEqual(
+      operationKeys([graph.id('mid')], ['PLAN', 'PUBLIC']).map((key) => `${key}\u001fCORE`),
+    );
     const row = await storedKeysOf('c');
     expect(row).toEqual({
       segments: [graph.id('mid')],
@@ -170,5 +199,78 @@ describe('the segments and homes a firm keeps', () => {
       ['PLAN', lane('PLAN+PUBLIC')],
       ['PUBLIC', lane('PUBLIC')],
     ]);
+  });
+
+  it('give the facts a candidate is scored by as walking its relationships does, platforms of the sources asked for', async () => {
+    // a hosts a PLAN and an ILLUSTRATIVE platform (its kept capability then counts two), b a SUPPLIER operation too.
+    await database.executor.write(
+      'test-firm-keys-platforms',
+      cypher(
+        `MATCH (a:Enterprise { id: $a }), (b:Enterprise { id: $b }), (up:ChainSegment { id: $up })
+         CREATE (:Platform { id: $plan, name: 'plan platform', source: 'PLAN' })-[:HOSTED_BY { source: 'PLAN' }]->(a),
+                (:Platform { id: $illustrative, name: 'illustrative platform', source: 'ILLUSTRATIVE' })
+                  -[:HOSTED_BY { source: 'ILLUSTRATIVE' }]->(a),
+                (b)-[:OPERATES_IN { source: 'PUBLIC', role: 'SUPPLIER' }]->(up)`,
+        {
+          a: graph.id('a'),
+          b: graph.id('b'),
+          up: graph.id('up'),
+          plan: graph.id('platform-plan'),
+          illustrative: graph.id('platform-illustrative'),
+        },
+      ),
+    );
+    const firms = ['a', 'b', 'c'].map((local) => graph.id(local));
+    await database.executor.write('test-firm-keys-rank', candidateRankQuery(firms));
+    /**
+     * Each firm's facts, its homes and operations sorted and its homes once each (the ranking takes the first home
+     * outside the region: neither order nor repeats are part of the facts; c is located at home twice since above).
+     */
+    const facts = async (sources: ('PLAN' | 'PUBLIC' | 'ILLUSTRATIVE')[]) => {
+      const [row] = await database.executor.read(
+        'test-firm-facts',
+        firmFactsQuery({ ids: firms, scopeIds: [graph.id('up'), graph.id('mid')], sources }),
+      );
+      return (row?.['firms'] as unknown[][]).map((firm) => [
+        ...firm.slice(0, 6),
+        [...new Set(firm[6] as string[])].sort(),
+        ...firm.slice(7, 9),
+        [...(firm[9] as string[][])].sort((x, y) => (x.join() < y.join() ? -1 : 1)),
+      ]);
+    };
+    const kept = {
+      real: await facts(['PLAN', 'PUBLIC']),
+      all: await facts(['PLAN', 'PUBLIC', 'ILLUSTRATIVE']),
+    };
+    // a: one platform of the real sources, two of all; b: its SUPPLIER operation in up, PUBLIC, only (down is out of
+    // the scope); c: none in the scope but mid's, PLAN and PUBLIC.
+    expect(kept.real.map((firm) => [firm[0], firm[5], firm[9]])).toEqual([
+      [
+        graph.id('a'),
+        1,
+        [
+          [graph.id('mid'), 'CORE'],
+          [graph.id('up'), 'CORE'],
+        ],
+      ],
+      [graph.id('b'), 0, [[graph.id('up'), 'SUPPLIER']]],
+      [
+        graph.id('c'),
+        0,
+        [
+          [graph.id('mid'), 'CORE'],
+          [graph.id('mid'), 'CORE'],
+        ],
+      ],
+    ]);
+    expect(kept.all.map((firm) => firm[5])).toEqual([2, 0, 0]);
+    // Without the keys (a store whose keys are being built) the relationships are walked: the same facts.
+    await database.executor.write(
+      'test-drop-roles',
+      cypher(`MATCH (e:Enterprise) WHERE e.id IN $firms REMOVE e.rankOperationRoles`, { firms }),
+    );
+    expect(await facts(['PLAN', 'PUBLIC'])).toEqual(kept.real);
+    expect(await facts(['PLAN', 'PUBLIC', 'ILLUSTRATIVE'])).toEqual(kept.all);
+    await database.executor.write('test-firm-keys-rank', candidateRankQuery(firms));
   });
 });

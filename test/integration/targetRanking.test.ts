@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { refreshAggregates } from '../../src/analytics/aggregates.js';
-import { candidateRankQuery, readRankedCandidates, walkQuery } from '../../src/analytics/candidates.js';
+import {
+  candidateRankQuery,
+  rankKeyParts,
+  readRankedCandidates,
+  walkQuery,
+} from '../../src/analytics/candidates.js';
 import { readCandidateLinks, readSegmentScopes } from '../../src/analytics/facts.js';
 import {
   haversineKm,
@@ -790,8 +795,9 @@ describe('target firms ranked in the database', () => {
       // The lane holds the one real firm: the 250 illustrative rows of the segment are never produced.
       expect(Number(seek!.rows)).toBe(1);
       const walked = records[0]!.get('walked') as [unknown, string, unknown, unknown][];
-      expect(walked.map((list) => list[1])).toEqual([
-        expect.stringMatching(new RegExp(`\\|${prefix}-real$`)),
+      // The key says who the firm is, where it is at home and what segments it operates in (rankKeyParts).
+      expect(walked.map((list) => rankKeyParts(list[1]))).toEqual([
+        { id: `${prefix}-real`, homeId: `${prefix}-away`, segmentIds: [`${prefix}-gap`] },
       ]);
     });
   });
