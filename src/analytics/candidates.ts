@@ -208,6 +208,18 @@ export function provenanceLanes(sources: Sources): string[] | null {
 }
 
 /**
+ * Cypher (`linkFacts`, in RANK_BODY): all targetFirms' linked read needs of a firm at the far end of a supply link, in
+ * one list it reads with one property read (`rankLinkFacts`) — [id, source ('' for none), capability key, number of
+ * homes, the homes' ids…, the operations' keys…] (the operations' keys as `rankOperationKeys`: the read looks each
+ * entry up in a map of the gaps' segments × the sources asked for, which no entry before them can match). Read apart,
+ * the keys for every link, the capability for every firm of the gaps and the id, source and homes for every one
+ * shipped cost the bench's six targetFirms draws at 200,000 firms 4,480 db hits a linked read where the list costs
+ * 3,025, the same firms shipped (and 5,043 before the far firm was tested ahead of the link's source).
+ */
+const LINK_FACTS = `[e.id, coalesce(e.source, ''), toString(capabilityKey), toString(size(homeIds))] + homeIds + operationKeys
+         AS linkFacts`;
+
+/**
  * The per-firm body of the maintenance statement: for each bound `e`, (re)computes the rank key of each of its
  * operations from its size, flags and every platform it hosts — the same table as capabilityKey in targets.ts —
  * followed by what a walk weighs a firm by before reading its facts (its home and its segments, see rankKeyParts:
@@ -243,14 +255,18 @@ const RANK_BODY = `
               CASE WHEN last(keys) = key THEN keys ELSE keys + key END) AS operationKeys
   WITH e, hosted, homeKeys, operationRoles, operationKeys, ${CAPABILITY_KEY_OF_E} AS capabilityKey,
        ${idsOfKeys('homeKeys')} AS homeIds, ${idsOfKeys('operationKeys')} AS segmentIds
-  FOREACH (_ IN CASE WHEN e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
+  WITH e, hosted, homeKeys, operationRoles, operationKeys, capabilityKey, homeIds, segmentIds,
+       ${LINK_FACTS}
+  FOREACH (_ IN CASE WHEN e.rankLinkFacts IS NULL OR e.rankLinkFacts <> linkFacts
+                          OR e.rankHomeIds IS NULL OR e.rankHomeIds <> homeIds
                           OR e.rankHomeKeys IS NULL OR e.rankHomeKeys <> homeKeys
                           OR e.rankSegmentIds IS NULL OR e.rankSegmentIds <> segmentIds
                           OR e.rankOperationKeys IS NULL OR e.rankOperationKeys <> operationKeys
                           OR e.rankOperationRoles IS NULL OR e.rankOperationRoles <> operationRoles
                           OR e.rankCapabilityKey IS NULL OR e.rankCapabilityKey <> capabilityKey THEN [1] ELSE [] END |
     SET e.rankHomeIds = homeIds, e.rankHomeKeys = homeKeys, e.rankSegmentIds = segmentIds,
-        e.rankOperationKeys = operationKeys, e.rankOperationRoles = operationRoles, e.rankCapabilityKey = capabilityKey)
+        e.rankOperationKeys = operationKeys, e.rankOperationRoles = operationRoles, e.rankCapabilityKey = capabilityKey,
+        e.rankLinkFacts = linkFacts)
   // What a walk row tells of its firm besides its order (walkPart): its home and its segments, after its id.
   WITH e, head(homeIds) AS homeId, capabilityKey,
        ${KEY_SEPARATOR_LITERAL} + coalesce(head(homeIds), '')
@@ -412,7 +428,7 @@ const FIRM_DETAILS = `{
  * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than `maxLocals`
  * firms (counted from the relationship degrees, no firm read) is not walked at all, nor is one whose located nodes
  * have `maxLinks` supply links or more (their degrees, summed, whatever their source; `links` is then that sum, else
- * the links read). The sum reads a degree per located firm, so the firm bound (TARGET_LINK_FIRMS_LIMIT, a third of
+ * the links read that reach a firm of the gaps' segments, or one without keys). The sum reads a degree per located firm, so the firm bound (TARGET_LINK_FIRMS_LIMIT, a third of
  * TARGET_LINK_LIMIT by default) is what keeps a refusal cheap: a city of 49,190 firms at 200,000 took 62 ms to sum
  * 295,927 links only to be refused; with about six supply links a firm, more firms than that rarely have fewer links
  * than the limit.
@@ -441,74 +457,73 @@ export function linkedCandidatesQuery(request: {
     throw new RangeError('limit must be a whole number ≥ 0 or null');
   return cypher(
     `MATCH (region:${L.Region} { id: $regionId })
-     WITH COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(region) RETURN sub } AS regions,
-          // The scope's segments as nodes: a linked firm's operation is tested by identity, its segment never read.
-          COLLECT { MATCH (d:${L.ChainSegment}) WHERE d.id IN $scopeIds RETURN d } AS scope
-     WITH regions, scope, reduce(n = 0, x IN regions | n + COUNT { (x)<-[:${T.LOCATED_IN}]-() }) AS locals
+     WITH COLLECT { MATCH (sub:${L.Region})-[:${T.PART_OF}*0..${MAX_REGION_DEPTH}]->(region) RETURN sub } AS regions
+     WITH regions, reduce(n = 0, x IN regions | n + COUNT { (x)<-[:${T.LOCATED_IN}]-() }) AS locals
      OPTIONAL CALL (regions, locals) {
        WITH regions WHERE locals <= $maxLocals
        // The supply degree of everything located in the region bounds the links the walk would read (a link between
        // two local firms is read from both ends and counted twice, alike): over the limit, none is read. It reads a
        // degree per located node and no property or label: a platform has no supply link, and a firm of a source the
        // filter leaves out only raises the bound. Reading each firm's label and source first tripled the cost of a
-       // refusal (a prefecture of 49,190 firms at 200,000: 108 ms, 64 without).
+       // refusal (a prefecture of 49,190 firms at 200,000: 108 ms, 64 without). The located nodes are kept for the
+       // walk (at most maxLocals of them), which would otherwise walk every region's located nodes again.
        CALL (regions) {
          UNWIND regions AS x
          MATCH (x)<-[:${T.LOCATED_IN}]-(l)
-         RETURN sum(COUNT { (l)-[:${T.SUPPLIES}]-() }) AS degree
+         RETURN sum(COUNT { (l)-[:${T.SUPPLIES}]-() }) AS degree, collect(l) AS located
        }
-       CALL (regions, degree) {
-         WITH regions WHERE degree < $maxLinks
-         UNWIND regions AS x
-         MATCH (x)<-[:${T.LOCATED_IN}]-(l:${L.Enterprise}) WHERE l.source IN $sources
-         MATCH (l)-[s:${T.SUPPLIES}]-(e) WHERE s.source IN $sources
-         RETURN count(*) AS walked, collect({ e: e, out: startNode(s) = e }) AS seen
+       CALL (located, degree) {
+         WITH located WHERE degree < $maxLinks
+         UNWIND located AS l
+         WITH l WHERE l:${L.Enterprise} AND l.source IN $sources
+         MATCH (l)-[s:${T.SUPPLIES}]-(e)
+         // The far firm first: most linked firms work in other chains, and what it keeps for this read
+         // (rankLinkFacts, LINK_FACTS: its operations' segments and sources among them) rules it out with one read,
+         // before the link's source is read (CASE: in that order). A firm without them (a store whose keys are being
+         // built) is kept, and walked below. The gaps' segments it operates in with the sources asked for (null
+         // without the facts) and the facts themselves go with the link to the end.
+         WITH s, e, e.rankLinkFacts AS kept
+         WITH s, e, kept, [key IN kept WHERE $scopeKeys[key] IS NOT NULL | $scopeKeys[key]] AS segmentIds
+         WHERE CASE WHEN kept IS NULL OR size(segmentIds) > 0 THEN s.source IN $sources ELSE false END
+         RETURN count(*) AS walked, collect({ e: e, out: startNode(s) = e, kept: kept, segmentIds: segmentIds }) AS seen
        }
        RETURN CASE WHEN degree < $maxLinks THEN walked ELSE degree END AS links, seen
      }
-     WITH scope, locals, coalesce(links, 0) AS links, coalesce(seen, []) AS seen
+     WITH locals, coalesce(links, 0) AS links, coalesce(seen, []) AS seen
      UNWIND (CASE WHEN size(seen) = 0 THEN [null] ELSE seen END) AS link
-     WITH scope, locals, links, link.e AS e,
+     // A firm's facts are the same on each of its links: grouped by, they stay with it.
+     WITH locals, links, link.e AS e, link.kept AS kept, link.segmentIds AS segmentIds,
           max(CASE WHEN link.out THEN ${LINKAGE_VALUE.SUPPLIES_LOCAL} ELSE ${LINKAGE_VALUE.BUYS_FROM_LOCAL} END) AS linkage
-     // A linked firm outside the gaps' segments becomes null rather than being filtered out: with no firm left, the
-     // one row (complete, links) must still come back. The operations' segments and sources the firm keeps
-     // (rankOperationKeys, RANK_BODY) decide it with one read — most linked firms work in other chains, and walking
-     // one's operations reads all its relationships (a city at a million firms with 31,803 linked firms: 648,107 db
-     // hits for the read walking every firm's operations, 383,885 with the segments kept and the sources of the
-     // firms in them walked, 242,238 with both kept; the five cities of bench/analyticsProbe.ts alone, 1,339 → 803 ms
-     // with the capability and homes kept too, and 221 → 152 ms at 200,000 firms) — and only a firm without the keys
-     // (a store whose keys are being built) has its operations walked.
-     // The gaps' segments it operates in with the sources asked for (null when it keeps no keys) are taken from the
-     // keys once, and go with the firm to the end: read again for the shipped firms, the keys cost a db hit a firm.
-     // The capability the firm keeps (RANK_BODY; walked below for a firm without it) is read in the same projection:
-     // apart, after the segments, each read cost a db hit of its own (the bench's six cities at a million firms,
-     // 129,435 db hits for the six linked reads before both changes, 120,202 after).
-     WITH scope, locals, links, linkage, e, e.rankOperationKeys AS keys, e.rankCapabilityKey AS keptCapability
-     WITH scope, locals, links, linkage, e, keys, keptCapability,
-          [key IN keys WHERE $scopeKeys[key] IS NOT NULL | $scopeKeys[key]] AS segmentIds
-     WITH locals, links, linkage, segmentIds, keptCapability,
-          CASE WHEN keys IS NOT NULL THEN CASE WHEN size(segmentIds) > 0 THEN e END
-               WHEN EXISTS { (e)-[o:${T.OPERATES_IN}]->(d) WHERE d IN scope AND o.source IN $sources } THEN e END AS e
-     WITH locals, links, e, linkage, segmentIds,
-          CASE WHEN keptCapability IS NOT NULL THEN keptCapability ELSE ${capabilityKeyOf(HOSTED_BY_E)} END AS capability
+     // A linked firm outside the gaps' segments (one without kept facts whose walked operations miss them) becomes
+     // null rather than being filtered out: with no firm left, the one row (complete, links) must still come back.
+     // Kept facts decide most firms (a city at a million firms with 31,803 linked firms: 648,107 db hits for the read
+     // walking every firm's operations, 383,885 with the segments kept and the sources of the firms in them walked,
+     // 242,238 with both kept; the five cities of bench/analyticsProbe.ts alone, 1,339 → 803 ms with the capability
+     // and homes kept too, and 221 → 152 ms at 200,000 firms), and only a firm without them is walked: its
+     // operations, its platforms (capability) and, if shipped, its homes.
+     WITH locals, links, linkage, segmentIds, kept,
+          CASE WHEN kept IS NOT NULL THEN CASE WHEN size(segmentIds) > 0 THEN e END
+               WHEN EXISTS { (e)-[o:${T.OPERATES_IN}]->(d) WHERE d.id IN $scopeIds AND o.source IN $sources } THEN e END AS e
+     WITH locals, links, e, linkage, segmentIds, kept,
+          CASE WHEN kept IS NOT NULL THEN toInteger(kept[2]) ELSE ${capabilityKeyOf(HOSTED_BY_E)} END AS capability
      // Best bound first (linkedOrder: a firm's place from its linkage and capability; one the order does not know
      // comes first). A firm that is no candidate (null) sorts last and is not collected.
      ORDER BY CASE WHEN e IS NULL THEN null
                    ELSE coalesce($order[toString(${linkedOrderCode('linkage', 'capability')})], -1) END
-     WITH locals, links, collect(CASE WHEN e IS NOT NULL THEN [e, linkage, capability, segmentIds] END) AS found
+     WITH locals, links, collect(CASE WHEN e IS NOT NULL THEN [e, linkage, capability, segmentIds, kept] END) AS found
      WITH locals, links, found, CASE WHEN $limit IS NULL THEN found ELSE found[0..$limit] END AS shipped
-     // Only the shipped firms' homes are read: the homes they keep (RANK_BODY), walked for a firm without them.
      UNWIND (CASE WHEN size(shipped) = 0 THEN [null] ELSE shipped END) AS firm
      WITH locals, links, found, shipped, firm[0] AS e, firm[1] AS linkage, firm[2] AS capability,
-          firm[3] AS segmentIds
-     WITH locals, links, found, shipped, e, linkage, capability, segmentIds, e.rankHomeIds AS keptHomes
+          firm[3] AS segmentIds, firm[4] AS kept
      RETURN locals <= $maxLocals AND links < $maxLinks AS complete, links, size(found) AS linkedFirms,
             // The first firm left out, as [linkage, capability]: every firm left out has a bound no higher than its.
             CASE WHEN size(found) > size(shipped) THEN found[size(shipped)][1..3] END AS nextLeftOut,
-            collect(CASE WHEN e IS NOT NULL THEN
-              [e.id, e.source, linkage, capability,
-               CASE WHEN keptHomes IS NOT NULL THEN keptHomes ELSE [(e)-[:${T.LOCATED_IN}]->(home) | home.id] END,
-               segmentIds]
+            // A shipped firm's id, source and homes from its kept facts (LINK_FACTS), read from the firm without them.
+            collect(CASE WHEN e IS NULL THEN null
+              WHEN kept IS NOT NULL THEN
+                [kept[0], CASE WHEN kept[1] <> '' THEN kept[1] END, linkage, capability,
+                 kept[4..4 + toInteger(kept[3])], segmentIds]
+              ELSE [e.id, e.source, linkage, capability, [(e)-[:${T.LOCATED_IN}]->(home) | home.id], segmentIds]
             END) AS firms`,
     {
       regionId: request.regionId,

@@ -114,6 +114,7 @@ export const DERIVED_NODE_PROPERTIES: Readonly<Partial<Record<NodeLabel, readonl
     'rankOperationKeys',
     'rankOperationRoles',
     'rankCapabilityKey',
+    'rankLinkFacts',
   ],
 };
 

@@ -52,13 +52,29 @@ describe('the segments and homes a firm keeps', () => {
       cypher(
         `MATCH (e:Enterprise { id: $id })
          RETURN e.rankSegmentIds AS segments, e.rankHomeIds AS homes, e.rankOperationKeys AS operations,
-                e.rankHomeKeys AS homeKeys, e.rankOperationRoles AS roles,
+                e.rankHomeKeys AS homeKeys, e.rankOperationRoles AS roles, e.rankLinkFacts AS linkFacts,
+                e.source AS source, e.rankCapabilityKey AS capability,
                 [(e)-[op:OPERATES_IN]->() | op.rankKey] AS rankKeys`,
         { id: graph.id(local) },
       ),
     );
     if (row === undefined) return row;
-    const { roles, rankKeys, ...kept } = row;
+    const { roles, rankKeys, linkFacts, source, capability, ...kept } = row;
+    // What the linked read takes of the firm, in one list: id, source, capability, its homes counted and listed,
+    // its operations' keys.
+    const homes = (kept['homes'] as string[] | null) ?? [];
+    expect(linkFacts ?? null).toEqual(
+      kept['operations'] === null || kept['operations'] === undefined
+        ? null
+        : [
+            graph.id(local),
+            source,
+            String(capability),
+            String(homes.length),
+            ...homes,
+            ...(kept['operations'] as string[]),
+          ],
+    );
     // The roles' keys are the operations' keys with each operation's role (the test graph's are CORE) …
     expect(roles ?? null).toEqual(
       kept['operations'] === null || kept['operations'] === undefined

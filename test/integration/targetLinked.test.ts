@@ -628,7 +628,9 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
       database.executor,
       await gapRequest(database.executor, graph),
     );
-    expect(fast.stats.linkedLinks).toBe(5);
+    // Of the five links walked only the two to firms of the gap count: the others' far firms are ruled out by their
+    // kept keys before the link's source is read.
+    expect(fast.stats.linkedLinks).toBe(2);
     expect(fast.stats.linkedRead).toBe(2);
     expect(fast.ranked.map((recommendation) => recommendation.candidate.id)).toEqual([
       graph.id('fits-0'),
@@ -637,19 +639,27 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
   });
 
   it('tests the operations’ provenance from the keys a firm keeps as walking them does, capability and homes alike', async () => {
-    // fits-1 works in the gap by an illustrative operation only: a filter without ILLUSTRATIVE leaves it out.
+    // fits-1 works in the gap by an illustrative operation only: a filter without ILLUSTRATIVE leaves it out. fits-0
+    // is a PUBLIC firm now, which its shipped source must say.
     await database.executor.write(
       'test-operation-source',
       cypher(
-        `MATCH (:Enterprise { id: $id })-[o:OPERATES_IN]->(:ChainSegment { id: $gapId }) SET o.source = 'ILLUSTRATIVE'`,
-        { id: graph.id('fits-1'), gapId: graph.id('gap') },
+        `MATCH (:Enterprise { id: $id })-[o:OPERATES_IN]->(:ChainSegment { id: $gapId }) SET o.source = 'ILLUSTRATIVE'
+         WITH count(*) AS done
+         MATCH (public:Enterprise { id: $publicId }) SET public.source = 'PUBLIC'`,
+        { id: graph.id('fits-1'), gapId: graph.id('gap'), publicId: graph.id('fits-0') },
       ),
     );
-    // Recorded as a write path records it, so that the refresh recomputes the firm's keys.
+    // Recorded as a write path records it, so that the refresh recomputes the firms' keys.
     await database.executor.write(
       'test-operation-source',
       recordChangeQuery(
-        { enterpriseIds: [graph.id('fits-1')], platformIds: [], structural: false, shape: false },
+        {
+          enterpriseIds: [graph.id('fits-0'), graph.id('fits-1')],
+          platformIds: [],
+          structural: false,
+          shape: false,
+        },
         [graph.id('far')],
       ),
     );
@@ -690,7 +700,10 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
       all: await linked(['PLAN', 'PUBLIC', 'ILLUSTRATIVE']),
     };
     expect(kept.real.map(([id]) => id)).toEqual([graph.id('fits-0')]);
-    expect(kept.all.map(([id]) => id)).toEqual([graph.id('fits-0'), graph.id('fits-1')]);
+    expect(kept.all.map(([id, source]) => [id, source])).toEqual([
+      [graph.id('fits-0'), 'PUBLIC'],
+      [graph.id('fits-1'), 'PLAN'],
+    ]);
     // SMALL, no flags, no platform: 1,600; the home is `far`.
     expect(kept.all.map(([, , linkage, capability, homes]) => [linkage, capability, homes])).toEqual([
       [1, 1600, [graph.id('far')]],
@@ -701,7 +714,8 @@ describe('target firms: the linked read keeps only firms of the gaps’ segments
       'test-drop-keys',
       cypher(
         `MATCH (e:Enterprise) WHERE e.id STARTS WITH $prefix
-         REMOVE e.rankOperationKeys, e.rankCapabilityKey, e.rankHomeIds, e.rankHomeKeys, e.rankSegmentIds`,
+         REMOVE e.rankOperationKeys, e.rankCapabilityKey, e.rankHomeIds, e.rankHomeKeys, e.rankSegmentIds,
+                e.rankLinkFacts`,
         { prefix },
       ),
     );
