@@ -1046,10 +1046,10 @@ const CELL_FORMAT = 3;
  * provenance and its capability key (`rankOperationKeys`, `rankCapabilityKey`), 5 the firm's homes with the provenance
  * of its location (`rankHomeKeys`), 6 each operation's segment with its provenance lane (`rankLane`), 7 the firm's home
  * and segments at the end of each rank key and its operations' roles (`rankOperationRoles`), 8 what targetFirms' linked
- * read takes of a firm in one list (`rankLinkFacts`). A store whose keys are older has every firm's keys computed again by its next
- * refresh, once (at a million firms, with the full recount it brings: 197 s); the state records the layout only
- * after the last batch, so no reader trusts half-written keys (HOME_INDEX_SUBQUERY, and targetFirms through
- * AggregateBasis.ranksReady; a firm without the firm's keys is read the slow way).
+ * read takes of a firm in one list (`rankLinkFacts`). A store whose keys are older has every firm's keys computed
+ * again by its next refresh, once (at a million firms, with the full recount it brings: 197 s); the state records the
+ * layout only after the last batch, so no reader trusts half-written keys (HOME_INDEX_SUBQUERY, and targetFirms
+ * through AggregateBasis.ranksReady; a firm without the firm's keys is read the slow way).
  */
 const RANK_FORMAT = 8;
 /** Cypher: whether the aggregate state `state` says every firm's rank keys are of the current layout (RANK_FORMAT). */
