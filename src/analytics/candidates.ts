@@ -428,10 +428,10 @@ const FIRM_DETAILS = `{
  * Its work is the supply links of the region's firms, so it is bounded twice: a region with more than `maxLocals`
  * firms (counted from the relationship degrees, no firm read) is not walked at all, nor is one whose located nodes
  * have `maxLinks` supply links or more (their degrees, summed, whatever their source; `links` is then that sum, else
- * the links read that reach a firm of the gaps' segments, or one without keys). The sum reads a degree per located firm, so the firm bound (TARGET_LINK_FIRMS_LIMIT, a third of
- * TARGET_LINK_LIMIT by default) is what keeps a refusal cheap: a city of 49,190 firms at 200,000 took 62 ms to sum
- * 295,927 links only to be refused; with about six supply links a firm, more firms than that rarely have fewer links
- * than the limit.
+ * the links read that reach a firm of the gaps' segments, or one without keys). The sum reads a degree per located
+ * firm, so the firm bound (TARGET_LINK_FIRMS_LIMIT, a third of TARGET_LINK_LIMIT by default) is what keeps a refusal
+ * cheap: a city of 49,190 firms at 200,000 took 62 ms to sum 295,927 links only to be refused; with about six supply
+ * links a firm, more firms than that rarely have fewer links than the limit.
  * `complete` says whether every link was seen; only then may the caller lower the unread firms' linkage bound. A
  * firm's homes and its supply partners are read without checking their label: a firm's LOCATED_IN only ever ends at
  * a region and a SUPPLIES link only ever joins two enterprises (src/ingest/batches.ts), and each check cost a db hit
