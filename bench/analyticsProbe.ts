@@ -20,13 +20,17 @@ import { lossFirmCityQuery, startServiceInProcess } from './inProcess.js';
  *   PROFILE: db hits in all, and with PROBE_PLAN=n the n operators with the most. PROBE_DUMP=file writes those
  *   statements (operation, text, parameters) to a JSON file, to compare a statement's variants on the same inputs.
  *
- * `operation` is `targetFirms`, `segment` (impactOfLosing a segment) or `firm` (impactOfLosing a firm); all three
- * when left out. PROBE_FIRMS: the store's size, for drawing the firms to lose (default 200000).
+ * `operation` is `targetFirms`, `targetFirmsReal` (the same with its default sources: real data), `segment`
+ * (impactOfLosing a segment) or `firm` (impactOfLosing a firm); all four when left out. PROBE_FIRMS: the store's
+ * size, for drawing the firms to lose (default 200000).
  */
 
 const OPERATIONS = {
   targetFirms:
     'query Targets($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 10, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { recommendations { enterprise { id name } score factors { name value } } } }',
+  // bench/run.ts's 'targetFirms (real data)': the default sources (PLAN and PUBLIC), the provenance lanes' walks.
+  targetFirmsReal:
+    'query TargetsReal($chainId: ID!, $regionId: ID!) { targetFirms(chainId: $chainId, regionId: $regionId, first: 10) { recommendations { enterprise { id name } score factors { name value } } } }',
   segment:
     'query LoseSegment($segmentId: ID!, $regionId: ID!) { impactOfLosing(segmentId: $segmentId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
   firm: 'query LoseFirm($enterpriseId: ID!, $regionId: ID!) { impactOfLosing(enterpriseId: $enterpriseId, regionId: $regionId, sources: [PLAN, PUBLIC, ILLUSTRATIVE]) { segmentsAffected { segment { id } before after localEnterprisesAfter } firmsLosingLocalSupply { enterprise { id } lostSuppliers { id } } } }',
@@ -175,6 +179,13 @@ async function findVariants(): Promise<Record<OperationName, Record<string, unkn
   return {
     targetFirms: await answered(
       'targetFirms',
+      range(60).map((index) => ({
+        chainId: chains[(index * 3) % chains.length],
+        regionId: cities[(index * 11) % cities.length],
+      })),
+    ),
+    targetFirmsReal: await answered(
+      'targetFirmsReal',
       range(60).map((index) => ({
         chainId: chains[(index * 3) % chains.length],
         regionId: cities[(index * 11) % cities.length],

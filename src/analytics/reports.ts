@@ -5,7 +5,13 @@ import { pageSize, type TranslationLimits } from '../data/graph/translate.js';
 import { NodeLabel, PROVENANCE_SOURCES } from '../data/model.js';
 import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
 import { byPriority, gapRelatedness, priorityOf } from './feasibility.js';
-import { NO_COUNTS, type AggregateBasis, type RegionCounts, type Structure } from './aggregates.js';
+import {
+  NO_COUNTS,
+  RANK_INDEX_VERSION_SUBQUERY,
+  type AggregateBasis,
+  type RegionCounts,
+  type Structure,
+} from './aggregates.js';
 import { comparability, illustrativeShare, leastComplete } from './basis.js';
 import {
   gapFactsFrom,
@@ -925,6 +931,7 @@ export async function targetFirms(
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
     explain: wantsExplanations(selection),
+    rankIndexVersion: RANK_INDEX_VERSION_SUBQUERY,
     details: (ids) => {
       const part = hydrationPart(
         selection,
