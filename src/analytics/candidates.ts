@@ -26,7 +26,7 @@ import {
 import neo4j from 'neo4j-driver';
 
 import { cypher, type CypherQuery } from '../data/cypher.js';
-import type { Executor } from '../data/executor.js';
+import type { Executor, Row } from '../data/executor.js';
 import {
   MAX_REGION_DEPTH,
   NodeLabel as L,
@@ -886,6 +886,29 @@ export interface StatementPart {
 }
 
 /** The parts given, one after the other, as one part (null when none is given). */
+/**
+ * The linked read (linkedCandidatesQuery) with the first round of the walks (walkPart, column `walked`) and, when
+ * asked for, the rank index version (`rankIndexVersion`) in one statement: the linked read as an OPTIONAL CALL, so that
+ * the round's row comes back even when it finds no region (its columns are then null).
+ */
+function linkedWithFirstRound(
+  linked: CypherQuery,
+  first: { readonly round: WalkRound; readonly withVersion: boolean },
+  rankIndexVersion: string | undefined,
+): CypherQuery {
+  const walk = walkPart(first.round);
+  const version = first.withVersion && rankIndexVersion !== undefined;
+  return cypher(
+    `${walk.query.cypher}
+     ${version ? rankIndexVersion : ''}
+     OPTIONAL CALL {
+       ${linked.cypher}
+     }
+     RETURN complete, links, linkedFirms, nextLeftOut, firms, walked${version ? ', rankIndexVersion' : ''}`,
+    { ...linked.params, ...walk.query.params },
+  );
+}
+
 /** A statement of the part alone, returning its columns. */
 function statementOf(part: StatementPart): CypherQuery {
   return cypher(`${part.query.cypher}\nRETURN ${part.columns.join(', ')}`, part.query.params);
@@ -1409,18 +1432,48 @@ export async function readRankedCandidates<Details = unknown>(
   // needed 140 firms' facts in three statements from a first batch of 20 with the worst gap and the most breadth
   // assumed, and 20 in one with them; the bench's six draws and five more read 20 in one (37–50 from 50).
   let batch = Math.max(2 * request.first, 20);
+  let size = request.firstPage ?? FIRST_WALK_PAGE;
+  // The first round of the walks goes out with the linked read: it reads the first page of every walk from its start
+  // whatever the linked firms make of the first-th best (no first-th best can rule out a row before any firm is
+  // scored, and the rows are weighed when the walk goes on, after the linked firms' facts), and read after them it
+  // was a statement more on every ranking (the bench's six draws: six statements a request with their default
+  // sources, seven with every source). It also reads the rank index version, as the first round does (EmptyWalks).
+  let firstRound: { active: Walk[]; round: WalkRound; withVersion: boolean; row?: Row | undefined } | null =
+    null;
+  {
+    const active = walks.filter((walk) => !walk.exhausted);
+    if (active.length > 0) {
+      if (request.scanLimit < active.length) throw tooComplex(request.scanLimit, 0);
+      firstRound = {
+        active,
+        round: {
+          lists: active.map((walk) => ({
+            segmentId: walk.segmentId,
+            provenance: walk.provenance,
+            after: walk.after,
+            before: walk.lane === 'core' ? '1' : '2',
+          })),
+          size: Math.min(size, Math.floor(request.scanLimit / active.length)),
+        },
+        withVersion: !versionRead && request.rankIndexVersion !== undefined,
+      };
+    }
+  }
   for (let limit: number | null = request.linkedPage ?? linkedPageFor(request.first); ; limit = null) {
+    const linkedQuery = linkedCandidatesQuery({
+      regionId: request.regionId,
+      scopeIds,
+      sources: request.sources,
+      ...request.linkedLimits,
+      order,
+      limit,
+    });
+    const withFirstRound = firstRound !== null && firstRound.row === undefined;
     const [linkedRow] = await executor.read(
       'target-linked',
-      linkedCandidatesQuery({
-        regionId: request.regionId,
-        scopeIds,
-        sources: request.sources,
-        ...request.linkedLimits,
-        order,
-        limit,
-      }),
+      withFirstRound ? linkedWithFirstRound(linkedQuery, firstRound!, request.rankIndexVersion) : linkedQuery,
     );
+    if (withFirstRound) firstRound!.row = linkedRow ?? {};
     stats.linkedReads += 1;
     stats.linkedLinks = Number(linkedRow?.['links'] ?? 0);
     stats.linkedComplete = linkedRow?.['complete'] === true;
@@ -1475,7 +1528,6 @@ export async function readRankedCandidates<Details = unknown>(
       break;
   }
 
-  let size = request.firstPage ?? FIRST_WALK_PAGE;
   /**
    * The least capability key a firm read by this walk needs for its facts to be worth reading: below it, even the
    * walk's own fit (its gap's score, its role), the most breadth, the best proximity of any outside region and the
@@ -1621,7 +1673,10 @@ export async function readRankedCandidates<Details = unknown>(
       if (atCeiling !== kthBest || walk.frontier === null || kthId === null) return atCeiling >= kthBest;
       return kthId > rankKeyParts(walk.after).id;
     };
-    const active = walks.filter((walk) => !walk.exhausted && open(walk));
+    // The first round, read with the linked read, is taken as it was read.
+    const preRead = firstRound;
+    firstRound = null;
+    const active = preRead?.active ?? walks.filter((walk) => !walk.exhausted && open(walk));
     // The firms the last round chose whose facts are still worth reading, the first-th best having risen since.
     const worth = [...pending].filter(([, firm]) => worthReading(firm));
     stats.walkRowsSkipped += pending.size - worth.length;
@@ -1641,16 +1696,16 @@ export async function readRankedCandidates<Details = unknown>(
       stats.factsDeferred += worth.length - ids.length;
       factsBatch *= 2;
     }
-    if (active.length === 0 && ids.length === 0) {
+    if (preRead === null && active.length === 0 && ids.length === 0) {
       // Walks left out on a version no round has confirmed (every other walk closed before any round): walked now.
       if (versionRead || skipped.length === 0) break;
       for (const walk of skipped) walk.exhausted = false;
       versionRead = true;
       continue;
     }
-    let pageSize = 0;
-    let round: WalkRound | null = null;
-    if (active.length > 0) {
+    let pageSize = preRead?.round.size ?? 0;
+    let round: WalkRound | null = preRead?.round ?? null;
+    if (preRead === null && active.length > 0) {
       const budget = request.scanLimit - stats.rowsRead;
       if (budget < active.length) throw tooComplex(request.scanLimit, stats.rowsRead);
       pageSize = Math.min(size, Math.floor(budget / active.length));
@@ -1674,32 +1729,38 @@ export async function readRankedCandidates<Details = unknown>(
     // The first round of the walks reads the rank index version, to confirm the walks it left out (or bring them
     // back) and to remember the ones it finds empty.
     const versionPart: StatementPart | null =
-      round === null || versionRead || request.rankIndexVersion === undefined
+      preRead !== null || round === null || versionRead || request.rankIndexVersion === undefined
         ? null
         : { query: cypher(request.rankIndexVersion, {}), columns: ['rankIndexVersion'] };
-    const [row] = await executor.read(
-      round === null ? 'target-walk-facts' : 'target-walk',
-      ids.length === 0 && round !== null
-        ? versionPart === null
-          ? walkQuery(round)
-          : statementOf(joinParts([walkPart(round), versionPart])!)
-        : firmFactsQuery({
-            ids,
-            scopeIds,
-            sources: request.sources,
-            part: joinParts([
-              round === null ? null : walkPart(round),
-              withLinkage
-                ? {
-                    query: candidateLinkagePart(request.regionId, { indirectOnly: directLinksListed() }),
-                    columns: ['linkage'],
-                  }
-                : null,
-              versionPart,
-            ]),
-          }),
-    );
-    if (versionPart !== null && round !== null) {
+    // (The linked read's row also has `firms`, the linked firms: only the round's columns are taken from it.)
+    const [row] =
+      preRead !== null
+        ? [{ walked: preRead.row?.['walked'], rankIndexVersion: preRead.row?.['rankIndexVersion'] }]
+        : await executor.read(
+            round === null ? 'target-walk-facts' : 'target-walk',
+            ids.length === 0 && round !== null
+              ? versionPart === null
+                ? walkQuery(round)
+                : statementOf(joinParts([walkPart(round), versionPart])!)
+              : firmFactsQuery({
+                  ids,
+                  scopeIds,
+                  sources: request.sources,
+                  part: joinParts([
+                    round === null ? null : walkPart(round),
+                    withLinkage
+                      ? {
+                          query: candidateLinkagePart(request.regionId, {
+                            indirectOnly: directLinksListed(),
+                          }),
+                          columns: ['linkage'],
+                        }
+                      : null,
+                    versionPart,
+                  ]),
+                }),
+          );
+    if ((versionPart !== null || preRead?.withVersion === true) && round !== null) {
       versionRead = true;
       const version = (row?.['rankIndexVersion'] as string | null | undefined) ?? null;
       if (version !== rememberedVersion) for (const walk of skipped) walk.exhausted = false;
