@@ -1336,7 +1336,7 @@ export async function refreshAggregates(
     }
     await executor.write(
       'candidate-ranks',
-      // The time the last key of the rebuild was written marks the rank index's version (RANK_INDEX_VERSION_SUBQUERY).
+      // The time the last key of the rebuild was written marks the rank index's version (rankIndexVersionSubquery).
       cypher(
         `MATCH (s:${I.AggregateState} { id: $id }) SET s.rankFormat = $rankFormat, s.ranksWrittenAt = datetime()`,
         {
@@ -1387,17 +1387,17 @@ export const BASIS_SUBQUERY = `CALL {
      }`;
 
 /**
- * Cypher fragment (a CALL) returning `rankIndexVersion`: a text that changes whenever the target-ranking keys kept on
+ * Cypher fragment (a CALL) returning `column`: a text that changes whenever the target-ranking keys kept on
  * the operations (the `operates_in_rank` and `operates_in_lane` indexes) may have changed — only the aggregate refresh
  * writes them, in the transaction that sets `builtAt`, or (a rebuild of every firm) in batches after it, ended by
  * `ranksWrittenAt` — or null while they are not of the current layout. A write removes an operation from the index
  * without it (a removal never adds a row to a range), and adds none before the refresh that folds it in. What a
  * ranking learns of the index (candidates.ts: which walks are empty) holds while this text stays the same.
  */
-export const RANK_INDEX_VERSION_SUBQUERY = `CALL {
+export const rankIndexVersionSubquery = (column: string) => `CALL {
        OPTIONAL MATCH (state:${I.AggregateState} { id: '${STATE_ID}' })
        RETURN CASE WHEN ${ranksCurrent('state')} AND state.builtAt IS NOT NULL
-                   THEN toString(state.builtAt) + '|' + coalesce(toString(state.ranksWrittenAt), '') END AS rankIndexVersion
+                   THEN toString(state.builtAt) + '|' + coalesce(toString(state.ranksWrittenAt), '') END AS ${column}
      }`;
 
 /**

@@ -866,11 +866,11 @@ export interface RankedCandidatesRequest<Details = unknown> {
    */
   readonly details?: (ids: readonly string[]) => DetailsPart<Details>;
   /**
-   * A CALL returning `rankIndexVersion` (aggregates.ts RANK_INDEX_VERSION_SUBQUERY), read with the first round of the
-   * walks: the walks a ranking found empty under one version are left out by the next rankings under the same one
-   * (EmptyWalks). None: every walk is read.
+   * A CALL returning the rank index version as the column named (aggregates.ts rankIndexVersionSubquery), read with the
+   * first round of the walks: the walks a ranking found empty under one version are left out by the next rankings
+   * under the same one (EmptyWalks). None: every walk is read.
    */
-  readonly rankIndexVersion?: string;
+  readonly rankIndexVersion?: (column: string) => string;
 }
 
 /** Subqueries for the details statement (none: nothing to read) and what to make of its row. */
@@ -885,35 +885,35 @@ export interface StatementPart {
   readonly columns: readonly string[];
 }
 
-/** The parts given, one after the other, as one part (null when none is given). */
 /**
- * The linked read (linkedCandidatesQuery) with the first round of the walks (walkPart, column `walked`) and, when
- * asked for, the rank index version (`rankIndexVersion`) in one statement: the linked read as an OPTIONAL CALL, so that
- * the round's row comes back even when it finds no region (its columns are then null).
+ * The linked read (linkedCandidatesQuery) with the first round of the walks (walkPart, column `walked`) in one
+ * statement: the linked read as an OPTIONAL CALL, so that the round's row comes back even when it finds no region (its
+ * columns are then null). With `rankIndexVersion`, the rank index version is read before the round's seeks
+ * (`rankIndexVersion`) and after them (`rankIndexVersionAfter`): a statement reads committed data as it goes, so a
+ * refresh that commits between the two is seen, and what the round found empty is remembered only when both agree
+ * (EmptyWalks). The subqueries run in the order written, one row each.
  */
 function linkedWithFirstRound(
   linked: CypherQuery,
-  first: { readonly round: WalkRound; readonly withVersion: boolean },
-  rankIndexVersion: string | undefined,
+  round: WalkRound,
+  rankIndexVersion: ((column: string) => string) | undefined,
 ): CypherQuery {
-  const walk = walkPart(first.round);
-  const version = first.withVersion && rankIndexVersion !== undefined;
+  const walk = walkPart(round);
   return cypher(
-    `${walk.query.cypher}
-     ${version ? rankIndexVersion : ''}
+    `${rankIndexVersion?.('rankIndexVersion') ?? ''}
+     ${walk.query.cypher}
+     ${rankIndexVersion?.('rankIndexVersionAfter') ?? ''}
      OPTIONAL CALL {
        ${linked.cypher}
      }
-     RETURN complete, links, linkedFirms, nextLeftOut, firms, walked${version ? ', rankIndexVersion' : ''}`,
+     RETURN complete, links, linkedFirms, nextLeftOut, firms, walked${
+       rankIndexVersion === undefined ? '' : ', rankIndexVersion, rankIndexVersionAfter'
+     }`,
     { ...linked.params, ...walk.query.params },
   );
 }
 
-/** A statement of the part alone, returning its columns. */
-function statementOf(part: StatementPart): CypherQuery {
-  return cypher(`${part.query.cypher}\nRETURN ${part.columns.join(', ')}`, part.query.params);
-}
-
+/** The parts given, one after the other, as one part (null when none is given). */
 export function joinParts(parts: readonly (StatementPart | null)[]): StatementPart | null {
   const given = parts.filter((part): part is StatementPart => part !== null);
   if (given.length <= 1) return given[0] ?? null;
@@ -1024,13 +1024,13 @@ interface Walk {
 
 /**
  * The walks (a segment, a provenance lane, a role) rankings found empty from their start, under the rank index version
- * read with them (RANK_INDEX_VERSION_SUBQUERY), kept in the process's structure cache (TARGET_EMPTY_WALKS_KEY). A
+ * read with them (aggregates.ts rankIndexVersionSubquery), kept in the process's structure cache (TARGET_EMPTY_WALKS_KEY). A
  * ranking under the same version leaves them out of its first round: a real-data ranking (PLAN and PUBLIC) walks each
  * gap segment's three provenance lanes in two roles, 216 index ranges for a city's biomedicine gaps, of which 176 are
  * empty in the bench's province (illustrative firms in the main), and seeking them all was a third of that round's
  * cost (3.3 against 2.0 ms of Neo4j's CPU at 200,000 firms). The version is read again with the round that leaves them
  * out: when it moved, they are walked in the next round (no row enters a range before the version moves, see
- * RANK_INDEX_VERSION_SUBQUERY). Bounded: the ranges are the segments × lanes × two roles.
+ * rankIndexVersionSubquery). Bounded: the ranges are the segments × lanes × two roles.
  */
 interface EmptyWalks {
   version: string | null;
@@ -1438,11 +1438,13 @@ export async function readRankedCandidates<Details = unknown>(
   // scored, and the rows are weighed when the walk goes on, after the linked firms' facts), and read after them it
   // was a statement more on every ranking (the bench's six draws: six statements a request with their default
   // sources, seven with every source). It also reads the rank index version, as the first round does (EmptyWalks).
+  // (With every walk left out as found empty, the round has no list and reads the version alone.)
   let firstRound: { active: Walk[]; round: WalkRound; withVersion: boolean; row?: Row | undefined } | null =
     null;
   {
     const active = walks.filter((walk) => !walk.exhausted);
-    if (active.length > 0) {
+    const withVersion = !versionRead;
+    if (active.length > 0 || withVersion) {
       if (request.scanLimit < active.length) throw tooComplex(request.scanLimit, 0);
       firstRound = {
         active,
@@ -1453,9 +1455,9 @@ export async function readRankedCandidates<Details = unknown>(
             after: walk.after,
             before: walk.lane === 'core' ? '1' : '2',
           })),
-          size: Math.min(size, Math.floor(request.scanLimit / active.length)),
+          size: Math.min(size, Math.floor(request.scanLimit / Math.max(1, active.length))),
         },
-        withVersion: !versionRead && request.rankIndexVersion !== undefined,
+        withVersion,
       };
     }
   }
@@ -1471,7 +1473,13 @@ export async function readRankedCandidates<Details = unknown>(
     const withFirstRound = firstRound !== null && firstRound.row === undefined;
     const [linkedRow] = await executor.read(
       'target-linked',
-      withFirstRound ? linkedWithFirstRound(linkedQuery, firstRound!, request.rankIndexVersion) : linkedQuery,
+      withFirstRound
+        ? linkedWithFirstRound(
+            linkedQuery,
+            firstRound!.round,
+            firstRound!.withVersion ? request.rankIndexVersion : undefined,
+          )
+        : linkedQuery,
     );
     if (withFirstRound) firstRound!.row = linkedRow ?? {};
     stats.linkedReads += 1;
@@ -1726,22 +1734,14 @@ export async function readRankedCandidates<Details = unknown>(
     // always wanted once its facts are known (the bench's six draws at 200,000 firms: 182 of 200), and read apart it
     // was a statement more after each round with facts.
     const withLinkage = ids.length > 0 && request.weights.linkage > 0;
-    // The first round of the walks reads the rank index version, to confirm the walks it left out (or bring them
-    // back) and to remember the ones it finds empty.
-    const versionPart: StatementPart | null =
-      preRead !== null || round === null || versionRead || request.rankIndexVersion === undefined
-        ? null
-        : { query: cypher(request.rankIndexVersion, {}), columns: ['rankIndexVersion'] };
     // (The linked read's row also has `firms`, the linked firms: only the round's columns are taken from it.)
     const [row] =
       preRead !== null
-        ? [{ walked: preRead.row?.['walked'], rankIndexVersion: preRead.row?.['rankIndexVersion'] }]
+        ? [{ walked: preRead.row?.['walked'] }]
         : await executor.read(
             round === null ? 'target-walk-facts' : 'target-walk',
             ids.length === 0 && round !== null
-              ? versionPart === null
-                ? walkQuery(round)
-                : statementOf(joinParts([walkPart(round), versionPart])!)
+              ? walkQuery(round)
               : firmFactsQuery({
                   ids,
                   scopeIds,
@@ -1756,16 +1756,19 @@ export async function readRankedCandidates<Details = unknown>(
                           columns: ['linkage'],
                         }
                       : null,
-                    versionPart,
                   ]),
                 }),
           );
-    if ((versionPart !== null || preRead?.withVersion === true) && round !== null) {
+    // The first round read the rank index version before and after its seeks: the walks it left out stay out if the
+    // version is the one they were found empty under, and are walked from the next round if it moved; the walks it
+    // found empty are remembered when the version did not move while it read them.
+    if (preRead?.withVersion === true) {
       versionRead = true;
-      const version = (row?.['rankIndexVersion'] as string | null | undefined) ?? null;
-      if (version !== rememberedVersion) for (const walk of skipped) walk.exhausted = false;
-      if (version !== null && emptyWalks !== undefined)
-        learnEmptyWalks(emptyWalks, version, active, row?.['walked'] as [number][] | undefined);
+      const before = (preRead.row?.['rankIndexVersion'] as string | null | undefined) ?? null;
+      const after = (preRead.row?.['rankIndexVersionAfter'] as string | null | undefined) ?? null;
+      if (before === null || before !== rememberedVersion) for (const walk of skipped) walk.exhausted = false;
+      if (before !== null && before === after && emptyWalks !== undefined)
+        learnEmptyWalks(emptyWalks, before, active, row?.['walked'] as [number][] | undefined);
     }
     if (withLinkage) {
       for (const [id, linkage] of linkageFrom(row)) linkageOf.set(id, linkage);

@@ -7,7 +7,7 @@ import { AppError, badUserInput, clip, ErrorCode } from '../errors.js';
 import { byPriority, gapRelatedness, priorityOf } from './feasibility.js';
 import {
   NO_COUNTS,
-  RANK_INDEX_VERSION_SUBQUERY,
+  rankIndexVersionSubquery,
   type AggregateBasis,
   type RegionCounts,
   type Structure,
@@ -931,7 +931,7 @@ export async function targetFirms(
     maxOperations: basis.maxOperations ?? null,
     filter: { ownership: args.ownership ?? null, listedOnly: args.listedOnly === true },
     explain: wantsExplanations(selection),
-    rankIndexVersion: RANK_INDEX_VERSION_SUBQUERY,
+    rankIndexVersion: rankIndexVersionSubquery,
     details: (ids) => {
       const part = hydrationPart(
         selection,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { RANK_INDEX_VERSION_SUBQUERY, refreshAggregates } from '../../src/analytics/aggregates.js';
+import { rankIndexVersionSubquery, refreshAggregates } from '../../src/analytics/aggregates.js';
 import { readRankedCandidates } from '../../src/analytics/candidates.js';
 import { readSegmentScopes } from '../../src/analytics/facts.js';
 import type { CachedStructures } from '../../src/analytics/structureCache.js';
@@ -80,18 +80,19 @@ describe('target firms: walks found empty', () => {
       ]),
     );
     const scopeToGap = await readSegmentScopes(executor, [...gaps.keys()]);
-    const rank = (structures?: CachedStructures) =>
+    const rank = (structures?: CachedStructures, only?: string) =>
       readRankedCandidates(executor, {
         regionId: graph.id('home'),
-        scopeToGap,
-        gaps,
+        scopeToGap:
+          only === undefined ? scopeToGap : new Map([...scopeToGap].filter(([, gapId]) => gapId === only)),
+        gaps: only === undefined ? gaps : new Map([...gaps].filter(([gapId]) => gapId === only)),
         weights: withDefaultWeights(null),
         first: 3,
         sources: ['PLAN', 'PUBLIC'],
         priorityRegionIds: [],
         scanLimit: 10_000,
         linkedLimits: { maxLocals: 10_000, maxLinks: 10_000 },
-        ...(structures === undefined ? {} : { structures, rankIndexVersion: RANK_INDEX_VERSION_SUBQUERY }),
+        ...(structures === undefined ? {} : { structures, rankIndexVersion: rankIndexVersionSubquery }),
       });
     const idsOf = (ranking: Awaited<ReturnType<typeof rank>>) =>
       ranking.ranked.map((recommendation) => [recommendation.candidate.id, recommendation.score]);
@@ -100,11 +101,16 @@ describe('target firms: walks found empty', () => {
     const first = await rank(structures);
     expect(first.stats.walksSkipped).toBe(0);
     expect(idsOf(first)).toEqual([[graph.id('real0'), expect.any(Number)]]);
-    // Three segments × three lanes × two roles; one of them (s0's PUBLIC lane, a supplier role) holds the real firm.
+    // Three segments × three lanes × two roles; one of them holds the real firm.
     const second = await rank(structures);
     expect(second.stats.walksSkipped).toBe(17);
     expect(idsOf(second)).toEqual(idsOf(first));
     expect(second.stats.rounds).toBeLessThanOrEqual(first.stats.rounds);
+    // A gap with no real firm: every walk left out, the version read alone with the linked read; no one ranked.
+    const onlyEmpty = await rank(structures, graph.id('s2'));
+    expect(onlyEmpty.stats.walksSkipped).toBe(6);
+    expect(onlyEmpty.stats.rowsRead).toBe(0);
+    expect(idsOf(onlyEmpty)).toEqual([]);
 
     // A public firm in s1 — a lane found empty — and its keys written by the refresh: the version moves.
     await createTestGraph(
