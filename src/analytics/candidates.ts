@@ -1024,8 +1024,8 @@ interface Walk {
 
 /**
  * The walks (a segment, a provenance lane, a role) rankings found empty from their start, under the rank index version
- * read with them (aggregates.ts rankIndexVersionSubquery), kept in the process's structure cache (TARGET_EMPTY_WALKS_KEY). A
- * ranking under the same version leaves them out of its first round: a real-data ranking (PLAN and PUBLIC) walks each
+ * read with them (aggregates.ts rankIndexVersionSubquery), kept in the process's structure cache
+ * (TARGET_EMPTY_WALKS_KEY). A ranking under the same version leaves them out of its first round: a real-data ranking (PLAN and PUBLIC) walks each
  * gap segment's three provenance lanes in two roles, 216 index ranges for a city's biomedicine gaps, of which 176 are
  * empty in the bench's province (illustrative firms in the main), and seeking them all was a third of that round's
  * cost (3.3 against 2.0 ms of Neo4j's CPU at 200,000 firms). The version is read again with the round that leaves them
@@ -1166,7 +1166,8 @@ export async function readRankedCandidates<Details = unknown>(
   // Each segment once (it has two walks or more, one per lane): the list goes with every statement of the request.
   const scopeIds = [...new Set(walks.map((walk) => walk.segmentId))];
   // The walks an earlier ranking found empty under the rank index version it read (EmptyWalks) wait, as if
-  // exhausted, until the first round of the walks reads the version again: walked in the round after if it moved.
+  // exhausted, until the first round of the walks (with the linked read) reads the version again: walked from the
+  // round after if it moved.
   const emptyWalks =
     request.rankIndexVersion === undefined || request.structures === undefined
       ? undefined
@@ -1181,8 +1182,6 @@ export async function readRankedCandidates<Details = unknown>(
       : walks.filter((walk) => emptyWalks.empty.has(rangeOf(walk)));
   for (const walk of skipped) walk.exhausted = true;
   stats.walksSkipped = skipped.length;
-  /** Whether a round has read the rank index version (or there is none to read). */
-  let versionRead = emptyWalks === undefined;
   const read = new Set<string>();
   let candidates: CandidateFacts[] = [];
   /** The home (outside the region) of each admitted firm. */
@@ -1443,7 +1442,7 @@ export async function readRankedCandidates<Details = unknown>(
     null;
   {
     const active = walks.filter((walk) => !walk.exhausted);
-    const withVersion = !versionRead;
+    const withVersion = emptyWalks !== undefined;
     if (active.length > 0 || withVersion) {
       if (request.scanLimit < active.length) throw tooComplex(request.scanLimit, 0);
       firstRound = {
@@ -1704,13 +1703,7 @@ export async function readRankedCandidates<Details = unknown>(
       stats.factsDeferred += worth.length - ids.length;
       factsBatch *= 2;
     }
-    if (preRead === null && active.length === 0 && ids.length === 0) {
-      // Walks left out on a version no round has confirmed (every other walk closed before any round): walked now.
-      if (versionRead || skipped.length === 0) break;
-      for (const walk of skipped) walk.exhausted = false;
-      versionRead = true;
-      continue;
-    }
+    if (preRead === null && active.length === 0 && ids.length === 0) break;
     let pageSize = preRead?.round.size ?? 0;
     let round: WalkRound | null = preRead?.round ?? null;
     if (preRead === null && active.length > 0) {
@@ -1763,7 +1756,6 @@ export async function readRankedCandidates<Details = unknown>(
     // version is the one they were found empty under, and are walked from the next round if it moved; the walks it
     // found empty are remembered when the version did not move while it read them.
     if (preRead?.withVersion === true) {
-      versionRead = true;
       const before = (preRead.row?.['rankIndexVersion'] as string | null | undefined) ?? null;
       const after = (preRead.row?.['rankIndexVersionAfter'] as string | null | undefined) ?? null;
       if (before === null || before !== rememberedVersion) for (const walk of skipped) walk.exhausted = false;
